@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: MIT */
+/* Internal helpers shared by the library's translation units. Never installed. */
+#ifndef PHASH_LIB_INTERNAL_H
+#define PHASH_LIB_INTERNAL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "phash/phash.h"
+
+/* Internal functions use the ph_ prefix and hidden visibility (the default for
+ * the whole library, see meson.build), so they never leak into the ABI. */
+
+/* Allocation through the process-wide allocator (phash_set_allocator). */
+void *ph_malloc(size_t size);
+void *ph_calloc(size_t count, size_t size); /* overflow-checked, zeroed */
+void *ph_realloc(void *ptr, size_t size);
+void ph_free(void *ptr);
+/* Multiply with overflow check: returns 0 and sets *out, or -1 on overflow. */
+int ph_mul_size(size_t a, size_t b, size_t *out);
+
+/* A grow-only reusable buffer: contexts keep one per work area so that the
+ * steady state allocates nothing. */
+typedef struct ph_buf {
+    void *data;
+    size_t cap;
+} ph_buf;
+/* Ensure cap >= size; contents are not preserved. NULL on allocation failure. */
+void *ph_buf_reserve(ph_buf *buf, size_t size);
+void ph_buf_release(ph_buf *buf);
+
+/* Per-handle last-error detail: a fixed buffer, so setting it never fails. */
+#define PH_DETAIL_LEN 256
+typedef struct ph_error {
+    phash_status status;
+    char detail[PH_DETAIL_LEN];
+} ph_error;
+/* Record status with a printf-style detail; returns status for tail calls. */
+phash_status ph_error_set(ph_error *err, phash_status status, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+void ph_error_clear(ph_error *err);
+/* The detail if set, else phash_strerror(status); never NULL. */
+const char *ph_error_message(const ph_error *err);
+
+static inline unsigned ph_popcount64(uint64_t x) { return (unsigned)__builtin_popcountll(x); }
+
+#endif
