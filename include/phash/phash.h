@@ -114,5 +114,6 @@ PHASH_API void phash_free(void *ptr);
 #endif
 
 #include "phash/codes.h"
+#include "phash/image.h"
 
 #endif /* PHASH_PHASH_H */

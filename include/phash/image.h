@@ -1,0 +1,186 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Images: safe in-process decoding of JPEG, PNG and WebP, and wrapping of
+ * pixel buffers the caller already holds.
+ *
+ * A phash_decoder holds limits, options and reusable work buffers. Decoding
+ * returns a phash_image owned by the decoder: it stays valid until the next
+ * decode on that decoder or until phash_decoder_free(), and its pixel buffer
+ * is reused by the next decode (no per-image allocation in the steady state).
+ *
+ * Pixel policy (what the hash references expect; docs/pdq.md section 2.1):
+ * - output is 8-bit, 1 channel (grey sources stay grey) or 3 channels (RGB);
+ * - alpha is dropped without compositing (the stored RGB is kept);
+ * - palettes and tRNS are expanded;
+ * - 16-bit samples keep the LOW byte by default (the CImg quirk both
+ *   references inherit), or are scaled with PHASH_SIXTEEN_BIT_SCALE;
+ * - CMYK/YCCK JPEG is converted to RGB as ImageMagick does by default, or
+ *   gives the raw first three channels (PHASH_CMYK_RAW3, what pHash's CImg
+ *   loader takes as RGB);
+ * - EXIF orientation is parsed and reported, applied only on request;
+ * - libjpeg-turbo defaults: JDCT_ISLOW, fancy upsampling, no DCT scaling
+ *   unless PHASH_DECODE_JPEG_SCALE asks for it.
+ *
+ * Thread safety: a decoder and the images it returns must be used by one
+ * thread at a time; use one decoder per thread. Different decoders are
+ * independent. phash_sniff() and phash_format_name() are reentrant.
+ */
+#ifndef PHASH_IMAGE_H
+#define PHASH_IMAGE_H
+
+#include "phash/phash.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct phash_image phash_image;
+typedef struct phash_decoder phash_decoder;
+
+/* What the first bytes of a file say it is. Values are ABI-stable. */
+typedef enum phash_format {
+    PHASH_FORMAT_UNKNOWN = 0, /* not an image phash recognises */
+    PHASH_FORMAT_JPEG = 1,
+    PHASH_FORMAT_PNG = 2,
+    PHASH_FORMAT_WEBP = 3,
+    PHASH_FORMAT_RAW = 4,     /* pixels given by the caller */
+    /* Recognised but not decoded: PHASH_ERR_UNSUPPORTED. */
+    PHASH_FORMAT_GIF = 16,
+    PHASH_FORMAT_BMP = 17,
+    PHASH_FORMAT_TIFF = 18,
+    PHASH_FORMAT_HEIF = 19,
+    PHASH_FORMAT_AVIF = 20,
+    PHASH_FORMAT_JXL = 21,
+    PHASH_FORMAT_ICO = 22,
+    PHASH_FORMAT_PNM = 23
+} phash_format;
+
+/* Identify the format from the first bytes (16 are enough). Never reads past
+ * len; returns PHASH_FORMAT_UNKNOWN when unsure. */
+PHASH_API phash_format phash_sniff(const void *data, size_t len);
+/* "jpeg", "png", "webp", ...; static storage, never NULL. */
+PHASH_API const char *phash_format_name(phash_format format);
+
+/* Layout of caller-provided pixels. The value is the number of channels. */
+typedef enum phash_pixel_format {
+    PHASH_PIXEL_GRAY8 = 1,
+    PHASH_PIXEL_GRAYA8 = 2, /* alpha ignored */
+    PHASH_PIXEL_RGB8 = 3,
+    PHASH_PIXEL_RGBA8 = 4   /* alpha ignored */
+} phash_pixel_format;
+
+/* Facts about an image (phash_image_flags()). */
+#define PHASH_IMAGE_TRUNCATED 0x01u  /* data ended early; rows past it are filler */
+#define PHASH_IMAGE_HAD_ALPHA 0x02u  /* the source had an alpha channel (dropped) */
+#define PHASH_IMAGE_CMYK 0x04u       /* the source was CMYK or YCCK */
+#define PHASH_IMAGE_SIXTEEN_BIT 0x08u /* the source had 16-bit samples */
+#define PHASH_IMAGE_PALETTE 0x10u    /* the source was palette-based */
+#define PHASH_IMAGE_ANIMATED 0x20u   /* more than one frame; the first was decoded */
+#define PHASH_IMAGE_ORIENTED 0x40u   /* EXIF orientation has been applied */
+#define PHASH_IMAGE_SCALED 0x80u     /* decoded at reduced JPEG DCT scale */
+
+/* ---- decoder ---------------------------------------------------------- */
+
+/* Limits for untrusted input, checked from the header before any large
+ * allocation. 0 in a field means "no limit" for that field. */
+typedef struct phash_limits {
+    uint32_t max_width;  /* pixels */
+    uint32_t max_height; /* pixels */
+    uint64_t max_pixels; /* width * height */
+    uint64_t max_memory; /* bytes the decoder may allocate for one image,
+                            including the codec's own working memory */
+} phash_limits;
+
+/* Defaults, sized for photos on an endpoint that must stay light. */
+#define PHASH_DEFAULT_MAX_WIDTH 32768u
+#define PHASH_DEFAULT_MAX_HEIGHT 32768u
+#define PHASH_DEFAULT_MAX_PIXELS (100u * 1000u * 1000u)          /* 100 MP */
+#define PHASH_DEFAULT_MAX_MEMORY ((uint64_t)1024u * 1024u * 1024u) /* 1 GiB */
+
+/* Fill *limits with the defaults above. */
+PHASH_API void phash_limits_default(phash_limits *limits);
+
+typedef enum phash_decode_option {
+    /* PHASH_CMYK_TO_RGB (default) or PHASH_CMYK_RAW3. */
+    PHASH_DECODE_CMYK_MODE = 1,
+    /* PHASH_SIXTEEN_BIT_LOW_BYTE (default) or PHASH_SIXTEEN_BIT_SCALE. */
+    PHASH_DECODE_SIXTEEN_BIT = 2,
+    /* 0 (default): report EXIF orientation only; 1: rotate/flip the pixels. */
+    PHASH_DECODE_APPLY_ORIENTATION = 3,
+    /* JPEG DCT-domain scaling numerator over 8: 8 (default, full size), 4,
+     * 2 or 1. Changes pixels, hence hashes: for fast modes only. */
+    PHASH_DECODE_JPEG_SCALE = 4,
+    /* 0 (default): truncated data is PHASH_ERR_TRUNCATED. 1: return what
+     * was decoded with PHASH_IMAGE_TRUNCATED set. */
+    PHASH_DECODE_ALLOW_TRUNCATED = 5
+} phash_decode_option;
+
+#define PHASH_CMYK_TO_RGB 0
+#define PHASH_CMYK_RAW3 1
+#define PHASH_SIXTEEN_BIT_LOW_BYTE 0
+#define PHASH_SIXTEEN_BIT_SCALE 1
+
+/* Create a decoder with default limits and options. NULL if out of memory.
+ * Free with phash_decoder_free(). */
+PHASH_API phash_decoder *phash_decoder_new(void);
+/* Release the decoder, its buffers and any image it returned. NULL is a no-op. */
+PHASH_API void phash_decoder_free(phash_decoder *dec);
+
+/* Replace the limits (copied). PHASH_ERR_INVALID_ARG on NULL. */
+PHASH_API phash_status phash_decoder_set_limits(phash_decoder *dec, const phash_limits *limits);
+PHASH_API void phash_decoder_get_limits(const phash_decoder *dec, phash_limits *limits);
+/* Set an option; PHASH_ERR_INVALID_ARG for an unknown option or value. */
+PHASH_API phash_status phash_decoder_set_option(phash_decoder *dec, phash_decode_option option,
+                                                int value);
+/* The option's value, or -1 for an unknown option. */
+PHASH_API int phash_decoder_get_option(const phash_decoder *dec, phash_decode_option option);
+
+/* Decode a file (format sniffed from its bytes, never from its name) or a
+ * memory buffer. On success *out points to an image owned by the decoder
+ * (see top of file). On error *out is NULL and phash_decoder_last_error()
+ * gives the detail. Statuses: PHASH_ERR_IO (errno kept), _NOT_IMAGE,
+ * _UNSUPPORTED, _CORRUPT, _TRUNCATED, _TOO_LARGE, _NOMEM, _INVALID_ARG. */
+PHASH_API PHASH_NODISCARD phash_status phash_decode_file(phash_decoder *dec, const char *path,
+                                                         const phash_image **out);
+PHASH_API PHASH_NODISCARD phash_status phash_decode_memory(phash_decoder *dec, const void *data,
+                                                           size_t len, const phash_image **out);
+
+/* The detail of the decoder's last error ("JPEG: premature end of data
+ * segment at byte 81231"), or phash_strerror() of it when there is none.
+ * Valid until the next call on the decoder; never NULL. */
+PHASH_API const char *phash_decoder_last_error(const phash_decoder *dec);
+/* errno of the last PHASH_ERR_IO, 0 otherwise. */
+PHASH_API int phash_decoder_last_errno(const phash_decoder *dec);
+
+/* ---- caller pixels ---------------------------------------------------- */
+
+/* Wrap pixels the caller holds, without copying: the caller keeps them
+ * alive and unchanged until phash_image_free(). stride is the distance in
+ * bytes between rows (>= width * channels). Free with phash_image_free(). */
+PHASH_API PHASH_NODISCARD phash_status phash_image_wrap(const void *pixels, uint32_t width,
+                                                        uint32_t height, size_t stride,
+                                                        phash_pixel_format format,
+                                                        phash_image **out);
+/* Free an image from phash_image_wrap(). NULL is a no-op. Images returned by
+ * a decoder belong to it: passing one here is ignored. */
+PHASH_API void phash_image_free(phash_image *img);
+
+/* ---- image facts ------------------------------------------------------ */
+PHASH_API uint32_t phash_image_width(const phash_image *img);
+PHASH_API uint32_t phash_image_height(const phash_image *img);
+/* 1 (grey) or 3 (RGB) for decoded images; 1-4 for wrapped ones. */
+PHASH_API uint32_t phash_image_channels(const phash_image *img);
+PHASH_API size_t phash_image_stride(const phash_image *img);
+/* Row r starts at pixels + r * stride. */
+PHASH_API const uint8_t *phash_image_pixels(const phash_image *img);
+PHASH_API phash_format phash_image_format(const phash_image *img);
+/* EXIF orientation 1..8 of the source (1 when absent). */
+PHASH_API int phash_image_orientation(const phash_image *img);
+/* PHASH_IMAGE_* bits. */
+PHASH_API unsigned phash_image_flags(const phash_image *img);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* PHASH_IMAGE_H */
