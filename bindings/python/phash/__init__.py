@@ -1,0 +1,25 @@
+# SPDX-License-Identifier: MIT
+"""Python bindings for libphash (ctypes; no compiler needed).
+
+The library is found through the PHASH_LIBRARY environment variable, then
+ctypes.util.find_library('phash'), then the SONAME libphash.so.0.
+
+Thread safety follows the C library: ctypes releases the GIL during calls,
+so use one Decoder (and one hasher) per thread.
+"""
+from ._lib import PhashError, version_number, version_string
+from .codes import PdqCode, u64_distance, u64_format, u64_parse
+from .image import Decoder, Image, sniff
+
+__all__ = ["PhashError", "PdqCode", "u64_parse", "u64_format", "u64_distance", "Decoder",
+           "Image", "sniff", "version", "version_info"]
+
+
+def version():
+    """The loaded library's version string, e.g. '0.1.0'."""
+    return version_string().decode()
+
+
+def version_info():
+    n = version_number()
+    return (n // 10000, n // 100 % 100, n % 100)

@@ -1,0 +1,80 @@
+# SPDX-License-Identifier: MIT
+"""Loading libphash and declaring its functions (ctypes)."""
+import ctypes
+import ctypes.util
+import os
+
+SONAME = "libphash.so.0"
+REQUIRED_MAJOR = 0
+
+
+def _load():
+    candidates = []
+    env = os.environ.get("PHASH_LIBRARY")
+    if env:
+        candidates.append(env)
+    found = ctypes.util.find_library("phash")
+    if found:
+        candidates.append(found)
+    candidates.append(SONAME)
+    errors = []
+    for name in candidates:
+        try:
+            return ctypes.CDLL(name)
+        except OSError as exc:
+            errors.append(f"{name}: {exc}")
+    raise ImportError(
+        "phash: cannot load libphash (set PHASH_LIBRARY to the path of libphash.so, "
+        "or install the library): " + "; ".join(errors))
+
+
+lib = _load()
+
+
+class PhashError(Exception):
+    """A phash function failed. `status` is the phash_status number, `name` its
+    symbolic name; str() is the library's message (with detail when known)."""
+
+    def __init__(self, status, message):
+        super().__init__(message)
+        self.status = status
+        self.name = STATUS_NAMES.get(status, f"PHASH_STATUS_{status}")
+
+
+STATUS_NAMES = {
+    0: "OK", 1: "ERR_NOMEM", 2: "ERR_INVALID_ARG", 3: "ERR_IO", 4: "ERR_NOT_IMAGE",
+    5: "ERR_UNSUPPORTED", 6: "ERR_CORRUPT", 7: "ERR_TRUNCATED", 8: "ERR_TOO_LARGE",
+    9: "ERR_TOO_SMALL", 10: "ERR_BAD_HASH", 11: "ERR_BAD_FILE", 12: "ERR_VERSION",
+    13: "ERR_NOT_FOUND", 14: "ERR_STATE", 15: "ERR_UNSUPPORTED_CPU",
+}
+
+
+def fn(name, restype, *argtypes):
+    """Declare lib.name; returns the function, or None when the loaded library
+    predates it (so a newer binding still imports against an older library)."""
+    f = getattr(lib, name, None)
+    if f is None:
+        return None
+    f.restype = restype
+    f.argtypes = list(argtypes)
+    return f
+
+
+strerror = fn("phash_strerror", ctypes.c_char_p, ctypes.c_int)
+
+
+def check(status, detail=None):
+    """Raise PhashError for a non-zero status; detail() gives the handle's message."""
+    if status != 0:
+        msg = detail() if detail else None
+        if not msg:
+            msg = strerror(status).decode()
+        raise PhashError(status, msg)
+
+
+version_number = fn("phash_version", ctypes.c_uint)
+version_string = fn("phash_version_string", ctypes.c_char_p)
+
+_major = version_number() // 10000
+if _major != REQUIRED_MAJOR:
+    raise ImportError(f"phash: libphash major version {_major}, this binding needs {REQUIRED_MAJOR}")

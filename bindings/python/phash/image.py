@@ -1,0 +1,208 @@
+# SPDX-License-Identifier: MIT
+"""Decoding images and wrapping pixel buffers the caller holds."""
+import ctypes
+import os
+
+from ._lib import PhashError, check, fn
+
+c_void_pp = ctypes.POINTER(ctypes.c_void_p)
+
+FORMATS = {0: "unknown", 1: "jpeg", 2: "png", 3: "webp", 4: "raw", 16: "gif", 17: "bmp",
+           18: "tiff", 19: "heif", 20: "avif", 21: "jxl", 22: "ico", 23: "pnm"}
+PIXEL_FORMATS = {"L": 1, "LA": 2, "RGB": 3, "RGBA": 4}
+OPTIONS = {"cmyk_mode": 1, "sixteen_bit": 2, "apply_orientation": 3, "jpeg_scale": 4,
+           "allow_truncated": 5}
+FLAGS = {"truncated": 0x01, "had_alpha": 0x02, "cmyk": 0x04, "sixteen_bit": 0x08,
+         "palette": 0x10, "animated": 0x20, "oriented": 0x40, "scaled": 0x80}
+
+
+class _LimitsC(ctypes.Structure):
+    _fields_ = [("max_width", ctypes.c_uint32), ("max_height", ctypes.c_uint32),
+                ("max_pixels", ctypes.c_uint64), ("max_memory", ctypes.c_uint64)]
+
+
+_sniff = fn("phash_sniff", ctypes.c_int, ctypes.c_char_p, ctypes.c_size_t)
+_dec_new = fn("phash_decoder_new", ctypes.c_void_p)
+_dec_free = fn("phash_decoder_free", None, ctypes.c_void_p)
+_dec_set_limits = fn("phash_decoder_set_limits", ctypes.c_int, ctypes.c_void_p,
+                     ctypes.POINTER(_LimitsC))
+_dec_get_limits = fn("phash_decoder_get_limits", None, ctypes.c_void_p, ctypes.POINTER(_LimitsC))
+_dec_set_option = fn("phash_decoder_set_option", ctypes.c_int, ctypes.c_void_p, ctypes.c_int,
+                     ctypes.c_int)
+_decode_file = fn("phash_decode_file", ctypes.c_int, ctypes.c_void_p, ctypes.c_char_p, c_void_pp)
+_decode_memory = fn("phash_decode_memory", ctypes.c_int, ctypes.c_void_p, ctypes.c_char_p,
+                    ctypes.c_size_t, c_void_pp)
+_dec_last_error = fn("phash_decoder_last_error", ctypes.c_char_p, ctypes.c_void_p)
+_wrap = fn("phash_image_wrap", ctypes.c_int, ctypes.c_void_p, ctypes.c_uint32, ctypes.c_uint32,
+           ctypes.c_size_t, ctypes.c_int, c_void_pp)
+_img_free = fn("phash_image_free", None, ctypes.c_void_p)
+_img_u32 = {n: fn("phash_image_" + n, ctypes.c_uint32, ctypes.c_void_p)
+            for n in ("width", "height", "channels")}
+_img_stride = fn("phash_image_stride", ctypes.c_size_t, ctypes.c_void_p)
+_img_pixels = fn("phash_image_pixels", ctypes.c_void_p, ctypes.c_void_p)
+_img_format = fn("phash_image_format", ctypes.c_int, ctypes.c_void_p)
+_img_orientation = fn("phash_image_orientation", ctypes.c_int, ctypes.c_void_p)
+_img_flags = fn("phash_image_flags", ctypes.c_uint, ctypes.c_void_p)
+
+
+def sniff(data):
+    """The format name ('jpeg', 'png', 'webp', 'gif', ..., 'unknown') of bytes."""
+    data = bytes(data[:64])
+    return FORMATS.get(_sniff(data, len(data)), "unknown")
+
+
+class Image:
+    """An image: decoded by a Decoder (valid until that decoder decodes again
+    or is closed) or wrapping a caller's buffer (Image.from_buffer)."""
+
+    def __init__(self, handle, owner=None, keepalive=None):
+        self._handle = handle
+        self._owner = owner            # Decoder, for decoder-owned images
+        self._generation = owner._generation if owner else 0
+        self._keepalive = keepalive    # the wrapped buffer
+        self._owned = owner is None
+
+    @classmethod
+    def from_buffer(cls, buf, width, height, mode="RGB", stride=None):
+        """Wrap pixels without copying when buf is writable (bytearray,
+        NumPy array, writable memoryview); bytes are used in place too.
+        mode: 'L', 'LA', 'RGB' or 'RGBA' (alpha is ignored by the hashes)."""
+        channels = PIXEL_FORMATS[mode]
+        if stride is None:
+            stride = width * channels
+        if isinstance(buf, bytes):
+            keep = buf
+            ptr = ctypes.cast(ctypes.c_char_p(buf), ctypes.c_void_p)
+        else:
+            mv = memoryview(buf).cast("B")
+            if mv.readonly:
+                keep = bytes(mv)
+                ptr = ctypes.cast(ctypes.c_char_p(keep), ctypes.c_void_p)
+            else:
+                keep = (ctypes.c_char * mv.nbytes).from_buffer(mv)
+                ptr = ctypes.cast(keep, ctypes.c_void_p)
+        size = len(keep) if isinstance(keep, bytes) else ctypes.sizeof(keep)
+        if height and stride * (height - 1) + width * channels > size:
+            raise ValueError(f"buffer of {size} bytes is too small for {width}x{height} {mode} "
+                             f"with stride {stride}")
+        out = ctypes.c_void_p()
+        check(_wrap(ptr, width, height, stride, channels, ctypes.byref(out)))
+        return cls(out.value, keepalive=keep)
+
+    @property
+    def handle(self):
+        if self._handle is None:
+            raise ValueError("image is closed")
+        if self._owner is not None and self._owner._generation != self._generation:
+            raise ValueError("image is no longer valid: its decoder has decoded another image")
+        return self._handle
+
+    width = property(lambda self: _img_u32["width"](self.handle))
+    height = property(lambda self: _img_u32["height"](self.handle))
+    channels = property(lambda self: _img_u32["channels"](self.handle))
+    stride = property(lambda self: _img_stride(self.handle))
+    format = property(lambda self: FORMATS.get(_img_format(self.handle), "unknown"))
+    orientation = property(lambda self: _img_orientation(self.handle))
+
+    @property
+    def flags(self):
+        bits = _img_flags(self.handle)
+        return {name for name, bit in FLAGS.items() if bits & bit}
+
+    def tobytes(self):
+        """The pixels, row after row without padding (a copy)."""
+        h = self.handle
+        w, ht, ch, stride = _img_u32["width"](h), _img_u32["height"](h), \
+            _img_u32["channels"](h), _img_stride(h)
+        base = _img_pixels(h)
+        rows = [ctypes.string_at(base + r * stride, w * ch) for r in range(ht)]
+        return b"".join(rows)
+
+    def close(self):
+        if self._handle is not None and self._owned:
+            _img_free(self._handle)
+        self._handle = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:
+            pass
+
+    def __repr__(self):
+        if self._handle is None:
+            return "<phash.Image closed>"
+        return f"<phash.Image {self.format} {self.width}x{self.height}x{self.channels}>"
+
+
+class Decoder:
+    """A decoder with limits and options; reuse one per thread.
+
+    Decoder(max_pixels=..., max_width=..., max_height=..., max_memory=...,
+            cmyk_mode=0|1, sixteen_bit=0|1, apply_orientation=False,
+            jpeg_scale=8, allow_truncated=False)
+    """
+
+    def __init__(self, **settings):
+        self._handle = _dec_new()
+        if not self._handle:
+            raise MemoryError("phash_decoder_new failed")
+        self._generation = 0
+        limits = {k: settings.pop(k) for k in list(settings) if k.startswith("max_")}
+        if limits:
+            cur = _LimitsC()
+            _dec_get_limits(self._handle, ctypes.byref(cur))
+            for k, v in limits.items():
+                setattr(cur, k, v)
+            check(_dec_set_limits(self._handle, ctypes.byref(cur)))
+        for k, v in settings.items():
+            if k not in OPTIONS:
+                raise TypeError(f"unknown decoder setting {k!r}")
+            check(_dec_set_option(self._handle, OPTIONS[k], int(v)))
+
+    def _detail(self):
+        msg = _dec_last_error(self._handle)
+        return msg.decode(errors="replace") if msg else None
+
+    def _result(self, status, out):
+        self._generation += 1
+        check(status, self._detail)
+        return Image(out.value, owner=self)
+
+    def decode_file(self, path):
+        out = ctypes.c_void_p()
+        return self._result(_decode_file(self._live(), os.fsencode(path), ctypes.byref(out)), out)
+
+    def decode_bytes(self, data):
+        data = bytes(data)
+        out = ctypes.c_void_p()
+        return self._result(_decode_memory(self._live(), data, len(data), ctypes.byref(out)), out)
+
+    def _live(self):
+        if not self._handle:
+            raise ValueError("decoder is closed")
+        return self._handle
+
+    def close(self):
+        if self._handle:
+            self._generation += 1
+            _dec_free(self._handle)
+            self._handle = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:
+            pass
