@@ -115,5 +115,6 @@ PHASH_API void phash_free(void *ptr);
 
 #include "phash/codes.h"
 #include "phash/image.h"
+#include "phash/sigset.h"
 
 #endif /* PHASH_PHASH_H */

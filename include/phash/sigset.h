@@ -1,0 +1,222 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Signature sets: lists of known hashes (PDQ, pHash) loaded from the text
+ * formats police and industry hash lists arrive in, validated, de-duplicated
+ * and counted.
+ *
+ * Formats (docs: users-and-ecosystem.md section 2):
+ * - plain lists, one hash per line: PDQ as 64 hex digits, pHash as 16 hex
+ *   digits or a decimal number (unsigned, or signed as databases store it);
+ *   an optional "hash=" prefix and a ",metadata" tail (what Meta's pdq tools
+ *   write and read: "hash,quality,filename" or "hash=...,quality=...,..."),
+ *   an optional "<algo> <hash>" form (python-threatexchange's file exchange);
+ *   blank lines and lines starting with '#' are ignored;
+ * - CSV / TSV / ';'-separated with a header: a hash column found by name
+ *   (hash, signal_str, signal, hash_value, pdq, phash, ...), an optional id
+ *   column (id, signal_id, entry_id, media_id, ...), an optional algorithm
+ *   column (signal_type, algo, algorithm, hash_type, ...), an optional quality
+ *   column; every other column is kept as opaque metadata "name=value; ...".
+ *   The python-threatexchange export (signal_type,signal_str,collab,category,
+ *   tags) is one such file;
+ * - JSON lines: one object per line with the same member names; the other
+ *   members are kept as metadata, as a JSON object text.
+ *
+ * Every file may be UTF-8 with or without a BOM, with LF or CRLF line ends.
+ * Parsing is streaming: memory per record is bounded by the maximum line
+ * length (PHASH_SIGSET_OPT_MAX_LINE); a longer line is an invalid record.
+ *
+ * Records are validated one by one. An invalid record is skipped and counted
+ * by reason, and the first few are described as "file:line: expected ...,
+ * found ..." in the load report; in strict mode the first one fails the load
+ * and leaves the set as it was. All-zero hashes and PDQ hashes whose quality
+ * is below the threshold are valid but "flagged": they match featureless
+ * images, so they are counted and, by default, not inserted.
+ *
+ * A hash value present several times (in one file or across files) is one
+ * entry with several owners: every (list, id, metadata) is kept and returned
+ * with a match.
+ *
+ * Entries are numbered per algorithm from 0 in insertion order; that number
+ * is the id the index stores (see phash_sigset_pdq_codes()).
+ *
+ * Thread safety: loading modifies the set; it must not run concurrently
+ * with anything else on that set. Read-only functions (sizes, codes, owners)
+ * may be called by several threads at once when no load runs.
+ */
+#ifndef PHASH_SIGSET_H
+#define PHASH_SIGSET_H
+
+#include "phash/phash.h"
+#include "phash/codes.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct phash_sigset phash_sigset;
+
+/* The hash algorithms a signature set holds. Values are ABI-stable. */
+typedef enum phash_sig_algo {
+    PHASH_SIG_PDQ = 1,   /* 256-bit PDQ */
+    PHASH_SIG_PHASH = 2  /* 64-bit pHash (DCT) */
+} phash_sig_algo;
+#define PHASH_SIG_ALGO_MAX 2
+
+/* "pdq", "phash"; "unknown" for other values. Static storage. */
+PHASH_API const char *phash_sig_algo_name(phash_sig_algo algo);
+/* Parse an algorithm name as lists spell it, case-insensitively: "pdq",
+ * "hash_pdq", "pdqhash", "phash", "phash64", "dct64", ... Returns
+ * PHASH_ERR_NOT_FOUND for names of algorithms phash does not hold (md5,
+ * photodna, ...). len is the number of characters at name. */
+PHASH_API phash_status phash_sig_algo_parse(const char *name, size_t len,
+                                            phash_sig_algo *out);
+
+/* Input formats. Values are ABI-stable. */
+typedef enum phash_sigset_format {
+    PHASH_SIGSET_AUTO = 0,  /* decide from the first non-blank line */
+    PHASH_SIGSET_PLAIN = 1, /* one hash per line */
+    PHASH_SIGSET_CSV = 2,   /* header + rows; delimiter from the header */
+    PHASH_SIGSET_JSONL = 3  /* one JSON object per line */
+} phash_sigset_format;
+
+/* Why a record was rejected. Values are ABI-stable. */
+typedef enum phash_sigset_problem {
+    PHASH_SIGSET_BAD_LENGTH = 0,     /* hash text of the wrong length */
+    PHASH_SIGSET_BAD_CHARACTER = 1,  /* a character that is not a hex digit / digit */
+    PHASH_SIGSET_OUT_OF_RANGE = 2,   /* decimal pHash outside 64 bits */
+    PHASH_SIGSET_MISSING_HASH = 3,   /* no hash value in the record */
+    PHASH_SIGSET_UNKNOWN_ALGO = 4,   /* algorithm name phash does not hold */
+    PHASH_SIGSET_BAD_SYNTAX = 5,     /* CSV quoting or JSON syntax */
+    PHASH_SIGSET_LINE_TOO_LONG = 6,  /* longer than PHASH_SIGSET_OPT_MAX_LINE */
+    PHASH_SIGSET_BAD_QUALITY = 7,    /* quality not an integer 0..100 */
+    PHASH_SIGSET_WRONG_ALGO = 8      /* the hash does not fit the declared algorithm */
+} phash_sigset_problem;
+#define PHASH_SIGSET_PROBLEMS 16 /* size of by_reason[]; unused slots stay 0 */
+
+/* "bad length", "bad character", ...; static storage, never NULL. */
+PHASH_API const char *phash_sigset_problem_name(phash_sigset_problem problem);
+
+#define PHASH_SIGSET_MESSAGES 8      /* first problems kept in a report */
+#define PHASH_SIGSET_MESSAGE_LEN 256 /* bytes per message, NUL included */
+
+/* What one load did. Invariant:
+ * records = inserted + duplicates + invalid + flagged_skipped, where
+ * flagged_skipped = zero + low_quality unless flagged entries are kept. */
+typedef struct phash_sigset_report {
+    uint64_t lines;        /* physical lines read */
+    uint64_t records;      /* records seen (not blank, comment or header) */
+    uint64_t inserted;     /* records that created a new entry */
+    uint64_t duplicates;   /* valid records whose hash was already an entry */
+    uint64_t invalid;      /* rejected records (sum of by_reason) */
+    uint64_t by_reason[PHASH_SIGSET_PROBLEMS]; /* indexed by phash_sigset_problem */
+    uint64_t zero;         /* valid but all-zero (flagged) */
+    uint64_t low_quality;  /* valid PDQ with quality < the threshold (flagged) */
+    uint64_t per_algo[PHASH_SIG_ALGO_MAX + 1]; /* valid records by algorithm */
+    phash_sigset_format format; /* the format used (detected when AUTO) */
+    unsigned n_messages;   /* messages[] used, <= PHASH_SIGSET_MESSAGES */
+    /* "list.csv:17: expected 64 hex digits (PDQ), found 63 characters" */
+    char messages[PHASH_SIGSET_MESSAGES][PHASH_SIGSET_MESSAGE_LEN];
+} phash_sigset_report;
+
+/* Options, set before loading (they apply to later loads). */
+typedef enum phash_sigset_option {
+    /* 0 (default): skip bad records and report; 1: fail on the first. */
+    PHASH_SIGSET_OPT_STRICT = 1,
+    /* phash_sigset_format to read; default PHASH_SIGSET_AUTO. */
+    PHASH_SIGSET_OPT_FORMAT = 2,
+    /* Algorithm of records that do not name one: 0 (default) infers it from
+     * the text (64 hex digits: PDQ; 16 hex digits or a decimal: pHash), or a
+     * phash_sig_algo. */
+    PHASH_SIGSET_OPT_ALGO = 3,
+    /* PDQ quality below this is flagged; default 50 (Meta: discard <= 49).
+     * Records without a quality are not flagged for it. 0..101. */
+    PHASH_SIGSET_OPT_MIN_QUALITY = 4,
+    /* 0 (default): flagged records are counted, not inserted; 1: inserted. */
+    PHASH_SIGSET_OPT_KEEP_FLAGGED = 5,
+    /* Longest line accepted, in bytes: 256..16 MiB, default 65536. */
+    PHASH_SIGSET_OPT_MAX_LINE = 6,
+    /* How 16-character all-digit pHash values are read when no algorithm or
+     * form says: phash_u64_form PHASH_U64_HEX (default) or
+     * PHASH_U64_UNSIGNED. Other lengths are unambiguous. */
+    PHASH_SIGSET_OPT_U64_FORM = 7
+} phash_sigset_option;
+
+/* An empty set with default options; NULL if out of memory. */
+PHASH_API phash_sigset *phash_sigset_new(void);
+/* Release the set. NULL is a no-op. */
+PHASH_API void phash_sigset_free(phash_sigset *set);
+
+/* PHASH_ERR_INVALID_ARG for an unknown option or a value out of range. */
+PHASH_API phash_status phash_sigset_set_option(phash_sigset *set, phash_sigset_option option,
+                                               int value);
+/* The option's value, or -1 for an unknown option. */
+PHASH_API int phash_sigset_get_option(const phash_sigset *set, phash_sigset_option option);
+
+/* Load a signature file into the set (added to what is already there; the
+ * file becomes a "list" named by its path). report (may be NULL) is filled
+ * whatever the outcome. Returns:
+ * - PHASH_OK when at least one record was valid (invalid ones were skipped);
+ * - PHASH_ERR_BAD_FILE when no record was valid, when the header names no
+ *   hash column, or (strict mode) at the first invalid record; the set is
+ *   then unchanged;
+ * - PHASH_ERR_IO (errno in phash_sigset_last_errno()), PHASH_ERR_NOMEM
+ *   (set unchanged), PHASH_ERR_INVALID_ARG.
+ * phash_sigset_last_error() gives the detail. */
+PHASH_API PHASH_NODISCARD phash_status phash_sigset_load_file(phash_sigset *set,
+                                                              const char *path,
+                                                              phash_sigset_report *report);
+/* The same from memory; name is used as the list name and in messages
+ * (NULL: "<memory>"). */
+PHASH_API PHASH_NODISCARD phash_status phash_sigset_load_memory(phash_sigset *set,
+                                                                const void *data, size_t len,
+                                                                const char *name,
+                                                                phash_sigset_report *report);
+
+/* The detail of the last error on this set; never NULL; valid until the
+ * next call that modifies the set. */
+PHASH_API const char *phash_sigset_last_error(const phash_sigset *set);
+/* errno of the last PHASH_ERR_IO, 0 otherwise. */
+PHASH_API int phash_sigset_last_errno(const phash_sigset *set);
+
+/* ---- reading the set ---------------------------------------------------- */
+
+/* Number of distinct entries of an algorithm (0 for an unknown algorithm). */
+PHASH_API size_t phash_sigset_size(const phash_sigset *set, phash_sig_algo algo);
+/* Number of lists (files) loaded. */
+PHASH_API size_t phash_sigset_list_count(const phash_sigset *set);
+
+/* The codes of all entries, contiguous, entry i at index i; valid until the
+ * set is modified or freed. *count (may be NULL) receives the size. NULL
+ * when there are none. */
+PHASH_API const phash_pdq_code *phash_sigset_pdq_codes(const phash_sigset *set, size_t *count);
+PHASH_API const uint64_t *phash_sigset_u64_codes(const phash_sigset *set, phash_sig_algo algo,
+                                                 size_t *count);
+
+/* One owner of an entry. Strings are NUL-terminated, owned by the set and
+ * valid until it is modified or freed. */
+typedef struct phash_sigset_owner {
+    const char *list;     /* the file (list) the record came from */
+    const char *id;       /* its id column, or its line number when none */
+    const char *metadata; /* opaque metadata, "" when none */
+    int quality;          /* 0..100, or -1 when the record gave none */
+    unsigned flags;       /* PHASH_SIGSET_FLAG_* */
+    uint64_t line;        /* line number in the list */
+} phash_sigset_owner;
+
+#define PHASH_SIGSET_FLAG_ZERO 0x1u        /* all-zero hash (kept only on request) */
+#define PHASH_SIGSET_FLAG_LOW_QUALITY 0x2u /* PDQ quality below the threshold */
+
+/* Number of owners of entry `entry` (0 if out of range). */
+PHASH_API size_t phash_sigset_owner_count(const phash_sigset *set, phash_sig_algo algo,
+                                          size_t entry);
+/* Owner k (0-based, in load order) of an entry. PHASH_ERR_NOT_FOUND when out
+ * of range. */
+PHASH_API phash_status phash_sigset_owner_get(const phash_sigset *set, phash_sig_algo algo,
+                                              size_t entry, size_t k,
+                                              phash_sigset_owner *out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* PHASH_SIGSET_H */

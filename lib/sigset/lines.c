@@ -1,0 +1,175 @@
+/* SPDX-License-Identifier: MIT */
+/* A streaming line reader: LF or CRLF, a UTF-8 BOM dropped from line 1, and
+ * memory bounded by the longest accepted line (longer lines are skipped
+ * without being buffered). */
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sigset_int.h"
+
+#define PH_LINES_CHUNK 65536
+
+phash_status ph_lines_open_fd(ph_lines *r, int fd, size_t max_line)
+{
+    memset(r, 0, sizeof *r);
+    r->fd = fd;
+    r->max_line = max_line;
+    r->cap = max_line + PH_LINES_CHUNK;
+    r->buf = ph_malloc(r->cap);
+    return r->buf ? PHASH_OK : PHASH_ERR_NOMEM;
+}
+
+void ph_lines_open_mem(ph_lines *r, const void *data, size_t len, size_t max_line)
+{
+    memset(r, 0, sizeof *r);
+    r->fd = -1;
+    r->mem = data;
+    r->mem_len = len;
+    r->max_line = max_line;
+}
+
+void ph_lines_close(ph_lines *r)
+{
+    ph_free(r->buf);
+    r->buf = NULL;
+}
+
+/* Read more bytes after end; 0 at EOF, -1 on error. Compacts first. */
+static ssize_t fill(ph_lines *r)
+{
+    if (r->start > 0) {
+        memmove(r->buf, r->buf + r->start, r->end - r->start);
+        r->end -= r->start;
+        r->start = 0;
+    }
+    for (;;) {
+        ssize_t n = read(r->fd, r->buf + r->end, r->cap - r->end);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            r->io_errno = errno;
+            return -1;
+        }
+        r->end += (size_t)n;
+        if (n == 0)
+            r->eof = 1;
+        return n;
+    }
+}
+
+/* Length of a line's text once its CR and (on line 1) BOM are dropped: what
+ * the limit applies to. */
+static size_t body_len(const ph_lines *r, const char *s, size_t n)
+{
+    size_t body = n;
+    if (body > 0 && s[n - 1] == '\r')
+        body--;
+    if (r->lineno == 0 && body >= 3 && !memcmp(s, "\xEF\xBB\xBF", 3))
+        body -= 3;
+    return body;
+}
+
+/* Count the line and hand it out: stripped, or flagged as too long. */
+static int deliver(ph_lines *r, const char *s, size_t n, const char **line, size_t *out_len,
+                   int *too_long)
+{
+    if (body_len(r, s, n) > r->max_line) {
+        r->lineno++;
+        *too_long = 1;
+        *line = s;
+        *out_len = 0;
+        return 1;
+    }
+    if (n > 0 && s[n - 1] == '\r')
+        n--;
+    if (r->lineno == 0 && n >= 3 && !memcmp(s, "\xEF\xBB\xBF", 3)) {
+        s += 3;
+        n -= 3;
+    }
+    r->lineno++;
+    *line = s;
+    *out_len = n;
+    return 1;
+}
+
+static int skipped(ph_lines *r, const char **line, size_t *len, int *too_long)
+{
+    r->lineno++;
+    *too_long = 1;
+    *line = "";
+    *len = 0;
+    return 1;
+}
+
+static int next_mem(ph_lines *r, const char **line, size_t *len, int *too_long)
+{
+    if (r->mem_pos >= r->mem_len)
+        return 0;
+    const char *s = r->mem + r->mem_pos;
+    size_t avail = r->mem_len - r->mem_pos;
+    const char *nl = memchr(s, '\n', avail);
+    size_t n = nl ? (size_t)(nl - s) : avail;
+    r->mem_pos += n + (nl != NULL);
+    return deliver(r, s, n, line, len, too_long);
+}
+
+void ph_lines_unread(ph_lines *r)
+{
+    r->pushed = 1;
+}
+
+static int next_line(ph_lines *r, const char **line, size_t *len, int *too_long);
+
+int ph_lines_next(ph_lines *r, const char **line, size_t *len, int *too_long)
+{
+    if (r->pushed) {
+        r->pushed = 0;
+        *line = r->last;
+        *len = r->last_len;
+        *too_long = r->last_too_long;
+        return 1;
+    }
+    int got = next_line(r, line, len, too_long);
+    if (got == 1) {
+        r->last = *line;
+        r->last_len = *len;
+        r->last_too_long = *too_long;
+    }
+    return got;
+}
+
+static int next_line(ph_lines *r, const char **line, size_t *len, int *too_long)
+{
+    *too_long = 0;
+    if (r->fd < 0)
+        return next_mem(r, line, len, too_long);
+    int skipping = 0;
+    for (;;) {
+        char *s = r->buf + r->start;
+        size_t avail = r->end - r->start;
+        char *nl = memchr(s, '\n', avail);
+        if (nl) {
+            r->start += (size_t)(nl - s) + 1;
+            if (skipping)
+                return skipped(r, line, len, too_long);
+            return deliver(r, s, (size_t)(nl - s), line, len, too_long);
+        }
+        if (r->eof) {
+            r->start = r->end;
+            if (skipping)
+                return skipped(r, line, len, too_long);
+            if (avail == 0)
+                return 0;
+            return deliver(r, s, avail, line, len, too_long);
+        }
+        /* max_line + 4 covers the CR and a BOM: anything longer without an
+         * LF is too long whatever follows; drop it and skip to the next LF. */
+        if (avail > r->max_line + 4) {
+            skipping = 1;
+            r->start = r->end = 0;
+        }
+        if (fill(r) < 0)
+            return -1;
+    }
+}

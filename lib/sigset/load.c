@@ -1,0 +1,232 @@
+/* SPDX-License-Identifier: MIT */
+/* Loading a signature file: options, format detection, the line loop the
+ * parsers share, and the all-or-nothing outcome (strict mode, hard errors). */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sigset_int.h"
+
+/* ---- options ---- */
+
+phash_status phash_sigset_set_option(phash_sigset *set, phash_sigset_option option, int value)
+{
+    if (!set)
+        return PHASH_ERR_INVALID_ARG;
+    switch (option) {
+    case PHASH_SIGSET_OPT_STRICT:
+        if (value != 0 && value != 1)
+            break;
+        set->strict = value;
+        return PHASH_OK;
+    case PHASH_SIGSET_OPT_FORMAT:
+        if (value < PHASH_SIGSET_AUTO || value > PHASH_SIGSET_JSONL)
+            break;
+        set->format = value;
+        return PHASH_OK;
+    case PHASH_SIGSET_OPT_ALGO:
+        if (value < 0 || value > PHASH_SIG_ALGO_MAX)
+            break;
+        set->default_algo = value;
+        return PHASH_OK;
+    case PHASH_SIGSET_OPT_MIN_QUALITY:
+        if (value < 0 || value > 101)
+            break;
+        set->min_quality = value;
+        return PHASH_OK;
+    case PHASH_SIGSET_OPT_KEEP_FLAGGED:
+        if (value != 0 && value != 1)
+            break;
+        set->keep_flagged = value;
+        return PHASH_OK;
+    case PHASH_SIGSET_OPT_MAX_LINE:
+        if (value < 256 || value > 16 * 1024 * 1024)
+            break;
+        set->max_line = (size_t)value;
+        return PHASH_OK;
+    case PHASH_SIGSET_OPT_U64_FORM:
+        if (value != PHASH_U64_HEX && value != PHASH_U64_UNSIGNED)
+            break;
+        set->u64_form = value;
+        return PHASH_OK;
+    }
+    return ph_error_set(&set->err, PHASH_ERR_INVALID_ARG, "bad option %d or value %d",
+                        (int)option, value);
+}
+
+int phash_sigset_get_option(const phash_sigset *set, phash_sigset_option option)
+{
+    if (!set)
+        return -1;
+    switch (option) {
+    case PHASH_SIGSET_OPT_STRICT:
+        return set->strict;
+    case PHASH_SIGSET_OPT_FORMAT:
+        return set->format;
+    case PHASH_SIGSET_OPT_ALGO:
+        return set->default_algo;
+    case PHASH_SIGSET_OPT_MIN_QUALITY:
+        return set->min_quality;
+    case PHASH_SIGSET_OPT_KEEP_FLAGGED:
+        return set->keep_flagged;
+    case PHASH_SIGSET_OPT_MAX_LINE:
+        return (int)set->max_line;
+    case PHASH_SIGSET_OPT_U64_FORM:
+        return set->u64_form;
+    }
+    return -1;
+}
+
+const char *phash_sigset_last_error(const phash_sigset *set)
+{
+    return set ? ph_error_message(&set->err) : phash_strerror(PHASH_ERR_INVALID_ARG);
+}
+
+int phash_sigset_last_errno(const phash_sigset *set)
+{
+    return set ? set->last_errno : 0;
+}
+
+/* ---- the shared line loop ---- */
+
+phash_status ph_each_line(ph_load *load, ph_lines *lines, ph_line_fn fn, void *ctx)
+{
+    const char *s;
+    size_t len;
+    int too_long, more;
+    while ((more = ph_lines_next(lines, &s, &len, &too_long)) > 0) {
+        load->line = lines->lineno;
+        if (too_long) {
+            load->report->records++;
+            if (ph_record_invalid(load, PHASH_SIGSET_LINE_TOO_LONG,
+                                  "expected a line of at most %zu bytes, found a longer one",
+                                  lines->max_line) < 0)
+                return PHASH_OK;
+        } else if (fn(load, ctx, s, len) < 0)
+            return PHASH_OK;
+    }
+    return more < 0 ? PHASH_ERR_IO : PHASH_OK;
+}
+
+/* ---- format detection ---- */
+
+/* Read up to the first line that is not blank and leave it unread. */
+static phash_sigset_format detect(ph_lines *lines)
+{
+    const char *s;
+    size_t len;
+    int too_long, more;
+    while ((more = ph_lines_next(lines, &s, &len, &too_long)) > 0) {
+        if (too_long) {
+            ph_lines_unread(lines);
+            return PHASH_SIGSET_PLAIN;
+        }
+        ph_span_trim(&s, &len);
+        if (len == 0)
+            continue;
+        ph_lines_unread(lines);
+        if (s[0] == '{')
+            return PHASH_SIGSET_JSONL;
+        if (ph_csv_is_header(s, len))
+            return PHASH_SIGSET_CSV;
+        return PHASH_SIGSET_PLAIN;
+    }
+    return PHASH_SIGSET_PLAIN;
+}
+
+/* ---- a whole load ---- */
+
+static phash_status load_lines(phash_sigset *set, ph_lines *lines, const char *name,
+                               phash_sigset_report *report)
+{
+    ph_sigset_mark mark;
+    ph_sigset_mark_get(set, &mark);
+    ph_load L = {.set = set, .report = report, .name = name, .status = PHASH_OK};
+    if (ph_sigset_add_list(set, name, &L.list))
+        return ph_error_set(&set->err, PHASH_ERR_NOMEM, "%s: out of memory", name);
+
+    phash_sigset_format format = (phash_sigset_format)set->format;
+    if (format == PHASH_SIGSET_AUTO)
+        format = detect(lines);
+    report->format = format;
+    phash_status st;
+    switch (format) {
+    case PHASH_SIGSET_CSV:
+        st = ph_parse_csv(&L, lines);
+        break;
+    case PHASH_SIGSET_JSONL:
+        st = ph_parse_jsonl(&L, lines);
+        break;
+    default:
+        st = ph_parse_plain(&L, lines);
+        break;
+    }
+    report->lines = lines->lineno;
+    if (st == PHASH_ERR_IO) {
+        set->last_errno = lines->io_errno;
+        ph_error_set(&set->err, st, "%s: read error after line %llu (errno %d)", name,
+                     (unsigned long long)lines->lineno, lines->io_errno);
+    } else if (st == PHASH_OK && L.status != PHASH_OK)
+        st = L.status; /* detail already set */
+    else if (st == PHASH_OK && L.failed)
+        st = PHASH_ERR_BAD_FILE; /* detail already set */
+    else if (st == PHASH_OK && report->records == report->invalid)
+        st = ph_error_set(&set->err, PHASH_ERR_BAD_FILE,
+                          "%s: no valid signature (%llu records, %llu invalid)", name,
+                          (unsigned long long)report->records,
+                          (unsigned long long)report->invalid);
+    if (st == PHASH_OK && ph_sigset_finalize(set) != PHASH_OK)
+        st = ph_error_set(&set->err, PHASH_ERR_NOMEM, "%s: out of memory", name);
+    if (st != PHASH_OK) {
+        (void)ph_sigset_rollback(set, &mark);
+        report->inserted = 0;
+        report->duplicates = 0;
+    }
+    return st;
+}
+
+static void report_start(phash_sigset *set, phash_sigset_report **report,
+                         phash_sigset_report *scratch)
+{
+    if (!*report)
+        *report = scratch;
+    memset(*report, 0, sizeof **report);
+    ph_error_clear(&set->err);
+    set->last_errno = 0;
+}
+
+phash_status phash_sigset_load_file(phash_sigset *set, const char *path,
+                                    phash_sigset_report *report)
+{
+    phash_sigset_report scratch;
+    if (!set || !path)
+        return PHASH_ERR_INVALID_ARG;
+    report_start(set, &report, &scratch);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        set->last_errno = errno;
+        return ph_error_set(&set->err, PHASH_ERR_IO, "%s: cannot open (errno %d)", path, errno);
+    }
+    ph_lines lines;
+    phash_status st = ph_lines_open_fd(&lines, fd, set->max_line);
+    if (st == PHASH_OK)
+        st = load_lines(set, &lines, path, report);
+    else
+        ph_error_set(&set->err, st, "%s: out of memory", path);
+    ph_lines_close(&lines);
+    close(fd);
+    return st;
+}
+
+phash_status phash_sigset_load_memory(phash_sigset *set, const void *data, size_t len,
+                                      const char *name, phash_sigset_report *report)
+{
+    phash_sigset_report scratch;
+    if (!set || (!data && len))
+        return PHASH_ERR_INVALID_ARG;
+    report_start(set, &report, &scratch);
+    ph_lines lines;
+    ph_lines_open_mem(&lines, data ? data : "", len, set->max_line);
+    return load_lines(set, &lines, name ? name : "<memory>", report);
+}

@@ -1,0 +1,416 @@
+/* SPDX-License-Identifier: MIT */
+/* The signature-set store: distinct codes per algorithm (contiguous, for the
+ * index), their owners, a string pool, and the tables that de-duplicate. */
+#include <string.h>
+
+#include "sigset_int.h"
+
+/* ---- hashing for the de-duplication tables ---- */
+
+static uint64_t mix64(uint64_t x)
+{
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdULL;
+    x ^= x >> 33;
+    x *= 0xc4ceb9fe1a85ec53ULL;
+    x ^= x >> 33;
+    return x;
+}
+
+static uint64_t code_hash(const void *code, size_t size)
+{
+    uint64_t h = 0x9e3779b97f4a7c15ULL, w;
+    for (size_t i = 0; i < size; i += 8) {
+        memcpy(&w, (const uint8_t *)code + i, 8);
+        h = mix64(h ^ w);
+    }
+    return h;
+}
+
+static uint64_t bytes_hash(const char *s, size_t len, uint64_t h)
+{
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ (uint8_t)s[i]) * 0x100000001b3ULL; /* FNV-1a */
+    return h;
+}
+
+static uint64_t owner_key(uint32_t algo, uint32_t entry, uint32_t list, const char *id,
+                          size_t id_len)
+{
+    uint64_t h = mix64(((uint64_t)algo << 60) ^ ((uint64_t)list << 32) ^ entry);
+    return mix64(bytes_hash(id, id_len, h));
+}
+
+static void table_free(ph_table *t)
+{
+    ph_free(t->slots);
+    memset(t, 0, sizeof *t);
+}
+
+/* Make room for one more item, keeping the load factor <= 1/2. Items are
+ * re-inserted through rehash(key_of_item). */
+typedef uint64_t (*ph_key_fn)(const phash_sigset *set, const void *ctx, uint32_t item);
+
+static phash_status table_build(ph_table *t, size_t cap, size_t n_items, const phash_sigset *set,
+                                const void *ctx, ph_key_fn key)
+{
+    uint32_t *slots = ph_calloc(cap, sizeof *slots);
+    if (!slots)
+        return PHASH_ERR_NOMEM;
+    for (size_t i = 0; i < n_items; i++) {
+        size_t pos = key(set, ctx, (uint32_t)i) & (cap - 1);
+        while (slots[pos])
+            pos = (pos + 1) & (cap - 1);
+        slots[pos] = (uint32_t)i + 1;
+    }
+    ph_free(t->slots);
+    t->slots = slots;
+    t->cap = cap;
+    t->used = n_items;
+    return PHASH_OK;
+}
+
+static phash_status table_reserve(ph_table *t, size_t n_items, const phash_sigset *set,
+                                  const void *ctx, ph_key_fn key)
+{
+    if (t->cap && (n_items + 1) * 2 <= t->cap)
+        return PHASH_OK;
+    size_t cap = t->cap ? t->cap * 2 : 1024;
+    while ((n_items + 1) * 2 > cap)
+        cap *= 2;
+    return table_build(t, cap, n_items, set, ctx, key);
+}
+
+static uint64_t entry_key(const phash_sigset *set, const void *ctx, uint32_t item)
+{
+    const ph_algo_store *st = ctx;
+    (void)set;
+    return code_hash((const uint8_t *)st->codes + (size_t)item * st->code_size, st->code_size);
+}
+
+static uint64_t owner_item_key(const phash_sigset *set, const void *ctx, uint32_t item)
+{
+    (void)ctx;
+    const ph_owner *o = &set->owners[item];
+    const char *id = set->pool + o->id;
+    return owner_key(o->algo, o->entry, o->list, id, strlen(id));
+}
+
+/* ---- growth helpers ---- */
+
+static int grow(void **ptr, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap)
+        return 0;
+    size_t n = *cap ? *cap : 64;
+    while (n < need)
+        n *= 2;
+    size_t bytes;
+    if (ph_mul_size(n, elem, &bytes))
+        return -1;
+    void *p = ph_realloc(*ptr, bytes);
+    if (!p)
+        return -1;
+    *ptr = p;
+    *cap = n;
+    return 0;
+}
+
+size_t ph_sigset_intern(phash_sigset *set, const char *s, size_t len)
+{
+    if (len == 0)
+        return 0; /* pool[0] is always the empty string */
+    if (grow((void **)&set->pool, &set->pool_cap, set->pool_len + len + 1, 1))
+        return (size_t)-1;
+    size_t off = set->pool_len;
+    memcpy(set->pool + off, s, len);
+    set->pool[off + len] = '\0';
+    set->pool_len += len + 1;
+    return off;
+}
+
+int ph_sigset_add_list(phash_sigset *set, const char *name, uint32_t *out)
+{
+    if (set->n_lists >= UINT32_MAX ||
+        grow((void **)&set->lists, &set->lists_cap, set->n_lists + 1, sizeof *set->lists))
+        return -1;
+    size_t off = ph_sigset_intern(set, name, strlen(name));
+    if (off == (size_t)-1)
+        return -1;
+    set->lists[set->n_lists] = off;
+    *out = (uint32_t)set->n_lists++;
+    return 0;
+}
+
+/* ---- public lifetime ---- */
+
+phash_sigset *phash_sigset_new(void)
+{
+    phash_sigset *set = ph_calloc(1, sizeof *set);
+    if (!set)
+        return NULL;
+    set->algo[PHASH_SIG_PDQ].code_size = sizeof(phash_pdq_code);
+    set->algo[PHASH_SIG_PHASH].code_size = sizeof(uint64_t);
+    set->pool = ph_malloc(256);
+    if (!set->pool) {
+        ph_free(set);
+        return NULL;
+    }
+    set->pool[0] = '\0';
+    set->pool_len = 1;
+    set->pool_cap = 256;
+    set->min_quality = 50;
+    set->max_line = 65536;
+    set->u64_form = PHASH_U64_HEX;
+    set->finalized = 1;
+    return set;
+}
+
+static void algo_free(ph_algo_store *st)
+{
+    ph_free(st->codes);
+    table_free(&st->table);
+    ph_free(st->owner_start);
+    ph_free(st->owner_order);
+}
+
+void phash_sigset_free(phash_sigset *set)
+{
+    if (!set)
+        return;
+    for (int a = 1; a <= PHASH_SIG_ALGO_MAX; a++)
+        algo_free(&set->algo[a]);
+    ph_free(set->owners);
+    table_free(&set->owner_table);
+    ph_free(set->pool);
+    ph_free(set->lists);
+    ph_free(set);
+}
+
+/* ---- insertion ---- */
+
+static int find_entry(const ph_algo_store *st, const void *code, uint64_t h, size_t *pos)
+{
+    size_t mask = st->table.cap - 1, p = h & mask;
+    while (st->table.slots[p]) {
+        uint32_t e = st->table.slots[p] - 1;
+        if (!memcmp((const uint8_t *)st->codes + (size_t)e * st->code_size, code, st->code_size)) {
+            *pos = p;
+            return (int)e;
+        }
+        p = (p + 1) & mask;
+    }
+    *pos = p;
+    return -1;
+}
+
+/* Is (algo, entry, list, id) already an owner? Returns its slot position
+ * either way in *pos. */
+static int owner_exists(const phash_sigset *set, uint64_t h, const ph_owner *o, const char *id,
+                        size_t id_len, size_t *pos)
+{
+    const ph_table *t = &set->owner_table;
+    size_t mask = t->cap - 1, p = h & mask;
+    while (t->slots[p]) {
+        const ph_owner *x = &set->owners[t->slots[p] - 1];
+        const char *xid = set->pool + x->id;
+        if (x->algo == o->algo && x->entry == o->entry && x->list == o->list &&
+            !strncmp(xid, id, id_len) && xid[id_len] == '\0') {
+            *pos = p;
+            return 1;
+        }
+        p = (p + 1) & mask;
+    }
+    *pos = p;
+    return 0;
+}
+
+phash_status ph_sigset_insert(phash_sigset *set, phash_sig_algo algo, const void *code,
+                              const ph_owner *owner, const char *id, size_t id_len,
+                              const char *meta, size_t meta_len, int *is_new)
+{
+    ph_algo_store *st = &set->algo[algo];
+    if (st->count >= UINT32_MAX - 1 || set->n_owners >= UINT32_MAX - 1)
+        return PHASH_ERR_NOMEM; /* ids are 32-bit inside the store */
+    if (table_reserve(&st->table, st->count, set, st, entry_key) ||
+        table_reserve(&set->owner_table, set->n_owners, set, NULL, owner_item_key) ||
+        grow(&st->codes, &st->cap, st->count + 1, st->code_size) ||
+        grow((void **)&set->owners, &set->owners_cap, set->n_owners + 1, sizeof(ph_owner)))
+        return PHASH_ERR_NOMEM;
+
+    uint64_t h = code_hash(code, st->code_size);
+    size_t epos;
+    int e = find_entry(st, code, h, &epos);
+    ph_owner o = *owner;
+    o.algo = (uint8_t)algo;
+    o.entry = e >= 0 ? (uint32_t)e : (uint32_t)st->count;
+
+    size_t opos = 0;
+    uint64_t oh = owner_key(o.algo, o.entry, o.list, id, id_len);
+    if (e >= 0 && owner_exists(set, oh, &o, id, id_len, &opos)) {
+        *is_new = 0; /* the very same record again: nothing to add */
+        return PHASH_OK;
+    }
+    size_t pool_mark = set->pool_len;
+    o.id = ph_sigset_intern(set, id, id_len);
+    o.meta = o.id == (size_t)-1 ? (size_t)-1 : ph_sigset_intern(set, meta, meta_len);
+    if (o.meta == (size_t)-1) {
+        set->pool_len = pool_mark;
+        return PHASH_ERR_NOMEM;
+    }
+    if (e < 0) {
+        memcpy((uint8_t *)st->codes + st->count * st->code_size, code, st->code_size);
+        st->table.slots[epos] = (uint32_t)st->count + 1;
+        st->table.used++;
+        st->count++;
+        /* owner_exists() was not run for a new entry: find the free slot. */
+        size_t mask = set->owner_table.cap - 1;
+        opos = oh & mask;
+        while (set->owner_table.slots[opos])
+            opos = (opos + 1) & mask;
+    }
+    set->owners[set->n_owners] = o;
+    set->owner_table.slots[opos] = (uint32_t)set->n_owners + 1;
+    set->owner_table.used++;
+    set->n_owners++;
+    set->finalized = 0;
+    *is_new = e < 0;
+    return PHASH_OK;
+}
+
+/* ---- grouping owners per entry (counting sort) ---- */
+
+phash_status ph_sigset_finalize(phash_sigset *set)
+{
+    if (set->finalized)
+        return PHASH_OK;
+    for (int a = 1; a <= PHASH_SIG_ALGO_MAX; a++) {
+        ph_algo_store *st = &set->algo[a];
+        uint32_t *start = ph_calloc(st->count + 1, sizeof *start);
+        uint32_t *order = ph_calloc(set->n_owners ? set->n_owners : 1, sizeof *order);
+        if (!start || !order) {
+            ph_free(start);
+            ph_free(order);
+            return PHASH_ERR_NOMEM;
+        }
+        for (size_t i = 0; i < set->n_owners; i++)
+            if (set->owners[i].algo == a)
+                start[set->owners[i].entry + 1]++;
+        for (size_t e = 0; e < st->count; e++)
+            start[e + 1] += start[e];
+        /* Fill in load order: a running cursor per entry, borrowed from start[]. */
+        for (size_t i = 0; i < set->n_owners; i++)
+            if (set->owners[i].algo == a)
+                order[start[set->owners[i].entry]++] = (uint32_t)i;
+        for (size_t e = st->count; e > 0; e--)
+            start[e] = start[e - 1];
+        start[0] = 0;
+        ph_free(st->owner_start);
+        ph_free(st->owner_order);
+        st->owner_start = start;
+        st->owner_order = order;
+    }
+    set->finalized = 1;
+    return PHASH_OK;
+}
+
+/* ---- rollback ---- */
+
+void ph_sigset_mark_get(const phash_sigset *set, ph_sigset_mark *mark)
+{
+    for (int a = 0; a <= PHASH_SIG_ALGO_MAX; a++)
+        mark->count[a] = set->algo[a].count;
+    mark->n_owners = set->n_owners;
+    mark->pool_len = set->pool_len;
+    mark->n_lists = set->n_lists;
+}
+
+phash_status ph_sigset_rollback(phash_sigset *set, const ph_sigset_mark *mark)
+{
+    phash_status st = PHASH_OK;
+    for (int a = 1; a <= PHASH_SIG_ALGO_MAX; a++) {
+        ph_algo_store *s = &set->algo[a];
+        if (s->count == mark->count[a])
+            continue;
+        s->count = mark->count[a];
+        if (s->table.cap && table_build(&s->table, s->table.cap, s->count, set, s, entry_key))
+            st = PHASH_ERR_NOMEM;
+    }
+    if (set->n_owners != mark->n_owners) {
+        set->n_owners = mark->n_owners;
+        if (set->owner_table.cap && table_build(&set->owner_table, set->owner_table.cap,
+                                                set->n_owners, set, NULL, owner_item_key))
+            st = PHASH_ERR_NOMEM;
+    }
+    set->pool_len = mark->pool_len;
+    set->n_lists = mark->n_lists;
+    set->finalized = 0;
+    if (ph_sigset_finalize(set))
+        st = PHASH_ERR_NOMEM;
+    return st;
+}
+
+/* ---- reading ---- */
+
+static const ph_algo_store *store_of(const phash_sigset *set, phash_sig_algo algo)
+{
+    if (!set || algo < 1 || algo > PHASH_SIG_ALGO_MAX)
+        return NULL;
+    return &set->algo[algo];
+}
+
+size_t phash_sigset_size(const phash_sigset *set, phash_sig_algo algo)
+{
+    const ph_algo_store *st = store_of(set, algo);
+    return st ? st->count : 0;
+}
+
+size_t phash_sigset_list_count(const phash_sigset *set)
+{
+    return set ? set->n_lists : 0;
+}
+
+const phash_pdq_code *phash_sigset_pdq_codes(const phash_sigset *set, size_t *count)
+{
+    const ph_algo_store *st = store_of(set, PHASH_SIG_PDQ);
+    if (count)
+        *count = st ? st->count : 0;
+    return st && st->count ? st->codes : NULL;
+}
+
+const uint64_t *phash_sigset_u64_codes(const phash_sigset *set, phash_sig_algo algo,
+                                       size_t *count)
+{
+    const ph_algo_store *st = store_of(set, algo);
+    if (st && st->code_size != sizeof(uint64_t))
+        st = NULL;
+    if (count)
+        *count = st ? st->count : 0;
+    return st && st->count ? st->codes : NULL;
+}
+
+size_t phash_sigset_owner_count(const phash_sigset *set, phash_sig_algo algo, size_t entry)
+{
+    const ph_algo_store *st = store_of(set, algo);
+    if (!st || entry >= st->count || !set->finalized)
+        return 0;
+    return st->owner_start[entry + 1] - st->owner_start[entry];
+}
+
+phash_status phash_sigset_owner_get(const phash_sigset *set, phash_sig_algo algo, size_t entry,
+                                    size_t k, phash_sigset_owner *out)
+{
+    if (!out)
+        return PHASH_ERR_INVALID_ARG;
+    if (k >= phash_sigset_owner_count(set, algo, entry))
+        return PHASH_ERR_NOT_FOUND;
+    const ph_algo_store *st = &set->algo[algo];
+    const ph_owner *o = &set->owners[st->owner_order[st->owner_start[entry] + k]];
+    out->list = set->pool + set->lists[o->list];
+    out->id = set->pool + o->id;
+    out->metadata = set->pool + o->meta;
+    out->quality = o->quality;
+    out->flags = o->flags;
+    out->line = o->line;
+    return PHASH_OK;
+}

@@ -1,0 +1,196 @@
+/* SPDX-License-Identifier: MIT */
+/* Signature sets inside the library: the store (set.c), the record layer
+ * shared by the parsers (record.c), the line reader (lines.c) and the three
+ * parsers (plain.c, csv.c, jsonl.c). */
+#ifndef PHASH_LIB_SIGSET_INT_H
+#define PHASH_LIB_SIGSET_INT_H
+
+#include <stdint.h>
+
+#include "internal.h"
+#include "phash/sigset.h"
+
+/* ---- the store (set.c) ---- */
+
+/* One owner: a record that carried an entry's hash. Strings live in the
+ * set's pool, addressed by offset (the pool moves when it grows). */
+typedef struct ph_owner {
+    uint32_t entry;  /* entry index within its algorithm */
+    uint32_t list;   /* index in lists */
+    size_t id;       /* pool offsets */
+    size_t meta;
+    uint64_t line;
+    int16_t quality; /* -1: none */
+    uint8_t algo;
+    uint8_t flags;
+} ph_owner;
+
+/* Open-addressing table of uint32 indices + 1 (0: empty). */
+typedef struct ph_table {
+    uint32_t *slots;
+    size_t cap; /* power of two, or 0 */
+    size_t used;
+} ph_table;
+
+/* The entries of one algorithm: codes contiguous (what the index is built
+ * from), owners grouped per entry by ph_sigset_finalize(). */
+typedef struct ph_algo_store {
+    void *codes;      /* phash_pdq_code[] or uint64_t[] */
+    size_t code_size; /* 32 or 8 */
+    size_t count, cap;
+    ph_table table;   /* code -> entry */
+    uint32_t *owner_start; /* [count + 1], after finalize */
+    uint32_t *owner_order; /* owner indices grouped by entry */
+} ph_algo_store;
+
+struct phash_sigset {
+    ph_algo_store algo[PHASH_SIG_ALGO_MAX + 1]; /* [0] unused */
+    ph_owner *owners;
+    size_t n_owners, owners_cap;
+    ph_table owner_table; /* (algo, entry, list, id) -> owner, for exact repeats */
+    char *pool;
+    size_t pool_len, pool_cap;
+    size_t *lists; /* pool offsets of list names */
+    size_t n_lists, lists_cap;
+    int finalized;
+    /* options */
+    int strict, format, default_algo, min_quality, keep_flagged, u64_form;
+    size_t max_line;
+    ph_error err;
+    int last_errno;
+};
+
+/* Append a string to the pool; returns its offset, or (size_t)-1 when out
+ * of memory. */
+size_t ph_sigset_intern(phash_sigset *set, const char *s, size_t len);
+/* Register a list name; -1 when out of memory. */
+int ph_sigset_add_list(phash_sigset *set, const char *name, uint32_t *out);
+
+/* Insert a validated code with its owner. *is_new says whether it created
+ * an entry. PHASH_ERR_NOMEM on allocation failure (nothing changed). */
+phash_status ph_sigset_insert(phash_sigset *set, phash_sig_algo algo, const void *code,
+                              const ph_owner *owner, const char *id, size_t id_len,
+                              const char *meta, size_t meta_len, int *is_new);
+
+/* Sizes to roll back to after a failed strict load. */
+typedef struct ph_sigset_mark {
+    size_t count[PHASH_SIG_ALGO_MAX + 1];
+    size_t n_owners, pool_len, n_lists;
+} ph_sigset_mark;
+void ph_sigset_mark_get(const phash_sigset *set, ph_sigset_mark *mark);
+/* Undo everything after mark. PHASH_ERR_NOMEM if the tables could not be
+ * rebuilt (then the set is emptied of the new entries anyway). */
+phash_status ph_sigset_rollback(phash_sigset *set, const ph_sigset_mark *mark);
+/* Group owners per entry (called after every load). */
+phash_status ph_sigset_finalize(phash_sigset *set);
+
+/* ---- the line reader (lines.c) ---- */
+
+typedef struct ph_lines {
+    int fd;              /* -1 for memory input */
+    const char *mem;
+    size_t mem_len, mem_pos;
+    char *buf;           /* fd input: max_line + chunk bytes */
+    size_t cap, start, end;
+    int eof;
+    size_t max_line;
+    uint64_t lineno;     /* number of the line last returned (1-based) */
+    int io_errno;
+    /* ph_lines_unread(): the last line, handed out again by the next call */
+    int pushed;
+    const char *last;
+    size_t last_len;
+    int last_too_long;
+} ph_lines;
+
+/* Prepare a reader over a file descriptor (not closed) or a memory buffer. */
+phash_status ph_lines_open_fd(ph_lines *r, int fd, size_t max_line);
+void ph_lines_open_mem(ph_lines *r, const void *data, size_t len, size_t max_line);
+void ph_lines_close(ph_lines *r);
+/* Next line without its terminator (LF or CRLF) and, on line 1, without a
+ * UTF-8 BOM. Returns 1 with *line and *len set, 0 at the end, -1 on a read error
+ * (io_errno set). A line longer than max_line is returned with *too_long = 1
+ * and *len = 0 (its bytes are skipped, never buffered). */
+int ph_lines_next(ph_lines *r, const char **line, size_t *len, int *too_long);
+/* Make the next ph_lines_next() return the line it returned last (once). */
+void ph_lines_unread(ph_lines *r);
+
+/* ---- records (record.c) ---- */
+
+/* A record as a parser found it: spans into the current line (or the
+ * parser's scratch buffer), not yet validated. */
+typedef struct ph_record {
+    const char *hash;   /* NULL: no hash value */
+    size_t hash_len;
+    const char *algo;   /* NULL: not named */
+    size_t algo_len;
+    const char *id;     /* NULL: use the line number */
+    size_t id_len;
+    const char *meta;
+    size_t meta_len;
+    const char *quality; /* NULL: none */
+    size_t quality_len;
+} ph_record;
+
+/* State of one load: the set, the report, where we are. */
+typedef struct ph_load {
+    phash_sigset *set;
+    phash_sigset_report *report;
+    const char *name; /* list name for messages */
+    uint32_t list;
+    uint64_t line;
+    int failed;       /* strict mode hit an invalid record */
+    phash_status status; /* first hard error (NOMEM) */
+} ph_load;
+
+/* Validate a record and insert it; counts everything in the report. Returns
+ * 0 to go on, -1 to stop (strict failure or out of memory: see load->failed
+ * and load->status). */
+int ph_record_submit(ph_load *load, const ph_record *rec);
+/* Count an invalid record found by a parser and describe it. Same return. */
+int ph_record_invalid(ph_load *load, phash_sigset_problem problem, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+/* Add "name:line: detail" to the report's messages (no counting). */
+void ph_report_message(ph_load *load, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+/* Describe text for a message: at most max characters, non-printable bytes
+ * as '?', with quotes; writes into out[outlen]. */
+void ph_record_quote(const char *s, size_t len, char *out, size_t outlen);
+
+/* What a CSV column or JSON member holds, from its name (case-insensitive):
+ * hash (generic, or named after its algorithm, which goes to *algo), id,
+ * algorithm name, quality, or anything else (metadata). */
+enum { PH_ROLE_META = 0, PH_ROLE_HASH, PH_ROLE_ALGO, PH_ROLE_ID, PH_ROLE_QUALITY };
+int ph_field_role(const char *name, size_t len, phash_sig_algo *algo);
+
+/* Case-insensitive comparison of a span with a NUL-terminated lowercase word. */
+int ph_span_eq(const char *s, size_t len, const char *word);
+/* Trim ASCII spaces and tabs at both ends of a span. */
+void ph_span_trim(const char **s, size_t *len);
+
+/* ---- parsers ---- */
+
+/* Feed every remaining line to fn, counting lines that are too long as
+ * invalid records. fn returns 0 to go on, -1 to stop. Returns PHASH_OK or
+ * PHASH_ERR_IO. */
+typedef int (*ph_line_fn)(ph_load *load, void *ctx, const char *s, size_t len);
+phash_status ph_each_line(ph_load *load, ph_lines *lines, ph_line_fn fn, void *ctx);
+
+/* Each parser reads lines until the end (or a stop) and returns the hard
+ * status: PHASH_OK, PHASH_ERR_IO, PHASH_ERR_NOMEM or PHASH_ERR_BAD_FILE (a
+ * header without a hash column). */
+phash_status ph_parse_plain(ph_load *load, ph_lines *lines);
+phash_status ph_parse_csv(ph_load *load, ph_lines *lines);
+phash_status ph_parse_jsonl(ph_load *load, ph_lines *lines);
+
+/* Does this first line look like a CSV/TSV header (a field names a hash
+ * column)? Used by format detection. */
+int ph_csv_is_header(const char *line, size_t len);
+
+#endif

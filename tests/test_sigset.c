@@ -1,0 +1,561 @@
+/* SPDX-License-Identifier: MIT */
+/* Signature-set loading: every format, every error kind with its exact line
+ * and message, de-duplication, flags, strict mode and rollback. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "phash/phash.h"
+#include "testutil.h"
+
+#define H1 "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22"
+#define H1_UPPER "F8F8F0CEE0F4A84F06370A22038F63F0B36E2ED596621E1D33E6B39C4E9C9B22"
+#define H2 "30a10efd71cc3d429013d48d0ffffc52e34e0e17ada952a9d29685211ea9e5af"
+#define ZERO64 "0000000000000000000000000000000000000000000000000000000000000000"
+
+static phash_sigset_report rep;
+
+static phash_status load(phash_sigset *s, const char *text, const char *name)
+{
+    return phash_sigset_load_memory(s, text, strlen(text), name, &rep);
+}
+
+/* Load text that must give exactly one invalid record with this message. */
+static void expect_one_error(const char *text, phash_sigset_problem problem, const char *message)
+{
+    phash_sigset *s = phash_sigset_new();
+    phash_status st = load(s, text, "list");
+    ck_assert_uint_eq(rep.invalid, 1);
+    ck_assert_uint_eq(rep.by_reason[problem], 1);
+    ck_assert_uint_eq(rep.n_messages, 1);
+    ck_assert_str_eq(rep.messages[0], message);
+    /* Every test text also holds one good record, so the load succeeds. */
+    ck_assert_int_eq(st, PHASH_OK);
+    ck_assert_uint_eq(rep.inserted, 1);
+    /* Strict mode: the same error fails the load and leaves the set empty. */
+    phash_sigset_free(s);
+    s = phash_sigset_new();
+    ck_assert_int_eq(phash_sigset_set_option(s, PHASH_SIGSET_OPT_STRICT, 1), PHASH_OK);
+    ck_assert_int_eq(load(s, text, "list"), PHASH_ERR_BAD_FILE);
+    ck_assert_str_eq(phash_sigset_last_error(s), message);
+    ck_assert_uint_eq(phash_sigset_size(s, PHASH_SIG_PDQ) + phash_sigset_size(s, PHASH_SIG_PHASH),
+                      0);
+    ck_assert_uint_eq(phash_sigset_list_count(s), 0);
+    phash_sigset_free(s);
+}
+
+static void check_invariant(void)
+{
+    ck_assert_uint_eq(rep.records,
+                      rep.inserted + rep.duplicates + rep.invalid + rep.zero + rep.low_quality);
+}
+
+/* ---- one test per error kind, exact line and message ---- */
+
+START_TEST(error_bad_length)
+{
+    expect_one_error(H1 "\npdq f8f8f0cee0f4a84f\n", PHASH_SIGSET_WRONG_ALGO,
+                     "list:2: expected 64 hex digits (PDQ), found 16 hex digits (a pHash?)");
+    expect_one_error(H1 "\n\npdq " H2 "a\n", PHASH_SIGSET_BAD_LENGTH,
+                     "list:3: expected 64 hex digits (PDQ), found 65 hex digits");
+    expect_one_error("abc\n" H1 "\n", PHASH_SIGSET_BAD_LENGTH,
+                     "list:1: expected a PDQ hash (64 hex digits) or a pHash (16 hex digits or a "
+                     "decimal number), found 3 characters");
+    expect_one_error(H1 "\nphash abcdef\n", PHASH_SIGSET_BAD_LENGTH,
+                     "list:2: expected 16 hex digits or a decimal number (pHash), found 6 hex "
+                     "digits");
+}
+END_TEST
+
+START_TEST(error_bad_character)
+{
+    expect_one_error("# list\n" H1 "\nf8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9bzz\n",
+                     PHASH_SIGSET_BAD_CHARACTER,
+                     "list:3: expected a PDQ hash (64 hex digits) or a pHash (16 hex digits or a "
+                     "decimal number), found \"z\" at character 63 of the hash");
+    expect_one_error("hash,algo\n" H1 ",pdq\n-12x,phash\n", PHASH_SIGSET_BAD_CHARACTER,
+                     "list:3: expected 16 hex digits or a decimal number (pHash), found \"x\" at "
+                     "character 4 of the hash");
+}
+END_TEST
+
+START_TEST(error_out_of_range)
+{
+    expect_one_error("18446744073709551616\n" H1 "\n", PHASH_SIGSET_OUT_OF_RANGE,
+                     "list:1: expected an unsigned decimal number below 2^64 (pHash), found "
+                     "\"18446744073709551616\"");
+    expect_one_error(H1 "\n-9223372036854775809\n", PHASH_SIGSET_OUT_OF_RANGE,
+                     "list:2: expected a signed decimal number within 64 bits (pHash), found "
+                     "\"-9223372036854775809\"");
+}
+END_TEST
+
+START_TEST(error_missing_hash)
+{
+    expect_one_error("id,hash\nA," H1 "\nB,\n", PHASH_SIGSET_MISSING_HASH,
+                     "list:3: expected a hash in the hash column, found an empty field");
+    expect_one_error("{\"id\":\"x\"}\n{\"pdq\":\"" H1 "\"}\n", PHASH_SIGSET_MISSING_HASH,
+                     "list:1: expected a hash member (hash, signal_str, pdq, phash, ...), found "
+                     "none");
+    expect_one_error("hash=,quality=100\n" H1 "\n", PHASH_SIGSET_MISSING_HASH,
+                     "list:1: expected a PDQ hash (64 hex digits) or a pHash (16 hex digits or a "
+                     "decimal number), found an empty field");
+}
+END_TEST
+
+START_TEST(error_unknown_algo)
+{
+    expect_one_error("collab,signal_type,signal_str,category,tags\r\n"
+                     "c,pdq," H1 ",TRUE_POSITIVE,\r\n"
+                     "c,video_md5,d41d8cd98f00b204e9800998ecf8427e,TRUE_POSITIVE,\r\n",
+                     PHASH_SIGSET_UNKNOWN_ALGO,
+                     "list:3: expected an algorithm phash holds (pdq or phash), found \"video_md5\"");
+}
+END_TEST
+
+START_TEST(error_bad_syntax)
+{
+    expect_one_error("id,hash\n\"A," H1 "\nB," H1 "\n", PHASH_SIGSET_BAD_SYNTAX,
+                     "list:2: expected a closing quote for the quote at character 1, found the "
+                     "end of the line");
+    expect_one_error("id,hash\n\"A\"x," H1 "\nB," H1 "\n", PHASH_SIGSET_BAD_SYNTAX,
+                     "list:2: expected a delimiter after a closing quote, found \"x\" at "
+                     "character 4");
+    expect_one_error("{\"pdq\":\"" H1 "\"}\n{\"pdq\":\"" H1 "\" x}\n", PHASH_SIGSET_BAD_SYNTAX,
+                     "list:2: expected ',' or '}' after a member, found \"x\" at character 75");
+    expect_one_error("{\"pdq\":\"" H1 "\"}\n\n[1,2]\n", PHASH_SIGSET_BAD_SYNTAX,
+                     "list:3: expected a JSON object, found \"[\" at character 1");
+    expect_one_error("{\"pdq\":\"" H1 "\"}\n{\"pdq\":\"abc\\q\"}\n", PHASH_SIGSET_BAD_SYNTAX,
+                     "list:2: expected a valid escape after a backslash, found \"q\" at "
+                     "character 13");
+}
+END_TEST
+
+START_TEST(error_line_too_long)
+{
+    char *text = malloc(2000);
+    snprintf(text, 2000, "%s\n%0300d\n", H1, 7);
+    phash_sigset *s = phash_sigset_new();
+    ck_assert_int_eq(phash_sigset_set_option(s, PHASH_SIGSET_OPT_MAX_LINE, 256), PHASH_OK);
+    ck_assert_int_eq(load(s, text, "list"), PHASH_OK);
+    ck_assert_uint_eq(rep.by_reason[PHASH_SIGSET_LINE_TOO_LONG], 1);
+    ck_assert_str_eq(rep.messages[0],
+                     "list:2: expected a line of at most 256 bytes, found a longer one");
+    ck_assert_uint_eq(rep.inserted, 1);
+    check_invariant();
+    phash_sigset_free(s);
+    free(text);
+}
+END_TEST
+
+START_TEST(error_bad_quality)
+{
+    expect_one_error("hash,quality,filename\n" H1 ",100,a.jpg\n" H2 ",high,b.jpg\n",
+                     PHASH_SIGSET_BAD_QUALITY,
+                     "list:3: expected a quality from 0 to 100, found \"high\"");
+    expect_one_error("{\"hash\":\"" H1 "\",\"quality\":101}\n{\"hash\":\"" H2 "\"}\n",
+                     PHASH_SIGSET_BAD_QUALITY,
+                     "list:1: expected a quality from 0 to 100, found \"101\"");
+}
+END_TEST
+
+START_TEST(error_wrong_algo)
+{
+    expect_one_error("signal_type,signal_str\nphash," H1 "\npdq," H2 "\n", PHASH_SIGSET_WRONG_ALGO,
+                     "list:2: expected 16 hex digits or a decimal number (pHash), found 64 hex "
+                     "digits (a PDQ hash?)");
+}
+END_TEST
+
+START_TEST(header_without_hash_column)
+{
+    phash_sigset *s = phash_sigset_new();
+    ck_assert_int_eq(phash_sigset_set_option(s, PHASH_SIGSET_OPT_FORMAT, PHASH_SIGSET_CSV),
+                     PHASH_OK);
+    ck_assert_int_eq(load(s, "\nname,value2,md5\nx,y," H1 "\n", "list"), PHASH_ERR_BAD_FILE);
+    const char *want = "list:2: expected a header naming a hash column (hash, signal_str, pdq, "
+                       "phash, ...), found \"name,value2,md5\"";
+    ck_assert_str_eq(phash_sigset_last_error(s), want);
+    ck_assert_uint_eq(rep.n_messages, 1);
+    ck_assert_str_eq(rep.messages[0], want);
+    ck_assert_uint_eq(phash_sigset_size(s, PHASH_SIG_PDQ), 0);
+    phash_sigset_free(s);
+}
+END_TEST
+
+START_TEST(only_bad_lines)
+{
+    phash_sigset *s = phash_sigset_new();
+    ck_assert_int_eq(load(s, H1 "\n", "good"), PHASH_OK);
+    const char *bad = "xyz\n\n12ab\nhash=\nmd5 d41d8cd98f00b204e9800998ecf8427e\n"
+                      "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcde\n"
+                      "a\nb\nc\nd\ne\n";
+    ck_assert_int_eq(load(s, bad, "bad"), PHASH_ERR_BAD_FILE);
+    ck_assert_str_eq(phash_sigset_last_error(s),
+                     "bad: no valid signature (10 records, 10 invalid)");
+    ck_assert_uint_eq(rep.lines, 11);
+    ck_assert_uint_eq(rep.records, 10);
+    ck_assert_uint_eq(rep.invalid, 10);
+    ck_assert_uint_eq(rep.inserted, 0);
+    ck_assert_uint_eq(rep.n_messages, PHASH_SIGSET_MESSAGES);
+    ck_assert_str_eq(rep.messages[0],
+                     "bad:1: expected a PDQ hash (64 hex digits) or a pHash (16 hex digits or a "
+                     "decimal number), found \"x\" at character 1 of the hash");
+    ck_assert_uint_eq(rep.by_reason[PHASH_SIGSET_UNKNOWN_ALGO], 1);
+    /* The set still holds exactly the first list. */
+    ck_assert_uint_eq(phash_sigset_size(s, PHASH_SIG_PDQ), 1);
+    ck_assert_uint_eq(phash_sigset_list_count(s), 1);
+    ck_assert_uint_eq(phash_sigset_owner_count(s, PHASH_SIG_PDQ, 0), 1);
+    /* An empty file and a file of blanks and comments fail too. */
+    ck_assert_int_eq(load(s, "", "empty"), PHASH_ERR_BAD_FILE);
+    ck_assert_int_eq(load(s, "\n# nothing\n\r\n", "blank"), PHASH_ERR_BAD_FILE);
+    ck_assert_uint_eq(rep.records, 0);
+    phash_sigset_free(s);
+}
+END_TEST
+
+/* ---- formats ---- */
+
+START_TEST(plain_forms_bom_crlf)
+{
+    phash_sigset *s = phash_sigset_new();
+    const char *text = "\xEF\xBB\xBF" H1_UPPER "\r\n"      /* 1: upper case, BOM, CRLF */
+                       "hash=" H2 ",norm=128,delta=0,quality=100,filename=b.jpg\r\n" /* 2 */
+                       H1 ",100,a.jpg\r\n"                  /* 3: Meta hasher output */
+                       "  pdq " H2 "  \r\n"                 /* 4: pytx file form */
+                       "ffffffffffffffff\n"                 /* 5: pHash hex */
+                       "-1\n"                               /* 6: the same, signed */
+                       "18446744073709551615\n"             /* 7: the same, unsigned */
+                       "0x00000000000000FF\n"               /* 8 */
+                       "255 some file.jpg\n";               /* 9: not hex-like: algo '255'? */
+    ck_assert_int_eq(load(s, text, "p"), PHASH_OK);
+    ck_assert_int_eq(rep.format, PHASH_SIGSET_PLAIN);
+    ck_assert_uint_eq(rep.lines, 9);
+    ck_assert_uint_eq(rep.records, 9);
+    ck_assert_uint_eq(rep.inserted, 4);
+    ck_assert_uint_eq(rep.duplicates, 4);
+    ck_assert_uint_eq(rep.invalid, 1); /* "255 some": 255 is not an algorithm */
+    ck_assert_uint_eq(rep.per_algo[PHASH_SIG_PDQ], 4);
+    ck_assert_uint_eq(rep.per_algo[PHASH_SIG_PHASH], 4);
+    check_invariant();
+    size_t n;
+    const phash_pdq_code *codes = phash_sigset_pdq_codes(s, &n);
+    ck_assert_uint_eq(n, 2);
+    char hex[65];
+    phash_pdq_to_hex(&codes[0], hex);
+    ck_assert_str_eq(hex, H1); /* canonical lowercase */
+    phash_pdq_to_hex(&codes[1], hex);
+    ck_assert_str_eq(hex, H2);
+    const uint64_t *u = phash_sigset_u64_codes(s, PHASH_SIG_PHASH, &n);
+    ck_assert_uint_eq(n, 2);
+    ck_assert_uint_eq(u[0], UINT64_MAX);
+    ck_assert_uint_eq(u[1], 255);
+    /* H1 is owned by lines 1 and 3, with the quality and metadata of 3. */
+    ck_assert_uint_eq(phash_sigset_owner_count(s, PHASH_SIG_PDQ, 0), 2);
+    phash_sigset_owner o;
+    ck_assert_int_eq(phash_sigset_owner_get(s, PHASH_SIG_PDQ, 0, 1, &o), PHASH_OK);
+    ck_assert_str_eq(o.id, "3");
+    ck_assert_str_eq(o.metadata, "100,a.jpg");
+    ck_assert_str_eq(o.list, "p");
+    ck_assert_int_eq(o.quality, 100);
+    ck_assert_uint_eq(o.line, 3);
+    ck_assert_int_eq(phash_sigset_owner_get(s, PHASH_SIG_PDQ, 1, 0, &o), PHASH_OK);
+    ck_assert_int_eq(o.quality, 100); /* from quality=100 in the --details form */
+    ck_assert_str_eq(o.metadata, "norm=128,delta=0,quality=100,filename=b.jpg");
+    ck_assert_uint_eq(phash_sigset_owner_count(s, PHASH_SIG_PHASH, 0), 3);
+    ck_assert_int_eq(phash_sigset_owner_get(s, PHASH_SIG_PHASH, 0, 3, &o), PHASH_ERR_NOT_FOUND);
+    phash_sigset_free(s);
+}
+END_TEST
+
+START_TEST(threatexchange_csv_export)
+{
+    /* What `threatexchange dataset -P --csv` writes (Python's csv: CRLF). */
+    phash_sigset *s = phash_sigset_new();
+    const char *text = "collab,signal_type,signal_str,category,tags\r\n"
+                       "Sample Data,pdq," H1 ",TRUE_POSITIVE,tag1 tag2\r\n"
+                       "Other,pdq," H1 ",FALSE_POSITIVE,\r\n"
+                       "Sample Data,pdq," H2 ",TRUE_POSITIVE,\"a,b\"\r\n";
+    ck_assert_int_eq(load(s, text, "te.csv"), PHASH_OK);
+    ck_assert_int_eq(rep.format, PHASH_SIGSET_CSV);
+    ck_assert_uint_eq(rep.records, 3);
+    ck_assert_uint_eq(rep.inserted, 2);
+    ck_assert_uint_eq(rep.duplicates, 1);
+    phash_sigset_owner o;
+    ck_assert_int_eq(phash_sigset_owner_get(s, PHASH_SIG_PDQ, 0, 0, &o), PHASH_OK);
+    ck_assert_str_eq(o.id, "2");
+    ck_assert_str_eq(o.metadata, "collab=Sample Data; category=TRUE_POSITIVE; tags=tag1 tag2");
+    ck_assert_int_eq(phash_sigset_owner_get(s, PHASH_SIG_PDQ, 0, 1, &o), PHASH_OK);
+    ck_assert_str_eq(o.metadata, "collab=Other; category=FALSE_POSITIVE");
+    ck_assert_int_eq(phash_sigset_owner_get(s, PHASH_SIG_PDQ, 1, 0, &o), PHASH_OK);
+    ck_assert_str_eq(o.metadata, "collab=Sample Data; category=TRUE_POSITIVE; tags=a,b");
+    phash_sigset_free(s);
+}
+END_TEST
+
+START_TEST(tsv_and_semicolon_multi_algo)
+{
+    phash_sigset *s = phash_sigset_new();
+    /* One row per image with both hashes: two records each. */
+    const char *tsv = "Image ID\tPDQ\tpHash\tSeries\n"
+                      "img-1\t" H1 "\t8000000000000001\tS1\n"
+                      "img-2\t\t-9223372036854775807\tS2\n"
+                      "img-3\t" H2 "\t\t\n";
+    ck_assert_int_eq(load(s, tsv, "t.tsv"), PHASH_OK);
+    ck_assert_uint_eq(rep.records, 4);
+    ck_assert_uint_eq(rep.inserted, 3);
+    ck_assert_uint_eq(rep.duplicates, 1); /* 0x8000000000000001 == -9223372036854775807 */
+    ck_assert_uint_eq(phash_sigset_size(s, PHASH_SIG_PDQ), 2);
+    ck_assert_uint_eq(phash_sigset_size(s, PHASH_SIG_PHASH), 1);
+    phash_sigset_owner o;
+    ck_assert_int_eq(phash_sigset_owner_get(s, PHASH_SIG_PHASH, 0, 1, &o), PHASH_OK);
+    ck_assert_str_eq(o.id, "img-2");
+    ck_assert_str_eq(o.metadata, "Series=S2");
+    const char *semi = "MD5;SHA1;PhotoDNA;Image ID;phash\n"
+                       "d41d8cd98f00b204e9800998ecf8427e;;;77;00000000000000ff\n";
+    ck_assert_int_eq(load(s, semi, "icse.csv"), PHASH_OK);
+    ck_assert_uint_eq(rep.inserted, 1);
+    ck_assert_int_eq(phash_sigset_owner_get(s, PHASH_SIG_PHASH, 1, 0, &o), PHASH_OK);
+    ck_assert_str_eq(o.id, "77");
+    ck_assert_str_eq(o.list, "icse.csv");
+    ck_assert_str_eq(o.metadata, "MD5=d41d8cd98f00b204e9800998ecf8427e");
+    phash_sigset_free(s);
+}
+END_TEST
+
+START_TEST(json_lines)
+{
+    phash_sigset *s = phash_sigset_new();
+    const char *text = "{\"signal_type\": \"pdq\", \"signal_str\": \"" H1 "\", \"id\": \"A\\u00e91\","
+                       " \"tags\": [\"x\", {\"y\": \"]}\"}], \"n\": 1.5e3}\n"
+                       "\n"
+                       "  {\"phash\": -1, \"quality\": 77, \"note\": null}  \n";
+    ck_assert_int_eq(load(s, text, "j"), PHASH_OK);
+    ck_assert_int_eq(rep.format, PHASH_SIGSET_JSONL);
+    ck_assert_uint_eq(rep.records, 2);
+    ck_assert_uint_eq(rep.inserted, 2);
+    phash_sigset_owner o;
+    ck_assert_int_eq(phash_sigset_owner_get(s, PHASH_SIG_PDQ, 0, 0, &o), PHASH_OK);
+    ck_assert_str_eq(o.id, "A\xc3\xa9" "1");
+    ck_assert_str_eq(o.metadata, "{\"tags\":[\"x\", {\"y\": \"]}\"}],\"n\":1.5e3}");
+    ck_assert_int_eq(phash_sigset_owner_get(s, PHASH_SIG_PHASH, 0, 0, &o), PHASH_OK);
+    ck_assert_str_eq(o.id, "3");
+    ck_assert_int_eq(o.quality, 77); /* pHash quality is kept, never flagged */
+    ck_assert_str_eq(o.metadata, "{\"note\":null}");
+    ck_assert_uint_eq(phash_sigset_u64_codes(s, PHASH_SIG_PHASH, NULL)[0], UINT64_MAX);
+    phash_sigset_free(s);
+}
+END_TEST
+
+/* ---- flags, duplicates, strictness ---- */
+
+START_TEST(flags_zero_and_low_quality)
+{
+    phash_sigset *s = phash_sigset_new();
+    const char *text = ZERO64 "\n" H1 ",49,a.jpg\n" H2 ",50,b.jpg\n0000000000000000\n";
+    ck_assert_int_eq(load(s, text, "f"), PHASH_OK);
+    ck_assert_uint_eq(rep.zero, 2);
+    ck_assert_uint_eq(rep.low_quality, 1);
+    ck_assert_uint_eq(rep.inserted, 1);
+    ck_assert_uint_eq(phash_sigset_size(s, PHASH_SIG_PDQ), 1);
+    check_invariant();
+    phash_sigset_free(s);
+
+    s = phash_sigset_new();
+    ck_assert_int_eq(phash_sigset_set_option(s, PHASH_SIGSET_OPT_KEEP_FLAGGED, 1), PHASH_OK);
+    ck_assert_int_eq(phash_sigset_set_option(s, PHASH_SIGSET_OPT_MIN_QUALITY, 60), PHASH_OK);
+    ck_assert_int_eq(load(s, text, "f"), PHASH_OK);
+    ck_assert_uint_eq(rep.zero, 2);
+    ck_assert_uint_eq(rep.low_quality, 2);
+    ck_assert_uint_eq(rep.inserted, 4);
+    phash_sigset_owner o;
+    ck_assert_int_eq(phash_sigset_owner_get(s, PHASH_SIG_PDQ, 0, 0, &o), PHASH_OK);
+    ck_assert_uint_eq(o.flags, PHASH_SIGSET_FLAG_ZERO);
+    ck_assert_int_eq(phash_sigset_owner_get(s, PHASH_SIG_PDQ, 1, 0, &o), PHASH_OK);
+    ck_assert_uint_eq(o.flags, PHASH_SIGSET_FLAG_LOW_QUALITY);
+    /* Everything but a zero-only list loaded: zero-only still loads (valid). */
+    ck_assert_int_eq(phash_sigset_set_option(s, PHASH_SIGSET_OPT_MIN_QUALITY, 102),
+                     PHASH_ERR_INVALID_ARG);
+    phash_sigset_free(s);
+}
+END_TEST
+
+START_TEST(duplicates_across_lists)
+{
+    phash_sigset *s = phash_sigset_new();
+    ck_assert_int_eq(load(s, "id,hash\nA," H1 "\nA," H1 "\nB," H1 "\n", "one"), PHASH_OK);
+    ck_assert_uint_eq(rep.inserted, 1);
+    ck_assert_uint_eq(rep.duplicates, 2);
+    /* The exact repeat (same list, same id) is not a second owner. */
+    ck_assert_uint_eq(phash_sigset_owner_count(s, PHASH_SIG_PDQ, 0), 2);
+    ck_assert_int_eq(load(s, "id,hash\nA," H1 "\nC," H2 "\n", "two"), PHASH_OK);
+    ck_assert_uint_eq(rep.inserted, 1);
+    ck_assert_uint_eq(rep.duplicates, 1);
+    ck_assert_uint_eq(phash_sigset_owner_count(s, PHASH_SIG_PDQ, 0), 3);
+    phash_sigset_owner o;
+    const char *want[3][2] = {{"one", "A"}, {"one", "B"}, {"two", "A"}};
+    for (size_t k = 0; k < 3; k++) {
+        ck_assert_int_eq(phash_sigset_owner_get(s, PHASH_SIG_PDQ, 0, k, &o), PHASH_OK);
+        ck_assert_str_eq(o.list, want[k][0]);
+        ck_assert_str_eq(o.id, want[k][1]);
+    }
+    phash_sigset_free(s);
+}
+END_TEST
+
+START_TEST(strict_rollback_keeps_previous)
+{
+    phash_sigset *s = phash_sigset_new();
+    ck_assert_int_eq(load(s, "id,hash\nA," H1 "\n", "one"), PHASH_OK);
+    ck_assert_int_eq(phash_sigset_set_option(s, PHASH_SIGSET_OPT_STRICT, 1), PHASH_OK);
+    /* Adds an owner to H1, a new entry H2, then fails on line 4. */
+    ck_assert_int_eq(load(s, "id,hash\nB," H1 "\nC," H2 "\nD,zz\n", "two"), PHASH_ERR_BAD_FILE);
+    ck_assert_str_eq(phash_sigset_last_error(s),
+                     "two:4: expected a PDQ hash (64 hex digits) or a pHash (16 hex digits or a "
+                     "decimal number), found \"z\" at character 1 of the hash");
+    ck_assert_uint_eq(phash_sigset_size(s, PHASH_SIG_PDQ), 1);
+    ck_assert_uint_eq(phash_sigset_owner_count(s, PHASH_SIG_PDQ, 0), 1);
+    ck_assert_uint_eq(phash_sigset_list_count(s), 1);
+    /* And the set still works: H2 can be added afterwards. */
+    ck_assert_int_eq(load(s, "id,hash\nC," H2 "\nB," H1 "\n", "three"), PHASH_OK);
+    ck_assert_uint_eq(rep.inserted, 1);
+    ck_assert_uint_eq(rep.duplicates, 1);
+    phash_sigset_owner o;
+    ck_assert_int_eq(phash_sigset_owner_get(s, PHASH_SIG_PDQ, 0, 1, &o), PHASH_OK);
+    ck_assert_str_eq(o.list, "three");
+    ck_assert_str_eq(o.id, "B");
+    phash_sigset_free(s);
+}
+END_TEST
+
+START_TEST(forced_algo_and_decimal_form)
+{
+    phash_sigset *s = phash_sigset_new();
+    ck_assert_int_eq(phash_sigset_set_option(s, PHASH_SIGSET_OPT_U64_FORM, PHASH_U64_UNSIGNED),
+                     PHASH_OK);
+    ck_assert_int_eq(load(s, "1234567890123456\n", "d"), PHASH_OK);
+    ck_assert_uint_eq(phash_sigset_u64_codes(s, PHASH_SIG_PHASH, NULL)[0], 1234567890123456ULL);
+    phash_sigset_free(s);
+    s = phash_sigset_new();
+    ck_assert_int_eq(load(s, "1234567890123456\n", "d"), PHASH_OK);
+    ck_assert_uint_eq(phash_sigset_u64_codes(s, PHASH_SIG_PHASH, NULL)[0], 0x1234567890123456ULL);
+    ck_assert_int_eq(phash_sigset_set_option(s, PHASH_SIGSET_OPT_ALGO, PHASH_SIG_PDQ), PHASH_OK);
+    ck_assert_int_eq(load(s, "ffffffffffffffff\n", "x"), PHASH_ERR_BAD_FILE);
+    ck_assert_uint_eq(rep.by_reason[PHASH_SIGSET_WRONG_ALGO], 1);
+    ck_assert_int_eq(phash_sigset_get_option(s, PHASH_SIGSET_OPT_ALGO), PHASH_SIG_PDQ);
+    ck_assert_int_eq(phash_sigset_get_option(s, 99), -1);
+    ck_assert_int_eq(phash_sigset_set_option(s, 99, 0), PHASH_ERR_INVALID_ARG);
+    phash_sigset_free(s);
+}
+END_TEST
+
+START_TEST(names_and_args)
+{
+    phash_sig_algo a;
+    ck_assert_int_eq(phash_sig_algo_parse("HASH_PDQ", 8, &a), PHASH_OK);
+    ck_assert_int_eq(a, PHASH_SIG_PDQ);
+    ck_assert_int_eq(phash_sig_algo_parse("pHash", 5, &a), PHASH_OK);
+    ck_assert_int_eq(a, PHASH_SIG_PHASH);
+    ck_assert_int_eq(phash_sig_algo_parse("md5", 3, &a), PHASH_ERR_NOT_FOUND);
+    ck_assert_str_eq(phash_sig_algo_name(PHASH_SIG_PDQ), "pdq");
+    ck_assert_str_eq(phash_sig_algo_name(0), "unknown");
+    ck_assert_str_eq(phash_sigset_problem_name(PHASH_SIGSET_LINE_TOO_LONG), "line too long");
+    phash_sigset_free(NULL);
+    ck_assert_int_eq(phash_sigset_load_file(NULL, "x", NULL), PHASH_ERR_INVALID_ARG);
+    phash_sigset *s = phash_sigset_new();
+    ck_assert_int_eq(phash_sigset_load_file(s, "/nonexistent/list.txt", NULL), PHASH_ERR_IO);
+    ck_assert_int_eq(phash_sigset_last_errno(s), ENOENT);
+    ck_assert_uint_eq(phash_sigset_size(s, 7), 0);
+    ck_assert_ptr_null(phash_sigset_pdq_codes(s, NULL));
+    phash_sigset_free(s);
+}
+END_TEST
+
+/* The file reader (chunked reads, lines across chunk boundaries, long lines
+ * skipped without buffering) gives what the memory reader gives. */
+START_TEST(file_reader_matches_memory)
+{
+    char path[] = "/tmp/phash-sigset-XXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    FILE *f = fdopen(fd, "w");
+    size_t cap = 4u << 20, len = 0;
+    char *text = malloc(cap);
+    len += (size_t)snprintf(text + len, cap - len, "\xEF\xBB\xBFid,hash,note\r\n");
+    for (unsigned i = 0; i < 20000; i++) {
+        if (i % 997 == 5) { /* a line longer than the limit */
+            len += (size_t)snprintf(text + len, cap - len, "L%u,", i);
+            memset(text + len, 'a', 3000);
+            len += 3000;
+            text[len++] = '\n';
+            continue;
+        }
+        len += (size_t)snprintf(text + len, cap - len, "I%u,%016x%016x%016x%016x,n%u\r\n", i,
+                                i * 2654435761u, i, ~i, i ^ 0x5a5a5a5au, i % 7);
+    }
+    fwrite(text, 1, len, f);
+    fclose(f);
+    phash_sigset_report r1, r2;
+    phash_sigset *a = phash_sigset_new(), *b = phash_sigset_new();
+    ck_assert_int_eq(phash_sigset_set_option(a, PHASH_SIGSET_OPT_MAX_LINE, 1000), PHASH_OK);
+    ck_assert_int_eq(phash_sigset_set_option(b, PHASH_SIGSET_OPT_MAX_LINE, 1000), PHASH_OK);
+    ck_assert_int_eq(phash_sigset_load_file(a, path, &r1), PHASH_OK);
+    ck_assert_int_eq(phash_sigset_load_memory(b, text, len, path, &r2), PHASH_OK);
+    unlink(path);
+    ck_assert_int_eq(memcmp(&r1, &r2, sizeof r1), 0);
+    ck_assert_uint_eq(r1.lines, 20001);
+    ck_assert_uint_eq(r1.by_reason[PHASH_SIGSET_LINE_TOO_LONG], 21);
+    ck_assert_uint_eq(r1.inserted, 20000 - 21);
+    size_t n1, n2;
+    const phash_pdq_code *c1 = phash_sigset_pdq_codes(a, &n1), *c2 = phash_sigset_pdq_codes(b, &n2);
+    ck_assert_uint_eq(n1, n2);
+    ck_assert_int_eq(memcmp(c1, c2, n1 * sizeof *c1), 0);
+    phash_sigset_owner o;
+    ck_assert_int_eq(phash_sigset_owner_get(a, PHASH_SIG_PDQ, n1 - 1, 0, &o), PHASH_OK);
+    ck_assert_str_eq(o.id, "I19999");
+    ck_assert_str_eq(o.metadata, "note=n0");
+    phash_sigset_free(a);
+    phash_sigset_free(b);
+    free(text);
+}
+END_TEST
+
+static Suite *sigset_suite(void)
+{
+    Suite *s = suite_create("sigset");
+    TCase *tc = tcase_create("errors");
+    tcase_add_test(tc, error_bad_length);
+    tcase_add_test(tc, error_bad_character);
+    tcase_add_test(tc, error_out_of_range);
+    tcase_add_test(tc, error_missing_hash);
+    tcase_add_test(tc, error_unknown_algo);
+    tcase_add_test(tc, error_bad_syntax);
+    tcase_add_test(tc, error_line_too_long);
+    tcase_add_test(tc, error_bad_quality);
+    tcase_add_test(tc, error_wrong_algo);
+    tcase_add_test(tc, header_without_hash_column);
+    tcase_add_test(tc, only_bad_lines);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("formats");
+    tcase_add_test(tc, plain_forms_bom_crlf);
+    tcase_add_test(tc, threatexchange_csv_export);
+    tcase_add_test(tc, tsv_and_semicolon_multi_algo);
+    tcase_add_test(tc, json_lines);
+    tcase_add_test(tc, file_reader_matches_memory);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("set");
+    tcase_add_test(tc, flags_zero_and_low_quality);
+    tcase_add_test(tc, duplicates_across_lists);
+    tcase_add_test(tc, strict_rollback_keeps_previous);
+    tcase_add_test(tc, forced_algo_and_decimal_form);
+    tcase_add_test(tc, names_and_args);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    return run_suite(sigset_suite());
+}
