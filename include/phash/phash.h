@@ -116,5 +116,6 @@ PHASH_API void phash_free(void *ptr);
 #include "phash/codes.h"
 #include "phash/image.h"
 #include "phash/sigset.h"
+#include "phash/dct.h"
 
 #endif /* PHASH_PHASH_H */

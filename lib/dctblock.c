@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: MIT */
+/* Median threshold and reliability of DCT coefficient blocks. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dctblock.h"
+#include "phash/dct.h"
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+double ph_dct_median(const double *v, size_t n, double *scratch)
+{
+    memcpy(scratch, v, n * sizeof *v);
+    qsort(scratch, n, sizeof *scratch, cmp_double);
+    if (n % 2)
+        return scratch[n / 2];
+    return (scratch[n / 2 - 1] + scratch[n / 2]) / 2.0;
+}
+
+/* Relative distance under which two coefficients are considered tied. The
+ * reference computes in float32 (epsilon 6e-8) with two 32-term sums, so its
+ * error on a coefficient is below ~1e-6 of the block's largest magnitude. */
+#define TIE_EPS 1e-6
+/* Mathematically-zero coefficients come out of the double DCT at ~1e-16 of
+ * the input magnitude; anything under this fraction is "no signal". */
+#define FLAT_EPS 1e-9
+
+unsigned ph_dct_block_flags(const double *c, size_t n, double median, double grid_mean,
+                            size_t grid_cells, size_t *ties)
+{
+    double maxabs = 0.0;
+    for (size_t i = 0; i < n; i++)
+        if (fabs(c[i]) > maxabs)
+            maxabs = fabs(c[i]);
+    *ties = 0;
+    if (maxabs <= FLAT_EPS * (fabs(grid_mean) + 1.0) * (double)grid_cells)
+        return PHASH_DCT_FLAT;
+    unsigned flags = 0;
+    for (size_t i = 0; i < n; i++)
+        if (fabs(c[i] - median) <= TIE_EPS * maxabs)
+            (*ties)++;
+    if (*ties)
+        flags |= PHASH_DCT_TIES;
+    return flags;
+}
+
+/* Mean absolute neighbour difference (luma units, per 1/32 of the image
+ * side) that scores 100: ordinary photos are above it, smooth gradients
+ * and near-flat images below. Calibrated on the reference images. */
+#define QUALITY_FULL 8.0
+/* More tied coefficients than this: the hash is mostly rounding noise. */
+#define MAX_TIES 2
+
+int ph_dct_quality(const double *grid, size_t n, double unit, unsigned flags, size_t ties)
+{
+    if (flags & (PHASH_DCT_SMALL | PHASH_DCT_FLAT) || ties > MAX_TIES)
+        return 0;
+    double sum = 0.0;
+    for (size_t y = 0; y < n; y++)
+        for (size_t x = 0; x < n; x++) {
+            const double *p = grid + y * n + x;
+            if (x + 1 < n)
+                sum += fabs(p[1] - p[0]);
+            if (y + 1 < n)
+                sum += fabs(p[n] - p[0]);
+        }
+    /* Differences shrink with the cell size: normalise to a 32-cell grid. */
+    double mean = sum / (2.0 * (double)n * (double)(n - 1)) / unit * ((double)n / 32.0);
+    double q = mean * 100.0 / QUALITY_FULL;
+    if (q >= 100.0)
+        return 100;
+    return (int)q;
+}

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: MIT */
+/* Shared by the DCT hashes (dct64.c, dctn.c): median thresholding of a block
+ * of DCT coefficients and the reliability (quality, flags) of the result. */
+#ifndef PHASH_LIB_DCTBLOCK_H
+#define PHASH_LIB_DCTBLOCK_H
+
+#include <stddef.h>
+
+/* Median of n values (n even: the mean of the two middle values, as CImg
+ * and numpy compute it). scratch holds n doubles and is overwritten. */
+double ph_dct_median(const double *v, size_t n, double *scratch);
+
+/* Reliability flags (PHASH_DCT_*) of a thresholded block: FLAT when every
+ * coefficient is negligible next to the grid's mean magnitude `grid_mean`
+ * times `grid_cells`, TIES when a coefficient is within rounding distance of
+ * the median. *ties receives the number of tied coefficients. */
+unsigned ph_dct_block_flags(const double *c, size_t n, double median, double grid_mean,
+                            size_t grid_cells, size_t *ties);
+
+/* Quality 0..100 from the mean absolute difference of neighbouring cells of
+ * an n x n grid (values in luma units times `unit`), and the flags. */
+int ph_dct_quality(const double *grid, size_t n, double unit, unsigned flags, size_t ties);
+
+#endif

@@ -1,0 +1,352 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * dctN: phash's own N-bit DCT hash family (definition and version in
+ * include/phash/dct.h). The image luma is box-averaged to N x N (N = 4s),
+ * transformed with a 2-D DCT-II, and the s x s lowest frequencies are
+ * thresholded at their median.
+ *
+ * Two DCT backends compute the same formula:
+ * - MATRIX: only the s x s outputs, as two partial matrix products
+ *   (s N^2 + s^2 N multiply-adds);
+ * - FFTW: a full N x N REDFT10 plan (O(N^2 log N)), one per size, created
+ *   once under a lock and executed concurrently with the new-array API
+ *   (thread-safe in FFTW; the plan is made FFTW_UNALIGNED so any buffer
+ *   alignment is fine). Plans use FFTW_ESTIMATE, which picks the same
+ *   algorithm on every run, so the floating-point order is reproducible.
+ * The default per size is whichever bench/phash measured faster.
+ */
+#include <fftw3.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "dctblock.h"
+#include "image.h"
+#include "phash/dct.h"
+
+#define MAX_S 32
+#define N_SIZES 3 /* s = 8, 16, 32 */
+
+struct phash_dctn_hasher {
+    unsigned s, n; /* hash side, grid side (4s) */
+    phash_dctn_backend backend;
+    int have_coeffs;
+    ph_error err;
+    ph_buf grid;    /* n x n cell means */
+    ph_buf work;    /* MATRIX: s x n partial rows; FFTW: n x n output */
+    ph_buf sums;    /* n column accumulators (uint64) */
+    ph_buf cosines; /* s x n: 2 cos(pi k (2x+1) / 2n) (REDFT10 scaling) */
+    double coeffs[MAX_S * MAX_S];
+    double scratch[MAX_S * MAX_S];
+};
+
+/* ---- shared FFTW plans ------------------------------------------------- */
+
+static pthread_mutex_t g_fftw_lock = PTHREAD_MUTEX_INITIALIZER;
+static fftw_plan g_plans[N_SIZES];
+
+static int size_slot(unsigned s)
+{
+    return s == 8 ? 0 : s == 16 ? 1 : s == 32 ? 2 : -1;
+}
+
+/* The plan for an n x n REDFT10, created on first use. The planner is not
+ * thread-safe, so creation happens under the lock; execution is not. */
+static fftw_plan fftw_plan_for(unsigned s, double *in, double *out)
+{
+    int slot = size_slot(s);
+    pthread_mutex_lock(&g_fftw_lock);
+    if (!g_plans[slot]) {
+        int n = (int)(4 * s);
+        g_plans[slot] = fftw_plan_r2r_2d(n, n, in, out, FFTW_REDFT10, FFTW_REDFT10,
+                                         FFTW_ESTIMATE | FFTW_UNALIGNED | FFTW_DESTROY_INPUT);
+    }
+    fftw_plan p = g_plans[slot];
+    pthread_mutex_unlock(&g_fftw_lock);
+    return p;
+}
+
+void phash_dctn_fftw_cleanup(void)
+{
+    pthread_mutex_lock(&g_fftw_lock);
+    for (int i = 0; i < N_SIZES; i++)
+        if (g_plans[i]) {
+            fftw_destroy_plan(g_plans[i]);
+            g_plans[i] = NULL;
+        }
+    fftw_cleanup();
+    pthread_mutex_unlock(&g_fftw_lock);
+}
+
+phash_status phash_dctn_fftw_import_wisdom(const char *path)
+{
+    if (!path)
+        return PHASH_ERR_INVALID_ARG;
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return PHASH_ERR_IO;
+    pthread_mutex_lock(&g_fftw_lock);
+    int ok = fftw_import_wisdom_from_file(f);
+    pthread_mutex_unlock(&g_fftw_lock);
+    fclose(f);
+    return ok ? PHASH_OK : PHASH_ERR_BAD_FILE;
+}
+
+phash_status phash_dctn_fftw_export_wisdom(const char *path)
+{
+    if (!path)
+        return PHASH_ERR_INVALID_ARG;
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return PHASH_ERR_IO;
+    pthread_mutex_lock(&g_fftw_lock);
+    fftw_export_wisdom_to_file(f);
+    pthread_mutex_unlock(&g_fftw_lock);
+    return fclose(f) == 0 ? PHASH_OK : PHASH_ERR_IO;
+}
+
+/* ---- hasher ------------------------------------------------------------ */
+
+phash_dctn_backend phash_dctn_default_backend(unsigned s)
+{
+    /* Measured with bench/phash (see README "pHash"): the partial product
+     * wins while s N^2 stays small, FFTW wins for the 128 x 128 transform. */
+    return s >= 32 ? PHASH_DCTN_FFTW : PHASH_DCTN_MATRIX;
+}
+
+static int fill_cosines(phash_dctn_hasher *h)
+{
+    double *t = ph_buf_reserve(&h->cosines, (size_t)h->s * h->n * sizeof(double));
+    if (!t)
+        return -1;
+    const double pi = 3.14159265358979323846;
+    for (unsigned k = 0; k < h->s; k++)
+        for (unsigned x = 0; x < h->n; x++)
+            t[k * h->n + x] = 2.0 * cos(pi * (double)k * (double)(2 * x + 1) / (2.0 * h->n));
+    return 0;
+}
+
+phash_dctn_hasher *phash_dctn_hasher_new(unsigned s)
+{
+    if (size_slot(s) < 0)
+        return NULL;
+    phash_dctn_hasher *h = ph_calloc(1, sizeof *h);
+    if (!h)
+        return NULL;
+    h->s = s;
+    h->n = 4 * s;
+    h->backend = PHASH_DCTN_AUTO;
+    size_t cells = (size_t)h->n * h->n;
+    if (fill_cosines(h) != 0 || !ph_buf_reserve(&h->grid, cells * sizeof(double)) ||
+        !ph_buf_reserve(&h->work, cells * sizeof(double)) ||
+        !ph_buf_reserve(&h->sums, h->n * sizeof(uint64_t))) {
+        phash_dctn_hasher_free(h);
+        return NULL;
+    }
+    return h;
+}
+
+void phash_dctn_hasher_free(phash_dctn_hasher *h)
+{
+    if (!h)
+        return;
+    ph_buf_release(&h->grid);
+    ph_buf_release(&h->work);
+    ph_buf_release(&h->sums);
+    ph_buf_release(&h->cosines);
+    ph_free(h);
+}
+
+phash_status phash_dctn_hasher_set_backend(phash_dctn_hasher *h, phash_dctn_backend backend)
+{
+    if (!h || backend < PHASH_DCTN_AUTO || backend > PHASH_DCTN_FFTW)
+        return PHASH_ERR_INVALID_ARG;
+    h->backend = backend;
+    return PHASH_OK;
+}
+
+const double *phash_dctn_hasher_coefficients(const phash_dctn_hasher *h)
+{
+    return h && h->have_coeffs ? h->coeffs : NULL;
+}
+
+const char *phash_dctn_hasher_last_error(const phash_dctn_hasher *h)
+{
+    return h ? ph_error_message(&h->err) : phash_strerror(PHASH_ERR_INVALID_ARG);
+}
+
+/* ---- reduction to n x n ------------------------------------------------ */
+
+/* Source range [*lo, *hi) of cell i of n along a side of len pixels:
+ * integer bounds, never empty (small images repeat pixels). */
+static void cell_range(uint32_t i, uint32_t n, uint32_t len, uint32_t *lo, uint32_t *hi)
+{
+    *lo = (uint32_t)(((uint64_t)i * len) / n);
+    *hi = (uint32_t)(((uint64_t)(i + 1) * len) / n);
+    if (*hi <= *lo)
+        *hi = *lo + 1;
+}
+
+/* Sum of luma over pixels [lo, hi) of a row. */
+static uint64_t luma_span(const phash_image *img, const uint8_t *row, uint32_t lo, uint32_t hi)
+{
+    uint64_t sum = 0;
+    uint32_t ch = img->channels;
+    const uint8_t *p = row + (size_t)lo * ch;
+    if (ph_image_is_grey(img)) {
+        for (uint32_t x = lo; x < hi; x++, p += ch)
+            sum += p[0];
+    } else {
+        for (uint32_t x = lo; x < hi; x++, p += ch)
+            sum += (77u * p[0] + 150u * p[1] + 29u * p[2] + 128u) >> 8;
+    }
+    return sum;
+}
+
+static void reduce_to_grid(phash_dctn_hasher *h, const phash_image *img)
+{
+    double *grid = h->grid.data;
+    uint64_t *sums = h->sums.data;
+    uint32_t n = h->n;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t y0, y1;
+        cell_range(i, n, img->height, &y0, &y1);
+        memset(sums, 0, n * sizeof *sums);
+        for (uint32_t y = y0; y < y1; y++) {
+            const uint8_t *row = ph_image_row(img, y);
+            for (uint32_t j = 0; j < n; j++) {
+                uint32_t x0, x1;
+                cell_range(j, n, img->width, &x0, &x1);
+                sums[j] += luma_span(img, row, x0, x1);
+            }
+        }
+        for (uint32_t j = 0; j < n; j++) {
+            uint32_t x0, x1;
+            cell_range(j, n, img->width, &x0, &x1);
+            grid[i * n + j] = (double)sums[j] / ((double)(y1 - y0) * (double)(x1 - x0));
+        }
+    }
+}
+
+/* ---- DCT backends ------------------------------------------------------ */
+
+/* coeffs[v s + u] = F[v][u] via rows[v][x] = sum_y T[v][y] grid[y][x], then
+ * F[v][u] = sum_x rows[v][x] T[u][x] (sums in ascending index order). */
+static void dct_matrix(phash_dctn_hasher *h)
+{
+    unsigned s = h->s, n = h->n;
+    const double *t = h->cosines.data, *grid = h->grid.data;
+    double *rows = h->work.data;
+    memset(rows, 0, (size_t)s * n * sizeof *rows);
+    for (unsigned v = 0; v < s; v++)
+        for (unsigned y = 0; y < n; y++) {
+            double c = t[v * n + y];
+            const double *g = grid + (size_t)y * n;
+            double *r = rows + (size_t)v * n;
+            for (unsigned x = 0; x < n; x++)
+                r[x] += c * g[x];
+        }
+    for (unsigned v = 0; v < s; v++)
+        for (unsigned u = 0; u < s; u++) {
+            double acc = 0.0;
+            for (unsigned x = 0; x < n; x++)
+                acc += rows[v * n + x] * t[u * n + x];
+            h->coeffs[v * s + u] = acc;
+        }
+}
+
+static phash_status dct_fftw(phash_dctn_hasher *h)
+{
+    double *in = h->grid.data, *out = h->work.data;
+    fftw_plan p = fftw_plan_for(h->s, in, out);
+    if (!p)
+        return ph_error_set(&h->err, PHASH_ERR_NOMEM, "dctN: FFTW could not create a plan");
+    fftw_execute_r2r(p, in, out);
+    for (unsigned v = 0; v < h->s; v++)
+        memcpy(h->coeffs + v * h->s, out + (size_t)v * h->n, h->s * sizeof(double));
+    return PHASH_OK;
+}
+
+/* ---- entry points ------------------------------------------------------ */
+
+static void pack_bits(const double *c, size_t nbits, double median, uint8_t *bytes)
+{
+    memset(bytes, 0, PHASH_DCTN_MAX_BYTES);
+    for (size_t i = 0; i < nbits; i++)
+        if (c[i] > median)
+            bytes[i / 8] |= (uint8_t)(0x80u >> (i % 8));
+}
+
+static double mean_of(const double *v, size_t n)
+{
+    double s = 0.0;
+    for (size_t i = 0; i < n; i++)
+        s += v[i];
+    return s / (double)n;
+}
+
+phash_status phash_dctn_hash_image(phash_dctn_hasher *h, const phash_image *img,
+                                   phash_dctn_result *out)
+{
+    if (!h)
+        return PHASH_ERR_INVALID_ARG;
+    if (!img || !out || !img->pixels || img->width == 0 || img->height == 0 ||
+        img->channels < 1 || img->channels > 4)
+        return ph_error_set(&h->err, PHASH_ERR_INVALID_ARG, "dctN: no image or empty image");
+    h->have_coeffs = 0;
+    reduce_to_grid(h, img);
+    /* FFTW destroys its input; the quality measure needs the grid first. */
+    size_t cells = (size_t)h->n * h->n, nbits = (size_t)h->s * h->s;
+    int quality_base = ph_dct_quality(h->grid.data, h->n, 1.0, 0, 0);
+    double gmean = mean_of(h->grid.data, cells);
+    phash_dctn_backend b = h->backend == PHASH_DCTN_AUTO ? phash_dctn_default_backend(h->s)
+                                                          : h->backend;
+    if (b == PHASH_DCTN_FFTW) {
+        phash_status st = dct_fftw(h);
+        if (st != PHASH_OK)
+            return st;
+    } else {
+        dct_matrix(h);
+    }
+    double median = ph_dct_median(h->coeffs, nbits, h->scratch);
+    size_t ties;
+    /* Reliability looks at the AC terms only: DC is large for any non-black
+     * image and never near the median. */
+    unsigned flags = ph_dct_block_flags(h->coeffs + 1, nbits - 1, median, gmean, 4 * cells, &ties);
+    if (img->width < h->n || img->height < h->n)
+        flags |= PHASH_DCT_SMALL;
+    pack_bits(h->coeffs, nbits, median, out->bytes);
+    out->nbits = (unsigned)nbits;
+    out->flags = flags;
+    out->quality = (flags & (PHASH_DCT_SMALL | PHASH_DCT_FLAT)) || ties > 2 ? 0 : quality_base;
+    h->have_coeffs = 1;
+    ph_error_clear(&h->err);
+    return PHASH_OK;
+}
+
+size_t phash_dctn_to_hex(const phash_dctn_result *r, char *out)
+{
+    static const char digits[] = "0123456789abcdef";
+    if (!r || !out)
+        return 0;
+    size_t nbytes = r->nbits / 8;
+    if (nbytes > PHASH_DCTN_MAX_BYTES)
+        nbytes = PHASH_DCTN_MAX_BYTES;
+    for (size_t i = 0; i < nbytes; i++) {
+        out[2 * i] = digits[r->bytes[i] >> 4];
+        out[2 * i + 1] = digits[r->bytes[i] & 15];
+    }
+    out[2 * nbytes] = '\0';
+    return 2 * nbytes;
+}
+
+int phash_dctn_distance(const phash_dctn_result *a, const phash_dctn_result *b)
+{
+    if (!a || !b || a->nbits != b->nbits || a->nbits > 8 * PHASH_DCTN_MAX_BYTES)
+        return -1;
+    unsigned d = 0;
+    for (size_t i = 0; i < a->nbits / 8; i++)
+        d += (unsigned)__builtin_popcount((unsigned)(a->bytes[i] ^ b->bytes[i]));
+    return (int)d;
+}
