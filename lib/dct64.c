@@ -211,28 +211,19 @@ const char *phash_dct_layout_name(phash_dct_layout layout)
 
 /* ---- entry points ------------------------------------------------------ */
 
-static double grid_mean(const double *grid, size_t n)
-{
-    double s = 0.0;
-    for (size_t i = 0; i < n; i++)
-        s += grid[i];
-    return s / (double)n;
-}
-
 phash_status phash_dct_hash_image(phash_dct_hasher *h, const phash_image *img,
                                   phash_dct_result *out)
 {
     if (!h)
         return PHASH_ERR_INVALID_ARG;
-    if (!img || !out || !img->pixels || img->width == 0 || img->height == 0 ||
-        img->channels < 1 || img->channels > 4)
+    if (!out || !ph_dct_image_ok(img))
         return ph_error_set(&h->err, PHASH_ERR_INVALID_ARG, "pHash: no image or empty image");
     double grid[GRID * GRID], c[BAND * BAND], scratch[BAND * BAND];
     sample_grid(img, grid);
     dct_block(h, grid, c);
     double median = ph_dct_median(c, BAND * BAND, scratch);
     size_t ties;
-    unsigned flags = ph_dct_block_flags(c, BAND * BAND, median, grid_mean(grid, GRID * GRID),
+    unsigned flags = ph_dct_block_flags(c, BAND * BAND, median, ph_dct_mean(grid, GRID * GRID),
                                         GRID * GRID, &ties);
     if (img->width < GRID || img->height < GRID)
         flags |= PHASH_DCT_SMALL;

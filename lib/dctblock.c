@@ -76,3 +76,17 @@ int ph_dct_quality(const double *grid, size_t n, double unit, unsigned flags, si
         return 100;
     return (int)q;
 }
+
+double ph_dct_mean(const double *v, size_t n)
+{
+    double s = 0.0;
+    for (size_t i = 0; i < n; i++)
+        s += v[i];
+    return s / (double)n;
+}
+
+int ph_dct_image_ok(const phash_image *img)
+{
+    return img && img->pixels && img->width > 0 && img->height > 0 && img->channels >= 1 &&
+           img->channels <= 4;
+}

@@ -6,6 +6,8 @@
 
 #include <stddef.h>
 
+#include "image.h"
+
 /* Median of n values (n even: the mean of the two middle values, as CImg
  * and numpy compute it). scratch holds n doubles and is overwritten. */
 double ph_dct_median(const double *v, size_t n, double *scratch);
@@ -20,5 +22,11 @@ unsigned ph_dct_block_flags(const double *c, size_t n, double median, double gri
 /* Quality 0..100 from the mean absolute difference of neighbouring cells of
  * an n x n grid (values in luma units times `unit`), and the flags. */
 int ph_dct_quality(const double *grid, size_t n, double unit, unsigned flags, size_t ties);
+
+/* Mean of n values. */
+double ph_dct_mean(const double *v, size_t n);
+
+/* 1 if img can be hashed (pixels, non-empty, 1..4 channels). */
+int ph_dct_image_ok(const phash_image *img);
 
 #endif

@@ -278,28 +278,19 @@ static void pack_bits(const double *c, size_t nbits, double median, uint8_t *byt
             bytes[i / 8] |= (uint8_t)(0x80u >> (i % 8));
 }
 
-static double mean_of(const double *v, size_t n)
-{
-    double s = 0.0;
-    for (size_t i = 0; i < n; i++)
-        s += v[i];
-    return s / (double)n;
-}
-
 phash_status phash_dctn_hash_image(phash_dctn_hasher *h, const phash_image *img,
                                    phash_dctn_result *out)
 {
     if (!h)
         return PHASH_ERR_INVALID_ARG;
-    if (!img || !out || !img->pixels || img->width == 0 || img->height == 0 ||
-        img->channels < 1 || img->channels > 4)
+    if (!out || !ph_dct_image_ok(img))
         return ph_error_set(&h->err, PHASH_ERR_INVALID_ARG, "dctN: no image or empty image");
     h->have_coeffs = 0;
     reduce_to_grid(h, img);
     /* FFTW destroys its input; the quality measure needs the grid first. */
     size_t cells = (size_t)h->n * h->n, nbits = (size_t)h->s * h->s;
     int quality_base = ph_dct_quality(h->grid.data, h->n, 1.0, 0, 0);
-    double gmean = mean_of(h->grid.data, cells);
+    double gmean = ph_dct_mean(h->grid.data, cells);
     phash_dctn_backend b = h->backend == PHASH_DCTN_AUTO ? phash_dctn_default_backend(h->s)
                                                           : h->backend;
     if (b == PHASH_DCTN_FFTW) {
