@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: MIT */
+/* Regression driver for libFuzzer targets: without libFuzzer, run
+ * LLVMFuzzerTestOneInput on every file named on the command line (folders
+ * are read one level deep), so that the committed corpus runs in CI under
+ * ASan, UBSan and valgrind. Link it with any fuzz_*.c target. */
+#include <dirent.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static int run_file(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        fprintf(stderr, "%s: cannot open\n", path);
+        return -1;
+    }
+    size_t cap = 1 << 16, len = 0;
+    uint8_t *buf = malloc(cap);
+    size_t n;
+    while (buf && (n = fread(buf + len, 1, cap - len, f)) > 0) {
+        len += n;
+        if (len == cap) {
+            uint8_t *nb = realloc(buf, cap *= 2);
+            if (!nb)
+                free(buf);
+            buf = nb;
+        }
+    }
+    fclose(f);
+    if (!buf)
+        return -1;
+    LLVMFuzzerTestOneInput(buf, len);
+    free(buf);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    unsigned files = 0, errors = 0;
+    for (int i = 1; i < argc; i++) {
+        struct stat st;
+        if (stat(argv[i], &st) == 0 && S_ISDIR(st.st_mode)) {
+            DIR *d = opendir(argv[i]);
+            struct dirent *e;
+            while (d && (e = readdir(d))) {
+                if (e->d_name[0] == '.')
+                    continue;
+                char path[4096];
+                snprintf(path, sizeof path, "%s/%s", argv[i], e->d_name);
+                errors += run_file(path) != 0;
+                files++;
+            }
+            if (d)
+                closedir(d);
+        } else {
+            errors += run_file(argv[i]) != 0;
+            files++;
+        }
+    }
+    printf("%u inputs, %u unreadable\n", files, errors);
+    return errors || files == 0;
+}
