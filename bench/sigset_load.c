@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: MIT */
+/* Loading a large signature set: time and peak memory for N lines (default
+ * 1,000,000) of a CSV list (id, PDQ or pHash, category), with 1% invalid
+ * lines and 2% duplicate hashes, and the same as a plain list of bare PDQ
+ * hashes. Each load runs in a fresh child process (fork) so its peak RSS is
+ * its own; best of 3. Peer in the same run: a bare fgets() loop over the
+ * same file (the floor any line-based loader pays).
+ *
+ *   bench/sigset_load [LINES]      (file written under $TMPDIR, then deleted) */
+#include <stdint.h>
+#include <sys/wait.h>
+
+#include "benchutil.h"
+
+/* splitmix64: deterministic pseudo-random hashes. */
+static uint64_t next(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+static void write_csv(const char *path, long lines)
+{
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        perror(path);
+        exit(2);
+    }
+    uint64_t s = 1, dup = 0;
+    fprintf(f, "id,signal_type,signal_str,category\n");
+    for (long i = 0; i < lines; i++) {
+        uint64_t seed = s;
+        if (i % 50 == 49)
+            seed = dup; /* a duplicate of an earlier hash */
+        else if (i % 50 == 0)
+            dup = s;
+        uint64_t t = seed, a = next(&t), b = next(&t), c = next(&t), d = next(&t);
+        if (i % 50 != 49)
+            s = t;
+        if (i % 100 == 77)
+            fprintf(f, "E%ld,pdq,%016llx%016llx%016llxzz,A1\n", i, (unsigned long long)a,
+                    (unsigned long long)b, (unsigned long long)c);
+        else if (i % 20 == 3)
+            fprintf(f, "E%ld,phash,%016llx,B2\n", i, (unsigned long long)a);
+        else
+            fprintf(f, "E%ld,pdq,%016llx%016llx%016llx%016llx,A1\n", i, (unsigned long long)a,
+                    (unsigned long long)b, (unsigned long long)c, (unsigned long long)d);
+    }
+    fclose(f);
+}
+
+static void write_plain(const char *path, long lines)
+{
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        perror(path);
+        exit(2);
+    }
+    uint64_t s = 7;
+    for (long i = 0; i < lines; i++) {
+        uint64_t a = next(&s), b = next(&s), c = next(&s), d = next(&s);
+        fprintf(f, "%016llx%016llx%016llx%016llx\n", (unsigned long long)a,
+                (unsigned long long)b, (unsigned long long)c, (unsigned long long)d);
+    }
+    fclose(f);
+}
+
+typedef struct result {
+    double seconds;
+    long long peak_rss;
+    phash_sigset_report rep;
+    int status;
+} result;
+
+/* Run one load (or the fgets peer) in a child; the child sends its result
+ * through a pipe, the parent takes the child's peak RSS from wait4. */
+static result run_child(const char *path, int peer)
+{
+    int fd[2];
+    result r = {0};
+    if (pipe(fd))
+        exit(2);
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(fd[0]);
+        double t0 = bench_now();
+        if (peer) {
+            FILE *f = fopen(path, "r");
+            char line[4096];
+            long n = 0;
+            while (f && fgets(line, sizeof line, f))
+                n++;
+            if (f)
+                fclose(f);
+            r.rep.lines = (uint64_t)n;
+        } else {
+            phash_sigset *set = phash_sigset_new();
+            r.status = phash_sigset_load_file(set, path, &r.rep);
+            r.seconds = bench_now() - t0; /* the load only, not the free */
+            phash_sigset_free(set);
+        }
+        if (peer)
+            r.seconds = bench_now() - t0;
+        if (write(fd[1], &r, sizeof r) != (ssize_t)sizeof r)
+            _exit(1);
+        _exit(0);
+    }
+    close(fd[1]);
+    if (read(fd[0], &r, sizeof r) != (ssize_t)sizeof r)
+        exit(2);
+    close(fd[0]);
+    struct rusage ru;
+    int wst;
+    wait4(pid, &wst, 0, &ru);
+    r.peak_rss = (long long)ru.ru_maxrss * 1024;
+    return r;
+}
+
+static void bench_file(const char *label, const char *path, long lines)
+{
+    result best = {.seconds = 1e9}, peer = {.seconds = 1e9};
+    for (int k = 0; k < 3; k++) {
+        result r = run_child(path, 0);
+        if (r.seconds < best.seconds)
+            best = r;
+        result p = run_child(path, 1);
+        if (p.seconds < peer.seconds)
+            peer = p;
+    }
+    FILE *f = fopen(path, "r");
+    fseek(f, 0, SEEK_END);
+    long bytes = ftell(f);
+    fclose(f);
+    const phash_sigset_report *rp = &best.rep;
+    printf("%s: %ld lines, %.1f MB, status %d\n", label, lines, bytes / 1e6, best.status);
+    printf("  report: records %llu, inserted %llu, duplicates %llu, invalid %llu\n",
+           (unsigned long long)rp->records, (unsigned long long)rp->inserted,
+           (unsigned long long)rp->duplicates, (unsigned long long)rp->invalid);
+    printf("  phash_sigset_load_file: %.3f s best of 3 (%.2f M lines/s, %.0f MB/s), "
+           "peak RSS %.1f MB (%.0f B/line)\n",
+           best.seconds, lines / best.seconds / 1e6, bytes / best.seconds / 1e6,
+           best.peak_rss / 1e6, (double)best.peak_rss / (double)lines);
+    printf("  peer fgets() line count: %.3f s best of 3, peak RSS %.1f MB; "
+           "load/peer time ratio %.1fx\n",
+           peer.seconds, peer.peak_rss / 1e6, best.seconds / peer.seconds);
+}
+
+int main(int argc, char **argv)
+{
+    long lines = argc > 1 ? atol(argv[1]) : 1000000;
+    bench_print_machine("sigset_load");
+    printf("# each load in its own child process; the machine is shared by other jobs\n");
+    const char *tmp = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+    char csv[4096], plain[4096];
+    snprintf(csv, sizeof csv, "%s/phash-bench-sigset-%ld.csv", tmp, (long)getpid());
+    snprintf(plain, sizeof plain, "%s/phash-bench-sigset-%ld.txt", tmp, (long)getpid());
+    write_csv(csv, lines);
+    bench_file("CSV id,signal_type,signal_str,category (95% PDQ, 5% pHash)", csv, lines);
+    unlink(csv);
+    write_plain(plain, lines);
+    bench_file("plain list of PDQ hashes", plain, lines);
+    unlink(plain);
+    return 0;
+}
