@@ -2,9 +2,12 @@
 /* Signature-set loading: every format, every error kind with its exact line
  * and message, de-duplication, flags, strict mode and rollback. */
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "phash/phash.h"
@@ -522,6 +525,268 @@ START_TEST(file_reader_matches_memory)
 }
 END_TEST
 
+
+/* ---- compiled sets and the matcher ---- */
+
+static const char *tmp_path(const char *name)
+{
+    static char buf[4096];
+    const char *root = getenv("PHASH_BUILD_ROOT");
+    snprintf(buf, sizeof buf, "%s/%s-%ld", root ? root : "/tmp", name, (long)getpid());
+    return buf;
+}
+
+static phash_sigset *sample_set(void)
+{
+    phash_sigset *s = phash_sigset_new();
+    ck_assert_int_eq(load(s, "collab,signal_type,signal_str,category\n"
+                             "c1,pdq," H1 ",A1\nc2,pdq," H1 ",B\nc1,pdq," H2 ",A2\n"
+                             "c1,phash,ffffffffffffffff,B\nc1,phash,0f0f0f0f0f0f0f0f,\n",
+                         "first.csv"), PHASH_OK);
+    ck_assert_int_eq(load(s, "{\"pdq\":\"" H2 "\",\"id\":\"J\",\"x\":[1]}\n", "second.jsonl"),
+                     PHASH_OK);
+    return s;
+}
+
+/* Two sets hold the same entries, owners and strings. */
+static void assert_same_sets(const phash_sigset *a, const phash_sigset *b)
+{
+    ck_assert_uint_eq(phash_sigset_list_count(a), phash_sigset_list_count(b));
+    for (int al = 1; al <= PHASH_SIG_ALGO_MAX; al++) {
+        size_t n = phash_sigset_size(a, al);
+        ck_assert_uint_eq(n, phash_sigset_size(b, al));
+        for (size_t e = 0; e < n; e++) {
+            size_t k = phash_sigset_owner_count(a, al, e);
+            ck_assert_uint_eq(k, phash_sigset_owner_count(b, al, e));
+            for (size_t j = 0; j < k; j++) {
+                phash_sigset_owner x, y;
+                ck_assert_int_eq(phash_sigset_owner_get(a, al, e, j, &x), PHASH_OK);
+                ck_assert_int_eq(phash_sigset_owner_get(b, al, e, j, &y), PHASH_OK);
+                ck_assert_str_eq(x.list, y.list);
+                ck_assert_str_eq(x.id, y.id);
+                ck_assert_str_eq(x.metadata, y.metadata);
+                ck_assert_int_eq(x.quality, y.quality);
+                ck_assert_uint_eq(x.line, y.line);
+                ck_assert_uint_eq(x.flags, y.flags);
+            }
+        }
+    }
+    size_t n;
+    const phash_pdq_code *pa = phash_sigset_pdq_codes(a, &n), *pb = phash_sigset_pdq_codes(b, NULL);
+    ck_assert_int_eq(memcmp(pa, pb, n * sizeof *pa), 0);
+    const uint64_t *ua = phash_sigset_u64_codes(a, PHASH_SIG_PHASH, &n);
+    const uint64_t *ub = phash_sigset_u64_codes(b, PHASH_SIG_PHASH, NULL);
+    ck_assert_int_eq(memcmp(ua, ub, n * sizeof *ua), 0);
+}
+
+START_TEST(compiled_round_trip)
+{
+    phash_sigset *s = sample_set();
+    const char *path = tmp_path("sigset-rt.phx");
+    ck_assert_int_eq(phash_sigset_save(s, path), PHASH_OK);
+    struct stat sb;
+    ck_assert_int_eq(stat(path, &sb), 0);
+    ck_assert_int_eq(sb.st_mode & 0777, 0600);
+    phash_sigset *t = NULL;
+    const char *detail = "x";
+    ck_assert_int_eq(phash_sigset_open(path, &t, &detail), PHASH_OK);
+    ck_assert_ptr_null(detail);
+    assert_same_sets(s, t);
+    /* A reopened set keeps de-duplicating against what it holds. */
+    ck_assert_int_eq(load(t, "hash,id\n" H1 ",Z\n", "third"), PHASH_OK);
+    ck_assert_uint_eq(rep.duplicates, 1);
+    ck_assert_uint_eq(phash_sigset_owner_count(t, PHASH_SIG_PDQ, 0), 3);
+    unlink(path);
+    phash_sigset_free(s);
+    phash_sigset_free(t);
+}
+END_TEST
+
+/* Truncation at every length and a flip of every byte are refused cleanly. */
+START_TEST(compiled_corrupt_files)
+{
+    phash_sigset *s = sample_set();
+    const char *path = tmp_path("sigset-corrupt.phx");
+    ck_assert_int_eq(phash_sigset_save(s, path), PHASH_OK);
+    FILE *f = fopen(path, "rb");
+    static uint8_t good[1 << 16];
+    size_t size = fread(good, 1, sizeof good, f);
+    fclose(f);
+    ck_assert_uint_gt(size, 200);
+    ck_assert_uint_lt(size, sizeof good);
+    char bad_path[4200];
+    snprintf(bad_path, sizeof bad_path, "%s.bad", path);
+    static uint8_t buf[1 << 16];
+    for (size_t cut = 0; cut < size; cut += (cut < 400 ? 1 : 97)) {
+        f = fopen(bad_path, "wb");
+        fwrite(good, 1, cut, f);
+        fclose(f);
+        phash_sigset *t = NULL;
+        const char *detail = NULL;
+        ck_assert_int_eq(phash_sigset_open(bad_path, &t, &detail), PHASH_ERR_BAD_FILE);
+        ck_assert_ptr_null(t);
+        ck_assert_ptr_nonnull(detail);
+    }
+    for (size_t i = 0; i < size; i++) {
+        memcpy(buf, good, size);
+        buf[i] ^= (uint8_t)(1u << (i % 8));
+        f = fopen(bad_path, "wb");
+        fwrite(buf, 1, size, f);
+        fclose(f);
+        phash_sigset *t = NULL;
+        phash_status st = phash_sigset_open(bad_path, &t, NULL);
+        /* Padding bytes between sections are not covered by a checksum. */
+        if (st == PHASH_OK) {
+            assert_same_sets(s, t);
+            phash_sigset_free(t);
+        } else
+            ck_assert(st == PHASH_ERR_BAD_FILE || st == PHASH_ERR_VERSION);
+    }
+    const char *detail = NULL;
+    phash_sigset *t = NULL;
+    ck_assert_int_eq(phash_sigset_open("/nonexistent.phx", &t, &detail), PHASH_ERR_IO);
+    unlink(bad_path);
+    unlink(path);
+    phash_sigset_free(s);
+}
+END_TEST
+
+START_TEST(matcher_queries_and_swap)
+{
+    phash_matcher *m = phash_matcher_new();
+    phash_matches *r = phash_matches_new();
+    phash_pdq_code q[8];
+    ck_assert_int_eq(phash_pdq_from_hex(H2, 64, &q[0], NULL), PHASH_OK);
+    /* No set yet: nothing matches. */
+    ck_assert_int_eq(phash_matcher_query(m, PHASH_SIG_PDQ, q, 1, 31, r), PHASH_OK);
+    ck_assert_uint_eq(phash_matches_count(r), 0);
+
+    ck_assert_int_eq(phash_matcher_use(m, sample_set()), PHASH_OK);
+    q[0].bytes[0] ^= 0x07; /* 3 bits away from H2 */
+    ck_assert_int_eq(phash_matcher_query(m, PHASH_SIG_PDQ, q, 1, 31, r), PHASH_OK);
+    ck_assert_uint_eq(phash_matches_count(r), 1);
+    phash_match mt;
+    ck_assert_int_eq(phash_matches_get(r, 0, &mt), PHASH_OK);
+    ck_assert_uint_eq(mt.distance, 3);
+    ck_assert_uint_eq(mt.entry, 1);
+    ck_assert_str_eq(mt.hash, H2);
+    ck_assert_uint_eq(mt.owners, 2);
+    phash_sigset_owner o;
+    ck_assert_int_eq(phash_matches_owner(r, 0, 1, &o), PHASH_OK);
+    ck_assert_str_eq(o.list, "second.jsonl");
+    ck_assert_str_eq(o.id, "J");
+    ck_assert_str_eq(o.metadata, "{\"x\":[1]}");
+    ck_assert_int_eq(phash_matcher_query(m, PHASH_SIG_PDQ, q, 1, 2, r), PHASH_OK);
+    ck_assert_uint_eq(phash_matches_count(r), 0);
+
+    /* Dihedral: the best variant is reported. */
+    for (int v = 0; v < 8; v++)
+        memset(&q[v], 0x55, sizeof q[v]);
+    ck_assert_int_eq(phash_pdq_from_hex(H1, 64, &q[5], NULL), PHASH_OK);
+    ck_assert_int_eq(phash_matcher_query(m, PHASH_SIG_PDQ, q, 8, 31, r), PHASH_OK);
+    ck_assert_uint_eq(phash_matches_count(r), 1);
+    ck_assert_int_eq(phash_matches_get(r, 0, &mt), PHASH_OK);
+    ck_assert_uint_eq(mt.variant, 5);
+    ck_assert_uint_eq(mt.distance, 0);
+
+    /* pHash, sorted by distance then entry. */
+    uint64_t u = 0xffffffffffff0f0fULL;
+    ck_assert_int_eq(phash_matcher_query(m, PHASH_SIG_PHASH, &u, 1, 64, r), PHASH_OK);
+    ck_assert_uint_eq(phash_matches_count(r), 2);
+    ck_assert_int_eq(phash_matches_get(r, 0, &mt), PHASH_OK);
+    ck_assert_uint_eq(mt.distance, 8);
+    ck_assert_str_eq(mt.hash, "ffffffffffffffff");
+    ck_assert_int_eq(phash_matches_get(r, 1, &mt), PHASH_OK);
+    ck_assert_uint_eq(mt.distance, 24);
+    ck_assert_int_eq(phash_matches_get(r, 2, &mt), PHASH_ERR_NOT_FOUND);
+
+    /* Replace with a compiled set; a corrupt one leaves it serving. */
+    phash_sigset *other = phash_sigset_new();
+    ck_assert_int_eq(load(other, "0000000000000001\n", "other"), PHASH_OK);
+    const char *path = tmp_path("sigset-swap.phx");
+    ck_assert_int_eq(phash_sigset_save(other, path), PHASH_OK);
+    phash_sigset_free(other);
+    ck_assert_int_eq(phash_matcher_open(m, path), PHASH_OK);
+    ck_assert_uint_eq(phash_matcher_size(m, PHASH_SIG_PDQ), 0);
+    ck_assert_uint_eq(phash_matcher_size(m, PHASH_SIG_PHASH), 1);
+    /* The previous results still read the set they came from. */
+    ck_assert_int_eq(phash_matches_get(r, 1, &mt), PHASH_OK);
+    ck_assert_str_eq(mt.hash, "0f0f0f0f0f0f0f0f");
+    ck_assert_int_eq(phash_matches_owner(r, 1, 0, &o), PHASH_OK);
+    ck_assert_str_eq(o.list, "first.csv");
+
+    FILE *f = fopen(path, "r+b");
+    fseek(f, 100, SEEK_SET);
+    fputc(0xEE, f);
+    fclose(f);
+    ck_assert_int_eq(phash_matcher_open(m, path), PHASH_ERR_BAD_FILE);
+    ck_assert_ptr_nonnull(strstr(phash_matcher_last_error(m), "the previous set keeps serving"));
+    ck_assert_uint_eq(phash_matcher_size(m, PHASH_SIG_PHASH), 1);
+    u = 3;
+    ck_assert_int_eq(phash_matcher_query(m, PHASH_SIG_PHASH, &u, 1, 1, r), PHASH_OK);
+    ck_assert_uint_eq(phash_matches_count(r), 1);
+    ck_assert_int_eq(phash_matcher_query(m, PHASH_SIG_PHASH, &u, 2, 1, r), PHASH_ERR_INVALID_ARG);
+    ck_assert_int_eq(phash_matcher_query(m, 9, &u, 1, 1, r), PHASH_ERR_INVALID_ARG);
+    unlink(path);
+    phash_matches_free(r);
+    phash_matcher_free(m);
+}
+END_TEST
+
+/* Queries keep running, always on a whole set, while the set is replaced. */
+typedef struct swap_ctx {
+    phash_matcher *m;
+    atomic_int stop;
+    int bad;
+} swap_ctx;
+
+static void *query_loop(void *arg)
+{
+    swap_ctx *c = arg;
+    phash_matches *r = phash_matches_new();
+    uint64_t u = 0;
+    while (!atomic_load(&c->stop)) {
+        if (phash_matcher_query(c->m, PHASH_SIG_PHASH, &u, 1, 0, r) != PHASH_OK) {
+            c->bad = 1;
+            break;
+        }
+        /* Set A holds 0 once ("A"); set B holds 0 twice over two lists. */
+        size_t n = phash_matches_count(r);
+        phash_match mt;
+        if (n != 1 || phash_matches_get(r, 0, &mt) != PHASH_OK ||
+            (mt.owners != 1 && mt.owners != 2))
+            c->bad = 1;
+    }
+    phash_matches_free(r);
+    return NULL;
+}
+
+START_TEST(matcher_swap_under_queries)
+{
+    swap_ctx c = {.m = phash_matcher_new()};
+    phash_sigset *a = phash_sigset_new();
+    ck_assert_int_eq(phash_sigset_set_option(a, PHASH_SIGSET_OPT_KEEP_FLAGGED, 1), PHASH_OK);
+    ck_assert_int_eq(load(a, "0000000000000000\n", "A"), PHASH_OK);
+    ck_assert_int_eq(phash_matcher_use(c.m, a), PHASH_OK);
+    pthread_t t[2];
+    for (int i = 0; i < 2; i++)
+        pthread_create(&t[i], NULL, query_loop, &c);
+    for (int round = 0; round < 200; round++) {
+        phash_sigset *b = phash_sigset_new();
+        ck_assert_int_eq(phash_sigset_set_option(b, PHASH_SIGSET_OPT_KEEP_FLAGGED, 1), PHASH_OK);
+        ck_assert_int_eq(load(b, "0000000000000000\n", "B1"), PHASH_OK);
+        if (round % 2)
+            ck_assert_int_eq(load(b, "0000000000000000\n", "B2"), PHASH_OK);
+        ck_assert_int_eq(phash_matcher_use(c.m, b), PHASH_OK);
+    }
+    atomic_store(&c.stop, 1);
+    for (int i = 0; i < 2; i++)
+        pthread_join(t[i], NULL);
+    ck_assert_int_eq(c.bad, 0);
+    phash_matcher_free(c.m);
+}
+END_TEST
+
 static Suite *sigset_suite(void)
 {
     Suite *s = suite_create("sigset");
@@ -551,6 +816,13 @@ static Suite *sigset_suite(void)
     tcase_add_test(tc, strict_rollback_keeps_previous);
     tcase_add_test(tc, forced_algo_and_decimal_form);
     tcase_add_test(tc, names_and_args);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("compiled");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, compiled_round_trip);
+    tcase_add_test(tc, compiled_corrupt_files);
+    tcase_add_test(tc, matcher_queries_and_swap);
+    tcase_add_test(tc, matcher_swap_under_queries);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -215,6 +215,91 @@ PHASH_API phash_status phash_sigset_owner_get(const phash_sigset *set, phash_sig
                                               size_t entry, size_t k,
                                               phash_sigset_owner *out);
 
+/* ---- compiled sets ------------------------------------------------------ */
+
+/* Write the set as a compiled set file ("SET.phx": its codes, owners, lists
+ * and metadata, plus the index of each algorithm when the library has one),
+ * atomically: a temporary file in the same folder (mode 0600: signature
+ * sets are sensitive), fsync, rename over path, fsync of the folder. A crash
+ * leaves the previous file intact. PHASH_ERR_IO (errno kept),
+ * PHASH_ERR_NOMEM. The set is not modified. */
+PHASH_API PHASH_NODISCARD phash_status phash_sigset_save(phash_sigset *set, const char *path);
+
+/* Read a compiled set file into a new set (free with phash_sigset_free()).
+ * Every byte is checked (checksums, counts, offsets) before anything is
+ * returned. Statuses: PHASH_ERR_IO, PHASH_ERR_BAD_FILE (not a compiled set,
+ * truncated, corrupt), PHASH_ERR_VERSION (written by a newer phash),
+ * PHASH_ERR_NOMEM. On failure *detail (if not NULL) receives a static
+ * sentence saying what is wrong. */
+PHASH_API PHASH_NODISCARD phash_status phash_sigset_open(const char *path, phash_sigset **out,
+                                                         const char **detail);
+
+/* ---- matching ----------------------------------------------------------- */
+
+/* A matcher serves queries against one signature set at a time and lets
+ * the set be replaced while queries run: the new set is loaded and checked
+ * completely first, then swapped in atomically; queries already running
+ * finish on the old one, which is freed after the last of them. A new set
+ * that fails to load leaves the old one serving.
+ *
+ * Thread safety: queries (phash_matcher_query) may run from any number of
+ * threads at once, each with its own phash_matches; replacing the set may
+ * run concurrently with them (replacements are serialised). */
+typedef struct phash_matcher phash_matcher;
+/* Results of one query, reusable. They keep the set they were computed on
+ * alive (even across a replacement) until the next query or their free. */
+typedef struct phash_matches phash_matches;
+
+/* An empty matcher (no set: queries find nothing). NULL if out of memory. */
+PHASH_API phash_matcher *phash_matcher_new(void);
+/* Release the matcher; NULL is a no-op. Must not race with queries. */
+PHASH_API void phash_matcher_free(phash_matcher *m);
+/* Serve this set from now on. The matcher takes ownership of set on
+ * success (do not use or free it afterwards); on failure the caller keeps
+ * it and the previous set keeps serving. PHASH_ERR_NOMEM,
+ * PHASH_ERR_INVALID_ARG. */
+PHASH_API PHASH_NODISCARD phash_status phash_matcher_use(phash_matcher *m, phash_sigset *set);
+/* Serve the compiled set in path (phash_sigset_open()), atomically
+ * replacing the current one; on any error the current one keeps serving
+ * and phash_matcher_last_error() says why. */
+PHASH_API PHASH_NODISCARD phash_status phash_matcher_open(phash_matcher *m, const char *path);
+/* Entries of an algorithm in the set being served. */
+PHASH_API size_t phash_matcher_size(const phash_matcher *m, phash_sig_algo algo);
+/* Detail of the last failed replacement; never NULL. */
+PHASH_API const char *phash_matcher_last_error(const phash_matcher *m);
+
+/* One match: an entry of the set within the radius of the query. */
+typedef struct phash_match {
+    phash_sig_algo algo;
+    unsigned distance; /* Hamming distance (best over the query's variants) */
+    unsigned variant;  /* index (0-7) of the query code that matched best */
+    size_t entry;      /* entry index in the set */
+    size_t owners;     /* number of owners: phash_matches_owner(.., 0..owners-1) */
+    const char *hash;  /* canonical text of the entry's hash (64 or 16 hex
+                          digits); valid as long as the results */
+} phash_match;
+
+PHASH_API phash_matches *phash_matches_new(void);
+PHASH_API void phash_matches_free(phash_matches *r);
+
+/* Find every entry of `algo` within `radius` of the query. codes holds
+ * `variants` codes (phash_pdq_code[] for PDQ, uint64_t[] for pHash): 1 for
+ * a plain query, 8 for PDQ's dihedral hashes of one image (the reference
+ * order: orig, rot90, rot180, rot270, flipx, flipy, flipp, flipm). Matches
+ * are sorted by distance, then entry. Flagged entries (kept with
+ * PHASH_SIGSET_OPT_KEEP_FLAGGED) are matched like the others.
+ * PHASH_ERR_INVALID_ARG for a bad algo, variants or radius; PHASH_ERR_NOMEM. */
+PHASH_API PHASH_NODISCARD phash_status phash_matcher_query(const phash_matcher *m,
+                                                           phash_sig_algo algo,
+                                                           const void *codes, unsigned variants,
+                                                           unsigned radius, phash_matches *r);
+PHASH_API size_t phash_matches_count(const phash_matches *r);
+/* Match i (0-based). PHASH_ERR_NOT_FOUND when out of range. */
+PHASH_API phash_status phash_matches_get(const phash_matches *r, size_t i, phash_match *out);
+/* Owner k of match i; strings valid as long as the results. */
+PHASH_API phash_status phash_matches_owner(const phash_matches *r, size_t i, size_t k,
+                                           phash_sigset_owner *out);
+
 #ifdef __cplusplus
 }
 #endif

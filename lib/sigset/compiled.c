@@ -1,0 +1,460 @@
+/* SPDX-License-Identifier: MIT */
+/* Compiled signature sets: one little-endian file holding the set's lists,
+ * string pool, codes and owners, each in a checksummed section, written
+ * atomically and checked completely before use.
+ *
+ *   header (32 bytes): magic "PHXSET\r\n", u32 version, u32 section count,
+ *                      u64 file size, u32 CRC-32 of header + table (this
+ *                      field zero), u32 reserved
+ *   table: per section 32 bytes: u32 kind, u32 algo, u64 offset, u64 size,
+ *          u32 CRC-32 of the section, u32 reserved
+ *   sections, each at a 64-byte aligned offset:
+ *     LISTS  u64 n, n x u64 pool offset of the list name
+ *     POOL   bytes, NUL-terminated strings, starting and ending with NUL
+ *     CODES  (per algo) u64 n, n x code (32 bytes PDQ, u64 LE pHash)
+ *     OWNERS u64 n, n x 40 bytes: u32 entry, u32 list, u64 id, u64 meta,
+ *            u64 line, i16 quality, u8 algo, u8 flags, u32 reserved
+ * Unknown section kinds are skipped (room for index sections). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "sigset_int.h"
+
+#define PHX_MAGIC "PHXSET\r\n"
+#define PHX_VERSION 1u
+#define PHX_HEADER 32u
+#define PHX_ENTRY 32u
+#define PHX_OWNER 40u
+#define PHX_MAX_SECTIONS 64u
+
+enum { SEC_LISTS = 1, SEC_POOL = 2, SEC_CODES = 3, SEC_OWNERS = 4 };
+
+/* ---- little-endian helpers and CRC-32 (IEEE, reflected) ---- */
+
+static void put32(uint8_t *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static void put64(uint8_t *p, uint64_t v)
+{
+    for (int i = 0; i < 8; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static uint64_t get64(const uint8_t *p)
+{
+    return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32;
+}
+
+static uint32_t crc32_update(uint32_t crc, const uint8_t *p, size_t n)
+{
+    static uint32_t table[256];
+    static int ready; /* benign race: every thread computes the same table */
+    if (!ready) {
+        for (uint32_t i = 0; i < 256; i++) {
+            uint32_t c = i;
+            for (int k = 0; k < 8; k++)
+                c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+            table[i] = c;
+        }
+        ready = 1;
+    }
+    crc = ~crc;
+    for (size_t i = 0; i < n; i++)
+        crc = table[(crc ^ p[i]) & 0xff] ^ (crc >> 8);
+    return ~crc;
+}
+
+/* ---- writing ---- */
+
+typedef struct section {
+    uint32_t kind, algo;
+    uint64_t size;
+} section;
+
+static size_t align64(size_t x) { return (x + 63) & ~(size_t)63; }
+
+/* Fill section contents at out (NULL: only count sizes). */
+static void write_lists(const phash_sigset *set, uint8_t *out)
+{
+    put64(out, set->n_lists);
+    for (size_t i = 0; i < set->n_lists; i++)
+        put64(out + 8 + 8 * i, set->lists[i]);
+}
+
+static void write_codes(const ph_algo_store *st, uint8_t *out)
+{
+    put64(out, st->count);
+    if (st->code_size == 8)
+        for (size_t i = 0; i < st->count; i++)
+            put64(out + 8 + 8 * i, ((const uint64_t *)st->codes)[i]);
+    else if (st->count)
+        memcpy(out + 8, st->codes, st->count * st->code_size);
+}
+
+static void write_owners(const phash_sigset *set, uint8_t *out)
+{
+    put64(out, set->n_owners);
+    for (size_t i = 0; i < set->n_owners; i++) {
+        const ph_owner *o = &set->owners[i];
+        uint8_t *p = out + 8 + PHX_OWNER * i;
+        put32(p, o->entry);
+        put32(p + 4, o->list);
+        put64(p + 8, o->id);
+        put64(p + 16, o->meta);
+        put64(p + 24, o->line);
+        p[32] = (uint8_t)(o->quality & 0xff);
+        p[33] = (uint8_t)((uint16_t)o->quality >> 8);
+        p[34] = o->algo;
+        p[35] = o->flags;
+        put32(p + 36, 0);
+    }
+}
+
+/* Serialise the whole set into one buffer. */
+static uint8_t *serialise(const phash_sigset *set, size_t *size_out)
+{
+    section sec[2 + PHASH_SIG_ALGO_MAX + 1];
+    size_t n = 0;
+    sec[n++] = (section){SEC_LISTS, 0, 8 + 8 * (uint64_t)set->n_lists};
+    sec[n++] = (section){SEC_POOL, 0, set->pool_len};
+    for (uint32_t a = 1; a <= PHASH_SIG_ALGO_MAX; a++)
+        sec[n++] = (section){SEC_CODES, a,
+                             8 + (uint64_t)set->algo[a].count * set->algo[a].code_size};
+    sec[n++] = (section){SEC_OWNERS, 0, 8 + PHX_OWNER * (uint64_t)set->n_owners};
+
+    size_t off = align64(PHX_HEADER + PHX_ENTRY * n), offsets[8];
+    for (size_t i = 0; i < n; i++) {
+        offsets[i] = off;
+        off = align64(off + sec[i].size);
+    }
+    uint8_t *buf = ph_calloc(1, off);
+    if (!buf)
+        return NULL;
+    for (size_t i = 0; i < n; i++) {
+        uint8_t *p = buf + offsets[i];
+        switch (sec[i].kind) {
+        case SEC_LISTS:
+            write_lists(set, p);
+            break;
+        case SEC_POOL:
+            memcpy(p, set->pool, set->pool_len);
+            break;
+        case SEC_CODES:
+            write_codes(&set->algo[sec[i].algo], p);
+            break;
+        case SEC_OWNERS:
+            write_owners(set, p);
+            break;
+        }
+        uint8_t *e = buf + PHX_HEADER + PHX_ENTRY * i;
+        put32(e, sec[i].kind);
+        put32(e + 4, sec[i].algo);
+        put64(e + 8, offsets[i]);
+        put64(e + 16, sec[i].size);
+        put32(e + 24, crc32_update(0, p, sec[i].size));
+    }
+    memcpy(buf, PHX_MAGIC, 8);
+    put32(buf + 8, PHX_VERSION);
+    put32(buf + 12, (uint32_t)n);
+    put64(buf + 16, off);
+    put32(buf + 24, crc32_update(0, buf, PHX_HEADER + PHX_ENTRY * n));
+    *size_out = off;
+    return buf;
+}
+
+static int write_all(int fd, const uint8_t *p, size_t n)
+{
+    while (n) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return -1;
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+/* fsync the folder holding path, so the rename itself is durable. */
+static void sync_folder(const char *path)
+{
+    char dir[4096];
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        snprintf(dir, sizeof dir, ".");
+    else
+        snprintf(dir, sizeof dir, "%.*s", (int)(slash == path ? 1 : slash - path), path);
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) {
+        (void)fsync(fd);
+        close(fd);
+    }
+}
+
+phash_status phash_sigset_save(phash_sigset *set, const char *path)
+{
+    if (!set || !path)
+        return PHASH_ERR_INVALID_ARG;
+    ph_error_clear(&set->err);
+    set->last_errno = 0;
+    if (ph_sigset_finalize(set) != PHASH_OK)
+        return ph_error_set(&set->err, PHASH_ERR_NOMEM, "out of memory");
+    size_t size;
+    uint8_t *buf = serialise(set, &size);
+    if (!buf)
+        return ph_error_set(&set->err, PHASH_ERR_NOMEM, "out of memory");
+    char tmp[4096];
+    if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp-XXXXXX", path) >= sizeof tmp) {
+        ph_free(buf);
+        return ph_error_set(&set->err, PHASH_ERR_INVALID_ARG, "path too long");
+    }
+    int fd = mkstemp(tmp); /* mode 0600 */
+    phash_status st = PHASH_OK;
+    if (fd < 0 || write_all(fd, buf, size) || fsync(fd)) {
+        set->last_errno = errno;
+        st = ph_error_set(&set->err, PHASH_ERR_IO, "%s: cannot write (errno %d)",
+                          fd < 0 ? path : tmp, errno);
+    }
+    if (fd >= 0 && close(fd) && st == PHASH_OK) {
+        set->last_errno = errno;
+        st = ph_error_set(&set->err, PHASH_ERR_IO, "%s: cannot write (errno %d)", tmp, errno);
+    }
+    if (st == PHASH_OK && rename(tmp, path)) {
+        set->last_errno = errno;
+        st = ph_error_set(&set->err, PHASH_ERR_IO, "%s: cannot rename (errno %d)", path, errno);
+    }
+    if (st != PHASH_OK && fd >= 0)
+        unlink(tmp);
+    if (st == PHASH_OK)
+        sync_folder(path);
+    ph_free(buf);
+    return st;
+}
+
+/* ---- reading ---- */
+
+static phash_status bad(const char **detail, const char *what)
+{
+    if (detail)
+        *detail = what;
+    return PHASH_ERR_BAD_FILE;
+}
+
+typedef struct found {
+    const uint8_t *p;
+    uint64_t size;
+} found;
+
+/* Check the header, the table and every section checksum; collect the
+ * sections this version knows. */
+static phash_status check_layout(const uint8_t *buf, size_t size, found *lists, found *pool,
+                                 found codes[], found *owners, const char **detail)
+{
+    if (size < PHX_HEADER || memcmp(buf, PHX_MAGIC, 8))
+        return bad(detail, "not a phash compiled signature set (bad magic)");
+    if (get32(buf + 8) > PHX_VERSION) {
+        if (detail)
+            *detail = "compiled set written by a newer phash (format version too new)";
+        return PHASH_ERR_VERSION;
+    }
+    if (get32(buf + 8) != PHX_VERSION)
+        return bad(detail, "unknown compiled set format version");
+    uint32_t n = get32(buf + 12);
+    if (n > PHX_MAX_SECTIONS || PHX_HEADER + PHX_ENTRY * (size_t)n > size)
+        return bad(detail, "compiled set truncated or with a bad section count");
+    if (get64(buf + 16) != size)
+        return bad(detail, "compiled set size differs from its header (truncated?)");
+    uint8_t head[PHX_HEADER + PHX_ENTRY * PHX_MAX_SECTIONS];
+    memcpy(head, buf, PHX_HEADER + PHX_ENTRY * (size_t)n);
+    put32(head + 24, 0);
+    if (crc32_update(0, head, PHX_HEADER + PHX_ENTRY * (size_t)n) != get32(buf + 24))
+        return bad(detail, "compiled set header checksum mismatch");
+    for (uint32_t i = 0; i < n; i++) {
+        const uint8_t *e = buf + PHX_HEADER + PHX_ENTRY * i;
+        uint32_t kind = get32(e), algo = get32(e + 4);
+        uint64_t off = get64(e + 8), len = get64(e + 16);
+        if (off > size || len > size - off)
+            return bad(detail, "compiled set section out of bounds");
+        if (crc32_update(0, buf + off, (size_t)len) != get32(e + 24))
+            return bad(detail, "compiled set section checksum mismatch");
+        found f = {buf + off, len};
+        if (kind == SEC_LISTS)
+            *lists = f;
+        else if (kind == SEC_POOL)
+            *pool = f;
+        else if (kind == SEC_OWNERS)
+            *owners = f;
+        else if (kind == SEC_CODES && algo >= 1 && algo <= PHASH_SIG_ALGO_MAX)
+            codes[algo] = f;
+    }
+    if (!lists->p || !pool->p || !owners->p)
+        return bad(detail, "compiled set lacks a required section");
+    return PHASH_OK;
+}
+
+/* Count at the start of a section whose items are elem bytes each; -1 when
+ * the size does not match. */
+static int counted(const found *f, size_t elem, uint64_t *count)
+{
+    if (f->size < 8)
+        return -1;
+    *count = get64(f->p);
+    if (*count > (f->size - 8) / elem || 8 + *count * elem != f->size || *count >= UINT32_MAX)
+        return -1;
+    return 0;
+}
+
+static phash_status fill_set(phash_sigset *set, found *lists, found *pool, found codes[],
+                             found *owners, const char **detail)
+{
+    uint64_t n_lists, n_owners;
+    if (counted(lists, 8, &n_lists) || counted(owners, PHX_OWNER, &n_owners))
+        return bad(detail, "compiled set section size does not match its count");
+    if (pool->size < 1 || pool->p[0] != '\0' || pool->p[pool->size - 1] != '\0')
+        return bad(detail, "compiled set string pool is not terminated");
+    uint64_t count[PHASH_SIG_ALGO_MAX + 1] = {0};
+    for (int a = 1; a <= PHASH_SIG_ALGO_MAX; a++)
+        if (codes[a].p && counted(&codes[a], set->algo[a].code_size, &count[a]))
+            return bad(detail, "compiled set section size does not match its count");
+
+    /* Allocate everything first, then copy: the set stays consistent. */
+    char *p = ph_malloc((size_t)pool->size);
+    size_t *l = ph_calloc((size_t)n_lists + 1, sizeof *l);
+    ph_owner *o = ph_calloc((size_t)n_owners + 1, sizeof *o);
+    void *c[PHASH_SIG_ALGO_MAX + 1] = {0};
+    int ok = p && l && o;
+    for (int a = 1; a <= PHASH_SIG_ALGO_MAX; a++)
+        ok = ok && (c[a] = ph_calloc((size_t)count[a] + 1, set->algo[a].code_size)) != NULL;
+    if (!ok) {
+        ph_free(p), ph_free(l), ph_free(o);
+        for (int a = 1; a <= PHASH_SIG_ALGO_MAX; a++)
+            ph_free(c[a]);
+        return PHASH_ERR_NOMEM;
+    }
+    memcpy(p, pool->p, (size_t)pool->size);
+    ph_free(set->pool);
+    set->pool = p;
+    set->pool_len = set->pool_cap = (size_t)pool->size;
+    ph_free(set->lists);
+    set->lists = l;
+    set->n_lists = (size_t)n_lists;
+    set->lists_cap = (size_t)n_lists + 1;
+    ph_free(set->owners);
+    set->owners = o;
+    set->n_owners = (size_t)n_owners;
+    set->owners_cap = (size_t)n_owners + 1;
+    for (int a = 1; a <= PHASH_SIG_ALGO_MAX; a++) {
+        ph_algo_store *st = &set->algo[a];
+        ph_free(st->codes);
+        st->codes = c[a];
+        st->count = (size_t)count[a];
+        st->cap = st->count + 1;
+        for (size_t i = 0; i < st->count; i++) {
+            const uint8_t *src = codes[a].p + 8 + i * st->code_size;
+            if (st->code_size == 8)
+                ((uint64_t *)st->codes)[i] = get64(src);
+            else
+                memcpy((uint8_t *)st->codes + i * st->code_size, src, st->code_size);
+        }
+    }
+    for (size_t i = 0; i < set->n_lists; i++) {
+        l[i] = (size_t)get64(lists->p + 8 + 8 * i);
+        if (l[i] >= set->pool_len)
+            return bad(detail, "compiled set list name outside the string pool");
+    }
+    for (size_t i = 0; i < set->n_owners; i++) {
+        const uint8_t *q = owners->p + 8 + PHX_OWNER * i;
+        o[i].entry = get32(q);
+        o[i].list = get32(q + 4);
+        o[i].id = (size_t)get64(q + 8);
+        o[i].meta = (size_t)get64(q + 16);
+        o[i].line = get64(q + 24);
+        o[i].quality = (int16_t)(uint16_t)(q[32] | q[33] << 8);
+        o[i].algo = q[34];
+        o[i].flags = q[35];
+        if (o[i].algo < 1 || o[i].algo > PHASH_SIG_ALGO_MAX ||
+            o[i].entry >= set->algo[o[i].algo].count || o[i].list >= set->n_lists ||
+            o[i].id >= set->pool_len || o[i].meta >= set->pool_len)
+            return bad(detail, "compiled set owner refers outside the set");
+    }
+    set->finalized = 0;
+    return ph_sigset_finalize(set);
+}
+
+static phash_status read_file(const char *path, uint8_t **out, size_t *size)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return PHASH_ERR_IO;
+    struct stat sb;
+    phash_status st = PHASH_OK;
+    uint8_t *buf = NULL;
+    if (fstat(fd, &sb) || !S_ISREG(sb.st_mode))
+        st = PHASH_ERR_IO;
+    else if (!(buf = ph_malloc(sb.st_size ? (size_t)sb.st_size : 1)))
+        st = PHASH_ERR_NOMEM;
+    size_t got = 0;
+    while (st == PHASH_OK && got < (size_t)sb.st_size) {
+        ssize_t r = read(fd, buf + got, (size_t)sb.st_size - got);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            st = PHASH_ERR_IO;
+        else
+            got += (size_t)r;
+    }
+    close(fd);
+    if (st != PHASH_OK) {
+        ph_free(buf);
+        return st;
+    }
+    *out = buf;
+    *size = got;
+    return PHASH_OK;
+}
+
+phash_status phash_sigset_open(const char *path, phash_sigset **out, const char **detail)
+{
+    if (detail)
+        *detail = NULL;
+    if (!path || !out)
+        return PHASH_ERR_INVALID_ARG;
+    uint8_t *buf;
+    size_t size;
+    phash_status st = read_file(path, &buf, &size);
+    if (st != PHASH_OK) {
+        if (detail)
+            *detail = st == PHASH_ERR_IO ? "cannot read the compiled set file" : "out of memory";
+        return st;
+    }
+    found lists = {0}, pool = {0}, owners = {0}, codes[PHASH_SIG_ALGO_MAX + 1] = {{0}};
+    phash_sigset *set = NULL;
+    st = check_layout(buf, size, &lists, &pool, codes, &owners, detail);
+    if (st == PHASH_OK && !(set = phash_sigset_new()))
+        st = PHASH_ERR_NOMEM;
+    if (st == PHASH_OK)
+        st = fill_set(set, &lists, &pool, codes, &owners, detail);
+    ph_free(buf);
+    if (st != PHASH_OK) {
+        if (st == PHASH_ERR_NOMEM && detail)
+            *detail = "out of memory";
+        phash_sigset_free(set);
+        return st;
+    }
+    *out = set;
+    return PHASH_OK;
+}

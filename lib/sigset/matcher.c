@@ -1,0 +1,267 @@
+/* SPDX-License-Identifier: MIT */
+/* The matcher: a reference-counted snapshot of a signature set that queries
+ * hold while they run, so that a replacement can be swapped in at any time
+ * and the old set freed when its last query ends. */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sigset_int.h"
+
+typedef struct ph_snapshot {
+    atomic_size_t refs;
+    phash_sigset *set;
+} ph_snapshot;
+
+struct phash_matcher {
+    pthread_mutex_t lock; /* guards cur (swaps and reference taking) */
+    ph_snapshot *cur;
+    ph_error err;
+};
+
+typedef struct ph_hit {
+    uint32_t entry;
+    uint16_t distance;
+    uint8_t variant;
+    uint8_t algo;
+} ph_hit;
+
+struct phash_matches {
+    ph_snapshot *snap; /* the set the hits refer to (a reference) */
+    ph_buf hits;
+    size_t n;
+    char hex[65];
+};
+
+static void snapshot_release(ph_snapshot *s)
+{
+    if (s && atomic_fetch_sub(&s->refs, 1) == 1) {
+        phash_sigset_free(s->set);
+        ph_free(s);
+    }
+}
+
+static ph_snapshot *snapshot_take(const phash_matcher *m)
+{
+    phash_matcher *mm = (phash_matcher *)m; /* the lock is not part of the value */
+    pthread_mutex_lock(&mm->lock);
+    ph_snapshot *s = mm->cur;
+    if (s)
+        atomic_fetch_add(&s->refs, 1);
+    pthread_mutex_unlock(&mm->lock);
+    return s;
+}
+
+phash_matcher *phash_matcher_new(void)
+{
+    phash_matcher *m = ph_calloc(1, sizeof *m);
+    if (m && pthread_mutex_init(&m->lock, NULL)) {
+        ph_free(m);
+        return NULL;
+    }
+    return m;
+}
+
+void phash_matcher_free(phash_matcher *m)
+{
+    if (!m)
+        return;
+    snapshot_release(m->cur);
+    pthread_mutex_destroy(&m->lock);
+    ph_free(m);
+}
+
+const char *phash_matcher_last_error(const phash_matcher *m)
+{
+    return m ? ph_error_message(&m->err) : phash_strerror(PHASH_ERR_INVALID_ARG);
+}
+
+phash_status phash_matcher_use(phash_matcher *m, phash_sigset *set)
+{
+    if (!m || !set)
+        return PHASH_ERR_INVALID_ARG;
+    if (ph_sigset_finalize(set) != PHASH_OK)
+        return ph_error_set(&m->err, PHASH_ERR_NOMEM, "out of memory");
+    ph_snapshot *s = ph_calloc(1, sizeof *s);
+    if (!s)
+        return ph_error_set(&m->err, PHASH_ERR_NOMEM, "out of memory");
+    atomic_init(&s->refs, 1);
+    s->set = set;
+    pthread_mutex_lock(&m->lock);
+    ph_snapshot *old = m->cur;
+    m->cur = s;
+    pthread_mutex_unlock(&m->lock);
+    snapshot_release(old); /* freed now, or by its last running query */
+    ph_error_clear(&m->err);
+    return PHASH_OK;
+}
+
+phash_status phash_matcher_open(phash_matcher *m, const char *path)
+{
+    if (!m || !path)
+        return PHASH_ERR_INVALID_ARG;
+    phash_sigset *set;
+    const char *detail;
+    phash_status st = phash_sigset_open(path, &set, &detail);
+    if (st != PHASH_OK)
+        return ph_error_set(&m->err, st, "%s: %s; the previous set keeps serving", path,
+                            detail ? detail : phash_strerror(st));
+    st = phash_matcher_use(m, set);
+    if (st != PHASH_OK)
+        phash_sigset_free(set);
+    return st;
+}
+
+size_t phash_matcher_size(const phash_matcher *m, phash_sig_algo algo)
+{
+    if (!m)
+        return 0;
+    ph_snapshot *s = snapshot_take(m);
+    size_t n = s ? phash_sigset_size(s->set, algo) : 0;
+    snapshot_release(s);
+    return n;
+}
+
+/* ---- results ---- */
+
+phash_matches *phash_matches_new(void)
+{
+    return ph_calloc(1, sizeof(phash_matches));
+}
+
+void phash_matches_free(phash_matches *r)
+{
+    if (!r)
+        return;
+    snapshot_release(r->snap);
+    ph_buf_release(&r->hits);
+    ph_free(r);
+}
+
+size_t phash_matches_count(const phash_matches *r)
+{
+    return r ? r->n : 0;
+}
+
+phash_status phash_matches_get(const phash_matches *r, size_t i, phash_match *out)
+{
+    if (!r || !out)
+        return PHASH_ERR_INVALID_ARG;
+    if (i >= r->n)
+        return PHASH_ERR_NOT_FOUND;
+    const ph_hit *h = (const ph_hit *)r->hits.data + i;
+    const phash_sigset *set = r->snap->set;
+    out->algo = (phash_sig_algo)h->algo;
+    out->distance = h->distance;
+    out->variant = h->variant;
+    out->entry = h->entry;
+    out->owners = phash_sigset_owner_count(set, out->algo, h->entry);
+    /* The text lives in the results: one match's hash at a time. */
+    phash_matches *rw = (phash_matches *)r;
+    if (out->algo == PHASH_SIG_PDQ)
+        phash_pdq_to_hex(&phash_sigset_pdq_codes(set, NULL)[h->entry], rw->hex);
+    else
+        phash_u64_format(phash_sigset_u64_codes(set, out->algo, NULL)[h->entry], PHASH_U64_HEX,
+                         rw->hex);
+    out->hash = rw->hex;
+    return PHASH_OK;
+}
+
+phash_status phash_matches_owner(const phash_matches *r, size_t i, size_t k,
+                                 phash_sigset_owner *out)
+{
+    if (!r || !out)
+        return PHASH_ERR_INVALID_ARG;
+    if (i >= r->n)
+        return PHASH_ERR_NOT_FOUND;
+    const ph_hit *h = (const ph_hit *)r->hits.data + i;
+    return phash_sigset_owner_get(r->snap->set, (phash_sig_algo)h->algo, h->entry, k, out);
+}
+
+/* ---- queries ---- */
+
+static int hit_order(const void *a, const void *b)
+{
+    const ph_hit *x = a, *y = b;
+    if (x->distance != y->distance)
+        return x->distance < y->distance ? -1 : 1;
+    return x->entry < y->entry ? -1 : x->entry > y->entry;
+}
+
+/* Grow the hit array by one; NULL when out of memory. */
+static ph_hit *add_hit(phash_matches *r, size_t *cap)
+{
+    if (r->n == *cap) {
+        size_t ncap = *cap ? *cap * 2 : 64;
+        ph_hit *nh = ph_realloc(r->hits.data, ncap * sizeof(ph_hit));
+        if (!nh)
+            return NULL;
+        r->hits.data = nh;
+        r->hits.cap = ncap * sizeof(ph_hit);
+        *cap = ncap;
+    }
+    return (ph_hit *)r->hits.data + r->n++;
+}
+
+/* Exact linear scan: the best variant per entry. */
+static phash_status scan_set(const phash_sigset *set, phash_sig_algo algo, const void *codes,
+                             unsigned variants, unsigned radius, phash_matches *r)
+{
+    size_t count, cap = r->hits.cap / sizeof(ph_hit);
+    if (algo == PHASH_SIG_PDQ) {
+        const phash_pdq_code *e = phash_sigset_pdq_codes(set, &count), *q = codes;
+        for (size_t i = 0; i < count; i++) {
+            unsigned best = 257, bv = 0;
+            for (unsigned v = 0; v < variants; v++) {
+                unsigned d = phash_pdq_distance(&e[i], &q[v]);
+                if (d < best)
+                    best = d, bv = v;
+            }
+            if (best <= radius) {
+                ph_hit *h = add_hit(r, &cap);
+                if (!h)
+                    return PHASH_ERR_NOMEM;
+                *h = (ph_hit){(uint32_t)i, (uint16_t)best, (uint8_t)bv, (uint8_t)algo};
+            }
+        }
+    } else {
+        const uint64_t *e = phash_sigset_u64_codes(set, algo, &count), *q = codes;
+        for (size_t i = 0; i < count; i++) {
+            unsigned best = 65, bv = 0;
+            for (unsigned v = 0; v < variants; v++) {
+                unsigned d = ph_popcount64(e[i] ^ q[v]);
+                if (d < best)
+                    best = d, bv = v;
+            }
+            if (best <= radius) {
+                ph_hit *h = add_hit(r, &cap);
+                if (!h)
+                    return PHASH_ERR_NOMEM;
+                *h = (ph_hit){(uint32_t)i, (uint16_t)best, (uint8_t)bv, (uint8_t)algo};
+            }
+        }
+    }
+    return PHASH_OK;
+}
+
+phash_status phash_matcher_query(const phash_matcher *m, phash_sig_algo algo, const void *codes,
+                                 unsigned variants, unsigned radius, phash_matches *r)
+{
+    if (!m || !r || !codes || algo < 1 || algo > PHASH_SIG_ALGO_MAX ||
+        (variants != 1 && variants != 8) || radius > (algo == PHASH_SIG_PDQ ? 256u : 64u))
+        return PHASH_ERR_INVALID_ARG;
+    ph_snapshot *s = snapshot_take(m);
+    snapshot_release(r->snap);
+    r->snap = s;
+    r->n = 0;
+    if (!s)
+        return PHASH_OK;
+    phash_status st = scan_set(s->set, algo, codes, variants, radius, r);
+    if (st != PHASH_OK) {
+        r->n = 0;
+        return st;
+    }
+    qsort(r->hits.data, r->n, sizeof(ph_hit), hit_order);
+    return PHASH_OK;
+}
