@@ -117,5 +117,6 @@ PHASH_API void phash_free(void *ptr);
 #include "phash/image.h"
 #include "phash/sigset.h"
 #include "phash/dct.h"
+#include "phash/index.h"
 
 #endif /* PHASH_PHASH_H */

@@ -1,0 +1,168 @@
+/* SPDX-License-Identifier: MIT */
+/* Internals of the Hamming index (lib/index/). Never installed. */
+#ifndef PHASH_LIB_INDEX_INTERNAL_H
+#define PHASH_LIB_INDEX_INTERNAL_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "internal.h"
+#include "phash/index.h"
+
+/* Codes are arrays of `words` uint64 (1 for 64-bit, 4 for 256-bit). A PDQ
+ * code's 32 bytes are copied as they are (four native words), so the
+ * Hamming distance is the popcount of the xor either way. */
+#define PH_MAX_WORDS 4
+/* MIH substrings are b = 16 bits wide (8 for fewer than PH_MIH_SMALL
+ * entries, where 65536 buckets per table would be mostly empty): substring
+ * j is bits b*j mod 64 .. of word b*j/64; m = 64 * words / b tables, each a
+ * CSR table with 2^b buckets. */
+#define PH_MIH_SMALL 4096u
+/* Scan kernels work on blocks of at most this many codes. */
+#define PH_SCAN_BLOCK 4096u
+/* BK-tree leaves hold at most this many codes (docs/index.md 4.1). */
+#define PH_BK_LEAF 4096u
+
+/* ---- kernels (popcnt_*.c) ---------------------------------------------- */
+typedef struct ph_kernel_ops {
+    /* Codes [0, n) of a contiguous array: write the positions and distances
+     * of those within r of q; returns their count. n <= PH_SCAN_BLOCK. */
+    size_t (*scan64)(const uint64_t *codes, size_t n, uint64_t q, unsigned r, uint32_t *pos,
+                     uint32_t *dist);
+    size_t (*scan256)(const uint64_t *codes, size_t n, const uint64_t *q, unsigned r,
+                      uint32_t *pos, uint32_t *dist);
+    /* The entries idx[0..n) of codes (4 words each): write i for each within
+     * r, and its distance. Entries >= limit are skipped (a corrupt file must
+     * not make us read out of bounds). n <= PH_SCAN_BLOCK. */
+    size_t (*gather256)(const uint64_t *codes, const uint32_t *idx, size_t n, size_t limit,
+                        const uint64_t *q, unsigned r, uint32_t *pos, uint32_t *dist);
+} ph_kernel_ops;
+
+extern const ph_kernel_ops ph_kernel_scalar;
+extern const ph_kernel_ops ph_kernel_avx2;   /* only when built with AVX2 */
+extern const ph_kernel_ops ph_kernel_avx512; /* only when built with AVX-512 */
+
+/* cpu.c: availability (CPUID + XGETBV, once), the process default (best, or
+ * PHASH_KERNEL from the environment), the ops of a kernel (NULL if absent). */
+int ph_cpu_supports(phash_kernel k);
+phash_kernel ph_kernel_default(void);
+const ph_kernel_ops *ph_kernel_get(phash_kernel k);
+
+static inline unsigned ph_dist(const uint64_t *a, const uint64_t *b, unsigned words)
+{
+    unsigned d = 0;
+    for (unsigned i = 0; i < words; i++)
+        d += ph_popcount64(a[i] ^ b[i]);
+    return d;
+}
+
+static inline unsigned ph_substr(const uint64_t *code, unsigned j, unsigned b)
+{
+    unsigned bit = j * b;
+    return (unsigned)(code[bit >> 6] >> (bit & 63)) & ((1u << b) - 1);
+}
+
+/* ---- the immutable core: built structures ----------------------------- */
+typedef struct ph_bknode {
+    uint32_t lo, hi;      /* entry range of the subtree (entries are in DFS order) */
+    uint32_t child;       /* first child node; children are consecutive, by key */
+    uint32_t nchild;      /* 0 = leaf: its entries are scanned */
+    uint32_t key;         /* distance of the subtree's entries to the parent pivot */
+    uint32_t pivot;       /* internal nodes: index into bk_pivots */
+} ph_bknode;
+
+typedef struct ph_core {
+    unsigned words;
+    size_t n;
+    const uint64_t *codes; /* n * words, 64-byte aligned */
+    const uint64_t *ids;   /* n */
+    /* MIH (NULL when absent): m tables of 2^mbits keys. */
+    unsigned m, mbits;
+    size_t keys;
+    const uint32_t *mih_off;  /* m * (keys + 1) */
+    const uint32_t *mih_idx;  /* m * n entry numbers, bucket order */
+    const uint64_t *mih_code; /* words == 1: m * n codes in bucket order (inline) */
+    double mih_occupancy;     /* mean over tables of sum(size^2)/n: the expected
+                                 bucket size of a key drawn like the data */
+    /* BK-tree (absent when bk_nodes == 0). */
+    size_t bk_nodes;
+    const ph_bknode *bk;
+    const uint64_t *bk_pivots; /* words per internal node */
+    size_t bk_npivots;
+    /* Ownership: heap blocks (ph_aligned_free) or a mapping. */
+    void *blocks[8];
+    unsigned nblocks;
+    void *map;
+    size_t map_len;
+} ph_core;
+
+void ph_core_free(ph_core *core);
+/* 64-byte aligned allocation recorded in core->blocks; NULL on failure. */
+void *ph_core_alloc(ph_core *core, size_t size);
+
+/* bktree.c: build over core->codes/ids; reorders them into leaf order. */
+phash_status ph_bktree_build(ph_core *core, uint64_t *codes, uint64_t *ids);
+/* mih.c */
+phash_status ph_mih_build(ph_core *core);
+void ph_mih_stats(ph_core *core);
+
+/* ---- query plumbing --------------------------------------------------- */
+typedef struct ph_rawhit {
+    uint64_t id;
+    uint64_t entry; /* core entry, or n + buffer position */
+    uint32_t dist;
+    uint32_t variant;
+} ph_rawhit;
+
+typedef struct ph_hitvec {
+    ph_rawhit *v;
+    size_t n, cap;
+} ph_hitvec;
+
+/* Per-thread scratch for one query at a time. */
+typedef struct ph_scratch {
+    uint32_t pos[PH_SCAN_BLOCK];
+    uint32_t dist[PH_SCAN_BLOCK];
+    ph_buf stack;
+    ph_hitvec vtmp; /* one variant's k best (dihedral k-NN) */
+} ph_scratch;
+
+/* Where hits go: all of them, or the k best by (distance, id) in a max-heap.
+ * bound is the current radius: it shrinks once the heap is full. */
+typedef struct ph_sink {
+    ph_hitvec *out;
+    size_t k;
+    unsigned bound;
+    unsigned variant;
+    int failed; /* allocation failure */
+    /* For mapping entries to ids and filtering tombstones. */
+    const ph_core *core;
+    const uint64_t *dead;
+    const uint64_t *buf_ids;
+} ph_sink;
+
+void ph_sink_push(ph_sink *s, uint64_t entry, unsigned dist);
+int ph_hitvec_push(ph_hitvec *h, const ph_rawhit *hit);
+
+/* The three methods over the core (the append buffer is scanned by the caller). */
+void ph_scan_core(const ph_core *c, const ph_kernel_ops *k, const uint64_t *q, ph_sink *s,
+                  ph_scratch *sc);
+void ph_scan_range(const uint64_t *codes, unsigned words, size_t lo, size_t hi, size_t base,
+                   const ph_kernel_ops *k, const uint64_t *q, ph_sink *s, ph_scratch *sc);
+void ph_bktree_search(const ph_core *c, const ph_kernel_ops *k, const uint64_t *q, ph_sink *s,
+                      ph_scratch *sc);
+void ph_mih_search(const ph_core *c, const ph_kernel_ops *k, const uint64_t *q, unsigned r,
+                   ph_sink *s, ph_scratch *sc);
+
+/* planner.c */
+phash_index_method ph_plan(const ph_core *c, size_t nbuf, unsigned radius, size_t k,
+                           phash_index_method forced);
+
+/* file.c */
+uint64_t ph_index_checksum(const void *data, size_t len);
+phash_status ph_core_from_memory(const void *data, size_t size, unsigned flags, ph_core **out,
+                                 const char **detail);
+phash_status ph_core_save(const ph_core *c, unsigned bits, const char *path, ph_error *err);
+
+#endif

@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: MIT */
+/* AVX-512 VPOPCNTDQ scan kernels (built with -mavx512f -mavx512vpopcntdq
+ * -mpopcnt; called only when cpu.c found both and the OS saves ZMM state). */
+#include <immintrin.h>
+
+#include "index_internal.h"
+
+static inline size_t emit(unsigned mask, size_t base, const uint64_t *d, unsigned stride,
+                          uint32_t *pos, uint32_t *dist, size_t h)
+{
+    while (mask) {
+        unsigned i = (unsigned)__builtin_ctz(mask);
+        mask &= mask - 1;
+        pos[h] = (uint32_t)(base + i);
+        dist[h++] = (uint32_t)d[i * stride];
+    }
+    return h;
+}
+
+static size_t scan64(const uint64_t *codes, size_t n, uint64_t q, unsigned r, uint32_t *pos,
+                     uint32_t *dist)
+{
+    const __m512i qv = _mm512_set1_epi64((long long)q);
+    const __m512i rv = _mm512_set1_epi64((long long)r);
+    size_t h = 0;
+    uint64_t d[8];
+    for (size_t i = 0; i < n; i += 8) {
+        __mmask8 live = n - i >= 8 ? 0xff : (__mmask8)((1u << (n - i)) - 1);
+        __m512i c = _mm512_maskz_loadu_epi64(live, codes + i);
+        __m512i p = _mm512_popcnt_epi64(_mm512_xor_si512(c, qv));
+        __mmask8 m = _mm512_mask_cmple_epu64_mask(live, p, rv);
+        if (m) {
+            _mm512_storeu_si512(d, p);
+            h = emit(m, i, d, 1, pos, dist, h);
+        }
+    }
+    return h;
+}
+
+/* Two 256-bit codes per register: sum the four 64-bit popcounts of each
+ * half so that every lane of a half holds its code's distance. */
+static inline __m512i dist_pairs(__m512i x)
+{
+    __m512i p = _mm512_popcnt_epi64(x);
+    p = _mm512_add_epi64(p, _mm512_shuffle_epi32(p, _MM_PERM_BADC));
+    return _mm512_add_epi64(p, _mm512_shuffle_i64x2(p, p, _MM_SHUFFLE(2, 3, 0, 1)));
+}
+
+static size_t scan256(const uint64_t *codes, size_t n, const uint64_t *q, unsigned r,
+                      uint32_t *pos, uint32_t *dist)
+{
+    const __m256i q256 = _mm256_loadu_si256((const void *)q);
+    const __m512i qv = _mm512_inserti64x4(_mm512_castsi256_si512(q256), q256, 1);
+    const __m512i rv = _mm512_set1_epi64((long long)r);
+    size_t h = 0;
+    uint64_t d[8];
+    for (size_t i = 0; i < n; i += 2) {
+        __mmask8 live = n - i >= 2 ? 0xff : 0x0f;
+        __m512i p = dist_pairs(_mm512_xor_si512(_mm512_maskz_loadu_epi64(live, codes + 4 * i), qv));
+        /* lane 0 = first code, lane 4 = second */
+        __mmask8 m = _mm512_mask_cmple_epu64_mask(live & 0x11, p, rv);
+        if (m) {
+            _mm512_storeu_si512(d, p);
+            unsigned pair = (m & 1u) | ((m >> 3) & 2u);
+            h = emit(pair, i, d, 4, pos, dist, h);
+        }
+    }
+    return h;
+}
+
+static size_t gather256(const uint64_t *codes, const uint32_t *idx, size_t n, size_t limit,
+                        const uint64_t *q, unsigned r, uint32_t *pos, uint32_t *dist)
+{
+    size_t h = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (i + 8 < n && idx[i + 8] < limit)
+            __builtin_prefetch(codes + 4 * (size_t)idx[i + 8]);
+        if (idx[i] >= limit)
+            continue;
+        const uint64_t *a = codes + 4 * (size_t)idx[i];
+        unsigned d = (unsigned)(__builtin_popcountll(a[0] ^ q[0]) + __builtin_popcountll(a[1] ^ q[1]) +
+                                __builtin_popcountll(a[2] ^ q[2]) + __builtin_popcountll(a[3] ^ q[3]));
+        if (d <= r) {
+            pos[h] = (uint32_t)i;
+            dist[h++] = d;
+        }
+    }
+    return h;
+}
+
+const ph_kernel_ops ph_kernel_avx512 = {scan64, scan256, gather256};
