@@ -14,7 +14,7 @@ static phash_status new_with_core(unsigned bits, ph_core *core, phash_index **ou
         return PHASH_ERR_NOMEM;
     pthread_rwlockattr_t attr;
     pthread_rwlockattr_init(&attr);
-#ifdef PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP
+#ifdef __GLIBC__ /* an enum, not a macro */
     pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
 #endif
     int rc = pthread_rwlock_init(&ix->lock, &attr);

@@ -144,6 +144,12 @@ void ph_mih_search(const ph_core *c, const ph_kernel_ops *k, const uint64_t *q, 
 {
     if (!c->mih_off || c->n == 0)
         return;
+    /* Table 0 probed at its full width would hold every entry: that is a
+     * scan, done faster by the scan itself. */
+    if (table_radius(r, c->m, 0) >= (int)c->mbits) {
+        ph_scan_core(c, k, q, s, sc);
+        return;
+    }
     for (unsigned j = 0; j < c->m && !s->failed; j++) {
         int rj = table_radius(r, c->m, j);
         if (rj >= 0)
