@@ -221,8 +221,10 @@ static phash_status build_core(const phash_index *ix, ph_core **out)
         memcpy(codes + o * w, old->codes + i * w, w * sizeof *codes);
         ids[o++] = old->ids[i];
     }
-    memcpy(codes + o * w, ix->buf_codes, ix->nbuf * w * sizeof *codes);
-    memcpy(ids + o, ix->buf_ids, ix->nbuf * sizeof *ids);
+    if (ix->nbuf) {
+        memcpy(codes + o * w, ix->buf_codes, ix->nbuf * w * sizeof *codes);
+        memcpy(ids + o, ix->buf_ids, ix->nbuf * sizeof *ids);
+    }
     c->codes = codes;
     c->ids = ids;
     if ((st = ph_bktree_build(c, codes, ids)) != PHASH_OK || (st = ph_mih_build(c)) != PHASH_OK)

@@ -153,7 +153,8 @@ static int answer(const query_ctx *qc, size_t qi, ph_hitvec *tmp, ph_scratch *sc
                 tmp->v[o2++] = tmp->v[i];
         tmp->n = o2;
     }
-    qsort(tmp->v, tmp->n, sizeof *tmp->v, by_dist_id);
+    if (tmp->n > 1)
+        qsort(tmp->v, tmp->n, sizeof *tmp->v, by_dist_id);
     if (o->k && tmp->n > o->k)
         tmp->n = o->k;
     return 0;
@@ -239,7 +240,8 @@ static int answer_threads(const query_ctx *qc, size_t nq, unsigned nt, phash_ind
         }
         for (size_t q = wk[t].q0; q < wk[t].q1; q++)
             r->off[q] += r->nhits;
-        memcpy(r->hits + r->nhits, wk[t].res.hits, wk[t].res.nhits * sizeof *r->hits);
+        if (wk[t].res.nhits)
+            memcpy(r->hits + r->nhits, wk[t].res.hits, wk[t].res.nhits * sizeof *r->hits);
         r->nhits += wk[t].res.nhits;
     }
     for (unsigned t = 0; t < nt; t++)
