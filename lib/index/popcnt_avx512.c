@@ -68,21 +68,31 @@ static size_t scan256(const uint64_t *codes, size_t n, const uint64_t *q, unsign
     return h;
 }
 
+/* Two gathered candidates per register, then the same reduction as the
+ * scan. Entries past the limit are skipped. */
 static size_t gather256(const uint64_t *codes, const uint32_t *idx, size_t n, size_t limit,
                         const uint64_t *q, unsigned r, uint32_t *pos, uint32_t *dist)
 {
+    const __m256i q256 = _mm256_loadu_si256((const void *)q);
+    const __m512i qv = _mm512_inserti64x4(_mm512_castsi256_si512(q256), q256, 1);
+    const __m512i rv = _mm512_set1_epi64((long long)r);
     size_t h = 0;
-    for (size_t i = 0; i < n; i++) {
+    uint64_t d[8];
+    for (size_t i = 0; i < n; i += 2) {
         if (i + 8 < n && idx[i + 8] < limit)
             __builtin_prefetch(codes + 4 * (size_t)idx[i + 8]);
-        if (idx[i] >= limit)
-            continue;
-        const uint64_t *a = codes + 4 * (size_t)idx[i];
-        unsigned d = (unsigned)(__builtin_popcountll(a[0] ^ q[0]) + __builtin_popcountll(a[1] ^ q[1]) +
-                                __builtin_popcountll(a[2] ^ q[2]) + __builtin_popcountll(a[3] ^ q[3]));
-        if (d <= r) {
-            pos[h] = (uint32_t)i;
-            dist[h++] = d;
+        if (i + 9 < n && idx[i + 9] < limit)
+            __builtin_prefetch(codes + 4 * (size_t)idx[i + 9]);
+        unsigned ok0 = idx[i] < limit, ok1 = i + 1 < n && idx[i + 1] < limit;
+        __m256i a = ok0 ? _mm256_loadu_si256((const void *)(codes + 4 * (size_t)idx[i])) : q256;
+        __m256i b = ok1 ? _mm256_loadu_si256((const void *)(codes + 4 * (size_t)idx[i + 1])) : q256;
+        __m512i p = dist_pairs(_mm512_xor_si512(_mm512_inserti64x4(_mm512_castsi256_si512(a), b, 1), qv));
+        __mmask8 live = (__mmask8)((ok0 ? 0x01u : 0u) | (ok1 ? 0x10u : 0u));
+        __mmask8 m = _mm512_mask_cmple_epu64_mask(live, p, rv);
+        if (m) {
+            _mm512_storeu_si512(d, p);
+            unsigned pair = (m & 1u) | ((m >> 3) & 2u);
+            h = emit(pair, i, d, 4, pos, dist, h);
         }
     }
     return h;
