@@ -627,7 +627,9 @@ START_TEST(compiled_corrupt_files)
         ck_assert_ptr_null(t);
         ck_assert_ptr_nonnull(detail);
     }
-    for (size_t i = 0; i < size; i++) {
+    /* Every byte of the header and section table, then a stride through the
+     * sections (each is checksummed as a whole). */
+    for (size_t i = 0; i < size; i += i < 512 ? 1 : 13) {
         memcpy(buf, good, size);
         buf[i] ^= (uint8_t)(1u << (i % 8));
         f = fopen(bad_path, "wb");

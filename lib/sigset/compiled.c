@@ -14,7 +14,10 @@
  *     CODES  (per algo) u64 n, n x code (32 bytes PDQ, u64 LE pHash)
  *     OWNERS u64 n, n x 40 bytes: u32 entry, u32 list, u64 id, u64 meta,
  *            u64 line, i16 quality, u8 algo, u8 flags, u32 reserved
- * Unknown section kinds are skipped (room for index sections). */
+ *     INDEX  (per algo) a phash_index file (include/phash/index.h) over the
+ *            algorithm's codes, ids = entry numbers: opened in place
+ *            (phash_index_open_memory), so a large set starts at once
+ * Unknown section kinds are skipped. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -32,7 +35,7 @@
 #define PHX_OWNER 40u
 #define PHX_MAX_SECTIONS 64u
 
-enum { SEC_LISTS = 1, SEC_POOL = 2, SEC_CODES = 3, SEC_OWNERS = 4 };
+enum { SEC_LISTS = 1, SEC_POOL = 2, SEC_CODES = 3, SEC_OWNERS = 4, SEC_INDEX = 5 };
 
 /* ---- little-endian helpers and CRC-32 (IEEE, reflected) ---- */
 
@@ -123,26 +126,108 @@ static void write_owners(const phash_sigset *set, uint8_t *out)
     }
 }
 
-/* Serialise the whole set into one buffer. */
-static uint8_t *serialise(const phash_sigset *set, size_t *size_out)
+/* The bytes of a built index: phash_index_save() writes files only, so go
+ * through a private temporary file next to the target (mode 0600, removed
+ * at once). */
+static phash_status index_bytes(phash_index *idx, const char *near, uint8_t **out, size_t *size)
 {
-    section sec[2 + PHASH_SIG_ALGO_MAX + 1];
+    char tmp[4096];
+    if ((size_t)snprintf(tmp, sizeof tmp, "%s.idx-XXXXXX", near) >= sizeof tmp)
+        return PHASH_ERR_INVALID_ARG;
+    int fd = mkstemp(tmp);
+    if (fd < 0)
+        return PHASH_ERR_IO;
+    close(fd);
+    phash_status st = phash_index_save(idx, tmp);
+    if (st == PHASH_OK) {
+        int rfd = open(tmp, O_RDONLY | O_CLOEXEC);
+        struct stat sb;
+        st = PHASH_ERR_IO;
+        if (rfd >= 0 && fstat(rfd, &sb) == 0 && (*out = ph_malloc((size_t)sb.st_size + 1))) {
+            size_t got = 0;
+            ssize_t r;
+            while (got < (size_t)sb.st_size &&
+                   ((r = read(rfd, *out + got, (size_t)sb.st_size - got)) > 0 ||
+                    (r < 0 && errno == EINTR)))
+                got += r > 0 ? (size_t)r : 0;
+            if (got == (size_t)sb.st_size) {
+                *size = got;
+                st = PHASH_OK;
+            } else {
+                ph_free(*out);
+                *out = NULL;
+            }
+        }
+        if (rfd >= 0)
+            close(rfd);
+    }
+    unlink(tmp);
+    return st;
+}
+
+phash_status ph_sigset_build_index(const phash_sigset *set, phash_sig_algo algo,
+                                   phash_index **out)
+{
+    *out = NULL;
+    const ph_algo_store *st = &set->algo[algo];
+    if (st->count == 0)
+        return PHASH_OK;
+    uint64_t *ids = ph_malloc(st->count * sizeof *ids);
+    if (!ids)
+        return PHASH_ERR_NOMEM;
+    for (size_t i = 0; i < st->count; i++)
+        ids[i] = i;
+    phash_index *idx = NULL;
+    phash_status s = phash_index_new(algo == PHASH_SIG_PDQ ? 256 : 64, &idx);
+    if (s == PHASH_OK)
+        s = phash_index_add(idx, st->codes, ids, st->count);
+    if (s == PHASH_OK)
+        s = phash_index_build(idx);
+    ph_free(ids);
+    if (s != PHASH_OK) {
+        phash_index_free(idx);
+        return s;
+    }
+    *out = idx;
+    return PHASH_OK;
+}
+
+/* Serialise the whole set, with an index per algorithm, into one buffer. */
+static phash_status serialise(const phash_sigset *set, const char *path, uint8_t **buf_out,
+                              size_t *size_out)
+{
+    section sec[3 + 2 * PHASH_SIG_ALGO_MAX];
+    uint8_t *blob[PHASH_SIG_ALGO_MAX + 1] = {0};
     size_t n = 0;
+    phash_status st = PHASH_OK;
     sec[n++] = (section){SEC_LISTS, 0, 8 + 8 * (uint64_t)set->n_lists};
     sec[n++] = (section){SEC_POOL, 0, set->pool_len};
     for (uint32_t a = 1; a <= PHASH_SIG_ALGO_MAX; a++)
         sec[n++] = (section){SEC_CODES, a,
                              8 + (uint64_t)set->algo[a].count * set->algo[a].code_size};
     sec[n++] = (section){SEC_OWNERS, 0, 8 + PHX_OWNER * (uint64_t)set->n_owners};
+    for (uint32_t a = 1; a <= PHASH_SIG_ALGO_MAX && st == PHASH_OK; a++) {
+        phash_index *idx;
+        size_t len = 0;
+        st = ph_sigset_build_index(set, (phash_sig_algo)a, &idx);
+        if (st == PHASH_OK && idx)
+            st = index_bytes(idx, path, &blob[a], &len);
+        phash_index_free(idx);
+        if (st == PHASH_OK && blob[a])
+            sec[n++] = (section){SEC_INDEX, a, len};
+    }
 
-    size_t off = align64(PHX_HEADER + PHX_ENTRY * n), offsets[8];
+    size_t off = align64(PHX_HEADER + PHX_ENTRY * n), offsets[3 + 2 * PHASH_SIG_ALGO_MAX];
     for (size_t i = 0; i < n; i++) {
         offsets[i] = off;
         off = align64(off + sec[i].size);
     }
-    uint8_t *buf = ph_calloc(1, off);
-    if (!buf)
-        return NULL;
+    uint8_t *buf = st == PHASH_OK ? ph_calloc(1, off) : NULL;
+    if (!buf) {
+        for (int a = 1; a <= PHASH_SIG_ALGO_MAX; a++)
+            ph_free(blob[a]);
+        return st != PHASH_OK ? st : PHASH_ERR_NOMEM;
+    }
     for (size_t i = 0; i < n; i++) {
         uint8_t *p = buf + offsets[i];
         switch (sec[i].kind) {
@@ -158,6 +243,9 @@ static uint8_t *serialise(const phash_sigset *set, size_t *size_out)
         case SEC_OWNERS:
             write_owners(set, p);
             break;
+        case SEC_INDEX:
+            memcpy(p, blob[sec[i].algo], sec[i].size);
+            break;
         }
         uint8_t *e = buf + PHX_HEADER + PHX_ENTRY * i;
         put32(e, sec[i].kind);
@@ -166,13 +254,16 @@ static uint8_t *serialise(const phash_sigset *set, size_t *size_out)
         put64(e + 16, sec[i].size);
         put32(e + 24, crc32_update(0, p, sec[i].size));
     }
+    for (int a = 1; a <= PHASH_SIG_ALGO_MAX; a++)
+        ph_free(blob[a]);
     memcpy(buf, PHX_MAGIC, 8);
     put32(buf + 8, PHX_VERSION);
     put32(buf + 12, (uint32_t)n);
     put64(buf + 16, off);
     put32(buf + 24, crc32_update(0, buf, PHX_HEADER + PHX_ENTRY * n));
+    *buf_out = buf;
     *size_out = off;
-    return buf;
+    return PHASH_OK;
 }
 
 static int write_all(int fd, const uint8_t *p, size_t n)
@@ -214,9 +305,13 @@ phash_status phash_sigset_save(phash_sigset *set, const char *path)
     if (ph_sigset_finalize(set) != PHASH_OK)
         return ph_error_set(&set->err, PHASH_ERR_NOMEM, "out of memory");
     size_t size;
-    uint8_t *buf = serialise(set, &size);
-    if (!buf)
-        return ph_error_set(&set->err, PHASH_ERR_NOMEM, "out of memory");
+    uint8_t *buf;
+    phash_status sst = serialise(set, path, &buf, &size);
+    if (sst != PHASH_OK) {
+        set->last_errno = sst == PHASH_ERR_IO ? errno : 0;
+        return ph_error_set(&set->err, sst, "%s: cannot build or write the index (%s)", path,
+                            phash_strerror(sst));
+    }
     char tmp[4096];
     if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp-XXXXXX", path) >= sizeof tmp) {
         ph_free(buf);
@@ -262,7 +357,8 @@ typedef struct found {
 /* Check the header, the table and every section checksum; collect the
  * sections this version knows. */
 static phash_status check_layout(const uint8_t *buf, size_t size, found *lists, found *pool,
-                                 found codes[], found *owners, const char **detail)
+                                 found codes[], found *owners, found index[],
+                                 const char **detail)
 {
     if (size < PHX_HEADER || memcmp(buf, PHX_MAGIC, 8))
         return bad(detail, "not a phash compiled signature set (bad magic)");
@@ -300,6 +396,8 @@ static phash_status check_layout(const uint8_t *buf, size_t size, found *lists, 
             *owners = f;
         else if (kind == SEC_CODES && algo >= 1 && algo <= PHASH_SIG_ALGO_MAX)
             codes[algo] = f;
+        else if (kind == SEC_INDEX && algo >= 1 && algo <= PHASH_SIG_ALGO_MAX)
+            index[algo] = f;
     }
     if (!lists->p || !pool->p || !owners->p)
         return bad(detail, "compiled set lacks a required section");
@@ -395,18 +493,22 @@ static phash_status fill_set(phash_sigset *set, found *lists, found *pool, found
     return ph_sigset_finalize(set);
 }
 
-static phash_status read_file(const char *path, uint8_t **out, size_t *size)
+/* The whole file in a buffer whose start (*data) is 64-byte aligned, so
+ * embedded index sections can be used in place; free *raw. */
+static phash_status read_file(const char *path, void **raw, uint8_t **data, size_t *size)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return PHASH_ERR_IO;
     struct stat sb;
     phash_status st = PHASH_OK;
-    uint8_t *buf = NULL;
+    uint8_t *mem = NULL, *buf = NULL;
     if (fstat(fd, &sb) || !S_ISREG(sb.st_mode))
         st = PHASH_ERR_IO;
-    else if (!(buf = ph_malloc(sb.st_size ? (size_t)sb.st_size : 1)))
+    else if (!(mem = ph_malloc((size_t)sb.st_size + 64)))
         st = PHASH_ERR_NOMEM;
+    else
+        buf = (uint8_t *)(((uintptr_t)mem + 63) & ~(uintptr_t)63);
     size_t got = 0;
     while (st == PHASH_OK && got < (size_t)sb.st_size) {
         ssize_t r = read(fd, buf + got, (size_t)sb.st_size - got);
@@ -419,11 +521,86 @@ static phash_status read_file(const char *path, uint8_t **out, size_t *size)
     }
     close(fd);
     if (st != PHASH_OK) {
-        ph_free(buf);
+        ph_free(mem);
         return st;
     }
-    *out = buf;
+    *raw = mem;
+    *data = buf;
     *size = got;
+    return PHASH_OK;
+}
+
+/* Open the embedded index of each algorithm that has entries; its count
+ * must be the set's. */
+static phash_status open_indexes(const phash_sigset *set, const found index[],
+                                 phash_index *idx[], const char **detail)
+{
+    for (int a = 1; a <= PHASH_SIG_ALGO_MAX; a++) {
+        idx[a] = NULL;
+        if (!index[a].p && set->algo[a].count == 0)
+            continue;
+        if (!index[a].p)
+            return bad(detail, "compiled set lacks the index of an algorithm it holds");
+        const char *why = NULL;
+        phash_status st = phash_index_open_memory(index[a].p, (size_t)index[a].size, 0, &idx[a],
+                                                  &why);
+        if (st != PHASH_OK) {
+            idx[a] = NULL;
+            if (detail)
+                *detail = "compiled set holds a corrupt index";
+            return st == PHASH_ERR_NOMEM ? st : PHASH_ERR_BAD_FILE;
+        }
+        if (phash_index_count(idx[a]) != set->algo[a].count ||
+            phash_index_bits(idx[a]) != (a == PHASH_SIG_PDQ ? 256u : 64u))
+            return bad(detail, "compiled set index does not match its codes");
+    }
+    return PHASH_OK;
+}
+
+phash_status ph_compiled_open(const char *path, phash_sigset **out,
+                              phash_index *idx[PHASH_SIG_ALGO_MAX + 1], void **raw_out,
+                              const char **detail)
+{
+    if (detail)
+        *detail = NULL;
+    void *raw;
+    uint8_t *buf;
+    size_t size;
+    phash_status st = read_file(path, &raw, &buf, &size);
+    if (st != PHASH_OK) {
+        if (detail)
+            *detail = st == PHASH_ERR_IO ? "cannot read the compiled set file" : "out of memory";
+        return st;
+    }
+    found lists = {0}, pool = {0}, owners = {0}, codes[PHASH_SIG_ALGO_MAX + 1] = {{0}},
+          index[PHASH_SIG_ALGO_MAX + 1] = {{0}};
+    phash_index *ix[PHASH_SIG_ALGO_MAX + 1] = {0};
+    phash_sigset *set = NULL;
+    st = check_layout(buf, size, &lists, &pool, codes, &owners, index, detail);
+    if (st == PHASH_OK && !(set = phash_sigset_new()))
+        st = PHASH_ERR_NOMEM;
+    if (st == PHASH_OK)
+        st = fill_set(set, &lists, &pool, codes, &owners, detail);
+    if (st == PHASH_OK && idx)
+        st = open_indexes(set, index, ix, detail);
+    if (st != PHASH_OK || !idx) {
+        for (int a = 1; a <= PHASH_SIG_ALGO_MAX; a++)
+            phash_index_free(ix[a]);
+        ph_free(raw);
+        raw = NULL;
+    }
+    if (st != PHASH_OK) {
+        if (st == PHASH_ERR_NOMEM && detail)
+            *detail = "out of memory";
+        phash_sigset_free(set);
+        return st;
+    }
+    *out = set;
+    if (idx) {
+        for (int a = 0; a <= PHASH_SIG_ALGO_MAX; a++)
+            idx[a] = ix[a];
+        *raw_out = raw;
+    }
     return PHASH_OK;
 }
 
@@ -433,28 +610,5 @@ phash_status phash_sigset_open(const char *path, phash_sigset **out, const char 
         *detail = NULL;
     if (!path || !out)
         return PHASH_ERR_INVALID_ARG;
-    uint8_t *buf;
-    size_t size;
-    phash_status st = read_file(path, &buf, &size);
-    if (st != PHASH_OK) {
-        if (detail)
-            *detail = st == PHASH_ERR_IO ? "cannot read the compiled set file" : "out of memory";
-        return st;
-    }
-    found lists = {0}, pool = {0}, owners = {0}, codes[PHASH_SIG_ALGO_MAX + 1] = {{0}};
-    phash_sigset *set = NULL;
-    st = check_layout(buf, size, &lists, &pool, codes, &owners, detail);
-    if (st == PHASH_OK && !(set = phash_sigset_new()))
-        st = PHASH_ERR_NOMEM;
-    if (st == PHASH_OK)
-        st = fill_set(set, &lists, &pool, codes, &owners, detail);
-    ph_free(buf);
-    if (st != PHASH_OK) {
-        if (st == PHASH_ERR_NOMEM && detail)
-            *detail = "out of memory";
-        phash_sigset_free(set);
-        return st;
-    }
-    *out = set;
-    return PHASH_OK;
+    return ph_compiled_open(path, out, NULL, NULL, detail);
 }

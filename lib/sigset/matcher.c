@@ -12,6 +12,8 @@
 typedef struct ph_snapshot {
     atomic_size_t refs;
     phash_sigset *set;
+    phash_index *index[PHASH_SIG_ALGO_MAX + 1]; /* NULL: no entries */
+    void *file;                                 /* bytes the indexes map, or NULL */
 } ph_snapshot;
 
 struct phash_matcher {
@@ -29,6 +31,7 @@ typedef struct ph_hit {
 
 struct phash_matches {
     ph_snapshot *snap; /* the set the hits refer to (a reference) */
+    phash_index_results *found;
     ph_buf hits;
     size_t n;
     char hex[65];
@@ -37,9 +40,20 @@ struct phash_matches {
 static void snapshot_release(ph_snapshot *s)
 {
     if (s && atomic_fetch_sub(&s->refs, 1) == 1) {
+        for (int a = 1; a <= PHASH_SIG_ALGO_MAX; a++)
+            phash_index_free(s->index[a]);
+        ph_free(s->file); /* after the indexes that map it */
         phash_sigset_free(s->set);
         ph_free(s);
     }
+}
+
+/* Free a snapshot that was never published and does not own a set. */
+static void snapshot_release_unowned(ph_snapshot *s)
+{
+    for (int a = 1; a <= PHASH_SIG_ALGO_MAX; a++)
+        phash_index_free(s->index[a]);
+    ph_free(s);
 }
 
 static ph_snapshot *snapshot_take(const phash_matcher *m)
@@ -77,6 +91,17 @@ const char *phash_matcher_last_error(const phash_matcher *m)
     return m ? ph_error_message(&m->err) : phash_strerror(PHASH_ERR_INVALID_ARG);
 }
 
+/* Publish a snapshot; the old one is freed now or by its last query. */
+static void publish(phash_matcher *m, ph_snapshot *s)
+{
+    pthread_mutex_lock(&m->lock);
+    ph_snapshot *old = m->cur;
+    m->cur = s;
+    pthread_mutex_unlock(&m->lock);
+    snapshot_release(old);
+    ph_error_clear(&m->err);
+}
+
 phash_status phash_matcher_use(phash_matcher *m, phash_sigset *set)
 {
     if (!m || !set)
@@ -86,14 +111,16 @@ phash_status phash_matcher_use(phash_matcher *m, phash_sigset *set)
     ph_snapshot *s = ph_calloc(1, sizeof *s);
     if (!s)
         return ph_error_set(&m->err, PHASH_ERR_NOMEM, "out of memory");
+    for (int a = 1; a <= PHASH_SIG_ALGO_MAX; a++) {
+        phash_status st = ph_sigset_build_index(set, (phash_sig_algo)a, &s->index[a]);
+        if (st != PHASH_OK) {
+            snapshot_release_unowned(s);
+            return ph_error_set(&m->err, st, "cannot build the index: %s", phash_strerror(st));
+        }
+    }
     atomic_init(&s->refs, 1);
     s->set = set;
-    pthread_mutex_lock(&m->lock);
-    ph_snapshot *old = m->cur;
-    m->cur = s;
-    pthread_mutex_unlock(&m->lock);
-    snapshot_release(old); /* freed now, or by its last running query */
-    ph_error_clear(&m->err);
+    publish(m, s);
     return PHASH_OK;
 }
 
@@ -101,16 +128,19 @@ phash_status phash_matcher_open(phash_matcher *m, const char *path)
 {
     if (!m || !path)
         return PHASH_ERR_INVALID_ARG;
-    phash_sigset *set;
+    ph_snapshot *s = ph_calloc(1, sizeof *s);
+    if (!s)
+        return ph_error_set(&m->err, PHASH_ERR_NOMEM, "out of memory");
     const char *detail;
-    phash_status st = phash_sigset_open(path, &set, &detail);
-    if (st != PHASH_OK)
+    phash_status st = ph_compiled_open(path, &s->set, s->index, &s->file, &detail);
+    if (st != PHASH_OK) {
+        ph_free(s);
         return ph_error_set(&m->err, st, "%s: %s; the previous set keeps serving", path,
                             detail ? detail : phash_strerror(st));
-    st = phash_matcher_use(m, set);
-    if (st != PHASH_OK)
-        phash_sigset_free(set);
-    return st;
+    }
+    atomic_init(&s->refs, 1);
+    publish(m, s);
+    return PHASH_OK;
 }
 
 size_t phash_matcher_size(const phash_matcher *m, phash_sig_algo algo)
@@ -135,6 +165,7 @@ void phash_matches_free(phash_matches *r)
     if (!r)
         return;
     snapshot_release(r->snap);
+    phash_index_results_free(r->found);
     ph_buf_release(&r->hits);
     ph_free(r);
 }
@@ -204,43 +235,27 @@ static ph_hit *add_hit(phash_matches *r, size_t *cap)
     return (ph_hit *)r->hits.data + r->n++;
 }
 
-/* Exact linear scan: the best variant per entry. */
-static phash_status scan_set(const phash_sigset *set, phash_sig_algo algo, const void *codes,
-                             unsigned variants, unsigned radius, phash_matches *r)
+/* Ask the index (exact: the same set as a linear scan) and keep the hits. */
+static phash_status search(const ph_snapshot *s, phash_sig_algo algo, const void *codes,
+                           unsigned variants, unsigned radius, phash_matches *r)
 {
-    size_t count, cap = r->hits.cap / sizeof(ph_hit);
-    if (algo == PHASH_SIG_PDQ) {
-        const phash_pdq_code *e = phash_sigset_pdq_codes(set, &count), *q = codes;
-        for (size_t i = 0; i < count; i++) {
-            unsigned best = 257, bv = 0;
-            for (unsigned v = 0; v < variants; v++) {
-                unsigned d = phash_pdq_distance(&e[i], &q[v]);
-                if (d < best)
-                    best = d, bv = v;
-            }
-            if (best <= radius) {
-                ph_hit *h = add_hit(r, &cap);
-                if (!h)
-                    return PHASH_ERR_NOMEM;
-                *h = (ph_hit){(uint32_t)i, (uint16_t)best, (uint8_t)bv, (uint8_t)algo};
-            }
-        }
-    } else {
-        const uint64_t *e = phash_sigset_u64_codes(set, algo, &count), *q = codes;
-        for (size_t i = 0; i < count; i++) {
-            unsigned best = 65, bv = 0;
-            for (unsigned v = 0; v < variants; v++) {
-                unsigned d = ph_popcount64(e[i] ^ q[v]);
-                if (d < best)
-                    best = d, bv = v;
-            }
-            if (best <= radius) {
-                ph_hit *h = add_hit(r, &cap);
-                if (!h)
-                    return PHASH_ERR_NOMEM;
-                *h = (ph_hit){(uint32_t)i, (uint16_t)best, (uint8_t)bv, (uint8_t)algo};
-            }
-        }
+    const phash_index *idx = s->index[algo];
+    if (!idx)
+        return PHASH_OK;
+    if (!r->found && phash_index_results_new(&r->found) != PHASH_OK)
+        return PHASH_ERR_NOMEM;
+    phash_index_search_opts opts = {.radius = radius, .variants = variants};
+    phash_status st = phash_index_search(idx, codes, 1, &opts, r->found);
+    if (st != PHASH_OK)
+        return st;
+    size_t n, cap = r->hits.cap / sizeof(ph_hit);
+    const phash_index_hit *hits = phash_index_results_hits(r->found, 0, &n);
+    for (size_t i = 0; i < n; i++) {
+        ph_hit *h = add_hit(r, &cap);
+        if (!h)
+            return PHASH_ERR_NOMEM;
+        *h = (ph_hit){(uint32_t)hits[i].id, (uint16_t)hits[i].distance, (uint8_t)hits[i].variant,
+                      (uint8_t)algo};
     }
     return PHASH_OK;
 }
@@ -257,7 +272,7 @@ phash_status phash_matcher_query(const phash_matcher *m, phash_sig_algo algo, co
     r->n = 0;
     if (!s)
         return PHASH_OK;
-    phash_status st = scan_set(s->set, algo, codes, variants, radius, r);
+    phash_status st = search(s, algo, codes, variants, radius, r);
     if (st != PHASH_OK) {
         r->n = 0;
         return st;

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "internal.h"
+#include "phash/index.h"
 #include "phash/sigset.h"
 
 /* ---- the store (set.c) ---- */
@@ -83,6 +84,19 @@ void ph_sigset_mark_get(const phash_sigset *set, ph_sigset_mark *mark);
 phash_status ph_sigset_rollback(phash_sigset *set, const ph_sigset_mark *mark);
 /* Group owners per entry (called after every load). */
 phash_status ph_sigset_finalize(phash_sigset *set);
+
+/* ---- compiled sets and indexes (compiled.c) ---- */
+
+/* A Hamming index over the entries of one algorithm (ids = entry numbers),
+ * built. *out is NULL when the set has no entry of that algorithm. */
+phash_status ph_sigset_build_index(const phash_sigset *set, phash_sig_algo algo,
+                                   phash_index **out);
+/* Open a compiled set with the indexes it embeds. idx[algo] is NULL for an
+ * algorithm without entries; the indexes map *buf, which the caller frees
+ * (ph_free) after them. */
+phash_status ph_compiled_open(const char *path, phash_sigset **set,
+                              phash_index *idx[PHASH_SIG_ALGO_MAX + 1], void **buf,
+                              const char **detail);
 
 /* ---- the line reader (lines.c) ---- */
 
