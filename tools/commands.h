@@ -15,5 +15,6 @@ typedef struct phash_command {
 } phash_command;
 
 int cmd_version(int argc, char **argv);
+int cmd_hash(int argc, char **argv); /* tools/cmd_hash.c */
 
 #endif

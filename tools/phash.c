@@ -8,6 +8,7 @@
 
 static const phash_command commands[] = {
     {"version", "print the library version", cmd_version},
+    {"hash", "hash image files (PDQ, ...) to CSV or JSON", cmd_hash},
 };
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])

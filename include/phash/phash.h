@@ -118,5 +118,6 @@ PHASH_API void phash_free(void *ptr);
 #include "phash/sigset.h"
 #include "phash/dct.h"
 #include "phash/index.h"
+#include "phash/pdq.h"
 
 #endif /* PHASH_PHASH_H */

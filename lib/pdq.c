@@ -1,0 +1,388 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * PDQ hasher: the pipeline around the blur kernel (lib/pdq_blur.c), the
+ * reference conventions (docs/pdq.md section 2), the public API.
+ *
+ *   image -> plan (mode, grey rule, windows, sample grid)
+ *         -> kernel: luma + tent filter + 64x64 decimation
+ *         -> quality, DCT 16x16 -> median threshold -> bits
+ *         -> optionally the 7 other dihedral variants of the same DCT.
+ */
+#include <string.h>
+#include <time.h>
+
+#include "pdq_internal.h"
+
+/* TRANSITIONAL (until lib/decode*.c lands on main): weak references so the
+ * library links without the decoder; file/memory hashing then reports
+ * PHASH_ERR_UNSUPPORTED. */
+#pragma weak phash_decoder_new
+#pragma weak phash_decoder_free
+#pragma weak phash_decode_file
+#pragma weak phash_decode_memory
+#pragma weak phash_decoder_get_option
+#pragma weak phash_decoder_set_option
+#pragma weak phash_decoder_last_error
+
+#define G PH_PDQ_GRID
+#define CLI_SIDE 512u  /* the C++ CLI squashes anything larger to 512x512 */
+#define MIN_SIDE 5u    /* below this, the reference returns zeros */
+
+struct phash_pdq_hasher {
+    phash_pdq_mode mode;
+    uint32_t fast_min_side; /* 0: off */
+    ph_pdq_blur_fn blur;
+    ph_error err;
+    ph_buf work;                     /* the kernel's rows, ring and samples */
+    uint32_t src_col[CLI_SIDE];      /* CLI squash maps */
+    uint32_t src_row[CLI_SIDE];
+    float dct_matrix[PH_PDQ_DCT * G];
+    float grid[G * G];               /* the 64x64 filtered luma */
+    float dct[PH_PDQ_DCT * PH_PDQ_DCT];
+    float variant[PH_PDQ_DCT * PH_PDQ_DCT];
+    phash_decoder *decoder; /* created on first file/memory call without one */
+    ph_pdq_prof prof;
+    uint8_t head[PH_PDQ_HEAD_BYTES]; /* fast mode: the start of a JPEG file */
+};
+
+uint64_t ph_pdq_clock_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* ---- kernel dispatch --------------------------------------------------- */
+
+ph_pdq_blur_fn ph_pdq_kernel_by_name(const char *name)
+{
+    if (!strcmp(name, "generic"))
+        return ph_pdq_blur_generic;
+#if defined(PH_PDQ_HAVE_AVX2)
+    if (!strcmp(name, "avx2"))
+        return __builtin_cpu_supports("avx2") ? ph_pdq_blur_avx2 : NULL;
+#endif
+#if defined(PH_PDQ_HAVE_AVX512)
+    if (!strcmp(name, "avx512"))
+        return __builtin_cpu_supports("avx512f") ? ph_pdq_blur_avx512 : NULL;
+#endif
+    return NULL;
+}
+
+ph_pdq_blur_fn ph_pdq_kernel_best(const char **name)
+{
+    static const char *const order[] = {"avx512", "avx2", "generic"};
+    for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
+        ph_pdq_blur_fn fn = ph_pdq_kernel_by_name(order[i]);
+        if (fn) {
+            if (name)
+                *name = order[i];
+            return fn;
+        }
+    }
+    return ph_pdq_blur_generic;
+}
+
+void ph_pdq_hasher_set_kernel(phash_pdq_hasher *h, ph_pdq_blur_fn fn)
+{
+    if (h && fn)
+        h->blur = fn;
+}
+
+const float *ph_pdq_hasher_grid(const phash_pdq_hasher *h) { return h->grid; }
+const float *ph_pdq_hasher_dct(const phash_pdq_hasher *h) { return h->dct; }
+
+ph_pdq_prof *ph_pdq_hasher_prof(phash_pdq_hasher *h)
+{
+    h->prof.enabled = 1;
+    return &h->prof;
+}
+
+/* ---- life cycle -------------------------------------------------------- */
+
+phash_pdq_hasher *phash_pdq_hasher_new(void)
+{
+    phash_pdq_hasher *h = ph_calloc(1, sizeof *h);
+    if (!h)
+        return NULL;
+    h->mode = PHASH_PDQ_FULL;
+    h->blur = ph_pdq_kernel_best(NULL);
+    ph_pdq_dct_matrix(h->dct_matrix);
+    return h;
+}
+
+void phash_pdq_hasher_free(phash_pdq_hasher *h)
+{
+    if (!h)
+        return;
+    ph_buf_release(&h->work);
+    if (h->decoder)
+        phash_decoder_free(h->decoder);
+    ph_free(h);
+}
+
+phash_status phash_pdq_hasher_set_mode(phash_pdq_hasher *h, phash_pdq_mode mode)
+{
+    if (!h || (mode != PHASH_PDQ_FULL && mode != PHASH_PDQ_CLI512))
+        return PHASH_ERR_INVALID_ARG;
+    h->mode = mode;
+    return PHASH_OK;
+}
+
+phash_pdq_mode phash_pdq_hasher_get_mode(const phash_pdq_hasher *h)
+{
+    return h ? h->mode : PHASH_PDQ_FULL;
+}
+
+phash_status phash_pdq_hasher_set_fast(phash_pdq_hasher *h, uint32_t min_side)
+{
+    if (!h)
+        return PHASH_ERR_INVALID_ARG;
+    h->fast_min_side = min_side;
+    return PHASH_OK;
+}
+
+const char *phash_pdq_hasher_last_error(const phash_pdq_hasher *h)
+{
+    return h ? ph_error_message(&h->err) : phash_strerror(PHASH_ERR_INVALID_ARG);
+}
+
+phash_status phash_pdq_mode_parse(const char *text, phash_pdq_mode *out)
+{
+    if (!text || !out)
+        return PHASH_ERR_INVALID_ARG;
+    if (!strcmp(text, "full"))
+        *out = PHASH_PDQ_FULL;
+    else if (!strcmp(text, "cli512"))
+        *out = PHASH_PDQ_CLI512;
+    else
+        return PHASH_ERR_INVALID_ARG;
+    return PHASH_OK;
+}
+
+const char *phash_pdq_mode_name(phash_pdq_mode mode)
+{
+    switch (mode) {
+    case PHASH_PDQ_FULL:
+        return "full";
+    case PHASH_PDQ_CLI512:
+        return "cli512";
+    }
+    return "unknown";
+}
+
+/* ---- planning ---------------------------------------------------------- */
+
+/* Does every pixel of an RGB(A) image have R = G = B? The references hash
+ * such an image as grey (ImageMagick writes it as PGM; the pdqhash binding's
+ * double luma rounds back to the value), which differs from float luma by
+ * an ulp for 35 of the 256 grey levels. Stops at the first colour pixel,
+ * so colour photos cost next to nothing. */
+static int all_grey(const phash_image *img)
+{
+    const uint32_t ch = img->channels;
+    for (uint32_t r = 0; r < img->height; r++) {
+        const uint8_t *p = ph_image_row(img, r);
+        unsigned diff = 0;
+        for (uint32_t x = 0; x < img->width; x++, p += ch)
+            diff |= (unsigned)(p[0] ^ p[1]) | (unsigned)(p[1] ^ p[2]);
+        if (diff)
+            return 0;
+    }
+    return 1;
+}
+
+/* floor((i + 0.5) * n / 64), computed in double as the reference does. */
+static void sample_grid(uint32_t n, uint32_t out[G])
+{
+    for (int i = 0; i < G; i++)
+        out[i] = (uint32_t)(((i + 0.5) * (double)n) / (double)G);
+}
+
+static void plan_image(phash_pdq_hasher *h, const phash_image *img, int dihedral,
+                       ph_pdq_plan *p)
+{
+    memset(p, 0, sizeof *p);
+    p->img = img;
+    p->w = img->width;
+    p->h = img->height;
+    p->grey = ph_image_is_grey(img) || all_grey(img);
+    if (h->mode == PHASH_PDQ_CLI512 && (img->width > CLI_SIDE || img->height > CLI_SIDE)) {
+        /* Nearest neighbour, floor(x * W / 512), aspect ratio not kept. */
+        for (uint32_t i = 0; i < CLI_SIDE; i++) {
+            h->src_col[i] = (uint32_t)((uint64_t)i * img->width / CLI_SIDE);
+            h->src_row[i] = (uint32_t)((uint64_t)i * img->height / CLI_SIDE);
+        }
+        p->src_col = h->src_col;
+        p->src_row = h->src_row;
+        p->w = p->h = CLI_SIDE;
+    }
+    /* The plain entry point copies an exactly 64x64 input unfiltered; the
+     * dihedral one always filters (docs/pdq.md section 2.11). */
+    p->blur = dihedral || p->w != G || p->h != G;
+    p->wr = (p->w + 2 * G - 1) / (2 * G);
+    p->wc = (p->h + 2 * G - 1) / (2 * G);
+    sample_grid(p->h, p->srow);
+    sample_grid(p->w, p->scol);
+}
+
+/* ---- hashing ----------------------------------------------------------- */
+
+static void finish_hash(phash_pdq_hasher *h, int dihedral, phash_pdq_result *out)
+{
+    ph_pdq_prof *prof = h->prof.enabled ? &h->prof : NULL;
+    uint64_t t0 = prof ? ph_pdq_clock_ns() : 0;
+    out->quality = ph_pdq_quality(h->grid);
+    ph_pdq_dct(h->dct_matrix, h->grid, h->dct);
+    uint64_t t1 = prof ? ph_pdq_clock_ns() : 0;
+    ph_pdq_bits(h->dct, &out->hash);
+    uint64_t t2 = prof ? ph_pdq_clock_ns() : 0;
+    if (dihedral) {
+        out->dihedral[PHASH_PDQ_ORIG] = out->hash;
+        for (int v = PHASH_PDQ_ROT90; v < PHASH_PDQ_NUM_DIHEDRAL; v++) {
+            ph_pdq_dihedral_dct(h->dct, (phash_pdq_dihedral)v, h->variant);
+            ph_pdq_bits(h->variant, &out->dihedral[v]);
+        }
+    }
+    if (prof) {
+        uint64_t t3 = ph_pdq_clock_ns();
+        prof->dct_ns += t1 - t0;
+        prof->threshold_ns += t2 - t1;
+        prof->dihedral_ns += t3 - t2;
+    }
+}
+
+phash_status phash_pdq_hash_image(phash_pdq_hasher *h, const phash_image *img, unsigned flags,
+                                  phash_pdq_result *out)
+{
+    if (!h)
+        return PHASH_ERR_INVALID_ARG;
+    if (!img || !out || (flags & ~PHASH_PDQ_WANT_DIHEDRAL) || img->channels < 1 ||
+        img->channels > 4 || !img->pixels)
+        return ph_error_set(&h->err, PHASH_ERR_INVALID_ARG, "pdq: invalid argument");
+    const int dihedral = (flags & PHASH_PDQ_WANT_DIHEDRAL) != 0;
+    phash_pdq_result r;
+    memset(&r, 0, sizeof r);
+    r.width = img->width;
+    r.height = img->height;
+    if (img->width < MIN_SIDE || img->height < MIN_SIDE) {
+        *out = r; /* all-zero hashes, quality 0, as the reference */
+        ph_error_clear(&h->err);
+        return PHASH_OK;
+    }
+    ph_pdq_plan plan;
+    plan_image(h, img, dihedral, &plan);
+    if (h->blur(&plan, &h->work, h->grid, &h->prof) != 0)
+        return ph_error_set(&h->err, PHASH_ERR_NOMEM,
+                            "pdq: no memory for the work buffers of a %ux%u image",
+                            (unsigned)img->width, (unsigned)img->height);
+    finish_hash(h, dihedral, &r);
+    *out = r;
+    ph_error_clear(&h->err);
+    return PHASH_OK;
+}
+
+phash_status phash_pdq_hash_pixels(phash_pdq_hasher *h, const void *pixels, uint32_t width,
+                                   uint32_t height, size_t stride, phash_pixel_format format,
+                                   unsigned flags, phash_pdq_result *out)
+{
+    if (!h)
+        return PHASH_ERR_INVALID_ARG;
+    size_t row;
+    if (!pixels || width == 0 || height == 0 || format < PHASH_PIXEL_GRAY8 ||
+        format > PHASH_PIXEL_RGBA8 || ph_mul_size(width, (size_t)format, &row) != 0 ||
+        stride < row)
+        return ph_error_set(&h->err, PHASH_ERR_INVALID_ARG,
+                            "pdq: invalid pixel buffer (size, format or stride)");
+    /* A stack image: wrapping would allocate. */
+    phash_image img;
+    memset(&img, 0, sizeof img);
+    img.width = width;
+    img.height = height;
+    img.channels = (uint32_t)format;
+    img.stride = stride;
+    img.pixels = pixels;
+    img.format = PHASH_FORMAT_RAW;
+    img.orientation = 1;
+    return phash_pdq_hash_image(h, &img, flags, out);
+}
+
+/* ---- files and memory -------------------------------------------------- */
+
+static phash_decoder *decoder_for(phash_pdq_hasher *h, phash_decoder *dec)
+{
+    if (dec)
+        return dec;
+    if (!h->decoder)
+        h->decoder = phash_decoder_new();
+    return h->decoder;
+}
+
+/* Decode (through the caller's decoder or ours) and hash. */
+static phash_status hash_decoded(phash_pdq_hasher *h, phash_decoder *dec, const char *path,
+                                 const void *data, size_t len, unsigned flags,
+                                 phash_pdq_result *out)
+{
+    if (!h)
+        return PHASH_ERR_INVALID_ARG;
+    if (!out || (!path && !data))
+        return ph_error_set(&h->err, PHASH_ERR_INVALID_ARG, "pdq: invalid argument");
+    if (!phash_decode_file)
+        return ph_error_set(&h->err, PHASH_ERR_UNSUPPORTED, "pdq: no decoder in this build");
+    dec = decoder_for(h, dec);
+    if (!dec)
+        return ph_error_set(&h->err, PHASH_ERR_NOMEM, "pdq: no memory for a decoder");
+    const phash_image *img = NULL;
+    int old_scale = phash_decoder_get_option(dec, PHASH_DECODE_JPEG_SCALE);
+    if (h->fast_min_side) {
+        /* A file we cannot size is decoded at full scale. */
+        (void)ph_pdq_fast_scale(dec, path, data, len, h->fast_min_side, h->head);
+    }
+    phash_status st = path ? phash_decode_file(dec, path, &img)
+                           : phash_decode_memory(dec, data, len, &img);
+    if (h->fast_min_side && old_scale > 0)
+        (void)phash_decoder_set_option(dec, PHASH_DECODE_JPEG_SCALE, old_scale);
+    if (st != PHASH_OK)
+        return ph_error_set(&h->err, st, "%s", phash_decoder_last_error(dec));
+    return phash_pdq_hash_image(h, img, flags, out);
+}
+
+phash_status phash_pdq_hash_file(phash_pdq_hasher *h, phash_decoder *dec, const char *path,
+                                 unsigned flags, phash_pdq_result *out)
+{
+    return hash_decoded(h, dec, path, NULL, 0, flags, out);
+}
+
+phash_status phash_pdq_hash_memory(phash_pdq_hasher *h, phash_decoder *dec, const void *data,
+                                   size_t len, unsigned flags, phash_pdq_result *out)
+{
+    return hash_decoded(h, dec, NULL, data, len, flags, out);
+}
+
+/* ---- matching ---------------------------------------------------------- */
+
+void phash_pdq_match_rule_default(phash_pdq_match_rule *rule)
+{
+    if (!rule)
+        return;
+    rule->max_distance = PHASH_PDQ_DEFAULT_MAX_DISTANCE;
+    rule->min_quality = PHASH_PDQ_DEFAULT_MIN_QUALITY;
+}
+
+int phash_pdq_quality_ok(const phash_pdq_match_rule *rule, int quality)
+{
+    int min_q = rule ? rule->min_quality : PHASH_PDQ_DEFAULT_MIN_QUALITY;
+    return quality >= min_q;
+}
+
+int phash_pdq_match(const phash_pdq_match_rule *rule, const phash_pdq_code *query,
+                    int query_quality, const phash_pdq_code *target, unsigned *distance)
+{
+    if (!query || !target)
+        return 0;
+    unsigned d = phash_pdq_distance(query, target);
+    if (distance)
+        *distance = d;
+    unsigned max_d = rule ? rule->max_distance : PHASH_PDQ_DEFAULT_MAX_DISTANCE;
+    return phash_pdq_quality_ok(rule, query_quality) && d <= max_d;
+}

@@ -1,0 +1,433 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * PDQ tent filter and decimation (docs/pdq.md sections 2.3-2.6), streamed.
+ *
+ * The reference runs four 1-D box passes over two full-size float buffers:
+ * rows, columns, rows, columns; its column passes walk memory with a stride
+ * of one row and become cache- and TLB-bound on large photos. We produce
+ * exactly the same floats with a pipeline that never holds more than a few
+ * rows:
+ *
+ *   luma of V rows -> transpose -> box along rows (lanes = rows)
+ *     -> transpose into a ring of rows -> box along columns, row-major
+ *        with one running sum per column (lanes = columns)
+ *     -> batches of V rows -> transpose -> box along rows, keeping only the
+ *        64 sampled columns -> (H x 64) -> box along columns on those 64
+ *        columns, keeping only the 64 sampled rows.
+ *
+ * Bit-exactness: every line (row or column) keeps its own float running
+ * sum and sees the same adds, subtracts and divisions in the same order as
+ * in the reference's box1DFloat; vector lanes are independent lines, so the
+ * SIMD width (this file is compiled once per instruction set with a
+ * different V) cannot change a result. Built with -ffp-contract=off; the
+ * division stays a division.
+ *
+ * The box filter of window w over a line of n values, h = (w + 2) / 2:
+ * output o averages inputs o-(w-h) .. o+(h-1) that exist. The running sum
+ * first adds inputs 0..h-2; then for each output o it adds input o+h-1 (if
+ * it exists), then subtracts input o-(w-h)-1 (if it exists), and divides by
+ * the count of inputs in the window.
+ */
+#include <string.h>
+
+#include "pdq_internal.h"
+
+#ifndef PH_PDQ_V
+#define PH_PDQ_V 4
+#endif
+#ifndef PH_PDQ_BLUR_FN
+#define PH_PDQ_BLUR_FN ph_pdq_blur_generic
+#endif
+
+#define V PH_PDQ_V
+typedef float vf __attribute__((vector_size(V * sizeof(float))));
+typedef int vi __attribute__((vector_size(V * sizeof(int))));
+
+/* ---- box-filter arithmetic shared by every pass ------------------------ */
+
+/* Inputs in the window of output o (n values, window w, h = (w+2)/2). */
+static inline uint32_t window_count(uint32_t o, uint32_t n, uint32_t w, uint32_t h)
+{
+    uint32_t hi = o + h - 1 < n - 1 ? o + h - 1 : n - 1;
+    uint32_t lo = o > w - h ? o - (w - h) : 0;
+    return hi - lo + 1;
+}
+
+/* Box along a line of n vectors (lanes are independent lines): out[o] =
+ * average, divided for every o. */
+static void box_line(const vf *in, vf *out, uint32_t n, uint32_t w)
+{
+    uint32_t h = (w + 2) / 2;
+    vf sum = {0};
+    uint32_t i = 0;
+    for (; i < h - 1; i++)
+        sum += in[i];
+    uint32_t o = 0, cnt = h - 1;
+    for (; o < w - h + 1; o++) { /* growing window */
+        sum += in[o + h - 1];
+        cnt++;
+        out[o] = sum / (float)cnt;
+    }
+    const float fw = (float)w;
+    for (; o < n - h + 1; o++) { /* full window */
+        sum += in[o + h - 1];
+        sum -= in[o - (w - h) - 1];
+        out[o] = sum / fw;
+    }
+    for (; o < n; o++) { /* shrinking window */
+        sum -= in[o - (w - h) - 1];
+        cnt--;
+        out[o] = sum / (float)cnt;
+    }
+}
+
+/* The same running sum, but only the sums are kept (no division): the
+ * caller divides at the few outputs it needs. sums[o] is the sum before the
+ * division of output o. */
+static void box_line_sums(const vf *in, vf *sums, uint32_t n, uint32_t w)
+{
+    uint32_t h = (w + 2) / 2;
+    vf sum = {0};
+    for (uint32_t i = 0; i < h - 1; i++)
+        sum += in[i];
+    uint32_t o = 0;
+    for (; o < w - h + 1; o++) {
+        sum += in[o + h - 1];
+        sums[o] = sum;
+    }
+    for (; o < n - h + 1; o++) {
+        sum += in[o + h - 1];
+        sum -= in[o - (w - h) - 1];
+        sums[o] = sum;
+    }
+    for (; o < n; o++) {
+        sum -= in[o - (w - h) - 1];
+        sums[o] = sum;
+    }
+}
+
+/* ---- V x V transposes -------------------------------------------------- */
+
+/* Recursive block transpose: at block size s, rows i and i+s (bit s of i
+ * clear) exchange their s-wide blocks. Masks are compile-time constants. */
+#define MLO(c, s) (((c) & (s)) ? V + (c) - (s) : (c))
+#define MHI(c, s) (((c) & (s)) ? V + (c) : (c) + (s))
+#if V == 4
+#define LANES(M, s) M(0, s), M(1, s), M(2, s), M(3, s)
+#elif V == 8
+#define LANES(M, s) M(0, s), M(1, s), M(2, s), M(3, s), M(4, s), M(5, s), M(6, s), M(7, s)
+#elif V == 16
+#define LANES(M, s)                                                                         \
+    M(0, s), M(1, s), M(2, s), M(3, s), M(4, s), M(5, s), M(6, s), M(7, s), M(8, s), M(9, s), \
+        M(10, s), M(11, s), M(12, s), M(13, s), M(14, s), M(15, s)
+#else
+#error "PH_PDQ_V must be 4, 8 or 16"
+#endif
+
+#define TSTAGE(r, s)                                                    \
+    do {                                                                \
+        const vi lo = {LANES(MLO, s)}, hi = {LANES(MHI, s)};            \
+        for (int i_ = 0; i_ < V; i_++) {                                \
+            if (i_ & (s))                                               \
+                continue;                                               \
+            vf a_ = r[i_], b_ = r[i_ + (s)];                            \
+            r[i_] = __builtin_shuffle(a_, b_, lo);                      \
+            r[i_ + (s)] = __builtin_shuffle(a_, b_, hi);                \
+        }                                                               \
+    } while (0)
+
+static inline void transpose_regs(vf r[V])
+{
+#if V >= 16
+    TSTAGE(r, 8);
+#endif
+#if V >= 8
+    TSTAGE(r, 4);
+#endif
+    TSTAGE(r, 2);
+    TSTAGE(r, 1);
+}
+
+/* V row-major lines of n (multiple of V) floats, line k at rows[k*stride]
+ * -> n vectors (vector c holds column c of every line). */
+static void rows_to_vectors(const float *rows, size_t stride, uint32_t n, vf *out)
+{
+    for (uint32_t c = 0; c < n; c += V) {
+        vf r[V];
+        for (int k = 0; k < V; k++)
+            memcpy(&r[k], rows + (size_t)k * stride + c, sizeof(vf));
+        transpose_regs(r);
+        memcpy(out + c, r, sizeof r);
+    }
+}
+
+/* Inverse: n vectors -> V lines, line k written at dst[k] (row pointers). */
+static void vectors_to_rows(const vf *in, uint32_t n, float *const dst[V])
+{
+    for (uint32_t c = 0; c < n; c += V) {
+        vf r[V];
+        memcpy(r, in + c, sizeof r);
+        transpose_regs(r);
+        for (int k = 0; k < V; k++)
+            memcpy(dst[k] + c, &r[k], sizeof(vf));
+    }
+}
+
+/* ---- luma -------------------------------------------------------------- */
+
+/* The reference's luma: float coefficients, ((R*cr) + (G*cg)) + (B*cb). */
+static inline float luma_rgb(const uint8_t *p)
+{
+    return 0.299f * (float)p[0] + 0.587f * (float)p[1] + 0.114f * (float)p[2];
+}
+
+static void luma_row(const ph_pdq_plan *p, uint32_t r, float *out)
+{
+    const phash_image *img = p->img;
+    const uint8_t *px = ph_image_row(img, p->src_row ? p->src_row[r] : r);
+    const uint32_t ch = img->channels, w = p->w;
+    if (p->src_col) {
+        for (uint32_t x = 0; x < w; x++) {
+            const uint8_t *q = px + (size_t)p->src_col[x] * ch;
+            out[x] = p->grey ? (float)q[0] : luma_rgb(q);
+        }
+    } else if (p->grey) {
+        if (ch == 1)
+            for (uint32_t x = 0; x < w; x++)
+                out[x] = (float)px[x];
+        else
+            for (uint32_t x = 0; x < w; x++)
+                out[x] = (float)px[(size_t)x * ch];
+    } else if (ch == 3) {
+        for (uint32_t x = 0; x < w; x++)
+            out[x] = 0.299f * (float)px[3 * (size_t)x] + 0.587f * (float)px[3 * (size_t)x + 1] +
+                     0.114f * (float)px[3 * (size_t)x + 2];
+    } else {
+        for (uint32_t x = 0; x < w; x++)
+            out[x] = 0.299f * (float)px[4 * (size_t)x] + 0.587f * (float)px[4 * (size_t)x + 1] +
+                     0.114f * (float)px[4 * (size_t)x + 2];
+    }
+}
+
+/* ---- the streamed pipeline --------------------------------------------- */
+
+typedef struct pipe {
+    const ph_pdq_plan *p;
+    uint32_t wp;      /* row length rounded up to V */
+    uint32_t ring_n;  /* rows in the ring: wc + V */
+    float *lum;       /* V x wp: luma rows of the current block */
+    vf *tin, *tout;   /* wp vectors: transposed block, its row-filtered copy */
+    float *ring;      /* ring_n x wp: row-filtered rows awaiting the column box */
+    float *colsum;    /* wp: one running sum per column */
+    float *emit;      /* V x wp: column-filtered rows awaiting the second row box */
+    float *samples;   /* h x 64: second row box at the sampled columns */
+    uint32_t fed;     /* rows fed to the column box */
+    uint32_t emitted; /* rows it has output */
+    ph_pdq_prof *prof;
+} pipe;
+
+static float *ring_row(const pipe *s, uint32_t r)
+{
+    return s->ring + (size_t)(r % s->ring_n) * s->wp;
+}
+
+/* Second row box on a batch of n (<= V) emitted rows starting at row e0:
+ * sums along the whole row, divisions only at the sampled columns. */
+static void row_box_sampled(pipe *s, uint32_t e0, uint32_t n)
+{
+    const ph_pdq_plan *p = s->p;
+    rows_to_vectors(s->emit, s->wp, s->wp, s->tin);
+    box_line_sums(s->tin, s->tout, p->w, p->wr);
+    const uint32_t h = (p->wr + 2) / 2;
+    for (int j = 0; j < PH_PDQ_GRID; j++) {
+        uint32_t c = p->scol[j];
+        vf v = s->tout[c] / (float)window_count(c, p->w, p->wr, h);
+        for (uint32_t k = 0; k < n; k++)
+            s->samples[(size_t)(e0 + k) * PH_PDQ_GRID + (size_t)j] = v[k];
+    }
+}
+
+/* The first column box produced row emitted-1 into emit slot; flush a full
+ * batch through the second row box. */
+static void emitted_row(pipe *s)
+{
+    s->emitted++;
+    if (s->emitted % V == 0)
+        row_box_sampled(s, s->emitted - V, V);
+}
+
+static float *emit_slot(const pipe *s)
+{
+    return s->emit + (size_t)(s->emitted % V) * s->wp;
+}
+
+/* Feed row ri (already in the ring) to the first column box. */
+static void column_box_feed(pipe *s)
+{
+    const ph_pdq_plan *p = s->p;
+    const uint32_t w = p->wc, h = (w + 2) / 2, n = p->w, ri = s->fed++;
+    const float *in = ring_row(s, ri);
+    float *sum = s->colsum;
+    if (ri < h - 1) {
+        for (uint32_t c = 0; c < n; c++)
+            sum[c] += in[c];
+        return;
+    }
+    float *out = emit_slot(s);
+    if (ri < w) { /* growing window: ri + 1 inputs */
+        const float cnt = (float)(ri + 1);
+        for (uint32_t c = 0; c < n; c++) {
+            sum[c] += in[c];
+            out[c] = sum[c] / cnt;
+        }
+    } else {
+        const float *old = ring_row(s, ri - w);
+        const float cnt = (float)w;
+        for (uint32_t c = 0; c < n; c++) {
+            sum[c] += in[c];
+            sum[c] -= old[c];
+            out[c] = sum[c] / cnt;
+        }
+    }
+    emitted_row(s);
+}
+
+/* After the last row: the shrinking-window outputs of the column box. */
+static void column_box_finish(pipe *s)
+{
+    const ph_pdq_plan *p = s->p;
+    const uint32_t w = p->wc, h = (w + 2) / 2, n = p->w, rows = p->h;
+    float *sum = s->colsum;
+    for (uint32_t t = 0; t < h - 1; t++) {
+        const float *old = ring_row(s, rows - w + t);
+        const float cnt = (float)(w - 1 - t);
+        float *out = emit_slot(s);
+        for (uint32_t c = 0; c < n; c++) {
+            sum[c] -= old[c];
+            out[c] = sum[c] / cnt;
+        }
+        emitted_row(s);
+    }
+    if (s->emitted % V)
+        row_box_sampled(s, s->emitted - s->emitted % V, s->emitted % V);
+}
+
+/* Second column box over the 64 sampled columns, keeping the sampled rows. */
+static void column_box_sampled(const pipe *s, float *out)
+{
+    const ph_pdq_plan *p = s->p;
+    const uint32_t n = p->h, w = p->wc, h = (w + 2) / 2;
+    const float *m = s->samples;
+    float sum[PH_PDQ_GRID] = {0};
+    for (uint32_t i = 0; i < h - 1; i++)
+        for (int j = 0; j < PH_PDQ_GRID; j++)
+            sum[j] += m[(size_t)i * PH_PDQ_GRID + j];
+    int next = 0; /* next grid row to fill; sampled rows ascend, may repeat */
+    for (uint32_t o = 0; o < n && next < PH_PDQ_GRID; o++) {
+        const float *add = o + h - 1 < n ? m + (size_t)(o + h - 1) * PH_PDQ_GRID : NULL;
+        const float *sub = o >= w - h + 1 ? m + (size_t)(o - (w - h) - 1) * PH_PDQ_GRID : NULL;
+        for (int j = 0; j < PH_PDQ_GRID; j++) {
+            if (add)
+                sum[j] += add[j];
+            if (sub)
+                sum[j] -= sub[j];
+        }
+        if (p->srow[next] != o)
+            continue;
+        const float cnt = (float)window_count(o, n, w, h);
+        float *dst = out + (size_t)next * PH_PDQ_GRID;
+        for (int j = 0; j < PH_PDQ_GRID; j++)
+            dst[j] = sum[j] / cnt;
+        while (++next < PH_PDQ_GRID && p->srow[next] == o)
+            memcpy(out + (size_t)next * PH_PDQ_GRID, dst, PH_PDQ_GRID * sizeof(float));
+    }
+}
+
+/* Carve the work buffer (64-byte aligned areas). */
+static int pipe_init(pipe *s, const ph_pdq_plan *p, ph_buf *work)
+{
+    memset(s, 0, sizeof *s);
+    s->p = p;
+    s->wp = (p->w + V - 1) / V * V;
+    s->ring_n = p->wc + V;
+    const size_t wp = s->wp;
+    size_t sizes[7] = {V * wp, V * wp, V * wp, (size_t)s->ring_n * wp, wp, V * wp,
+                       (size_t)p->h * PH_PDQ_GRID};
+    size_t total = 64;
+    for (int i = 0; i < 7; i++)
+        total += (sizes[i] * sizeof(float) + 63) / 64 * 64;
+    uint8_t *base = ph_buf_reserve(work, total);
+    if (!base)
+        return -1;
+    uint8_t *at = base + (64 - (uintptr_t)base % 64) % 64;
+    void *areas[7];
+    for (int i = 0; i < 7; i++) {
+        areas[i] = at;
+        at += (sizes[i] * sizeof(float) + 63) / 64 * 64;
+    }
+    s->lum = areas[0];
+    s->tin = areas[1];
+    s->tout = areas[2];
+    s->ring = areas[3];
+    s->colsum = areas[4];
+    s->emit = areas[5];
+    s->samples = areas[6];
+    /* Lines are padded to wp; lanes past the image's last row are padding
+     * too. Padding is never read into a result, but keep it defined. */
+    memset(s->lum, 0, V * wp * sizeof(float));
+    memset(s->emit, 0, V * wp * sizeof(float));
+    memset(s->colsum, 0, wp * sizeof(float));
+    return 0;
+}
+
+static void run_blur(pipe *s)
+{
+    const ph_pdq_plan *p = s->p;
+    ph_pdq_prof *prof = s->prof;
+    uint64_t t0 = 0, t1 = 0, t2 = 0;
+    for (uint32_t r0 = 0; r0 < p->h; r0 += V) {
+        uint32_t nb = p->h - r0 < V ? p->h - r0 : V;
+        if (prof)
+            t0 = ph_pdq_clock_ns();
+        for (uint32_t k = 0; k < nb; k++)
+            luma_row(p, r0 + k, s->lum + (size_t)k * s->wp);
+        if (prof)
+            t1 = ph_pdq_clock_ns();
+        rows_to_vectors(s->lum, s->wp, s->wp, s->tin);
+        box_line(s->tin, s->tout, p->w, p->wr);
+        float *dst[V];
+        for (uint32_t k = 0; k < V; k++)
+            dst[k] = ring_row(s, r0 + k);
+        vectors_to_rows(s->tout, s->wp, dst);
+        if (prof)
+            t2 = ph_pdq_clock_ns();
+        for (uint32_t k = 0; k < nb; k++)
+            column_box_feed(s);
+        if (prof) {
+            uint64_t t3 = ph_pdq_clock_ns();
+            prof->luma_ns += t1 - t0;
+            prof->blur_rows_ns += t2 - t1;
+            prof->blur_cols_ns += t3 - t2;
+        }
+    }
+    column_box_finish(s);
+}
+
+int PH_PDQ_BLUR_FN(const ph_pdq_plan *p, ph_buf *work, float *out, ph_pdq_prof *prof)
+{
+    if (!p->blur) { /* exactly 64x64, plain hash: the reference copies */
+        for (uint32_t r = 0; r < PH_PDQ_GRID; r++)
+            luma_row(p, r, out + (size_t)r * PH_PDQ_GRID);
+        return 0;
+    }
+    pipe s;
+    if (pipe_init(&s, p, work) != 0)
+        return -1;
+    s.prof = prof && prof->enabled ? prof : NULL;
+    run_blur(&s);
+    uint64_t t0 = s.prof ? ph_pdq_clock_ns() : 0;
+    column_box_sampled(&s, out);
+    if (s.prof)
+        s.prof->blur_cols_ns += ph_pdq_clock_ns() - t0;
+    return 0;
+}

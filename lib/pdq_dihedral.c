@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * PDQ bits and the 8 dihedral variants (docs/pdq.md sections 2.9, 2.12).
+ *
+ * Flipping the image along an axis multiplies DCT frequency f on that axis
+ * by (-1)^f; with 0-based index i = f - 1, entries with an even index change
+ * sign. Transposing the image transposes the 16x16 block. Each variant is
+ * thresholded at its own lower median.
+ */
+#include <string.h>
+
+#include "pdq_internal.h"
+
+#define K PH_PDQ_DCT
+#define N (K * K)
+
+/* The 128th smallest of the 256 values (the reference's Torben median of an
+ * even count is the lower median). Quickselect on a copy. */
+static float lower_median(const float b[N])
+{
+    float v[N];
+    memcpy(v, b, sizeof v);
+    int lo = 0, hi = N - 1;
+    const int want = N / 2 - 1;
+    while (lo < hi) {
+        float pivot = v[(lo + hi) / 2];
+        int i = lo, j = hi;
+        while (i <= j) {
+            while (v[i] < pivot)
+                i++;
+            while (v[j] > pivot)
+                j--;
+            if (i <= j) {
+                float t = v[i];
+                v[i] = v[j];
+                v[j] = t;
+                i++;
+                j--;
+            }
+        }
+        if (want <= j)
+            hi = j;
+        else if (want >= i)
+            lo = i;
+        else
+            break;
+    }
+    return v[want];
+}
+
+/* Bit 16*i + j (word i, bit j) is set iff B[i][j] > median (strict). */
+void ph_pdq_bits(const float b[N], phash_pdq_code *out)
+{
+    const float m = lower_median(b);
+    uint16_t words[K];
+    for (int i = 0; i < K; i++) {
+        unsigned w = 0;
+        for (int j = 0; j < K; j++)
+            if (b[i * K + j] > m)
+                w |= 1u << j;
+        words[i] = (uint16_t)w;
+    }
+    phash_pdq_from_words(words, out);
+}
+
+/* Sign rule and transposition of each variant, from A[i][j] (i = vertical
+ * frequency index, j = horizontal). */
+enum { NEG_NONE, NEG_I_EVEN, NEG_J_EVEN, NEG_IJ_ODD };
+static const struct {
+    int transpose;
+    int neg;
+} rules[PHASH_PDQ_NUM_DIHEDRAL] = {
+    [PHASH_PDQ_ORIG] = {0, NEG_NONE},     [PHASH_PDQ_ROT90] = {1, NEG_J_EVEN},
+    [PHASH_PDQ_ROT180] = {0, NEG_IJ_ODD}, [PHASH_PDQ_ROT270] = {1, NEG_I_EVEN},
+    [PHASH_PDQ_FLIPX] = {0, NEG_I_EVEN},  [PHASH_PDQ_FLIPY] = {0, NEG_J_EVEN},
+    [PHASH_PDQ_FLIPP] = {1, NEG_NONE},    [PHASH_PDQ_FLIPM] = {1, NEG_IJ_ODD},
+};
+
+static int negated(int rule, int i, int j)
+{
+    switch (rule) {
+    case NEG_I_EVEN:
+        return (i & 1) == 0;
+    case NEG_J_EVEN:
+        return (j & 1) == 0;
+    case NEG_IJ_ODD:
+        return ((i + j) & 1) == 1;
+    default:
+        return 0;
+    }
+}
+
+void ph_pdq_dihedral_dct(const float b[N], phash_pdq_dihedral which, float out[N])
+{
+    const int t = rules[which].transpose, neg = rules[which].neg;
+    for (int i = 0; i < K; i++)
+        for (int j = 0; j < K; j++) {
+            float v = negated(neg, i, j) ? -b[i * K + j] : b[i * K + j];
+            out[t ? j * K + i : i * K + j] = v;
+        }
+}
+
+const char *phash_pdq_dihedral_name(phash_pdq_dihedral which)
+{
+    static const char *const names[PHASH_PDQ_NUM_DIHEDRAL] = {
+        "orig", "rot90", "rot180", "rot270", "flipx", "flipy", "flipp", "flipm"};
+    return (unsigned)which < PHASH_PDQ_NUM_DIHEDRAL ? names[which] : "unknown";
+}
+
+unsigned phash_pdq_dihedral_distance(const phash_pdq_code query[PHASH_PDQ_NUM_DIHEDRAL],
+                                     const phash_pdq_code *target, phash_pdq_dihedral *which)
+{
+    unsigned best = 257;
+    int best_i = 0;
+    if (!query || !target)
+        return best;
+    for (int i = 0; i < PHASH_PDQ_NUM_DIHEDRAL; i++) {
+        unsigned d = phash_pdq_distance(&query[i], target);
+        if (d < best) {
+            best = d;
+            best_i = i;
+        }
+    }
+    if (which)
+        *which = (phash_pdq_dihedral)best_i;
+    return best;
+}

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: MIT */
+/* PDQ internals shared by lib/pdq.c (pipeline and API), lib/pdq_blur.c (the
+ * tent filter, compiled once per instruction set), lib/pdq_dct.c (quality,
+ * DCT) and lib/pdq_dihedral.c (median, bits, the 8 variants). */
+#ifndef PHASH_LIB_PDQ_INTERNAL_H
+#define PHASH_LIB_PDQ_INTERNAL_H
+
+#include "image.h"
+#include "internal.h"
+#include "phash/pdq.h"
+
+#define PH_PDQ_GRID 64 /* the filtered image is sampled on a 64x64 grid */
+#define PH_PDQ_DCT 16  /* DCT frequencies 1..16 are kept */
+
+/* What the blur kernel needs to turn an image into the 64x64 float buffer. */
+typedef struct ph_pdq_plan {
+    const phash_image *img;
+    uint32_t w, h;           /* working size (512x512 after the CLI squash) */
+    const uint32_t *src_col; /* CLI squash: source column per working column; NULL: identity */
+    const uint32_t *src_row; /* CLI squash: source row per working row; NULL: identity */
+    int grey;                /* luma = channel 0 (grey image, or RGB with R=G=B everywhere) */
+    int blur;                /* 0: the 64x64 input is copied without filtering */
+    uint32_t wr, wc;         /* box windows along rows (from w) and along columns (from h) */
+    uint32_t srow[PH_PDQ_GRID], scol[PH_PDQ_GRID]; /* decimation: sampled rows/columns */
+} ph_pdq_plan;
+
+/* Optional per-stage timing for bench/pdq (nanoseconds, accumulated). */
+typedef struct ph_pdq_prof {
+    int enabled;
+    uint64_t luma_ns, blur_rows_ns, blur_cols_ns, dct_ns, threshold_ns, dihedral_ns;
+} ph_pdq_prof;
+
+uint64_t ph_pdq_clock_ns(void);
+
+/* The blur kernel: luma, two rounds of (box along rows, box along columns)
+ * and the 64x64 decimation, bit-exact with the reference's float sequence.
+ * work is the hasher's grow-only buffer. Returns 0, or -1 when the work
+ * buffer cannot grow. One variant per instruction set, same results. */
+typedef int (*ph_pdq_blur_fn)(const ph_pdq_plan *plan, ph_buf *work,
+                              float out[PH_PDQ_GRID * PH_PDQ_GRID], ph_pdq_prof *prof);
+int ph_pdq_blur_generic(const ph_pdq_plan *plan, ph_buf *work, float *out, ph_pdq_prof *prof);
+int ph_pdq_blur_avx2(const ph_pdq_plan *plan, ph_buf *work, float *out, ph_pdq_prof *prof);
+int ph_pdq_blur_avx512(const ph_pdq_plan *plan, ph_buf *work, float *out, ph_pdq_prof *prof);
+
+/* Kernel selection: "generic", "avx2", "avx512" (internal, for tests and
+ * bench). The best one the CPU runs is chosen by default. */
+ph_pdq_blur_fn ph_pdq_kernel_best(const char **name);
+ph_pdq_blur_fn ph_pdq_kernel_by_name(const char *name);
+void ph_pdq_hasher_set_kernel(phash_pdq_hasher *h, ph_pdq_blur_fn fn);
+/* The last image's 64x64 filtered luma and 16x16 DCT (tests). */
+const float *ph_pdq_hasher_grid(const phash_pdq_hasher *h);
+const float *ph_pdq_hasher_dct(const phash_pdq_hasher *h);
+/* Enable per-stage timing; returns the hasher's accumulators. */
+ph_pdq_prof *ph_pdq_hasher_prof(phash_pdq_hasher *h);
+
+/* lib/pdq_dct.c: the reference's quality metric and the 16x64 float DCT
+ * matrix / 64x64 -> 16x16 transform (float, k ascending, no FMA). */
+int ph_pdq_quality(const float a[PH_PDQ_GRID * PH_PDQ_GRID]);
+void ph_pdq_dct_matrix(float d[PH_PDQ_DCT * PH_PDQ_GRID]);
+void ph_pdq_dct(const float d[PH_PDQ_DCT * PH_PDQ_GRID], const float a[PH_PDQ_GRID * PH_PDQ_GRID],
+                float b[PH_PDQ_DCT * PH_PDQ_DCT]);
+
+/* lib/pdq_dihedral.c: threshold at the lower median (128th smallest), the
+ * bits, and the DCT of each dihedral variant. */
+void ph_pdq_bits(const float b[PH_PDQ_DCT * PH_PDQ_DCT], phash_pdq_code *out);
+void ph_pdq_dihedral_dct(const float b[PH_PDQ_DCT * PH_PDQ_DCT], phash_pdq_dihedral which,
+                         float out[PH_PDQ_DCT * PH_PDQ_DCT]);
+
+/* lib/pdq_fast.c: set dec's JPEG scale for fast mode from the file's SOF
+ * (path, or data/len). head is scratch for the first bytes of the file. */
+#define PH_PDQ_HEAD_BYTES 65536 /* SOF follows APPn/DQT/DHT; EXIF thumbnails fit */
+phash_status ph_pdq_fast_scale(phash_decoder *dec, const char *path, const void *data,
+                               size_t len, uint32_t min_side, uint8_t head[PH_PDQ_HEAD_BYTES]);
+
+#endif

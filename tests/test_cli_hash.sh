@@ -1,0 +1,73 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# phash hash (tools/cmd_hash.c): the CSV output for every image of the PDQ
+# expected tables must equal shared/testdata/pdq/expected/*-dihedral.csv
+# and the plain tables byte for byte (paths as given, run from the data
+# folder); a missing file gives an error row and exit status 2; JSON lines
+# and -r.
+set -u
+phash=$1
+data=$PHASH_SHARED/testdata/pdq
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail=0
+check() { # description, command status
+    if [ "$2" -ne 0 ]; then echo "FAIL: $1"; fail=1; else echo "ok: $1"; fi
+}
+
+if "$phash" hash "$data/synthetic/syn-rgb-5x5.ppm" 2>&1 | grep -q "no decoder"; then
+    echo "SKIP: this build has no decoder"; exit 77
+fi
+
+cd "$data" || exit 1
+paths=$(tail -n +2 expected/fullres-dihedral.csv | cut -d, -f1)
+
+for mode in full cli512; do
+    table=fullres; [ $mode = cli512 ] && table=cpp-cli
+    # shellcheck disable=SC2086
+    "$phash" hash --pdq-mode $mode --dihedral $paths >"$tmp/dih.csv"
+    check "exit status 0 ($mode, dihedral)" $?
+    cmp -s "$tmp/dih.csv" "expected/$table-dihedral.csv"
+    check "--pdq-mode $mode --dihedral equals expected/$table-dihedral.csv" $?
+    [ $fail -eq 0 ] || diff "$tmp/dih.csv" "expected/$table-dihedral.csv" | head -8
+
+    # plain: path,algo,hash,quality against path,hash,quality
+    # shellcheck disable=SC2086
+    "$phash" hash --pdq-mode $mode $paths >"$tmp/plain.csv"
+    check "exit status 0 ($mode)" $?
+    awk -F, 'NR == 1 { print "path,hash,quality"; next } { print $1 "," $3 "," $4 }' \
+        "$tmp/plain.csv" >"$tmp/plain3.csv"
+    head -1 "$tmp/plain.csv" | grep -qx 'path,algo,hash,quality'
+    check "plain header" $?
+    cmp -s "$tmp/plain3.csv" "expected/$table.csv"
+    check "--pdq-mode $mode equals expected/$table.csv" $?
+done
+
+# A failed file: error row, the others still hashed, exit 2.
+"$phash" hash synthetic/syn-rgb-5x5.ppm does-not-exist.jpg synthetic/syn-rgb-64x64.ppm \
+    >"$tmp/err.csv"
+check "exit status 2 with a missing file" $([ $? -eq 2 ]; echo $?)
+grep -q '^does-not-exist.jpg,pdq,,,.' "$tmp/err.csv"
+check "error row: empty hash and quality, error last" $?
+[ "$(grep -c ',pdq,[0-9a-f]\{64\},[0-9]*$' "$tmp/err.csv")" -eq 2 ]
+check "the other files are hashed" $?
+
+# JSON lines
+"$phash" hash --json --dihedral images/misc-images/wee.jpg nope.png >"$tmp/j.txt"
+check "json exit status 2" $([ $? -eq 2 ]; echo $?)
+want=$(grep '^images/misc-images/wee.jpg,' expected/fullres-dihedral.csv | cut -d, -f4)
+grep -q "\"path\":\"images/misc-images/wee.jpg\",\"algo\":\"pdq\",\"hash\":\"[0-9a-f]*\",\"quality\":[0-9]*,\"dihedral\":{\"orig\":\"[0-9a-f]*\",\"rot90\":\"$want\"" "$tmp/j.txt"
+check "json row with dihedral" $?
+grep -q '"path":"nope.png","algo":"pdq","hash":null,"quality":null,"error":"' "$tmp/j.txt"
+check "json error row" $?
+
+# -r: the dih folder, sorted, equals the 8 rows of the table
+"$phash" hash -r --dihedral images/reg-test-input/dih >"$tmp/r.csv"
+check "-r exit status 0" $?
+grep 'reg-test-input/dih/' expected/fullres-dihedral.csv >"$tmp/r8.csv"
+tail -n +2 "$tmp/r.csv" | cmp -s - "$tmp/r8.csv"
+check "-r over dih/ equals the table's 8 rows" $?
+"$phash" hash images/reg-test-input/dih >/dev/null
+check "a directory without -r is an error (exit 2)" $([ $? -eq 2 ]; echo $?)
+
+exit $fail

@@ -1,0 +1,639 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * PDQ (lib/pdq*.c): every row of the four expected tables in
+ * shared/testdata/pdq/expected/ (hash, quality, all 8 dihedral hashes), the
+ * intermediates (64x64 luma, 16x16 DCT), published hashes within their
+ * recorded distances, edge cases, and the streamed filter against a
+ * straightforward transcription of the reference on random sizes. Every
+ * check runs through each blur kernel the CPU supports (generic, AVX2,
+ * AVX-512); this program is also built with -mavx2 / -mavx512f.
+ */
+#include <math.h>
+#include <stdint.h>
+
+#include "pdq_internal.h"
+#include "phash/phash.h"
+#include "testutil.h"
+
+#define PDQ_DIR "testdata/pdq/"
+
+static const char *const kernel_names[] = {"generic", "avx2", "avx512"};
+#define N_KERNELS 3
+
+/* ---- tiny readers ------------------------------------------------------ */
+
+typedef struct pixels {
+    uint8_t *data;
+    uint32_t w, h, ch;
+} pixels;
+
+/* Binary PGM (P5) / PPM (P6), maxval 255. */
+static int read_pnm(const char *path, pixels *out)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return -1;
+    char magic[3] = {0};
+    unsigned w, h, maxv;
+    if (fscanf(f, "%2s %u %u %u", magic, &w, &h, &maxv) != 4 || maxv != 255) {
+        fclose(f);
+        return -1;
+    }
+    fgetc(f);
+    out->ch = magic[1] == '6' ? 3 : 1;
+    out->w = w;
+    out->h = h;
+    size_t n = (size_t)w * h * out->ch;
+    out->data = malloc(n);
+    size_t got = fread(out->data, 1, n, f);
+    fclose(f);
+    return got == n ? 0 : -1;
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+    size_t a = strlen(s), b = strlen(suffix);
+    return a >= b && !strcmp(s + a - b, suffix);
+}
+
+/* ---- expected tables --------------------------------------------------- */
+
+typedef struct row {
+    char path[256];
+    int quality;
+    char hex[8][65]; /* plain tables: hex[0] only */
+} row;
+
+/* Parse a table: plain (path,hash,quality) or dihedral (path,quality,8 hashes). */
+static int load_table(const char *name, row *rows, int max, int dihedral)
+{
+    char rel[256];
+    snprintf(rel, sizeof rel, PDQ_DIR "expected/%s", name);
+    FILE *f = fopen(shared_path(rel), "r");
+    ck_assert_msg(f != NULL, "cannot open %s", rel);
+    char line[1024];
+    int n = 0;
+    ck_assert_ptr_nonnull(fgets(line, sizeof line, f)); /* header */
+    while (n < max && fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\r\n")] = '\0';
+        char *fields[10];
+        int nf = 0;
+        for (char *p = strtok(line, ","); p && nf < 10; p = strtok(NULL, ","))
+            fields[nf++] = p;
+        row *r = &rows[n++];
+        snprintf(r->path, sizeof r->path, "%s", fields[0]);
+        if (dihedral) {
+            ck_assert_int_eq(nf, 10);
+            r->quality = atoi(fields[1]);
+            for (int v = 0; v < 8; v++)
+                snprintf(r->hex[v], 65, "%s", fields[2 + v]);
+        } else {
+            ck_assert_int_eq(nf, 3);
+            snprintf(r->hex[0], 65, "%s", fields[1]);
+            r->quality = atoi(fields[2]);
+        }
+    }
+    fclose(f);
+    return n;
+}
+
+/* Hash one table file with hasher h (files through the decoder when there is
+ * one; PNM through our reader). Returns 0, or -1 if the file cannot be read
+ * here. */
+static phash_decoder *g_dec;
+
+static phash_status hash_path(phash_pdq_hasher *h, const char *rel, unsigned flags,
+                              phash_pdq_result *res)
+{
+    char full[4200];
+    char r2[300];
+    snprintf(r2, sizeof r2, PDQ_DIR "%s", rel);
+    snprintf(full, sizeof full, "%s", shared_path(r2));
+    if (ends_with(rel, ".ppm") || ends_with(rel, ".pgm")) {
+        pixels px;
+        ck_assert_int_eq(read_pnm(full, &px), 0);
+        phash_status st = phash_pdq_hash_pixels(h, px.data, px.w, px.h, (size_t)px.w * px.ch,
+                                                (phash_pixel_format)px.ch, flags, res);
+        free(px.data);
+        return st;
+    }
+    return phash_pdq_hash_file(h, g_dec, full, flags, res);
+}
+
+static int check_table(const char *name, phash_pdq_mode mode, int dihedral, const char *kernel)
+{
+    static row rows[128];
+    int n = load_table(name, rows, 128, dihedral);
+    ck_assert_int_gt(n, 50);
+    phash_pdq_hasher *h = phash_pdq_hasher_new();
+    ck_assert_ptr_nonnull(h);
+    ph_pdq_blur_fn fn = ph_pdq_kernel_by_name(kernel);
+    if (!fn) {
+        phash_pdq_hasher_free(h);
+        return -1;
+    }
+    ph_pdq_hasher_set_kernel(h, fn);
+    ck_assert_int_eq(phash_pdq_hasher_set_mode(h, mode), PHASH_OK);
+    int checked = 0;
+    for (int i = 0; i < n; i++) {
+        phash_pdq_result res;
+        if (!g_dec && !ends_with(rows[i].path, ".ppm") && !ends_with(rows[i].path, ".pgm"))
+            continue; /* needs the decoder */
+        phash_status st = hash_path(h, rows[i].path, dihedral ? PHASH_PDQ_WANT_DIHEDRAL : 0, &res);
+        ck_assert_msg(st == PHASH_OK, "%s: %s (%s)", rows[i].path, phash_strerror(st),
+                      phash_pdq_hasher_last_error(h));
+        char hex[65];
+        for (int v = 0; v < (dihedral ? 8 : 1); v++) {
+            phash_pdq_to_hex(v == 0 ? &res.hash : &res.dihedral[v], hex);
+            ck_assert_msg(!strcmp(hex, rows[i].hex[v]), "%s %s [%s] %s: got %s want %s", name,
+                          kernel, phash_pdq_dihedral_name((phash_pdq_dihedral)v), rows[i].path,
+                          hex, rows[i].hex[v]);
+        }
+        ck_assert_msg(res.quality == rows[i].quality, "%s %s: quality %d want %d", name,
+                      rows[i].path, res.quality, rows[i].quality);
+        checked++;
+    }
+    phash_pdq_hasher_free(h);
+    return checked;
+}
+
+#define TABLE_TEST(fn, file, mode, dih)                                        \
+    START_TEST(fn)                                                             \
+    {                                                                          \
+        int ran = 0;                                                           \
+        for (int k = 0; k < N_KERNELS; k++) {                                  \
+            int c = check_table(file, mode, dih, kernel_names[k]);             \
+            if (c >= 0) {                                                      \
+                ck_assert_int_eq(c, g_dec ? 64 : 10);                          \
+                ran++;                                                         \
+            }                                                                  \
+        }                                                                      \
+        ck_assert_int_ge(ran, 1);                                              \
+    }                                                                          \
+    END_TEST
+
+TABLE_TEST(table_fullres, "fullres.csv", PHASH_PDQ_FULL, 0)
+TABLE_TEST(table_fullres_dihedral, "fullres-dihedral.csv", PHASH_PDQ_FULL, 1)
+TABLE_TEST(table_cpp_cli, "cpp-cli.csv", PHASH_PDQ_CLI512, 0)
+TABLE_TEST(table_cpp_cli_dihedral, "cpp-cli-dihedral.csv", PHASH_PDQ_CLI512, 1)
+
+/* ---- intermediates ----------------------------------------------------- */
+
+static void load_floats(const char *name, float *out, int n)
+{
+    char rel[300];
+    snprintf(rel, sizeof rel, PDQ_DIR "expected/intermediates/%s", name);
+    FILE *f = fopen(shared_path(rel), "r");
+    ck_assert_msg(f != NULL, "cannot open %s", rel);
+    for (int i = 0; i < n; i++)
+        ck_assert_int_eq(fscanf(f, "%f", &out[i]), 1);
+    fclose(f);
+}
+
+static void check_intermediates(const char *image, const char *stem, phash_pdq_mode mode)
+{
+    static float want_grid[64 * 64], want_dct[256];
+    char name[300];
+    snprintf(name, sizeof name, "%s.luma64x64.txt", stem);
+    load_floats(name, want_grid, 64 * 64);
+    snprintf(name, sizeof name, "%s.dct16x16.txt", stem);
+    load_floats(name, want_dct, 256);
+    for (int k = 0; k < N_KERNELS; k++) {
+        ph_pdq_blur_fn fn = ph_pdq_kernel_by_name(kernel_names[k]);
+        if (!fn)
+            continue;
+        phash_pdq_hasher *h = phash_pdq_hasher_new();
+        ph_pdq_hasher_set_kernel(h, fn);
+        phash_pdq_hasher_set_mode(h, mode);
+        phash_pdq_result res;
+        ck_assert_int_eq(hash_path(h, image, 0, &res), PHASH_OK);
+        const float *grid = ph_pdq_hasher_grid(h), *dct = ph_pdq_hasher_dct(h);
+        for (int i = 0; i < 64 * 64; i++)
+            ck_assert_msg(grid[i] == want_grid[i], "%s %s grid[%d]: %.9g want %.9g", stem,
+                          kernel_names[k], i, grid[i], want_grid[i]);
+        for (int i = 0; i < 256; i++)
+            ck_assert_msg(dct[i] == want_dct[i], "%s %s dct[%d]: %.9g want %.9g", stem,
+                          kernel_names[k], i, dct[i], want_dct[i]);
+        phash_pdq_hasher_free(h);
+    }
+}
+
+START_TEST(dct_matrix_exact)
+{
+    static float want[16 * 64];
+    float got[16 * 64];
+    load_floats("dct-matrix-16x64.txt", want, 16 * 64);
+    ph_pdq_dct_matrix(got);
+    for (int i = 0; i < 16 * 64; i++)
+        ck_assert_msg(got[i] == want[i], "D[%d]: %.9g want %.9g", i, got[i], want[i]);
+}
+END_TEST
+
+START_TEST(intermediates_synthetic)
+{
+    check_intermediates("synthetic/syn-rgb-300x200.ppm", "syn-rgb-300x200.ppm.fullres",
+                        PHASH_PDQ_FULL);
+    check_intermediates("synthetic/syn-rgb-5x5.ppm", "syn-rgb-5x5.ppm.fullres", PHASH_PDQ_FULL);
+}
+END_TEST
+
+START_TEST(intermediates_jpeg)
+{
+    check_intermediates("images/reg-test-input/dih/bridge-1-original.jpg",
+                        "bridge-1-original.jpg.fullres", PHASH_PDQ_FULL);
+    check_intermediates("images/reg-test-input/dih/bridge-1-original.jpg",
+                        "bridge-1-original.jpg.cli512", PHASH_PDQ_CLI512);
+    check_intermediates("images/reg-test-input/labelme-subset/q0122.jpg", "q0122.jpg.fullres",
+                        PHASH_PDQ_FULL);
+}
+END_TEST
+
+/* ---- a straightforward transcription of the reference ------------------ */
+
+/* Full buffers, the four box passes with the reference's phases; used to
+ * check the streamed kernels on random sizes and windows. */
+static void ref_box(const float *in, float *out, int n, int stride, int w)
+{
+    int h = (w + 2) / 2, li = 0, ri = 0, oi = 0, cnt = 0;
+    float sum = 0.0f;
+    for (int i = 0; i < h - 1; i++, ri += stride, cnt++)
+        sum += in[ri];
+    for (int i = 0; i < w - h + 1; i++, ri += stride, oi += stride) {
+        sum += in[ri];
+        cnt++;
+        out[oi] = sum / (float)cnt;
+    }
+    for (int i = 0; i < n - w; i++, li += stride, ri += stride, oi += stride) {
+        sum += in[ri];
+        sum -= in[li];
+        out[oi] = sum / (float)cnt;
+    }
+    for (int i = 0; i < h - 1; i++, li += stride, oi += stride) {
+        sum -= in[li];
+        cnt--;
+        out[oi] = sum / (float)cnt;
+    }
+}
+
+static void ref_grid(const uint8_t *px, int W, int H, int ch, int grey, float grid[64 * 64])
+{
+    float *a = malloc(sizeof(float) * (size_t)W * H), *b = malloc(sizeof(float) * (size_t)W * H);
+    for (int i = 0; i < W * H; i++) {
+        const uint8_t *p = px + (size_t)i * ch;
+        a[i] = grey ? (float)p[0] : 0.299f * p[0] + 0.587f * p[1] + 0.114f * p[2];
+    }
+    int wr = (W + 127) / 128, wc = (H + 127) / 128;
+    for (int rep = 0; rep < 2; rep++) {
+        for (int r = 0; r < H; r++)
+            ref_box(a + (size_t)r * W, b + (size_t)r * W, W, 1, wr);
+        for (int c = 0; c < W; c++)
+            ref_box(b + c, a + c, H, W, wc);
+    }
+    for (int i = 0; i < 64; i++)
+        for (int j = 0; j < 64; j++)
+            grid[i * 64 + j] = a[(int)(((i + 0.5) * H) / 64) * W + (int)(((j + 0.5) * W) / 64)];
+    free(a);
+    free(b);
+}
+
+static uint32_t rng_state = 12345;
+static uint32_t rnd(void)
+{
+    rng_state = rng_state * 1664525u + 1013904223u;
+    return rng_state >> 8;
+}
+
+START_TEST(streamed_filter_matches_reference_transcription)
+{
+    /* Sizes that exercise every window phase, odd and even windows, widths
+     * that are not multiples of any vector width, and a few large ones. */
+    static const int sizes[][2] = {{5, 5},     {6, 7},     {63, 65},   {127, 129}, {128, 128},
+                                   {129, 130}, {255, 257}, {256, 511}, {300, 17},  {17, 300},
+                                   {1000, 9},  {9, 1000},  {700, 513}, {1030, 770}};
+    const int n = (int)(sizeof sizes / sizeof sizes[0]);
+    static float want[64 * 64];
+    for (int s = 0; s < n + 10; s++) {
+        int W = s < n ? sizes[s][0] : 5 + (int)(rnd() % 900);
+        int H = s < n ? sizes[s][1] : 5 + (int)(rnd() % 900);
+        int ch = 1 + (int)(rnd() % 4);
+        uint8_t *px = malloc((size_t)W * H * ch);
+        /* smooth structure plus noise, so that sums have rounding history */
+        for (int y = 0; y < H; y++)
+            for (int x = 0; x < W; x++)
+                for (int c = 0; c < ch; c++)
+                    px[((size_t)y * W + x) * ch + c] =
+                        (uint8_t)(128 + 100 * sin(x * 0.05 + c) * cos(y * 0.031) + rnd() % 20);
+        ref_grid(px, W, H, ch, ch <= 2, want);
+        for (int k = 0; k < N_KERNELS; k++) {
+            ph_pdq_blur_fn fn = ph_pdq_kernel_by_name(kernel_names[k]);
+            if (!fn)
+                continue;
+            phash_pdq_hasher *h = phash_pdq_hasher_new();
+            ph_pdq_hasher_set_kernel(h, fn);
+            phash_pdq_result res;
+            /* dihedral: always filter, also at 64x64 */
+            ck_assert_int_eq(phash_pdq_hash_pixels(h, px, (uint32_t)W, (uint32_t)H,
+                                                   (size_t)W * ch, (phash_pixel_format)ch,
+                                                   PHASH_PDQ_WANT_DIHEDRAL, &res),
+                             PHASH_OK);
+            const float *grid = ph_pdq_hasher_grid(h);
+            for (int i = 0; i < 64 * 64; i++)
+                ck_assert_msg(grid[i] == want[i], "%dx%dx%d %s grid[%d]: %.9g want %.9g", W,
+                              H, ch, kernel_names[k], i, grid[i], want[i]);
+            phash_pdq_hasher_free(h);
+        }
+        free(px);
+    }
+}
+END_TEST
+
+/* ---- edge cases -------------------------------------------------------- */
+
+static void hash_buf(phash_pdq_hasher *h, const uint8_t *px, uint32_t w, uint32_t hh,
+                     uint32_t ch, unsigned flags, phash_pdq_result *res)
+{
+    ck_assert_int_eq(phash_pdq_hash_pixels(h, px, w, hh, (size_t)w * ch,
+                                           (phash_pixel_format)ch, flags, res),
+                     PHASH_OK);
+}
+
+static int is_zero(const phash_pdq_code *c)
+{
+    for (int i = 0; i < 32; i++)
+        if (c->bytes[i])
+            return 0;
+    return 1;
+}
+
+START_TEST(small_images_give_zero_hash)
+{
+    phash_pdq_hasher *h = phash_pdq_hasher_new();
+    static uint8_t px[10000 * 4];
+    for (size_t i = 0; i < sizeof px; i++)
+        px[i] = (uint8_t)(i * 37);
+    static const uint32_t dims[][2] = {{1, 1}, {4, 4}, {4, 100}, {100, 4}, {1, 10000}, {10000, 1}};
+    for (size_t i = 0; i < sizeof dims / sizeof dims[0]; i++) {
+        phash_pdq_result res;
+        memset(&res, 0xAA, sizeof res);
+        hash_buf(h, px, dims[i][0], dims[i][1], 3, PHASH_PDQ_WANT_DIHEDRAL, &res);
+        ck_assert_int_eq(res.quality, 0);
+        ck_assert(is_zero(&res.hash));
+        for (int v = 0; v < 8; v++)
+            ck_assert(is_zero(&res.dihedral[v]));
+        ck_assert_uint_eq(res.width, dims[i][0]);
+    }
+    /* 5 is the smallest hashable side */
+    phash_pdq_result res;
+    hash_buf(h, px, 5, 5, 3, 0, &res);
+    ck_assert(!is_zero(&res.hash));
+    phash_pdq_hasher_free(h);
+}
+END_TEST
+
+START_TEST(flat_image)
+{
+    /* Every AC coefficient is rounding noise: the expected table has the
+     * 100x80 flat PGM; here other sizes: quality 0, same on every kernel. */
+    static uint8_t px[300 * 200];
+    memset(px, 77, sizeof px);
+    phash_pdq_code first;
+    for (int k = 0; k < N_KERNELS; k++) {
+        ph_pdq_blur_fn fn = ph_pdq_kernel_by_name(kernel_names[k]);
+        if (!fn)
+            continue;
+        phash_pdq_hasher *h = phash_pdq_hasher_new();
+        ph_pdq_hasher_set_kernel(h, fn);
+        phash_pdq_result res;
+        hash_buf(h, px, 300, 200, 1, 0, &res);
+        ck_assert_int_eq(res.quality, 0);
+        if (k == 0)
+            first = res.hash;
+        else
+            ck_assert_uint_eq(phash_pdq_distance(&first, &res.hash), 0);
+        phash_pdq_hasher_free(h);
+    }
+}
+END_TEST
+
+START_TEST(channel_layouts_agree)
+{
+    /* grey, grey+alpha, RGB with R=G=B and RGBA with R=G=B give the same
+     * hash (the grey rule); RGB vs BGR differ. */
+    const uint32_t W = 200, H = 150;
+    uint8_t *g = malloc(W * H), *ga = malloc(W * H * 2), *rgb = malloc(W * H * 3),
+            *rgba = malloc(W * H * 4);
+    for (uint32_t i = 0; i < W * H; i++) {
+        uint8_t v = (uint8_t)(128 + 120 * sin(i % W * 0.07) * cos(i / W * 0.05));
+        g[i] = v;
+        ga[2 * i] = v;
+        ga[2 * i + 1] = (uint8_t)i;
+        rgb[3 * i] = rgb[3 * i + 1] = rgb[3 * i + 2] = v;
+        rgba[4 * i] = rgba[4 * i + 1] = rgba[4 * i + 2] = v;
+        rgba[4 * i + 3] = (uint8_t)(i * 7);
+    }
+    phash_pdq_hasher *h = phash_pdq_hasher_new();
+    phash_pdq_result a, b;
+    hash_buf(h, g, W, H, 1, PHASH_PDQ_WANT_DIHEDRAL, &a);
+    ck_assert_int_gt(a.quality, 50);
+    hash_buf(h, ga, W, H, 2, PHASH_PDQ_WANT_DIHEDRAL, &b);
+    ck_assert_mem_eq(&a, &b, sizeof a);
+    hash_buf(h, rgb, W, H, 3, PHASH_PDQ_WANT_DIHEDRAL, &b);
+    ck_assert_mem_eq(&a, &b, sizeof a);
+    hash_buf(h, rgba, W, H, 4, PHASH_PDQ_WANT_DIHEDRAL, &b);
+    ck_assert_mem_eq(&a, &b, sizeof a);
+    /* one coloured pixel: float luma everywhere; the hash barely moves */
+    rgb[3 * 500] ^= 1;
+    hash_buf(h, rgb, W, H, 3, 0, &b);
+    ck_assert_uint_le(phash_pdq_distance(&a.hash, &b.hash), 8);
+    free(g);
+    free(ga);
+    free(rgb);
+    free(rgba);
+    phash_pdq_hasher_free(h);
+}
+END_TEST
+
+START_TEST(long_thin_images)
+{
+    /* 5x10000 and 10000x5: hashable, windows 1 and 79; every kernel agrees
+     * with the transcription of the reference. */
+    static const uint32_t dims[][2] = {{5, 10000}, {10000, 5}};
+    for (int d = 0; d < 2; d++) {
+        uint32_t W = dims[d][0], H = dims[d][1];
+        uint8_t *px = malloc((size_t)W * H * 3);
+        for (size_t i = 0; i < (size_t)W * H * 3; i++)
+            px[i] = (uint8_t)(rnd() & 0xff);
+        static float want[64 * 64];
+        ref_grid(px, (int)W, (int)H, 3, 0, want);
+        for (int k = 0; k < N_KERNELS; k++) {
+            ph_pdq_blur_fn fn = ph_pdq_kernel_by_name(kernel_names[k]);
+            if (!fn)
+                continue;
+            phash_pdq_hasher *h = phash_pdq_hasher_new();
+            ph_pdq_hasher_set_kernel(h, fn);
+            phash_pdq_result res;
+            hash_buf(h, px, W, H, 3, 0, &res);
+            ck_assert_mem_eq(ph_pdq_hasher_grid(h), want, sizeof want);
+            phash_pdq_hasher_free(h);
+        }
+        free(px);
+    }
+}
+END_TEST
+
+START_TEST(hasher_reuse_is_stateless)
+{
+    /* One hasher over images of shrinking and growing sizes gives what a
+     * fresh hasher gives. */
+    static const uint32_t dims[][2] = {{900, 700}, {64, 64}, {5, 9}, {1500, 300}, {300, 1500}};
+    phash_pdq_hasher *shared = phash_pdq_hasher_new();
+    for (int d = 0; d < 5; d++) {
+        uint32_t W = dims[d][0], H = dims[d][1];
+        uint8_t *px = malloc((size_t)W * H * 3);
+        for (size_t i = 0; i < (size_t)W * H * 3; i++)
+            px[i] = (uint8_t)(i * 2654435761u >> 24);
+        phash_pdq_result a, b;
+        hash_buf(shared, px, W, H, 3, PHASH_PDQ_WANT_DIHEDRAL, &a);
+        phash_pdq_hasher *fresh = phash_pdq_hasher_new();
+        hash_buf(fresh, px, W, H, 3, PHASH_PDQ_WANT_DIHEDRAL, &b);
+        ck_assert_mem_eq(&a, &b, sizeof a);
+        phash_pdq_hasher_free(fresh);
+        free(px);
+    }
+    phash_pdq_hasher_free(shared);
+}
+END_TEST
+
+START_TEST(stride_is_honoured)
+{
+    const uint32_t W = 130, H = 90, S = 3 * W + 17;
+    uint8_t *packed = malloc(3 * W * H), *padded = malloc((size_t)S * H);
+    for (uint32_t y = 0; y < H; y++)
+        for (uint32_t x = 0; x < 3 * W; x++) {
+            uint8_t v = (uint8_t)(x * 3 + y * 5 + (x * y) % 7);
+            packed[y * 3 * W + x] = v;
+            padded[(size_t)y * S + x] = v;
+        }
+    phash_pdq_hasher *h = phash_pdq_hasher_new();
+    phash_pdq_result a, b;
+    hash_buf(h, packed, W, H, 3, PHASH_PDQ_WANT_DIHEDRAL, &a);
+    ck_assert_int_eq(phash_pdq_hash_pixels(h, padded, W, H, S, PHASH_PIXEL_RGB8,
+                                           PHASH_PDQ_WANT_DIHEDRAL, &b),
+                     PHASH_OK);
+    ck_assert_mem_eq(&a, &b, sizeof a);
+    /* and through a wrapped image */
+    phash_image *img;
+    ck_assert_int_eq(phash_image_wrap(padded, W, H, S, PHASH_PIXEL_RGB8, &img), PHASH_OK);
+    ck_assert_int_eq(phash_pdq_hash_image(h, img, PHASH_PDQ_WANT_DIHEDRAL, &b), PHASH_OK);
+    ck_assert_mem_eq(&a, &b, sizeof a);
+    phash_image_free(img);
+    phash_pdq_hasher_free(h);
+    free(packed);
+    free(padded);
+}
+END_TEST
+
+START_TEST(invalid_arguments)
+{
+    phash_pdq_hasher *h = phash_pdq_hasher_new();
+    phash_pdq_result res;
+    uint8_t px[16] = {0};
+    ck_assert_int_eq(phash_pdq_hash_pixels(NULL, px, 2, 2, 2, PHASH_PIXEL_GRAY8, 0, &res),
+                     PHASH_ERR_INVALID_ARG);
+    ck_assert_int_eq(phash_pdq_hash_pixels(h, NULL, 2, 2, 2, PHASH_PIXEL_GRAY8, 0, &res),
+                     PHASH_ERR_INVALID_ARG);
+    ck_assert_int_eq(phash_pdq_hash_pixels(h, px, 4, 2, 3, PHASH_PIXEL_GRAY8, 0, &res),
+                     PHASH_ERR_INVALID_ARG);
+    ck_assert_int_eq(phash_pdq_hash_pixels(h, px, 2, 2, 2, (phash_pixel_format)5, 0, &res),
+                     PHASH_ERR_INVALID_ARG);
+    ck_assert_int_eq(phash_pdq_hash_pixels(h, px, 2, 2, 2, PHASH_PIXEL_GRAY8, 0x80, &res),
+                     PHASH_ERR_INVALID_ARG);
+    ck_assert_int_eq(phash_pdq_hash_image(h, NULL, 0, &res), PHASH_ERR_INVALID_ARG);
+    ck_assert_ptr_nonnull(strstr(phash_pdq_hasher_last_error(h), "pdq"));
+    ck_assert_int_eq(phash_pdq_hasher_set_mode(h, (phash_pdq_mode)7), PHASH_ERR_INVALID_ARG);
+    phash_pdq_mode m;
+    ck_assert_int_eq(phash_pdq_mode_parse("cli512", &m), PHASH_OK);
+    ck_assert_int_eq(m, PHASH_PDQ_CLI512);
+    ck_assert_int_eq(phash_pdq_mode_parse("full", &m), PHASH_OK);
+    ck_assert_int_eq(m, PHASH_PDQ_FULL);
+    ck_assert_int_eq(phash_pdq_mode_parse("512", &m), PHASH_ERR_INVALID_ARG);
+    ck_assert_str_eq(phash_pdq_mode_name(PHASH_PDQ_CLI512), "cli512");
+    ck_assert_str_eq(phash_pdq_dihedral_name(PHASH_PDQ_FLIPM), "flipm");
+    ck_assert_str_eq(phash_pdq_dihedral_name((phash_pdq_dihedral)8), "unknown");
+    phash_pdq_hasher_free(h);
+    phash_pdq_hasher_free(NULL);
+}
+END_TEST
+
+START_TEST(match_rule)
+{
+    phash_pdq_code a, b;
+    memset(&a, 0, sizeof a);
+    b = a;
+    for (int i = 0; i < 31; i++)
+        b.bytes[i / 8] |= (uint8_t)(1u << (i % 8));
+    unsigned d = 0;
+    ck_assert_int_eq(phash_pdq_match(NULL, &a, 50, &b, &d), 1);
+    ck_assert_uint_eq(d, 31);
+    ck_assert_int_eq(phash_pdq_match(NULL, &a, 49, &b, &d), 0); /* quality too low */
+    b.bytes[31] = 1;
+    ck_assert_int_eq(phash_pdq_match(NULL, &a, 100, &b, &d), 0);
+    ck_assert_uint_eq(d, 32);
+    phash_pdq_match_rule rule;
+    phash_pdq_match_rule_default(&rule);
+    ck_assert_uint_eq(rule.max_distance, 31);
+    ck_assert_int_eq(rule.min_quality, 50);
+    rule.max_distance = 32;
+    rule.min_quality = 0;
+    ck_assert_int_eq(phash_pdq_match(&rule, &a, 0, &b, &d), 1);
+    ck_assert_int_eq(phash_pdq_quality_ok(NULL, 50), 1);
+    ck_assert_int_eq(phash_pdq_quality_ok(NULL, 49), 0);
+    phash_pdq_code q[8];
+    memset(q, 0xff, sizeof q);
+    q[5] = b;
+    phash_pdq_dihedral which;
+    ck_assert_uint_eq(phash_pdq_dihedral_distance(q, &b, &which), 0);
+    ck_assert_int_eq(which, PHASH_PDQ_FLIPY);
+}
+END_TEST
+
+static Suite *pdq_suite(void)
+{
+    Suite *s = suite_create("pdq");
+    TCase *core = tcase_create("core");
+    tcase_set_timeout(core, 120);
+    tcase_add_test(core, dct_matrix_exact);
+    tcase_add_test(core, intermediates_synthetic);
+    tcase_add_test(core, streamed_filter_matches_reference_transcription);
+    tcase_add_test(core, small_images_give_zero_hash);
+    tcase_add_test(core, flat_image);
+    tcase_add_test(core, channel_layouts_agree);
+    tcase_add_test(core, long_thin_images);
+    tcase_add_test(core, hasher_reuse_is_stateless);
+    tcase_add_test(core, stride_is_honoured);
+    tcase_add_test(core, invalid_arguments);
+    tcase_add_test(core, match_rule);
+    suite_add_tcase(s, core);
+    TCase *tables = tcase_create("tables");
+    tcase_set_timeout(tables, 300);
+    tcase_add_test(tables, table_fullres);
+    tcase_add_test(tables, table_fullres_dihedral);
+    tcase_add_test(tables, table_cpp_cli);
+    tcase_add_test(tables, table_cpp_cli_dihedral);
+#ifdef PHASH_TEST_DECODER
+    tcase_add_test(tables, intermediates_jpeg);
+#endif
+    suite_add_tcase(s, tables);
+    return s;
+}
+
+int main(void)
+{
+#ifdef PHASH_TEST_DECODER
+    g_dec = phash_decoder_new();
+#endif
+    int rc = run_suite(pdq_suite());
+    if (g_dec)
+        phash_decoder_free(g_dec);
+    return rc;
+}

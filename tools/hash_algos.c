@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: MIT */
+/* The CLI's algorithm table (see hash_algos.h). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "hash_algos.h"
+
+/* ---- pdq --------------------------------------------------------------- */
+
+typedef struct pdq_state {
+    phash_pdq_hasher *hasher;
+    int dihedral;
+} pdq_state;
+
+static const char *const pdq_variant_names[] = {"orig",  "rot90", "rot180", "rot270",
+                                                "flipx", "flipy", "flipp",  "flipm", NULL};
+
+static void *pdq_new(const algo_opts *opts, char *err, size_t errlen)
+{
+    pdq_state *s = calloc(1, sizeof *s);
+    if (s)
+        s->hasher = phash_pdq_hasher_new();
+    if (!s || !s->hasher || phash_pdq_hasher_set_mode(s->hasher, opts->pdq_mode) != PHASH_OK) {
+        snprintf(err, errlen, "pdq: cannot create a hasher");
+        if (s)
+            phash_pdq_hasher_free(s->hasher);
+        free(s);
+        return NULL;
+    }
+    s->dihedral = opts->dihedral;
+    return s;
+}
+
+static void pdq_free(void *state)
+{
+    pdq_state *s = state;
+    if (!s)
+        return;
+    phash_pdq_hasher_free(s->hasher);
+    free(s);
+}
+
+static phash_status pdq_compute(void *state, const phash_image *img, algo_result *out,
+                                const char **detail)
+{
+    pdq_state *s = state;
+    phash_pdq_result r;
+    phash_status st =
+        phash_pdq_hash_image(s->hasher, img, s->dihedral ? PHASH_PDQ_WANT_DIHEDRAL : 0, &r);
+    if (st != PHASH_OK) {
+        *detail = phash_pdq_hasher_last_error(s->hasher);
+        return st;
+    }
+    phash_pdq_to_hex(&r.hash, out->hash);
+    out->quality = r.quality;
+    out->n_variants = s->dihedral ? PHASH_PDQ_NUM_DIHEDRAL : 0;
+    for (int v = 0; v < out->n_variants; v++)
+        phash_pdq_to_hex(&r.dihedral[v], out->variants[v]);
+    return PHASH_OK;
+}
+
+/* ---- the table --------------------------------------------------------- */
+
+static const hash_algo algos[] = {
+    {"pdq", "Meta's PDQ, 256 bits, quality 0-100 (--pdq-mode full|cli512, --dihedral)",
+     pdq_variant_names, pdq_new, pdq_free, pdq_compute},
+};
+
+const hash_algo *hash_algo_find(const char *name)
+{
+    for (size_t i = 0; i < sizeof algos / sizeof algos[0]; i++)
+        if (!strcmp(algos[i].name, name))
+            return &algos[i];
+    return NULL;
+}
+
+void hash_algo_list(FILE *out)
+{
+    for (size_t i = 0; i < sizeof algos / sizeof algos[0]; i++)
+        fprintf(out, "                    %-8s %s\n", algos[i].name, algos[i].summary);
+}

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The hash algorithms the CLI knows (`phash hash --algo NAME[,NAME...]`):
+ * one table entry per algorithm, each computing from an already decoded
+ * image, so that several hashes come from one decode.
+ *
+ * To add an algorithm: write its state/compute functions in
+ * tools/hash_algos.c (or its own file) and add a row to the table there.
+ */
+#ifndef PHASH_TOOLS_HASH_ALGOS_H
+#define PHASH_TOOLS_HASH_ALGOS_H
+
+#include <stdio.h>
+
+#include "phash/phash.h"
+
+/* Options from the command line, shared by every algorithm (each reads
+ * what concerns it). */
+typedef struct algo_opts {
+    phash_pdq_mode pdq_mode; /* --pdq-mode */
+    int dihedral;            /* --dihedral (algorithms with variants) */
+} algo_opts;
+
+#define ALGO_MAX_VARIANTS 8
+#define ALGO_HEX_MAX 160 /* longest text form + NUL */
+
+/* One algorithm's result for one image, as text. */
+typedef struct algo_result {
+    char hash[ALGO_HEX_MAX]; /* canonical text form */
+    int quality;             /* 0..100, or -1 when the algorithm has none */
+    int n_variants;          /* with --dihedral: variant hashes (variants[0] = hash) */
+    char variants[ALGO_MAX_VARIANTS][ALGO_HEX_MAX];
+} algo_result;
+
+typedef struct hash_algo {
+    const char *name;    /* as given to --algo */
+    const char *summary; /* one line for --help */
+    /* Names of the variant columns for --dihedral (NULL: no variants). */
+    const char *const *variant_names;
+    /* Per-thread state from the options; NULL on failure (message in err). */
+    void *(*state_new)(const algo_opts *opts, char *err, size_t errlen);
+    void (*state_free)(void *state);
+    /* Hash a decoded image. On error returns the status; *detail (if set)
+     * explains it and stays valid until the next call on state. */
+    phash_status (*compute)(void *state, const phash_image *img, algo_result *out,
+                            const char **detail);
+} hash_algo;
+
+/* The algorithm called name, or NULL. */
+const hash_algo *hash_algo_find(const char *name);
+/* Print "  name  summary" lines for --help. */
+void hash_algo_list(FILE *out);
+
+#endif
