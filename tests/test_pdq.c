@@ -88,10 +88,11 @@ static int load_table(const char *name, row *rows, int max, int dihedral)
     ck_assert_ptr_nonnull(fgets(line, sizeof line, f)); /* header */
     while (n < max && fgets(line, sizeof line, f)) {
         line[strcspn(line, "\r\n")] = '\0';
-        char *fields[10] = {0};
+        char *fields[10];
         int nf = 0;
         for (char *p = strtok(line, ","); p && nf < 10; p = strtok(NULL, ","))
             fields[nf++] = p;
+        ck_assert_int_ge(nf, 3);
         row *r = &rows[n++];
         snprintf(r->path, sizeof r->path, "%s", fields[0]);
         if (dihedral) {
