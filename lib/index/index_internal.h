@@ -21,6 +21,10 @@
 #define PH_MIH_SMALL 4096u
 /* Scan kernels work on blocks of at most this many codes. */
 #define PH_SCAN_BLOCK 4096u
+/* Gather kernels prefetch the codes of the candidate this far ahead: each
+ * is a cache miss into a large array, and only many misses in flight hide
+ * the latency (docs/index.md 3: ~30 ns each with 16 in flight). */
+#define PF_AHEAD 24
 /* BK-tree leaves hold at most this many codes (docs/index.md 4.1). */
 #define PH_BK_LEAF 4096u
 
@@ -125,6 +129,7 @@ typedef struct ph_scratch {
     uint32_t pos[PH_SCAN_BLOCK];
     uint32_t dist[PH_SCAN_BLOCK];
     ph_buf stack;
+    ph_buf keys; /* MIH probe keys */
     ph_hitvec vtmp; /* one variant's k best (dihedral k-NN) */
 } ph_scratch;
 

@@ -110,32 +110,76 @@ static void verify_bucket(const ph_core *c, const ph_kernel_ops *k, const uint64
     }
 }
 
-/* Visit every key within `radius` of key0 (Gosper's hack enumerates
- * the masks of each popcount). */
+/* Every key within `radius` bits of key0, in order of distance (Gosper's
+ * hack enumerates the masks of each popcount). out holds 2^b keys. */
+static size_t list_keys(unsigned key0, unsigned radius, unsigned b, uint32_t *out)
+{
+    size_t n = 0, keys = (size_t)1 << b;
+    if (radius > b)
+        radius = b;
+    for (unsigned bits = 0; bits <= radius; bits++) {
+        unsigned mask = (1u << bits) - 1;
+        for (;;) {
+            out[n++] = key0 ^ mask;
+            if (bits == 0)
+                break;
+            unsigned t = mask | (mask - 1);
+            unsigned next = (t + 1) | (((~t & -~t) - 1) >> (__builtin_ctz(mask) + 1));
+            if (next >= keys)
+                break;
+            mask = next;
+        }
+    }
+    return n;
+}
+
+/* Bucket starts are random accesses into tables of hundreds of MB. So the
+ * probe runs in two passes: first every key's bucket bounds are read (the
+ * loads are independent, so the CPU overlaps their misses), then the
+ * buckets are verified in order while the start of the bucket PF_BUCKET
+ * ahead is prefetched. Within a bucket access is sequential (64-bit inline
+ * codes) or prefetched by the gather kernel (256-bit). */
+#define PF_BUCKET 4
+#define PF_LINES 4
+
 static void probe_table(const ph_core *c, const ph_kernel_ops *k, const uint64_t *q, unsigned r,
                         unsigned j, unsigned radius, ph_sink *s, ph_scratch *sc)
 {
     const uint32_t *o = c->mih_off + (size_t)j * (c->keys + 1);
-    unsigned key0 = ph_substr(q, j, c->mbits);
-    if (radius > c->mbits)
-        radius = c->mbits;
-    for (unsigned bits = 0; bits <= radius; bits++) {
-        unsigned mask = (1u << bits) - 1;
-        for (;;) {
-            unsigned key = key0 ^ mask;
-            size_t lo = o[key], hi = o[key + 1];
-            if (hi > c->n)
-                hi = c->n;
-            if (lo < hi)
-                verify_bucket(c, k, q, r, j, lo, hi, s, sc);
-            if (bits == 0 || s->failed)
-                break;
-            unsigned t = mask | (mask - 1);
-            unsigned next = (t + 1) | (((~t & -~t) - 1) >> (__builtin_ctz(mask) + 1));
-            if (next >= c->keys)
-                break;
-            mask = next;
+    uint32_t *keys = ph_buf_reserve(&sc->keys, c->keys * 3 * sizeof *keys);
+    if (!keys) {
+        s->failed = 1;
+        return;
+    }
+    size_t nk = list_keys(ph_substr(q, j, c->mbits), radius, c->mbits, keys), nb = 0;
+    /* bounds[2i], bounds[2i+1]: the non-empty buckets, clamped to n. */
+    uint32_t *bounds = keys + c->keys;
+    for (size_t i = 0; i < nk; i++) {
+        uint32_t lo = o[keys[i]], hi = o[keys[i] + 1];
+        bounds[2 * nb] = lo;
+        bounds[2 * nb + 1] = hi;
+        nb += lo < hi;
+    }
+    const uint64_t *inl = c->mih_code ? c->mih_code + (size_t)j * c->n : NULL;
+    const uint32_t *idx = c->mih_idx + (size_t)j * c->n;
+    size_t n = c->n;
+    for (size_t i = 0; i < nb && !s->failed; i++) {
+        if (i + PF_BUCKET < nb) {
+            size_t b = bounds[2 * (i + PF_BUCKET)];
+            if (b < n) {
+                size_t e = bounds[2 * (i + PF_BUCKET) + 1];
+                for (unsigned l = 0; l < PF_LINES && b + 8 * l < e; l++)
+                    if (inl)
+                        __builtin_prefetch(inl + b + 8 * l);
+                    else
+                        __builtin_prefetch(idx + b + 16 * l);
+            }
         }
+        size_t lo = bounds[2 * i], hi = bounds[2 * i + 1];
+        if (hi > n)
+            hi = n;
+        if (lo < hi)
+            verify_bucket(c, k, q, r, j, lo, hi, s, sc);
     }
 }
 

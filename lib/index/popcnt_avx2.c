@@ -100,8 +100,8 @@ static size_t gather256(const uint64_t *codes, const uint32_t *idx, size_t n, si
 {
     size_t h = 0;
     for (size_t i = 0; i < n; i++) {
-        if (i + 8 < n && idx[i + 8] < limit)
-            __builtin_prefetch(codes + 4 * (size_t)idx[i + 8]);
+        if (i + PF_AHEAD < n && idx[i + PF_AHEAD] < limit)
+            __builtin_prefetch(codes + 4 * (size_t)idx[i + PF_AHEAD]);
         if (idx[i] >= limit)
             continue;
         unsigned d = dist256(codes + 4 * (size_t)idx[i], q);

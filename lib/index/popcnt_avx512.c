@@ -79,10 +79,10 @@ static size_t gather256(const uint64_t *codes, const uint32_t *idx, size_t n, si
     size_t h = 0;
     uint64_t d[8];
     for (size_t i = 0; i < n; i += 2) {
-        if (i + 8 < n && idx[i + 8] < limit)
-            __builtin_prefetch(codes + 4 * (size_t)idx[i + 8]);
-        if (i + 9 < n && idx[i + 9] < limit)
-            __builtin_prefetch(codes + 4 * (size_t)idx[i + 9]);
+        if (i + PF_AHEAD < n && idx[i + PF_AHEAD] < limit)
+            __builtin_prefetch(codes + 4 * (size_t)idx[i + PF_AHEAD]);
+        if (i + PF_AHEAD + 1 < n && idx[i + PF_AHEAD + 1] < limit)
+            __builtin_prefetch(codes + 4 * (size_t)idx[i + PF_AHEAD + 1]);
         unsigned ok0 = idx[i] < limit, ok1 = i + 1 < n && idx[i + 1] < limit;
         __m256i a = ok0 ? _mm256_loadu_si256((const void *)(codes + 4 * (size_t)idx[i])) : q256;
         __m256i b = ok1 ? _mm256_loadu_si256((const void *)(codes + 4 * (size_t)idx[i + 1])) : q256;

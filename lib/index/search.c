@@ -27,6 +27,7 @@ static void scratch_free(ph_scratch *sc)
 {
     if (sc) {
         ph_buf_release(&sc->stack);
+        ph_buf_release(&sc->keys);
         ph_free(sc->vtmp.v);
         ph_free(sc);
     }

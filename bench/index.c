@@ -1,0 +1,352 @@
+/* SPDX-License-Identifier: MIT */
+/* bench/index: the Hamming index (docs/index.md section 7 protocol, our side).
+ *
+ *   index DATA_DIR [bits=64,256] [n=100000,1000000,10000000]
+ *         [dist=uniform,clustered] [budget=2] [reps=3]
+ *
+ * For every width x distribution x N it generates (once, seeded) the codes
+ * and 1000 queries into DATA_DIR (so that bench/index_faiss.py reads the very
+ * same files), builds, saves, opens, and times every method and operation.
+ * Queries alternate hit (a stored code with 0..d/8 or 0..20 bits flipped)
+ * and miss (random), so any prefix is a balanced mix; each configuration
+ * runs queries one per call until `budget` seconds have passed, `reps`
+ * times, and reports the best run (the host is shared), split into all /
+ * hits / misses. Every result set is compared with the scan's (exact).
+ * Output: one TSV line per configuration:
+ *   bench method impl threads batch dist d N param qps avg_results group exact
+ * then build/open/memory lines. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "benchutil.h"
+#include "phash/phash.h"
+
+#define NQ 1000
+
+static double g_budget = 2.0;
+static int g_reps = 3;
+
+static uint64_t rnd(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+static void flip(uint64_t *c, unsigned w, unsigned bits, uint64_t *s)
+{
+    for (unsigned i = 0; i < bits; i++) {
+        unsigned b = (unsigned)(rnd(s) % (64 * w));
+        c[b / 64] ^= 1ull << (b % 64); /* may flip a bit back: <= bits */
+    }
+}
+
+/* Codes: uniform, or clustered (10% near-duplicates of earlier entries,
+ * 1..d/16 bits apart: docs 2). Queries: even = hit-like, odd = random. */
+static void generate(unsigned w, size_t n, int clustered, uint64_t *codes, uint64_t *q)
+{
+    uint64_t s = 0x1234 + n * 31 + w * 7 + (uint64_t)clustered;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t *c = codes + i * w;
+        if (clustered && i > 0 && rnd(&s) % 10 == 0) {
+            memcpy(c, codes + (rnd(&s) % i) * w, 8 * w);
+            flip(c, w, 1 + (unsigned)(rnd(&s) % (4 * w)), &s);
+        } else {
+            for (unsigned k = 0; k < w; k++)
+                c[k] = rnd(&s);
+        }
+    }
+    for (size_t i = 0; i < NQ; i++) {
+        uint64_t *c = q + i * w;
+        if (i % 2 == 0) {
+            memcpy(c, codes + (rnd(&s) % n) * w, 8 * w);
+            flip(c, w, (unsigned)(rnd(&s) % (w == 1 ? 9 : 21)), &s);
+        } else {
+            for (unsigned k = 0; k < w; k++)
+                c[k] = rnd(&s);
+        }
+    }
+}
+
+static int load_or_make(const char *dir, unsigned w, size_t n, int clustered, uint64_t **codes,
+                        uint64_t **q)
+{
+    char pc[4096], pq[4096];
+    const char *dn = clustered ? "clustered" : "uniform";
+    snprintf(pc, sizeof pc, "%s/%s-%u-%zu.codes", dir, dn, 64 * w, n);
+    snprintf(pq, sizeof pq, "%s/%s-%u-%zu.queries", dir, dn, 64 * w, n);
+    *codes = aligned_alloc(64, (n * w * 8 + 63) & ~(size_t)63);
+    *q = malloc(NQ * w * 8);
+    FILE *fc = fopen(pc, "rb"), *fq = fopen(pq, "rb");
+    int ok = fc && fq && fread(*codes, 8 * w, n, fc) == n && fread(*q, 8 * w, NQ, fq) == NQ;
+    if (fc)
+        fclose(fc);
+    if (fq)
+        fclose(fq);
+    if (ok)
+        return 0;
+    generate(w, n, clustered, *codes, *q);
+    fc = fopen(pc, "wb");
+    fq = fopen(pq, "wb");
+    if (!fc || !fq || fwrite(*codes, 8 * w, n, fc) != n || fwrite(*q, 8 * w, NQ, fq) != NQ) {
+        fprintf(stderr, "cannot write %s\n", pc);
+        return -1;
+    }
+    fclose(fc);
+    fclose(fq);
+    return 0;
+}
+
+static long long rss_now(void)
+{
+    FILE *f = fopen("/proc/self/statm", "r");
+    long long pages = 0, res = 0;
+    if (f) {
+        if (fscanf(f, "%lld %lld", &pages, &res) != 2)
+            res = 0;
+        fclose(f);
+    }
+    return res * sysconf(_SC_PAGESIZE);
+}
+
+typedef struct ctx {
+    phash_index *ix;
+    unsigned w;
+    size_t n;
+    const char *dist;
+    const uint64_t *q;
+    size_t *truth; /* per query: result count of the scan */
+    phash_index_results *res;
+} ctx;
+
+static const char *method_name(phash_index_method m)
+{
+    static const char *const names[] = {"auto", "scan", "bktree", "mih"};
+    return names[m];
+}
+
+/* One configuration: queries one per call, best of reps; prints all/hits/misses. */
+static void run(ctx *c, const char *label, phash_index_search_opts o, int record_truth)
+{
+    unsigned V = o.variants ? o.variants : 1;
+    size_t nq = NQ / V;
+    double best[3] = {0, 0, 0};
+    double results[3] = {0, 0, 0};
+    size_t done_best = 0;
+    int exact = 1;
+    for (int rep = 0; rep < g_reps; rep++) {
+        double t[2] = {0, 0};
+        size_t cnt[2] = {0, 0}, hits[2] = {0, 0}, i;
+        double start = bench_now();
+        for (i = 0; i < nq && (i < 8 || bench_now() - start < g_budget); i++) {
+            double t0 = bench_now();
+            if (phash_index_search(c->ix, c->q + i * V * c->w, 1, &o, c->res) != PHASH_OK) {
+                printf("# search failed\n");
+                return;
+            }
+            double dt = bench_now() - t0;
+            size_t nh;
+            phash_index_results_hits(c->res, 0, &nh);
+            int g = (int)(i % 2);
+            t[g] += dt;
+            cnt[g]++;
+            hits[g] += nh;
+            if (record_truth && V == 1)
+                c->truth[i] = nh;
+            else if (V == 1 && !o.k && c->truth[i] != (size_t)-1 && c->truth[i] != nh)
+                exact = 0;
+        }
+        double all = (double)(cnt[0] + cnt[1]) / (t[0] + t[1]);
+        if (all > best[0]) {
+            best[0] = all;
+            best[1] = cnt[0] / t[0];
+            best[2] = cnt[1] ? cnt[1] / t[1] : 0;
+            results[0] = (double)(hits[0] + hits[1]) / (double)(cnt[0] + cnt[1]);
+            results[1] = (double)hits[0] / (double)cnt[0];
+            results[2] = cnt[1] ? (double)hits[1] / (double)cnt[1] : 0;
+            done_best = cnt[0] + cnt[1];
+        }
+        if (record_truth)
+            break;
+    }
+    static const char *const group[] = {"all", "hits", "misses"};
+    for (int g = 0; g < 3; g++)
+        printf("index\t%s\tphash\t1\t1\t%s\t%u\t%zu\t%s\t%.1f\t%.2f\t%s\t%s\t%zu\n",
+               method_name(o.method), c->dist, 64 * c->w, c->n, label, best[g], results[g],
+               group[g], (o.k || V > 1) ? "-" : (exact ? "yes" : "NO"), done_best);
+    fflush(stdout);
+}
+
+/* All queries in one call with n threads (throughput). */
+static void run_batch(ctx *c, const char *label, phash_index_search_opts o)
+{
+    double best = 0;
+    size_t nq = NQ;
+    for (int rep = 0; rep < g_reps; rep++) {
+        double t0 = bench_now();
+        phash_index_search(c->ix, c->q, nq, &o, c->res);
+        double qps = nq / (bench_now() - t0);
+        best = qps > best ? qps : best;
+    }
+    printf("index\t%s\tphash\t%u\t%zu\t%s\t%u\t%zu\t%s\t%.1f\t-\tall\t-\t%zu\n",
+           method_name(o.method), o.threads ? o.threads : 1, nq, c->dist, 64 * c->w, c->n, label,
+           best, nq);
+}
+
+static void bench_set(const char *dir, unsigned w, size_t n, int clustered)
+{
+    uint64_t *codes, *q;
+    if (load_or_make(dir, w, n, clustered, &codes, &q) != 0)
+        return;
+    uint64_t *ids = malloc(n * sizeof *ids);
+    for (size_t i = 0; i < n; i++)
+        ids[i] = i;
+    ctx c = {NULL, w, n, clustered ? "clustered" : "uniform", q, malloc(NQ * sizeof(size_t)), NULL};
+    phash_index_results_new(&c.res);
+    /* Build. */
+    long long rss0 = rss_now();
+    double t0 = bench_now();
+    phash_index *ix;
+    phash_index_new(64 * w, &ix);
+    phash_index_add(ix, codes, ids, n);
+    phash_index_build(ix);
+    double tbuild = bench_now() - t0;
+    long long rss1 = rss_now();
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s-%u-%zu.idx", dir, c.dist, 64 * w, n);
+    t0 = bench_now();
+    phash_index_save(ix, path);
+    double tsave = bench_now() - t0;
+    phash_index_free(ix);
+    struct stat st;
+    stat(path, &st);
+    /* Open: verifying every checksum (file in the page cache), and trusting. */
+    t0 = bench_now();
+    const char *detail = NULL;
+    if (phash_index_open(path, PHASH_INDEX_OPEN_TRUST, &ix, &detail) != PHASH_OK) {
+        printf("# open failed: %s\n", detail);
+        return;
+    }
+    double topen_trust = bench_now() - t0;
+    phash_index_free(ix);
+    t0 = bench_now();
+    phash_index_open(path, 0, &ix, &detail);
+    double topen = bench_now() - t0;
+    printf("build\t%s\t%u\t%zu\tbuild_s=%.2f\tsave_s=%.2f\topen_verify_s=%.3f\topen_trust_s=%.4f\t"
+           "file_B_per_entry=%.1f\trss_growth_B_per_entry=%.1f\tcodes_ids_B_per_entry=%u\n",
+           c.dist, 64 * w, n, tbuild, tsave, topen, topen_trust, (double)st.st_size / n,
+           (double)(rss1 - rss0) / n, 8 * w + 8);
+    fflush(stdout);
+    c.ix = ix;
+    unsigned r = w == 1 ? 10 : 31;
+    char label[64];
+    /* Truth (result counts) from the scan at the match radius. */
+    for (size_t i = 0; i < NQ; i++)
+        c.truth[i] = (size_t)-1;
+    phash_index_search_opts o = {.radius = r, .method = PHASH_INDEX_SCAN};
+    snprintf(label, sizeof label, "r=%u", r);
+    run(&c, label, o, 1);
+    for (int m = PHASH_INDEX_AUTO; m <= PHASH_INDEX_MIH; m++) {
+        o.method = (phash_index_method)m;
+        run(&c, label, o, 0);
+    }
+    /* Other radii: 64-bit r=8 and r=4 (BK-tree path); 256-bit r=8/16. */
+    const unsigned extra64[] = {8, 4}, extra256[] = {16, 8};
+    for (int e = 0; e < 2; e++) {
+        unsigned rr = w == 1 ? extra64[e] : extra256[e];
+        snprintf(label, sizeof label, "r=%u", rr);
+        for (size_t i = 0; i < NQ; i++)
+            c.truth[i] = (size_t)-1;
+        phash_index_search_opts oe = {.radius = rr, .method = PHASH_INDEX_MIH};
+        run(&c, label, oe, 1);
+        oe.method = PHASH_INDEX_BKTREE;
+        run(&c, label, oe, 0);
+        oe.method = PHASH_INDEX_AUTO;
+        run(&c, label, oe, 0);
+    }
+    /* k-NN: k=10 within the match radius (the matching case), k=1 and k=10
+     * unbounded (the scan with a shrinking radius). */
+    phash_index_search_opts ok = {.radius = r, .k = 10};
+    snprintf(label, sizeof label, "k=10,r<=%u", r);
+    run(&c, label, ok, 0);
+    ok.radius = 64 * w;
+    ok.k = 1;
+    run(&c, "k=1", ok, 0);
+    ok.k = 10;
+    run(&c, "k=10", ok, 0);
+    /* Dihedral: 8 codes per image (125 images), each hit once. */
+    if (w == 4) {
+        phash_index_search_opts od = {.radius = r, .variants = 8};
+        snprintf(label, sizeof label, "dihedral8,r=%u(images/s)", r);
+        run(&c, label, od, 0);
+    }
+    /* Batch: all queries in one call, 1 and 2 threads. */
+    phash_index_search_opts ob = {.radius = r};
+    snprintf(label, sizeof label, "r=%u", r);
+    run_batch(&c, label, ob);
+    ob.threads = 2;
+    run_batch(&c, label, ob);
+    phash_index_free(ix);
+    phash_index_results_free(c.res);
+    free(c.truth);
+    free(codes);
+    free(q);
+    free(ids);
+}
+
+static size_t parse_list(const char *s, size_t *out, size_t max)
+{
+    size_t n = 0;
+    while (*s && n < max) {
+        out[n++] = strtoull(s, (char **)&s, 10);
+        if (*s == ',')
+            s++;
+        else
+            break;
+    }
+    return n;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fprintf(stderr, "usage: %s DATA_DIR [bits=64,256] [n=...] [dist=uniform,clustered] "
+                        "[budget=S] [reps=N]\n", argv[0]);
+        return 2;
+    }
+    size_t bits[2] = {64, 256}, nb = 2, ns[8] = {100000, 1000000, 10000000}, nn = 3;
+    int dists[2] = {0, 1}, nd = 2;
+    for (int i = 2; i < argc; i++) {
+        if (strncmp(argv[i], "bits=", 5) == 0)
+            nb = parse_list(argv[i] + 5, bits, 2);
+        else if (strncmp(argv[i], "n=", 2) == 0)
+            nn = parse_list(argv[i] + 2, ns, 8);
+        else if (strncmp(argv[i], "dist=", 5) == 0) {
+            nd = 0;
+            if (strstr(argv[i], "uniform"))
+                dists[nd++] = 0;
+            if (strstr(argv[i], "clustered"))
+                dists[nd++] = 1;
+        } else if (strncmp(argv[i], "budget=", 7) == 0)
+            g_budget = atof(argv[i] + 7);
+        else if (strncmp(argv[i], "reps=", 5) == 0)
+            g_reps = atoi(argv[i] + 5);
+    }
+    mkdir(argv[1], 0755);
+    bench_print_machine("index");
+    phash_index *probe;
+    phash_index_new(64, &probe);
+    printf("# kernel: %s (PHASH_KERNEL overrides); one query per call unless batch > 1; "
+           "best of %d runs of <= %.1f s each\n",
+           phash_kernel_name(phash_index_kernel(probe)), g_reps, g_budget);
+    phash_index_free(probe);
+    printf("bench\tmethod\timpl\tthreads\tbatch\tdist\td\tN\tparam\tqps\tavg_results\tgroup\texact\tqueries\n");
+    for (size_t b = 0; b < nb; b++)
+        for (int d = 0; d < nd; d++)
+            for (size_t i = 0; i < nn; i++)
+                bench_set(argv[1], (unsigned)bits[b] / 64, ns[i], dists[d]);
+    return 0;
+}
