@@ -137,6 +137,8 @@ static void run(ctx *c, const char *label, phash_index_search_opts o, int record
     double results[3] = {0, 0, 0};
     size_t done_best = 0;
     int exact = 1;
+    for (size_t i = 0; i < nq && i < 50; i++) /* warm-up */
+        phash_index_search(c->ix, c->q + i * V * c->w, 1, &o, c->res);
     for (int rep = 0; rep < g_reps; rep++) {
         double t[2] = {0, 0};
         size_t cnt[2] = {0, 0}, hits[2] = {0, 0}, i;
@@ -343,10 +345,15 @@ int main(int argc, char **argv)
            "best of %d runs of <= %.1f s each\n",
            phash_kernel_name(phash_index_kernel(probe)), g_reps, g_budget);
     phash_index_free(probe);
+    double la[3];
+    if (getloadavg(la, 3) == 3)
+        printf("# load average at start: %.2f %.2f %.2f (2 cores shared with other work)\n", la[0], la[1], la[2]);
     printf("bench\tmethod\timpl\tthreads\tbatch\tdist\td\tN\tparam\tqps\tavg_results\tgroup\texact\tqueries\n");
     for (size_t b = 0; b < nb; b++)
         for (int d = 0; d < nd; d++)
             for (size_t i = 0; i < nn; i++)
                 bench_set(argv[1], (unsigned)bits[b] / 64, ns[i], dists[d]);
+    if (getloadavg(la, 3) == 3)
+        printf("# load average at end: %.2f %.2f %.2f\n", la[0], la[1], la[2]);
     return 0;
 }

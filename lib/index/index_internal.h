@@ -89,6 +89,7 @@ typedef struct ph_core {
     const uint64_t *mih_code; /* words == 1: m * n codes in bucket order (inline) */
     double mih_occupancy;     /* mean over tables of sum(size^2)/n: the expected
                                  bucket size of a key drawn like the data */
+    float mih_cost[PH_MAX_WORDS * 64 + 1]; /* planner.c's estimate per radius */
     /* BK-tree (absent when bk_nodes == 0). */
     size_t bk_nodes;
     const ph_bknode *bk;
@@ -161,6 +162,7 @@ void ph_mih_search(const ph_core *c, const ph_kernel_ops *k, const uint64_t *q, 
                    ph_sink *s, ph_scratch *sc);
 
 /* planner.c */
+void ph_plan_prepare(ph_core *c); /* fills mih_cost; after ph_mih_stats */
 phash_index_method ph_plan(const ph_core *c, size_t nbuf, unsigned radius, size_t k,
                            phash_index_method forced);
 

@@ -65,6 +65,7 @@ void ph_mih_stats(ph_core *core)
         }
     }
     core->mih_occupancy = core->n && core->m ? sum / ((double)core->n * core->m) : 0;
+    ph_plan_prepare(core);
 }
 
 /* Radius probed in table j for query radius r. -1: table not probed. */

@@ -38,6 +38,13 @@ static double mih_cost(const ph_core *c, unsigned radius)
     return probes * C_PROBE + probes * bucket * (c->words == 1 ? C_CAND64 : C_CAND256);
 }
 
+/* Per radius, once per core: the planner runs for every query. */
+void ph_plan_prepare(ph_core *c)
+{
+    for (unsigned r = 0; r <= 64 * c->words; r++)
+        c->mih_cost[r] = (float)mih_cost(c, r);
+}
+
 phash_index_method ph_plan(const ph_core *c, size_t nbuf, unsigned radius, size_t k,
                            phash_index_method forced)
 {
@@ -46,12 +53,14 @@ phash_index_method ph_plan(const ph_core *c, size_t nbuf, unsigned radius, size_
         return forced;
     if (c->n == 0)
         return PHASH_INDEX_SCAN;
+    if (radius > 64 * c->words)
+        radius = 64 * c->words;
     double scan = (double)c->n * c->words;
     if (c->mih_off) {
         /* Unbounded k-NN: the scan with a shrinking radius is the engine. */
         if (k > 0 && radius >= 64 * c->words / 4)
             return PHASH_INDEX_SCAN;
-        return mih_cost(c, radius) < scan ? PHASH_INDEX_MIH : PHASH_INDEX_SCAN;
+        return c->mih_cost[radius] < scan ? PHASH_INDEX_MIH : PHASH_INDEX_SCAN;
     }
     if (c->bk_nodes > 1 && radius <= 4 * c->words / (c->words == 1 ? 1 : 2))
         return PHASH_INDEX_BKTREE;
