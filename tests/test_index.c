@@ -59,11 +59,16 @@ START_TEST(kernels_agree)
     uint64_t rng = 42;
     size_t n = 70;
     uint64_t *codes = malloc(n * 4 * 8), q[4];
-    uint32_t idx[70], pa[70], da[70], pb[70], db[70];
+    uint32_t pa[70], da[70], pb[70], db[70];
+    unsigned char idx3[70 * 3 + 1], idx4[70 * 4];
     for (size_t i = 0; i < n * 4; i++)
         codes[i] = tl_rand(&rng) & tl_rand(&rng); /* biased: distances spread */
     for (size_t i = 0; i < n; i++)
-        idx[i] = (uint32_t)((i * 37) % n);
+    {
+        uint32_t v = (uint32_t)((i * 37) % n);
+        memcpy(idx3 + 3 * i, &v, 4); /* the next entry overwrites the 4th byte */
+        memcpy(idx4 + 4 * i, &v, 4);
+    }
     const ph_kernel_ops *ref = ph_kernel_get(PHASH_KERNEL_SCALAR);
     for (unsigned ki = 0; ki < 3; ki++) {
         const ph_kernel_ops *k = ph_kernel_get(KERNELS[ki]);
@@ -81,10 +86,13 @@ START_TEST(kernels_agree)
             b = k->scan256(codes, len, q, r256, pb, db);
             ck_assert_uint_eq(a, b);
             ck_assert(memcmp(pa, pb, a * 4) == 0 && memcmp(da, db, a * 4) == 0);
-            a = ref->gather256(codes, idx, len, n - 3, q, r256, pa, da);
-            b = k->gather256(codes, idx, len, n - 3, q, r256, pb, db);
-            ck_assert_uint_eq(a, b);
-            ck_assert(memcmp(pa, pb, a * 4) == 0 && memcmp(da, db, a * 4) == 0);
+            for (unsigned ib = 3; ib <= 4; ib++) {
+                const unsigned char *idx = ib == 3 ? idx3 : idx4;
+                a = ref->gather256(codes, idx, ib, len, n - 3, q, r256, pa, da);
+                b = k->gather256(codes, idx, ib, len, n - 3, q, r256, pb, db);
+                ck_assert_uint_eq(a, b);
+                ck_assert(memcmp(pa, pb, a * 4) == 0 && memcmp(da, db, a * 4) == 0);
+            }
         }
         /* Radius = width: everything; radius 0: only exact copies. */
         size_t a = k->scan64(codes, n, codes[5], 64, pa, da);
@@ -97,13 +105,16 @@ START_TEST(kernels_agree)
 }
 END_TEST
 
-/* One data set: every kernel x method x radius x k against the truth. */
-static void exact_sets(tl_kind kind, unsigned w, size_t n, uint64_t seed)
+/* One data set: every kernel x method x radius x k against the truth
+ * (64-bit: with and without inline codes in the MIH tables). */
+static void exact_sets_mode(tl_kind kind, unsigned w, size_t n, uint64_t seed, int compact)
 {
     tl_set s = tl_make(kind, w, n, seed);
     size_t nq = 12;
     uint64_t *q = tl_queries(&s, kind, nq, seed + 1);
-    phash_index *ix = tl_index(&s, 1);
+    phash_index *ix = tl_index(&s, 0);
+    ck_assert_int_eq(phash_index_set_compact(ix, compact), PHASH_OK);
+    ck_assert_int_eq(phash_index_build(ix), PHASH_OK);
     phash_index_results *res;
     ck_assert_int_eq(phash_index_results_new(&res), PHASH_OK);
     ck_assert_uint_eq(phash_index_count(ix), n);
@@ -120,8 +131,9 @@ static void exact_sets(tl_kind kind, unsigned w, size_t n, uint64_t seed)
                     phash_index_search_opts o = {.radius = r, .k = ks[kk], .method = METHODS[mi]};
                     ck_assert_int_eq(phash_index_search(ix, q, nq, &o, res), PHASH_OK);
                     char what[160];
-                    snprintf(what, sizeof what, "%s %u-bit n=%zu %s %s", tl_kind_name[kind],
-                             64 * w, n, phash_kernel_name(KERNELS[ki]), METHOD_NAME[mi]);
+                    snprintf(what, sizeof what, "%s %u-bit n=%zu %s %s%s", tl_kind_name[kind],
+                             64 * w, n, phash_kernel_name(KERNELS[ki]), METHOD_NAME[mi],
+                             compact ? " compact" : "");
                     tl_compare(&t, res, what);
                 }
             }
@@ -132,6 +144,13 @@ static void exact_sets(tl_kind kind, unsigned w, size_t n, uint64_t seed)
     phash_index_free(ix);
     free(q);
     tl_set_free(&s);
+}
+
+static void exact_sets(tl_kind kind, unsigned w, size_t n, uint64_t seed)
+{
+    exact_sets_mode(kind, w, n, seed, 0);
+    if (w == 1)
+        exact_sets_mode(kind, w, n, seed, 1);
 }
 
 /* Sizes: 0 and 1; 3000 (8-bit MIH substrings, BK-tree is one leaf);

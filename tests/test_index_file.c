@@ -75,12 +75,15 @@ static void check_methods(phash_index *ix, const tl_set *s, const unsigned char 
 START_TEST(round_trip)
 {
     static const size_t sizes[] = {0, 1, 3000, 9000};
-    for (unsigned w = 1; w <= 4; w += 3)
+    for (unsigned w = 0; w <= 4; w += w == 0 ? 1 : 3) /* 0: 64-bit compact */
         for (unsigned si = 0; si < 4; si++) {
+            int compact = w == 0;
+            w += compact;
             tl_set s = tl_make(TL_CLUSTERED, w, sizes[si], 60 + si + w);
             uint64_t *q = tl_queries(&s, TL_CLUSTERED, 10, 61);
             unsigned r = w == 1 ? 10 : 31;
             phash_index *ix = tl_index(&s, 0), *ld;
+            phash_index_set_compact(ix, compact);
             const char *path = tmp_path("rt.idx");
             ck_assert_int_eq(phash_index_save(ix, path), PHASH_OK); /* builds first */
             struct stat st;
@@ -128,6 +131,7 @@ START_TEST(round_trip)
             free(q);
             tl_set_free(&s);
             unlink(path);
+            w -= compact;
         }
 }
 END_TEST
@@ -395,6 +399,22 @@ START_TEST(sigkill_during_save)
 }
 END_TEST
 
+/* The committed fuzz seeds are valid files of the current format. */
+START_TEST(fuzz_seeds_load)
+{
+    static const char *const names[] = {"w64-n0", "w64-n1", "w64-n20", "w256-n0", "w256-n1", "w256-n20"};
+    for (unsigned i = 0; i < 6; i++) {
+        char rel[128];
+        snprintf(rel, sizeof rel, "tests/fuzz/corpus/index/%s.idx", names[i]);
+        phash_index *ix;
+        const char *detail = NULL;
+        ck_assert_msg(phash_index_open(source_path(rel), 0, &ix, &detail) == PHASH_OK, "%s: %s", rel,
+                      detail ? detail : "");
+        phash_index_free(ix);
+    }
+}
+END_TEST
+
 static int write_corpus(const char *dir)
 {
     /* Small files (8-bit MIH substrings below 4096 entries) of both
@@ -432,6 +452,7 @@ int main(int argc, char **argv)
     tcase_add_test(tc, version_and_magic);
     tcase_add_test(tc, save_failure_keeps_old_file);
     tcase_add_test(tc, sigkill_during_save);
+    tcase_add_test(tc, fuzz_seeds_load);
     suite_add_tcase(s, tc);
     int rc = run_suite(s);
     rmdir(g_dir);

@@ -7,7 +7,8 @@
  *   8   4  format version (1)
  *   12  4  header size (256)
  *   16  4  code width in bits (64 or 256)
- *   20  4  flags: 1 = MIH tables present, 2 = BK-tree present
+ *   20  4  flags: 1 = MIH tables present, 2 = BK-tree present, 4 = compact
+ *          (64-bit MIH tables without inline codes)
  *   24  8  entry count n (< 2^32 - 1)
  *   32  4  MIH tables m (width / b, or 0)
  *   36  4  MIH substring bits b (8 or 16, or 0)
@@ -15,7 +16,8 @@
  *   48  8  BK-tree pivots
  *   56 168 7 sections {offset u64, length u64, checksum u64}:
  *          codes (n * width/8 bytes), ids (n * 8), MIH offsets
- *          (m * (2^b + 1) * 4), MIH entry numbers (m * n * 4), MIH inline codes
+ *          (m * (2^b + 1) * 4), MIH entry numbers (m * n * e + 1: e = 3
+ *          bytes each below 2^24 entries, else 4; one zero pad byte), MIH inline codes
  *          (64-bit only: m * n * 8), BK nodes (24 bytes each: lo, hi, child,
  *          nchild, key, pivot as u32), BK pivots (width/8 bytes each)
  *   224 24 zero
@@ -45,6 +47,7 @@
 #define NSECT 7
 #define FLAG_MIH 1u
 #define FLAG_BK 2u
+#define FLAG_COMPACT 4u /* 64-bit MIH without inline codes */
 static const char MAGIC[8] = {'P', 'H', 'A', 'S', 'H', 'I', 'D', 'X'};
 enum { S_CODES, S_IDS, S_MIH_OFF, S_MIH_IDX, S_MIH_CODE, S_BK_NODES, S_BK_PIVOTS };
 
@@ -120,8 +123,10 @@ static phash_status check_header(const unsigned char *p, size_t size, ph_core *c
     uint64_t nodes = load64(p + 40), npiv = load64(p + 48);
     if (*bits != 64 && *bits != 256)
         BAD("index file has an unknown code width");
-    if (flags & ~(FLAG_MIH | FLAG_BK))
+    if (flags & ~(FLAG_MIH | FLAG_BK | FLAG_COMPACT))
         BAD("index file has unknown flags");
+    if ((flags & FLAG_COMPACT) && (*bits != 64 || !(flags & FLAG_MIH)))
+        BAD("index file has the compact flag without 64-bit MIH tables");
     if (n >= UINT32_MAX)
         BAD("index file entry count out of range");
     unsigned w = *bits / 64;
@@ -135,8 +140,9 @@ static phash_status check_header(const unsigned char *p, size_t size, ph_core *c
         if (p[i])
             BAD("index file reserved header bytes are not zero");
     uint64_t keys = m ? (uint64_t)1 << mbits : 0;
-    uint64_t want[NSECT] = {n * w * 8, n * 8, (uint64_t)m * (keys + 1) * 4, (uint64_t)m * n * 4,
-                            w == 1 ? (uint64_t)m * n * 8 : 0, nodes * sizeof(ph_bknode),
+    uint64_t want[NSECT] = {n * w * 8, n * 8, (uint64_t)m * (keys + 1) * 4, ph_idx_len(m, (size_t)n),
+                            w == 1 && !(flags & FLAG_COMPACT) ? (uint64_t)m * n * 8 : 0,
+                            nodes * sizeof(ph_bknode),
                             npiv * w * 8};
     /* Sections follow each other in order, each padded with zeros to 64
      * bytes, and the file ends with the last one: so every byte of a valid
@@ -244,8 +250,9 @@ phash_status ph_core_from_memory(const void *data, size_t size, unsigned flags, 
     c->ids = (const uint64_t *)(p + s[S_IDS].off);
     if (c->m) {
         c->mih_off = (const uint32_t *)(p + s[S_MIH_OFF].off);
-        c->mih_idx = (const uint32_t *)(p + s[S_MIH_IDX].off);
-        c->mih_code = c->words == 1 ? (const uint64_t *)(p + s[S_MIH_CODE].off) : NULL;
+        c->mih_idx = p + s[S_MIH_IDX].off;
+        c->idx_bytes = ph_idx_bytes(c->n);
+        c->mih_code = s[S_MIH_CODE].len ? (const uint64_t *)(p + s[S_MIH_CODE].off) : NULL;
         if ((*detail = check_mih(c)) != NULL)
             goto fail;
         ph_mih_stats(c);
@@ -373,7 +380,7 @@ static int write_index(int fd, const ph_core *c, unsigned bits)
     const void *ptr[NSECT] = {c->codes, c->ids, c->mih_off, c->mih_idx, c->mih_code, c->bk,
                               c->bk_pivots};
     uint64_t len[NSECT] = {n * w * 8, n * 8, c->mih_off ? (uint64_t)c->m * (c->keys + 1) * 4 : 0,
-                           c->mih_off ? (uint64_t)c->m * n * 4 : 0,
+                           c->mih_off ? ph_idx_len(c->m, n) : 0,
                            c->mih_code ? (uint64_t)c->m * n * 8 : 0, c->bk_nodes * sizeof(ph_bknode),
                            c->bk_nodes ? c->bk_npivots * w * 8 : 0};
     unsigned char h[HDR_SIZE] = {0};
@@ -381,7 +388,8 @@ static int write_index(int fd, const ph_core *c, unsigned bits)
     put32(h + 8, FORMAT_VERSION);
     put32(h + 12, HDR_SIZE);
     put32(h + 16, bits);
-    put32(h + 20, (c->mih_off ? FLAG_MIH : 0) | (c->bk_nodes ? FLAG_BK : 0));
+    put32(h + 20, (c->mih_off ? FLAG_MIH : 0) | (c->bk_nodes ? FLAG_BK : 0) |
+                      (c->mih_off && w == 1 && !c->mih_code ? FLAG_COMPACT : 0));
     put64(h + 24, n);
     put32(h + 32, c->mih_off ? c->m : 0);
     put32(h + 36, c->mih_off ? c->mbits : 0);

@@ -104,6 +104,16 @@ phash_status phash_index_set_kernel(phash_index *ix, phash_kernel kernel)
     return PHASH_OK;
 }
 
+phash_status phash_index_set_compact(phash_index *ix, int compact)
+{
+    if (!ix)
+        return PHASH_ERR_INVALID_ARG;
+    pthread_mutex_lock(&ix->wmutex);
+    ix->compact = compact != 0;
+    pthread_mutex_unlock(&ix->wmutex);
+    return PHASH_OK;
+}
+
 phash_kernel phash_index_kernel(const phash_index *ix)
 {
     return ix ? ix->kernel : PHASH_KERNEL_SCALAR;
@@ -227,7 +237,8 @@ static phash_status build_core(const phash_index *ix, ph_core **out)
     }
     c->codes = codes;
     c->ids = ids;
-    if ((st = ph_bktree_build(c, codes, ids)) != PHASH_OK || (st = ph_mih_build(c)) != PHASH_OK)
+    if ((st = ph_bktree_build(c, codes, ids)) != PHASH_OK ||
+        (st = ph_mih_build(c, ix->compact)) != PHASH_OK)
         goto fail;
     *out = c;
     return PHASH_OK;
@@ -257,7 +268,9 @@ phash_status ph_index_build_locked(phash_index *ix)
 
 int ph_index_dirty(const phash_index *ix)
 {
-    return ix->nbuf || ix->ndead || (ix->core->n && !ix->core->mih_off);
+    const ph_core *c = ix->core;
+    int layout = ix->words == 1 && c->mih_off && (c->mih_code == NULL) != (ix->compact != 0);
+    return ix->nbuf || ix->ndead || (c->n && !c->mih_off) || layout;
 }
 
 phash_status phash_index_build(phash_index *ix)

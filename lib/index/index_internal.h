@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "internal.h"
 #include "phash/index.h"
@@ -39,8 +40,12 @@ typedef struct ph_kernel_ops {
     /* The entries idx[0..n) of codes (4 words each): write i for each within
      * r, and its distance. Entries >= limit are skipped (a corrupt file must
      * not make us read out of bounds). n <= PH_SCAN_BLOCK. */
-    size_t (*gather256)(const uint64_t *codes, const uint32_t *idx, size_t n, size_t limit,
+    size_t (*gather256)(const uint64_t *codes, const unsigned char *idx, unsigned ib, size_t n,
+                        size_t limit,
                         const uint64_t *q, unsigned r, uint32_t *pos, uint32_t *dist);
+    /* The same for 64-bit codes (compact MIH tables). */
+    size_t (*gather64)(const uint64_t *codes, const unsigned char *idx, unsigned ib, size_t n,
+                       size_t limit, const uint64_t *q, unsigned r, uint32_t *pos, uint32_t *dist);
 } ph_kernel_ops;
 
 extern const ph_kernel_ops ph_kernel_scalar;
@@ -59,6 +64,23 @@ static inline unsigned ph_dist(const uint64_t *a, const uint64_t *b, unsigned wo
     for (unsigned i = 0; i < words; i++)
         d += ph_popcount64(a[i] ^ b[i]);
     return d;
+}
+
+/* MIH entry numbers take 3 bytes (little-endian) below 2^24 entries, else
+ * 4: 16 B/entry less for PDQ tables. Read as a 4-byte load and a mask, so
+ * the array carries one byte of padding. */
+static inline unsigned ph_idx_bytes(size_t n) { return n < (1u << 24) ? 3 : 4; }
+
+static inline uint32_t ph_idx_get(const unsigned char *p, size_t i, unsigned ib)
+{
+    uint32_t v;
+    memcpy(&v, p + i * ib, 4);
+    return ib == 3 ? v & 0xffffffu : v;
+}
+
+static inline uint64_t ph_idx_len(unsigned m, size_t n)
+{
+    return m ? (uint64_t)m * n * ph_idx_bytes(n) + 1 : 0;
 }
 
 static inline unsigned ph_substr(const uint64_t *code, unsigned j, unsigned b)
@@ -85,8 +107,10 @@ typedef struct ph_core {
     unsigned m, mbits;
     size_t keys;
     const uint32_t *mih_off;  /* m * (keys + 1) */
-    const uint32_t *mih_idx;  /* m * n entry numbers, bucket order */
-    const uint64_t *mih_code; /* words == 1: m * n codes in bucket order (inline) */
+    const unsigned char *mih_idx; /* m * n entry numbers, bucket order, idx_bytes each */
+    unsigned idx_bytes;
+    const uint64_t *mih_code; /* words == 1: m * n codes in bucket order (inline),
+                                 NULL in compact mode */
     double mih_occupancy;     /* mean over tables of sum(size^2)/n: the expected
                                  bucket size of a key drawn like the data */
     float mih_cost[PH_MAX_WORDS * 64 + 1]; /* planner.c's estimate per radius */
@@ -109,7 +133,7 @@ void *ph_core_alloc(ph_core *core, size_t size);
 /* bktree.c: build over core->codes/ids; reorders them into leaf order. */
 phash_status ph_bktree_build(ph_core *core, uint64_t *codes, uint64_t *ids);
 /* mih.c */
-phash_status ph_mih_build(ph_core *core);
+phash_status ph_mih_build(ph_core *core, int compact);
 void ph_mih_stats(ph_core *core);
 
 /* ---- query plumbing --------------------------------------------------- */

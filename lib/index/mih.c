@@ -4,7 +4,8 @@
  * offset per key, then the entry numbers grouped by key: no hash maps).
  * For 64-bit codes each table also keeps a copy of the codes in bucket
  * order, so a bucket is verified by one sequential SIMD scan
- * (docs/index.md 6: 10x faster than going through the entry numbers).
+ * (docs/index.md 6: 10x faster than going through the entry numbers),
+ * unless the index is compact (phash_index_set_compact).
  *
  * Exactness (pigeonhole, refined): with r = s*m + a (0 <= a < m), an entry
  * within r of the query is within s of it on one of the first a+1
@@ -15,18 +16,23 @@
 
 #include "index_internal.h"
 
-phash_status ph_mih_build(ph_core *core)
+phash_status ph_mih_build(ph_core *core, int compact)
 {
     size_t n = core->n;
     unsigned b = n < PH_MIH_SMALL ? 8 : 16, m = 64 * core->words / b;
     size_t keys = (size_t)1 << b, offs = (size_t)m * (keys + 1);
     uint32_t *off = ph_core_alloc(core, offs * sizeof *off);
-    uint32_t *idx = ph_core_alloc(core, (n ? n : 1) * m * sizeof *idx);
+    unsigned ib = ph_idx_bytes(n);
+    unsigned char *idx = ph_core_alloc(core, (size_t)ph_idx_len(m, n));
+    uint32_t *t = ph_malloc((n ? n : 1) * sizeof *t);
     uint64_t *inl = NULL;
-    if (core->words == 1)
+    int want_inline = core->words == 1 && !compact;
+    if (want_inline)
         inl = ph_core_alloc(core, (n ? n : 1) * m * sizeof *inl);
-    if (!off || !idx || (core->words == 1 && !inl))
+    if (!off || !idx || !t || (want_inline && !inl)) {
+        ph_free(t);
         return PHASH_ERR_NOMEM;
+    }
     for (unsigned j = 0; j < m; j++) {
         uint32_t *o = off + (size_t)j * (keys + 1);
         memset(o, 0, (keys + 1) * sizeof *o);
@@ -35,7 +41,6 @@ phash_status ph_mih_build(ph_core *core)
         for (size_t key = 0; key < keys; key++)
             o[key + 1] += o[key];
         /* Fill in entry order, using o[key] as the cursor, then shift back. */
-        uint32_t *t = idx + (size_t)j * n;
         for (size_t i = 0; i < n; i++)
             t[o[ph_substr(core->codes + i * core->words, j, b)]++] = (uint32_t)i;
         memmove(o + 1, o, keys * sizeof *o);
@@ -43,12 +48,17 @@ phash_status ph_mih_build(ph_core *core)
         if (inl)
             for (size_t i = 0; i < n; i++)
                 inl[(size_t)j * n + i] = core->codes[t[i]];
+        for (size_t i = 0; i < n; i++)
+            memcpy(idx + ((size_t)j * n + i) * ib, &t[i], ib); /* little-endian host */
     }
+    idx[(size_t)m * n * ib] = 0; /* the padding byte */
+    ph_free(t);
     core->m = m;
     core->mbits = b;
     core->keys = keys;
     core->mih_off = off;
     core->mih_idx = idx;
+    core->idx_bytes = ib;
     core->mih_code = inl;
     ph_mih_stats(core);
     return PHASH_OK;
@@ -91,20 +101,23 @@ static int found_earlier(const uint64_t *code, const uint64_t *q, unsigned r, un
 static void verify_bucket(const ph_core *c, const ph_kernel_ops *k, const uint64_t *q, unsigned r,
                           unsigned j, size_t lo, size_t hi, ph_sink *s, ph_scratch *sc)
 {
-    const uint32_t *t = c->mih_idx + (size_t)j * c->n;
+    unsigned ib = c->idx_bytes;
+    const unsigned char *t = c->mih_idx + (size_t)j * c->n * ib;
     for (size_t b = lo; b < hi; b += PH_SCAN_BLOCK) {
         size_t len = hi - b < PH_SCAN_BLOCK ? hi - b : PH_SCAN_BLOCK, nh;
-        if (c->words == 1)
+        if (c->mih_code)
             nh = k->scan64(c->mih_code + (size_t)j * c->n + b, len, q[0], s->bound, sc->pos,
                            sc->dist);
+        else if (c->words == 1)
+            nh = k->gather64(c->codes, t + b * ib, ib, len, c->n, q, s->bound, sc->pos, sc->dist);
         else
-            nh = k->gather256(c->codes, t + b, len, c->n, q, s->bound, sc->pos, sc->dist);
+            nh = k->gather256(c->codes, t + b * ib, ib, len, c->n, q, s->bound, sc->pos, sc->dist);
         for (size_t i = 0; i < nh; i++) {
-            uint32_t e = t[b + sc->pos[i]];
+            uint32_t e = ph_idx_get(t, b + sc->pos[i], ib);
             if (e >= c->n)
                 continue; /* corrupt table entry (only possible with TRUST) */
-            const uint64_t *code =
-                c->words == 1 ? c->mih_code + (size_t)j * c->n + b + sc->pos[i] : c->codes + 4 * (size_t)e;
+            const uint64_t *code = c->mih_code ? c->mih_code + (size_t)j * c->n + b + sc->pos[i]
+                                               : c->codes + (size_t)c->words * e;
             if (!found_earlier(code, q, r, c->m, c->mbits, j))
                 ph_sink_push(s, e, sc->dist[i]);
         }
@@ -162,7 +175,7 @@ static void probe_table(const ph_core *c, const ph_kernel_ops *k, const uint64_t
         nb += lo < hi;
     }
     const uint64_t *inl = c->mih_code ? c->mih_code + (size_t)j * c->n : NULL;
-    const uint32_t *idx = c->mih_idx + (size_t)j * c->n;
+    const unsigned char *idx = c->mih_idx + (size_t)j * c->n * c->idx_bytes;
     size_t n = c->n;
     for (size_t i = 0; i < nb && !s->failed; i++) {
         if (i + PF_BUCKET < nb) {
@@ -173,7 +186,7 @@ static void probe_table(const ph_core *c, const ph_kernel_ops *k, const uint64_t
                     if (inl)
                         __builtin_prefetch(inl + b + 8 * l);
                     else
-                        __builtin_prefetch(idx + b + 16 * l);
+                        __builtin_prefetch(idx + (b + 16 * l) * c->idx_bytes);
             }
         }
         size_t lo = bounds[2 * i], hi = bounds[2 * i + 1];

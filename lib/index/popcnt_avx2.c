@@ -5,6 +5,7 @@
  * (psadbw), compare with the radius, extract a mask (docs/index.md 5). */
 #include <immintrin.h>
 
+#include "gather64.h"
 #include "index_internal.h"
 
 static inline __m256i popcnt_lanes(__m256i x)
@@ -95,16 +96,17 @@ static size_t scan256(const uint64_t *codes, size_t n, const uint64_t *q, unsign
     return h;
 }
 
-static size_t gather256(const uint64_t *codes, const uint32_t *idx, size_t n, size_t limit,
+static size_t gather256(const uint64_t *codes, const unsigned char *idx, unsigned ib, size_t n,
+                        size_t limit,
                         const uint64_t *q, unsigned r, uint32_t *pos, uint32_t *dist)
 {
     size_t h = 0;
     for (size_t i = 0; i < n; i++) {
-        if (i + PF_AHEAD < n && idx[i + PF_AHEAD] < limit)
-            __builtin_prefetch(codes + 4 * (size_t)idx[i + PF_AHEAD]);
-        if (idx[i] >= limit)
+        if (i + PF_AHEAD < n && ph_idx_get(idx, i + PF_AHEAD, ib) < limit)
+            __builtin_prefetch(codes + 4 * (size_t)ph_idx_get(idx, i + PF_AHEAD, ib));
+        if (ph_idx_get(idx, i, ib) >= limit)
             continue;
-        unsigned d = dist256(codes + 4 * (size_t)idx[i], q);
+        unsigned d = dist256(codes + 4 * (size_t)ph_idx_get(idx, i, ib), q);
         if (d <= r) {
             pos[h] = (uint32_t)i;
             dist[h++] = d;
@@ -113,4 +115,4 @@ static size_t gather256(const uint64_t *codes, const uint32_t *idx, size_t n, si
     return h;
 }
 
-const ph_kernel_ops ph_kernel_avx2 = {scan64, scan256, gather256};
+const ph_kernel_ops ph_kernel_avx2 = {scan64, scan256, gather256, gather64};

@@ -3,6 +3,7 @@
  * -mpopcnt; called only when cpu.c found both and the OS saves ZMM state). */
 #include <immintrin.h>
 
+#include "gather64.h"
 #include "index_internal.h"
 
 static inline size_t emit(unsigned mask, size_t base, const uint64_t *d, unsigned stride,
@@ -70,7 +71,8 @@ static size_t scan256(const uint64_t *codes, size_t n, const uint64_t *q, unsign
 
 /* Two gathered candidates per register, then the same reduction as the
  * scan. Entries past the limit are skipped. */
-static size_t gather256(const uint64_t *codes, const uint32_t *idx, size_t n, size_t limit,
+static size_t gather256(const uint64_t *codes, const unsigned char *idx, unsigned ib, size_t n,
+                        size_t limit,
                         const uint64_t *q, unsigned r, uint32_t *pos, uint32_t *dist)
 {
     const __m256i q256 = _mm256_loadu_si256((const void *)q);
@@ -79,13 +81,13 @@ static size_t gather256(const uint64_t *codes, const uint32_t *idx, size_t n, si
     size_t h = 0;
     uint64_t d[8];
     for (size_t i = 0; i < n; i += 2) {
-        if (i + PF_AHEAD < n && idx[i + PF_AHEAD] < limit)
-            __builtin_prefetch(codes + 4 * (size_t)idx[i + PF_AHEAD]);
-        if (i + PF_AHEAD + 1 < n && idx[i + PF_AHEAD + 1] < limit)
-            __builtin_prefetch(codes + 4 * (size_t)idx[i + PF_AHEAD + 1]);
-        unsigned ok0 = idx[i] < limit, ok1 = i + 1 < n && idx[i + 1] < limit;
-        __m256i a = ok0 ? _mm256_loadu_si256((const void *)(codes + 4 * (size_t)idx[i])) : q256;
-        __m256i b = ok1 ? _mm256_loadu_si256((const void *)(codes + 4 * (size_t)idx[i + 1])) : q256;
+        if (i + PF_AHEAD < n && ph_idx_get(idx, i + PF_AHEAD, ib) < limit)
+            __builtin_prefetch(codes + 4 * (size_t)ph_idx_get(idx, i + PF_AHEAD, ib));
+        if (i + PF_AHEAD + 1 < n && ph_idx_get(idx, i + PF_AHEAD + 1, ib) < limit)
+            __builtin_prefetch(codes + 4 * (size_t)ph_idx_get(idx, i + PF_AHEAD + 1, ib));
+        unsigned ok0 = ph_idx_get(idx, i, ib) < limit, ok1 = i + 1 < n && ph_idx_get(idx, i + 1, ib) < limit;
+        __m256i a = ok0 ? _mm256_loadu_si256((const void *)(codes + 4 * (size_t)ph_idx_get(idx, i, ib))) : q256;
+        __m256i b = ok1 ? _mm256_loadu_si256((const void *)(codes + 4 * (size_t)ph_idx_get(idx, i + 1, ib))) : q256;
         __m512i p = dist_pairs(_mm512_xor_si512(_mm512_inserti64x4(_mm512_castsi256_si512(a), b, 1), qv));
         __mmask8 live = (__mmask8)((ok0 ? 0x01u : 0u) | (ok1 ? 0x10u : 0u));
         __mmask8 m = _mm512_mask_cmple_epu64_mask(live, p, rv);
@@ -98,4 +100,4 @@ static size_t gather256(const uint64_t *codes, const uint32_t *idx, size_t n, si
     return h;
 }
 
-const ph_kernel_ops ph_kernel_avx512 = {scan64, scan256, gather256};
+const ph_kernel_ops ph_kernel_avx512 = {scan64, scan256, gather256, gather64};

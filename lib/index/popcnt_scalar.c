@@ -2,6 +2,7 @@
 /* Portable scan kernels: one code at a time with the compiler's popcount.
  * The reference the SIMD kernels are tested against, and the fallback on
  * CPUs without AVX2. */
+#include "gather64.h"
 #include "index_internal.h"
 
 static size_t scan64(const uint64_t *codes, size_t n, uint64_t q, unsigned r, uint32_t *pos,
@@ -32,14 +33,15 @@ static size_t scan256(const uint64_t *codes, size_t n, const uint64_t *q, unsign
     return h;
 }
 
-static size_t gather256(const uint64_t *codes, const uint32_t *idx, size_t n, size_t limit,
+static size_t gather256(const uint64_t *codes, const unsigned char *idx, unsigned ib, size_t n,
+                        size_t limit,
                         const uint64_t *q, unsigned r, uint32_t *pos, uint32_t *dist)
 {
     size_t h = 0;
     for (size_t i = 0; i < n; i++) {
-        if (idx[i] >= limit)
+        if (ph_idx_get(idx, i, ib) >= limit)
             continue;
-        unsigned d = ph_dist(codes + 4 * (size_t)idx[i], q, 4);
+        unsigned d = ph_dist(codes + 4 * (size_t)ph_idx_get(idx, i, ib), q, 4);
         if (d <= r) {
             pos[h] = (uint32_t)i;
             dist[h++] = d;
@@ -48,4 +50,4 @@ static size_t gather256(const uint64_t *codes, const uint32_t *idx, size_t n, si
     return h;
 }
 
-const ph_kernel_ops ph_kernel_scalar = {scan64, scan256, gather256};
+const ph_kernel_ops ph_kernel_scalar = {scan64, scan256, gather256, gather64};
