@@ -1,25 +1,57 @@
 /* SPDX-License-Identifier: MIT */
 /* Median threshold and reliability of DCT coefficient blocks. */
 #include <math.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "dctblock.h"
 #include "phash/dct.h"
 
-static int cmp_double(const void *a, const void *b)
+/* Partition a[lo..hi] so that a[k] holds the value it would have sorted
+ * (Hoare quickselect, middle pivot; the values are exact, so any order of
+ * work gives the same result). */
+static void select_kth(double *a, size_t n, size_t k)
 {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
+    size_t lo = 0, hi = n - 1;
+    while (lo < hi) {
+        double pivot = a[lo + (hi - lo) / 2];
+        size_t i = lo, j = hi;
+        while (i <= j) {
+            while (a[i] < pivot)
+                i++;
+            while (a[j] > pivot)
+                j--;
+            if (i <= j) {
+                double t = a[i];
+                a[i] = a[j];
+                a[j] = t;
+                i++;
+                if (j == 0)
+                    break;
+                j--;
+            }
+        }
+        if (k <= j)
+            hi = j;
+        else if (k >= i)
+            lo = i;
+        else
+            return;
+    }
 }
 
 double ph_dct_median(const double *v, size_t n, double *scratch)
 {
     memcpy(scratch, v, n * sizeof *v);
-    qsort(scratch, n, sizeof *scratch, cmp_double);
+    size_t k = n / 2;
+    select_kth(scratch, n, k);
     if (n % 2)
-        return scratch[n / 2];
-    return (scratch[n / 2 - 1] + scratch[n / 2]) / 2.0;
+        return scratch[k];
+    /* The lower middle value is the largest of the k values below a[k]. */
+    double lower = scratch[0];
+    for (size_t i = 1; i < k; i++)
+        if (scratch[i] > lower)
+            lower = scratch[i];
+    return (lower + scratch[k]) / 2.0;
 }
 
 /* Relative distance under which two coefficients are considered tied. The

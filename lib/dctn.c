@@ -208,24 +208,20 @@ static void reduce_to_grid(phash_dctn_hasher *h, const phash_image *img)
 {
     double *grid = h->grid.data;
     uint64_t *sums = h->sums.data;
-    uint32_t n = h->n;
+    uint32_t n = h->n, x0[4 * MAX_S], x1[4 * MAX_S];
+    for (uint32_t j = 0; j < n; j++)
+        cell_range(j, n, img->width, &x0[j], &x1[j]);
     for (uint32_t i = 0; i < n; i++) {
         uint32_t y0, y1;
         cell_range(i, n, img->height, &y0, &y1);
         memset(sums, 0, n * sizeof *sums);
         for (uint32_t y = y0; y < y1; y++) {
             const uint8_t *row = ph_image_row(img, y);
-            for (uint32_t j = 0; j < n; j++) {
-                uint32_t x0, x1;
-                cell_range(j, n, img->width, &x0, &x1);
-                sums[j] += luma_span(img, row, x0, x1);
-            }
+            for (uint32_t j = 0; j < n; j++)
+                sums[j] += luma_span(img, row, x0[j], x1[j]);
         }
-        for (uint32_t j = 0; j < n; j++) {
-            uint32_t x0, x1;
-            cell_range(j, n, img->width, &x0, &x1);
-            grid[i * n + j] = (double)sums[j] / ((double)(y1 - y0) * (double)(x1 - x0));
-        }
+        for (uint32_t j = 0; j < n; j++)
+            grid[i * n + j] = (double)sums[j] / ((double)(y1 - y0) * (double)(x1[j] - x0[j]));
     }
 }
 
