@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: MIT */
+/* The decoder context shared by the format decoders (lib/decode_*.c). */
+#ifndef PHASH_LIB_DECODE_H
+#define PHASH_LIB_DECODE_H
+
+#include "image.h"
+
+/* Progressive JPEGs with more scans than this are refused: each scan costs a
+ * pass over the whole coefficient buffer, so a small hostile file with
+ * thousands of scans would take minutes (libjpeg-turbo's fuzzers use 500). */
+#define PH_JPEG_MAX_SCANS 500
+/* More libjpeg warnings than this (corrupt entropy data) means garbage. */
+#define PH_JPEG_MAX_WARNINGS 1000
+/* Ancillary chunks libpng may buffer (cache) and allocate (bytes). */
+#define PH_PNG_CHUNK_CACHE_MAX 256
+#define PH_PNG_CHUNK_MALLOC_MAX (8u * 1024u * 1024u)
+
+struct phash_decoder {
+    phash_limits limits;
+    int cmyk_mode;        /* PHASH_CMYK_* */
+    int sixteen_bit;      /* PHASH_SIXTEEN_BIT_* */
+    int apply_orientation;
+    int jpeg_scale;       /* numerator over 8 */
+    int allow_truncated;
+    ph_error err;
+    int last_errno;
+    ph_buf file;   /* file contents (phash_decode_file) */
+    ph_buf pixels; /* the image returned */
+    ph_buf work;   /* per-format scratch (16-bit rows, CMYK rows, row pointers) */
+    ph_buf rotate; /* orientation target, swapped with pixels */
+    ph_buf exif;   /* EXIF (TIFF) bytes found while decoding */
+    size_t exif_len;
+    uint8_t *cmyk_lut; /* 256x256 ImageMagick CMYK->RGB table, built on first use */
+    phash_image img;
+};
+
+/* Check width x height (x channels bytes of output, plus extra_bytes of
+ * decoder working memory) against the limits. what names the format for the
+ * detail ("PNG"). PHASH_ERR_TOO_LARGE or _CORRUPT (zero size) or OK. */
+phash_status ph_decoder_check_size(phash_decoder *dec, const char *what, uint64_t width,
+                                   uint64_t height, uint64_t channels, uint64_t extra_bytes);
+/* Bytes still available under max_memory once the output image of
+ * width x height x channels is allocated (UINT64_MAX without a limit). */
+uint64_t ph_decoder_memory_left(const phash_decoder *dec, uint64_t out_bytes);
+/* Reserve the output buffer and fill dec->img for a width x height image of
+ * 1 or 3 channels, tightly packed. NULL (with the error set) if out of memory. */
+uint8_t *ph_decoder_begin_image(phash_decoder *dec, uint32_t width, uint32_t height,
+                                uint32_t channels, phash_format format);
+/* Keep a copy of EXIF (TIFF structure) bytes for orientation. Oversized or
+ * failed copies are dropped silently: EXIF is optional. */
+void ph_decoder_keep_exif(phash_decoder *dec, const uint8_t *data, size_t len);
+
+/* Format decoders: fill dec->img on success. */
+phash_status ph_decode_jpeg(phash_decoder *dec, const uint8_t *data, size_t len);
+phash_status ph_decode_png(phash_decoder *dec, const uint8_t *data, size_t len);
+phash_status ph_decode_webp(phash_decoder *dec, const uint8_t *data, size_t len);
+
+/* EXIF (lib/exif.c). data is the TIFF structure ("II*\0" or "MM\0*"),
+ * optionally preceded by "Exif\0\0". Returns the orientation 1..8, or 1 when
+ * absent or malformed. */
+int ph_exif_orientation(const uint8_t *data, size_t len);
+/* Rotate/flip dec->img in place of its buffer according to its orientation
+ * (using dec->rotate as the target). */
+phash_status ph_apply_orientation(phash_decoder *dec);
+
+#endif

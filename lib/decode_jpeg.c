@@ -1,0 +1,280 @@
+/* SPDX-License-Identifier: MIT */
+/* JPEG through libjpeg(-turbo)'s classic API, with the library defaults the
+ * hash references were made with (JDCT_ISLOW, fancy upsampling, no scaling).
+ *
+ * Safety: the error manager longjmps back here instead of exit(); sizes are
+ * checked from the header before jpeg_start_decompress() allocates; the
+ * codec's own allocator is capped by mem->max_memory_to_use (progressive
+ * files keep a whole-image coefficient buffer); scans are limited. */
+#include <limits.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <jpeglib.h>
+#include <jerror.h>
+
+#include "decode.h"
+
+typedef struct jpeg_guard {
+    struct jpeg_error_mgr pub; /* first: libjpeg sees only this */
+    jmp_buf jmp;
+    phash_decoder *dec;
+    size_t len;          /* input bytes, for the offset in messages */
+    unsigned warnings;
+    int eof;             /* JWRN_JPEG_EOF: the data ended early */
+} jpeg_guard;
+
+static size_t input_offset(j_common_ptr c, const jpeg_guard *g)
+{
+    j_decompress_ptr d = (j_decompress_ptr)c;
+    if (!d->src || d->src->bytes_in_buffer > g->len)
+        return 0;
+    return g->len - d->src->bytes_in_buffer;
+}
+
+static phash_status status_of(int code)
+{
+    switch (code) {
+    case JERR_BAD_PRECISION:
+    case JERR_NOT_COMPILED:
+    case JERR_NOTIMPL:
+    case JERR_ARITH_NOTIMPL:
+    case JERR_CONVERSION_NOTIMPL:
+        return PHASH_ERR_UNSUPPORTED;
+    case JERR_OUT_OF_MEMORY:
+    case JERR_NO_BACKING_STORE:
+    case JERR_IMAGE_TOO_BIG:
+    case JERR_WIDTH_OVERFLOW:
+        return PHASH_ERR_TOO_LARGE;
+    case JERR_INPUT_EMPTY:
+    case JERR_INPUT_EOF:
+        return PHASH_ERR_TRUNCATED;
+    default:
+        return PHASH_ERR_CORRUPT;
+    }
+}
+
+/* Record the failure and unwind to the setjmp in ph_decode_jpeg. */
+static void fail(j_common_ptr c, phash_status st)
+{
+    jpeg_guard *g = (jpeg_guard *)c->err;
+    char msg[JMSG_LENGTH_MAX];
+    (*c->err->format_message)(c, msg);
+    ph_error_set(&g->dec->err, st, "JPEG: %s at byte %zu", msg, input_offset(c, g));
+    longjmp(g->jmp, 1);
+}
+
+static void on_error_exit(j_common_ptr c) { fail(c, status_of(c->err->msg_code)); }
+
+static void on_emit_message(j_common_ptr c, int level)
+{
+    jpeg_guard *g = (jpeg_guard *)c->err;
+    if (level >= 0)
+        return; /* trace messages */
+    g->warnings++;
+    if (c->err->msg_code == JWRN_JPEG_EOF) {
+        g->eof = 1;
+        /* Unless the caller takes partial images, stop now rather than
+         * decode the filler. */
+        if (!g->dec->allow_truncated)
+            fail(c, PHASH_ERR_TRUNCATED);
+    } else if (g->warnings > PH_JPEG_MAX_WARNINGS) {
+        fail(c, PHASH_ERR_CORRUPT);
+    }
+}
+
+static void on_output_message(j_common_ptr c) { (void)c; /* never print */ }
+
+static void on_progress(j_common_ptr c)
+{
+    j_decompress_ptr d = (j_decompress_ptr)c;
+    if (d->input_scan_number > PH_JPEG_MAX_SCANS) {
+        jpeg_guard *g = (jpeg_guard *)c->err;
+        ph_error_set(&g->dec->err, PHASH_ERR_TOO_LARGE, "JPEG: more than %d scans",
+                     PH_JPEG_MAX_SCANS);
+        longjmp(g->jmp, 1);
+    }
+}
+
+/* Bytes of the whole-image coefficient buffer libjpeg keeps for multi-scan
+ * (progressive, or non-interleaved) files: 64 coefficients of 2 bytes per
+ * block, rounded up to whole iMCU rows. */
+static uint64_t coefficient_bytes(j_decompress_ptr d)
+{
+    if (!d->progressive_mode && d->comps_in_scan >= d->num_components)
+        return 0;
+    uint64_t total = 0;
+    for (int i = 0; i < d->num_components; i++) {
+        const jpeg_component_info *ci = &d->comp_info[i];
+        uint64_t w = ci->width_in_blocks + (uint64_t)ci->h_samp_factor;
+        uint64_t h = ci->height_in_blocks + (uint64_t)ci->v_samp_factor;
+        total += w * h * DCTSIZE2 * sizeof(JCOEF);
+    }
+    return total;
+}
+
+/* ImageMagick reads CMYK JPEG samples inverted (QuantumRange - 257 x), always
+ * (it assumes Adobe's inverted convention), then converts CMYK to RGB in
+ * doubles: R = QR - (QS * C * (QR - K) + K), rounds to a 16-bit quantum and
+ * scales to 8 bits for PNM. Tabulate that per (sample, black sample). */
+static uint8_t imagemagick_cmyk(unsigned x, unsigned k)
+{
+    const double qr = 65535.0, qs = 1.0 / 65535.0;
+    double c = qr - 257.0 * x, kk = qr - 257.0 * k;
+    double v = qr - (qs * c * (qr - kk) + kk);
+    unsigned q = v <= 0.0 ? 0u : v >= qr ? 65535u : (unsigned)(v + 0.5);
+    return (uint8_t)(((q + 128u) - ((q + 128u) >> 8)) >> 8);
+}
+
+static const uint8_t *cmyk_lut(phash_decoder *dec)
+{
+    if (!dec->cmyk_lut) {
+        uint8_t *t = ph_malloc(256 * 256);
+        if (!t)
+            return NULL;
+        for (unsigned k = 0; k < 256; k++)
+            for (unsigned x = 0; x < 256; x++)
+                t[k * 256 + x] = imagemagick_cmyk(x, k);
+        dec->cmyk_lut = t;
+    }
+    return dec->cmyk_lut;
+}
+
+static void cmyk_row(const uint8_t *in, uint8_t *out, uint32_t width, const uint8_t *lut)
+{
+    for (uint32_t x = 0; x < width; x++, in += 4, out += 3) {
+        if (lut) {
+            const uint8_t *t = lut + in[3] * 256;
+            out[0] = t[in[0]];
+            out[1] = t[in[1]];
+            out[2] = t[in[2]];
+        } else { /* raw: the first three channels, as CImg takes them */
+            out[0] = in[0];
+            out[1] = in[1];
+            out[2] = in[2];
+        }
+    }
+}
+
+static void keep_exif(phash_decoder *dec, j_decompress_ptr d)
+{
+    for (jpeg_saved_marker_ptr m = d->marker_list; m; m = m->next)
+        if (m->marker == JPEG_APP0 + 1 && m->data_length > 6 && !memcmp(m->data, "Exif\0\0", 6)) {
+            ph_decoder_keep_exif(dec, m->data + 6, m->data_length - 6);
+            return;
+        }
+}
+
+/* Choose the output colour space; 0 channels if unsupported. */
+static uint32_t setup_output(j_decompress_ptr d, int *cmyk)
+{
+    *cmyk = 0;
+    switch (d->jpeg_color_space) {
+    case JCS_GRAYSCALE:
+        d->out_color_space = JCS_GRAYSCALE;
+        return 1;
+    case JCS_YCbCr:
+    case JCS_RGB:
+        d->out_color_space = JCS_RGB;
+        return 3;
+    case JCS_CMYK:
+    case JCS_YCCK:
+        d->out_color_space = JCS_CMYK;
+        *cmyk = 1;
+        return 3;
+    default:
+        return 0;
+    }
+}
+
+/* Everything between the setjmp and the cleanup: any libjpeg error longjmps
+ * out of here with the detail already recorded. */
+static phash_status decode(phash_decoder *dec, j_decompress_ptr d, jpeg_guard *g)
+{
+    jpeg_save_markers(d, JPEG_APP0 + 1, 0xFFFF);
+    jpeg_read_header(d, TRUE);
+    keep_exif(dec, d);
+
+    int cmyk;
+    uint32_t channels = setup_output(d, &cmyk);
+    if (!channels)
+        return ph_error_set(&dec->err, PHASH_ERR_UNSUPPORTED,
+                            "JPEG: %d components in colour space %d are not supported",
+                            d->num_components, (int)d->jpeg_color_space);
+    d->dct_method = JDCT_ISLOW;
+    d->do_fancy_upsampling = TRUE;
+    d->scale_num = (unsigned)dec->jpeg_scale;
+    d->scale_denom = 8;
+
+    uint64_t coef = coefficient_bytes(d);
+    phash_status st = ph_decoder_check_size(dec, "JPEG", d->image_width, d->image_height,
+                                            channels, coef);
+    if (st != PHASH_OK)
+        return st;
+    jpeg_calc_output_dimensions(d);
+    uint32_t w = d->output_width, h = d->output_height;
+    uint64_t left = ph_decoder_memory_left(dec, (uint64_t)w * h * channels);
+    if (dec->limits.max_memory)
+        d->mem->max_memory_to_use = left > LONG_MAX ? LONG_MAX : (long)left;
+
+    struct jpeg_progress_mgr progress = {.progress_monitor = on_progress};
+    d->progress = &progress;
+    jpeg_start_decompress(d);
+    d->progress = NULL; /* progress is about to go out of scope */
+
+    uint8_t *out = ph_decoder_begin_image(dec, w, h, channels, PHASH_FORMAT_JPEG);
+    uint8_t *row4 = cmyk ? ph_buf_reserve(&dec->work, (size_t)w * 4) : NULL;
+    const uint8_t *lut = cmyk && dec->cmyk_mode == PHASH_CMYK_TO_RGB ? cmyk_lut(dec) : NULL;
+    if (!out || (cmyk && (!row4 || (dec->cmyk_mode == PHASH_CMYK_TO_RGB && !lut))))
+        return ph_error_set(&dec->err, PHASH_ERR_NOMEM, "JPEG: cannot allocate the output");
+
+    size_t stride = dec->img.stride;
+    while (d->output_scanline < h) {
+        JSAMPROW rows[16];
+        JDIMENSION y = d->output_scanline, n = 0;
+        if (cmyk)
+            rows[n++] = row4;
+        else
+            for (; n < 16 && y + n < h; n++)
+                rows[n] = out + (size_t)(y + n) * stride;
+        JDIMENSION got = jpeg_read_scanlines(d, rows, n);
+        if (got == 0)
+            return ph_error_set(&dec->err, PHASH_ERR_CORRUPT, "JPEG: decoder made no progress");
+        if (cmyk)
+            cmyk_row(row4, out + (size_t)y * stride, w, lut);
+    }
+    if (g->eof)
+        dec->img.flags |= PHASH_IMAGE_TRUNCATED;
+    if (cmyk)
+        dec->img.flags |= PHASH_IMAGE_CMYK;
+    if (dec->jpeg_scale != 8)
+        dec->img.flags |= PHASH_IMAGE_SCALED;
+    /* No jpeg_finish_decompress(): it would only read what follows the
+     * last scan, and trailing garbage must not fail a complete image. */
+    return PHASH_OK;
+}
+
+phash_status ph_decode_jpeg(phash_decoder *dec, const uint8_t *data, size_t len)
+{
+    struct jpeg_decompress_struct d;
+    jpeg_guard g;
+    memset(&g, 0, sizeof g);
+    g.dec = dec;
+    g.len = len;
+    d.err = jpeg_std_error(&g.pub);
+    g.pub.error_exit = on_error_exit;
+    g.pub.emit_message = on_emit_message;
+    g.pub.output_message = on_output_message;
+
+    phash_status st;
+    if (setjmp(g.jmp)) {
+        st = dec->err.status != PHASH_OK ? dec->err.status : PHASH_ERR_CORRUPT;
+    } else {
+        jpeg_create_decompress(&d);
+        jpeg_mem_src(&d, data, (unsigned long)len);
+        st = decode(dec, &d, &g);
+    }
+    jpeg_destroy_decompress(&d);
+    return st;
+}

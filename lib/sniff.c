@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: MIT */
+/* Format identification from the first bytes (never from the file name). */
+#include <string.h>
+
+#include "image.h"
+
+static int starts_with(const uint8_t *p, size_t len, const void *sig, size_t n)
+{
+    return len >= n && memcmp(p, sig, n) == 0;
+}
+
+/* ISO base media files (HEIF, AVIF): "ftyp" box at offset 4 with a brand. */
+static phash_format sniff_ftyp(const uint8_t *p, size_t len)
+{
+    if (len < 12 || memcmp(p + 4, "ftyp", 4) != 0)
+        return PHASH_FORMAT_UNKNOWN;
+    const uint8_t *brand = p + 8;
+    if (!memcmp(brand, "avif", 4) || !memcmp(brand, "avis", 4))
+        return PHASH_FORMAT_AVIF;
+    static const char *heif[] = {"heic", "heix", "hevc", "hevx", "heim", "heis", "mif1", "msf1"};
+    for (size_t i = 0; i < sizeof heif / sizeof heif[0]; i++)
+        if (!memcmp(brand, heif[i], 4))
+            return PHASH_FORMAT_HEIF;
+    return PHASH_FORMAT_UNKNOWN;
+}
+
+static int is_pnm(const uint8_t *p, size_t len)
+{
+    if (len < 3 || p[0] != 'P' || p[1] < '1' || p[1] > '7')
+        return 0;
+    return p[2] == ' ' || p[2] == '\n' || p[2] == '\r' || p[2] == '\t';
+}
+
+phash_format phash_sniff(const void *data, size_t len)
+{
+    const uint8_t *p = data;
+    if (!p)
+        return PHASH_FORMAT_UNKNOWN;
+    if (starts_with(p, len, "\xFF\xD8\xFF", 3))
+        return PHASH_FORMAT_JPEG;
+    if (starts_with(p, len, "\x89PNG\r\n\x1A\n", 8))
+        return PHASH_FORMAT_PNG;
+    if (len >= 12 && !memcmp(p, "RIFF", 4) && !memcmp(p + 8, "WEBP", 4))
+        return PHASH_FORMAT_WEBP;
+    if (starts_with(p, len, "GIF87a", 6) || starts_with(p, len, "GIF89a", 6))
+        return PHASH_FORMAT_GIF;
+    if (starts_with(p, len, "II*\0", 4) || starts_with(p, len, "MM\0*", 4))
+        return PHASH_FORMAT_TIFF;
+    if (starts_with(p, len, "\xFF\x0A", 2) ||
+        starts_with(p, len, "\0\0\0\x0CJXL \r\n\x87\n", 12))
+        return PHASH_FORMAT_JXL;
+    phash_format f = sniff_ftyp(p, len);
+    if (f != PHASH_FORMAT_UNKNOWN)
+        return f;
+    /* Weaker two-byte signatures last. */
+    if (len >= 14 && p[0] == 'B' && p[1] == 'M')
+        return PHASH_FORMAT_BMP;
+    if (starts_with(p, len, "\0\0\1\0", 4) && len >= 6 && (p[4] | p[5]))
+        return PHASH_FORMAT_ICO;
+    if (is_pnm(p, len))
+        return PHASH_FORMAT_PNM;
+    return PHASH_FORMAT_UNKNOWN;
+}
+
+const char *phash_format_name(phash_format format)
+{
+    switch (format) {
+    case PHASH_FORMAT_UNKNOWN: return "unknown";
+    case PHASH_FORMAT_JPEG: return "jpeg";
+    case PHASH_FORMAT_PNG: return "png";
+    case PHASH_FORMAT_WEBP: return "webp";
+    case PHASH_FORMAT_RAW: return "raw";
+    case PHASH_FORMAT_GIF: return "gif";
+    case PHASH_FORMAT_BMP: return "bmp";
+    case PHASH_FORMAT_TIFF: return "tiff";
+    case PHASH_FORMAT_HEIF: return "heif";
+    case PHASH_FORMAT_AVIF: return "avif";
+    case PHASH_FORMAT_JXL: return "jxl";
+    case PHASH_FORMAT_ICO: return "ico";
+    case PHASH_FORMAT_PNM: return "pnm";
+    }
+    return "unknown";
+}

@@ -1,0 +1,1016 @@
+/* SPDX-License-Identifier: MIT */
+/* Decoding (lib/decode*.c, sniff.c, exif.c): every file of the shared
+ * formats folder, pixels against libjpeg-turbo/libpng decodes, limits,
+ * truncation, options, orientation. */
+#include <dirent.h>
+#include <errno.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <jpeglib.h>
+#include <png.h>
+
+#include "decode.h"
+#include "phash/phash.h"
+#include "testutil.h"
+
+#include "decode_formats.h"
+
+#define N_CASES (sizeof FORMAT_CASES / sizeof FORMAT_CASES[0])
+
+static uint8_t *read_all(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    ck_assert_msg(f != NULL, "cannot open %s", path);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    uint8_t *buf = malloc(n > 0 ? (size_t)n : 1);
+    ck_assert_ptr_nonnull(buf);
+    ck_assert_uint_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
+    fclose(f);
+    *len = (size_t)n;
+    return buf;
+}
+
+static const char *formats_path(const char *rel)
+{
+    static char buf[4096];
+    snprintf(buf, sizeof buf, "%s", shared_path("testdata/formats"));
+    size_t n = strlen(buf);
+    snprintf(buf + n, sizeof buf - n, "/%s", rel);
+    return buf;
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+    size_t a = strlen(s), b = strlen(suffix);
+    return a >= b && !strcmp(s + a - b, suffix);
+}
+
+static int is_jpeg_name(const char *p) { return ends_with(p, ".jpg") || ends_with(p, ".jpeg"); }
+
+/* ---- the formats table ------------------------------------------------- */
+
+START_TEST(formats_table_outcomes)
+{
+    phash_decoder *dec = phash_decoder_new();
+    ck_assert_ptr_nonnull(dec);
+    for (size_t i = 0; i < N_CASES; i++) {
+        const format_case *c = &FORMAT_CASES[i];
+        const phash_image *img = (const phash_image *)1;
+        phash_status st = phash_decode_file(dec, formats_path(c->path), &img);
+        ck_assert_msg(st == c->status, "%s: status %d (%s), expected %d", c->path, st,
+                      phash_decoder_last_error(dec), c->status);
+        if (st != PHASH_OK) {
+            ck_assert_ptr_null(img);
+            ck_assert_msg(strlen(phash_decoder_last_error(dec)) > 0, "%s: no detail", c->path);
+            continue;
+        }
+        ck_assert_msg(phash_image_width(img) == c->width && phash_image_height(img) == c->height &&
+                          phash_image_channels(img) == c->channels,
+                      "%s: %ux%ux%u, expected %ux%ux%u", c->path, phash_image_width(img),
+                      phash_image_height(img), phash_image_channels(img), c->width, c->height,
+                      c->channels);
+        ck_assert_msg(phash_image_orientation(img) == c->orientation, "%s: orientation %d",
+                      c->path, phash_image_orientation(img));
+        ck_assert_msg(phash_image_flags(img) == c->flags, "%s: flags 0x%x, expected 0x%x",
+                      c->path, phash_image_flags(img), c->flags);
+        ck_assert_uint_eq(phash_image_stride(img), (size_t)c->width * c->channels);
+        phash_format want = is_jpeg_name(c->path)    ? PHASH_FORMAT_JPEG
+                            : ends_with(c->path, ".png") ? PHASH_FORMAT_PNG
+                                                         : PHASH_FORMAT_WEBP;
+        ck_assert_int_eq(phash_image_format(img), want);
+    }
+    phash_decoder_free(dec);
+}
+END_TEST
+
+static int in_table(const char *rel)
+{
+    for (size_t i = 0; i < N_CASES; i++)
+        if (!strcmp(FORMAT_CASES[i].path, rel))
+            return 1;
+    return 0;
+}
+
+/* Every file of the folder (one level of subfolders) has a row. */
+START_TEST(formats_table_is_complete)
+{
+    char root[4096];
+    snprintf(root, sizeof root, "%s", shared_path("testdata/formats"));
+    DIR *d = opendir(root);
+    ck_assert_msg(d != NULL, "cannot list %s", root);
+    size_t seen = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.')
+            continue;
+        char path[4096 + 512];
+        snprintf(path, sizeof path, "%s/%s", root, e->d_name);
+        struct stat st;
+        ck_assert_int_eq(stat(path, &st), 0);
+        if (!S_ISDIR(st.st_mode)) {
+            ck_assert_msg(in_table(e->d_name), "%s has no expected outcome", e->d_name);
+            seen++;
+            continue;
+        }
+        DIR *sub = opendir(path);
+        ck_assert_ptr_nonnull(sub);
+        struct dirent *f;
+        while ((f = readdir(sub))) {
+            if (f->d_name[0] == '.')
+                continue;
+            char rel[1024];
+            snprintf(rel, sizeof rel, "%s/%s", e->d_name, f->d_name);
+            ck_assert_msg(in_table(rel), "%s has no expected outcome", rel);
+            seen++;
+        }
+        closedir(sub);
+    }
+    closedir(d);
+    ck_assert_uint_eq(seen, N_CASES);
+}
+END_TEST
+
+/* ---- JPEG pixels against libjpeg-turbo ---------------------------------- */
+
+typedef struct ref_err {
+    struct jpeg_error_mgr pub;
+    jmp_buf jmp;
+} ref_err;
+
+static void ref_error_exit(j_common_ptr c) { longjmp(((ref_err *)c->err)->jmp, 1); }
+static void ref_output(j_common_ptr c) { (void)c; }
+
+/* A straight libjpeg decode with the library defaults (scale_num/8, and the
+ * raw CMYK output for 4-component files). Returns malloc'd pixels. */
+static uint8_t *libjpeg_decode(const uint8_t *data, size_t len, unsigned scale_num, uint32_t *w,
+                               uint32_t *h, uint32_t *ch)
+{
+    struct jpeg_decompress_struct d;
+    ref_err err;
+    d.err = jpeg_std_error(&err.pub);
+    err.pub.error_exit = ref_error_exit;
+    err.pub.output_message = ref_output;
+    uint8_t *volatile out = NULL;
+    if (setjmp(err.jmp)) {
+        jpeg_destroy_decompress(&d);
+        free(out);
+        return NULL;
+    }
+    jpeg_create_decompress(&d);
+    jpeg_mem_src(&d, data, (unsigned long)len);
+    jpeg_read_header(&d, TRUE);
+    d.scale_num = scale_num;
+    d.scale_denom = 8;
+    jpeg_start_decompress(&d);
+    *w = d.output_width;
+    *h = d.output_height;
+    *ch = (uint32_t)d.output_components;
+    size_t stride = (size_t)*w * *ch;
+    out = malloc(stride * *h);
+    while (d.output_scanline < d.output_height) {
+        JSAMPROW row = out + (size_t)d.output_scanline * stride;
+        jpeg_read_scanlines(&d, &row, 1);
+    }
+    jpeg_finish_decompress(&d);
+    jpeg_destroy_decompress(&d);
+    return out;
+}
+
+static void assert_same_as_libjpeg(phash_decoder *dec, const char *path, unsigned scale_num)
+{
+    size_t len;
+    uint8_t *data = read_all(path, &len);
+    uint32_t w, h, ch;
+    uint8_t *ref = libjpeg_decode(data, len, scale_num, &w, &h, &ch);
+    ck_assert_msg(ref != NULL, "%s: libjpeg failed", path);
+    const phash_image *img;
+    ck_assert_int_eq(phash_decode_memory(dec, data, len, &img), PHASH_OK);
+    ck_assert_msg(phash_image_width(img) == w && phash_image_height(img) == h &&
+                      phash_image_channels(img) == ch,
+                  "%s: %ux%ux%u vs libjpeg %ux%ux%u", path, phash_image_width(img),
+                  phash_image_height(img), phash_image_channels(img), w, h, ch);
+    ck_assert_msg(!memcmp(phash_image_pixels(img), ref, (size_t)w * h * ch),
+                  "%s: pixels differ from libjpeg", path);
+    free(ref);
+    free(data);
+}
+
+START_TEST(jpeg_pixels_equal_libjpeg)
+{
+    phash_decoder *dec = phash_decoder_new();
+    unsigned n = 0;
+    for (size_t i = 0; i < N_CASES; i++) {
+        const format_case *c = &FORMAT_CASES[i];
+        if (c->status != PHASH_OK || !is_jpeg_name(c->path) || (c->flags & PHASH_IMAGE_CMYK))
+            continue;
+        assert_same_as_libjpeg(dec, formats_path(c->path), 8);
+        n++;
+    }
+    ck_assert_uint_ge(n, 50);
+    phash_decoder_free(dec);
+}
+END_TEST
+
+/* Parse a binary PNM (P5/P6, maxval 255) from djpeg. */
+static uint8_t *run_djpeg(const char *args, const char *path, uint32_t *w, uint32_t *h,
+                          uint32_t *ch)
+{
+    char cmd[8192];
+    snprintf(cmd, sizeof cmd, "djpeg %s -pnm '%s' 2>/dev/null", args, path);
+    FILE *p = popen(cmd, "r");
+    ck_assert_ptr_nonnull(p);
+    char magic[3] = {0};
+    unsigned maxval = 0;
+    uint8_t *pix = NULL;
+    if (fscanf(p, "%2s %u %u %u", magic, w, h, &maxval) == 4 && maxval == 255 &&
+        fgetc(p) != EOF) {
+        *ch = !strcmp(magic, "P6") ? 3 : 1;
+        size_t n = (size_t)*w * *h * *ch;
+        pix = malloc(n);
+        if (fread(pix, 1, n, p) != n) {
+            free(pix);
+            pix = NULL;
+        }
+    }
+    pclose(p);
+    return pix;
+}
+
+/* libjpeg-turbo's own command-line decode (libjpeg-turbo-progs), byte for
+ * byte: the same output the hash references were measured with. */
+START_TEST(jpeg_pixels_equal_djpeg)
+{
+    ck_assert_msg(system("djpeg -version >/dev/null 2>&1") == 0,
+                  "djpeg not found: install libjpeg-turbo-progs (.ci/install-deps)");
+    phash_decoder *dec = phash_decoder_new();
+    unsigned n = 0;
+    for (size_t i = 0; i < N_CASES; i++) {
+        const format_case *c = &FORMAT_CASES[i];
+        if (c->status != PHASH_OK || !is_jpeg_name(c->path) || (c->flags & PHASH_IMAGE_CMYK))
+            continue;
+        char path[4096];
+        snprintf(path, sizeof path, "%s", formats_path(c->path));
+        uint32_t w, h, ch;
+        uint8_t *ref = run_djpeg("", path, &w, &h, &ch);
+        ck_assert_msg(ref != NULL, "%s: djpeg failed", path);
+        const phash_image *img;
+        ck_assert_int_eq(phash_decode_file(dec, path, &img), PHASH_OK);
+        ck_assert_uint_eq(phash_image_width(img), w);
+        ck_assert_uint_eq(phash_image_height(img), h);
+        ck_assert_uint_eq(phash_image_channels(img), ch);
+        ck_assert_msg(!memcmp(phash_image_pixels(img), ref, (size_t)w * h * ch),
+                      "%s: pixels differ from djpeg", c->path);
+        free(ref);
+        n++;
+    }
+    ck_assert_uint_ge(n, 50);
+    phash_decoder_free(dec);
+}
+END_TEST
+
+START_TEST(jpeg_scaled_decode_equals_libjpeg_scaling)
+{
+    phash_decoder *dec = phash_decoder_new();
+    static const int scales[] = {1, 2, 4};
+    for (size_t i = 0; i < 3; i++) {
+        ck_assert_int_eq(phash_decoder_set_option(dec, PHASH_DECODE_JPEG_SCALE, scales[i]),
+                         PHASH_OK);
+        assert_same_as_libjpeg(dec, formats_path("jpeg/flower.png.im_q85_420_R13B.jpg"),
+                               (unsigned)scales[i]);
+        assert_same_as_libjpeg(dec, formats_path("jpeg/video-001.progressive.jpeg"),
+                               (unsigned)scales[i]);
+    }
+    const phash_image *img;
+    ck_assert_int_eq(phash_decoder_set_option(dec, PHASH_DECODE_JPEG_SCALE, 4), PHASH_OK);
+    ck_assert_int_eq(phash_decode_file(dec, formats_path("jpeg/video-001.jpeg"), &img), PHASH_OK);
+    ck_assert_uint_eq(phash_image_width(img), 75); /* ceil(150 / 2) */
+    ck_assert_uint_eq(phash_image_height(img), 52);
+    ck_assert_uint_eq(phash_image_flags(img), PHASH_IMAGE_SCALED);
+    ck_assert_int_eq(phash_decoder_set_option(dec, PHASH_DECODE_JPEG_SCALE, 3),
+                     PHASH_ERR_INVALID_ARG);
+    phash_decoder_free(dec);
+}
+END_TEST
+
+/* ---- CMYK --------------------------------------------------------------- */
+
+static double mean_abs_diff(const uint8_t *a, const uint8_t *b, size_t n)
+{
+    double s = 0;
+    for (size_t i = 0; i < n; i++)
+        s += abs((int)a[i] - (int)b[i]);
+    return s / (double)n;
+}
+
+START_TEST(cmyk_raw3_is_first_three_channels)
+{
+    const char *path = formats_path("jpeg/video-001.cmyk.jpeg");
+    size_t len;
+    uint8_t *data = read_all(path, &len);
+    uint32_t w, h, ch;
+    uint8_t *cmyk = libjpeg_decode(data, len, 8, &w, &h, &ch);
+    ck_assert_uint_eq(ch, 4);
+    phash_decoder *dec = phash_decoder_new();
+    ck_assert_int_eq(phash_decoder_set_option(dec, PHASH_DECODE_CMYK_MODE, PHASH_CMYK_RAW3),
+                     PHASH_OK);
+    const phash_image *img;
+    ck_assert_int_eq(phash_decode_memory(dec, data, len, &img), PHASH_OK);
+    const uint8_t *px = phash_image_pixels(img);
+    for (size_t i = 0; i < (size_t)w * h; i++)
+        for (int c = 0; c < 3; c++)
+            ck_assert_uint_eq(px[3 * i + c], cmyk[4 * i + c]);
+
+    /* ImageMagick's conversion: inverted samples, R = C' K' / 255 rounded
+     * through 16-bit quanta; never more than one off the exact product. */
+    ck_assert_int_eq(phash_decoder_set_option(dec, PHASH_DECODE_CMYK_MODE, PHASH_CMYK_TO_RGB),
+                     PHASH_OK);
+    ck_assert_int_eq(phash_decode_memory(dec, data, len, &img), PHASH_OK);
+    px = phash_image_pixels(img);
+    for (size_t i = 0; i < (size_t)w * h; i++)
+        for (int c = 0; c < 3; c++) {
+            double exact = cmyk[4 * i + c] * (double)cmyk[4 * i + 3] / 255.0;
+            ck_assert_msg(fabs(px[3 * i + c] - exact) <= 1.0, "pixel %zu: %u vs %.2f", i,
+                          px[3 * i + c], exact);
+        }
+    free(cmyk);
+    free(data);
+    phash_decoder_free(dec);
+}
+END_TEST
+
+/* Go's image/jpeg decode of the same file (its own Adobe-inverted CMYK
+ * conversion) agrees closely with the ImageMagick formula. */
+START_TEST(cmyk_to_rgb_matches_go_reference)
+{
+    phash_decoder *dec = phash_decoder_new();
+    const phash_image *img;
+    ck_assert_int_eq(phash_decode_file(dec, formats_path("jpeg/video-001.cmyk.png"), &img),
+                     PHASH_OK);
+    size_t n = (size_t)phash_image_width(img) * phash_image_height(img) * 3;
+    uint8_t *go = malloc(n);
+    memcpy(go, phash_image_pixels(img), n);
+    ck_assert_int_eq(phash_decode_file(dec, formats_path("jpeg/video-001.cmyk.jpeg"), &img),
+                     PHASH_OK);
+    double d = mean_abs_diff(go, phash_image_pixels(img), n);
+    ck_assert_msg(d < 1.0, "mean difference %.3f", d);
+    free(go);
+    phash_decoder_free(dec);
+}
+END_TEST
+
+/* ---- PNG pixels ---------------------------------------------------------- */
+
+/* libpng's simplified API, 8-bit RGB or grey, no gamma (the files have no
+ * gAMA/iCCP): an independent path through libpng. */
+static uint8_t *libpng_simple(const char *path, uint32_t channels, uint32_t *w, uint32_t *h)
+{
+    png_image im;
+    memset(&im, 0, sizeof im);
+    im.version = PNG_IMAGE_VERSION;
+    ck_assert(png_image_begin_read_from_file(&im, path));
+    im.format = channels == 1 ? PNG_FORMAT_GRAY : PNG_FORMAT_RGB;
+    uint8_t *buf = malloc(PNG_IMAGE_SIZE(im));
+    ck_assert(png_image_finish_read(&im, NULL, buf, 0, NULL));
+    *w = im.width;
+    *h = im.height;
+    return buf;
+}
+
+START_TEST(synthetic_png_pixels_exact)
+{
+    static const char *files[] = {"syn-rgb-512x384.png", "syn-rgb-513x200.png",
+                                  "syn-rgb-800x600.png", "syn-rgb-90x700.png"};
+    phash_decoder *dec = phash_decoder_new();
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        char path[4096], rel[256];
+        snprintf(rel, sizeof rel, "testdata/pdq/synthetic/%s", files[i]);
+        snprintf(path, sizeof path, "%s", shared_path(rel));
+        const phash_image *img;
+        ck_assert_int_eq(phash_decode_file(dec, path, &img), PHASH_OK);
+        uint32_t w, h;
+        uint8_t *ref = libpng_simple(path, 3, &w, &h);
+        ck_assert_uint_eq(phash_image_width(img), w);
+        ck_assert_uint_eq(phash_image_height(img), h);
+        ck_assert_uint_eq(phash_image_channels(img), 3);
+        ck_assert_msg(!memcmp(phash_image_pixels(img), ref, (size_t)w * h * 3), "%s", files[i]);
+        free(ref);
+    }
+    phash_decoder_free(dec);
+}
+END_TEST
+
+/* libpng's whole-image read (png_read_png) with explicit transforms:
+ * expand palettes, tRNS and low bit depths; 8-bit samples only. Returns the
+ * channels (alpha kept when the file has it). */
+static uint8_t *libpng_expanded(const char *path, uint32_t *w, uint32_t *h, uint32_t *ch)
+{
+    FILE *f = fopen(path, "rb");
+    ck_assert_ptr_nonnull(f);
+    png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
+    png_infop info = png_create_info_struct(png);
+    png_init_io(png, f);
+    png_read_png(png, info, PNG_TRANSFORM_EXPAND, NULL);
+    *w = png_get_image_width(png, info);
+    *h = png_get_image_height(png, info);
+    *ch = png_get_channels(png, info);
+    ck_assert_int_eq(png_get_bit_depth(png, info), 8);
+    png_bytepp rows = png_get_rows(png, info);
+    size_t rb = (size_t)*w * *ch;
+    uint8_t *out = malloc(rb * *h);
+    for (uint32_t y = 0; y < *h; y++)
+        memcpy(out + y * rb, rows[y], rb);
+    png_destroy_read_struct(&png, &info, NULL);
+    fclose(f);
+    return out;
+}
+
+/* Palettes, low bit depths, tRNS and interlacing: our decode equals libpng's
+ * png_read_png expansion with the alpha channel (if any) left out. */
+START_TEST(png_pixels_equal_libpng_expansion)
+{
+    static const char *files[] = {
+        "jpeg/video-001.png",     "jpeg/video-005.gray.png", "pngsuite/basi3p08.png",
+        "pngsuite/basn0g04.png",  "pngsuite/basi0g02.png",   "pngsuite/basn3p01.png",
+        "pngsuite/basi6a08.png",  "pngsuite/basn4a08.png",   "pngsuite/tbbn3p08.png",
+        "pngsuite/tbrn2c08.png",  "pngsuite/tbbn0g04.png",   "pngsuite/s35i3p04.png",
+        "png/benchRGB-interlace.png", "png/p_trns_single.png", "png/l_trns.png"};
+    phash_decoder *dec = phash_decoder_new();
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s", formats_path(files[i]));
+        const phash_image *img;
+        ck_assert_int_eq(phash_decode_file(dec, path, &img), PHASH_OK);
+        uint32_t w, h, ch, och = phash_image_channels(img);
+        uint8_t *ref = libpng_expanded(path, &w, &h, &ch);
+        ck_assert_uint_eq(phash_image_width(img), w);
+        ck_assert_uint_eq(phash_image_height(img), h);
+        ck_assert_msg(ch == och || ch == och + 1, "%s: %u vs %u channels", files[i], ch, och);
+        const uint8_t *px = phash_image_pixels(img);
+        for (size_t p = 0; p < (size_t)w * h; p++)
+            for (uint32_t c = 0; c < och; c++)
+                ck_assert_msg(px[p * och + c] == ref[p * ch + c], "%s: pixel %zu", files[i], p);
+        free(ref);
+    }
+    phash_decoder_free(dec);
+}
+END_TEST
+
+/* 16-bit samples straight from libpng (no transforms), big-endian. */
+static uint8_t *libpng_raw16(const char *path, uint32_t *w, uint32_t *h, uint32_t *ch)
+{
+    FILE *f = fopen(path, "rb");
+    ck_assert_ptr_nonnull(f);
+    png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
+    png_infop info = png_create_info_struct(png);
+    png_init_io(png, f);
+    png_read_png(png, info, PNG_TRANSFORM_IDENTITY, NULL);
+    *w = png_get_image_width(png, info);
+    *h = png_get_image_height(png, info);
+    *ch = png_get_channels(png, info);
+    ck_assert_int_eq(png_get_bit_depth(png, info), 16);
+    png_bytepp rows = png_get_rows(png, info);
+    size_t rb = (size_t)*w * *ch * 2;
+    uint8_t *out = malloc(rb * *h);
+    for (uint32_t y = 0; y < *h; y++)
+        memcpy(out + y * rb, rows[y], rb);
+    png_destroy_read_struct(&png, &info, NULL);
+    fclose(f);
+    return out;
+}
+
+START_TEST(sixteen_bit_low_byte_or_scaled)
+{
+    static const char *files[] = {"pngsuite/basn2c16.png", "pngsuite/basn0g16.png",
+                                  "png/monkey16.png"};
+    phash_decoder *dec = phash_decoder_new();
+    for (size_t f = 0; f < sizeof files / sizeof files[0]; f++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s", formats_path(files[f]));
+        uint32_t w, h, ch;
+        uint8_t *raw = libpng_raw16(path, &w, &h, &ch);
+        size_t n = (size_t)w * h * ch;
+        const phash_image *img;
+        ck_assert_int_eq(phash_decoder_set_option(dec, PHASH_DECODE_SIXTEEN_BIT,
+                                                  PHASH_SIXTEEN_BIT_LOW_BYTE), PHASH_OK);
+        ck_assert_int_eq(phash_decode_file(dec, path, &img), PHASH_OK);
+        ck_assert_uint_eq(phash_image_channels(img), ch);
+        const uint8_t *px = phash_image_pixels(img);
+        for (size_t i = 0; i < n; i++)
+            ck_assert_uint_eq(px[i], raw[2 * i + 1]);
+        ck_assert_int_eq(phash_decoder_set_option(dec, PHASH_DECODE_SIXTEEN_BIT,
+                                                  PHASH_SIXTEEN_BIT_SCALE), PHASH_OK);
+        ck_assert_int_eq(phash_decode_file(dec, path, &img), PHASH_OK);
+        px = phash_image_pixels(img);
+        for (size_t i = 0; i < n; i++) {
+            unsigned v = (unsigned)raw[2 * i] << 8 | raw[2 * i + 1];
+            ck_assert_uint_eq(px[i], (v * 255u + 32895u) >> 16);
+        }
+        free(raw);
+    }
+    phash_decoder_free(dec);
+}
+END_TEST
+
+/* ---- WebP --------------------------------------------------------------- */
+
+/* Lossless WebP is exact: the yellow rose equals its PNG source's RGB. */
+START_TEST(webp_lossless_equals_png_source)
+{
+    phash_decoder *dec = phash_decoder_new();
+    const phash_image *img;
+    ck_assert_int_eq(phash_decode_file(dec, formats_path("webp/yellow_rose.png"), &img), PHASH_OK);
+    size_t n = (size_t)phash_image_width(img) * phash_image_height(img) * 3;
+    uint8_t *png = malloc(n);
+    memcpy(png, phash_image_pixels(img), n);
+    ck_assert_int_eq(phash_decode_file(dec, formats_path("webp/yellow_rose.lossless.webp"), &img),
+                     PHASH_OK);
+    ck_assert_uint_eq((size_t)phash_image_width(img) * phash_image_height(img) * 3, n);
+    /* Fully transparent pixels may be rewritten by the encoder, hence a
+     * mean rather than equality. */
+    double d = mean_abs_diff(png, phash_image_pixels(img), n);
+    ck_assert_msg(d < 0.5, "mean difference %.3f", d);
+    free(png);
+    phash_decoder_free(dec);
+}
+END_TEST
+
+/* libwebp's own command-line decode (dwebp -ppm drops alpha too), byte
+ * for byte, on every still WebP of the table. */
+START_TEST(webp_pixels_equal_dwebp)
+{
+    ck_assert_msg(system("dwebp -version >/dev/null 2>&1") == 0,
+                  "dwebp not found: install webp (.ci/install-deps)");
+    phash_decoder *dec = phash_decoder_new();
+    unsigned n = 0;
+    for (size_t i = 0; i < N_CASES; i++) {
+        const format_case *c = &FORMAT_CASES[i];
+        if (c->status != PHASH_OK || !ends_with(c->path, ".webp") ||
+            (c->flags & PHASH_IMAGE_ANIMATED))
+            continue;
+        char path[4096], cmd[8300];
+        snprintf(path, sizeof path, "%s", formats_path(c->path));
+        snprintf(cmd, sizeof cmd, "dwebp -quiet -ppm '%s' -o - 2>/dev/null", path);
+        FILE *p = popen(cmd, "r");
+        ck_assert_ptr_nonnull(p);
+        unsigned w = 0, h = 0, maxval = 0;
+        ck_assert_int_eq(fscanf(p, "P6 %u %u %u", &w, &h, &maxval), 3);
+        fgetc(p);
+        size_t bytes = (size_t)w * h * 3;
+        uint8_t *ref = malloc(bytes);
+        ck_assert_uint_eq(fread(ref, 1, bytes, p), bytes);
+        pclose(p);
+        const phash_image *img;
+        ck_assert_int_eq(phash_decode_file(dec, path, &img), PHASH_OK);
+        ck_assert_uint_eq(phash_image_width(img), w);
+        ck_assert_uint_eq(phash_image_height(img), h);
+        ck_assert_msg(!memcmp(phash_image_pixels(img), ref, bytes), "%s differs from dwebp",
+                      c->path);
+        free(ref);
+        n++;
+    }
+    ck_assert_uint_ge(n, 40);
+    phash_decoder_free(dec);
+}
+END_TEST
+
+/* ---- limits ------------------------------------------------------------- */
+
+static size_t g_alloc_max;
+static void *count_malloc(void *o, size_t n)
+{
+    (void)o;
+    if (n > g_alloc_max)
+        g_alloc_max = n;
+    return malloc(n);
+}
+static void *count_realloc(void *o, void *p, size_t n)
+{
+    (void)o;
+    if (n > g_alloc_max)
+        g_alloc_max = n;
+    return realloc(p, n);
+}
+static void count_free(void *o, void *p)
+{
+    (void)o;
+    free(p);
+}
+
+static uint32_t crc32_of(const uint8_t *p, size_t n)
+{
+    uint32_t c = 0xFFFFFFFFu;
+    for (size_t i = 0; i < n; i++) {
+        c ^= p[i];
+        for (int k = 0; k < 8; k++)
+            c = (c >> 1) ^ (0xEDB88320u & (0u - (c & 1u)));
+    }
+    return ~c;
+}
+
+static void put_be32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)(v >> 24);
+    p[1] = (uint8_t)(v >> 16);
+    p[2] = (uint8_t)(v >> 8);
+    p[3] = (uint8_t)v;
+}
+
+/* A 57-byte PNG declaring width x height (RGB, 8-bit) with an empty IDAT. */
+static size_t make_png_header(uint8_t *out, uint32_t width, uint32_t height)
+{
+    static const uint8_t sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
+    memcpy(out, sig, 8);
+    put_be32(out + 8, 13);
+    memcpy(out + 12, "IHDR", 4);
+    put_be32(out + 16, width);
+    put_be32(out + 20, height);
+    out[24] = 8;
+    out[25] = 2;
+    out[26] = out[27] = out[28] = 0;
+    put_be32(out + 29, crc32_of(out + 12, 17));
+    put_be32(out + 33, 0);
+    memcpy(out + 37, "IDAT", 4);
+    put_be32(out + 41, crc32_of(out + 37, 4));
+    put_be32(out + 45, 0);
+    memcpy(out + 49, "IEND", 4);
+    put_be32(out + 53, crc32_of(out + 49, 4));
+    return 57;
+}
+
+/* video-001.jpeg cut after its first scan header, with the SOF0 claiming
+ * width x height: about 600 bytes. */
+static uint8_t *make_jpeg_header(uint32_t width, uint32_t height, size_t *len)
+{
+    size_t n;
+    uint8_t *d = read_all(formats_path("jpeg/video-001.jpeg"), &n);
+    size_t sof = 0, sos = 0;
+    for (size_t i = 2; i + 9 < n && !sos; i++)
+        if (d[i] == 0xFF && d[i + 1] == 0xC0)
+            sof = i;
+        else if (d[i] == 0xFF && d[i + 1] == 0xDA)
+            sos = i;
+    ck_assert(sof && sos);
+    d[sof + 5] = (uint8_t)(height >> 8);
+    d[sof + 6] = (uint8_t)height;
+    d[sof + 7] = (uint8_t)(width >> 8);
+    d[sof + 8] = (uint8_t)width;
+    *len = sos + 64 < n ? sos + 64 : n;
+    return d;
+}
+
+/* An animated WebP (VP8X + ANIM, no frames) whose canvas is width x height. */
+static size_t make_webp_header(uint8_t *out, uint32_t width, uint32_t height)
+{
+    memcpy(out, "RIFF", 4);
+    uint32_t riff = 4 + 18 + 14;
+    out[4] = (uint8_t)riff, out[5] = out[6] = out[7] = 0;
+    memcpy(out + 8, "WEBPVP8X", 8);
+    out[16] = 10, out[17] = out[18] = out[19] = 0;
+    out[20] = 0x02; /* animation */
+    out[21] = out[22] = out[23] = 0;
+    uint32_t w1 = width - 1, h1 = height - 1;
+    out[24] = (uint8_t)w1, out[25] = (uint8_t)(w1 >> 8), out[26] = (uint8_t)(w1 >> 16);
+    out[27] = (uint8_t)h1, out[28] = (uint8_t)(h1 >> 8), out[29] = (uint8_t)(h1 >> 16);
+    memcpy(out + 30, "ANIM", 4);
+    out[34] = 6, out[35] = out[36] = out[37] = 0;
+    memset(out + 38, 0, 6);
+    return 44;
+}
+
+/* A small file declaring 60000x60000 is refused from its header: no
+ * allocation through phash's allocator (libpng's included) over 64 KB. */
+START_TEST(huge_dimensions_refused_before_allocating)
+{
+    phash_allocator a = {count_malloc, count_realloc, count_free, NULL};
+    ck_assert_int_eq(phash_set_allocator(&a), PHASH_OK);
+    phash_decoder *dec = phash_decoder_new();
+    phash_limits lim;
+    phash_limits_default(&lim);
+    lim.max_width = lim.max_height = 0; /* only pixels and memory limit */
+    ck_assert_int_eq(phash_decoder_set_limits(dec, &lim), PHASH_OK);
+    const phash_image *img;
+    uint8_t png[64];
+    size_t n = make_png_header(png, 60000, 60000);
+    g_alloc_max = 0;
+    ck_assert_int_eq(phash_decode_memory(dec, png, n, &img), PHASH_ERR_TOO_LARGE);
+    ck_assert_ptr_null(img);
+    ck_assert_uint_lt(g_alloc_max, 65536);
+    ck_assert_ptr_nonnull(strstr(phash_decoder_last_error(dec), "60000x60000"));
+
+    size_t jn;
+    uint8_t *jpg = make_jpeg_header(60000, 60000, &jn);
+    ck_assert_uint_lt(jn, 1024);
+    g_alloc_max = 0;
+    ck_assert_int_eq(phash_decode_memory(dec, jpg, jn, &img), PHASH_ERR_TOO_LARGE);
+    ck_assert_uint_lt(g_alloc_max, 65536);
+    ck_assert_ptr_nonnull(strstr(phash_decoder_last_error(dec), "60000x60000"));
+    free(jpg);
+
+    uint8_t webp[64];
+    n = make_webp_header(webp, 60000, 60000);
+    g_alloc_max = 0;
+    ck_assert_int_eq(phash_decode_memory(dec, webp, n, &img), PHASH_ERR_TOO_LARGE);
+    ck_assert_uint_lt(g_alloc_max, 65536);
+
+    /* The default width/height limits refuse it too. */
+    phash_limits_default(&lim);
+    ck_assert_int_eq(phash_decoder_set_limits(dec, &lim), PHASH_OK);
+    ck_assert_int_eq(phash_decode_memory(dec, png, 57, &img), PHASH_ERR_TOO_LARGE);
+    phash_decoder_free(dec);
+    ck_assert_int_eq(phash_set_allocator(NULL), PHASH_OK);
+}
+END_TEST
+
+START_TEST(limits_each_field)
+{
+    phash_decoder *dec = phash_decoder_new();
+    const phash_image *img;
+    const char *p = formats_path("jpeg/video-001.progressive.jpeg"); /* 150x103 */
+    char path[4096];
+    snprintf(path, sizeof path, "%s", p);
+    phash_limits lim, got;
+    phash_limits_default(&lim);
+    ck_assert_uint_eq(lim.max_pixels, PHASH_DEFAULT_MAX_PIXELS);
+    lim.max_width = 149;
+    phash_decoder_set_limits(dec, &lim);
+    phash_decoder_get_limits(dec, &got);
+    ck_assert_uint_eq(got.max_width, 149);
+    ck_assert_int_eq(phash_decode_file(dec, path, &img), PHASH_ERR_TOO_LARGE);
+    lim.max_width = 150;
+    lim.max_height = 102;
+    phash_decoder_set_limits(dec, &lim);
+    ck_assert_int_eq(phash_decode_file(dec, path, &img), PHASH_ERR_TOO_LARGE);
+    lim.max_height = 103;
+    lim.max_pixels = 150 * 103 - 1;
+    phash_decoder_set_limits(dec, &lim);
+    ck_assert_int_eq(phash_decode_file(dec, path, &img), PHASH_ERR_TOO_LARGE);
+    lim.max_pixels = 150 * 103;
+    /* Output plus the progressive coefficient buffer exceed this. */
+    lim.max_memory = 150 * 103 * 3 + 1000;
+    phash_decoder_set_limits(dec, &lim);
+    ck_assert_int_eq(phash_decode_file(dec, path, &img), PHASH_ERR_TOO_LARGE);
+    lim.max_memory = 0;
+    phash_decoder_set_limits(dec, &lim);
+    ck_assert_int_eq(phash_decode_file(dec, path, &img), PHASH_OK);
+    /* PNG: libpng's allocations count against max_memory too. */
+    lim.max_memory = 32 * 32 * 3 + 100;
+    phash_decoder_set_limits(dec, &lim);
+    ck_assert_int_eq(phash_decode_file(dec, formats_path("pngsuite/basn2c08.png"), &img),
+                     PHASH_ERR_TOO_LARGE);
+    ck_assert_int_eq(phash_decoder_set_limits(dec, NULL), PHASH_ERR_INVALID_ARG);
+    phash_decoder_free(dec);
+}
+END_TEST
+
+/* ---- truncation ---------------------------------------------------------- */
+
+static void check_truncation(const char *rel, size_t keep_num, size_t keep_den)
+{
+    size_t len;
+    uint8_t *data = read_all(formats_path(rel), &len);
+    phash_decoder *dec = phash_decoder_new();
+    const phash_image *img;
+    ck_assert_int_eq(phash_decode_memory(dec, data, len, &img), PHASH_OK);
+    uint32_t w = phash_image_width(img), h = phash_image_height(img);
+    size_t n = (size_t)w * h * phash_image_channels(img);
+    uint8_t *full = malloc(n);
+    memcpy(full, phash_image_pixels(img), n);
+
+    size_t cut = len * keep_num / keep_den;
+    ck_assert_int_eq(phash_decode_memory(dec, data, cut, &img), PHASH_ERR_TRUNCATED);
+    ck_assert_ptr_null(img);
+    ck_assert_int_eq(phash_decoder_set_option(dec, PHASH_DECODE_ALLOW_TRUNCATED, 1), PHASH_OK);
+    ck_assert_int_eq(phash_decode_memory(dec, data, cut, &img), PHASH_OK);
+    ck_assert_msg(phash_image_flags(img) & PHASH_IMAGE_TRUNCATED, "%s: no TRUNCATED flag", rel);
+    ck_assert_uint_eq(phash_image_width(img), w);
+    ck_assert_uint_eq(phash_image_height(img), h);
+    /* The first rows are what the complete file gives. */
+    size_t row = (size_t)w * phash_image_channels(img);
+    ck_assert_msg(!memcmp(phash_image_pixels(img), full, row * (h / 8)), "%s: first rows", rel);
+    ck_assert_msg(memcmp(phash_image_pixels(img), full, n), "%s: identical to the full image",
+                  rel);
+    /* Far too little data is an error whatever the option says. */
+    ck_assert_int_ne(phash_decode_memory(dec, data, 20, &img), PHASH_OK);
+    free(full);
+    free(data);
+    phash_decoder_free(dec);
+}
+
+START_TEST(truncated_jpeg) { check_truncation("jpeg/video-001.jpeg", 1, 2); }
+END_TEST
+START_TEST(truncated_png) { check_truncation("jpeg/video-001.png", 1, 2); }
+END_TEST
+START_TEST(truncated_webp) { check_truncation("webp/flower.webp", 1, 2); }
+END_TEST
+
+/* ---- orientation --------------------------------------------------------- */
+
+START_TEST(exif_orientation_parser)
+{
+    static const uint8_t be[] = {'M', 'M', 0, 42, 0, 0, 0, 8, 0, 1, 0x01, 0x12, 0, 3, 0, 0, 0, 1,
+                                 0, 6, 0, 0, 0, 0, 0, 0};
+    static const uint8_t le[] = {'I', 'I', 42, 0, 8, 0, 0, 0, 1, 0, 0x12, 0x01, 3, 0, 1, 0, 0, 0,
+                                 8, 0, 0, 0, 0, 0, 0, 0};
+    ck_assert_int_eq(ph_exif_orientation(be, sizeof be), 6);
+    ck_assert_int_eq(ph_exif_orientation(le, sizeof le), 8);
+    uint8_t bad[sizeof be];
+    memcpy(bad, be, sizeof be);
+    bad[19] = 9; /* out of range */
+    ck_assert_int_eq(ph_exif_orientation(bad, sizeof bad), 1);
+    memcpy(bad, be, sizeof be);
+    bad[7] = 200; /* IFD offset past the end */
+    ck_assert_int_eq(ph_exif_orientation(bad, sizeof bad), 1);
+    for (size_t n = 0; n < sizeof be; n++) /* every truncation is safe */
+        ck_assert_int_le(ph_exif_orientation(be, n), 6);
+}
+END_TEST
+
+/* Each orientation applied to a 3x2 image gives the EXIF-specified result. */
+START_TEST(orientation_transforms_exact)
+{
+    /* stored:  a b c      values 1 2 3
+     *          d e f             4 5 6 */
+    static const uint8_t src[6] = {1, 2, 3, 4, 5, 6};
+    static const struct {
+        int o;
+        uint32_t w, h;
+        uint8_t px[6];
+    } want[] = {
+        {2, 3, 2, {3, 2, 1, 6, 5, 4}}, {3, 3, 2, {6, 5, 4, 3, 2, 1}},
+        {4, 3, 2, {4, 5, 6, 1, 2, 3}}, {5, 2, 3, {1, 4, 2, 5, 3, 6}},
+        {6, 2, 3, {4, 1, 5, 2, 6, 3}}, {7, 2, 3, {6, 3, 5, 2, 4, 1}},
+        {8, 2, 3, {3, 6, 2, 5, 1, 4}},
+    };
+    phash_decoder *dec = phash_decoder_new();
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        uint8_t *p = ph_decoder_begin_image(dec, 3, 2, 1, PHASH_FORMAT_RAW);
+        memcpy(p, src, 6);
+        dec->img.orientation = want[i].o;
+        ck_assert_int_eq(ph_apply_orientation(dec), PHASH_OK);
+        ck_assert_uint_eq(dec->img.width, want[i].w);
+        ck_assert_uint_eq(dec->img.height, want[i].h);
+        ck_assert_msg(!memcmp(dec->img.pixels, want[i].px, 6), "orientation %d", want[i].o);
+    }
+    phash_decoder_free(dec);
+}
+END_TEST
+
+/* Pillow's hopper_orientation_N files store one picture transformed N ways;
+ * applied, they all show it upright (lossy, hence the tolerance), and not
+ * applied they differ. */
+static void check_orientations(const char *dir, const char *ext, const char *upright)
+{
+    phash_decoder *dec = phash_decoder_new();
+    const phash_image *img;
+    ck_assert_int_eq(phash_decode_file(dec, formats_path(upright), &img), PHASH_OK);
+    size_t n = (size_t)phash_image_width(img) * phash_image_height(img) * 3;
+    uint8_t *ref = malloc(n);
+    memcpy(ref, phash_image_pixels(img), n);
+    for (int o = 2; o <= 8; o++) {
+        char rel[128];
+        snprintf(rel, sizeof rel, "%s/hopper_orientation_%d.%s", dir, o, ext);
+        phash_decoder_set_option(dec, PHASH_DECODE_APPLY_ORIENTATION, 0);
+        ck_assert_int_eq(phash_decode_file(dec, formats_path(rel), &img), PHASH_OK);
+        ck_assert_int_eq(phash_image_orientation(img), o);
+        double raw = mean_abs_diff(ref, phash_image_pixels(img), n);
+        phash_decoder_set_option(dec, PHASH_DECODE_APPLY_ORIENTATION, 1);
+        ck_assert_int_eq(phash_decode_file(dec, formats_path(rel), &img), PHASH_OK);
+        ck_assert_uint_eq(phash_image_flags(img) & PHASH_IMAGE_ORIENTED, PHASH_IMAGE_ORIENTED);
+        double applied = mean_abs_diff(ref, phash_image_pixels(img), n);
+        ck_assert_msg(applied < 6.0 && raw > 3 * applied, "%s: applied %.2f, raw %.2f", rel,
+                      applied, raw);
+    }
+    free(ref);
+    phash_decoder_free(dec);
+}
+
+START_TEST(orientation_applied_jpeg) { check_orientations("jpeg", "jpg", "webp/hopper.webp"); }
+END_TEST
+START_TEST(orientation_applied_webp) { check_orientations("webp", "webp", "webp/hopper.webp"); }
+END_TEST
+
+/* ---- sniffing, API contract ---------------------------------------------- */
+
+START_TEST(sniff_signatures)
+{
+    static const struct {
+        const char *bytes;
+        size_t len;
+        phash_format want;
+    } cases[] = {
+        {"\xFF\xD8\xFF\xE0", 4, PHASH_FORMAT_JPEG},
+        {"\xFF\xD8", 2, PHASH_FORMAT_UNKNOWN},
+        {"\x89PNG\r\n\x1A\n", 8, PHASH_FORMAT_PNG},
+        {"\x89PNG\r\n\x1A", 7, PHASH_FORMAT_UNKNOWN},
+        {"RIFF\0\0\0\0WEBPVP8 ", 16, PHASH_FORMAT_WEBP},
+        {"RIFF\0\0\0\0WAVEfmt ", 16, PHASH_FORMAT_UNKNOWN},
+        {"GIF89a", 6, PHASH_FORMAT_GIF},
+        {"GIF87a", 6, PHASH_FORMAT_GIF},
+        {"BM\0\0\0\0\0\0\0\0\0\0\0\0", 14, PHASH_FORMAT_BMP},
+        {"II*\0", 4, PHASH_FORMAT_TIFF},
+        {"MM\0*", 4, PHASH_FORMAT_TIFF},
+        {"\0\0\0\x18" "ftypheic", 12, PHASH_FORMAT_HEIF},
+        {"\0\0\0\x1C" "ftypavif", 12, PHASH_FORMAT_AVIF},
+        {"\0\0\0\x18" "ftypisom", 12, PHASH_FORMAT_UNKNOWN},
+        {"\xFF\x0A", 2, PHASH_FORMAT_JXL},
+        {"\0\0\0\x0CJXL \r\n\x87\n", 12, PHASH_FORMAT_JXL},
+        {"\0\0\1\0\1\0", 6, PHASH_FORMAT_ICO},
+        {"P6\n", 3, PHASH_FORMAT_PNM},
+        {"P9\n", 3, PHASH_FORMAT_UNKNOWN},
+        {"hello", 5, PHASH_FORMAT_UNKNOWN},
+        {"", 0, PHASH_FORMAT_UNKNOWN},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        ck_assert_msg(phash_sniff(cases[i].bytes, cases[i].len) == cases[i].want, "case %zu", i);
+    ck_assert_int_eq(phash_sniff(NULL, 10), PHASH_FORMAT_UNKNOWN);
+    ck_assert_str_eq(phash_format_name(PHASH_FORMAT_WEBP), "webp");
+    ck_assert_str_eq(phash_format_name((phash_format)99), "unknown");
+}
+END_TEST
+
+START_TEST(errors_and_arguments)
+{
+    phash_decoder *dec = phash_decoder_new();
+    const phash_image *img = (const phash_image *)1;
+    ck_assert_int_eq(phash_decode_file(dec, "/nonexistent/x.jpg", &img), PHASH_ERR_IO);
+    ck_assert_ptr_null(img);
+    ck_assert_int_eq(phash_decoder_last_errno(dec), ENOENT);
+    ck_assert_int_eq(phash_decode_file(dec, shared_path("testdata"), &img), PHASH_ERR_IO);
+    ck_assert_int_eq(phash_decode_memory(dec, "", 0, &img), PHASH_ERR_NOT_IMAGE);
+    ck_assert_int_eq(phash_decoder_last_errno(dec), 0);
+    ck_assert_int_eq(phash_decode_memory(dec, "GIF89a\1\0\1\0", 10, &img), PHASH_ERR_UNSUPPORTED);
+    ck_assert_int_eq(phash_decode_memory(dec, "\xFF\xD8\xFF", 3, &img), PHASH_ERR_TRUNCATED);
+    ck_assert_int_eq(phash_decode_memory(NULL, "x", 1, &img), PHASH_ERR_INVALID_ARG);
+    ck_assert_int_eq(phash_decode_memory(dec, NULL, 1, &img), PHASH_ERR_INVALID_ARG);
+    ck_assert_int_eq(phash_decode_file(dec, NULL, &img), PHASH_ERR_INVALID_ARG);
+    ck_assert_int_eq(phash_decoder_set_option(dec, (phash_decode_option)77, 0),
+                     PHASH_ERR_INVALID_ARG);
+    ck_assert_int_eq(phash_decoder_set_option(dec, PHASH_DECODE_CMYK_MODE, 2),
+                     PHASH_ERR_INVALID_ARG);
+    ck_assert_int_eq(phash_decoder_get_option(dec, PHASH_DECODE_CMYK_MODE), PHASH_CMYK_TO_RGB);
+    ck_assert_int_eq(phash_decoder_get_option(dec, PHASH_DECODE_JPEG_SCALE), 8);
+    ck_assert_int_eq(phash_decoder_get_option(dec, (phash_decode_option)77), -1);
+    /* Decoder images are not freed by phash_image_free. */
+    ck_assert_int_eq(phash_decode_file(dec, formats_path("pngsuite/basn2c08.png"), &img),
+                     PHASH_OK);
+    phash_image_free((phash_image *)img);
+    ck_assert_uint_eq(phash_image_width(img), 32);
+    phash_decoder_free(dec);
+    phash_decoder_free(NULL);
+}
+END_TEST
+
+/* The pixel buffer is reused: a smaller image lands in the same memory. */
+START_TEST(buffers_reused_across_images)
+{
+    phash_decoder *dec = phash_decoder_new();
+    const phash_image *img;
+    ck_assert_int_eq(phash_decode_file(dec, formats_path("webp/lossless1.webp"), &img), PHASH_OK);
+    const uint8_t *first = phash_image_pixels(img);
+    ck_assert_int_eq(phash_decode_file(dec, formats_path("jpeg/video-001.jpeg"), &img), PHASH_OK);
+    ck_assert_ptr_eq(phash_image_pixels(img), first);
+    ck_assert_int_eq(phash_decode_file(dec, formats_path("pngsuite/basn0g08.png"), &img), PHASH_OK);
+    ck_assert_ptr_eq(phash_image_pixels(img), first);
+    phash_decoder_free(dec);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("decode");
+    TCase *tc = tcase_create("core");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, formats_table_outcomes);
+    tcase_add_test(tc, formats_table_is_complete);
+    tcase_add_test(tc, jpeg_pixels_equal_libjpeg);
+    tcase_add_test(tc, jpeg_pixels_equal_djpeg);
+    tcase_add_test(tc, jpeg_scaled_decode_equals_libjpeg_scaling);
+    tcase_add_test(tc, cmyk_raw3_is_first_three_channels);
+    tcase_add_test(tc, cmyk_to_rgb_matches_go_reference);
+    tcase_add_test(tc, synthetic_png_pixels_exact);
+    tcase_add_test(tc, png_pixels_equal_libpng_expansion);
+    tcase_add_test(tc, sixteen_bit_low_byte_or_scaled);
+    tcase_add_test(tc, webp_lossless_equals_png_source);
+    tcase_add_test(tc, webp_pixels_equal_dwebp);
+    tcase_add_test(tc, huge_dimensions_refused_before_allocating);
+    tcase_add_test(tc, limits_each_field);
+    tcase_add_test(tc, truncated_jpeg);
+    tcase_add_test(tc, truncated_png);
+    tcase_add_test(tc, truncated_webp);
+    tcase_add_test(tc, exif_orientation_parser);
+    tcase_add_test(tc, orientation_transforms_exact);
+    tcase_add_test(tc, orientation_applied_jpeg);
+    tcase_add_test(tc, orientation_applied_webp);
+    tcase_add_test(tc, sniff_signatures);
+    tcase_add_test(tc, errors_and_arguments);
+    tcase_add_test(tc, buffers_reused_across_images);
+    suite_add_tcase(s, tc);
+    return run_suite(s);
+}
