@@ -198,11 +198,12 @@ static phash_status dispatch(phash_decoder *dec, const uint8_t *data, size_t len
     case PHASH_FORMAT_JPEG: return ph_decode_jpeg(dec, data, len);
     case PHASH_FORMAT_PNG: return ph_decode_png(dec, data, len);
     case PHASH_FORMAT_WEBP: return ph_decode_webp(dec, data, len);
+    case PHASH_FORMAT_PNM: return ph_decode_pnm(dec, data, len);
     case PHASH_FORMAT_UNKNOWN:
         if (len == 0)
             return ph_error_set(&dec->err, PHASH_ERR_NOT_IMAGE, "empty input");
         return ph_error_set(&dec->err, PHASH_ERR_NOT_IMAGE,
-                            "not a JPEG, PNG or WebP image (unknown signature)");
+                            "not a JPEG, PNG, WebP or PNM image (unknown signature)");
     default:
         return ph_error_set(&dec->err, PHASH_ERR_UNSUPPORTED, "%s images are not decoded",
                             phash_format_name(fmt));

@@ -415,6 +415,70 @@ START_TEST(synthetic_png_pixels_exact)
 }
 END_TEST
 
+/* PNM rasters are their raw samples: the decode equals the bytes after the
+ * header (all the synthetic files are maxval 255, binary). */
+START_TEST(synthetic_pnm_pixels_exact)
+{
+    static const char *files[] = {"syn-grey-200x150.pgm", "syn-grey-64x64.pgm",
+                                  "syn-grey-flat-100x80.pgm", "syn-greyasrgb-200x150.ppm",
+                                  "syn-rgb-127x129.ppm", "syn-rgb-256x128.ppm",
+                                  "syn-rgb-300x200.ppm", "syn-rgb-5x5.ppm",
+                                  "syn-rgb-64x64.ppm", "syn-rgb-7x4.ppm"};
+    phash_decoder *dec = phash_decoder_new();
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        char rel[256];
+        snprintf(rel, sizeof rel, "testdata/pdq/synthetic/%s", files[i]);
+        size_t len;
+        uint8_t *data = read_all(shared_path(rel), &len);
+        const phash_image *img;
+        ck_assert_int_eq(phash_decode_memory(dec, data, len, &img), PHASH_OK);
+        ck_assert_int_eq(phash_image_format(img), PHASH_FORMAT_PNM);
+        uint32_t want_ch = files[i][strlen(files[i]) - 2] == 'g' ? 1 : 3;
+        ck_assert_uint_eq(phash_image_channels(img), want_ch);
+        size_t n = (size_t)phash_image_width(img) * phash_image_height(img) * want_ch;
+        ck_assert_msg(!memcmp(phash_image_pixels(img), data + len - n, n), "%s", files[i]);
+        free(data);
+    }
+    phash_decoder_free(dec);
+}
+END_TEST
+
+START_TEST(pnm_variants)
+{
+    phash_decoder *dec = phash_decoder_new();
+    const phash_image *img;
+    /* ASCII grey with a comment, maxval 15: scaled with rounding. */
+    static const char p2[] = "P2\n# c\n3 1\n15\n0 7 15\n";
+    ck_assert_int_eq(phash_decode_memory(dec, p2, sizeof p2 - 1, &img), PHASH_OK);
+    ck_assert_uint_eq(phash_image_width(img), 3);
+    const uint8_t *px = phash_image_pixels(img);
+    ck_assert_uint_eq(px[0], 0);
+    ck_assert_uint_eq(px[1], 119); /* (7 * 255 + 7) / 15 */
+    ck_assert_uint_eq(px[2], 255);
+    /* 16-bit binary: low byte by default, scaled on request. */
+    static const char p5[] = "P5 2 1 65535\n\x12\x34\xff\xfe";
+    ck_assert_int_eq(phash_decode_memory(dec, p5, sizeof p5 - 1, &img), PHASH_OK);
+    ck_assert_uint_eq(phash_image_pixels(img)[0], 0x34);
+    ck_assert_uint_eq(phash_image_pixels(img)[1], 0xfe);
+    ck_assert_uint_eq(phash_image_flags(img), PHASH_IMAGE_SIXTEEN_BIT);
+    phash_decoder_set_option(dec, PHASH_DECODE_SIXTEEN_BIT, PHASH_SIXTEEN_BIT_SCALE);
+    ck_assert_int_eq(phash_decode_memory(dec, p5, sizeof p5 - 1, &img), PHASH_OK);
+    ck_assert_uint_eq(phash_image_pixels(img)[0], 0x12);
+    ck_assert_uint_eq(phash_image_pixels(img)[1], 0xff);
+    /* Truncated, bitmap, bad headers, huge sizes. */
+    static const char p6[] = "P6 2 2 255\n\1\2\3\4\5\6";
+    ck_assert_int_eq(phash_decode_memory(dec, p6, sizeof p6 - 1, &img), PHASH_ERR_TRUNCATED);
+    ck_assert_int_eq(phash_decode_memory(dec, "P4 8 1\n\xff", 8, &img), PHASH_ERR_UNSUPPORTED);
+    ck_assert_int_eq(phash_decode_memory(dec, "P6 2 x 255\n", 11, &img), PHASH_ERR_CORRUPT);
+    ck_assert_int_eq(phash_decode_memory(dec, "P6 2 2 0\n", 9, &img), PHASH_ERR_CORRUPT);
+    ck_assert_int_eq(phash_decode_memory(dec, "P6 2 2", 6, &img), PHASH_ERR_TRUNCATED);
+    ck_assert_int_eq(phash_decode_memory(dec, "P6 60000 60000 255\n", 19, &img),
+                     PHASH_ERR_TOO_LARGE);
+    ck_assert_int_eq(phash_decode_memory(dec, "P6 0 5 255\n", 11, &img), PHASH_ERR_CORRUPT);
+    phash_decoder_free(dec);
+}
+END_TEST
+
 /* libpng's whole-image read (png_read_png) with the given transforms
  * (PNG_TRANSFORM_EXPAND: palettes, tRNS and low bit depths expanded, alpha
  * kept when the file has it). The samples must come out depth bits wide
@@ -987,6 +1051,8 @@ int main(void)
     tcase_add_test(tc, cmyk_raw3_is_first_three_channels);
     tcase_add_test(tc, cmyk_to_rgb_matches_go_reference);
     tcase_add_test(tc, synthetic_png_pixels_exact);
+    tcase_add_test(tc, synthetic_pnm_pixels_exact);
+    tcase_add_test(tc, pnm_variants);
     tcase_add_test(tc, png_pixels_equal_libpng_expansion);
     tcase_add_test(tc, sixteen_bit_low_byte_or_scaled);
     tcase_add_test(tc, webp_lossless_equals_png_source);

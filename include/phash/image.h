@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Images: safe in-process decoding of JPEG, PNG and WebP, and wrapping of
+ * Images: safe in-process decoding of JPEG, PNG, WebP (and PNM), and wrapping of
  * pixel buffers the caller already holds.
  *
  * A phash_decoder holds limits, options and reusable work buffers. Decoding
@@ -44,7 +44,9 @@ typedef enum phash_format {
     PHASH_FORMAT_PNG = 2,
     PHASH_FORMAT_WEBP = 3,
     PHASH_FORMAT_RAW = 4,     /* pixels given by the caller */
-    /* Recognised but not decoded: PHASH_ERR_UNSUPPORTED. */
+    /* Recognised but not decoded: PHASH_ERR_UNSUPPORTED. Except PNM: its
+     * grey and colour maps (P2, P3, P5, P6; test rasters, what the hash
+     * references' ImageMagick step produces) are decoded; P1, P4, P7 not. */
     PHASH_FORMAT_GIF = 16,
     PHASH_FORMAT_BMP = 17,
     PHASH_FORMAT_TIFF = 18,
