@@ -16,5 +16,7 @@ typedef struct phash_command {
 
 int cmd_version(int argc, char **argv);
 int cmd_hash(int argc, char **argv); /* tools/cmd_hash.c */
+int cmd_scan(int argc, char **argv);   /* sigset: cmd_scan.c */
+int cmd_sigset(int argc, char **argv); /* sigset: cmd_sigset.c */
 
 #endif

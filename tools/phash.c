@@ -9,6 +9,8 @@
 static const phash_command commands[] = {
     {"version", "print the library version", cmd_version},
     {"hash", "hash image files (PDQ, ...) to CSV or JSON", cmd_hash},
+    {"scan", "find images matching a signature set under folders", cmd_scan},
+    {"sigset", "check, compile and describe signature sets", cmd_sigset},
 };
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])

@@ -1,0 +1,264 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
+"""End-to-end tests of `phash scan` and `phash sigset` on sample/ and on
+hostile inputs: the exact match set, compiled sets, error counting, symlink
+loops, unreadable and vanishing files, --watch. Usage: test_scan.py PHASH."""
+import csv
+import io
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+PHASH = os.path.abspath(sys.argv.pop(1)) if len(sys.argv) > 1 else "phash"
+SRC = os.environ.get("PHASH_SOURCE_ROOT", ".")
+SHARED = os.environ.get("PHASH_SHARED", os.path.join(SRC, "..", "shared"))
+SAMPLE = os.path.join(SRC, "sample")
+SIGS = os.path.join(SAMPLE, "signatures.csv")
+
+# The README's first command on sample/: every match, (path, algo, distance, id).
+EXPECTED = sorted([
+    ("originals/o0002.webp", "phash", 0, "SAMPLE-0002"),
+    ("originals/o0006.webp", "phash", 0, "SAMPLE-0006"),
+    ("originals/o0008.jpg", "phash", 0, "SAMPLE-0008"),
+    ("variants/o0002/caption.jpg", "phash", 2, "SAMPLE-0002"),
+    ("variants/o0002/jpeg_q30.jpg", "phash", 0, "SAMPLE-0002"),
+    ("variants/o0002/scale50.jpg", "phash", 4, "SAMPLE-0002"),
+    ("variants/o0006/caption.jpg", "phash", 4, "SAMPLE-0006"),
+    ("variants/o0006/jpeg_q30.jpg", "phash", 0, "SAMPLE-0006"),
+    ("variants/o0006/scale50.jpg", "phash", 0, "SAMPLE-0006"),
+    ("variants/o0008/caption.jpg", "phash", 4, "SAMPLE-0008"),
+    ("variants/o0008/jpeg_q30.jpg", "phash", 0, "SAMPLE-0008"),
+    ("variants/o0008/scale50.jpg", "phash", 4, "SAMPLE-0008"),
+])
+SAMPLE_FILES = 61  # 56 images + README.md, 3 CSV files, corpus.json, signatures.csv
+
+
+def run(*args, timeout=120, **kw):
+    p = subprocess.run([PHASH, *args], capture_output=True, text=True, timeout=timeout, **kw)
+    return p.returncode, p.stdout, p.stderr
+
+
+def matches_of(stdout, root):
+    rows = list(csv.DictReader(io.StringIO(stdout)))
+    return sorted((os.path.relpath(r["path"], root), r["algo"], int(r["distance"]), r["id"])
+                  for r in rows)
+
+
+def summary_counts(stderr):
+    """The numbers of the summary line, by name."""
+    line = [l for l in stderr.splitlines() if l.startswith("phash scan: ") and " files, " in l][-1]
+    words = line.replace(";", ",").replace(":", ",").split(",")
+    out = {}
+    for w in words:
+        parts = w.split()
+        if len(parts) >= 2 and parts[0].isdigit():
+            out[" ".join(parts[1:])] = int(parts[0])
+    return out
+
+
+class SampleScan(unittest.TestCase):
+    def test_exact_matches(self):
+        rc, out, err = run("scan", SAMPLE, "--signatures", SIGS, "--no-nice")
+        self.assertEqual(rc, 1, err)
+        self.assertEqual(out.splitlines()[0], "path,algo,distance,variant,list,id,metadata,hash")
+        self.assertEqual(matches_of(out, SAMPLE), EXPECTED)
+        c = summary_counts(err)
+        self.assertEqual(c["files"], SAMPLE_FILES)
+        self.assertEqual(c["images hashed"], 56)
+        self.assertEqual(c["not images"], SAMPLE_FILES - 56)
+        self.assertEqual(c["errors"], 0)
+        self.assertEqual(c["matches"], len(EXPECTED))
+        self.assertEqual(c["images matched"], len(EXPECTED))
+
+    def test_default_low_impact_and_threads(self):
+        # Default (nice, 1 worker) and 2 workers give the same set.
+        for extra in ([], ["--threads", "2", "--no-nice"]):
+            rc, out, err = run("scan", SAMPLE, "--signatures", SIGS, *extra)
+            self.assertEqual(rc, 1, err)
+            self.assertEqual(matches_of(out, SAMPLE), EXPECTED)
+
+    def test_json_and_metadata(self):
+        rc, out, err = run("scan", os.path.join(SAMPLE, "originals"), "--signatures", SIGS,
+                           "--json", "--no-nice")
+        self.assertEqual(rc, 1, err)
+        recs = [json.loads(l) for l in out.splitlines()]
+        self.assertEqual(len(recs), 3)
+        first = sorted(recs, key=lambda r: r["path"])[0]
+        self.assertEqual(first["id"], "SAMPLE-0002")
+        self.assertEqual(first["list"], SIGS)
+        self.assertEqual(first["metadata"], "category=demo; note=fields5 (endless-sky-data)")
+        self.assertEqual(first["variant"], "orig")
+        self.assertEqual(first["distance"], 0)
+
+    def test_no_match_and_radius(self):
+        rc, out, err = run("scan", os.path.join(SAMPLE, "originals", "o0001.jpg"),
+                           "--signatures", SIGS, "--no-nice")
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(out, "path,algo,distance,variant,list,id,metadata,hash\n")
+        rc, out, err = run("scan", os.path.join(SAMPLE, "variants"), "--signatures", SIGS,
+                           "--radius", "phash=3", "--no-nice")
+        self.assertEqual(rc, 1, err)
+        self.assertEqual(matches_of(out, os.path.join(SAMPLE, "variants")),
+                         [(p[len("variants/"):], a, d, i) for p, a, d, i in EXPECTED
+                          if p.startswith("variants/") and d <= 3])
+
+    def test_compiled_set_gives_the_same_matches(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            phx = os.path.join(tmp, "sample.phx")
+            rc, out, err = run("sigset", "compile", SIGS, "-o", phx)
+            self.assertEqual(rc, 0, err)
+            self.assertEqual(os.stat(phx).st_mode & 0o777, 0o600)
+            rc, out, err = run("sigset", "info", phx)
+            self.assertEqual(rc, 0, err)
+            self.assertIn("entries: pdq 0, phash 9", out)
+            rc, out, err = run("scan", SAMPLE, "--signatures", phx, "--no-nice")
+            self.assertEqual(rc, 1, err)
+            self.assertEqual(matches_of(out, SAMPLE), EXPECTED)
+            with open(phx, "r+b") as f:  # corrupt it: a clean refusal, status 2
+                f.seek(70)
+                f.write(b"\xee")
+            rc, out, err = run("scan", SAMPLE, "--signatures", phx, "--no-nice")
+            self.assertEqual(rc, 2)
+            self.assertIn("checksum", err)
+
+    def test_usage_errors(self):
+        self.assertEqual(run("scan", SAMPLE)[0], 2)
+        self.assertEqual(run("scan", "--signatures", SIGS)[0], 2)
+        self.assertEqual(run("scan", SAMPLE, "--signatures", SIGS, "--algo", "md5")[0], 2)
+        self.assertEqual(run("scan", SAMPLE, "--signatures", "/nonexistent")[0], 2)
+        rc, out, err = run("scan", "/nonexistent/folder", "--signatures", SIGS, "--no-nice")
+        self.assertEqual(rc, 2)
+        rc, out, err = run("scan", "--help")
+        self.assertEqual(rc, 0)
+        self.assertIn("Exit status: 0 no match, 1 at least one match, 2 error", out)
+
+
+class SigsetCommand(unittest.TestCase):
+    def test_check_reports(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            lst = os.path.join(tmp, "list.txt")
+            with open(lst, "w") as f:
+                f.write("e66993e1ba4110be\nnot-a-hash\n" + "0" * 64 + "\n")
+            rc, out, err = run("sigset", "check", lst)
+            self.assertEqual(rc, 0, err)
+            self.assertIn("3 records: 1 inserted, 0 duplicates, 1 invalid, 1 all-zero", out)
+            self.assertIn(lst + ":2: expected a PDQ hash (64 hex digits) or a pHash (16 hex "
+                          "digits or a decimal number), found \"n\" at character 1 of the hash",
+                          out)
+            rc, out, err = run("sigset", "check", "--strict", lst)
+            self.assertEqual(rc, 2)
+            self.assertIn("error: " + lst + ":2: expected", out)
+            with open(lst, "w") as f:
+                f.write("junk\nmore junk\n")
+            rc, out, err = run("sigset", "check", lst)
+            self.assertEqual(rc, 2)
+            self.assertIn("no valid signature (2 records, 2 invalid)", out)
+
+
+class HostileInputs(unittest.TestCase):
+    def test_malformed_files_are_counted(self):
+        folders = [os.path.join(SHARED, "testdata", "formats", d) for d in ("malformed", "huge")]
+        n = sum(len(os.listdir(d)) for d in folders)
+        rc, out, err = run("scan", *folders, "--signatures", SIGS, "--verbose", "--no-nice",
+                           timeout=300)
+        self.assertEqual(rc, 0, err)
+        c = summary_counts(err)
+        self.assertEqual(c["files"], n)
+        self.assertEqual(c["images hashed"] + c["not images"] + c["unsupported formats"] +
+                         c["errors"], n)
+        listed = [l for l in err.splitlines() if l.startswith("phash scan: ") and ": " in l[12:]
+                  and "/formats/" in l]
+        self.assertEqual(len(listed), c["errors"])
+        # Files every decoder must refuse.
+        for name in ("broken.png", "invalid-crc32.png", "spng_zero_width.png",
+                     "spng_missing_plte.png", "truncated_jpeg.jpg", "gdk_bug793470-crasher.png"):
+            self.assertTrue(any("/" + name + ": " in l for l in listed), name)
+
+    def test_symlink_loop_unreadable_and_special_files(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            os.chmod(tmp, 0o755)
+            sub = os.path.join(tmp, "a", "b")
+            os.makedirs(sub)
+            shutil.copy(os.path.join(SAMPLE, "originals", "o0008.jpg"), sub)
+            os.symlink(os.path.join(tmp, "a"), os.path.join(sub, "loop"))  # a/b/loop -> a
+            os.symlink("..", os.path.join(tmp, "a", "up"))                   # a/up -> tmp
+            os.symlink("/nonexistent", os.path.join(tmp, "dangling"))
+            os.mkfifo(os.path.join(tmp, "fifo"))
+            locked = os.path.join(tmp, "locked.jpg")
+            shutil.copy(os.path.join(SAMPLE, "originals", "o0002.webp"), locked)
+            os.chmod(locked, 0)
+            for d in (tmp, os.path.join(tmp, "a"), sub):
+                os.chmod(d, 0o755)
+            cmd = [PHASH, "scan", tmp, "--signatures", SIGS, "--no-nice", "--verbose"]
+            if os.geteuid() == 0:  # root reads everything: scan as nobody
+                cmd = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] + cmd
+            p = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+            self.assertEqual(p.returncode, 1, p.stderr)
+            self.assertEqual([r[3] for r in matches_of(p.stdout, tmp)], ["SAMPLE-0008"])
+            c = summary_counts(p.stderr)
+            self.assertEqual(c["images hashed"], 1)
+            self.assertEqual(c["errors"], 2)  # the locked file and the dangling link
+            self.assertIn("locked.jpg: unreadable", p.stderr)
+            self.assertIn("dangling: vanished", p.stderr)
+
+    def test_file_deleted_during_the_scan(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            src = os.path.join(SAMPLE, "variants", "o0001", "scale50.jpg")
+            for i in range(30):
+                shutil.copy(src, os.path.join(tmp, "f%02d.jpg" % i))
+            # 10 images/s: the walk queues all 30 paths at once, then f29 goes.
+            p = subprocess.Popen([PHASH, "scan", tmp, "--signatures", SIGS, "--no-nice",
+                                  "--max-rate", "10", "--verbose"],
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            time.sleep(0.5)
+            os.unlink(os.path.join(tmp, "f29.jpg"))
+            out, err = p.communicate(timeout=60)
+            self.assertEqual(p.returncode, 0, err)
+            c = summary_counts(err)
+            self.assertEqual(c["files"], 30)
+            self.assertEqual(c["images hashed"], 29)
+            self.assertIn("f29.jpg: vanished", err)
+
+
+class Watch(unittest.TestCase):
+    def test_watch_picks_up_new_files(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            shutil.copy(os.path.join(SAMPLE, "originals", "o0001.jpg"), tmp)
+            p = subprocess.Popen([PHASH, "scan", tmp, "--signatures", SIGS, "--watch",
+                                  "--no-nice"],
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            try:
+                header = p.stdout.readline()
+                self.assertEqual(header, "path,algo,distance,variant,list,id,metadata,hash\n")
+                time.sleep(1.0)  # the first pass is done well before this
+                os.mkdir(os.path.join(tmp, "new"))
+                time.sleep(0.3)
+                # Written under another name and renamed in, as downloads are.
+                part = os.path.join(tmp, "new", "x.part")
+                shutil.copy(os.path.join(SAMPLE, "variants", "o0006", "jpeg_q30.jpg"), part)
+                os.rename(part, os.path.join(tmp, "new", "x.jpg"))
+                shutil.copy(os.path.join(SAMPLE, "originals", "o0008.jpg"), tmp)
+                lines = []
+                deadline = time.time() + 30
+                while len(lines) < 2 and time.time() < deadline:
+                    lines.append(p.stdout.readline())
+                p.send_signal(signal.SIGINT)
+                out, err = p.communicate(timeout=30)
+            finally:
+                if p.poll() is None:
+                    p.kill()
+            self.assertEqual(p.returncode, 1, err)
+            ids = sorted(l.split(",")[5] for l in lines if l)
+            self.assertEqual(ids, ["SAMPLE-0006", "SAMPLE-0008"])
+            c = summary_counts(err)
+            self.assertEqual(c["images hashed"], 3)
+
+
+if __name__ == "__main__":
+    unittest.main()

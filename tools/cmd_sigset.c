@@ -1,0 +1,229 @@
+/* SPDX-License-Identifier: MIT */
+/* phash sigset check|compile|info: signature lists and compiled sets. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "phash/phash.h"
+#include "commands.h"
+#include "scan_hash.h"
+
+static void sigset_usage(FILE *f)
+{
+    fprintf(f,
+        "usage: phash sigset check [--strict] [options] LIST...\n"
+        "       phash sigset compile [--strict] [options] LIST... -o SET.phx\n"
+        "       phash sigset info SET\n"
+        "\n"
+        "check    load each list and print its report: records read, inserted,\n"
+        "         duplicates, invalid by reason, and the first problems as\n"
+        "         file:line: expected ..., found ...\n"
+        "compile  load the lists into one set and write it as a compiled set (atomic\n"
+        "         write, mode 0600) that 'phash scan --signatures' opens quickly\n"
+        "info     describe a list or a compiled set: entries per algorithm, lists\n"
+        "\n"
+        "options:\n"
+        "  --strict           fail at the first invalid record\n"
+        "  --format F         auto (default), plain, csv or jsonl\n"
+        "  --algo A           algorithm of records that do not name one: pdq or phash\n"
+        "  --min-quality N    PDQ quality below N is flagged (default 50)\n"
+        "  --keep-flagged     keep all-zero and low-quality entries (default: skip them)\n"
+        "  --decimal          read 16-digit all-decimal pHash values as decimal\n"
+        "Exit status: 0 success, 2 error (a list could not be loaded, or an invalid\n"
+        "record with --strict).\n");
+}
+
+static void print_report(FILE *f, const char *path, const phash_sigset_report *r)
+{
+    static const char *const formats[] = {"auto", "plain", "csv", "jsonl"};
+    fprintf(f,
+            "%s: %s, %llu lines, %llu records: %llu inserted, %llu duplicates, %llu invalid, "
+            "%llu all-zero, %llu low quality\n",
+            path, formats[r->format & 3], (unsigned long long)r->lines,
+            (unsigned long long)r->records, (unsigned long long)r->inserted,
+            (unsigned long long)r->duplicates, (unsigned long long)r->invalid,
+            (unsigned long long)r->zero, (unsigned long long)r->low_quality);
+    fprintf(f, "  valid records: pdq %llu, phash %llu\n",
+            (unsigned long long)r->per_algo[PHASH_SIG_PDQ],
+            (unsigned long long)r->per_algo[PHASH_SIG_PHASH]);
+    if (r->invalid) {
+        fputs("  invalid:", f);
+        const char *sep = " ";
+        for (int k = 0; k < PHASH_SIGSET_PROBLEMS; k++)
+            if (r->by_reason[k]) {
+                fprintf(f, "%s%s %llu", sep, phash_sigset_problem_name((phash_sigset_problem)k),
+                        (unsigned long long)r->by_reason[k]);
+                sep = ", ";
+            }
+        fputc('\n', f);
+    }
+    for (unsigned i = 0; i < r->n_messages; i++)
+        fprintf(f, "  %s\n", r->messages[i]);
+}
+
+typedef struct sigset_args {
+    const char *out;
+    const char **lists;
+    int n_lists;
+} sigset_args;
+
+/* Parse options into the set; lists and -o into a. -1 on a usage error. */
+static int parse(int argc, char **argv, phash_sigset *set, sigset_args *a)
+{
+    a->lists = calloc((size_t)argc, sizeof *a->lists);
+    for (int i = 1; i < argc; i++) {
+        const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        int bad = 0;
+        if (!strcmp(o, "--strict"))
+            bad = phash_sigset_set_option(set, PHASH_SIGSET_OPT_STRICT, 1) != PHASH_OK;
+        else if (!strcmp(o, "--keep-flagged"))
+            bad = phash_sigset_set_option(set, PHASH_SIGSET_OPT_KEEP_FLAGGED, 1) != PHASH_OK;
+        else if (!strcmp(o, "--decimal"))
+            bad = phash_sigset_set_option(set, PHASH_SIGSET_OPT_U64_FORM, PHASH_U64_UNSIGNED);
+        else if (!strcmp(o, "-o") || !strcmp(o, "--format") || !strcmp(o, "--algo") ||
+                 !strcmp(o, "--min-quality")) {
+            if (!v) {
+                fprintf(stderr, "phash sigset: %s needs a value\n", o);
+                return -1;
+            }
+            i++;
+            if (!strcmp(o, "-o"))
+                a->out = v;
+            else if (!strcmp(o, "--format")) {
+                int f = !strcmp(v, "auto") ? 0 : !strcmp(v, "plain") ? 1 : !strcmp(v, "csv") ? 2
+                        : !strcmp(v, "jsonl") ? 3 : -1;
+                bad = phash_sigset_set_option(set, PHASH_SIGSET_OPT_FORMAT, f) != PHASH_OK;
+            } else if (!strcmp(o, "--algo")) {
+                phash_sig_algo al;
+                bad = phash_sig_algo_parse(v, strlen(v), &al) != PHASH_OK ||
+                      phash_sigset_set_option(set, PHASH_SIGSET_OPT_ALGO, al) != PHASH_OK;
+            } else
+                bad = phash_sigset_set_option(set, PHASH_SIGSET_OPT_MIN_QUALITY, atoi(v)) !=
+                      PHASH_OK;
+            if (bad) {
+                fprintf(stderr, "phash sigset: %s: bad value '%s'\n", o, v);
+                return -1;
+            }
+            continue;
+        } else if (o[0] == '-' && o[1]) {
+            fprintf(stderr, "phash sigset: unknown option '%s'\n", o);
+            return -1;
+        } else
+            a->lists[a->n_lists++] = o;
+        if (bad)
+            return -1;
+    }
+    return 0;
+}
+
+/* Load every list, printing reports to f. Returns the number that failed. */
+static int load_all(phash_sigset *set, const sigset_args *a, FILE *f)
+{
+    int failed = 0;
+    for (int i = 0; i < a->n_lists; i++) {
+        phash_sigset_report r;
+        phash_status st = phash_sigset_load_file(set, a->lists[i], &r);
+        if (st == PHASH_ERR_IO || st == PHASH_ERR_NOMEM || st == PHASH_ERR_INVALID_ARG) {
+            fprintf(f, "%s\n", phash_sigset_last_error(set));
+            failed++;
+            continue;
+        }
+        print_report(f, a->lists[i], &r);
+        if (st != PHASH_OK) {
+            fprintf(f, "  error: %s\n", phash_sigset_last_error(set));
+            failed++;
+        }
+    }
+    return failed;
+}
+
+static void print_info(const phash_sigset *set)
+{
+    printf("entries: pdq %zu, phash %zu\n", phash_sigset_size(set, PHASH_SIG_PDQ),
+           phash_sigset_size(set, PHASH_SIG_PHASH));
+    size_t owners = 0;
+    for (int al = 1; al <= PHASH_SIG_ALGO_MAX; al++)
+        for (size_t e = 0; e < phash_sigset_size(set, al); e++)
+            owners += phash_sigset_owner_count(set, al, e);
+    printf("owners (records): %zu\n", owners);
+    printf("lists: %zu\n", phash_sigset_list_count(set));
+}
+
+static int cmd_info(const char *path)
+{
+    struct stat st;
+    if (stat(path, &st)) {
+        perror(path);
+        return EXIT_ERROR;
+    }
+    phash_sigset *set = NULL;
+    if (scan_is_compiled_set(path)) {
+        const char *detail = NULL;
+        phash_status s = phash_sigset_open(path, &set, &detail);
+        if (s != PHASH_OK) {
+            fprintf(stderr, "phash sigset: %s: %s\n", path, detail ? detail : phash_strerror(s));
+            return EXIT_ERROR;
+        }
+        printf("%s: compiled signature set, %lld bytes\n", path, (long long)st.st_size);
+    } else {
+        set = phash_sigset_new();
+        phash_sigset_report r;
+        if (!set || phash_sigset_load_file(set, path, &r) != PHASH_OK) {
+            fprintf(stderr, "phash sigset: %s\n", set ? phash_sigset_last_error(set) : "out of memory");
+            phash_sigset_free(set);
+            return EXIT_ERROR;
+        }
+        printf("%s: signature list, %lld bytes, %llu invalid records\n", path,
+               (long long)st.st_size, (unsigned long long)r.invalid);
+    }
+    print_info(set);
+    phash_sigset_free(set);
+    return EXIT_NO_MATCH;
+}
+
+int cmd_sigset(int argc, char **argv)
+{
+    if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+        sigset_usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? EXIT_ERROR : EXIT_NO_MATCH;
+    }
+    const char *sub = argv[1];
+    if (!strcmp(sub, "info")) {
+        if (argc != 3) {
+            sigset_usage(stderr);
+            return EXIT_ERROR;
+        }
+        return cmd_info(argv[2]);
+    }
+    if (strcmp(sub, "check") && strcmp(sub, "compile")) {
+        fprintf(stderr, "phash sigset: unknown subcommand '%s'\n", sub);
+        sigset_usage(stderr);
+        return EXIT_ERROR;
+    }
+    phash_sigset *set = phash_sigset_new();
+    sigset_args a = {0};
+    int rc = EXIT_NO_MATCH;
+    if (!set || parse(argc - 1, argv + 1, set, &a) || a.n_lists == 0 ||
+        (!strcmp(sub, "compile") && !a.out) || (!strcmp(sub, "check") && a.out)) {
+        if (set && a.lists && a.n_lists == 0)
+            fprintf(stderr, "phash sigset: no LIST given\n");
+        sigset_usage(stderr);
+        rc = EXIT_ERROR;
+    } else if (!strcmp(sub, "check")) {
+        rc = load_all(set, &a, stdout) ? EXIT_ERROR : EXIT_NO_MATCH;
+    } else {
+        if (load_all(set, &a, stderr))
+            rc = EXIT_ERROR;
+        else if (phash_sigset_save(set, a.out) != PHASH_OK) {
+            fprintf(stderr, "phash sigset: %s\n", phash_sigset_last_error(set));
+            rc = EXIT_ERROR;
+        } else
+            fprintf(stderr, "%s: pdq %zu, phash %zu entries from %zu lists\n", a.out,
+                    phash_sigset_size(set, PHASH_SIG_PDQ), phash_sigset_size(set, PHASH_SIG_PHASH),
+                    phash_sigset_list_count(set));
+    }
+    free(a.lists);
+    phash_sigset_free(set);
+    return rc;
+}
