@@ -74,6 +74,8 @@ typedef struct result {
     int status;
 } result;
 
+enum { RUN_LOAD = 0, RUN_PEER = 1, RUN_COMPILE = 2, RUN_OPEN = 3 };
+
 /* Run one load (or the fgets peer) in a child; the child sends its result
  * through a pipe, the parent takes the child's peak RSS from wait4. */
 static result run_child(const char *path, int peer)
@@ -86,7 +88,25 @@ static result run_child(const char *path, int peer)
     if (pid == 0) {
         close(fd[0]);
         double t0 = bench_now();
-        if (peer) {
+        if (peer == RUN_COMPILE) {
+            /* Load (not timed), then compile: index build + atomic write. */
+            phash_sigset *set = phash_sigset_new();
+            r.status = phash_sigset_load_file(set, path, &r.rep);
+            char out[4200];
+            snprintf(out, sizeof out, "%s.phx", path);
+            t0 = bench_now();
+            if (r.status == PHASH_OK)
+                r.status = phash_sigset_save(set, out);
+            r.seconds = bench_now() - t0;
+            phash_sigset_free(set);
+        } else if (peer == RUN_OPEN) {
+            char in[4200];
+            snprintf(in, sizeof in, "%s.phx", path);
+            phash_matcher *m = phash_matcher_new();
+            r.status = phash_matcher_open(m, in);
+            r.seconds = bench_now() - t0;
+            phash_matcher_free(m);
+        } else if (peer) {
             FILE *f = fopen(path, "r");
             char line[4096];
             long n = 0;
@@ -101,7 +121,7 @@ static result run_child(const char *path, int peer)
             r.seconds = bench_now() - t0; /* the load only, not the free */
             phash_sigset_free(set);
         }
-        if (peer)
+        if (peer == RUN_PEER)
             r.seconds = bench_now() - t0;
         if (write(fd[1], &r, sizeof r) != (ssize_t)sizeof r)
             _exit(1);
@@ -145,6 +165,26 @@ static void bench_file(const char *label, const char *path, long lines)
     printf("  peer fgets() line count: %.3f s best of 3, peak RSS %.1f MB; "
            "load/peer time ratio %.1fx\n",
            peer.seconds, peer.peak_rss / 1e6, best.seconds / peer.seconds);
+    result comp = run_child(path, RUN_COMPILE), open = {.seconds = 1e9};
+    for (int k = 0; k < 3; k++) {
+        result o = run_child(path, RUN_OPEN);
+        if (o.seconds < open.seconds)
+            open = o;
+    }
+    char phx[4200];
+    snprintf(phx, sizeof phx, "%s.phx", path);
+    f = fopen(phx, "r");
+    long phx_bytes = 0;
+    if (f) {
+        fseek(f, 0, SEEK_END);
+        phx_bytes = ftell(f);
+        fclose(f);
+    }
+    unlink(phx);
+    printf("  compile (index build + atomic write): %.3f s, status %d, %.1f MB file\n",
+           comp.seconds, comp.status, phx_bytes / 1e6);
+    printf("  open compiled set in a matcher (all checksums verified): %.3f s best of 3, "
+           "status %d, peak RSS %.1f MB\n", open.seconds, open.status, open.peak_rss / 1e6);
 }
 
 int main(int argc, char **argv)
