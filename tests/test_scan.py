@@ -23,18 +23,39 @@ SIGS = os.path.join(SAMPLE, "signatures.csv")
 
 # The README's first command on sample/: every match, (path, algo, distance, id).
 EXPECTED = sorted([
+    ("originals/o0002.webp", "pdq", 0, "SAMPLE-0002"),
     ("originals/o0002.webp", "phash", 0, "SAMPLE-0002"),
+    ("originals/o0003.png", "pdq", 0, "SAMPLE-0003"),
     ("originals/o0006.webp", "phash", 0, "SAMPLE-0006"),
+    ("originals/o0008.jpg", "pdq", 0, "SAMPLE-0008"),
     ("originals/o0008.jpg", "phash", 0, "SAMPLE-0008"),
+    ("variants/o0002/caption.jpg", "pdq", 12, "SAMPLE-0002"),
     ("variants/o0002/caption.jpg", "phash", 2, "SAMPLE-0002"),
+    ("variants/o0002/jpeg_q30.jpg", "pdq", 2, "SAMPLE-0002"),
     ("variants/o0002/jpeg_q30.jpg", "phash", 0, "SAMPLE-0002"),
+    ("variants/o0002/scale50.jpg", "pdq", 20, "SAMPLE-0002"),
     ("variants/o0002/scale50.jpg", "phash", 4, "SAMPLE-0002"),
+    ("variants/o0003/caption.jpg", "pdq", 18, "SAMPLE-0003"),
+    ("variants/o0003/jpeg_q30.jpg", "pdq", 4, "SAMPLE-0003"),
+    ("variants/o0003/scale50.jpg", "pdq", 18, "SAMPLE-0003"),
     ("variants/o0006/caption.jpg", "phash", 4, "SAMPLE-0006"),
     ("variants/o0006/jpeg_q30.jpg", "phash", 0, "SAMPLE-0006"),
     ("variants/o0006/scale50.jpg", "phash", 0, "SAMPLE-0006"),
     ("variants/o0008/caption.jpg", "phash", 4, "SAMPLE-0008"),
+    ("variants/o0008/jpeg_q30.jpg", "pdq", 4, "SAMPLE-0008"),
     ("variants/o0008/jpeg_q30.jpg", "phash", 0, "SAMPLE-0008"),
+    ("variants/o0008/scale50.jpg", "pdq", 12, "SAMPLE-0008"),
     ("variants/o0008/scale50.jpg", "phash", 4, "SAMPLE-0008"),
+])
+MATCHED_IMAGES = 16
+# With --dihedral, PDQ also finds the turned and mirrored copies: (path, distance, variant).
+DIHEDRAL_EXTRA = sorted([
+    ("variants/o0002/mirror.jpg", 6, "flipy"),
+    ("variants/o0002/rot90.jpg", 2, "rot90"),
+    ("variants/o0003/mirror.jpg", 6, "flipy"),
+    ("variants/o0003/rot90.jpg", 0, "rot90"),
+    ("variants/o0008/mirror.jpg", 6, "flipy"),
+    ("variants/o0008/rot90.jpg", 0, "rot90"),
 ])
 SAMPLE_FILES = 61  # 56 images + README.md, 3 CSV files, corpus.json, signatures.csv
 
@@ -74,7 +95,19 @@ class SampleScan(unittest.TestCase):
         self.assertEqual(c["not images"], SAMPLE_FILES - 56)
         self.assertEqual(c["errors"], 0)
         self.assertEqual(c["matches"], len(EXPECTED))
-        self.assertEqual(c["images matched"], len(EXPECTED))
+        self.assertEqual(c["images matched"], MATCHED_IMAGES)
+
+    def test_dihedral(self):
+        rc, out, err = run("scan", SAMPLE, "--signatures", SIGS, "--dihedral", "--no-nice")
+        self.assertEqual(rc, 1, err)
+        rows = list(csv.DictReader(io.StringIO(out)))
+        got = sorted((os.path.relpath(r["path"], SAMPLE), r["algo"], int(r["distance"]), r["id"])
+                     for r in rows)
+        extra = sorted((os.path.relpath(r["path"], SAMPLE), int(r["distance"]), r["variant"])
+                       for r in rows if r["variant"] != "orig")
+        self.assertEqual(extra, DIHEDRAL_EXTRA)
+        self.assertEqual(sorted(g for g in got if (g[0], g[2]) not in
+                                {(p, d) for p, d, v in DIHEDRAL_EXTRA}), EXPECTED)
 
     def test_default_low_impact_and_threads(self):
         # Default (nice, 1 worker) and 2 workers give the same set.
@@ -88,13 +121,22 @@ class SampleScan(unittest.TestCase):
                            "--json", "--no-nice")
         self.assertEqual(rc, 1, err)
         recs = [json.loads(l) for l in out.splitlines()]
-        self.assertEqual(len(recs), 3)
-        first = sorted(recs, key=lambda r: r["path"])[0]
+        self.assertEqual(len(recs), 6)
+        first = sorted(recs, key=lambda r: (r["path"], r["algo"]))[0]
+        self.assertEqual(first["path"], os.path.join(SAMPLE, "originals", "o0002.webp"))
+        self.assertEqual(first["algo"], "pdq")
         self.assertEqual(first["id"], "SAMPLE-0002")
         self.assertEqual(first["list"], SIGS)
         self.assertEqual(first["metadata"], "category=demo; note=fields5 (endless-sky-data)")
         self.assertEqual(first["variant"], "orig")
         self.assertEqual(first["distance"], 0)
+        self.assertEqual(first["hash"],
+                         "d9eced6002f04e88725bef0c233043acd4bb3f116b04d1ab0b6f37933c2cc7cf")
+        rc, out, err = run("scan", os.path.join(SAMPLE, "originals"), "--signatures", SIGS,
+                           "--json", "--algo", "phash", "--no-nice")
+        self.assertEqual(rc, 1, err)
+        self.assertEqual(sorted(json.loads(l)["id"] for l in out.splitlines()),
+                         ["SAMPLE-0002", "SAMPLE-0006", "SAMPLE-0008"])
 
     def test_no_match_and_radius(self):
         rc, out, err = run("scan", os.path.join(SAMPLE, "originals", "o0001.jpg"),
@@ -106,7 +148,7 @@ class SampleScan(unittest.TestCase):
         self.assertEqual(rc, 1, err)
         self.assertEqual(matches_of(out, os.path.join(SAMPLE, "variants")),
                          [(p[len("variants/"):], a, d, i) for p, a, d, i in EXPECTED
-                          if p.startswith("variants/") and d <= 3])
+                          if p.startswith("variants/") and (a == "pdq" or d <= 3)])
 
     def test_compiled_set_gives_the_same_matches(self):
         with tempfile.TemporaryDirectory() as tmp:
@@ -116,7 +158,7 @@ class SampleScan(unittest.TestCase):
             self.assertEqual(os.stat(phx).st_mode & 0o777, 0o600)
             rc, out, err = run("sigset", "info", phx)
             self.assertEqual(rc, 0, err)
-            self.assertIn("entries: pdq 0, phash 9", out)
+            self.assertIn("entries: pdq 9, phash 9", out)
             rc, out, err = run("scan", SAMPLE, "--signatures", phx, "--no-nice")
             self.assertEqual(rc, 1, err)
             self.assertEqual(matches_of(out, SAMPLE), EXPECTED)
@@ -200,7 +242,8 @@ class HostileInputs(unittest.TestCase):
                 cmd = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] + cmd
             p = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
             self.assertEqual(p.returncode, 1, p.stderr)
-            self.assertEqual([r[3] for r in matches_of(p.stdout, tmp)], ["SAMPLE-0008"])
+            self.assertEqual([r[3] for r in matches_of(p.stdout, tmp)],
+                             ["SAMPLE-0008", "SAMPLE-0008"])
             c = summary_counts(p.stderr)
             self.assertEqual(c["images hashed"], 1)
             self.assertEqual(c["errors"], 2)  # the locked file and the dangling link
@@ -246,7 +289,7 @@ class Watch(unittest.TestCase):
                 shutil.copy(os.path.join(SAMPLE, "originals", "o0008.jpg"), tmp)
                 lines = []
                 deadline = time.time() + 30
-                while len(lines) < 2 and time.time() < deadline:
+                while len(lines) < 3 and time.time() < deadline:
                     lines.append(p.stdout.readline())
                 p.send_signal(signal.SIGINT)
                 out, err = p.communicate(timeout=30)
@@ -255,7 +298,7 @@ class Watch(unittest.TestCase):
                     p.kill()
             self.assertEqual(p.returncode, 1, err)
             ids = sorted(l.split(",")[5] for l in lines if l)
-            self.assertEqual(ids, ["SAMPLE-0006", "SAMPLE-0008"])
+            self.assertEqual(ids, ["SAMPLE-0006", "SAMPLE-0008", "SAMPLE-0008"])
             c = summary_counts(err)
             self.assertEqual(c["images hashed"], 3)
 
