@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "scan_hash.h"
+#include "phash/pdq.h"
 
 struct scan_hasher {
     unsigned algos;
@@ -15,6 +16,7 @@ struct scan_hasher {
     phash_decoder *dec;      /* CMYK converted to RGB (PDQ's reference) */
     phash_decoder *dec_raw3; /* CMYK as raw first three channels (pHash's), on demand */
     phash_dct_hasher *dct;
+    phash_pdq_hasher *pdq;
 };
 
 const char *scan_error_name(scan_error_kind kind)
@@ -53,13 +55,12 @@ scan_sniff scan_sniff_file(const char *path)
 
 int scan_hash_supported(unsigned algos)
 {
-    return (algos & ~(1u << PHASH_SIG_PHASH)) == 0;
+    return (algos & ~((1u << PHASH_SIG_PHASH) | (1u << PHASH_SIG_PDQ))) == 0;
 }
 
 const char *scan_hash_missing(unsigned algos)
 {
-    if (algos & (1u << PHASH_SIG_PDQ))
-        return "pdq";
+    (void)algos;
     return "";
 }
 
@@ -72,6 +73,8 @@ scan_hasher *scan_hasher_new(unsigned algos, int dihedral, phash_dct_layout layo
     h->dihedral = dihedral;
     h->dec = phash_decoder_new();
     if (!h->dec)
+        goto fail;
+    if (algos & (1u << PHASH_SIG_PDQ) && !(h->pdq = phash_pdq_hasher_new()))
         goto fail;
     if (algos & (1u << PHASH_SIG_PHASH)) {
         h->dct = phash_dct_hasher_new();
@@ -91,6 +94,7 @@ void scan_hasher_free(scan_hasher *h)
     phash_decoder_free(h->dec);
     phash_decoder_free(h->dec_raw3);
     phash_dct_hasher_free(h->dct);
+    phash_pdq_hasher_free(h->pdq);
     free(h);
 }
 
@@ -155,6 +159,20 @@ scan_error_kind scan_hash_file(scan_hasher *h, const char *path, scan_result *ou
     if (st != PHASH_OK) {
         *detail = phash_decoder_last_error(h->dec);
         return kind_of(st, phash_decoder_last_errno(h->dec));
+    }
+    if (h->algos & (1u << PHASH_SIG_PDQ)) {
+        phash_pdq_result r;
+        if (phash_pdq_hash_image(h->pdq, img, h->dihedral ? PHASH_PDQ_WANT_DIHEDRAL : 0, &r) !=
+            PHASH_OK) {
+            *detail = phash_pdq_hasher_last_error(h->pdq);
+            return SCAN_ERR_NOMEM;
+        }
+        if (h->dihedral)
+            memcpy(out->pdq, r.dihedral, sizeof out->pdq);
+        else
+            out->pdq[0] = r.hash;
+        out->quality[PHASH_SIG_PDQ] = r.quality;
+        out->usable[PHASH_SIG_PDQ] = r.quality >= PHASH_PDQ_DEFAULT_MIN_QUALITY;
     }
     if (h->algos & (1u << PHASH_SIG_PHASH)) {
         scan_error_kind k = hash_phash(h, path, img, out, detail);
