@@ -238,17 +238,32 @@ class HostileInputs(unittest.TestCase):
             for d in (tmp, os.path.join(tmp, "a"), sub):
                 os.chmod(d, 0o755)
             cmd = [PHASH, "scan", tmp, "--signatures", SIGS, "--no-nice", "--verbose"]
-            if os.geteuid() == 0:  # root reads everything: scan as nobody
-                cmd = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] + cmd
+            locked_counts = True
+            if os.geteuid() == 0:
+                # Root reads everything: scan as nobody, if nobody can run this
+                # build (not when it sits under a private home folder); else the
+                # locked file is simply read and only the rest is checked.
+                nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+                probe = subprocess.run(nobody + cmd[:1] + ["sigset", "info", SIGS],
+                                       capture_output=True, timeout=60)
+                if probe.returncode == 0:
+                    cmd = nobody + cmd
+                else:
+                    locked_counts = False
+                    print("note: nobody cannot run %s; unreadable-file check skipped" % PHASH)
             p = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
             self.assertEqual(p.returncode, 1, p.stderr)
-            self.assertEqual([r[3] for r in matches_of(p.stdout, tmp)],
-                             ["SAMPLE-0008", "SAMPLE-0008"])
+            ids = [r[3] for r in matches_of(p.stdout, tmp)]
             c = summary_counts(p.stderr)
-            self.assertEqual(c["images hashed"], 1)
-            self.assertEqual(c["errors"], 2)  # the locked file and the dangling link
-            self.assertIn("locked.jpg: unreadable", p.stderr)
             self.assertIn("dangling: vanished", p.stderr)
+            if locked_counts:
+                self.assertEqual(ids, ["SAMPLE-0008", "SAMPLE-0008"])
+                self.assertEqual(c["images hashed"], 1)
+                self.assertEqual(c["errors"], 2)  # the locked file and the dangling link
+                self.assertIn("locked.jpg: unreadable", p.stderr)
+            else:
+                self.assertEqual(c["images hashed"], 2)
+                self.assertEqual(c["errors"], 1)
 
     def test_file_deleted_during_the_scan(self):
         with tempfile.TemporaryDirectory() as tmp:
