@@ -277,6 +277,9 @@ phash_status phash_matcher_query(const phash_matcher *m, phash_sig_algo algo, co
         r->n = 0;
         return st;
     }
-    qsort(r->hits.data, r->n, sizeof(ph_hit), hit_order);
+    /* The index sorts by distance then id already; keep the promise even if
+     * that changes. */
+    if (r->n > 1)
+        qsort(r->hits.data, r->n, sizeof(ph_hit), hit_order);
     return PHASH_OK;
 }
