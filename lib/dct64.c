@@ -16,18 +16,23 @@
  * which is reported with PHASH_DCT_TIES.
  */
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
+#include "dct64.h"
 #include "dctblock.h"
 #include "image.h"
 #include "phash/dct.h"
 
-#define GRID 32 /* sample grid side */
+#define GRID PH_DCT64_GRID
 #define BAND 8  /* DCT rows/columns kept: 1..8 */
 #define BOX 3   /* box half-width: 7x7 */
 
 struct phash_dct_hasher {
     phash_dct_layout layout;
+    phash_decoder *decoder; /* for the file/memory functions, on first use */
+    ph_buf rows;            /* JPEG fast path: the decoded rows the hash reads */
+    ph_buf file;            /* JPEG fast path: the file's bytes */
     ph_error err;
     /* cosines[k][n] = cos(pi/64 * (k+1) * (2n+1)): DCT rows 1..8 without
      * the common sqrt(2/32) factor, which cannot change any comparison. */
@@ -51,6 +56,9 @@ void phash_dct_hasher_free(phash_dct_hasher *h)
 {
     if (!h)
         return;
+    phash_decoder_free(h->decoder);
+    ph_buf_release(&h->rows);
+    ph_buf_release(&h->file);
     ph_free(h);
 }
 
@@ -86,40 +94,51 @@ static inline unsigned luma_rgb(const uint8_t *p)
 }
 
 /* Sum of Y over the 7 columns cols[0..6] of one row. */
-static unsigned row_sum(const phash_image *img, const uint8_t *row, const uint32_t cols[7])
+static unsigned row_sum(const uint8_t *row, uint32_t channels, const uint32_t cols[7])
 {
     unsigned sum = 0;
-    uint32_t ch = img->channels;
-    if (ph_image_is_grey(img)) {
+    if (channels <= 2) {
         for (int d = 0; d < 7; d++)
-            sum += row[(size_t)cols[d] * ch];
+            sum += row[(size_t)cols[d] * channels];
     } else {
         for (int d = 0; d < 7; d++)
-            sum += luma_rgb(row + (size_t)cols[d] * ch);
+            sum += luma_rgb(row + (size_t)cols[d] * channels);
     }
     return sum;
+}
+
+uint32_t ph_dct64_tap_row(uint32_t i, int d, uint32_t height)
+{
+    return clamp_index((int64_t)sample_index(i, height) + d - BOX, height);
+}
+
+void ph_dct64_grid_from_rows(const uint8_t *const *rows, uint32_t width, uint32_t channels,
+                             double grid[GRID * GRID])
+{
+    uint32_t cols[GRID][7];
+    for (uint32_t j = 0; j < GRID; j++) {
+        uint32_t x = sample_index(j, width);
+        for (int d = 0; d < 7; d++)
+            cols[j][d] = clamp_index((int64_t)x + d - BOX, width);
+    }
+    for (uint32_t i = 0; i < GRID; i++) {
+        unsigned sums[GRID] = {0};
+        for (int d = 0; d < 7; d++)
+            for (uint32_t j = 0; j < GRID; j++)
+                sums[j] += row_sum(rows[i * 7 + d], channels, cols[j]);
+        for (uint32_t j = 0; j < GRID; j++)
+            grid[i * GRID + j] = (double)sums[j];
+    }
 }
 
 /* S[i][j]: the 7x7 box sum (edge-replicated) at the 32x32 sample points. */
 static void sample_grid(const phash_image *img, double grid[GRID * GRID])
 {
-    uint32_t cols[GRID][7];
-    for (uint32_t j = 0; j < GRID; j++) {
-        uint32_t x = sample_index(j, img->width);
+    const uint8_t *rows[GRID * 7];
+    for (uint32_t i = 0; i < GRID; i++)
         for (int d = 0; d < 7; d++)
-            cols[j][d] = clamp_index((int64_t)x + d - BOX, img->width);
-    }
-    for (uint32_t i = 0; i < GRID; i++) {
-        uint32_t y = sample_index(i, img->height);
-        unsigned sums[GRID] = {0};
-        for (int d = 0; d < 7; d++) {
-            const uint8_t *row = ph_image_row(img, clamp_index((int64_t)y + d - BOX, img->height));
-            for (uint32_t j = 0; j < GRID; j++)
-                sums[j] += row_sum(img, row, cols[j]);
-        }
-        for (uint32_t j = 0; j < GRID; j++)
-            grid[i * GRID + j] = (double)sums[j];
-    }
+            rows[i * 7 + d] = ph_image_row(img, ph_dct64_tap_row(i, d, img->height));
+    ph_dct64_grid_from_rows(rows, img->width, img->channels, grid);
 }
 
 /* ---- DCT and bits ------------------------------------------------------ */
@@ -211,21 +230,17 @@ const char *phash_dct_layout_name(phash_dct_layout layout)
 
 /* ---- entry points ------------------------------------------------------ */
 
-phash_status phash_dct_hash_image(phash_dct_hasher *h, const phash_image *img,
-                                  phash_dct_result *out)
+/* Everything after sampling: DCT, median, bits, layout, reliability. */
+static void hash_grid(phash_dct_hasher *h, const double grid[GRID * GRID], uint32_t width,
+                      uint32_t height, phash_dct_result *out)
 {
-    if (!h)
-        return PHASH_ERR_INVALID_ARG;
-    if (!out || !ph_dct_image_ok(img))
-        return ph_error_set(&h->err, PHASH_ERR_INVALID_ARG, "pHash: no image or empty image");
-    double grid[GRID * GRID], c[BAND * BAND], scratch[BAND * BAND];
-    sample_grid(img, grid);
+    double c[BAND * BAND], scratch[BAND * BAND];
     dct_block(h, grid, c);
     double median = ph_dct_median(c, BAND * BAND, scratch);
     size_t ties;
     unsigned flags = ph_dct_block_flags(c, BAND * BAND, median, ph_dct_mean(grid, GRID * GRID),
                                         GRID * GRID, &ties);
-    if (img->width < GRID || img->height < GRID)
+    if (width < GRID || height < GRID)
         flags |= PHASH_DCT_SMALL;
     uint64_t bits = threshold_bits(c, median);
     out->hash = phash_dct_convert(bits, PHASH_DCT_LAYOUT_0_9, h->layout);
@@ -234,5 +249,95 @@ phash_status phash_dct_hash_image(phash_dct_hasher *h, const phash_image *img,
     /* Grid cells are 7x7 sums: 49 per luma unit. */
     out->quality = ph_dct_quality(grid, GRID, 49.0, flags, ties);
     ph_error_clear(&h->err);
+}
+
+phash_status phash_dct_hash_image(phash_dct_hasher *h, const phash_image *img,
+                                  phash_dct_result *out)
+{
+    if (!h)
+        return PHASH_ERR_INVALID_ARG;
+    if (!out || !ph_dct_image_ok(img))
+        return ph_error_set(&h->err, PHASH_ERR_INVALID_ARG, "pHash: no image or empty image");
+    double grid[GRID * GRID];
+    sample_grid(img, grid);
+    hash_grid(h, grid, img->width, img->height, out);
     return PHASH_OK;
+}
+
+/* pHash's loader hands CImg the raw first three channels of a CMYK JPEG. */
+phash_decoder *phash_dct_hasher_decoder(phash_dct_hasher *h)
+{
+    return h ? ph_dct_decoder(&h->decoder, 1) : NULL;
+}
+
+/* The JPEG fast path gives the decoder's pixels only with its default
+ * geometry: no orientation applied, no DCT scaling. */
+static int hash_jpeg_fast(phash_dct_hasher *h, const void *data, size_t len,
+                          phash_dct_result *out)
+{
+    phash_decoder *dec = ph_dct_decoder(&h->decoder, 1);
+    if (!dec || phash_sniff(data, len) != PHASH_FORMAT_JPEG ||
+        phash_decoder_get_option(dec, PHASH_DECODE_APPLY_ORIENTATION) != 0 ||
+        phash_decoder_get_option(dec, PHASH_DECODE_JPEG_SCALE) != 8)
+        return 0;
+    phash_limits limits;
+    phash_decoder_get_limits(dec, &limits);
+    double grid[GRID * GRID];
+    uint32_t w, hh;
+    if (ph_dct64_jpeg_grid(data, len, &limits, &h->rows, grid, &w, &hh) != PHASH_OK)
+        return 0;
+    hash_grid(h, grid, w, hh, out);
+    return 1;
+}
+
+/* Files up to this size are read whole for the JPEG fast path. */
+#define FAST_FILE_MAX ((long)64 << 20)
+
+/* Read a JPEG file into h->file; 0 on success, -1 to leave it to the
+ * decoder (which reports any error with its detail). */
+static int read_jpeg_file(phash_dct_hasher *h, const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return -1;
+    unsigned char magic[3];
+    long size = -1;
+    if (fread(magic, 1, 3, f) == 3 && magic[0] == 0xff && magic[1] == 0xd8 && magic[2] == 0xff &&
+        fseek(f, 0, SEEK_END) == 0)
+        size = ftell(f);
+    void *buf = size > 0 && size <= FAST_FILE_MAX ? ph_buf_reserve(&h->file, (size_t)size) : NULL;
+    int ok = buf && fseek(f, 0, SEEK_SET) == 0 && fread(buf, 1, (size_t)size, f) == (size_t)size;
+    fclose(f);
+    *len = ok ? (size_t)size : 0;
+    return ok ? 0 : -1;
+}
+
+static phash_status hash_decoded(phash_dct_hasher *h, const char *path, const void *data,
+                                 size_t len, phash_dct_result *out)
+{
+    if (!h)
+        return PHASH_ERR_INVALID_ARG;
+    if (!out || (!path && !data))
+        return ph_error_set(&h->err, PHASH_ERR_INVALID_ARG, "pHash: no file or no output");
+    if (path && read_jpeg_file(h, path, &len) == 0 && hash_jpeg_fast(h, h->file.data, len, out))
+        return PHASH_OK;
+    if (!path && hash_jpeg_fast(h, data, len, out))
+        return PHASH_OK;
+    const phash_image *img;
+    phash_status st = ph_dct_decode(&h->decoder, 1, &h->err, path, data, len, &img);
+    return st == PHASH_OK ? phash_dct_hash_image(h, img, out) : st;
+}
+
+phash_status phash_dct_hash_file(phash_dct_hasher *h, const char *path, phash_dct_result *out)
+{
+    if (!path)
+        return h ? ph_error_set(&h->err, PHASH_ERR_INVALID_ARG, "pHash: no path")
+                 : PHASH_ERR_INVALID_ARG;
+    return hash_decoded(h, path, NULL, 0, out);
+}
+
+phash_status phash_dct_hash_memory(phash_dct_hasher *h, const void *data, size_t len,
+                                   phash_dct_result *out)
+{
+    return hash_decoded(h, NULL, data, len, out);
 }

@@ -122,3 +122,28 @@ int ph_dct_image_ok(const phash_image *img)
     return img && img->pixels && img->width > 0 && img->height > 0 && img->channels >= 1 &&
            img->channels <= 4;
 }
+
+phash_decoder *ph_dct_decoder(phash_decoder **dec, int cmyk_raw3)
+{
+    if (!*dec) {
+        *dec = phash_decoder_new();
+        if (*dec && cmyk_raw3 &&
+            phash_decoder_set_option(*dec, PHASH_DECODE_CMYK_MODE, PHASH_CMYK_RAW3) != PHASH_OK) {
+            phash_decoder_free(*dec);
+            *dec = NULL;
+        }
+    }
+    return *dec;
+}
+
+phash_status ph_dct_decode(phash_decoder **dec, int cmyk_raw3, ph_error *err, const char *path,
+                           const void *data, size_t len, const phash_image **out)
+{
+    if (!ph_dct_decoder(dec, cmyk_raw3))
+        return ph_error_set(err, PHASH_ERR_NOMEM, "cannot create a decoder");
+    phash_status st = path ? phash_decode_file(*dec, path, out)
+                           : phash_decode_memory(*dec, data, len, out);
+    if (st != PHASH_OK)
+        return ph_error_set(err, st, "%s", phash_decoder_last_error(*dec));
+    return PHASH_OK;
+}

@@ -29,4 +29,12 @@ double ph_dct_mean(const double *v, size_t n);
 /* 1 if img can be hashed (pixels, non-empty, 1..4 channels). */
 int ph_dct_image_ok(const phash_image *img);
 
+/* Decode a file (path != NULL) or a memory buffer with *dec, creating it
+ * on first use (with PHASH_CMYK_RAW3 when cmyk_raw3). Decoder errors are
+ * returned with their detail copied into err. */
+phash_status ph_dct_decode(phash_decoder **dec, int cmyk_raw3, ph_error *err, const char *path,
+                           const void *data, size_t len, const phash_image **out);
+/* The hasher's decoder, created on first use; NULL if out of memory. */
+phash_decoder *ph_dct_decoder(phash_decoder **dec, int cmyk_raw3);
+
 #endif

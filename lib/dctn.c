@@ -32,6 +32,7 @@ struct phash_dctn_hasher {
     unsigned s, n; /* hash side, grid side (4s) */
     phash_dctn_backend backend;
     int have_coeffs;
+    phash_decoder *decoder; /* for the file/memory functions, on first use */
     ph_error err;
     ph_buf grid;    /* n x n cell means */
     ph_buf work;    /* MATRIX: s x n partial rows; FFTW: n x n output */
@@ -155,6 +156,7 @@ void phash_dctn_hasher_free(phash_dctn_hasher *h)
     ph_buf_release(&h->work);
     ph_buf_release(&h->sums);
     ph_buf_release(&h->cosines);
+    phash_decoder_free(h->decoder);
     ph_free(h);
 }
 
@@ -188,20 +190,34 @@ static void cell_range(uint32_t i, uint32_t n, uint32_t len, uint32_t *lo, uint3
         *hi = *lo + 1;
 }
 
+/* Sum of luma over count pixels of `ch` channels (ch a constant after
+ * inlining, so the loops vectorise). A span is at most 32768 pixels wide
+ * (the decoder's width limit keeps it far below 2^32 / 255). */
+static inline uint64_t span_sum(const uint8_t *p, uint32_t count, uint32_t ch)
+{
+    uint64_t sum = 0;
+    if (ch <= 2) {
+        for (uint32_t x = 0; x < count; x++)
+            sum += p[(size_t)x * ch];
+    } else {
+        for (uint32_t x = 0; x < count; x++) {
+            const uint8_t *q = p + (size_t)x * ch;
+            sum += (77u * q[0] + 150u * q[1] + 29u * q[2] + 128u) >> 8;
+        }
+    }
+    return sum;
+}
+
 /* Sum of luma over pixels [lo, hi) of a row. */
 static uint64_t luma_span(const phash_image *img, const uint8_t *row, uint32_t lo, uint32_t hi)
 {
-    uint64_t sum = 0;
-    uint32_t ch = img->channels;
-    const uint8_t *p = row + (size_t)lo * ch;
-    if (ph_image_is_grey(img)) {
-        for (uint32_t x = lo; x < hi; x++, p += ch)
-            sum += p[0];
-    } else {
-        for (uint32_t x = lo; x < hi; x++, p += ch)
-            sum += (77u * p[0] + 150u * p[1] + 29u * p[2] + 128u) >> 8;
+    const uint8_t *p = row + (size_t)lo * img->channels;
+    switch (img->channels) {
+    case 1: return span_sum(p, hi - lo, 1);
+    case 2: return span_sum(p, hi - lo, 2);
+    case 3: return span_sum(p, hi - lo, 3);
+    default: return span_sum(p, hi - lo, 4);
     }
-    return sum;
 }
 
 static void reduce_to_grid(phash_dctn_hasher *h, const phash_image *img)
@@ -336,4 +352,35 @@ int phash_dctn_distance(const phash_dctn_result *a, const phash_dctn_result *b)
     for (size_t i = 0; i < a->nbits / 8; i++)
         d += (unsigned)__builtin_popcount((unsigned)(a->bytes[i] ^ b->bytes[i]));
     return (int)d;
+}
+
+phash_decoder *phash_dctn_hasher_decoder(phash_dctn_hasher *h)
+{
+    return h ? ph_dct_decoder(&h->decoder, 0) : NULL;
+}
+
+static phash_status hash_decoded(phash_dctn_hasher *h, const char *path, const void *data,
+                                 size_t len, phash_dctn_result *out)
+{
+    if (!h)
+        return PHASH_ERR_INVALID_ARG;
+    if (!out || (!path && !data))
+        return ph_error_set(&h->err, PHASH_ERR_INVALID_ARG, "dctN: no file or no output");
+    const phash_image *img;
+    phash_status st = ph_dct_decode(&h->decoder, 0, &h->err, path, data, len, &img);
+    return st == PHASH_OK ? phash_dctn_hash_image(h, img, out) : st;
+}
+
+phash_status phash_dctn_hash_file(phash_dctn_hasher *h, const char *path, phash_dctn_result *out)
+{
+    if (!path)
+        return h ? ph_error_set(&h->err, PHASH_ERR_INVALID_ARG, "dctN: no path")
+                 : PHASH_ERR_INVALID_ARG;
+    return hash_decoded(h, path, NULL, 0, out);
+}
+
+phash_status phash_dctn_hash_memory(phash_dctn_hasher *h, const void *data, size_t len,
+                                    phash_dctn_result *out)
+{
+    return hash_decoded(h, NULL, data, len, out);
 }

@@ -268,6 +268,39 @@ START_TEST(degenerate_inputs)
 }
 END_TEST
 
+/* Real files through the file and memory entry points: the same pixels in
+ * two containers give the same bits; a re-encode moves only a few. */
+START_TEST(files_and_memory)
+{
+    char a[4096], b[4096];
+    snprintf(a, sizeof a, "%s", shared_path("testdata/phash/images/rocket.jpg"));
+    snprintf(b, sizeof b, "%s", shared_path("testdata/phash/images/rocket_exif_orient6.jpg"));
+    for (int k = 0; k < 3; k++) {
+        phash_dctn_hasher *h = phash_dctn_hasher_new(SIZES[k]);
+        ck_assert_ptr_nonnull(phash_dctn_hasher_decoder(h));
+        phash_dctn_result ra, rb, rm;
+        ck_assert_int_eq(phash_dctn_hash_file(h, a, &ra), PHASH_OK);
+        ck_assert_int_eq(phash_dctn_hash_file(h, b, &rb), PHASH_OK);
+        ck_assert_int_eq(phash_dctn_distance(&ra, &rb), 0); /* orientation not applied */
+        ck_assert_int_ge(ra.quality, PHASH_DCT_MIN_QUALITY);
+        FILE *f = fopen(a, "rb");
+        static unsigned char data[200000];
+        size_t len = fread(data, 1, sizeof data, f);
+        fclose(f);
+        ck_assert_int_eq(phash_dctn_hash_memory(h, data, len, &rm), PHASH_OK);
+        ck_assert_int_eq(phash_dctn_distance(&ra, &rm), 0);
+        ck_assert_int_ne(phash_dctn_hash_memory(h, data, 300, &rm), PHASH_OK);
+        ck_assert_int_eq(phash_dctn_hash_file(h, "/nonexistent.jpg", &rm), PHASH_ERR_IO);
+        /* wood: the same picture as JPEG q90 and as PNG */
+        phash_dctn_result wj, wp;
+        ck_assert_int_eq(phash_dctn_hash_file(h, shared_path("testdata/phash/images/wood_640x480.jpg"), &wj), PHASH_OK);
+        ck_assert_int_eq(phash_dctn_hash_file(h, shared_path("testdata/phash/images/wood_640x480.png"), &wp), PHASH_OK);
+        ck_assert_int_le(phash_dctn_distance(&wj, &wp), (int)(SIZES[k] * SIZES[k] / 16));
+        phash_dctn_hasher_free(h);
+    }
+}
+END_TEST
+
 START_TEST(wisdom_roundtrip)
 {
     char path[] = "/tmp/phash-wisdom-XXXXXX";
@@ -295,6 +328,7 @@ int main(void)
     tcase_add_test(tc, mirror_sign_rules);
     tcase_add_test(tc, grey_equals_neutral_rgb);
     tcase_add_test(tc, degenerate_inputs);
+    tcase_add_test(tc, files_and_memory);
     tcase_add_test(tc, wisdom_roundtrip);
     suite_add_tcase(s, tc);
     int rc = run_suite(s);

@@ -103,6 +103,20 @@ PHASH_API phash_status phash_dct_hasher_set_layout(phash_dct_hasher *h, phash_dc
 PHASH_API PHASH_NODISCARD phash_status phash_dct_hash_image(phash_dct_hasher *h,
                                                             const phash_image *img,
                                                             phash_dct_result *out);
+/* The hasher's decoder (created on first call), to change its limits or
+ * options; owned by the hasher. NULL if out of memory. */
+PHASH_API phash_decoder *phash_dct_hasher_decoder(phash_dct_hasher *h);
+
+/* Decode a file or memory buffer with the hasher's decoder and hash it.
+ * Decoder errors are returned as is (detail in phash_dct_hasher_last_error).
+ * The decoded pixels follow pHash's loader: no EXIF rotation, 16-bit PNG
+ * samples keep their low byte, CMYK JPEG gives its raw first 3 channels. */
+PHASH_API PHASH_NODISCARD phash_status phash_dct_hash_file(phash_dct_hasher *h, const char *path,
+                                                           phash_dct_result *out);
+PHASH_API PHASH_NODISCARD phash_status phash_dct_hash_memory(phash_dct_hasher *h,
+                                                             const void *data, size_t len,
+                                                             phash_dct_result *out);
+
 /* The detail of the hasher's last error; never NULL. Valid until the next
  * call on the hasher. */
 PHASH_API const char *phash_dct_hasher_last_error(const phash_dct_hasher *h);
@@ -157,10 +171,19 @@ PHASH_API phash_status phash_dctn_hasher_set_backend(phash_dctn_hasher *h,
                                                      phash_dctn_backend backend);
 /* The backend PHASH_DCTN_AUTO picks for size s (MATRIX or FFTW). */
 PHASH_API phash_dctn_backend phash_dctn_default_backend(unsigned s);
+/* The hasher's decoder, created on first call; owned by the hasher. */
+PHASH_API phash_decoder *phash_dctn_hasher_decoder(phash_dctn_hasher *h);
+
 /* Hash an image / a file / a memory buffer (see phash_dct_hash_image). */
 PHASH_API PHASH_NODISCARD phash_status phash_dctn_hash_image(phash_dctn_hasher *h,
                                                              const phash_image *img,
                                                              phash_dctn_result *out);
+PHASH_API PHASH_NODISCARD phash_status phash_dctn_hash_file(phash_dctn_hasher *h,
+                                                            const char *path,
+                                                            phash_dctn_result *out);
+PHASH_API PHASH_NODISCARD phash_status phash_dctn_hash_memory(phash_dctn_hasher *h,
+                                                              const void *data, size_t len,
+                                                              phash_dctn_result *out);
 /* The s x s block of the last successful hash (row-major, s * s doubles),
  * for diagnostics and tests; NULL before the first hash. Owned by the hasher,
  * valid until its next call. */
