@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: MIT */
+/* Fuzz target for the pHash JPEG fast path (lib/dct64_jpeg.c: libjpeg with
+ * jpeg_skip_scanlines on untrusted bytes). Either it declines
+ * (PHASH_ERR_UNSUPPORTED, the caller would use the general decoder) or it
+ * returns a grid whose cells are 7x7 sums of 8-bit luma: anything else
+ * traps. Small limits keep every input cheap. Built as a libFuzzer target
+ * with -Dfuzz=true (clang) and always as a regression driver over
+ * tests/fuzz/corpus/dct64_jpeg. */
+#include <stdint.h>
+
+#include "dct64.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static const phash_limits limits = {4096, 4096, 4u << 20, 64u << 20};
+    ph_buf rows = {0};
+    double grid[PH_DCT64_GRID * PH_DCT64_GRID];
+    uint32_t w = 0, h = 0;
+    phash_status st = ph_dct64_jpeg_grid(data, size, &limits, &rows, grid, &w, &h);
+    if (st == PHASH_OK) {
+        if (w == 0 || h == 0 || w > limits.max_width || h > limits.max_height)
+            __builtin_trap();
+        for (size_t i = 0; i < PH_DCT64_GRID * PH_DCT64_GRID; i++)
+            if (!(grid[i] >= 0.0 && grid[i] <= 49.0 * 255.0))
+                __builtin_trap();
+    } else if (st != PHASH_ERR_UNSUPPORTED) {
+        __builtin_trap();
+    }
+    ph_buf_release(&rows);
+    return 0;
+}
