@@ -3,7 +3,7 @@
  * phash hash: decode each file once and print one row per algorithm.
  *
  *   phash hash [--algo pdq[,...]] [--pdq-mode full|cli512] [--dihedral]
- *              [--json] [-r] FILE|DIR...
+ *              [--layout 1.0|0.9] [--json] [-r] FILE|DIR...
  *
  * CSV (default) has a header. Plain: path,algo,hash,quality. With
  * --dihedral (one algorithm with variants): path,quality,orig,rot90,...,
@@ -29,6 +29,7 @@
 #pragma weak phash_decoder_free
 #pragma weak phash_decode_file
 #pragma weak phash_decoder_last_error
+#pragma weak phash_decoder_set_option
 
 #define MAX_ALGOS 8
 
@@ -180,8 +181,28 @@ static void fail_all(run *r, const char *path, const char *error)
     r->failed++;
 }
 
+/* One algorithm that can read the file itself (see hash_algo.compute_file). */
+static void hash_file_direct(run *r, const char *path)
+{
+    char err[512];
+    algo_result res;
+    memset(&res, 0, sizeof res);
+    const char *detail = NULL;
+    phash_status st = r->algo[0]->compute_file(r->state[0], path, &res, &detail);
+    if (st != PHASH_OK) {
+        error_text(err, sizeof err, st, detail);
+        fail_all(r, path, err);
+        return;
+    }
+    print_row(r, path, r->algo[0], &res, NULL);
+}
+
 static void hash_file(run *r, const char *path)
 {
+    if (r->n_algos == 1 && r->algo[0]->compute_file) {
+        hash_file_direct(r, path);
+        return;
+    }
     char err[512];
     const phash_image *img = NULL;
     phash_status st = phash_decode_file(r->dec, path, &img);
@@ -287,7 +308,7 @@ static void usage(FILE *out)
 {
     fprintf(out,
             "usage: phash hash [--algo NAME[,NAME...]] [--pdq-mode full|cli512] [--dihedral]\n"
-            "                  [--json] [-r] FILE|DIR...\n\n"
+            "                  [--layout 1.0|0.9] [--json] [-r] FILE|DIR...\n\n"
             "Decode each file once and print its hashes: CSV with a header\n"
             "(path,algo,hash,quality), or one JSON object per line with --json.\n"
             "  --algo LIST     algorithms, comma-separated (default pdq):\n");
@@ -297,6 +318,8 @@ static void usage(FILE *out)
             "                  cli512 (the C++ CLI's squash of larger images to 512x512)\n"
             "  --dihedral      also the 8 rotation/flip hashes; CSV columns then are\n"
             "                  path,quality,orig,rot90,rot180,rot270,flipx,flipy,flipp,flipm\n"
+            "  --layout L      bit layout of phash: 1.0 (default, pHash 1.0 / GitHub master)\n"
+            "                  or 0.9 (pHash 0.9.x releases and their distro packages)\n"
             "  --json          JSON lines instead of CSV\n"
             "  -r, --recursive hash the files below each DIR (sorted by name)\n"
             "A file that fails gets a row with empty hash and quality and its error as\n"
@@ -366,6 +389,11 @@ static int parse_args(run *r, int argc, char **argv, int *first_file)
         } else if ((v = option_value(argc, argv, &i, "--algo"))) {
             if (add_algos(r, v) != 0)
                 return -1;
+        } else if ((v = option_value(argc, argv, &i, "--layout"))) {
+            if (phash_dct_layout_parse(v, &r->opts.dct_layout) != PHASH_OK) {
+                fprintf(stderr, "phash hash: --layout is 1.0 or 0.9, not '%s'\n", v);
+                return -1;
+            }
         } else if ((v = option_value(argc, argv, &i, "--pdq-mode"))) {
             if (phash_pdq_mode_parse(v, &r->opts.pdq_mode) != PHASH_OK) {
                 fprintf(stderr, "phash hash: --pdq-mode is full or cli512, not '%s'\n", v);
@@ -405,6 +433,14 @@ int cmd_hash(int argc, char **argv)
     r.dec = phash_decoder_new();
     if (!r.dec) {
         fprintf(stderr, "phash hash: out of memory\n");
+        return EXIT_ERROR;
+    }
+    int raw3 = 1;
+    for (int i = 0; i < r.n_algos; i++)
+        raw3 &= r.algo[i]->cmyk_raw3;
+    if (raw3 && phash_decoder_set_option(r.dec, PHASH_DECODE_CMYK_MODE, PHASH_CMYK_RAW3) != PHASH_OK) {
+        fprintf(stderr, "phash hash: cannot set the CMYK mode\n");
+        phash_decoder_free(r.dec);
         return EXIT_ERROR;
     }
     for (int i = 0; i < r.n_algos; i++) {

@@ -63,7 +63,16 @@ static phash_status pdq_compute(void *state, const phash_image *img, algo_result
 
 static const hash_algo algos[] = {
     {"pdq", "Meta's PDQ, 256 bits, quality 0-100 (--pdq-mode full|cli512, --dihedral)",
-     pdq_variant_names, pdq_new, pdq_free, pdq_compute},
+     pdq_variant_names, pdq_new, pdq_free, pdq_compute, NULL, 0},
+    /* dct: tools/hash_algos_dct.c */
+    {"phash", "aetilius pHash DCT, 64 bits, quality 0-100 (--layout 1.0|0.9)", NULL,
+     algo_phash_new, algo_phash_free, algo_phash_compute, algo_phash_compute_file, 1},
+    {"dct64", "phash's own dctN family v1, s=8: 64 bits (not aetilius pHash)", NULL,
+     algo_dct64_new, algo_dctn_free, algo_dctn_compute, NULL, 0},
+    {"dct256", "dctN v1, s=16: 256 bits", NULL, algo_dct256_new, algo_dctn_free,
+     algo_dctn_compute, NULL, 0},
+    {"dct1024", "dctN v1, s=32: 1024 bits", NULL, algo_dct1024_new, algo_dctn_free,
+     algo_dctn_compute, NULL, 0},
 };
 
 const hash_algo *hash_algo_find(const char *name)

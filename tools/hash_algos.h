@@ -19,10 +19,11 @@
 typedef struct algo_opts {
     phash_pdq_mode pdq_mode; /* --pdq-mode */
     int dihedral;            /* --dihedral (algorithms with variants) */
+    phash_dct_layout dct_layout; /* --layout (phash) */
 } algo_opts;
 
 #define ALGO_MAX_VARIANTS 8
-#define ALGO_HEX_MAX 160 /* longest text form + NUL */
+#define ALGO_HEX_MAX 260 /* longest text form (dct1024: 256 digits) + NUL */
 
 /* One algorithm's result for one image, as text. */
 typedef struct algo_result {
@@ -44,7 +45,29 @@ typedef struct hash_algo {
      * explains it and stays valid until the next call on state. */
     phash_status (*compute)(void *state, const phash_image *img, algo_result *out,
                             const char **detail);
+    /* Optional (NULL: none): hash straight from the file when this is the
+     * only algorithm of the run (pHash then decodes only the JPEG rows it
+     * reads). Same result as decoding and calling compute. */
+    phash_status (*compute_file)(void *state, const char *path, algo_result *out,
+                                 const char **detail);
+    /* 1: the reference hands CMYK JPEGs over as their raw first three
+     * channels; the decoder does so when every selected algorithm says 1. */
+    int cmyk_raw3;
 } hash_algo;
+
+/* ---- dct: tools/hash_algos_dct.c (pHash 64 and the dctN family) ---- */
+void *algo_phash_new(const algo_opts *opts, char *err, size_t errlen);
+void algo_phash_free(void *state);
+phash_status algo_phash_compute(void *state, const phash_image *img, algo_result *out,
+                                const char **detail);
+phash_status algo_phash_compute_file(void *state, const char *path, algo_result *out,
+                                     const char **detail);
+void *algo_dct64_new(const algo_opts *opts, char *err, size_t errlen);
+void *algo_dct256_new(const algo_opts *opts, char *err, size_t errlen);
+void *algo_dct1024_new(const algo_opts *opts, char *err, size_t errlen);
+void algo_dctn_free(void *state);
+phash_status algo_dctn_compute(void *state, const phash_image *img, algo_result *out,
+                               const char **detail);
 
 /* The algorithm called name, or NULL. */
 const hash_algo *hash_algo_find(const char *name);
