@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * bench_phash: pHash 64-bit and dctN speed on real image files.
+ * bench/phash: pHash 64-bit and dctN speed on real image files.
  *
- *   bench_phash [-r REPEATS] FILE|DIR...
+ *   phash [-r REPEATS] FILE|DIR...
  *
  * For each file (read into memory first): decode and pHash stage times,
  * best of REPEATS (default 3). When PHASH_AETILIUS_LIB names a built
@@ -278,11 +278,11 @@ int main(int argc, char **argv)
         first = 3;
     }
     if (first >= argc || repeats < 1) {
-        fprintf(stderr, "usage: bench_phash [-r REPEATS] FILE|DIR...\n"
+        fprintf(stderr, "usage: bench/phash [-r REPEATS] FILE|DIR...\n"
                         "env PHASH_AETILIUS_LIB=/path/libpHash.so adds aetilius side by side\n");
         return 2;
     }
-    bench_print_machine("bench_phash");
+    bench_print_machine("bench/phash");
     for (int i = first; i < argc; i++)
         add_path(argv[i]);
     aetilius_fn aetilius = NULL;
