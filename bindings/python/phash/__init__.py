@@ -11,11 +11,12 @@ from ._lib import PhashError, version_number, version_string
 from .codes import PdqCode, u64_distance, u64_format, u64_parse
 from .image import Decoder, Image, sniff
 from .index import Hit, Index, kernel_available
+from .pdq import PdqHasher, PdqResult
 from .dct import DctNHasher, PHasher, convert_layout
 
 __all__ = ["PhashError", "PdqCode", "u64_parse", "u64_format", "u64_distance", "Decoder",
            "Image", "sniff", "version", "version_info", "Index", "Hit", "kernel_available",
-           "PHasher", "DctNHasher", "convert_layout"]
+           "PHasher", "DctNHasher", "convert_layout", "PdqHasher", "PdqResult"]
 
 
 def version():

@@ -1,0 +1,101 @@
+# SPDX-License-Identifier: MIT
+"""PDQ: Meta's 256-bit perceptual hash, bit-exact with the references."""
+import ctypes
+import os
+
+from ._lib import check, fn
+from .codes import PdqCode, _PdqCodeC
+from .image import Image
+
+MODES = {"full": 0, "cli512": 1}
+DIHEDRAL = ("orig", "rot90", "rot180", "rot270", "flipx", "flipy", "flipp", "flipm")
+WANT_DIHEDRAL = 0x01
+
+
+class _ResultC(ctypes.Structure):
+    _fields_ = [("hash", _PdqCodeC), ("quality", ctypes.c_int), ("dihedral", _PdqCodeC * 8),
+                ("width", ctypes.c_uint32), ("height", ctypes.c_uint32)]
+
+
+_new = fn("phash_pdq_hasher_new", ctypes.c_void_p)
+_free = fn("phash_pdq_hasher_free", None, ctypes.c_void_p)
+_set_mode = fn("phash_pdq_hasher_set_mode", ctypes.c_int, ctypes.c_void_p, ctypes.c_int)
+_set_fast = fn("phash_pdq_hasher_set_fast", ctypes.c_int, ctypes.c_void_p, ctypes.c_uint32)
+_hash_image = fn("phash_pdq_hash_image", ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p,
+                 ctypes.c_uint, ctypes.POINTER(_ResultC))
+_hash_file = fn("phash_pdq_hash_file", ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p,
+                ctypes.c_char_p, ctypes.c_uint, ctypes.POINTER(_ResultC))
+_hash_memory = fn("phash_pdq_hash_memory", ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p,
+                  ctypes.c_char_p, ctypes.c_size_t, ctypes.c_uint, ctypes.POINTER(_ResultC))
+_last_error = fn("phash_pdq_hasher_last_error", ctypes.c_char_p, ctypes.c_void_p)
+
+
+def _code(c):
+    out = PdqCode()
+    ctypes.memmove(out._c.bytes, c.bytes, 32)
+    return out
+
+
+class PdqResult:
+    """hash (PdqCode), quality (0..100), dihedral (dict name -> PdqCode, or
+    None when not asked for), width and height of the hashed image."""
+
+    __slots__ = ("hash", "quality", "dihedral", "width", "height")
+
+    def __init__(self, c, dihedral):
+        self.hash = _code(c.hash)
+        self.quality = c.quality
+        self.dihedral = {n: _code(c.dihedral[i]) for i, n in enumerate(DIHEDRAL)} \
+            if dihedral else None
+        self.width, self.height = c.width, c.height
+
+    def __repr__(self):
+        return f"PdqResult({self.hash.hex}, quality={self.quality})"
+
+
+class PdqHasher:
+    """A reusable PDQ hasher (one per thread). mode: 'full' (default: HMA,
+    pytx, pdqhash, Java) or 'cli512' (the C++ CLI's 512x512 squash).
+    fast: 0 (exact, default) or a minimum side for reduced-scale JPEG decoding."""
+
+    def __init__(self, mode="full", fast=0):
+        self._handle = _new()
+        if not self._handle:
+            raise MemoryError("phash_pdq_hasher_new failed")
+        check(_set_mode(self._handle, MODES[mode]))
+        check(_set_fast(self._handle, fast))
+
+    def _detail(self):
+        msg = _last_error(self._handle)
+        return msg.decode(errors="replace") if msg else None
+
+    def hash(self, src, dihedral=False):
+        """Hash an Image, a path (str / os.PathLike) or encoded bytes."""
+        out = _ResultC()
+        flags = WANT_DIHEDRAL if dihedral else 0
+        if isinstance(src, Image):
+            status = _hash_image(self._handle, src.handle, flags, ctypes.byref(out))
+        elif isinstance(src, (bytes, bytearray, memoryview)):
+            data = bytes(src)
+            status = _hash_memory(self._handle, None, data, len(data), flags, ctypes.byref(out))
+        else:
+            status = _hash_file(self._handle, None, os.fsencode(src), flags, ctypes.byref(out))
+        check(status, self._detail)
+        return PdqResult(out, dihedral)
+
+    def close(self):
+        if self._handle:
+            _free(self._handle)
+            self._handle = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:
+            pass
