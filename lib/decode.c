@@ -191,9 +191,9 @@ static void reset_for_image(phash_decoder *dec)
     dec->img.orientation = 1;
 }
 
-static phash_status dispatch(phash_decoder *dec, const uint8_t *data, size_t len)
+static phash_status dispatch(phash_decoder *dec, phash_format fmt, const uint8_t *data,
+                             size_t len)
 {
-    phash_format fmt = phash_sniff(data, len);
     switch (fmt) {
     case PHASH_FORMAT_JPEG: return ph_decode_jpeg(dec, data, len);
     case PHASH_FORMAT_PNG: return ph_decode_png(dec, data, len);
@@ -210,10 +210,10 @@ static phash_status dispatch(phash_decoder *dec, const uint8_t *data, size_t len
     }
 }
 
-static phash_status decode_bytes(phash_decoder *dec, const uint8_t *data, size_t len,
-                                 const phash_image **out)
+static phash_status decode_bytes(phash_decoder *dec, phash_format fmt, const uint8_t *data,
+                                 size_t len, const phash_image **out)
 {
-    phash_status st = dispatch(dec, data, len);
+    phash_status st = dispatch(dec, fmt, data, len);
     if (st == PHASH_OK) {
         if (dec->exif_len)
             dec->img.orientation = ph_exif_orientation(dec->exif.data, dec->exif_len);
@@ -234,7 +234,15 @@ phash_status phash_decode_memory(phash_decoder *dec, const void *data, size_t le
     if (!dec || !out || (!data && len))
         return PHASH_ERR_INVALID_ARG;
     reset_for_image(dec);
-    return decode_bytes(dec, data, len, out);
+    return decode_bytes(dec, phash_sniff(data, len), data, len, out);
+}
+
+phash_status ph_decode_as(phash_decoder *dec, phash_format format, const uint8_t *data,
+                          size_t len, const phash_image **out)
+{
+    *out = NULL;
+    reset_for_image(dec);
+    return decode_bytes(dec, format, data, len, out);
 }
 
 static phash_status io_error(phash_decoder *dec, const char *what, const char *path)
@@ -297,5 +305,5 @@ phash_status phash_decode_file(phash_decoder *dec, const char *path, const phash
     phash_status st = read_file(dec, path, &len);
     if (st != PHASH_OK)
         return st;
-    return decode_bytes(dec, dec->file.data, len, out);
+    return decode_bytes(dec, phash_sniff(dec->file.data, len), dec->file.data, len, out);
 }

@@ -50,7 +50,13 @@ uint8_t *ph_decoder_begin_image(phash_decoder *dec, uint32_t width, uint32_t hei
  * failed copies are dropped silently: EXIF is optional. */
 void ph_decoder_keep_exif(phash_decoder *dec, const uint8_t *data, size_t len);
 
-/* Format decoders: fill dec->img on success. */
+/* phash_decode_memory() with the format given instead of sniffed (fuzz
+ * targets aim at one decoder with it). */
+phash_status ph_decode_as(phash_decoder *dec, phash_format format, const uint8_t *data,
+                          size_t len, const phash_image **out);
+
+/* Format decoders: fill dec->img on success. They accept any bytes (the
+ * signature is not assumed). */
 phash_status ph_decode_jpeg(phash_decoder *dec, const uint8_t *data, size_t len);
 phash_status ph_decode_png(phash_decoder *dec, const uint8_t *data, size_t len);
 phash_status ph_decode_webp(phash_decoder *dec, const uint8_t *data, size_t len);

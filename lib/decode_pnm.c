@@ -85,6 +85,8 @@ static size_t read_ascii(pnm_reader *r, uint8_t *out, size_t n, unsigned maxval,
 
 phash_status ph_decode_pnm(phash_decoder *dec, const uint8_t *data, size_t len)
 {
+    if (len < 3 || data[0] != 'P')
+        return ph_error_set(&dec->err, PHASH_ERR_NOT_IMAGE, "PNM: no signature");
     pnm_reader r = {data, len, 2};
     char kind = (char)data[1];
     if (kind != '2' && kind != '3' && kind != '5' && kind != '6')

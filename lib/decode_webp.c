@@ -43,7 +43,7 @@ static uint32_t le32(const uint8_t *p)
 static void keep_exif(phash_decoder *dec, const uint8_t *data, size_t len)
 {
     size_t pos = 12;
-    while (len - pos >= 8) {
+    while (pos <= len && len - pos >= 8) {
         uint32_t size = le32(data + pos + 4);
         if (size > len - pos - 8)
             return;

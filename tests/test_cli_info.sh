@@ -1,0 +1,63 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# phash info (tools/cmd_info.c): exact CSV and JSON-lines output on a few
+# files of the shared formats folder, exit statuses, CSV quoting.
+set -u
+phash=$1
+case $phash in /*) ;; *) phash=$PWD/$phash ;; esac # the script changes folder
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail=0
+check() { # description, command status
+    if [ "$2" -ne 0 ]; then echo "FAIL: $1"; fail=1; else echo "ok: $1"; fi
+}
+cd "$PHASH_SHARED/testdata/formats" || exit 1
+
+"$phash" info jpeg/video-001.jpeg jpeg/hopper_orientation_6.jpg jpeg/video-005.gray.jpeg \
+    webp/iss634.webp png/monkey16.png >"$tmp/ok.csv"
+check "exit status 0 when all decode" $?
+cat >"$tmp/ok.want" <<'END'
+path,format,width,height,channels,orientation,status
+jpeg/video-001.jpeg,jpeg,150,103,3,1,ok
+jpeg/hopper_orientation_6.jpg,jpeg,128,128,3,6,ok
+jpeg/video-005.gray.jpeg,jpeg,150,103,1,1,ok
+webp/iss634.webp,webp,245,245,3,1,ok
+png/monkey16.png,png,149,227,3,1,ok
+END
+cmp -s "$tmp/ok.csv" "$tmp/ok.want"
+check "CSV rows" $?
+[ $fail -eq 0 ] || diff "$tmp/ok.csv" "$tmp/ok.want"
+
+cp jpeg/video-001.jpeg "$tmp/a,b.jpg"
+"$phash" info huge/gdk_issue205.jpg malformed/truncated_jpeg.jpg "$tmp/a,b.jpg" \
+    huge/decompression_bomb.gif nope.png >"$tmp/err.csv"
+check "exit status 2 when any fails" $([ $? -eq 2 ]; echo $?)
+cat >"$tmp/err.want" <<END
+path,format,width,height,channels,orientation,status
+huge/gdk_issue205.jpg,jpeg,,,,,too_large: JPEG: 64250x64250 exceeds the limit of 32768x32768
+malformed/truncated_jpeg.jpg,jpeg,,,,,truncated: JPEG: Premature end of JPEG file at byte 6690
+"$tmp/a,b.jpg",jpeg,150,103,3,1,ok
+huge/decompression_bomb.gif,gif,,,,,unsupported: gif images are not decoded
+nope.png,unknown,,,,,io_error: cannot open nope.png: No such file or directory
+END
+cmp -s "$tmp/err.csv" "$tmp/err.want"
+check "CSV error rows and quoting" $?
+[ $fail -eq 0 ] || diff "$tmp/err.csv" "$tmp/err.want"
+
+"$phash" info --json --apply-orientation jpeg/hopper_orientation_6.jpg pngsuite/tbbn3p08.png \
+    malformed/broken.png >"$tmp/j.txt"
+check "json exit status 2" $([ $? -eq 2 ]; echo $?)
+cat >"$tmp/j.want" <<'END'
+{"path":"jpeg/hopper_orientation_6.jpg","format":"jpeg","width":128,"height":128,"channels":3,"orientation":6,"flags":64,"status":"ok"}
+{"path":"pngsuite/tbbn3p08.png","format":"png","width":32,"height":32,"channels":3,"orientation":1,"flags":18,"status":"ok"}
+{"path":"malformed/broken.png","format":"png","width":null,"height":null,"channels":null,"orientation":null,"flags":null,"status":"corrupt","error":"PNG: no IHDR chunk first"}
+END
+cmp -s "$tmp/j.txt" "$tmp/j.want"
+check "JSON lines" $?
+[ $fail -eq 0 ] || diff "$tmp/j.txt" "$tmp/j.want"
+
+"$phash" info >/dev/null 2>&1
+check "no file is a usage error (exit 2)" $([ $? -eq 2 ]; echo $?)
+"$phash" info --bogus x >/dev/null 2>&1
+check "unknown option is a usage error (exit 2)" $([ $? -eq 2 ]; echo $?)
+exit $fail
