@@ -88,7 +88,7 @@ static void usage(FILE *out)
                  "file decoded, 2 when any failed.\n");
 }
 
-int cmd_info(int argc, char **argv)
+int cmd_decode_info(int argc, char **argv)
 {
     int json = 0, orient = 0, first = 1;
     for (; first < argc && argv[first][0] == '-' && argv[first][1]; first++) {

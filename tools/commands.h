@@ -18,6 +18,6 @@ int cmd_version(int argc, char **argv);
 int cmd_hash(int argc, char **argv); /* tools/cmd_hash.c */
 int cmd_scan(int argc, char **argv);   /* sigset: cmd_scan.c */
 int cmd_sigset(int argc, char **argv); /* sigset: cmd_sigset.c */
-int cmd_info(int argc, char **argv); /* tools/cmd_info.c (decode) */
+int cmd_decode_info(int argc, char **argv); /* tools/cmd_info.c (decode) */
 
 #endif

@@ -11,7 +11,7 @@ static const phash_command commands[] = {
     {"hash", "hash image files (PDQ, ...) to CSV or JSON", cmd_hash},
     {"scan", "find images matching a signature set under folders", cmd_scan},
     {"sigset", "check, compile and describe signature sets", cmd_sigset},
-    {"info", "decode image files and print format, size, channels", cmd_info},
+    {"info", "decode image files and print format, size, channels", cmd_decode_info},
 };
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
