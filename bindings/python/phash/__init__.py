@@ -12,11 +12,13 @@ from .codes import PdqCode, u64_distance, u64_format, u64_parse
 from .image import Decoder, Image, sniff
 from .index import Hit, Index, kernel_available
 from .pdq import PdqHasher, PdqResult
+from .sigset import LoadReport, Match, Matcher, SignatureSet
 from .dct import DctNHasher, PHasher, convert_layout
 
 __all__ = ["PhashError", "PdqCode", "u64_parse", "u64_format", "u64_distance", "Decoder",
            "Image", "sniff", "version", "version_info", "Index", "Hit", "kernel_available",
-           "PHasher", "DctNHasher", "convert_layout", "PdqHasher", "PdqResult"]
+           "PHasher", "DctNHasher", "convert_layout", "PdqHasher", "PdqResult",
+           "SignatureSet", "LoadReport", "Matcher", "Match"]
 
 
 def version():

@@ -1,0 +1,225 @@
+# SPDX-License-Identifier: MIT
+"""Signature sets (hash lists) and the matcher that serves them."""
+import ctypes
+import os
+
+from ._lib import PhashError, check, fn
+from .codes import PdqCode, _PdqCodeC
+
+ALGOS = {"pdq": 1, "phash": 2}
+ALGO_NAMES = {v: k for k, v in ALGOS.items()}
+FORMATS = {"auto": 0, "plain": 1, "csv": 2, "jsonl": 3}
+OPTIONS = {"strict": 1, "format": 2, "algo": 3, "min_quality": 4, "keep_flagged": 5,
+           "max_line": 6, "u64_form": 7}
+PROBLEMS = ("bad length", "bad character", "out of range", "missing hash", "unknown algorithm",
+            "bad syntax", "line too long", "bad quality", "wrong algorithm")
+
+
+class _ReportC(ctypes.Structure):
+    _fields_ = [("lines", ctypes.c_uint64), ("records", ctypes.c_uint64),
+                ("inserted", ctypes.c_uint64), ("duplicates", ctypes.c_uint64),
+                ("invalid", ctypes.c_uint64), ("by_reason", ctypes.c_uint64 * 16),
+                ("zero", ctypes.c_uint64), ("low_quality", ctypes.c_uint64),
+                ("per_algo", ctypes.c_uint64 * 3), ("format", ctypes.c_int),
+                ("n_messages", ctypes.c_uint), ("messages", (ctypes.c_char * 256) * 8)]
+
+
+class _OwnerC(ctypes.Structure):
+    _fields_ = [("list", ctypes.c_char_p), ("id", ctypes.c_char_p),
+                ("metadata", ctypes.c_char_p), ("quality", ctypes.c_int),
+                ("flags", ctypes.c_uint), ("line", ctypes.c_uint64)]
+
+
+class _MatchC(ctypes.Structure):
+    _fields_ = [("algo", ctypes.c_int), ("distance", ctypes.c_uint), ("variant", ctypes.c_uint),
+                ("entry", ctypes.c_size_t), ("owners", ctypes.c_size_t),
+                ("hash", ctypes.c_char_p)]
+
+
+V, I, S = ctypes.c_void_p, ctypes.c_int, ctypes.c_size_t
+_set_new = fn("phash_sigset_new", V)
+_set_free = fn("phash_sigset_free", None, V)
+_set_option = fn("phash_sigset_set_option", I, V, I, I)
+_load_file = fn("phash_sigset_load_file", I, V, ctypes.c_char_p, ctypes.POINTER(_ReportC))
+_load_memory = fn("phash_sigset_load_memory", I, V, ctypes.c_char_p, S, ctypes.c_char_p,
+                  ctypes.POINTER(_ReportC))
+_set_error = fn("phash_sigset_last_error", ctypes.c_char_p, V)
+_set_size = fn("phash_sigset_size", S, V, I)
+_set_save = fn("phash_sigset_save", I, V, ctypes.c_char_p)
+_m_new = fn("phash_matcher_new", V)
+_m_free = fn("phash_matcher_free", None, V)
+_m_use = fn("phash_matcher_use", I, V, V)
+_m_open = fn("phash_matcher_open", I, V, ctypes.c_char_p)
+_m_size = fn("phash_matcher_size", S, V, I)
+_m_error = fn("phash_matcher_last_error", ctypes.c_char_p, V)
+_r_new = fn("phash_matches_new", V)
+_r_free = fn("phash_matches_free", None, V)
+_query = fn("phash_matcher_query", I, V, I, V, ctypes.c_uint, ctypes.c_uint, V)
+_r_count = fn("phash_matches_count", S, V)
+_r_get = fn("phash_matches_get", I, V, S, ctypes.POINTER(_MatchC))
+_r_owner = fn("phash_matches_owner", I, V, S, S, ctypes.POINTER(_OwnerC))
+
+
+def _s(b):
+    return b.decode(errors="replace") if b is not None else None
+
+
+class LoadReport(dict):
+    """What one load did: lines, records, inserted, duplicates, invalid,
+    by_reason {problem: count}, zero, low_quality, messages [str]."""
+
+    def __init__(self, c):
+        super().__init__(
+            lines=c.lines, records=c.records, inserted=c.inserted, duplicates=c.duplicates,
+            invalid=c.invalid, zero=c.zero, low_quality=c.low_quality,
+            by_reason={PROBLEMS[i]: c.by_reason[i] for i in range(len(PROBLEMS))
+                       if c.by_reason[i]},
+            messages=[c.messages[i].value.decode(errors="replace")
+                      for i in range(c.n_messages)])
+        self.__dict__ = self
+
+
+class SignatureSet:
+    """A signature set. SignatureSet(strict=False, keep_flagged=False, ...);
+    load(path) / load_bytes(data, name) return a LoadReport."""
+
+    def __init__(self, **options):
+        self._handle = _set_new()
+        if not self._handle:
+            raise MemoryError("phash_sigset_new failed")
+        for k, v in options.items():
+            if k == "format":
+                v = FORMATS[v]
+            elif k == "algo":
+                v = ALGOS[v] if v else 0
+            check(_set_option(self._handle, OPTIONS[k], int(v)))
+
+    def _detail(self):
+        return _s(_set_error(self._handle))
+
+    def load(self, path):
+        rep = _ReportC()
+        status = _load_file(self._live(), os.fsencode(path), ctypes.byref(rep))
+        check(status, self._detail)
+        return LoadReport(rep)
+
+    def load_bytes(self, data, name="<memory>"):
+        data = bytes(data)
+        rep = _ReportC()
+        check(_load_memory(self._live(), data, len(data), name.encode(), ctypes.byref(rep)),
+              self._detail)
+        return LoadReport(rep)
+
+    def size(self, algo):
+        return _set_size(self._live(), ALGOS[algo])
+
+    def save(self, path):
+        """Write a compiled set (codes, owners, indexes) atomically."""
+        check(_set_save(self._live(), os.fsencode(path)), self._detail)
+
+    def _live(self):
+        if not self._handle:
+            raise ValueError("signature set is closed or handed to a Matcher")
+        return self._handle
+
+    def close(self):
+        if self._handle:
+            _set_free(self._handle)
+            self._handle = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:
+            pass
+
+
+class Match(dict):
+    """algo, distance, variant, hash, owners [{list, id, metadata, quality, line}]."""
+
+    def __init__(self, **kw):
+        super().__init__(**kw)
+        self.__dict__ = self
+
+
+class Matcher:
+    """Serves one signature set; replace() swaps in another atomically while
+    queries (from any thread) keep running."""
+
+    def __init__(self, source=None):
+        self._handle = _m_new()
+        if not self._handle:
+            raise MemoryError("phash_matcher_new failed")
+        if source is not None:
+            self.replace(source)
+
+    def _detail(self):
+        return _s(_m_error(self._handle))
+
+    def replace(self, source):
+        """source: a SignatureSet (ownership moves to the matcher) or the
+        path of a compiled set. On error the current set keeps serving."""
+        if isinstance(source, SignatureSet):
+            check(_m_use(self._handle, source._live()), self._detail)
+            source._handle = None
+        else:
+            check(_m_open(self._handle, os.fsencode(source)), self._detail)
+
+    def size(self, algo):
+        return _m_size(self._handle, ALGOS[algo])
+
+    def query(self, algo, code, radius):
+        """code: a PdqCode / hex (pdq), a list of 8 of them (pdq dihedral),
+        or an int (phash). Returns a list of Match sorted by distance."""
+        if algo == "pdq":
+            codes = code if isinstance(code, (list, tuple)) else [code]
+            arr = (_PdqCodeC * len(codes))()
+            for i, c in enumerate(codes):
+                c = PdqCode.from_hex(c) if isinstance(c, str) else c
+                ctypes.memmove(arr[i].bytes, bytes(c), 32)
+            n = len(codes)
+        else:
+            arr = (ctypes.c_uint64 * 1)(code & 0xFFFFFFFFFFFFFFFF)
+            n = 1
+        res = _r_new()
+        if not res:
+            raise MemoryError("phash_matches_new failed")
+        try:
+            check(_query(self._handle, ALGOS[algo], ctypes.cast(arr, V), n, radius, res))
+            out = []
+            m, o = _MatchC(), _OwnerC()
+            for i in range(_r_count(res)):
+                check(_r_get(res, i, ctypes.byref(m)))
+                owners = []
+                for k in range(m.owners):
+                    check(_r_owner(res, i, k, ctypes.byref(o)))
+                    owners.append(dict(list=_s(o.list), id=_s(o.id), metadata=_s(o.metadata),
+                                       quality=o.quality, line=o.line))
+                out.append(Match(algo=ALGO_NAMES.get(m.algo), distance=m.distance,
+                                 variant=m.variant, hash=_s(m.hash), owners=owners))
+            return out
+        finally:
+            _r_free(res)
+
+    def close(self):
+        if self._handle:
+            _m_free(self._handle)
+            self._handle = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:
+            pass
