@@ -78,3 +78,29 @@ version_string = fn("phash_version_string", ctypes.c_char_p)
 _major = version_number() // 10000
 if _major != REQUIRED_MAJOR:
     raise ImportError(f"phash: libphash major version {_major}, this binding needs {REQUIRED_MAJOR}")
+
+
+class Handle:
+    """Base of the wrapper classes: owns one C handle, released once by
+    close(), by a with statement, or when garbage-collected. Subclasses set
+    _release to the C free function."""
+
+    _handle = None
+    _release = None
+
+    def close(self):
+        handle, self._handle = self._handle, None
+        if handle:
+            type(self)._release(handle)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:
+            pass

@@ -2,7 +2,7 @@
 """pHash (64-bit, aetilius-compatible) and phash's own dctN family."""
 import ctypes
 
-from ._lib import check, fn
+from ._lib import Handle, check, fn
 from .image import Image
 
 LAYOUTS = {"1.0": 0, "0.9": 1}
@@ -44,28 +44,10 @@ def convert_layout(value, src, dst):
     return _convert(value, LAYOUTS[src], LAYOUTS[dst])
 
 
-class _Hasher:
-    def close(self):
-        if self._handle:
-            self._free(self._handle)
-            self._handle = None
 
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    def __del__(self):
-        try:
-            self.close()
-        except Exception:
-            pass
-
-
-class PHasher(_Hasher):
+class PHasher(Handle):
     """The aetilius pHash 64-bit DCT hash. hash(image) -> (value, quality, flags)."""
-    _free = staticmethod(_h_free)
+    _release = staticmethod(_h_free)
 
     def __init__(self, layout="1.0"):
         self._handle = _h_new()
@@ -80,9 +62,9 @@ class PHasher(_Hasher):
         return out.hash, out.quality, _flags(out.flags)
 
 
-class DctNHasher(_Hasher):
+class DctNHasher(Handle):
     """phash's own dctN hash (s = 8, 16, 32). hash(image) -> (bytes, quality, flags)."""
-    _free = staticmethod(_n_free)
+    _release = staticmethod(_n_free)
 
     def __init__(self, s=16, backend="auto"):
         self._handle = _n_new(s)

@@ -3,7 +3,7 @@
 import ctypes
 import os
 
-from ._lib import PhashError, check, fn
+from ._lib import Handle, PhashError, check, fn
 
 c_void_pp = ctypes.POINTER(ctypes.c_void_p)
 
@@ -51,7 +51,7 @@ def sniff(data):
     return FORMATS.get(_sniff(data, len(data)), "unknown")
 
 
-class Image:
+class Image(Handle):
     """An image: decoded by a Decoder (valid until that decoder decodes again
     or is closed) or wrapping a caller's buffer (Image.from_buffer)."""
 
@@ -118,22 +118,14 @@ class Image:
         rows = [ctypes.string_at(base + r * stride, w * ch) for r in range(ht)]
         return b"".join(rows)
 
+    @staticmethod
+    def _release(handle):
+        _img_free(handle)
+
     def close(self):
-        if self._handle is not None and self._owned:
-            _img_free(self._handle)
-        self._handle = None
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    def __del__(self):
-        try:
-            self.close()
-        except Exception:
-            pass
+        if not self._owned:  # decoder-owned: only forget it
+            self._handle = None
+        super().close()
 
     def __repr__(self):
         if self._handle is None:
@@ -141,7 +133,7 @@ class Image:
         return f"<phash.Image {self.format} {self.width}x{self.height}x{self.channels}>"
 
 
-class Decoder:
+class Decoder(Handle):
     """A decoder with limits and options; reuse one per thread.
 
     Decoder(max_pixels=..., max_width=..., max_height=..., max_memory=...,
@@ -189,20 +181,8 @@ class Decoder:
             raise ValueError("decoder is closed")
         return self._handle
 
+    _release = staticmethod(_dec_free)
+
     def close(self):
-        if self._handle:
-            self._generation += 1
-            _dec_free(self._handle)
-            self._handle = None
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    def __del__(self):
-        try:
-            self.close()
-        except Exception:
-            pass
+        self._generation += 1
+        super().close()

@@ -3,7 +3,7 @@
 import ctypes
 import os
 
-from ._lib import PhashError, check, fn
+from ._lib import Handle, check, fn
 from .codes import PdqCode, _PdqCodeC
 
 c_void_pp = ctypes.POINTER(ctypes.c_void_p)
@@ -61,9 +61,11 @@ class Hit(tuple):
         return f"Hit(id={self[0]}, distance={self[1]}, variant={self[2]})"
 
 
-class Index:
+class Index(Handle):
     """Index(bits=256 or 64). Thread-safe for concurrent queries (each call
     uses its own result container); mutations are serialised by the library."""
+
+    _release = staticmethod(_free)
 
     def __init__(self, bits=256, _handle=None):
         if _handle is None:
@@ -147,19 +149,3 @@ class Index:
         finally:
             _res_free(res)
 
-    def close(self):
-        if self._handle:
-            _free(self._handle)
-            self._handle = None
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    def __del__(self):
-        try:
-            self.close()
-        except Exception:
-            pass

@@ -3,7 +3,7 @@
 import ctypes
 import os
 
-from ._lib import check, fn
+from ._lib import Handle, check, fn
 from .codes import PdqCode, _PdqCodeC
 from .image import Image
 
@@ -53,10 +53,12 @@ class PdqResult:
         return f"PdqResult({self.hash.hex}, quality={self.quality})"
 
 
-class PdqHasher:
+class PdqHasher(Handle):
     """A reusable PDQ hasher (one per thread). mode: 'full' (default: HMA,
     pytx, pdqhash, Java) or 'cli512' (the C++ CLI's 512x512 squash).
     fast: 0 (exact, default) or a minimum side for reduced-scale JPEG decoding."""
+
+    _release = staticmethod(_free)
 
     def __init__(self, mode="full", fast=0):
         self._handle = _new()
@@ -83,19 +85,3 @@ class PdqHasher:
         check(status, self._detail)
         return PdqResult(out, dihedral)
 
-    def close(self):
-        if self._handle:
-            _free(self._handle)
-            self._handle = None
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    def __del__(self):
-        try:
-            self.close()
-        except Exception:
-            pass

@@ -3,7 +3,7 @@
 import ctypes
 import os
 
-from ._lib import PhashError, check, fn
+from ._lib import Handle, check, fn
 from .codes import PdqCode, _PdqCodeC
 
 ALGOS = {"pdq": 1, "phash": 2}
@@ -79,9 +79,11 @@ class LoadReport(dict):
         self.__dict__ = self
 
 
-class SignatureSet:
+class SignatureSet(Handle):
     """A signature set. SignatureSet(strict=False, keep_flagged=False, ...);
     load(path) / load_bytes(data, name) return a LoadReport."""
+
+    _release = staticmethod(_set_free)
 
     def __init__(self, **options):
         self._handle = _set_new()
@@ -122,22 +124,6 @@ class SignatureSet:
             raise ValueError("signature set is closed or handed to a Matcher")
         return self._handle
 
-    def close(self):
-        if self._handle:
-            _set_free(self._handle)
-            self._handle = None
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    def __del__(self):
-        try:
-            self.close()
-        except Exception:
-            pass
 
 
 class Match(dict):
@@ -148,9 +134,11 @@ class Match(dict):
         self.__dict__ = self
 
 
-class Matcher:
+class Matcher(Handle):
     """Serves one signature set; replace() swaps in another atomically while
     queries (from any thread) keep running."""
+
+    _release = staticmethod(_m_free)
 
     def __init__(self, source=None):
         self._handle = _m_new()
@@ -207,19 +195,3 @@ class Matcher:
         finally:
             _r_free(res)
 
-    def close(self):
-        if self._handle:
-            _m_free(self._handle)
-            self._handle = None
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    def __del__(self):
-        try:
-            self.close()
-        except Exception:
-            pass
