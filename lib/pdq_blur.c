@@ -40,6 +40,9 @@
 #endif
 
 #define V PH_PDQ_V
+/* Columns per span of the first row box: its luma rows and filtered vectors
+ * stay in L1 while they are transposed. */
+#define CHUNK 128
 typedef float vf __attribute__((vector_size(V * sizeof(float))));
 typedef int vi __attribute__((vector_size(V * sizeof(int))));
 
@@ -53,57 +56,68 @@ static inline uint32_t window_count(uint32_t o, uint32_t n, uint32_t w, uint32_t
     return hi - lo + 1;
 }
 
-/* Box along a line of n vectors (lanes are independent lines): out[o] =
- * average, divided for every o. */
-static void box_line(const vf *in, vf *out, uint32_t n, uint32_t w)
+/* Box along a line of n vectors (lanes are independent lines), outputs
+ * o0..o1-1 into out[0..o1-o0-1]. *sum carries the running sum from the
+ * previous span (o0 == 0 starts it). */
+static void box_line_span(const vf *in, vf *out, uint32_t n, uint32_t w, uint32_t o0,
+                          uint32_t o1, vf *sum)
 {
-    uint32_t h = (w + 2) / 2;
-    vf sum = {0};
-    uint32_t i = 0;
-    for (; i < h - 1; i++)
-        sum += in[i];
-    uint32_t o = 0, cnt = h - 1;
-    for (; o < w - h + 1; o++) { /* growing window */
-        sum += in[o + h - 1];
-        cnt++;
-        out[o] = sum / (float)cnt;
+    const uint32_t h = (w + 2) / 2;
+    vf s = *sum;
+    if (o0 == 0) {
+        s = (vf){0};
+        for (uint32_t i = 0; i < h - 1; i++)
+            s += in[i];
     }
+    uint32_t o = o0;
+    const uint32_t grow_end = w - h + 1 < o1 ? w - h + 1 : o1;
+    for (; o < grow_end; o++) { /* growing window: h + o inputs */
+        s += in[o + h - 1];
+        out[o - o0] = s / (float)(h + o);
+    }
+    const uint32_t full_end = n - h + 1 < o1 ? n - h + 1 : o1;
     const float fw = (float)w;
-    for (; o < n - h + 1; o++) { /* full window */
-        sum += in[o + h - 1];
-        sum -= in[o - (w - h) - 1];
-        out[o] = sum / fw;
+    for (; o < full_end; o++) { /* full window */
+        s += in[o + h - 1];
+        s -= in[o - (w - h) - 1];
+        out[o - o0] = s / fw;
     }
-    for (; o < n; o++) { /* shrinking window */
-        sum -= in[o - (w - h) - 1];
-        cnt--;
-        out[o] = sum / (float)cnt;
+    for (; o < o1; o++) { /* shrinking window */
+        s -= in[o - (w - h) - 1];
+        out[o - o0] = s / (float)window_count(o, n, w, h);
     }
+    *sum = s;
 }
 
-/* The same running sum, but only the sums are kept (no division): the
- * caller divides at the few outputs it needs. sums[o] is the sum before the
- * division of output o. */
-static void box_line_sums(const vf *in, vf *sums, uint32_t n, uint32_t w)
+/* The same running sum without divisions, keeping only the sums of the
+ * outputs listed in at[0..63] (ascending, may repeat): sums[j] is the sum
+ * before the division of output at[j]. */
+static void box_line_sampled_sums(const vf *in, uint32_t n, uint32_t w,
+                                  const uint32_t at[PH_PDQ_GRID], vf sums[PH_PDQ_GRID])
 {
     uint32_t h = (w + 2) / 2;
     vf sum = {0};
     for (uint32_t i = 0; i < h - 1; i++)
         sum += in[i];
+    int j = 0;
+#define KEEP()                                  \
+    while (j < PH_PDQ_GRID && at[j] == o)       \
+        sums[j++] = sum
     uint32_t o = 0;
     for (; o < w - h + 1; o++) {
         sum += in[o + h - 1];
-        sums[o] = sum;
+        KEEP();
     }
-    for (; o < n - h + 1; o++) {
+    for (; o < n - h + 1 && j < PH_PDQ_GRID; o++) {
         sum += in[o + h - 1];
         sum -= in[o - (w - h) - 1];
-        sums[o] = sum;
+        KEEP();
     }
-    for (; o < n; o++) {
+    for (; o < n && j < PH_PDQ_GRID; o++) {
         sum -= in[o - (w - h) - 1];
-        sums[o] = sum;
+        KEEP();
     }
+#undef KEEP
 }
 
 /* ---- V x V transposes -------------------------------------------------- */
@@ -181,17 +195,21 @@ static inline float luma_rgb(const uint8_t *p)
     return 0.299f * (float)p[0] + 0.587f * (float)p[1] + 0.114f * (float)p[2];
 }
 
-static void luma_row(const ph_pdq_plan *p, uint32_t r, float *out)
+/* Luma of working row r, columns x0..x1-1, into out[0..x1-x0-1]. */
+static void luma_span(const ph_pdq_plan *p, uint32_t r, uint32_t x0, uint32_t x1, float *out)
 {
     const phash_image *img = p->img;
+    const uint32_t ch = img->channels, w = x1 - x0;
     const uint8_t *px = ph_image_row(img, p->src_row ? p->src_row[r] : r);
-    const uint32_t ch = img->channels, w = p->w;
     if (p->src_col) {
         for (uint32_t x = 0; x < w; x++) {
-            const uint8_t *q = px + (size_t)p->src_col[x] * ch;
+            const uint8_t *q = px + (size_t)p->src_col[x0 + x] * ch;
             out[x] = p->grey ? (float)q[0] : luma_rgb(q);
         }
-    } else if (p->grey) {
+        return;
+    }
+    px += (size_t)x0 * ch;
+    if (p->grey) {
         if (ch == 1)
             for (uint32_t x = 0; x < w; x++)
                 out[x] = (float)px[x];
@@ -215,8 +233,9 @@ typedef struct pipe {
     const ph_pdq_plan *p;
     uint32_t wp;      /* row length rounded up to V */
     uint32_t ring_n;  /* rows in the ring: wc + V */
-    float *lum;       /* V x wp: luma rows of the current block */
-    vf *tin, *tout;   /* wp vectors: transposed block, its row-filtered copy */
+    float *lum;       /* V x CHUNK: luma of a span of the current block's rows */
+    vf *tin;          /* wp vectors: the block transposed (vector c = column c) */
+    vf *tout;         /* CHUNK vectors: a span of its row-filtered copy */
     float *ring;      /* ring_n x wp: row-filtered rows awaiting the column box */
     float *colsum;    /* wp: one running sum per column */
     float *emit;      /* V x wp: column-filtered rows awaiting the second row box */
@@ -237,11 +256,12 @@ static void row_box_sampled(pipe *s, uint32_t e0, uint32_t n)
 {
     const ph_pdq_plan *p = s->p;
     rows_to_vectors(s->emit, s->wp, s->wp, s->tin);
-    box_line_sums(s->tin, s->tout, p->w, p->wr);
+    vf sums[PH_PDQ_GRID];
+    box_line_sampled_sums(s->tin, p->w, p->wr, p->scol, sums);
     const uint32_t h = (p->wr + 2) / 2;
     for (int j = 0; j < PH_PDQ_GRID; j++) {
         uint32_t c = p->scol[j];
-        vf v = s->tout[c] / (float)window_count(c, p->w, p->wr, h);
+        vf v = sums[j] / (float)window_count(c, p->w, p->wr, h);
         for (uint32_t k = 0; k < n; k++)
             s->samples[(size_t)(e0 + k) * PH_PDQ_GRID + (size_t)j] = v[k];
     }
@@ -351,7 +371,7 @@ static int pipe_init(pipe *s, const ph_pdq_plan *p, ph_buf *work)
     s->wp = (p->w + V - 1) / V * V;
     s->ring_n = p->wc + V;
     const size_t wp = s->wp;
-    size_t sizes[7] = {V * wp, V * wp, V * wp, (size_t)s->ring_n * wp, wp, V * wp,
+    size_t sizes[7] = {V * CHUNK, V * wp, V * CHUNK, (size_t)s->ring_n * wp, wp, V * wp,
                        (size_t)p->h * PH_PDQ_GRID};
     size_t total = 64;
     for (int i = 0; i < 7; i++)
@@ -374,10 +394,53 @@ static int pipe_init(pipe *s, const ph_pdq_plan *p, ph_buf *work)
     s->samples = areas[6];
     /* Lines are padded to wp; lanes past the image's last row are padding
      * too. Padding is never read into a result, but keep it defined. */
-    memset(s->lum, 0, V * wp * sizeof(float));
+    memset(s->lum, 0, V * CHUNK * sizeof(float));
+    memset(s->tout, 0, V * CHUNK * sizeof(float));
     memset(s->emit, 0, V * wp * sizeof(float));
     memset(s->colsum, 0, wp * sizeof(float));
     return 0;
+}
+
+/* Luma of the block's rows r0..r0+nb-1, transposed into s->tin, a span of
+ * CHUNK columns at a time (columns past the image and lanes past the last
+ * row are zero). */
+static void block_luma(pipe *s, uint32_t r0, uint32_t nb)
+{
+    const ph_pdq_plan *p = s->p;
+    for (uint32_t c0 = 0; c0 < s->wp; c0 += CHUNK) {
+        const uint32_t c1 = c0 + CHUNK < s->wp ? c0 + CHUNK : s->wp;
+        const uint32_t x1 = c1 < p->w ? c1 : p->w;
+        for (uint32_t k = 0; k < V; k++) {
+            float *line = s->lum + (size_t)k * CHUNK;
+            uint32_t done = 0;
+            if (k < nb) {
+                luma_span(p, r0 + k, c0, x1, line);
+                done = x1 - c0;
+            }
+            for (uint32_t x = done; x < c1 - c0; x++)
+                line[x] = 0.0f;
+        }
+        rows_to_vectors(s->lum, CHUNK, c1 - c0, s->tin + c0);
+    }
+}
+
+/* First row box over s->tin, a span at a time, transposed into the ring
+ * rows of r0..r0+V-1. */
+static void block_row_box(pipe *s, uint32_t r0)
+{
+    const ph_pdq_plan *p = s->p;
+    vf sum = {0};
+    for (uint32_t c0 = 0; c0 < s->wp; c0 += CHUNK) {
+        const uint32_t c1 = c0 + CHUNK < s->wp ? c0 + CHUNK : s->wp;
+        const uint32_t o1 = c1 < p->w ? c1 : p->w;
+        box_line_span(s->tin, s->tout, p->w, p->wr, c0, o1, &sum);
+        for (uint32_t o = o1; o < c1; o++)
+            s->tout[o - c0] = (vf){0};
+        float *dst[V];
+        for (uint32_t k = 0; k < V; k++)
+            dst[k] = ring_row(s, r0 + k) + c0;
+        vectors_to_rows(s->tout, c1 - c0, dst);
+    }
 }
 
 static void run_blur(pipe *s)
@@ -389,16 +452,10 @@ static void run_blur(pipe *s)
         uint32_t nb = p->h - r0 < V ? p->h - r0 : V;
         if (prof)
             t0 = ph_pdq_clock_ns();
-        for (uint32_t k = 0; k < nb; k++)
-            luma_row(p, r0 + k, s->lum + (size_t)k * s->wp);
+        block_luma(s, r0, nb);
         if (prof)
             t1 = ph_pdq_clock_ns();
-        rows_to_vectors(s->lum, s->wp, s->wp, s->tin);
-        box_line(s->tin, s->tout, p->w, p->wr);
-        float *dst[V];
-        for (uint32_t k = 0; k < V; k++)
-            dst[k] = ring_row(s, r0 + k);
-        vectors_to_rows(s->tout, s->wp, dst);
+        block_row_box(s, r0);
         if (prof)
             t2 = ph_pdq_clock_ns();
         for (uint32_t k = 0; k < nb; k++)
@@ -417,7 +474,7 @@ int PH_PDQ_BLUR_FN(const ph_pdq_plan *p, ph_buf *work, float *out, ph_pdq_prof *
 {
     if (!p->blur) { /* exactly 64x64, plain hash: the reference copies */
         for (uint32_t r = 0; r < PH_PDQ_GRID; r++)
-            luma_row(p, r, out + (size_t)r * PH_PDQ_GRID);
+            luma_span(p, r, 0, PH_PDQ_GRID, out + (size_t)r * PH_PDQ_GRID);
         return 0;
     }
     pipe s;
