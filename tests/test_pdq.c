@@ -185,6 +185,127 @@ TABLE_TEST(table_fullres_dihedral, "fullres-dihedral.csv", PHASH_PDQ_FULL, 1)
 TABLE_TEST(table_cpp_cli, "cpp-cli.csv", PHASH_PDQ_CLI512, 0)
 TABLE_TEST(table_cpp_cli_dihedral, "cpp-cli-dihedral.csv", PHASH_PDQ_CLI512, 1)
 
+/* ---- published upstream hashes ---------------------------------------- */
+
+/* Split one CSV line (with "quoted, fields") into at most max fields. */
+static int csv_split(char *line, char **fields, int max)
+{
+    int n = 0;
+    char *p = line;
+    while (n < max) {
+        char *out = p;
+        fields[n++] = p;
+        int quoted = *p == '"';
+        if (quoted)
+            p++;
+        while (*p) {
+            if (quoted && *p == '"' && p[1] == '"') {
+                *out++ = '"';
+                p += 2;
+            } else if (quoted && *p == '"') {
+                quoted = 0;
+                p++;
+            } else if (!quoted && *p == ',') {
+                break;
+            } else {
+                *out++ = *p++;
+            }
+        }
+        int more = *p == ',';
+        *out = '\0';
+        if (!more)
+            break;
+        p++;
+    }
+    return n;
+}
+
+/* Every hash upstream publishes for these images (READMEs, unit tests, the
+ * WASM test CSV, pytx examples) is exactly the recorded distance from our
+ * hash in each mode. */
+START_TEST(published_hashes_at_recorded_distances)
+{
+    if (!g_dec)
+        return; /* needs the decoder */
+    FILE *f = fopen(shared_path(PDQ_DIR "expected/published.csv"), "r");
+    ck_assert_ptr_nonnull(f);
+    phash_pdq_hasher *full = phash_pdq_hasher_new(), *cli = phash_pdq_hasher_new();
+    ck_assert_int_eq(phash_pdq_hasher_set_mode(cli, PHASH_PDQ_CLI512), PHASH_OK);
+    char line[2048];
+    int checked = 0, exact_full = 0;
+    ck_assert_ptr_nonnull(fgets(line, sizeof line, f));
+    while (fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\r\n")] = '\0';
+        char *fl[8];
+        ck_assert_int_eq(csv_split(line, fl, 8), 8);
+        phash_pdq_code want;
+        ck_assert_int_eq(phash_pdq_from_hex(fl[4], strlen(fl[4]), &want, NULL), PHASH_OK);
+        phash_pdq_result a, b;
+        ck_assert_int_eq(hash_path(full, fl[3], 0, &a), PHASH_OK);
+        ck_assert_int_eq(hash_path(cli, fl[3], 0, &b), PHASH_OK);
+        ck_assert_msg(phash_pdq_distance(&b.hash, &want) == (unsigned)atoi(fl[6]),
+                      "%s (%s): cli512 distance %u, recorded %s", fl[3], fl[0],
+                      phash_pdq_distance(&b.hash, &want), fl[6]);
+        ck_assert_msg(phash_pdq_distance(&a.hash, &want) == (unsigned)atoi(fl[7]),
+                      "%s (%s): full distance %u, recorded %s", fl[3], fl[0],
+                      phash_pdq_distance(&a.hash, &want), fl[7]);
+        exact_full += phash_pdq_distance(&a.hash, &want) == 0;
+        checked++;
+    }
+    fclose(f);
+    ck_assert_int_eq(checked, 106);
+    ck_assert_int_ge(exact_full, 20); /* the pytx, Java and HMA hashes */
+    phash_pdq_hasher_free(full);
+    phash_pdq_hasher_free(cli);
+}
+END_TEST
+
+/* ---- decoder conventions on shared/testdata/formats ------------------- */
+
+static unsigned format_distance(phash_pdq_hasher *h, const char *a, const char *b, int *quality)
+{
+    char pa[300], pb[300];
+    snprintf(pa, sizeof pa, "%s", shared_path(a));
+    snprintf(pb, sizeof pb, "%s", shared_path(b));
+    phash_pdq_result ra, rb;
+    ck_assert_msg(phash_pdq_hash_file(h, g_dec, pa, 0, &ra) == PHASH_OK, "%s: %s", a,
+                  phash_pdq_hasher_last_error(h));
+    ck_assert_msg(phash_pdq_hash_file(h, g_dec, pb, 0, &rb) == PHASH_OK, "%s: %s", b,
+                  phash_pdq_hasher_last_error(h));
+    *quality = ra.quality;
+    return phash_pdq_distance(&ra.hash, &rb.hash);
+}
+
+START_TEST(format_edge_cases)
+{
+    if (!g_dec)
+        return; /* needs the decoder */
+    phash_pdq_hasher *h = phash_pdq_hasher_new();
+    int q;
+    /* CMYK JPEG converted as ImageMagick does = its reference decode */
+    ck_assert_uint_eq(format_distance(h, "testdata/formats/jpeg/video-001.cmyk.jpeg",
+                                      "testdata/formats/jpeg/video-001.cmyk.png", &q), 0);
+    ck_assert_int_eq(q, 100);
+    /* YCCK (Photoshop) vs its RGB counterpart */
+    ck_assert_uint_le(format_distance(h, "testdata/formats/jpeg/pil_sample_cmyk.jpg",
+                                      "testdata/formats/jpeg/pil_sample_rgb.jpg", &q), 8);
+    /* 1-component JPEG, baseline and progressive, = the grey PNG */
+    ck_assert_uint_eq(format_distance(h, "testdata/formats/jpeg/video-005.gray.jpeg",
+                                      "testdata/formats/jpeg/video-005.gray.png", &q), 0);
+    ck_assert_uint_eq(format_distance(h, "testdata/formats/jpeg/video-005.gray.q50.progressive.jpeg",
+                                      "testdata/formats/jpeg/video-005.gray.png", &q), 0);
+    /* 16-bit grey with tRNS (low byte kept) = the 8-bit grey with tRNS */
+    ck_assert_uint_eq(format_distance(h, "testdata/formats/png/i_trns.png",
+                                      "testdata/formats/png/l_trns.png", &q), 0);
+    ck_assert_int_eq(q, 77);
+    /* 16-bit RGB photo: hashable, full quality */
+    ck_assert_uint_lt(format_distance(h, "testdata/formats/png/monkey16.png",
+                                      "testdata/formats/png/l_trns.png", &q), 256);
+    ck_assert_int_eq(q, 100);
+    phash_pdq_hasher_free(h);
+}
+END_TEST
+
 /* ---- intermediates ----------------------------------------------------- */
 
 static void load_floats(const char *name, float *out, int n)
@@ -623,6 +744,8 @@ static Suite *pdq_suite(void)
     tcase_add_test(tables, table_cpp_cli);
     tcase_add_test(tables, table_cpp_cli_dihedral);
     tcase_add_test(tables, intermediates_jpeg);
+    tcase_add_test(tables, published_hashes_at_recorded_distances);
+    tcase_add_test(tables, format_edge_cases);
     suite_add_tcase(s, tables);
     return s;
 }
