@@ -264,7 +264,7 @@ END_TEST
 
 static unsigned format_distance(phash_pdq_hasher *h, const char *a, const char *b, int *quality)
 {
-    char pa[300], pb[300];
+    char pa[4200], pb[4200];
     snprintf(pa, sizeof pa, "%s", shared_path(a));
     snprintf(pb, sizeof pb, "%s", shared_path(b));
     phash_pdq_result ra, rb;
