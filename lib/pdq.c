@@ -13,17 +13,6 @@
 
 #include "pdq_internal.h"
 
-/* TRANSITIONAL (until lib/decode*.c lands on main): weak references so the
- * library links without the decoder; file/memory hashing then reports
- * PHASH_ERR_UNSUPPORTED. */
-#pragma weak phash_decoder_new
-#pragma weak phash_decoder_free
-#pragma weak phash_decode_file
-#pragma weak phash_decode_memory
-#pragma weak phash_decoder_get_option
-#pragma weak phash_decoder_set_option
-#pragma weak phash_decoder_last_error
-
 #define G PH_PDQ_GRID
 #define CLI_SIDE 512u  /* the C++ CLI squashes anything larger to 512x512 */
 #define MIN_SIDE 5u    /* below this, the reference returns zeros */
@@ -116,8 +105,7 @@ void phash_pdq_hasher_free(phash_pdq_hasher *h)
     if (!h)
         return;
     ph_buf_release(&h->work);
-    if (h->decoder)
-        phash_decoder_free(h->decoder);
+    phash_decoder_free(h->decoder);
     ph_free(h);
 }
 
@@ -327,8 +315,6 @@ static phash_status hash_decoded(phash_pdq_hasher *h, phash_decoder *dec, const 
         return PHASH_ERR_INVALID_ARG;
     if (!out || (!path && !data))
         return ph_error_set(&h->err, PHASH_ERR_INVALID_ARG, "pdq: invalid argument");
-    if (!phash_decode_file)
-        return ph_error_set(&h->err, PHASH_ERR_UNSUPPORTED, "pdq: no decoder in this build");
     dec = decoder_for(h, dec);
     if (!dec)
         return ph_error_set(&h->err, PHASH_ERR_NOMEM, "pdq: no memory for a decoder");

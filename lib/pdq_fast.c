@@ -12,8 +12,6 @@
 
 #include "pdq_internal.h"
 
-#pragma weak phash_decoder_set_option /* TRANSITIONAL, see pdq.c */
-
 /* Width and height from the SOFn segment, or -1. */
 static int jpeg_size(const uint8_t *d, size_t n, uint32_t *w, uint32_t *h)
 {

@@ -23,14 +23,6 @@
 #include "hash_algos.h"
 #include "phash/phash.h"
 
-/* TRANSITIONAL (until the decoder lands on main): weak references so the
- * CLI links without it. */
-#pragma weak phash_decoder_new
-#pragma weak phash_decoder_free
-#pragma weak phash_decode_file
-#pragma weak phash_decoder_last_error
-#pragma weak phash_decoder_set_option
-
 #define MAX_ALGOS 8
 
 typedef struct run {
@@ -423,10 +415,6 @@ int cmd_hash(int argc, char **argv)
     int first;
     if (parse_args(&r, argc, argv, &first) != 0) {
         usage(stderr);
-        return EXIT_ERROR;
-    }
-    if (!phash_decode_file) {
-        fprintf(stderr, "phash hash: this build has no decoder\n");
         return EXIT_ERROR;
     }
     int rc = EXIT_NO_MATCH;
