@@ -170,6 +170,25 @@ class SampleScan(unittest.TestCase):
             self.assertEqual(rc, 2)
             self.assertIn("checksum", err)
 
+    def test_several_lists_keep_every_owner(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            extra = os.path.join(tmp, "extra.jsonl")
+            with open(extra, "w") as f:  # the same pHash as SAMPLE-0002, another list
+                f.write('{"phash": "E66993E1BA4110BE", "id": "X-1", "case": 7}\n')
+            rc, out, err = run("scan", os.path.join(SAMPLE, "originals", "o0002.webp"),
+                               "--signatures", SIGS, "--signatures", extra, "--algo", "phash",
+                               "--json", "--no-nice")
+            self.assertEqual(rc, 1, err)
+            recs = [json.loads(l) for l in out.splitlines()]
+            self.assertEqual([(r["list"], r["id"], r["metadata"]) for r in recs],
+                             [(SIGS, "SAMPLE-0002", "category=demo; note=fields5 (endless-sky-data)"),
+                              (extra, "X-1", '{"case":7}')])
+            phx = os.path.join(tmp, "s.phx")
+            self.assertEqual(run("sigset", "compile", SIGS, "-o", phx)[0], 0)
+            rc, out, err = run("scan", SAMPLE, "--signatures", phx, "--signatures", extra)
+            self.assertEqual(rc, 2)
+            self.assertIn("a compiled set must be the only --signatures", err)
+
     def test_usage_errors(self):
         self.assertEqual(run("scan", SAMPLE)[0], 2)
         self.assertEqual(run("scan", "--signatures", SIGS)[0], 2)

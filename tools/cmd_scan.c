@@ -31,7 +31,9 @@
 /* ---- options ---- */
 
 typedef struct scan_opts {
-    const char *signatures;
+    const char *signatures;      /* the first --signatures */
+    const char **lists;          /* every --signatures, in order */
+    int n_lists;
     unsigned algos;                            /* bit (1 << phash_sig_algo) */
     unsigned radius[PHASH_SIG_ALGO_MAX + 1];
     int dihedral, json, verbose, watch, nice;
@@ -49,7 +51,8 @@ static void scan_usage(FILE *f)
         "record per match with a signature set: CSV with a header, or JSON lines.\n"
         "\n"
         "  --signatures SET   signature list (plain, CSV/TSV, JSON lines) or compiled\n"
-        "                     set (.phx from 'phash sigset compile')\n"
+        "                     set (.phx from 'phash sigset compile'); several lists\n"
+        "                     may be given (repeat the option), a compiled set alone\n"
         "  --algo LIST        pdq, phash or pdq,phash (default: what the set holds)\n"
         "  --radius N         match distance, inclusive, for every algorithm, or\n"
         "                     pdq=N,phash=M (default pdq=%u, phash=%u)\n"
@@ -148,7 +151,12 @@ static int parse_args(int argc, char **argv, scan_opts *o, const char ***paths, 
             return 1;
         else if (!strcmp(a, "--signatures") || !strcmp(a, "-s")) {
             NEED_VALUE();
-            o->signatures = val;
+            if (!o->signatures)
+                o->signatures = val;
+            if (!o->lists)
+                o->lists = calloc((size_t)argc, sizeof *o->lists);
+            if (o->lists)
+                o->lists[o->n_lists++] = val;
         } else if (!strcmp(a, "--algo")) {
             NEED_VALUE();
             if (parse_algos(val, &o->algos)) {
@@ -570,9 +578,13 @@ static void watch_loop(feeder *f, walk_callbacks *cb)
 static int load_signatures(scan *s)
 {
     s->matcher = phash_matcher_new();
-    if (!s->matcher)
+    if (!s->matcher || !s->opt.lists)
         return -1;
     if (scan_is_compiled_set(s->opt.signatures)) {
+        if (s->opt.n_lists > 1) {
+            fprintf(stderr, "phash scan: a compiled set must be the only --signatures\n");
+            return -1;
+        }
         if (phash_matcher_open(s->matcher, s->opt.signatures) != PHASH_OK) {
             fprintf(stderr, "phash scan: %s\n", phash_matcher_last_error(s->matcher));
             return -1;
@@ -580,20 +592,31 @@ static int load_signatures(scan *s)
         return 0;
     }
     phash_sigset *set = phash_sigset_new();
-    phash_sigset_report rep;
-    phash_status st = set ? phash_sigset_load_file(set, s->opt.signatures, &rep) : PHASH_ERR_NOMEM;
-    if (st != PHASH_OK) {
-        fprintf(stderr, "phash scan: cannot load the signature set: %s\n",
-                set ? phash_sigset_last_error(set) : phash_strerror(st));
-        for (unsigned i = 0; set && i < rep.n_messages; i++)
-            fprintf(stderr, "  %s\n", rep.messages[i]);
-        phash_sigset_free(set);
-        return -1;
+    for (int i = 0; i < s->opt.n_lists; i++) {
+        const char *list = s->opt.lists[i];
+        phash_sigset_report rep;
+        phash_status st = set && !scan_is_compiled_set(list)
+                              ? phash_sigset_load_file(set, list, &rep)
+                              : set ? PHASH_ERR_INVALID_ARG : PHASH_ERR_NOMEM;
+        if (st == PHASH_ERR_INVALID_ARG) {
+            fprintf(stderr, "phash scan: %s: a compiled set must be the only --signatures\n",
+                    list);
+            phash_sigset_free(set);
+            return -1;
+        }
+        if (st != PHASH_OK) {
+            fprintf(stderr, "phash scan: cannot load the signature set: %s\n",
+                    set ? phash_sigset_last_error(set) : phash_strerror(st));
+            for (unsigned k = 0; set && k < rep.n_messages; k++)
+                fprintf(stderr, "  %s\n", rep.messages[k]);
+            phash_sigset_free(set);
+            return -1;
+        }
+        if (rep.invalid)
+            fprintf(stderr, "phash scan: %s: %llu invalid records skipped (first: %s); "
+                            "'phash sigset check' lists them\n",
+                    list, (unsigned long long)rep.invalid, rep.messages[0]);
     }
-    if (rep.invalid)
-        fprintf(stderr, "phash scan: %s: %llu invalid records skipped (first: %s); "
-                        "'phash sigset check' lists them\n",
-                s->opt.signatures, (unsigned long long)rep.invalid, rep.messages[0]);
     if (phash_matcher_use(s->matcher, set) != PHASH_OK) {
         phash_sigset_free(set);
         return -1;
@@ -641,12 +664,14 @@ int cmd_scan(int argc, char **argv)
         if (rc > 0)
             scan_usage(stdout);
         free(paths);
+        free(s->opt.lists);
         free(s);
         return rc > 0 ? EXIT_NO_MATCH : EXIT_ERROR;
     }
     if (load_signatures(s)) {
         phash_matcher_free(s->matcher);
         free(paths);
+        free(s->opt.lists);
         free(s);
         return EXIT_ERROR;
     }
@@ -666,6 +691,7 @@ int cmd_scan(int argc, char **argv)
                             "computes\n");
             phash_matcher_free(s->matcher);
             free(paths);
+            free(s->opt.lists);
             free(s);
             return EXIT_ERROR;
         }
@@ -675,6 +701,7 @@ int cmd_scan(int argc, char **argv)
                 scan_hash_missing(s->opt.algos));
         phash_matcher_free(s->matcher);
         free(paths);
+        free(s->opt.lists);
         free(s);
         return EXIT_ERROR;
     }
@@ -744,6 +771,7 @@ int cmd_scan(int argc, char **argv)
     free(f.wd_paths);
     free(w);
     free(paths);
+    free(s->opt.lists);
     phash_matcher_free(s->matcher);
     int status = fatal || bad_path ? EXIT_ERROR : atomic_load(&s->matches) ? EXIT_MATCH : EXIT_NO_MATCH;
     free(s);
