@@ -66,6 +66,12 @@ phash_status ph_decode_pnm(phash_decoder *dec, const uint8_t *data, size_t len);
  * optionally preceded by "Exif\0\0". Returns the orientation 1..8, or 1 when
  * absent or malformed. */
 int ph_exif_orientation(const uint8_t *data, size_t len);
+/* ImageMagick's PNG text form of EXIF: a tEXt chunk "Raw profile type exif"
+ * whose text is "\nexif\n <length>\n" then hex digits (with newlines).
+ * text/len is the chunk data after the keyword's NUL. Keeps the decoded
+ * bytes as the image's EXIF unless some came first; malformed text is
+ * ignored. */
+void ph_exif_keep_raw_profile(phash_decoder *dec, const uint8_t *text, size_t len);
 /* Rotate/flip dec->img in place of its buffer according to its orientation
  * (using dec->rotate as the target). */
 phash_status ph_apply_orientation(phash_decoder *dec);

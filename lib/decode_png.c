@@ -86,12 +86,17 @@ static void png_read_cb(png_structp png, png_bytep out, size_t n)
 }
 
 /* Unknown chunks (and the known ones told to be treated so) land here:
- * note APNG's acTL and discard everything. */
+ * note APNG's acTL and ImageMagick's hex EXIF text; discard everything. */
 static int png_chunk_cb(png_structp png, png_unknown_chunkp chunk)
 {
+    static const char raw_exif[] = "Raw profile type exif"; /* with its NUL */
     png_guard *g = png_get_user_chunk_ptr(png);
     if (!memcmp(chunk->name, "acTL", 4))
         g->animated = 1;
+    else if (!memcmp(chunk->name, "tEXt", 4) && chunk->size > sizeof raw_exif &&
+             !memcmp(chunk->data, raw_exif, sizeof raw_exif))
+        ph_exif_keep_raw_profile(g->dec, chunk->data + sizeof raw_exif,
+                                 chunk->size - sizeof raw_exif);
     return 1;
 }
 

@@ -55,6 +55,46 @@ int ph_exif_orientation(const uint8_t *data, size_t len)
     return 1;
 }
 
+static int hex_value(uint8_t c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                                            : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+void ph_exif_keep_raw_profile(phash_decoder *dec, const uint8_t *text, size_t len)
+{
+    size_t pos = 0;
+    while (pos < len && (text[pos] == '\n' || text[pos] == ' '))
+        pos++;
+    if (len - pos < 5 || memcmp(text + pos, "exif", 4) != 0 || dec->exif_len)
+        return;
+    pos += 4;
+    size_t declared = 0;
+    while (pos < len && (text[pos] == '\n' || text[pos] == ' '))
+        pos++;
+    while (pos < len && text[pos] >= '0' && text[pos] <= '9' && declared < (1u << 20))
+        declared = declared * 10 + (size_t)(text[pos++] - '0');
+    if (declared == 0 || declared >= (1u << 20))
+        return;
+    uint8_t *out = ph_buf_reserve(&dec->exif, declared);
+    if (!out)
+        return;
+    size_t n = 0;
+    int hi = -1;
+    for (; pos < len && n < declared; pos++) {
+        int v = hex_value(text[pos]);
+        if (v < 0)
+            continue; /* newlines between lines of hex */
+        if (hi < 0) {
+            hi = v;
+        } else {
+            out[n++] = (uint8_t)(hi << 4 | v);
+            hi = -1;
+        }
+    }
+    dec->exif_len = n;
+}
+
 /* Source coordinates of output pixel (x, y) for orientation o of a W x H
  * stored image (EXIF: the transform that shows the image upright). */
 static void source_of(int o, uint32_t x, uint32_t y, uint32_t w, uint32_t h, uint32_t *sx,

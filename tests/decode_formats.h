@@ -11,7 +11,9 @@
  *   invalid-trunc, truncated_end_chunk) do not spoil a complete image.
  * - video-001.progressive.truncated.jpeg has fewer scans but a proper EOI:
  *   libjpeg decodes it without a warning, so it is a complete image.
- * - webp/very_short.webp decodes in libwebp (and dwebp) too. */
+ * - webp/very_short.webp decodes in libwebp (and dwebp) too.
+ * - png/exif_imagemagick_orientation.png: orientation 3 from ImageMagick's
+ *   "Raw profile type exif" hex text chunk. */
 typedef struct format_case {
     const char *path; /* relative to testdata/formats */
     phash_status status;
@@ -126,7 +128,7 @@ static const format_case FORMAT_CASES[] = {
     {"png/benchRGB-interlace.png", PHASH_OK, 256, 256, 3, 1, 0x00},
     {"png/cvo9xd_keong_macan_grayscale.png", PHASH_OK, 500, 500, 1, 1, 0x00},
     {"png/exif.png", PHASH_OK, 512, 512, 3, 1, 0x00},
-    {"png/exif_imagemagick_orientation.png", PHASH_OK, 512, 512, 3, 1, 0x00},
+    {"png/exif_imagemagick_orientation.png", PHASH_OK, 512, 512, 3, 3, 0x00},
     {"png/gray-gradient.interlaced.png", PHASH_OK, 1, 16, 1, 1, 0x00},
     {"png/hopper_idat_after_image_end.png", PHASH_OK, 128, 128, 3, 1, 0x00},
     {"png/i_trns.png", PHASH_OK, 64, 64, 1, 1, 0x0a},

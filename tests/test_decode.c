@@ -879,6 +879,21 @@ START_TEST(exif_orientation_parser)
     ck_assert_int_eq(ph_exif_orientation(bad, sizeof bad), 1);
     for (size_t n = 0; n < sizeof be; n++) /* every truncation is safe */
         ck_assert_int_le(ph_exif_orientation(be, n), 6);
+
+    /* ImageMagick's hex text form, as in a PNG tEXt chunk. */
+    static const char raw[] = "\nexif\n      32\n4578696600004d4d002a00000008000101120003000000010005\n"
+                              "000000000000\n";
+    phash_decoder *dec = phash_decoder_new();
+    ph_exif_keep_raw_profile(dec, (const uint8_t *)raw, sizeof raw - 1);
+    ck_assert_uint_eq(dec->exif_len, 32);
+    ck_assert_int_eq(ph_exif_orientation(dec->exif.data, dec->exif_len), 5);
+    dec->exif_len = 0;
+    ph_exif_keep_raw_profile(dec, (const uint8_t *)raw, 30); /* cut: fewer bytes kept */
+    ck_assert_uint_lt(dec->exif_len, 32);
+    dec->exif_len = 0;
+    ph_exif_keep_raw_profile(dec, (const uint8_t *)"\nxmp\n 4\n00000000", 17);
+    ck_assert_uint_eq(dec->exif_len, 0);
+    phash_decoder_free(dec);
 }
 END_TEST
 

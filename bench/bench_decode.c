@@ -1,0 +1,293 @@
+/* SPDX-License-Identifier: MIT */
+/* bench/decode: decode speed in Mpixel/s per format and size class, on real
+ * photos, beside the codec libraries called directly in the same run.
+ *
+ *   bench/decode DIR [REPS]       (or PHASH_BENCH_CORPUS=DIR bench/decode)
+ *
+ * DIR is walked recursively; JPEG, PNG and WebP files are read into memory
+ * first (no I/O timed). Each file is decoded REPS times (default 3) and its
+ * best time kept, for:
+ *   phash      phash_decode_memory on one decoder (buffers reused)
+ *   fresh      a new phash_decoder per image (fresh buffers, page faults)
+ *   library    the codec alone with the same settings (libjpeg-turbo
+ *              JDCT_ISLOW to RGB/grey, libpng png_image to RGB/grey,
+ *              WebPDecodeRGBInto), into a buffer reused across images
+ * Rows: format x size class (S < 1 Mpixel <= M < 4 Mpixel <= L); columns:
+ * files, Mpixel, then Mpixel/s = total pixels / total best time, and the
+ * ratio phash/library. The machine is shared: best-of-N per file, and all
+ * three measured interleaved file by file.
+ *
+ * Photos: /work/shared/tools/make_corpus.py (docs/corpus.md), e.g.
+ *   make_corpus.py --discover --n 24 --classes photo,wallpaper \
+ *     --mix photo=50,wallpaper=50 --max-side 0 --formats jpeg=100 \
+ *     --transforms png,webp_q80,scale50 --seed 7 --out /work/ext/corpus/decode
+ * (JPEG originals at source size, their PNG and WebP re-encodings, halves). */
+#include <dirent.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <jpeglib.h>
+#include <png.h>
+#include <webp/decode.h>
+
+#include "benchutil.h"
+
+typedef struct file_data {
+    char *path;
+    uint8_t *data;
+    size_t len;
+    phash_format fmt;
+    uint32_t w, h, ch;
+} file_data;
+
+static file_data *g_files;
+static size_t g_n, g_cap;
+
+static void add_file(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    uint8_t *buf = n > 0 ? malloc((size_t)n) : NULL;
+    if (!buf || fread(buf, 1, (size_t)n, f) != (size_t)n) {
+        free(buf);
+        fclose(f);
+        return;
+    }
+    fclose(f);
+    phash_format fmt = phash_sniff(buf, (size_t)n);
+    if (fmt != PHASH_FORMAT_JPEG && fmt != PHASH_FORMAT_PNG && fmt != PHASH_FORMAT_WEBP) {
+        free(buf);
+        return;
+    }
+    if (g_n == g_cap) {
+        g_cap = g_cap ? 2 * g_cap : 256;
+        g_files = realloc(g_files, g_cap * sizeof *g_files);
+    }
+    g_files[g_n++] = (file_data){strdup(path), buf, (size_t)n, fmt, 0, 0, 0};
+}
+
+static void walk(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.')
+            continue;
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        struct stat st;
+        if (stat(path, &st) != 0)
+            continue;
+        if (S_ISDIR(st.st_mode))
+            walk(path);
+        else if (S_ISREG(st.st_mode))
+            add_file(path);
+    }
+    closedir(d);
+}
+
+/* ---- the libraries alone ------------------------------------------------ */
+
+static uint8_t *g_out;
+static size_t g_out_cap;
+
+static uint8_t *out_buf(size_t n)
+{
+    if (n > g_out_cap) {
+        free(g_out);
+        g_out = malloc(n);
+        g_out_cap = n;
+    }
+    return g_out;
+}
+
+typedef struct lib_err {
+    struct jpeg_error_mgr pub;
+    jmp_buf jmp;
+} lib_err;
+static void lib_error_exit(j_common_ptr c) { longjmp(((lib_err *)c->err)->jmp, 1); }
+static void lib_output(j_common_ptr c) { (void)c; }
+
+static int libjpeg_decode(const file_data *f)
+{
+    struct jpeg_decompress_struct d;
+    lib_err err;
+    d.err = jpeg_std_error(&err.pub);
+    err.pub.error_exit = lib_error_exit;
+    err.pub.output_message = lib_output;
+    if (setjmp(err.jmp)) {
+        jpeg_destroy_decompress(&d);
+        return -1;
+    }
+    jpeg_create_decompress(&d);
+    jpeg_mem_src(&d, f->data, (unsigned long)f->len);
+    jpeg_read_header(&d, TRUE);
+    d.dct_method = JDCT_ISLOW;
+    jpeg_start_decompress(&d);
+    size_t stride = (size_t)d.output_width * (size_t)d.output_components;
+    uint8_t *out = out_buf(stride * d.output_height);
+    while (d.output_scanline < d.output_height) {
+        JSAMPROW rows[16];
+        JDIMENSION n = 0;
+        for (; n < 16 && d.output_scanline + n < d.output_height; n++)
+            rows[n] = out + (size_t)(d.output_scanline + n) * stride;
+        jpeg_read_scanlines(&d, rows, n);
+    }
+    jpeg_abort_decompress(&d);
+    jpeg_destroy_decompress(&d);
+    return 0;
+}
+
+static int libpng_decode(const file_data *f)
+{
+    png_image im;
+    memset(&im, 0, sizeof im);
+    im.version = PNG_IMAGE_VERSION;
+    if (!png_image_begin_read_from_memory(&im, f->data, f->len))
+        return -1;
+    im.format = f->ch == 1 ? PNG_FORMAT_GRAY : PNG_FORMAT_RGB;
+    int ok = png_image_finish_read(&im, NULL, out_buf(PNG_IMAGE_SIZE(im)), 0, NULL);
+    png_image_free(&im);
+    return ok ? 0 : -1;
+}
+
+static int libwebp_decode(const file_data *f)
+{
+    size_t n = (size_t)f->w * f->h * 3;
+    return WebPDecodeRGBInto(f->data, f->len, out_buf(n), n, (int)f->w * 3) ? 0 : -1;
+}
+
+static int library_decode(const file_data *f)
+{
+    switch (f->fmt) {
+    case PHASH_FORMAT_JPEG: return libjpeg_decode(f);
+    case PHASH_FORMAT_PNG: return libpng_decode(f);
+    default: return libwebp_decode(f);
+    }
+}
+
+/* ---- timing ----------------------------------------------------------- */
+
+enum { M_PHASH, M_FRESH, M_LIB, N_METHODS };
+enum { N_FORMATS = 3, N_SIZES = 3 };
+
+typedef struct cell {
+    unsigned files;
+    double mpix, secs[N_METHODS];
+} cell;
+
+static int fmt_index(phash_format f) { return f == PHASH_FORMAT_JPEG ? 0 : f == PHASH_FORMAT_PNG ? 1 : 2; }
+static int size_index(double mpix) { return mpix < 1.0 ? 0 : mpix < 4.0 ? 1 : 2; }
+
+static double time_one(int method, phash_decoder *dec, const file_data *f)
+{
+    const phash_image *img;
+    double t0 = bench_now();
+    int ok;
+    if (method == M_PHASH) {
+        ok = phash_decode_memory(dec, f->data, f->len, &img) == PHASH_OK;
+    } else if (method == M_FRESH) {
+        phash_decoder *d = phash_decoder_new();
+        ok = phash_decode_memory(d, f->data, f->len, &img) == PHASH_OK;
+        phash_decoder_free(d);
+    } else {
+        ok = library_decode(f) == 0;
+    }
+    double t = bench_now() - t0;
+    return ok ? t : -1.0;
+}
+
+int main(int argc, char **argv)
+{
+    const char *dir = argc > 1 ? argv[1] : getenv("PHASH_BENCH_CORPUS");
+    int reps = argc > 2 ? atoi(argv[2]) : 3;
+    if (!dir || reps < 1) {
+        fprintf(stderr, "usage: bench/decode DIR [REPS]  (or PHASH_BENCH_CORPUS=DIR)\n");
+        return 2;
+    }
+    bench_print_machine("decode");
+    printf("# libjpeg-turbo %s (JPEG_LIB_VERSION %d), libpng %s, libwebp decoder %d.%d.%d\n",
+#ifdef LIBJPEG_TURBO_VERSION
+#define PH_STR2(x) #x
+#define PH_STR(x) PH_STR2(x)
+           PH_STR(LIBJPEG_TURBO_VERSION),
+#else
+           "?",
+#endif
+           JPEG_LIB_VERSION, png_get_libpng_ver(NULL), WebPGetDecoderVersion() >> 16,
+           (WebPGetDecoderVersion() >> 8) & 0xff, WebPGetDecoderVersion() & 0xff);
+    walk(dir);
+    phash_decoder *dec = phash_decoder_new();
+    phash_limits lim = {0, 0, 0, 0}; /* wallpapers may exceed the defaults */
+    phash_decoder_set_limits(dec, &lim);
+    size_t usable = 0;
+    for (size_t i = 0; i < g_n; i++) {
+        const phash_image *img;
+        file_data *f = &g_files[i];
+        if (phash_decode_memory(dec, f->data, f->len, &img) != PHASH_OK) {
+            free(f->path);
+            free(f->data);
+            continue;
+        }
+        f->w = phash_image_width(img);
+        f->h = phash_image_height(img);
+        f->ch = phash_image_channels(img);
+        g_files[usable++] = *f;
+    }
+    printf("# data: %s: %zu decodable JPEG/PNG/WebP files; best of %d per file; phash, fresh "
+           "and library interleaved\n",
+           dir, usable, reps);
+    cell cells[N_FORMATS][N_SIZES];
+    memset(cells, 0, sizeof cells);
+    for (size_t i = 0; i < usable; i++) {
+        file_data *f = &g_files[i];
+        double best[N_METHODS] = {1e30, 1e30, 1e30};
+        int failed = 0;
+        for (int r = 0; r < reps; r++)
+            for (int m = 0; m < N_METHODS; m++) {
+                double t = m == M_FRESH ? time_one(m, NULL, f) : time_one(m, dec, f);
+                if (t < 0)
+                    failed = 1;
+                else if (t < best[m])
+                    best[m] = t;
+            }
+        if (failed)
+            continue;
+        double mpix = (double)f->w * f->h / 1e6;
+        cell *c = &cells[fmt_index(f->fmt)][size_index(mpix)];
+        c->files++;
+        c->mpix += mpix;
+        for (int m = 0; m < N_METHODS; m++)
+            c->secs[m] += best[m];
+    }
+    static const char *fmts[] = {"jpeg", "png", "webp"}, *sizes[] = {"S<1MP", "M<4MP", "L>=4MP"};
+    printf("%-5s %-7s %5s %9s %11s %11s %11s %12s\n", "fmt", "size", "files", "Mpixel",
+           "phash MP/s", "fresh MP/s", "lib MP/s", "phash/lib");
+    for (int a = 0; a < N_FORMATS; a++)
+        for (int b = 0; b < N_SIZES; b++) {
+            const cell *c = &cells[a][b];
+            if (!c->files)
+                continue;
+            printf("%-5s %-7s %5u %9.1f %11.1f %11.1f %11.1f %12.3f\n", fmts[a], sizes[b],
+                   c->files, c->mpix, c->mpix / c->secs[M_PHASH], c->mpix / c->secs[M_FRESH],
+                   c->mpix / c->secs[M_LIB], c->secs[M_LIB] / c->secs[M_PHASH]);
+        }
+    phash_decoder_free(dec);
+    for (size_t i = 0; i < usable; i++) {
+        free(g_files[i].path);
+        free(g_files[i].data);
+    }
+    free(g_files);
+    free(g_out);
+    return 0;
+}
