@@ -323,6 +323,12 @@ static void bench_set(const char *dir, unsigned w, size_t n, int clustered)
     run_batch(&c, label, ob);
     ob.threads = 2;
     run_batch(&c, label, ob);
+    /* The batched scan: 256 KiB blocks of codes against all queries. */
+    ob.method = PHASH_INDEX_SCAN;
+    ob.threads = 1;
+    run_batch(&c, label, ob);
+    ob.threads = 2;
+    run_batch(&c, label, ob);
     phash_index_free(ix);
     phash_index_results_free(c.res);
     free(c.truth);

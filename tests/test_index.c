@@ -53,6 +53,24 @@ START_TEST(kernels_match_cpuinfo)
 }
 END_TEST
 
+/* PHASH_KERNEL (meson runs this program once more with it set) selects
+ * the default kernel of new indexes, if this CPU has it. */
+START_TEST(kernel_from_environment)
+{
+    const char *e = getenv("PHASH_KERNEL");
+    phash_index *ix;
+    ck_assert_int_eq(phash_index_new(256, &ix), PHASH_OK);
+    if (e)
+        for (int k = PHASH_KERNEL_SCALAR; k <= PHASH_KERNEL_AVX512; k++)
+            if (strcmp(e, phash_kernel_name((phash_kernel)k)) == 0 &&
+                phash_kernel_available((phash_kernel)k))
+                ck_assert_int_eq(phash_index_kernel(ix), k);
+    ck_assert_int_ne(phash_index_kernel(ix), PHASH_KERNEL_AUTO);
+    ck_assert_int_eq(phash_index_set_kernel(ix, PHASH_KERNEL_AUTO), PHASH_OK);
+    phash_index_free(ix);
+}
+END_TEST
+
 /* Kernel primitives against the scalar one on every length 0..70 (tails). */
 START_TEST(kernels_agree)
 {
@@ -260,6 +278,7 @@ int main(void)
     tcase_set_timeout(tc, 0);
     tcase_add_test(tc, kernels_match_cpuinfo);
     tcase_add_test(tc, kernels_agree);
+    tcase_add_test(tc, kernel_from_environment);
     tcase_add_loop_test(tc, exact_64, 0, TL_KINDS);
     tcase_add_loop_test(tc, exact_256, 0, TL_KINDS);
     tcase_add_test(tc, exact_tiny);

@@ -120,6 +120,15 @@ static void run_method(const phash_index *ix, const uint64_t *q, const phash_ind
     ph_scan_range(ix->buf_codes, ix->words, 0, ix->nbuf, c->n, ix->ops, q, s, sc);
 }
 
+/* Report order: by distance then id, the first k if k > 0. */
+static void finish(ph_hitvec *h, size_t k)
+{
+    if (h->n > 1)
+        qsort(h->v, h->n, sizeof *h->v, by_dist_id);
+    if (k && h->n > k)
+        h->n = k;
+}
+
 /* Answer query qi into tmp (final order, at most k). 0 or -1 (no memory). */
 static int answer(const query_ctx *qc, size_t qi, ph_hitvec *tmp, ph_scratch *sc)
 {
@@ -154,10 +163,7 @@ static int answer(const query_ctx *qc, size_t qi, ph_hitvec *tmp, ph_scratch *sc
                 tmp->v[o2++] = tmp->v[i];
         tmp->n = o2;
     }
-    if (tmp->n > 1)
-        qsort(tmp->v, tmp->n, sizeof *tmp->v, by_dist_id);
-    if (o->k && tmp->n > o->k)
-        tmp->n = o->k;
+    finish(tmp, o->k);
     return 0;
 }
 
@@ -170,11 +176,60 @@ static int append(phash_index_results *r, const ph_hitvec *tmp)
     return 0;
 }
 
+/* Batched scan (docs/index.md 6): each block of about 256 KiB of codes is
+ * scanned for every query of the batch while it is in cache, instead of
+ * streaming the whole array once per query. Each query keeps its own sink
+ * (and k-NN heap) across blocks. */
+#define BATCH_BLOCK_BYTES (256u * 1024u)
+
+static int answer_scan_batch(const query_ctx *qc, size_t q0, size_t q1, phash_index_results *r)
+{
+    const phash_index *ix = qc->ix;
+    const ph_core *c = ix->core;
+    unsigned w = ix->words;
+    size_t nq = q1 - q0, block = BATCH_BLOCK_BYTES / (8 * w);
+    ph_hitvec *vecs = ph_calloc(nq, sizeof *vecs);
+    ph_sink *sinks = ph_calloc(nq, sizeof *sinks);
+    int rc = -1;
+    if (!vecs || !sinks)
+        goto out;
+    for (size_t i = 0; i < nq; i++)
+        sinks[i] = (ph_sink){.out = &vecs[i], .k = qc->opts->k, .bound = qc->opts->radius,
+                             .core = c, .dead = ix->dead, .buf_ids = ix->buf_ids};
+    for (size_t b = 0; b < c->n; b += block) {
+        size_t e = c->n - b < block ? c->n : b + block;
+        for (size_t i = 0; i < nq; i++)
+            ph_scan_range(c->codes, w, b, e, 0, ix->ops, qc->codes + (q0 + i) * w, &sinks[i],
+                          r->scratch);
+    }
+    for (size_t i = 0; i < nq; i++) {
+        ph_scan_range(ix->buf_codes, w, 0, ix->nbuf, c->n, ix->ops, qc->codes + (q0 + i) * w,
+                      &sinks[i], r->scratch);
+        if (sinks[i].failed)
+            goto out;
+        finish(&vecs[i], qc->opts->k);
+        r->off[q0 + i] = r->nhits;
+        if (append(r, &vecs[i]) != 0)
+            goto out;
+    }
+    rc = 0;
+out:
+    for (size_t i = 0; vecs && i < nq; i++)
+        ph_free(vecs[i].v);
+    ph_free(vecs);
+    ph_free(sinks);
+    return rc;
+}
+
 /* Queries [q0, q1) into r (appended; r->off[q] set for each). */
 static int answer_range(const query_ctx *qc, size_t q0, size_t q1, phash_index_results *r)
 {
     if (!r->scratch && !(r->scratch = ph_calloc(1, sizeof *r->scratch)))
         return -1;
+    const phash_index_search_opts *o = qc->opts;
+    if (qc->variants == 1 && q1 - q0 > 1 &&
+        ph_plan(qc->ix->core, qc->ix->nbuf, o->radius, o->k, o->method) == PHASH_INDEX_SCAN)
+        return answer_scan_batch(qc, q0, q1, r);
     for (size_t q = q0; q < q1; q++) {
         r->off[q] = r->nhits;
         if (answer(qc, q, &r->tmp, r->scratch) != 0 || append(r, &r->tmp) != 0)
