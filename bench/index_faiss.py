@@ -52,6 +52,7 @@ def timed(fn, q, budget, reps):
         cnt = [0, 0]
         res = [0, 0]
         start = time.perf_counter()
+        c0 = time.thread_time()
         i = 0
         while i < len(q) and (i < 8 or time.perf_counter() - start < budget):
             t0 = time.perf_counter()
@@ -63,9 +64,10 @@ def timed(fn, q, budget, reps):
             res[g] += nres
             i += 1
         allq = (cnt[0] + cnt[1]) / (t[0] + t[1])
+        cpu = (cnt[0] + cnt[1]) / max(time.thread_time() - c0, 1e-9)
         row = (allq, cnt[0] / t[0], cnt[1] / t[1] if cnt[1] else 0.0,
                (res[0] + res[1]) / (cnt[0] + cnt[1]), cnt[0] + cnt[1],
-               res[0] / max(cnt[0], 1), res[1] / max(cnt[1], 1))
+               res[0] / max(cnt[0], 1), res[1] / max(cnt[1], 1), cpu)
         if best is None or row[0] > best[0]:
             best = row
     return best
@@ -74,7 +76,8 @@ def timed(fn, q, budget, reps):
 def emit(out, method, dist, bits, n, param, row):
     groups = (("all", row[0], row[3]), ("hits", row[1], row[5]), ("misses", row[2], row[6]))
     for g, qps, avg in groups:
-        line = f"index\t{method}\tfaiss-generic\t1\t1\t{dist}\t{bits}\t{n}\t{param}\t{qps:.1f}\t{avg:.2f}\t{g}\t-\t{row[4]}"
+        cpu = f"{row[7]:.1f}" if g == "all" else "-"
+        line = f"index\t{method}\tfaiss-generic\t1\t1\t{dist}\t{bits}\t{n}\t{param}\t{qps:.1f}\t{avg:.2f}\t{g}\t-\t{row[4]}\t{cpu}"
         print(line)
         out.append(line.split("\t"))
     sys.stdout.flush()
@@ -164,14 +167,15 @@ def main():
 
 def summary(rows, theirs):
     """Per (d, N, dist, param, group): phash auto vs FAISS flat / multihash."""
-    def pick(rs, method, bits, n, dist, param, group):
+    def pick(rs, method, bits, n, dist, param, group, col=9):
         for r in rs:
             if (r[1], r[6], r[7], r[5], r[8], r[11]) == (method, bits, n, dist, param, group) and r[4] == "1":
-                return float(r[9])
+                return float(r[col]) if len(r) > col and r[col] != "-" else None
         return None
 
-    print("\n# summary: q/s, one thread, one query per call (ratio = phash auto / FAISS)")
-    print("d\tN\tdist\top\tgroup\tphash_auto\tphash_mih\tphash_scan\tfaiss_flat\tfaiss_multihash\tratio_flat\tratio_multihash")
+    print("\n# summary: q/s, one thread, one query per call (ratio = phash auto / FAISS);"
+          " *_cpu: the same per second of thread CPU time (group all only)")
+    print("d\tN\tdist\top\tgroup\tphash_auto\tphash_mih\tphash_scan\tfaiss_flat\tfaiss_multihash\tratio_flat\tratio_multihash\tphash_auto_cpu\tfaiss_flat_cpu\tfaiss_multihash_cpu")
     keys = sorted({(r[6], r[7], r[5], r[8], r[11]) for r in theirs},
                   key=lambda k: (int(k[0]), int(k[1]), k[2], k[3], k[4]))
     for bits, n, dist, param, group in keys:
@@ -182,13 +186,17 @@ def summary(rows, theirs):
         nh = int(bits) // 16
         h = pick(theirs, f"multihash{nh}x16", bits, n, dist, param, group)
 
+        ac = pick(rows, "auto", bits, n, dist, param, group, 14)
+        fc = pick(theirs, "flat", bits, n, dist, param, group, 14)
+        hc = pick(theirs, f"multihash{nh}x16", bits, n, dist, param, group, 14)
+
         def fmt(v):
             return "-" if v is None else f"{v:.0f}"
 
         def ratio(x, y):
             return "-" if x is None or not y else f"{x / y:.1f}x"
 
-        print(f"{bits}\t{n}\t{dist}\t{param}\t{group}\t{fmt(a)}\t{fmt(m)}\t{fmt(s)}\t{fmt(f)}\t{fmt(h)}\t{ratio(a, f)}\t{ratio(a, h)}")
+        print(f"{bits}\t{n}\t{dist}\t{param}\t{group}\t{fmt(a)}\t{fmt(m)}\t{fmt(s)}\t{fmt(f)}\t{fmt(h)}\t{ratio(a, f)}\t{ratio(a, h)}\t{fmt(ac)}\t{fmt(fc)}\t{fmt(hc)}")
 
 
 if __name__ == "__main__":
