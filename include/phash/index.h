@@ -90,7 +90,8 @@ typedef struct phash_index_search_opts {
                                   each query is 8 consecutive codes (e.g. the 8
                                   PDQ dihedral hashes of one image) */
     phash_index_method method; /* AUTO: the planner decides per query */
-    unsigned threads;          /* 0 or 1: the calling thread only; n: n threads */
+    unsigned threads;          /* 0 or 1: the calling thread only; n: n threads
+                                  (at most 256, and at most one per query) */
 } phash_index_search_opts;
 
 /* ---- kernels ---------------------------------------------------------- */

@@ -123,7 +123,7 @@ phash_kernel phash_index_kernel(const phash_index *ix)
 
 phash_status phash_index_add(phash_index *ix, const void *codes, const uint64_t *ids, size_t n)
 {
-    if (!ix || (n && (!codes || !ids)))
+    if (!ix || (n && (!codes || !ids)) || n >= UINT32_MAX)
         return PHASH_ERR_INVALID_ARG;
     if (n == 0)
         return PHASH_OK;

@@ -6,6 +6,9 @@
 
 #include "index_handle.h"
 
+/* More threads than this only add overhead on any machine we target. */
+#define PH_MAX_THREADS 256
+
 struct phash_index_results {
     phash_index_hit *hits;
     size_t nhits, cap;
@@ -348,7 +351,9 @@ phash_status phash_index_search(const phash_index *ix, const void *codes, size_t
      * alignment promise, so copy them when misaligned. */
     const uint64_t *q = codes;
     void *copy = NULL;
-    size_t w = ix->words, qbytes = nq * V * w * sizeof(uint64_t);
+    size_t w = ix->words, qbytes;
+    if (ph_mul_size(nq, V * w * sizeof(uint64_t), &qbytes) != 0)
+        return PHASH_ERR_INVALID_ARG;
     if (((uintptr_t)codes & 7) != 0) {
         if (!(copy = ph_malloc(qbytes)))
             return PHASH_ERR_NOMEM;
@@ -359,6 +364,8 @@ phash_status phash_index_search(const phash_index *ix, const void *codes, size_t
     pthread_rwlock_rdlock(&m->lock);
     query_ctx qc = {ix, q, o, V};
     unsigned nt = o->threads > 1 ? o->threads : 1;
+    if (nt > PH_MAX_THREADS)
+        nt = PH_MAX_THREADS;
     if (nt > nq)
         nt = nq ? (unsigned)nq : 1;
     int rc = nt > 1 ? answer_threads(&qc, nq, nt, r) : answer_range(&qc, 0, nq, r);
