@@ -353,5 +353,24 @@ class Watch(unittest.TestCase):
             self.assertEqual(c["images hashed"], 3)
 
 
+    def test_sigterm_ends_cleanly(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            p = subprocess.Popen([PHASH, "scan", tmp, "--signatures", SIGS, "--watch",
+                                  "--no-nice"],
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            try:
+                self.assertEqual(p.stdout.readline(),
+                                 "path,algo,distance,variant,list,id,metadata,hash\n")
+                time.sleep(0.5)
+                p.send_signal(signal.SIGTERM)
+                out, err = p.communicate(timeout=30)
+            finally:
+                if p.poll() is None:
+                    p.kill()
+            self.assertEqual(p.returncode, 0, err)
+            self.assertEqual(out, "")
+            self.assertEqual(summary_counts(err)["files"], 0)
+
+
 if __name__ == "__main__":
     unittest.main()
