@@ -483,6 +483,7 @@ typedef struct feeder {
     size_t wd_cap;
     double last_progress;
     int progress;
+    unsigned long long unwatched; /* folders inotify refused */
 } feeder;
 
 static void show_progress(feeder *f, int final)
@@ -520,8 +521,10 @@ static void on_folder(void *ctx, const char *path)
         return;
     int wd = inotify_add_watch(f->inotify_fd, path,
                                IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_ONLYDIR);
-    if (wd < 0)
+    if (wd < 0) {
+        f->unwatched++; /* e.g. fs.inotify.max_user_watches reached */
         return;
+    }
     if ((size_t)wd >= f->wd_cap) {
         size_t cap = (size_t)wd * 2 + 16;
         char **np = realloc(f->wd_paths, cap * sizeof *np);
@@ -763,6 +766,9 @@ int cmd_scan(int argc, char **argv)
     show_progress(&f, 1);
     double seconds = now() - t0;
     print_summary(s, seconds);
+    if (f.unwatched)
+        fprintf(stderr, "phash scan: --watch: %llu folders could not be watched (inotify "
+                        "limit? see /proc/sys/fs/inotify/max_user_watches)\n", f.unwatched);
 
     if (f.inotify_fd >= 0)
         close(f.inotify_fd);
