@@ -3,6 +3,7 @@
  * evaluation of the definition in dct.h, pinned values for bit stability,
  * and the DCT sign rules under mirroring and transposition. */
 #include <math.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <unistd.h>
 
@@ -301,6 +302,53 @@ START_TEST(files_and_memory)
 }
 END_TEST
 
+/* Threads race to create the shared FFTW plans (after a cleanup) and run
+ * them concurrently: every thread gets the single-threaded answer. */
+typedef struct race_arg {
+    const phash_image *img;
+    unsigned s;
+    phash_dctn_result result;
+    int ok;
+} race_arg;
+
+static void *race_worker(void *p)
+{
+    race_arg *a = p;
+    phash_dctn_hasher *h = phash_dctn_hasher_new(a->s);
+    a->ok = h && phash_dctn_hasher_set_backend(h, PHASH_DCTN_FFTW) == PHASH_OK;
+    for (int i = 0; i < 5 && a->ok; i++)
+        a->ok = phash_dctn_hash_image(h, a->img, &a->result) == PHASH_OK;
+    phash_dctn_hasher_free(h);
+    return NULL;
+}
+
+START_TEST(fftw_plans_are_thread_safe)
+{
+    uint32_t w = 190, h = 170;
+    uint8_t *p = make_grey(w, h, 11);
+    phash_image *img = wrap(p, w, h, w, PHASH_PIXEL_GRAY8);
+    phash_dctn_result want[3];
+    for (int k = 0; k < 3; k++)
+        want[k] = hash_with(SIZES[k], PHASH_DCTN_MATRIX, img, NULL);
+    phash_dctn_fftw_cleanup();
+    enum { THREADS = 6 };
+    pthread_t th[THREADS];
+    race_arg args[THREADS];
+    for (int t = 0; t < THREADS; t++) {
+        args[t].img = img;
+        args[t].s = SIZES[t % 3];
+        ck_assert_int_eq(pthread_create(&th[t], NULL, race_worker, &args[t]), 0);
+    }
+    for (int t = 0; t < THREADS; t++) {
+        pthread_join(th[t], NULL);
+        ck_assert(args[t].ok);
+        ck_assert_int_eq(phash_dctn_distance(&args[t].result, &want[t % 3]), 0);
+    }
+    phash_image_free(img);
+    free(p);
+}
+END_TEST
+
 START_TEST(wisdom_roundtrip)
 {
     char path[] = "/tmp/phash-wisdom-XXXXXX";
@@ -329,6 +377,7 @@ int main(void)
     tcase_add_test(tc, grey_equals_neutral_rgb);
     tcase_add_test(tc, degenerate_inputs);
     tcase_add_test(tc, files_and_memory);
+    tcase_add_test(tc, fftw_plans_are_thread_safe);
     tcase_add_test(tc, wisdom_roundtrip);
     suite_add_tcase(s, tc);
     int rc = run_suite(s);
