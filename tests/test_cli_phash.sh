@@ -63,6 +63,15 @@ check "dctN widths 16/64/256 hex digits" $?
     sort -u | wc -l | grep -qx 1
 check "dct256 ignores EXIF orientation like pHash" $?
 
+# CMYK JPEG: pHash takes the raw C,M,Y channels, also next to pdq (which
+# gets the converted RGB from the shared decode).
+cmyk=$PHASH_SHARED/testdata/formats/jpeg/video-001.cmyk.jpeg
+alone=$("$phash" hash --algo phash "$cmyk" | tail -n +2 | cut -d, -f3)
+both=$("$phash" hash --algo pdq,phash "$cmyk" | grep ',phash,' | cut -d, -f3)
+rgb=$("$phash" hash --algo phash,dct64 "$cmyk" | grep ',phash,' | cut -d, -f3)
+[ -n "$alone" ] && [ "$alone" = "$both" ] && [ "$alone" = "$rgb" ]
+check "CMYK JPEG: same pHash alone and beside pdq" $?
+
 # Errors: a bad layout is a usage error; a missing file an error row.
 "$phash" hash --algo phash --layout 2.0 rocket.jpg >/dev/null 2>&1
 check "--layout 2.0 exits 2" $([ $? -eq 2 ]; echo $?)

@@ -34,6 +34,7 @@ typedef struct run {
     int recursive;
     phash_decoder *dec;
     int failed; /* files that could not be hashed */
+    int cmyk_raw3; /* the decoder gives CMYK JPEGs as raw C,M,Y (dct) */
 } run;
 
 /* ---- output ------------------------------------------------------------ */
@@ -208,7 +209,13 @@ static void hash_file(run *r, const char *path)
         algo_result res;
         memset(&res, 0, sizeof res);
         const char *detail = NULL;
-        st = r->algo[i]->compute(r->state[i], img, &res, &detail);
+        /* A CMYK JPEG decoded to RGB for the others: an algorithm whose
+         * reference takes the raw channels (pHash) reads the file itself. */
+        if (r->algo[i]->cmyk_raw3 && !r->cmyk_raw3 && r->algo[i]->compute_file &&
+            (phash_image_flags(img) & PHASH_IMAGE_CMYK))
+            st = r->algo[i]->compute_file(r->state[i], path, &res, &detail);
+        else
+            st = r->algo[i]->compute(r->state[i], img, &res, &detail);
         if (st != PHASH_OK) {
             error_text(err, sizeof err, st, detail);
             print_row(r, path, r->algo[i], NULL, err);
@@ -423,10 +430,11 @@ int cmd_hash(int argc, char **argv)
         fprintf(stderr, "phash hash: out of memory\n");
         return EXIT_ERROR;
     }
-    int raw3 = 1;
+    r.cmyk_raw3 = 1;
     for (int i = 0; i < r.n_algos; i++)
-        raw3 &= r.algo[i]->cmyk_raw3;
-    if (raw3 && phash_decoder_set_option(r.dec, PHASH_DECODE_CMYK_MODE, PHASH_CMYK_RAW3) != PHASH_OK) {
+        r.cmyk_raw3 &= r.algo[i]->cmyk_raw3;
+    if (r.cmyk_raw3 &&
+        phash_decoder_set_option(r.dec, PHASH_DECODE_CMYK_MODE, PHASH_CMYK_RAW3) != PHASH_OK) {
         fprintf(stderr, "phash hash: cannot set the CMYK mode\n");
         phash_decoder_free(r.dec);
         return EXIT_ERROR;

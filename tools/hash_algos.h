@@ -51,7 +51,8 @@ typedef struct hash_algo {
     phash_status (*compute_file)(void *state, const char *path, algo_result *out,
                                  const char **detail);
     /* 1: the reference hands CMYK JPEGs over as their raw first three
-     * channels; the decoder does so when every selected algorithm says 1. */
+     * channels; the decoder does so when every selected algorithm says 1,
+     * otherwise such an algorithm hashes CMYK files with compute_file. */
     int cmyk_raw3;
 } hash_algo;
 
