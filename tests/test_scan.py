@@ -189,6 +189,20 @@ class SampleScan(unittest.TestCase):
             self.assertEqual(rc, 2)
             self.assertIn("a compiled set must be the only --signatures", err)
 
+    def test_cmyk_jpeg_phash_uses_raw_channels(self):
+        # pHash's loader takes a CMYK JPEG's first three channels as RGB; PDQ's
+        # converts. The scan must hash pHash the pHash way: these are the
+        # library's pHash of the raw-channel and of the converted decode.
+        with tempfile.TemporaryDirectory() as tmp:
+            lst = os.path.join(tmp, "cmyk.csv")
+            with open(lst, "w") as f:
+                f.write("algo,hash,id\nphash,e53afe8a7da88442,RAW3\nphash,c53aea7d6a845728,RGB\n")
+            rc, out, err = run("scan", os.path.join(SHARED, "testdata", "formats", "jpeg",
+                                                    "video-001.cmyk.jpeg"),
+                               "--signatures", lst, "--radius", "0", "--no-nice")
+            self.assertEqual(rc, 1, err)
+            self.assertEqual([r["id"] for r in csv.DictReader(io.StringIO(out))], ["RAW3"])
+
     def test_usage_errors(self):
         self.assertEqual(run("scan", SAMPLE)[0], 2)
         self.assertEqual(run("scan", "--signatures", SIGS)[0], 2)
