@@ -203,6 +203,33 @@ class SampleScan(unittest.TestCase):
             self.assertEqual(rc, 1, err)
             self.assertEqual([r["id"] for r in csv.DictReader(io.StringIO(out))], ["RAW3"])
 
+    def test_progress_only_on_a_terminal(self):
+        import pty
+        master, slave = pty.openpty()
+        try:
+            p = subprocess.run([PHASH, "scan", SAMPLE, "--signatures", SIGS, "--no-nice"],
+                               stdout=subprocess.DEVNULL, stderr=slave, timeout=120)
+            os.close(slave)
+            slave = -1
+            tty = b""
+            while True:
+                try:
+                    chunk = os.read(master, 65536)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                tty += chunk
+        finally:
+            if slave >= 0:
+                os.close(slave)
+            os.close(master)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn(b"\r\033[Kscanning: ", tty)
+        self.assertIn(b"phash scan: 61 files", tty)
+        rc, out, err = run("scan", SAMPLE, "--signatures", SIGS, "--no-nice")
+        self.assertNotIn("scanning:", err)
+
     def test_usage_errors(self):
         self.assertEqual(run("scan", SAMPLE)[0], 2)
         self.assertEqual(run("scan", "--signatures", SIGS)[0], 2)
