@@ -191,19 +191,25 @@ static void cell_range(uint32_t i, uint32_t n, uint32_t len, uint32_t *lo, uint3
 }
 
 /* Sum of luma over count pixels of `ch` channels (ch a constant after
- * inlining, so the loops vectorise). A span is at most 32768 pixels wide
- * (the decoder's width limit keeps it far below 2^32 / 255). */
+ * inlining). 32-bit partial sums over chunks of 2^16 pixels (< 2^24 each)
+ * let the loops vectorise four lanes wide. */
 static inline uint64_t span_sum(const uint8_t *p, uint32_t count, uint32_t ch)
 {
     uint64_t sum = 0;
-    if (ch <= 2) {
-        for (uint32_t x = 0; x < count; x++)
-            sum += p[(size_t)x * ch];
-    } else {
-        for (uint32_t x = 0; x < count; x++) {
-            const uint8_t *q = p + (size_t)x * ch;
-            sum += (77u * q[0] + 150u * q[1] + 29u * q[2] + 128u) >> 8;
+    while (count > 0) {
+        uint32_t n = count < 65536u ? count : 65536u, part = 0;
+        if (ch <= 2) {
+            for (uint32_t x = 0; x < n; x++)
+                part += p[(size_t)x * ch];
+        } else {
+            for (uint32_t x = 0; x < n; x++) {
+                const uint8_t *q = p + (size_t)x * ch;
+                part += (77u * q[0] + 150u * q[1] + 29u * q[2] + 128u) >> 8;
+            }
         }
+        sum += part;
+        p += (size_t)n * ch;
+        count -= n;
     }
     return sum;
 }
