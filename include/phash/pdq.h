@@ -21,10 +21,9 @@
  * on a side give the all-zero hash with quality 0 (PHASH_OK, as the
  * reference does).
  *
- * Fast mode (opt-in, never the default; phash_pdq_hasher_set_fast): JPEG
- * files are decoded at a reduced DCT scale (1/2, 1/4 or 1/8, the smallest
- * that keeps both sides >= 512 px... see phash_pdq_hasher_set_fast for the
- * measured distance to the exact hash and the throughput gain).
+ * Fast mode (opt-in, never the default; phash_pdq_hasher_set_fast): large
+ * JPEG files are decoded at a reduced DCT scale before hashing; the hash is
+ * then close to, not equal to, the exact one (figures at the function).
  *
  * Thread safety: a phash_pdq_hasher must be used by one thread at a time;
  * use one hasher per thread (they are small: a few hundred KB of reusable
@@ -106,12 +105,17 @@ PHASH_API phash_pdq_mode phash_pdq_hasher_get_mode(const phash_pdq_hasher *h);
 /* Fast mode for phash_pdq_hash_file/_memory (no effect on phash_pdq_hash_
  * image/_pixels): a JPEG whose sides are both at least 2*min_side is decoded
  * at the smallest libjpeg DCT scale (1/2, 1/4, 1/8) that keeps both sides
- * >= min_side. The hash then differs from the exact one (it is an estimate
- * made from other pixels); the result is still a valid PDQ hash for
- * matching. min_side 0 turns fast mode off (the default); suggested 512.
- * Measured on a make_corpus corpus, see README.md ("PDQ"): distance to the
- * exact hash and throughput gain are reported there.
- * PHASH_ERR_INVALID_ARG for NULL. */
+ * >= min_side (suggested: 512); other files are decoded as usual. The hash
+ * then differs from the exact one (other pixels, same algorithm) but stays a
+ * valid PDQ hash for matching. min_side 0 turns fast mode off (the default).
+ * Measured (bench/pdq --fast-accuracy, min_side 512, full mode) on a
+ * make_corpus corpus of 400 JPEGs (80 photos and wallpapers at source size,
+ * 4 variants each; 216 were large enough to be scaled): distance to the
+ * exact hash mean 3.1, median 2, p99 10, max 10 bits (none over 31, no
+ * quality fell below 50); CPU time per scaled image 26.0 -> 13.2 ms (x1.96).
+ * On 8 wallpapers of 12-20 Mpixel (half progressive): mean 4.3, max 6 bits,
+ * end to end x1.34 images per CPU second (progressive JPEGs still entropy-
+ * decode every coefficient). PHASH_ERR_INVALID_ARG for NULL. */
 PHASH_API phash_status phash_pdq_hasher_set_fast(phash_pdq_hasher *h, uint32_t min_side);
 
 /* Hash a decoded or wrapped image (1-4 channels, see top). flags:
