@@ -221,8 +221,10 @@ PHASH_API phash_status phash_sigset_owner_get(const phash_sigset *set, phash_sig
  * and metadata, plus the index of each algorithm when the library has one),
  * atomically: a temporary file in the same folder (mode 0600: signature
  * sets are sensitive), fsync, rename over path, fsync of the folder. A crash
- * leaves the previous file intact. PHASH_ERR_IO (errno kept),
- * PHASH_ERR_NOMEM. The set is not modified. */
+ * leaves the previous file intact. (Each index also passes briefly through
+ * a private 0600 temporary file there, removed at once.) PHASH_ERR_IO
+ * (errno kept), PHASH_ERR_NOMEM. The set is not modified. Not thread-safe
+ * with loads into the same set. */
 PHASH_API PHASH_NODISCARD phash_status phash_sigset_save(phash_sigset *set, const char *path);
 
 /* Read a compiled set file into a new set (free with phash_sigset_free()).
