@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "phash/phash.h"
 #include "testutil.h"
@@ -602,6 +603,36 @@ START_TEST(compiled_round_trip)
 }
 END_TEST
 
+static uint32_t rd32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static void wr32(uint8_t *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+
+/* Recompute a compiled set's section and header checksums (see the format
+ * at the top of lib/sigset/compiled.c) so a mutation reaches the checks
+ * behind them. */
+static void reseal(uint8_t *b, size_t size)
+{
+    uint32_t n = rd32(b + 12);
+    if (n > 64 || 32 + 32 * (size_t)n > size)
+        return;
+    for (uint32_t i = 0; i < n; i++) {
+        uint8_t *e = b + 32 + 32 * i;
+        uint64_t off = rd32(e + 8) | (uint64_t)rd32(e + 12) << 32;
+        uint64_t len = rd32(e + 16) | (uint64_t)rd32(e + 20) << 32;
+        if (off <= size && len <= size - off)
+            wr32(e + 24, (uint32_t)crc32(0, b + off, (uInt)len));
+    }
+    wr32(b + 24, 0);
+    wr32(b + 24, (uint32_t)crc32(0, b, (uInt)(32 + 32 * n)));
+}
+
 /* Truncation at every length and a flip of every byte are refused cleanly. */
 START_TEST(compiled_corrupt_files)
 {
@@ -629,7 +660,7 @@ START_TEST(compiled_corrupt_files)
     }
     /* Every byte of the header and section table, then a stride through the
      * sections (each is checksummed as a whole). */
-    for (size_t i = 0; i < size; i += i < 512 ? 1 : 13) {
+    for (size_t i = 0; i < size; i += i < 512 ? 1 : 61) {
         memcpy(buf, good, size);
         buf[i] ^= (uint8_t)(1u << (i % 8));
         f = fopen(bad_path, "wb");
@@ -643,6 +674,36 @@ START_TEST(compiled_corrupt_files)
             phash_sigset_free(t);
         } else
             ck_assert(st == PHASH_ERR_BAD_FILE || st == PHASH_ERR_VERSION);
+    }
+    /* Flips with every checksum re-sealed: the structural checks (counts,
+     * offsets, owners, the embedded index) must refuse or accept cleanly. */
+    for (size_t i = 0; i < size; i += i < 512 ? 3 : 53) {
+        memcpy(buf, good, size);
+        buf[i] ^= (uint8_t)(1u << (i % 8));
+        reseal(buf, size);
+        f = fopen(bad_path, "wb");
+        fwrite(buf, 1, size, f);
+        fclose(f);
+        phash_sigset *t = NULL;
+        phash_status st = phash_sigset_open(bad_path, &t, NULL);
+        ck_assert(st == PHASH_OK || st == PHASH_ERR_BAD_FILE || st == PHASH_ERR_VERSION);
+        if (st == PHASH_OK) {
+            /* Whatever it holds must be readable. */
+            for (int al = 1; al <= PHASH_SIG_ALGO_MAX; al++)
+                for (size_t e = 0; e < phash_sigset_size(t, al); e++)
+                    for (size_t k = 0; k < phash_sigset_owner_count(t, al, e); k++) {
+                        phash_sigset_owner o;
+                        ck_assert_int_eq(phash_sigset_owner_get(t, al, e, k, &o), PHASH_OK);
+                        ck_assert_uint_lt(strlen(o.id) + strlen(o.metadata) + strlen(o.list),
+                                          size);
+                    }
+            phash_sigset_free(t);
+        }
+        /* The matcher path also opens the embedded indexes. */
+        phash_matcher *m = phash_matcher_new();
+        st = phash_matcher_open(m, bad_path);
+        ck_assert(st == PHASH_OK || st == PHASH_ERR_BAD_FILE || st == PHASH_ERR_VERSION);
+        phash_matcher_free(m);
     }
     const char *detail = NULL;
     phash_sigset *t = NULL;
