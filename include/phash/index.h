@@ -141,7 +141,8 @@ PHASH_API phash_status phash_index_add(phash_index *index, const void *codes,
  * PHASH_ERR_NOT_FOUND if there is none. O(count). */
 PHASH_API phash_status phash_index_remove(phash_index *index, uint64_t id);
 /* Merge the buffer and tombstones into freshly built scan, BK-tree and MIH
- * structures. Queries keep running on the old structures meanwhile. */
+ * structures. Queries keep running on the old structures meanwhile, so the
+ * memory of both is needed until the new one is published. */
 PHASH_API phash_status phash_index_build(phash_index *index);
 /* Atomically exchange the whole contents (entries, structures, buffer,
  * tombstones) of index and other, which must have the same width. Queries
