@@ -16,8 +16,26 @@ void *ph_core_alloc(ph_core *core, size_t size)
         return NULL;
     uintptr_t a = ((uintptr_t)raw + sizeof(void *) + 63) & ~(uintptr_t)63;
     ((void **)a)[-1] = raw;
+    ph_advise_huge((void *)a, size);
     core->blocks[core->nblocks++] = (void *)a;
     return (void *)a;
+}
+
+/* MIH probes and gathers are random accesses over hundreds of MB: with 4 KiB
+ * pages nearly each is also a TLB miss. Ask for transparent huge pages on
+ * the whole 2 MiB pages inside a large block (THP is often "madvise" only);
+ * a refusal changes nothing. */
+void ph_advise_huge(void *p, size_t len)
+{
+#ifdef MADV_HUGEPAGE
+    const uintptr_t huge = (uintptr_t)2 << 20;
+    uintptr_t lo = ((uintptr_t)p + huge - 1) & ~(huge - 1), hi = ((uintptr_t)p + len) & ~(huge - 1);
+    if (hi > lo)
+        madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
+#else
+    (void)p;
+    (void)len;
+#endif
 }
 
 void ph_core_free(ph_core *core)

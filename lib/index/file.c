@@ -346,6 +346,7 @@ phash_status phash_index_open(const char *path, unsigned flags, phash_index **ou
     }
     c->map = map;
     c->map_len = size;
+    ph_advise_huge(map, size);
     if ((st = ph_index_wrap(64 * c->words, c, out)) != PHASH_OK)
         ph_core_free(c);
     return st;

@@ -127,6 +127,7 @@ typedef struct ph_core {
 } ph_core;
 
 void ph_core_free(ph_core *core);
+void ph_advise_huge(void *p, size_t len);
 /* 64-byte aligned allocation recorded in core->blocks; NULL on failure. */
 void *ph_core_alloc(ph_core *core, size_t size);
 
