@@ -8,7 +8,8 @@
  * file it cannot read is left to the decoder at full scale (which then
  * reports the real error).
  */
-#include <stdio.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include "pdq_internal.h"
 
@@ -63,12 +64,15 @@ phash_status ph_pdq_fast_scale(phash_decoder *dec, const char *path, const void 
 {
     const uint8_t *d = data;
     size_t n = len;
-    if (path) {
-        FILE *f = fopen(path, "rb");
-        if (!f)
+    if (path) { /* open/read, not stdio: no allocation per file */
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
             return PHASH_ERR_IO;
-        n = fread(head, 1, PH_PDQ_HEAD_BYTES, f);
-        fclose(f);
+        ssize_t got = read(fd, head, PH_PDQ_HEAD_BYTES);
+        close(fd);
+        if (got < 0)
+            return PHASH_ERR_IO;
+        n = (size_t)got;
         d = head;
     }
     uint32_t w, h;

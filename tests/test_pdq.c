@@ -346,6 +346,39 @@ START_TEST(format_edge_cases)
 }
 END_TEST
 
+/* Fast mode: a 4032x3024 JPEG is decoded at 1/4 (1008x756, both sides
+ * >= 512), lands near the exact hash, and the decoder's scale is restored. */
+START_TEST(fast_mode)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s",
+             shared_path(PDQ_DIR "images/reg-test-input/exif-rotn/exif-rotn-1.jpg"));
+    phash_pdq_hasher *exact = phash_pdq_hasher_new(), *fast = phash_pdq_hasher_new();
+    ck_assert_int_eq(phash_pdq_hasher_set_fast(fast, 512), PHASH_OK);
+    phash_pdq_result a, b;
+    ck_assert_int_eq(phash_pdq_hash_file(exact, g_dec, path, 0, &a), PHASH_OK);
+    ck_assert_int_eq(phash_pdq_hash_file(fast, g_dec, path, 0, &b), PHASH_OK);
+    ck_assert_uint_eq(a.width, 4032);
+    ck_assert_uint_eq(b.width, 1008);
+    ck_assert_uint_eq(b.height, 756);
+    ck_assert_uint_le(phash_pdq_distance(&a.hash, &b.hash), 12);
+    ck_assert_int_ge(b.quality, 50);
+    ck_assert_int_eq(phash_decoder_get_option(g_dec, PHASH_DECODE_JPEG_SCALE), 8);
+    /* 2 * 512 > 1004: the bridge photo is not scaled, so the hash is exact */
+    snprintf(path, sizeof path, "%s",
+             shared_path(PDQ_DIR "images/reg-test-input/dih/bridge-1-original.jpg"));
+    ck_assert_int_eq(phash_pdq_hash_file(exact, g_dec, path, 0, &a), PHASH_OK);
+    ck_assert_int_eq(phash_pdq_hash_file(fast, NULL, path, 0, &b), PHASH_OK);
+    ck_assert_uint_eq(b.width, 1600);
+    ck_assert_mem_eq(&a, &b, sizeof a);
+    /* a missing file is an I/O error from the decoder, detail copied */
+    ck_assert_int_eq(phash_pdq_hash_file(fast, NULL, "/nonexistent/x.jpg", 0, &b), PHASH_ERR_IO);
+    ck_assert_ptr_nonnull(phash_pdq_hasher_last_error(fast));
+    phash_pdq_hasher_free(exact);
+    phash_pdq_hasher_free(fast);
+}
+END_TEST
+
 /* ---- intermediates ----------------------------------------------------- */
 
 static void load_floats(const char *name, float *out, int n)
@@ -781,6 +814,7 @@ static Suite *pdq_suite(void)
     tcase_add_test(tables, intermediates_jpeg);
     tcase_add_test(tables, published_hashes_at_recorded_distances);
     tcase_add_test(tables, format_edge_cases);
+    tcase_add_test(tables, fast_mode);
     suite_add_tcase(s, tables);
     return s;
 }
