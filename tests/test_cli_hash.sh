@@ -45,6 +45,21 @@ for mode in full cli512; do
     check "--pdq-mode $mode equals expected/$table.csv" $?
 done
 
+# --pdq-fast: the 12 Mpixel JPEG is decoded at 1/4 (hash differs a little,
+# quality stays), the small JPEG is exact; refused with other algorithms.
+"$phash" hash --pdq-fast images/reg-test-input/exif-rotn/exif-rotn-1.jpg images/misc-images/wee.jpg \
+    >"$tmp/fast.csv"
+check "--pdq-fast exit status 0" $?
+grep '^images/misc-images/wee.jpg,' "$exp/fullres.csv" | cut -d, -f2 >"$tmp/wee.want"
+grep '^images/misc-images/wee.jpg,' "$tmp/fast.csv" | cut -d, -f3 | cmp -s - "$tmp/wee.want"
+check "--pdq-fast: a small JPEG hashes exactly" $?
+exact=$(grep '^images/reg-test-input/exif-rotn/exif-rotn-1.jpg,' "$exp/fullres.csv" | cut -d, -f2)
+fast=$(grep '^images/reg-test-input/exif-rotn/exif-rotn-1.jpg,' "$tmp/fast.csv" | cut -d, -f3)
+[ -n "$fast" ] && [ "$fast" != "$exact" ]
+check "--pdq-fast: the 12 Mpixel JPEG hash comes from the scaled decode" $?
+"$phash" hash --pdq-fast --algo pdq,phash images/misc-images/wee.jpg >/dev/null 2>&1
+check "--pdq-fast with another algorithm is a usage error" $([ $? -eq 2 ]; echo $?)
+
 # A failed file: error row, the others still hashed, exit 2.
 "$phash" hash synthetic/syn-rgb-5x5.ppm does-not-exist.jpg synthetic/syn-rgb-64x64.ppm \
     >"$tmp/err.csv"

@@ -28,6 +28,7 @@ static void *pdq_new(const algo_opts *opts, char *err, size_t errlen)
         return NULL;
     }
     s->dihedral = opts->dihedral;
+    (void)phash_pdq_hasher_set_fast(s->hasher, opts->pdq_fast);
     return s;
 }
 
@@ -40,6 +41,22 @@ static void pdq_free(void *state)
     free(s);
 }
 
+/* A PDQ result (or error) as the CLI's text. */
+static phash_status pdq_output(pdq_state *s, phash_status st, const phash_pdq_result *r,
+                               algo_result *out, const char **detail)
+{
+    if (st != PHASH_OK) {
+        *detail = phash_pdq_hasher_last_error(s->hasher);
+        return st;
+    }
+    phash_pdq_to_hex(&r->hash, out->hash);
+    out->quality = r->quality;
+    out->n_variants = s->dihedral ? PHASH_PDQ_NUM_DIHEDRAL : 0;
+    for (int v = 0; v < out->n_variants; v++)
+        phash_pdq_to_hex(&r->dihedral[v], out->variants[v]);
+    return PHASH_OK;
+}
+
 static phash_status pdq_compute(void *state, const phash_image *img, algo_result *out,
                                 const char **detail)
 {
@@ -47,23 +64,26 @@ static phash_status pdq_compute(void *state, const phash_image *img, algo_result
     phash_pdq_result r;
     phash_status st =
         phash_pdq_hash_image(s->hasher, img, s->dihedral ? PHASH_PDQ_WANT_DIHEDRAL : 0, &r);
-    if (st != PHASH_OK) {
-        *detail = phash_pdq_hasher_last_error(s->hasher);
-        return st;
-    }
-    phash_pdq_to_hex(&r.hash, out->hash);
-    out->quality = r.quality;
-    out->n_variants = s->dihedral ? PHASH_PDQ_NUM_DIHEDRAL : 0;
-    for (int v = 0; v < out->n_variants; v++)
-        phash_pdq_to_hex(&r.dihedral[v], out->variants[v]);
-    return PHASH_OK;
+    return pdq_output(s, st, &r, out, detail);
+}
+
+/* pdq alone: the hasher decodes (with its own decoder, ImageMagick's CMYK
+ * conversion), which lets --pdq-fast pick a JPEG scale per file. */
+static phash_status pdq_compute_file(void *state, const char *path, algo_result *out,
+                                     const char **detail)
+{
+    pdq_state *s = state;
+    phash_pdq_result r;
+    phash_status st = phash_pdq_hash_file(s->hasher, NULL, path,
+                                          s->dihedral ? PHASH_PDQ_WANT_DIHEDRAL : 0, &r);
+    return pdq_output(s, st, &r, out, detail);
 }
 
 /* ---- the table --------------------------------------------------------- */
 
 static const hash_algo algos[] = {
     {"pdq", "Meta's PDQ, 256 bits, quality 0-100 (--pdq-mode full|cli512, --dihedral)",
-     pdq_variant_names, pdq_new, pdq_free, pdq_compute, NULL, 0},
+     pdq_variant_names, pdq_new, pdq_free, pdq_compute, pdq_compute_file, 0},
     /* dct: tools/hash_algos_dct.c */
     {"phash", "aetilius pHash DCT, 64 bits, quality 0-100 (--layout 1.0|0.9)", NULL,
      algo_phash_new, algo_phash_free, algo_phash_compute, algo_phash_compute_file, 1},

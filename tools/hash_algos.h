@@ -18,6 +18,7 @@
  * what concerns it). */
 typedef struct algo_opts {
     phash_pdq_mode pdq_mode; /* --pdq-mode */
+    uint32_t pdq_fast;       /* --pdq-fast: JPEG DCT scaling, min side (0: off) */
     int dihedral;            /* --dihedral (algorithms with variants) */
     phash_dct_layout dct_layout; /* --layout (phash) */
 } algo_opts;
