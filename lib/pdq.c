@@ -47,6 +47,9 @@ uint64_t ph_pdq_clock_ns(void)
 
 ph_pdq_blur_fn ph_pdq_kernel_by_name(const char *name)
 {
+#if defined(PH_PDQ_HAVE_AVX2) || defined(PH_PDQ_HAVE_AVX512)
+    __builtin_cpu_init(); /* idempotent; needed if called before constructors ran */
+#endif
     if (!strcmp(name, "generic"))
         return ph_pdq_blur_generic;
 #if defined(PH_PDQ_HAVE_AVX2)
