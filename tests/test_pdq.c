@@ -20,6 +20,15 @@
 static const char *const kernel_names[] = {"generic", "avx2", "avx512"};
 #define N_KERNELS 3
 
+/* Valgrind checks memory, and runs 50x slower: there the expected tables go
+ * through the best kernel only (the others are the same code with another
+ * vector width, checked in the normal and ASan runs). */
+static int under_valgrind(void)
+{
+    const char *pre = getenv("LD_PRELOAD");
+    return pre && strstr(pre, "vgpreload");
+}
+
 /* A hasher using kernel k of kernel_names, or NULL if this CPU lacks it. */
 static phash_pdq_hasher *hasher_for_kernel(int k)
 {
@@ -183,7 +192,12 @@ START_TEST(expected_tables)
     }
     phash_pdq_hasher *h[N_KERNELS][2];
     int kernels = 0;
+    const char *best = NULL;
+    ph_pdq_kernel_best(&best);
     for (int k = 0; k < N_KERNELS; k++) {
+        h[k][0] = h[k][1] = NULL;
+        if (under_valgrind() && strcmp(kernel_names[k], best))
+            continue;
         h[k][0] = hasher_for_kernel(k);
         h[k][1] = hasher_for_kernel(k);
         if (h[k][0]) {
@@ -822,8 +836,10 @@ static Suite *pdq_suite(void)
 int main(void)
 {
 #ifdef PHASH_TEST_REQUIRE_ISA
-    /* This copy of the PDQ code was compiled for that instruction set. */
-    if (!__builtin_cpu_supports(strcmp(PHASH_TEST_REQUIRE_ISA, "avx2") ? "avx512f" : "avx2"))
+    /* This copy of the PDQ code was compiled for that instruction set; it
+     * checks the compiler's code, which valgrind adds nothing to. */
+    if (!__builtin_cpu_supports(strcmp(PHASH_TEST_REQUIRE_ISA, "avx2") ? "avx512f" : "avx2") ||
+        under_valgrind())
         return 77;
 #endif
     g_dec = phash_decoder_new();
