@@ -630,6 +630,43 @@ START_TEST(webp_pixels_equal_dwebp)
 }
 END_TEST
 
+/* Animated WebP: the first frame of iss634.webp covers the whole canvas
+ * without alpha or blending, so our composited first frame must equal that
+ * frame extracted by webpmux and decoded by dwebp. */
+START_TEST(webp_animated_first_frame)
+{
+    ck_assert_msg(system("webpmux -version >/dev/null 2>&1") == 0,
+                  "webpmux not found: install webp (.ci/install-deps)");
+    char tmpl[] = "/tmp/phash-anim-XXXXXX";
+    int fd = mkstemp(tmpl);
+    ck_assert_int_ge(fd, 0);
+    close(fd);
+    char path[4096], cmd[9000];
+    snprintf(path, sizeof path, "%s", formats_path("webp/iss634.webp"));
+    snprintf(cmd, sizeof cmd, "webpmux -get frame 1 '%s' -o '%s' >/dev/null 2>&1", path, tmpl);
+    ck_assert_int_eq(system(cmd), 0);
+    snprintf(cmd, sizeof cmd, "dwebp -quiet -ppm '%s' -o - 2>/dev/null", tmpl);
+    FILE *p = popen(cmd, "r");
+    unsigned w = 0, h = 0, maxval = 0;
+    ck_assert_int_eq(fscanf(p, "P6 %u %u %u", &w, &h, &maxval), 3);
+    fgetc(p);
+    size_t n = (size_t)w * h * 3;
+    uint8_t *ref = malloc(n);
+    ck_assert_uint_eq(fread(ref, 1, n, p), n);
+    pclose(p);
+    unlink(tmpl);
+    phash_decoder *dec = phash_decoder_new();
+    const phash_image *img;
+    ck_assert_int_eq(phash_decode_file(dec, path, &img), PHASH_OK);
+    ck_assert_uint_eq(phash_image_flags(img) & PHASH_IMAGE_ANIMATED, PHASH_IMAGE_ANIMATED);
+    ck_assert_uint_eq(phash_image_width(img), w);
+    ck_assert_uint_eq(phash_image_height(img), h);
+    ck_assert(!memcmp(phash_image_pixels(img), ref, n));
+    free(ref);
+    phash_decoder_free(dec);
+}
+END_TEST
+
 /* ---- limits ------------------------------------------------------------- */
 
 static size_t g_alloc_max;
@@ -1072,6 +1109,7 @@ int main(void)
     tcase_add_test(tc, sixteen_bit_low_byte_or_scaled);
     tcase_add_test(tc, webp_lossless_equals_png_source);
     tcase_add_test(tc, webp_pixels_equal_dwebp);
+    tcase_add_test(tc, webp_animated_first_frame);
     tcase_add_test(tc, huge_dimensions_refused_before_allocating);
     tcase_add_test(tc, limits_each_field);
     tcase_add_test(tc, truncated_jpeg);
