@@ -255,26 +255,32 @@ static phash_status decode(phash_decoder *dec, j_decompress_ptr d, jpeg_guard *g
     return PHASH_OK;
 }
 
+/* The setjmp lives here, not in ph_decode_jpeg: the caller uses d after a
+ * libjpeg error, and locals of the function that called setjmp are
+ * indeterminate after longjmp if they changed in between. */
+static phash_status guarded_decode(phash_decoder *dec, j_decompress_ptr d, jpeg_guard *g,
+                                   const uint8_t *data, size_t len)
+{
+    if (setjmp(g->jmp))
+        return dec->err.status != PHASH_OK ? dec->err.status : PHASH_ERR_CORRUPT;
+    jpeg_create_decompress(d);
+    jpeg_mem_src(d, data, (unsigned long)len);
+    return decode(dec, d, g);
+}
+
 phash_status ph_decode_jpeg(phash_decoder *dec, const uint8_t *data, size_t len)
 {
     struct jpeg_decompress_struct d;
     jpeg_guard g;
     memset(&g, 0, sizeof g);
+    memset(&d, 0, sizeof d); /* d.mem stays NULL if creation fails */
     g.dec = dec;
     g.len = len;
     d.err = jpeg_std_error(&g.pub);
     g.pub.error_exit = on_error_exit;
     g.pub.emit_message = on_emit_message;
     g.pub.output_message = on_output_message;
-
-    phash_status st;
-    if (setjmp(g.jmp)) {
-        st = dec->err.status != PHASH_OK ? dec->err.status : PHASH_ERR_CORRUPT;
-    } else {
-        jpeg_create_decompress(&d);
-        jpeg_mem_src(&d, data, (unsigned long)len);
-        st = decode(dec, &d, &g);
-    }
+    phash_status st = guarded_decode(dec, &d, &g, data, len);
     jpeg_destroy_decompress(&d);
     return st;
 }

@@ -249,6 +249,21 @@ static phash_status decode(png_structp png, png_infop info, png_guard *g, png_la
     return PHASH_OK;
 }
 
+/* The setjmp lives here, not in the caller: the caller reads g and lay
+ * after a libpng error, and C leaves locals of the function that called
+ * setjmp indeterminate after longjmp if they changed in between (clang
+ * really does reuse stale copies). */
+static phash_status guarded_decode(png_structp png, png_infop info, png_guard *g,
+                                   png_layout *lay)
+{
+    if (setjmp(png_jmpbuf(png)))
+        return g->dec->err.status != PHASH_OK ? g->dec->err.status : PHASH_ERR_CORRUPT;
+    png_set_read_fn(png, g, png_read_cb);
+    png_set_read_user_chunk_fn(png, g, png_chunk_cb);
+    setup_limits(png, g->dec);
+    return decode(png, info, g, lay);
+}
+
 phash_status ph_decode_png(phash_decoder *dec, const uint8_t *data, size_t len)
 {
     phash_status st = check_header(dec, data, len);
@@ -264,22 +279,14 @@ phash_status ph_decode_png(phash_decoder *dec, const uint8_t *data, size_t len)
         return ph_error_set(&dec->err, PHASH_ERR_NOMEM, "PNG: cannot create the decoder");
     }
     png_layout lay = {0};
-    if (setjmp(png_jmpbuf(png))) {
-        st = dec->err.status != PHASH_OK ? dec->err.status : PHASH_ERR_CORRUPT;
-        /* A truncated image is kept when the caller accepts partial data and
-         * the pixels had started. */
-        if (st == PHASH_ERR_TRUNCATED && dec->allow_truncated && lay.out) {
-            finish_pixels(dec, &lay, &g);
-            dec->img.flags |= PHASH_IMAGE_TRUNCATED;
-            st = PHASH_OK;
-        }
-    } else {
-        png_set_read_fn(png, &g, png_read_cb);
-        png_set_read_user_chunk_fn(png, &g, png_chunk_cb);
-        setup_limits(png, dec);
-        st = decode(png, info, &g, &lay);
-        if (st == PHASH_OK)
-            finish_pixels(dec, &lay, &g);
+    st = guarded_decode(png, info, &g, &lay);
+    if (st == PHASH_OK) {
+        finish_pixels(dec, &lay, &g);
+    } else if (st == PHASH_ERR_TRUNCATED && dec->allow_truncated && lay.out) {
+        /* Kept when the caller accepts partial data and the pixels began. */
+        finish_pixels(dec, &lay, &g);
+        dec->img.flags |= PHASH_IMAGE_TRUNCATED;
+        st = PHASH_OK;
     }
     png_destroy_read_struct(&png, &info, NULL);
     return st;
