@@ -140,15 +140,23 @@ static void box_line_sampled_sums(const vf *in, uint32_t n, uint32_t w,
 #error "PH_PDQ_V must be 4, 8 or 16"
 #endif
 
+/* Two-vector lane permutation with constant masks: GCC's __builtin_shuffle
+ * or clang's __builtin_shufflevector (decode: clang builds the libFuzzer
+ * targets with -Dfuzz=true). */
+#if defined(__clang__)
+#define SHUFFLE2(a, b, M, s) __builtin_shufflevector(a, b, LANES(M, s))
+#else
+#define SHUFFLE2(a, b, M, s) __builtin_shuffle(a, b, (vi){LANES(M, s)})
+#endif
+
 #define TSTAGE(r, s)                                                    \
     do {                                                                \
-        const vi lo = {LANES(MLO, s)}, hi = {LANES(MHI, s)};            \
         for (int i_ = 0; i_ < V; i_++) {                                \
             if (i_ & (s))                                               \
                 continue;                                               \
             vf a_ = r[i_], b_ = r[i_ + (s)];                            \
-            r[i_] = __builtin_shuffle(a_, b_, lo);                      \
-            r[i_ + (s)] = __builtin_shuffle(a_, b_, hi);                \
+            r[i_] = SHUFFLE2(a_, b_, MLO, s);                           \
+            r[i_ + (s)] = SHUFFLE2(a_, b_, MHI, s);                     \
         }                                                               \
     } while (0)
 
