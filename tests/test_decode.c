@@ -856,6 +856,54 @@ START_TEST(limits_each_field)
 }
 END_TEST
 
+/* video-005.gray.q50.progressive.jpeg with its first (DC) scan repeated n
+ * times before the EOI: libjpeg warns once per repeat and goes on. */
+static uint8_t *many_scans_jpeg(unsigned n, size_t *out_len)
+{
+    size_t len;
+    uint8_t *d = read_all(formats_path("jpeg/video-005.gray.q50.progressive.jpeg"), &len);
+    size_t first = 0, second = 0, eoi = 0;
+    for (size_t i = 0; i + 1 < len; i++) {
+        if (d[i] != 0xFF)
+            continue;
+        if (d[i + 1] == 0xDA && !first)
+            first = i;
+        else if (d[i + 1] == 0xDA && !second)
+            second = i;
+        else if (d[i + 1] == 0xD9)
+            eoi = i;
+    }
+    ck_assert(first && second && eoi > second);
+    size_t seg = second - first;
+    uint8_t *out = malloc(len + n * seg);
+    memcpy(out, d, eoi);
+    for (unsigned k = 0; k < n; k++)
+        memcpy(out + eoi + k * seg, d + first, seg);
+    memcpy(out + eoi + n * seg, d + eoi, len - eoi);
+    *out_len = len + n * seg;
+    free(d);
+    return out;
+}
+
+/* Each progressive scan is a pass over the coefficient buffer: more than
+ * PH_JPEG_MAX_SCANS is refused, fewer decode (djpeg decodes both). */
+START_TEST(jpeg_scan_limit)
+{
+    phash_decoder *dec = phash_decoder_new();
+    const phash_image *img;
+    size_t len;
+    uint8_t *data = many_scans_jpeg(PH_JPEG_MAX_SCANS + 100, &len);
+    ck_assert_int_eq(phash_decode_memory(dec, data, len, &img), PHASH_ERR_TOO_LARGE);
+    ck_assert_ptr_nonnull(strstr(phash_decoder_last_error(dec), "scans"));
+    free(data);
+    data = many_scans_jpeg(PH_JPEG_MAX_SCANS - 100, &len);
+    ck_assert_int_eq(phash_decode_memory(dec, data, len, &img), PHASH_OK);
+    ck_assert_uint_eq(phash_image_width(img), 150);
+    free(data);
+    phash_decoder_free(dec);
+}
+END_TEST
+
 /* ---- truncation ---------------------------------------------------------- */
 
 static void check_truncation(const char *rel, size_t keep_num, size_t keep_den)
@@ -1112,6 +1160,7 @@ int main(void)
     tcase_add_test(tc, webp_animated_first_frame);
     tcase_add_test(tc, huge_dimensions_refused_before_allocating);
     tcase_add_test(tc, limits_each_field);
+    tcase_add_test(tc, jpeg_scan_limit);
     tcase_add_test(tc, truncated_jpeg);
     tcase_add_test(tc, truncated_png);
     tcase_add_test(tc, truncated_webp);
