@@ -163,25 +163,27 @@ static void box_line_sampled_sums(const vf *in, uint32_t n, uint32_t w,
 #if V == 8
 /* The classic AVX 8x8 transpose: unpack, shufps, vperm2f128 (24 single
  * instructions; the generic stages below need blends on AVX2). */
+#if defined(__clang__)
+#define SHUF(a, b, ...) __builtin_shufflevector(a, b, __VA_ARGS__)
+#else
+#define SHUF(a, b, ...) __builtin_shuffle(a, b, (vi){__VA_ARGS__})
+#endif
 static inline void transpose_regs(vf r[V])
 {
-    const vi lo = {0, 8, 1, 9, 4, 12, 5, 13}, hi = {2, 10, 3, 11, 6, 14, 7, 15};
-    const vi s44 = {0, 1, 8, 9, 4, 5, 12, 13}, see = {2, 3, 10, 11, 6, 7, 14, 15};
-    const vi p20 = {0, 1, 2, 3, 8, 9, 10, 11}, p31 = {4, 5, 6, 7, 12, 13, 14, 15};
     vf t[8], u[8];
-    for (int i = 0; i < 8; i += 2) {
-        t[i] = __builtin_shuffle(r[i], r[i + 1], lo);
-        t[i + 1] = __builtin_shuffle(r[i], r[i + 1], hi);
+    for (int i = 0; i < 8; i += 2) { /* unpacklo / unpackhi */
+        t[i] = SHUF(r[i], r[i + 1], 0, 8, 1, 9, 4, 12, 5, 13);
+        t[i + 1] = SHUF(r[i], r[i + 1], 2, 10, 3, 11, 6, 14, 7, 15);
     }
-    for (int i = 0; i < 8; i += 4) {
-        u[i] = __builtin_shuffle(t[i], t[i + 2], s44);
-        u[i + 1] = __builtin_shuffle(t[i], t[i + 2], see);
-        u[i + 2] = __builtin_shuffle(t[i + 1], t[i + 3], s44);
-        u[i + 3] = __builtin_shuffle(t[i + 1], t[i + 3], see);
+    for (int i = 0; i < 8; i += 4) { /* shufps 0x44 / 0xee */
+        u[i] = SHUF(t[i], t[i + 2], 0, 1, 8, 9, 4, 5, 12, 13);
+        u[i + 1] = SHUF(t[i], t[i + 2], 2, 3, 10, 11, 6, 7, 14, 15);
+        u[i + 2] = SHUF(t[i + 1], t[i + 3], 0, 1, 8, 9, 4, 5, 12, 13);
+        u[i + 3] = SHUF(t[i + 1], t[i + 3], 2, 3, 10, 11, 6, 7, 14, 15);
     }
-    for (int i = 0; i < 4; i++) {
-        r[i] = __builtin_shuffle(u[i], u[i + 4], p20);
-        r[i + 4] = __builtin_shuffle(u[i], u[i + 4], p31);
+    for (int i = 0; i < 4; i++) { /* vperm2f128 0x20 / 0x31 */
+        r[i] = SHUF(u[i], u[i + 4], 0, 1, 2, 3, 8, 9, 10, 11);
+        r[i + 4] = SHUF(u[i], u[i + 4], 4, 5, 6, 7, 12, 13, 14, 15);
     }
 }
 #else
