@@ -140,8 +140,15 @@ static const char *method_name(phash_index_method m)
 }
 
 /* One configuration: queries one per call, best of reps; prints all/hits/misses. */
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
 static void run(ctx *c, const char *label, phash_index_search_opts o, int record_truth)
 {
+    double lat[NQ], best_lat[NQ];
     unsigned V = o.variants ? o.variants : 1;
     size_t nq = NQ / V;
     double best[3] = {0, 0, 0}, best_cpu = 0;
@@ -161,6 +168,7 @@ static void run(ctx *c, const char *label, phash_index_search_opts o, int record
                 return;
             }
             double dt = bench_now() - t0;
+            lat[i] = dt;
             size_t nh;
             phash_index_results_hits(c->res, 0, &nh);
             int g = (int)(i % 2);
@@ -183,6 +191,7 @@ static void run(ctx *c, const char *label, phash_index_search_opts o, int record
             results[1] = (double)hits[0] / (double)cnt[0];
             results[2] = cnt[1] ? (double)hits[1] / (double)cnt[1] : 0;
             done_best = cnt[0] + cnt[1];
+            memcpy(best_lat, lat, done_best * sizeof *lat);
         }
         if (record_truth)
             break;
@@ -194,6 +203,12 @@ static void run(ctx *c, const char *label, phash_index_search_opts o, int record
                method_name(o.method), c->dist, 64 * c->w, c->n, label, best[g], results[g],
                group[g], (o.k || V > 1) ? "-" : (exact ? "yes" : "NO"), done_best,
                g == 0 ? (snprintf(cpu_s, sizeof cpu_s, "%.1f", best_cpu), cpu_s) : "-");
+    if (!quiet && done_best) { /* wall-clock latency of the best run */
+        qsort(best_lat, done_best, sizeof *best_lat, cmp_double);
+        printf("latency\t%s\t%s\t%u\t%zu\t%s\tp50_us=%.1f\tp99_us=%.1f\n", method_name(o.method),
+               c->dist, 64 * c->w, c->n, label, best_lat[done_best / 2] * 1e6,
+               best_lat[done_best * 99 / 100] * 1e6);
+    }
     fflush(stdout);
 }
 

@@ -53,11 +53,13 @@ def timed(fn, q, budget, reps):
         res = [0, 0]
         start = time.perf_counter()
         c0 = time.thread_time()
+        lat = []
         i = 0
         while i < len(q) and (i < 8 or time.perf_counter() - start < budget):
             t0 = time.perf_counter()
             nres = fn(q[i:i + 1])
             dt = time.perf_counter() - t0
+            lat.append(dt)
             g = i % 2
             t[g] += dt
             cnt[g] += 1
@@ -67,7 +69,7 @@ def timed(fn, q, budget, reps):
         cpu = (cnt[0] + cnt[1]) / max(time.thread_time() - c0, 1e-9)
         row = (allq, cnt[0] / t[0], cnt[1] / t[1] if cnt[1] else 0.0,
                (res[0] + res[1]) / (cnt[0] + cnt[1]), cnt[0] + cnt[1],
-               res[0] / max(cnt[0], 1), res[1] / max(cnt[1], 1), cpu)
+               res[0] / max(cnt[0], 1), res[1] / max(cnt[1], 1), cpu, sorted(lat))
         if best is None or row[0] > best[0]:
             best = row
     return best
@@ -75,6 +77,9 @@ def timed(fn, q, budget, reps):
 
 def emit(out, method, dist, bits, n, param, row):
     groups = (("all", row[0], row[3]), ("hits", row[1], row[5]), ("misses", row[2], row[6]))
+    lat = row[8]
+    print(f"latency\t{method}\t{dist}\t{bits}\t{n}\t{param}\tp50_us={lat[len(lat) // 2] * 1e6:.1f}"
+          f"\tp99_us={lat[len(lat) * 99 // 100] * 1e6:.1f}")
     for g, qps, avg in groups:
         cpu = f"{row[7]:.1f}" if g == "all" else "-"
         line = f"index\t{method}\tfaiss-generic\t1\t1\t{dist}\t{bits}\t{n}\t{param}\t{qps:.1f}\t{avg:.2f}\t{g}\t-\t{row[4]}\t{cpu}"
