@@ -16,6 +16,7 @@
 #define G PH_PDQ_GRID
 #define CLI_SIDE 512u  /* the C++ CLI squashes anything larger to 512x512 */
 #define MIN_SIDE 5u    /* below this, the reference returns zeros */
+#define MAX_SIDE (1u << 30) /* keeps the kernel's row and window arithmetic in 32 bits */
 
 struct phash_pdq_hasher {
     phash_pdq_mode mode;
@@ -258,6 +259,10 @@ phash_status phash_pdq_hash_image(phash_pdq_hasher *h, const phash_image *img, u
     memset(&r, 0, sizeof r);
     r.width = img->width;
     r.height = img->height;
+    if (img->width > MAX_SIDE || img->height > MAX_SIDE)
+        return ph_error_set(&h->err, PHASH_ERR_TOO_LARGE,
+                            "pdq: %ux%u image, sides are limited to %u pixels",
+                            (unsigned)img->width, (unsigned)img->height, (unsigned)MAX_SIDE);
     if (img->width < MIN_SIDE || img->height < MIN_SIDE) {
         *out = r; /* all-zero hashes, quality 0, as the reference */
         ph_error_clear(&h->err);

@@ -757,6 +757,12 @@ START_TEST(invalid_arguments)
     ck_assert_int_eq(phash_pdq_hash_pixels(h, px, 2, 2, 2, PHASH_PIXEL_GRAY8, 0x80, &res),
                      PHASH_ERR_INVALID_ARG);
     ck_assert_int_eq(phash_pdq_hash_image(h, NULL, 0, &res), PHASH_ERR_INVALID_ARG);
+    /* sides over 2^30 are refused before any pixel is read or buffer sized */
+    ck_assert_int_eq(phash_pdq_hash_pixels(h, px, 0x80000000u, 5, (size_t)0x80000000u,
+                                           PHASH_PIXEL_GRAY8, 0, &res),
+                     PHASH_ERR_TOO_LARGE);
+    ck_assert_int_eq(phash_pdq_hash_pixels(h, px, 5, 0xFFFFFFFFu, 5, PHASH_PIXEL_GRAY8, 0, &res),
+                     PHASH_ERR_TOO_LARGE);
     ck_assert_ptr_nonnull(strstr(phash_pdq_hasher_last_error(h), "pdq"));
     ck_assert_int_eq(phash_pdq_hasher_set_mode(h, (phash_pdq_mode)7), PHASH_ERR_INVALID_ARG);
     phash_pdq_mode m;

@@ -120,8 +120,9 @@ PHASH_API phash_status phash_pdq_hasher_set_fast(phash_pdq_hasher *h, uint32_t m
 
 /* Hash a decoded or wrapped image (1-4 channels, see top). flags:
  * PHASH_PDQ_WANT_DIHEDRAL or 0. On success *out is filled. Errors:
- * PHASH_ERR_INVALID_ARG (NULL, bad flags), PHASH_ERR_NOMEM (work buffers;
- * *out untouched, the hasher stays usable). */
+ * PHASH_ERR_INVALID_ARG (NULL, bad flags), PHASH_ERR_TOO_LARGE (a side over
+ * 2^30 pixels), PHASH_ERR_NOMEM (work buffers, about 4 * (height/128 + 50)
+ * * width + 256 * height bytes; *out untouched, the hasher stays usable). */
 PHASH_API PHASH_NODISCARD phash_status phash_pdq_hash_image(phash_pdq_hasher *h,
                                                             const phash_image *img,
                                                             unsigned flags,
