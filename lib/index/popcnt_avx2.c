@@ -5,7 +5,7 @@
  * (psadbw), compare with the radius, extract a mask (docs/index.md 5). */
 #include <immintrin.h>
 
-#include "gather64.h"
+#include "gather.h"
 #include "index_internal.h"
 
 static inline __m256i popcnt_lanes(__m256i x)
@@ -91,25 +91,6 @@ static size_t scan256(const uint64_t *codes, size_t n, const uint64_t *q, unsign
         if (dd <= r) {
             pos[h] = (uint32_t)i;
             dist[h++] = dd;
-        }
-    }
-    return h;
-}
-
-static size_t gather256(const uint64_t *codes, const unsigned char *idx, unsigned ib, size_t n,
-                        size_t limit,
-                        const uint64_t *q, unsigned r, uint32_t *pos, uint32_t *dist)
-{
-    size_t h = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (i + PF_AHEAD < n && ph_idx_get(idx, i + PF_AHEAD, ib) < limit)
-            __builtin_prefetch(codes + 4 * (size_t)ph_idx_get(idx, i + PF_AHEAD, ib));
-        if (ph_idx_get(idx, i, ib) >= limit)
-            continue;
-        unsigned d = dist256(codes + 4 * (size_t)ph_idx_get(idx, i, ib), q);
-        if (d <= r) {
-            pos[h] = (uint32_t)i;
-            dist[h++] = d;
         }
     }
     return h;

@@ -3,7 +3,8 @@
  * -mpopcnt; called only when cpu.c found both and the OS saves ZMM state). */
 #include <immintrin.h>
 
-#include "gather64.h"
+#define PH_GATHER_NO_256
+#include "gather.h"
 #include "index_internal.h"
 
 static inline size_t emit(unsigned mask, size_t base, const uint64_t *d, unsigned stride,

@@ -2,7 +2,7 @@
 /* Portable scan kernels: one code at a time with the compiler's popcount.
  * The reference the SIMD kernels are tested against, and the fallback on
  * CPUs without AVX2. */
-#include "gather64.h"
+#include "gather.h"
 #include "index_internal.h"
 
 static size_t scan64(const uint64_t *codes, size_t n, uint64_t q, unsigned r, uint32_t *pos,
@@ -25,23 +25,6 @@ static size_t scan256(const uint64_t *codes, size_t n, const uint64_t *q, unsign
     size_t h = 0;
     for (size_t i = 0; i < n; i++) {
         unsigned d = ph_dist(codes + 4 * i, q, 4);
-        if (d <= r) {
-            pos[h] = (uint32_t)i;
-            dist[h++] = d;
-        }
-    }
-    return h;
-}
-
-static size_t gather256(const uint64_t *codes, const unsigned char *idx, unsigned ib, size_t n,
-                        size_t limit,
-                        const uint64_t *q, unsigned r, uint32_t *pos, uint32_t *dist)
-{
-    size_t h = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (ph_idx_get(idx, i, ib) >= limit)
-            continue;
-        unsigned d = ph_dist(codes + 4 * (size_t)ph_idx_get(idx, i, ib), q, 4);
         if (d <= r) {
             pos[h] = (uint32_t)i;
             dist[h++] = d;
