@@ -4,17 +4,6 @@
 
 #include "internal.h"
 
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 static phash_status bad_at(size_t *err_pos, size_t pos)
 {
     if (err_pos)
@@ -31,12 +20,12 @@ phash_status phash_pdq_from_hex(const char *text, size_t len, phash_pdq_code *ou
      * "63 characters" when both are wrong. */
     size_t n = len < PHASH_PDQ_HEX_LEN ? len : PHASH_PDQ_HEX_LEN;
     for (size_t i = 0; i < n; i++)
-        if (hex_value(text[i]) < 0)
+        if (ph_hex_value(text[i]) < 0)
             return bad_at(err_pos, i);
     if (len != PHASH_PDQ_HEX_LEN)
         return bad_at(err_pos, len);
     for (size_t i = 0; i < 32; i++)
-        out->bytes[i] = (uint8_t)(hex_value(text[2 * i]) << 4 | hex_value(text[2 * i + 1]));
+        out->bytes[i] = (uint8_t)(ph_hex_value(text[2 * i]) << 4 | ph_hex_value(text[2 * i + 1]));
     return PHASH_OK;
 }
 
@@ -95,7 +84,7 @@ static phash_status parse_hex64(const char *t, size_t len, uint64_t *out, size_t
         return bad_at(err_pos, len == start ? len : start + 16);
     uint64_t v = 0;
     for (size_t i = start; i < len; i++) {
-        int h = hex_value(t[i]);
+        int h = ph_hex_value(t[i]);
         if (h < 0)
             return bad_at(err_pos, i);
         v = v << 4 | (uint64_t)h;

@@ -55,12 +55,6 @@ int ph_exif_orientation(const uint8_t *data, size_t len)
     return 1;
 }
 
-static int hex_value(uint8_t c)
-{
-    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
-                                            : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-}
-
 void ph_exif_keep_raw_profile(phash_decoder *dec, const uint8_t *text, size_t len)
 {
     size_t pos = 0;
@@ -82,7 +76,7 @@ void ph_exif_keep_raw_profile(phash_decoder *dec, const uint8_t *text, size_t le
     size_t n = 0;
     int hi = -1;
     for (; pos < len && n < declared; pos++) {
-        int v = hex_value(text[pos]);
+        int v = ph_hex_value(text[pos]);
         if (v < 0)
             continue; /* newlines between lines of hex */
         if (hi < 0) {

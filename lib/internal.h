@@ -46,6 +46,18 @@ void ph_error_clear(ph_error *err);
 /* The detail if set, else phash_strerror(status); never NULL. */
 const char *ph_error_message(const ph_error *err);
 
+/* Value of a hex digit (either case), or -1 for any other character. */
+static inline int ph_hex_value(int c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
 static inline unsigned ph_popcount64(uint64_t x) { return (unsigned)__builtin_popcountll(x); }
 
 #endif

@@ -25,24 +25,13 @@ static void skip_ws(cursor *c)
         c->i++;
 }
 
-static int hexval(char ch)
-{
-    if (ch >= '0' && ch <= '9')
-        return ch - '0';
-    if (ch >= 'a' && ch <= 'f')
-        return ch - 'a' + 10;
-    if (ch >= 'A' && ch <= 'F')
-        return ch - 'A' + 10;
-    return -1;
-}
-
 static int read_hex4(cursor *c, unsigned *out)
 {
     if (c->len - c->i < 4)
         return -1;
     unsigned v = 0;
     for (int k = 0; k < 4; k++) {
-        int h = hexval(c->s[c->i + (size_t)k]);
+        int h = ph_hex_value(c->s[c->i + (size_t)k]);
         if (h < 0)
             return -1;
         v = v << 4 | (unsigned)h;
