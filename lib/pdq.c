@@ -55,7 +55,8 @@ ph_pdq_blur_fn ph_pdq_kernel_by_name(const char *name)
         return ph_pdq_blur_generic;
 #if defined(PH_PDQ_HAVE_AVX2)
     if (!strcmp(name, "avx2"))
-        return __builtin_cpu_supports("avx2") ? ph_pdq_blur_avx2 : NULL;
+        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") ? ph_pdq_blur_avx2
+                                                                              : NULL;
 #endif
 #if defined(PH_PDQ_HAVE_AVX512)
     if (!strcmp(name, "avx512"))

@@ -48,6 +48,59 @@
 typedef float vf __attribute__((vector_size(V * sizeof(float))));
 typedef int vi __attribute__((vector_size(V * sizeof(int))));
 
+/* ---- exact division by a window count ---------------------------------- */
+
+/* Every box output is a running sum divided by its window count, and the
+ * division (vdivps) is the slowest instruction of the two full-image passes.
+ * With FMA the quotient is obtained from the reciprocal instead, and it is
+ * the same float the division gives (Markstein's correction step):
+ *
+ *   y = RN(1/b), q = RN(a*y), r = fma(-q, b, a), q' = fma(r, y, q).
+ *
+ * Why q' = RN(a/b) for every float a when b is an integer with b < 2^23:
+ * q is within one ulp of a/b (a*y carries one relative error of at most
+ * 2^-24 from y, plus its own rounding), so the remainder a - b*q is exactly
+ * a float and r is exact (no underflow: our sums are far above 2^-100).
+ * Then q + r*y = a/b + r*(y - 1/b) with |r| < b*ulp and |y - 1/b| <= 2^-24/b,
+ * so it is within 2^-24 ulp(a/b) of a/b. The exact quotient is never a
+ * rounding midpoint (a = b*m with m a 25-bit odd mantissa needs more than 24
+ * bits), and its distance to any midpoint is a non-zero multiple of
+ * ulp(a/b)/2 divided by b, so at least ulp/2^24 when b < 2^23: no midpoint
+ * lies between a/b and q + r*y, and their roundings agree. tests/test_pdq.c
+ * also checks the identity on random floats and near exact multiples.
+ * Kernels without FMA divide. */
+#if V == 16 && defined(__AVX512F__)
+#include <immintrin.h>
+#define PH_PDQ_RECIP_DIV 1
+static inline vf div_count(vf a, float b, float y)
+{
+    __m512 va = (__m512)a, vb = _mm512_set1_ps(b), vy = _mm512_set1_ps(y);
+    __m512 q = _mm512_mul_ps(va, vy);
+    __m512 r = _mm512_fnmadd_ps(q, vb, va);
+    return (vf)_mm512_fmadd_ps(r, vy, q);
+}
+#elif V == 8 && defined(__FMA__)
+#include <immintrin.h>
+#define PH_PDQ_RECIP_DIV 1
+static inline vf div_count(vf a, float b, float y)
+{
+    __m256 va = (__m256)a, vb = _mm256_set1_ps(b), vy = _mm256_set1_ps(y);
+    __m256 q = _mm256_mul_ps(va, vy);
+    __m256 r = _mm256_fnmadd_ps(q, vb, va);
+    return (vf)_mm256_fmadd_ps(r, vy, q);
+}
+#else
+#define PH_PDQ_RECIP_DIV 0
+static inline vf div_count(vf a, float b, float y)
+{
+    (void)y;
+    return a / b;
+}
+#endif
+/* The reciprocal div_count wants; counts stay far below 2^23 (sides are
+ * limited to 2^30, windows are side / 128). */
+static inline float recip(float b) { return 1.0f / b; }
+
 /* ---- box-filter arithmetic shared by every pass ------------------------ */
 
 /* Inputs in the window of output o (n values, window w, h = (w+2)/2). */
@@ -78,11 +131,11 @@ static void box_line_span(const vf *in, vf *out, uint32_t n, uint32_t w, uint32_
         out[o - o0] = s / (float)(h + o);
     }
     const uint32_t full_end = n - h + 1 < o1 ? n - h + 1 : o1;
-    const float fw = (float)w;
+    const float fw = (float)w, yw = recip(fw);
     for (; o < full_end; o++) { /* full window */
         s += in[o + h - 1];
         s -= in[o - (w - h) - 1];
-        out[o - o0] = s / fw;
+        out[o - o0] = div_count(s, fw, yw);
     }
     for (; o < o1; o++) { /* shrinking window */
         s -= in[o - (w - h) - 1];
@@ -186,6 +239,37 @@ static inline void transpose_regs(vf r[V])
         r[i + 4] = SHUF(u[i], u[i + 4], 4, 5, 6, 7, 12, 13, 14, 15);
     }
 }
+#elif V == 16 && defined(__AVX512F__)
+/* 16x16 with in-lane unpacks and shuffles first (cheap), then two rounds
+ * of 128-bit block shuffles: 64 single instructions, no two-source
+ * permutes, all in registers. */
+static inline void transpose_regs(vf r[V])
+{
+    __m512 t[16], u[16];
+    for (int i = 0; i < 16; i += 2) {
+        t[i] = _mm512_unpacklo_ps((__m512)r[i], (__m512)r[i + 1]);
+        t[i + 1] = _mm512_unpackhi_ps((__m512)r[i], (__m512)r[i + 1]);
+    }
+    for (int i = 0; i < 16; i += 4) {
+        u[i] = _mm512_shuffle_ps(t[i], t[i + 2], 0x44);
+        u[i + 1] = _mm512_shuffle_ps(t[i], t[i + 2], 0xee);
+        u[i + 2] = _mm512_shuffle_ps(t[i + 1], t[i + 3], 0x44);
+        u[i + 3] = _mm512_shuffle_ps(t[i + 1], t[i + 3], 0xee);
+    }
+    /* u[4a + b] holds rows 4a..4a+3, column b (mod 4) of each 128-bit lane. */
+    for (int i = 0; i < 4; i++) {
+        t[i] = _mm512_shuffle_f32x4(u[i], u[i + 4], 0x88);
+        t[i + 4] = _mm512_shuffle_f32x4(u[i], u[i + 4], 0xdd);
+        t[i + 8] = _mm512_shuffle_f32x4(u[i + 8], u[i + 12], 0x88);
+        t[i + 12] = _mm512_shuffle_f32x4(u[i + 8], u[i + 12], 0xdd);
+    }
+    for (int i = 0; i < 4; i++) {
+        r[i] = (vf)_mm512_shuffle_f32x4(t[i], t[i + 8], 0x88);
+        r[i + 8] = (vf)_mm512_shuffle_f32x4(t[i], t[i + 8], 0xdd);
+        r[i + 4] = (vf)_mm512_shuffle_f32x4(t[i + 4], t[i + 12], 0x88);
+        r[i + 12] = (vf)_mm512_shuffle_f32x4(t[i + 4], t[i + 12], 0xdd);
+    }
+}
 #else
 static inline void transpose_regs(vf r[V])
 {
@@ -233,6 +317,74 @@ static inline float luma_rgb(const uint8_t *p)
     return 0.299f * (float)p[0] + 0.587f * (float)p[1] + 0.114f * (float)p[2];
 }
 
+/* Luma of w packed RGB (ch 3) or RGBX (ch 4) pixels. The AVX-512 version
+ * widens bytes to floats and multiplies each channel by its coefficient
+ * before it sorts the lanes by channel, so every pixel still gets the
+ * reference's ((R*cr) + (G*cg)) + (B*cb) with the same three products. */
+#if V == 16 && defined(__AVX512F__)
+static uint32_t luma_rgb_simd(const uint8_t *px, uint32_t w, uint32_t ch, float *out)
+{
+    const __m512 cr = _mm512_set1_ps(0.299f), cg = _mm512_set1_ps(0.587f),
+                 cb = _mm512_set1_ps(0.114f);
+    uint32_t x = 0;
+    if (ch == 4) {
+        const __m512i m = _mm512_set1_epi32(0xff);
+        for (; x + 16 <= w; x += 16) {
+            __m512i d = _mm512_loadu_si512(px + 4 * (size_t)x);
+            __m512 r = _mm512_cvtepi32_ps(_mm512_and_si512(d, m));
+            __m512 g = _mm512_cvtepi32_ps(_mm512_and_si512(_mm512_srli_epi32(d, 8), m));
+            __m512 b = _mm512_cvtepi32_ps(_mm512_and_si512(_mm512_srli_epi32(d, 16), m));
+            __m512 y = _mm512_add_ps(_mm512_add_ps(_mm512_mul_ps(r, cr), _mm512_mul_ps(g, cg)),
+                                     _mm512_mul_ps(b, cb));
+            _mm512_storeu_ps(out + x, y);
+        }
+        return x;
+    }
+    /* 16 pixels are 48 bytes, three vectors of 16 widened bytes; byte 3k+c
+     * (pixel k, channel c) is lane (3k+c) % 16 of vector (3k+c) / 16. The
+     * coefficients follow the channel pattern of each vector. */
+    const __m512 k0 = _mm512_setr_ps(0.299f, 0.587f, 0.114f, 0.299f, 0.587f, 0.114f, 0.299f,
+                                     0.587f, 0.114f, 0.299f, 0.587f, 0.114f, 0.299f, 0.587f,
+                                     0.114f, 0.299f);
+    const __m512 k1 = _mm512_setr_ps(0.587f, 0.114f, 0.299f, 0.587f, 0.114f, 0.299f, 0.587f,
+                                     0.114f, 0.299f, 0.587f, 0.114f, 0.299f, 0.587f, 0.114f,
+                                     0.299f, 0.587f);
+    const __m512 k2 = _mm512_setr_ps(0.114f, 0.299f, 0.587f, 0.114f, 0.299f, 0.587f, 0.114f,
+                                     0.299f, 0.587f, 0.114f, 0.299f, 0.587f, 0.114f, 0.299f,
+                                     0.587f, 0.114f);
+    /* Channel c: first pick lanes from vectors 0 and 1 (bytes < 32), then
+     * the rest from vector 2. */
+    const __m512i r01 = _mm512_setr_epi32(0, 3, 6, 9, 12, 15, 18, 21, 24, 27, 30, 0, 0, 0, 0, 0);
+    const __m512i r2 = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 17, 20, 23, 26, 29);
+    const __m512i g01 = _mm512_setr_epi32(1, 4, 7, 10, 13, 16, 19, 22, 25, 28, 31, 0, 0, 0, 0, 0);
+    const __m512i g2 = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 18, 21, 24, 27, 30);
+    const __m512i b01 = _mm512_setr_epi32(2, 5, 8, 11, 14, 17, 20, 23, 26, 29, 0, 0, 0, 0, 0, 0);
+    const __m512i b2 = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 16, 19, 22, 25, 28, 31);
+    for (; x + 16 <= w; x += 16) {
+        const uint8_t *q = px + 3 * (size_t)x;
+        __m512 p0 = _mm512_mul_ps(
+            _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)q))), k0);
+        __m512 p1 = _mm512_mul_ps(
+            _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(q + 16)))),
+            k1);
+        __m512 p2 = _mm512_mul_ps(
+            _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(q + 32)))),
+            k2);
+        __m512 r = _mm512_permutex2var_ps(_mm512_permutex2var_ps(p0, r01, p1), r2, p2);
+        __m512 g = _mm512_permutex2var_ps(_mm512_permutex2var_ps(p0, g01, p1), g2, p2);
+        __m512 b = _mm512_permutex2var_ps(_mm512_permutex2var_ps(p0, b01, p1), b2, p2);
+        _mm512_storeu_ps(out + x, _mm512_add_ps(_mm512_add_ps(r, g), b));
+    }
+    return x;
+}
+#else
+static uint32_t luma_rgb_simd(const uint8_t *px, uint32_t w, uint32_t ch, float *out)
+{
+    (void)px, (void)w, (void)ch, (void)out;
+    return 0;
+}
+#endif
+
 /* Luma of working row r, columns x0..x1-1, into out[0..x1-x0-1]. */
 static void luma_span(const ph_pdq_plan *p, uint32_t r, uint32_t x0, uint32_t x1, float *out)
 {
@@ -255,11 +407,11 @@ static void luma_span(const ph_pdq_plan *p, uint32_t r, uint32_t x0, uint32_t x1
             for (uint32_t x = 0; x < w; x++)
                 out[x] = (float)px[(size_t)x * ch];
     } else if (ch == 3) {
-        for (uint32_t x = 0; x < w; x++)
+        for (uint32_t x = luma_rgb_simd(px, w, 3, out); x < w; x++)
             out[x] = 0.299f * (float)px[3 * (size_t)x] + 0.587f * (float)px[3 * (size_t)x + 1] +
                      0.114f * (float)px[3 * (size_t)x + 2];
     } else {
-        for (uint32_t x = 0; x < w; x++)
+        for (uint32_t x = luma_rgb_simd(px, w, 4, out); x < w; x++)
             out[x] = 0.299f * (float)px[4 * (size_t)x] + 0.587f * (float)px[4 * (size_t)x + 1] +
                      0.114f * (float)px[4 * (size_t)x + 2];
     }
@@ -319,32 +471,36 @@ static float *emit_slot(const pipe *s)
     return s->emit + (size_t)(s->emitted % V) * s->wp;
 }
 
-/* Feed row ri (already in the ring) to the first column box. */
+/* Feed row ri (already in the ring) to the first column box. Rows are
+ * padded to wp, a multiple of V, and 64-byte aligned, so the loops run on
+ * whole vectors (padding columns are zero and never read into a result). */
 static void column_box_feed(pipe *s)
 {
     const ph_pdq_plan *p = s->p;
-    const uint32_t w = p->wc, h = (w + 2) / 2, n = p->w, ri = s->fed++;
-    const float *in = ring_row(s, ri);
-    float *sum = s->colsum;
+    const uint32_t w = p->wc, h = (w + 2) / 2, nv = s->wp / V, ri = s->fed++;
+    const vf *restrict in = (const vf *)ring_row(s, ri);
+    vf *restrict sum = (vf *)s->colsum;
     if (ri < h - 1) {
-        for (uint32_t c = 0; c < n; c++)
+        for (uint32_t c = 0; c < nv; c++)
             sum[c] += in[c];
         return;
     }
-    float *out = emit_slot(s);
+    vf *restrict out = (vf *)emit_slot(s);
     if (ri < w) { /* growing window: ri + 1 inputs */
-        const float cnt = (float)(ri + 1);
-        for (uint32_t c = 0; c < n; c++) {
-            sum[c] += in[c];
-            out[c] = sum[c] / cnt;
+        const float cnt = (float)(ri + 1), y = recip(cnt);
+        for (uint32_t c = 0; c < nv; c++) {
+            vf t = sum[c] + in[c];
+            sum[c] = t;
+            out[c] = div_count(t, cnt, y);
         }
     } else {
-        const float *old = ring_row(s, ri - w);
-        const float cnt = (float)w;
-        for (uint32_t c = 0; c < n; c++) {
-            sum[c] += in[c];
-            sum[c] -= old[c];
-            out[c] = sum[c] / cnt;
+        const vf *restrict old = (const vf *)ring_row(s, ri - w);
+        const float cnt = (float)w, y = recip(cnt);
+        for (uint32_t c = 0; c < nv; c++) {
+            vf t = sum[c] + in[c];
+            t -= old[c];
+            sum[c] = t;
+            out[c] = div_count(t, cnt, y);
         }
     }
     emitted_row(s);

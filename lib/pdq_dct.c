@@ -6,15 +6,25 @@
  */
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "pdq_internal.h"
 
 #define G PH_PDQ_GRID
 #define K PH_PDQ_DCT
 
+/* The DCT and the quality metric are compiled for AVX-512 and AVX2 besides
+ * the baseline, picked at load time (ifunc). Every lane repeats the scalar
+ * float sequence, so all clones give the same bits (tests/test_pdq.c). */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(PH_PDQ_NO_CLONES)
+#define PH_PDQ_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define PH_PDQ_CLONES
+#endif
+
 /* Sum of |trunc((u - v) * 100 / 255)| over vertical then horizontal
  * neighbours, in float, divided by 90 and capped at 100. */
-int ph_pdq_quality(const float a[G * G])
+PH_PDQ_CLONES int ph_pdq_quality(const float a[G * G])
 {
     int sum = 0;
     for (int i = 0; i < G - 1; i++)
@@ -45,35 +55,42 @@ void ph_pdq_dct_matrix(float d[K * G])
 }
 
 /* T = D A, then B = T D^T; every sum is a float accumulator starting at 0
- * with k ascending. The loops run k outside j so that the compiler can
- * vectorise across j: each lane still accumulates its own (i, j) in k order. */
-void ph_pdq_dct(const float d[K * G], const float a[G * G], float b[K * K])
+ * with k ascending. Rows of 16 floats are held in vector registers and the
+ * loops run k inside: each lane still accumulates its own (i, j) in k order,
+ * exactly the reference's sequence. */
+typedef float v16 __attribute__((vector_size(16 * sizeof(float))));
+
+PH_PDQ_CLONES void ph_pdq_dct(const float d[K * G], const float a[G * G], float b[K * K])
 {
-    float t[K * G];
+    v16 t[K][G / 16];
     for (int i = 0; i < K; i++) {
-        float *ti = t + i * G;
-        for (int j = 0; j < G; j++)
-            ti[j] = 0.0f;
+        v16 s0 = {0}, s1 = {0}, s2 = {0}, s3 = {0};
         for (int k = 0; k < G; k++) {
             const float dik = d[i * G + k];
-            const float *ak = a + k * G;
-            for (int j = 0; j < G; j++)
-                ti[j] += dik * ak[j];
+            v16 a0, a1, a2, a3;
+            memcpy(&a0, a + k * G, sizeof a0);
+            memcpy(&a1, a + k * G + 16, sizeof a1);
+            memcpy(&a2, a + k * G + 32, sizeof a2);
+            memcpy(&a3, a + k * G + 48, sizeof a3);
+            s0 += dik * a0;
+            s1 += dik * a1;
+            s2 += dik * a2;
+            s3 += dik * a3;
         }
+        t[i][0] = s0;
+        t[i][1] = s1;
+        t[i][2] = s2;
+        t[i][3] = s3;
     }
-    float dt[G * K]; /* D transposed, so that the second product also runs along j */
-    for (int j = 0; j < K; j++)
-        for (int k = 0; k < G; k++)
-            dt[k * K + j] = d[j * G + k];
-    for (int i = 0; i < K; i++) {
-        float *bi = b + i * K;
+    v16 dt[G]; /* D transposed: dt[k] lane j = D[j][k] */
+    for (int k = 0; k < G; k++)
         for (int j = 0; j < K; j++)
-            bi[j] = 0.0f;
-        for (int k = 0; k < G; k++) {
-            const float tik = t[i * G + k];
-            const float *dk = dt + k * K;
-            for (int j = 0; j < K; j++)
-                bi[j] += tik * dk[j];
-        }
+            dt[k][j] = d[j * G + k];
+    for (int i = 0; i < K; i++) {
+        const float *ti = (const float *)t[i];
+        v16 s = {0};
+        for (int k = 0; k < G; k++)
+            s += ti[k] * dt[k];
+        memcpy(b + i * K, &s, sizeof s);
     }
 }

@@ -443,6 +443,51 @@ START_TEST(dct_matrix_exact)
 }
 END_TEST
 
+static uint32_t rng_state = 12345;
+static uint32_t rnd(void)
+{
+    rng_state = rng_state * 1664525u + 1013904223u;
+    return rng_state >> 8;
+}
+
+/* lib/pdq_blur.c divides box sums by their window count through the
+ * reciprocal and two FMAs (Markstein's correction), which its comment proves
+ * equal to the division for counts below 2^23. Check the identity on random
+ * floats of every magnitude and sign for each count up to 1024 and every
+ * 13th up to 8192 (counts are side / 128), and on the values next to exact
+ * multiples, where a quotient lies nearest to a tie. fmaf may be libm's
+ * software FMA here, so the sample is kept small enough for valgrind. */
+static float fma_quotient(float a, float b)
+{
+    float y = 1.0f / b;
+    float q = a * y;
+    float r = fmaf(-q, b, a);
+    return fmaf(r, y, q);
+}
+
+START_TEST(reciprocal_division_is_exact)
+{
+    for (uint32_t b = 1; b <= 8192; b += b < 1024 ? 1 : 13) {
+        const float fb = (float)b;
+        for (int i = 0; i < 300; i++) {
+            uint32_t bits = rnd() ^ (rnd() << 16); /* rnd() has 24 bits */
+            /* exponents 2^-40 .. 2^40, any mantissa and sign */
+            bits = (bits & 0x807fffffu) | ((uint32_t)(87 + rnd() % 80) << 23);
+            float a;
+            memcpy(&a, &bits, sizeof a);
+            ck_assert_msg(fma_quotient(a, fb) == a / fb, "%a / %u", (double)a, b);
+        }
+        for (uint32_t m = 1; m < 60; m++) {
+            float a = (float)(m * 997u % 65536u) * fb;
+            float lo = nextafterf(a, 0.0f), hi = nextafterf(a, INFINITY);
+            ck_assert(fma_quotient(a, fb) == a / fb);
+            ck_assert_msg(fma_quotient(lo, fb) == lo / fb, "%a / %u", (double)lo, b);
+            ck_assert_msg(fma_quotient(hi, fb) == hi / fb, "%a / %u", (double)hi, b);
+        }
+    }
+}
+END_TEST
+
 START_TEST(intermediates_synthetic)
 {
     check_intermediates("synthetic/syn-rgb-300x200.ppm", "syn-rgb-300x200.ppm.fullres",
@@ -508,13 +553,6 @@ static void ref_grid(const uint8_t *px, int W, int H, int ch, int grey, float gr
             grid[i * 64 + j] = a[(int)(((i + 0.5) * H) / 64) * W + (int)(((j + 0.5) * W) / 64)];
     free(a);
     free(b);
-}
-
-static uint32_t rng_state = 12345;
-static uint32_t rnd(void)
-{
-    rng_state = rng_state * 1664525u + 1013904223u;
-    return rng_state >> 8;
 }
 
 START_TEST(streamed_filter_matches_reference_transcription)
@@ -817,6 +855,7 @@ static Suite *pdq_suite(void)
     TCase *core = tcase_create("core");
     tcase_set_timeout(core, 120);
     tcase_add_test(core, dct_matrix_exact);
+    tcase_add_test(core, reciprocal_division_is_exact);
     tcase_add_test(core, intermediates_synthetic);
     tcase_add_test(core, streamed_filter_matches_reference_transcription);
     tcase_add_test(core, small_images_give_zero_hash);
@@ -845,8 +884,9 @@ int main(void)
     /* This copy of the PDQ code was compiled for that instruction set; it
      * checks the compiler's code, which valgrind adds nothing to. */
     /* __builtin_cpu_supports wants a literal (clang insists). */
-    int isa_ok = strcmp(PHASH_TEST_REQUIRE_ISA, "avx2") ? __builtin_cpu_supports("avx512f")
-                                                        : __builtin_cpu_supports("avx2");
+    int isa_ok = !strcmp(PHASH_TEST_REQUIRE_ISA, "baseline") ? 1
+                 : !strcmp(PHASH_TEST_REQUIRE_ISA, "avx2")   ? __builtin_cpu_supports("avx2")
+                                                             : __builtin_cpu_supports("avx512f");
     if (!isa_ok || under_valgrind())
         return 77;
 #endif
