@@ -27,9 +27,9 @@ struct phash_pdq_hasher {
     uint32_t src_col[CLI_SIDE];      /* CLI squash maps */
     uint32_t src_row[CLI_SIDE];
     float dct_matrix[PH_PDQ_DCT * G];
+    float dct_matrix_t[G * PH_PDQ_DCT];
     float grid[G * G];               /* the 64x64 filtered luma */
     float dct[PH_PDQ_DCT * PH_PDQ_DCT];
-    float variant[PH_PDQ_DCT * PH_PDQ_DCT];
     phash_decoder *decoder; /* created on first file/memory call without one */
     ph_pdq_prof prof;
     uint8_t head[PH_PDQ_HEAD_BYTES]; /* fast mode: the start of a JPEG file */
@@ -104,6 +104,7 @@ phash_pdq_hasher *phash_pdq_hasher_new(void)
     h->mode = PHASH_PDQ_FULL;
     h->blur = ph_pdq_kernel_best(NULL);
     ph_pdq_dct_matrix(h->dct_matrix);
+    ph_pdq_dct_matrix_t(h->dct_matrix, h->dct_matrix_t);
     return h;
 }
 
@@ -228,16 +229,14 @@ static void finish_hash(phash_pdq_hasher *h, int dihedral, phash_pdq_result *out
     ph_pdq_prof *prof = h->prof.enabled ? &h->prof : NULL;
     uint64_t t0 = prof ? ph_pdq_clock_ns() : 0;
     out->quality = ph_pdq_quality(h->grid);
-    ph_pdq_dct(h->dct_matrix, h->grid, h->dct);
+    ph_pdq_dct(h->dct_matrix, h->dct_matrix_t, h->grid, h->dct);
     uint64_t t1 = prof ? ph_pdq_clock_ns() : 0;
-    ph_pdq_bits(h->dct, &out->hash);
+    if (!dihedral)
+        ph_pdq_bits(h->dct, &out->hash);
     uint64_t t2 = prof ? ph_pdq_clock_ns() : 0;
     if (dihedral) {
-        out->dihedral[PHASH_PDQ_ORIG] = out->hash;
-        for (int v = PHASH_PDQ_ROT90; v < PHASH_PDQ_NUM_DIHEDRAL; v++) {
-            ph_pdq_dihedral_dct(h->dct, (phash_pdq_dihedral)v, h->variant);
-            ph_pdq_bits(h->variant, &out->dihedral[v]);
-        }
+        ph_pdq_dihedral_bits(h->dct, out->dihedral);
+        out->hash = out->dihedral[PHASH_PDQ_ORIG];
     }
     if (prof) {
         uint64_t t3 = ph_pdq_clock_ns();

@@ -449,11 +449,13 @@ static void row_box_sampled(pipe *s, uint32_t e0, uint32_t n)
     vf sums[PH_PDQ_GRID];
     box_line_sampled_sums(s->tin, p->w, p->wr, p->scol, sums);
     const uint32_t h = (p->wr + 2) / 2;
-    for (int j = 0; j < PH_PDQ_GRID; j++) {
-        uint32_t c = p->scol[j];
-        vf v = sums[j] / (float)window_count(c, p->w, p->wr, h);
+    for (int j = 0; j < PH_PDQ_GRID; j++)
+        sums[j] /= (float)window_count(p->scol[j], p->w, p->wr, h);
+    /* Lanes are rows: transpose V x V blocks into the rows of samples. */
+    for (int j0 = 0; j0 < PH_PDQ_GRID; j0 += V) {
+        transpose_regs(sums + j0);
         for (uint32_t k = 0; k < n; k++)
-            s->samples[(size_t)(e0 + k) * PH_PDQ_GRID + (size_t)j] = v[k];
+            memcpy(s->samples + (size_t)(e0 + k) * PH_PDQ_GRID + j0, &sums[j0 + k], sizeof(vf));
     }
 }
 

@@ -60,7 +60,15 @@ void ph_pdq_dct_matrix(float d[K * G])
  * exactly the reference's sequence. */
 typedef float v16 __attribute__((vector_size(16 * sizeof(float))));
 
-PH_PDQ_CLONES void ph_pdq_dct(const float d[K * G], const float a[G * G], float b[K * K])
+void ph_pdq_dct_matrix_t(const float d[K * G], float dt[G * K])
+{
+    for (int k = 0; k < G; k++)
+        for (int j = 0; j < K; j++)
+            dt[k * K + j] = d[j * G + k];
+}
+
+PH_PDQ_CLONES void ph_pdq_dct(const float d[K * G], const float dt[G * K], const float a[G * G],
+                              float b[K * K])
 {
     v16 t[K][G / 16];
     for (int i = 0; i < K; i++) {
@@ -82,15 +90,14 @@ PH_PDQ_CLONES void ph_pdq_dct(const float d[K * G], const float a[G * G], float 
         t[i][2] = s2;
         t[i][3] = s3;
     }
-    v16 dt[G]; /* D transposed: dt[k] lane j = D[j][k] */
-    for (int k = 0; k < G; k++)
-        for (int j = 0; j < K; j++)
-            dt[k][j] = d[j * G + k];
     for (int i = 0; i < K; i++) {
         const float *ti = (const float *)t[i];
         v16 s = {0};
-        for (int k = 0; k < G; k++)
-            s += ti[k] * dt[k];
+        for (int k = 0; k < G; k++) {
+            v16 dtk; /* lane j = D[j][k] */
+            memcpy(&dtk, dt + k * K, sizeof dtk);
+            s += ti[k] * dtk;
+        }
         memcpy(b + i * K, &s, sizeof s);
     }
 }

@@ -48,10 +48,9 @@ static float lower_median(const float b[N])
     return v[want];
 }
 
-/* Bit 16*i + j (word i, bit j) is set iff B[i][j] > median (strict). */
-void ph_pdq_bits(const float b[N], phash_pdq_code *out)
+/* Bit 16*i + j (word i, bit j) is set iff B[i][j] > m (strict). */
+static void bits_above(const float b[N], float m, phash_pdq_code *out)
 {
-    const float m = lower_median(b);
     uint16_t words[K];
     for (int i = 0; i < K; i++) {
         unsigned w = 0;
@@ -61,6 +60,11 @@ void ph_pdq_bits(const float b[N], phash_pdq_code *out)
         words[i] = (uint16_t)w;
     }
     phash_pdq_from_words(words, out);
+}
+
+void ph_pdq_bits(const float b[N], phash_pdq_code *out)
+{
+    bits_above(b, lower_median(b), out);
 }
 
 /* Sign rule and transposition of each variant, from A[i][j] (i = vertical
@@ -98,6 +102,23 @@ void ph_pdq_dihedral_dct(const float b[N], phash_pdq_dihedral which, float out[N
             float v = negated(neg, i, j) ? -b[i * K + j] : b[i * K + j];
             out[t ? j * K + i : i * K + j] = v;
         }
+}
+
+/* Variants with the same sign rule hold the same 256 values (a transpose
+ * only moves them), so they share one median: four selections, not eight. */
+void ph_pdq_dihedral_bits(const float b[N], phash_pdq_code out[PHASH_PDQ_NUM_DIHEDRAL])
+{
+    float median[4] = {0}, v[N];
+    int known[4] = {0};
+    for (int w = 0; w < PHASH_PDQ_NUM_DIHEDRAL; w++) {
+        const int neg = rules[w].neg;
+        ph_pdq_dihedral_dct(b, (phash_pdq_dihedral)w, v);
+        if (!known[neg]) {
+            median[neg] = lower_median(v);
+            known[neg] = 1;
+        }
+        bits_above(v, median[neg], &out[w]);
+    }
 }
 
 const char *phash_pdq_dihedral_name(phash_pdq_dihedral which)

@@ -57,12 +57,18 @@ ph_pdq_prof *ph_pdq_hasher_prof(phash_pdq_hasher *h);
  * matrix / 64x64 -> 16x16 transform (float, k ascending, no FMA). */
 int ph_pdq_quality(const float a[PH_PDQ_GRID * PH_PDQ_GRID]);
 void ph_pdq_dct_matrix(float d[PH_PDQ_DCT * PH_PDQ_GRID]);
-void ph_pdq_dct(const float d[PH_PDQ_DCT * PH_PDQ_GRID], const float a[PH_PDQ_GRID * PH_PDQ_GRID],
-                float b[PH_PDQ_DCT * PH_PDQ_DCT]);
+/* D transposed (dt[k][j] = D[j][k]), made once per hasher. */
+void ph_pdq_dct_matrix_t(const float d[PH_PDQ_DCT * PH_PDQ_GRID],
+                         float dt[PH_PDQ_GRID * PH_PDQ_DCT]);
+void ph_pdq_dct(const float d[PH_PDQ_DCT * PH_PDQ_GRID], const float dt[PH_PDQ_GRID * PH_PDQ_DCT],
+                const float a[PH_PDQ_GRID * PH_PDQ_GRID], float b[PH_PDQ_DCT * PH_PDQ_DCT]);
 
 /* lib/pdq_dihedral.c: threshold at the lower median (128th smallest), the
  * bits, and the DCT of each dihedral variant. */
 void ph_pdq_bits(const float b[PH_PDQ_DCT * PH_PDQ_DCT], phash_pdq_code *out);
+/* All 8 variants' hashes, in phash_pdq_dihedral order (orig first). */
+void ph_pdq_dihedral_bits(const float b[PH_PDQ_DCT * PH_PDQ_DCT],
+                          phash_pdq_code out[PHASH_PDQ_NUM_DIHEDRAL]);
 void ph_pdq_dihedral_dct(const float b[PH_PDQ_DCT * PH_PDQ_DCT], phash_pdq_dihedral which,
                          float out[PH_PDQ_DCT * PH_PDQ_DCT]);
 
