@@ -48,7 +48,7 @@ uint64_t ph_pdq_clock_ns(void)
 
 ph_pdq_blur_fn ph_pdq_kernel_by_name(const char *name)
 {
-#if defined(PH_PDQ_HAVE_AVX2) || defined(PH_PDQ_HAVE_AVX512)
+#if defined(PH_PDQ_HAVE_AVX2) || defined(PH_PDQ_HAVE_AVX512) || defined(PH_PDQ_HAVE_AVX512VBMI)
     __builtin_cpu_init(); /* idempotent; needed if called before constructors ran */
 #endif
     if (!strcmp(name, "generic"))
@@ -62,12 +62,20 @@ ph_pdq_blur_fn ph_pdq_kernel_by_name(const char *name)
     if (!strcmp(name, "avx512"))
         return __builtin_cpu_supports("avx512f") ? ph_pdq_blur_avx512 : NULL;
 #endif
+#if defined(PH_PDQ_HAVE_AVX512VBMI)
+    /* The same kernel with a one-permute RGB luma (Ice Lake, Zen 4 and later). */
+    if (!strcmp(name, "avx512vbmi"))
+        return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+                       __builtin_cpu_supports("avx512vbmi")
+                   ? ph_pdq_blur_avx512vbmi
+                   : NULL;
+#endif
     return NULL;
 }
 
 ph_pdq_blur_fn ph_pdq_kernel_best(const char **name)
 {
-    static const char *const order[] = {"avx512", "avx2", "generic"};
+    static const char *const order[] = {"avx512vbmi", "avx512", "avx2", "generic"};
     for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
         ph_pdq_blur_fn fn = ph_pdq_kernel_by_name(order[i]);
         if (fn) {

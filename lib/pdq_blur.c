@@ -284,31 +284,6 @@ static inline void transpose_regs(vf r[V])
 }
 #endif
 
-/* V row-major lines of n (multiple of V) floats, line k at rows[k*stride]
- * -> n vectors (vector c holds column c of every line). */
-static void rows_to_vectors(const float *rows, size_t stride, uint32_t n, vf *out)
-{
-    for (uint32_t c = 0; c < n; c += V) {
-        vf r[V];
-        for (int k = 0; k < V; k++)
-            memcpy(&r[k], rows + (size_t)k * stride + c, sizeof(vf));
-        transpose_regs(r);
-        memcpy(out + c, r, sizeof r);
-    }
-}
-
-/* Inverse: n vectors -> V lines, line k written at dst[k] (row pointers). */
-static void vectors_to_rows(const vf *in, uint32_t n, float *const dst[V])
-{
-    for (uint32_t c = 0; c < n; c += V) {
-        vf r[V];
-        memcpy(r, in + c, sizeof r);
-        transpose_regs(r);
-        for (int k = 0; k < V; k++)
-            memcpy(dst[k] + c, &r[k], sizeof(vf));
-    }
-}
-
 /* ---- luma -------------------------------------------------------------- */
 
 /* The reference's luma: float coefficients, ((R*cr) + (G*cg)) + (B*cb). */
@@ -317,72 +292,60 @@ static inline float luma_rgb(const uint8_t *p)
     return 0.299f * (float)p[0] + 0.587f * (float)p[1] + 0.114f * (float)p[2];
 }
 
-/* Luma of w packed RGB (ch 3) or RGBX (ch 4) pixels. The AVX-512 version
- * widens bytes to floats and multiplies each channel by its coefficient
- * before it sorts the lanes by channel, so every pixel still gets the
+/* Luma of 16 packed RGB (ch 3) or RGBX (ch 4) pixels. The bytes are
+ * widened to floats and sorted by channel, and every pixel gets the
  * reference's ((R*cr) + (G*cg)) + (B*cb) with the same three products. */
 #if V == 16 && defined(__AVX512F__)
-static uint32_t luma_rgb_simd(const uint8_t *px, uint32_t w, uint32_t ch, float *out)
+#define PH_PDQ_LUMA16 1
+static inline vf luma16(const uint8_t *q, uint32_t ch)
 {
     const __m512 cr = _mm512_set1_ps(0.299f), cg = _mm512_set1_ps(0.587f),
                  cb = _mm512_set1_ps(0.114f);
-    uint32_t x = 0;
+    __m512 r, g, b;
     if (ch == 4) {
         const __m512i m = _mm512_set1_epi32(0xff);
-        for (; x + 16 <= w; x += 16) {
-            __m512i d = _mm512_loadu_si512(px + 4 * (size_t)x);
-            __m512 r = _mm512_cvtepi32_ps(_mm512_and_si512(d, m));
-            __m512 g = _mm512_cvtepi32_ps(_mm512_and_si512(_mm512_srli_epi32(d, 8), m));
-            __m512 b = _mm512_cvtepi32_ps(_mm512_and_si512(_mm512_srli_epi32(d, 16), m));
-            __m512 y = _mm512_add_ps(_mm512_add_ps(_mm512_mul_ps(r, cr), _mm512_mul_ps(g, cg)),
-                                     _mm512_mul_ps(b, cb));
-            _mm512_storeu_ps(out + x, y);
-        }
-        return x;
+        __m512i d = _mm512_loadu_si512(q);
+        r = _mm512_cvtepi32_ps(_mm512_and_si512(d, m));
+        g = _mm512_cvtepi32_ps(_mm512_and_si512(_mm512_srli_epi32(d, 8), m));
+        b = _mm512_cvtepi32_ps(_mm512_and_si512(_mm512_srli_epi32(d, 16), m));
+    } else {
+#if defined(__AVX512VBMI__)
+        /* One byte permute puts R0..R15, G0..G15, B0..B15 in the first
+         * three 128-bit lanes; the masked load reads only the 48 bytes. */
+        const __m512i idx = _mm512_set_epi8(
+            0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,          /* unused lane */
+            47, 44, 41, 38, 35, 32, 29, 26, 23, 20, 17, 14, 11, 8, 5, 2, /* B */
+            46, 43, 40, 37, 34, 31, 28, 25, 22, 19, 16, 13, 10, 7, 4, 1, /* G */
+            45, 42, 39, 36, 33, 30, 27, 24, 21, 18, 15, 12, 9, 6, 3, 0); /* R */
+        __m512i d = _mm512_permutexvar_epi8(idx, _mm512_maskz_loadu_epi8(0xffffffffffffull, q));
+        r = _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm512_castsi512_si128(d)));
+        g = _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm512_extracti32x4_epi32(d, 1)));
+        b = _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm512_extracti32x4_epi32(d, 2)));
+#else
+        /* Three vectors of 16 widened bytes; byte 3k+c (pixel k, channel c)
+         * is lane (3k+c) % 16 of vector (3k+c) / 16. Pick each channel's
+         * lanes from vectors 0 and 1 (bytes < 32), then from vector 2. */
+        const __m512i r01 = _mm512_setr_epi32(0, 3, 6, 9, 12, 15, 18, 21, 24, 27, 30, 0, 0, 0, 0, 0);
+        const __m512i r2 = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 17, 20, 23, 26, 29);
+        const __m512i g01 = _mm512_setr_epi32(1, 4, 7, 10, 13, 16, 19, 22, 25, 28, 31, 0, 0, 0, 0, 0);
+        const __m512i g2 = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 18, 21, 24, 27, 30);
+        const __m512i b01 = _mm512_setr_epi32(2, 5, 8, 11, 14, 17, 20, 23, 26, 29, 0, 0, 0, 0, 0, 0);
+        const __m512i b2 = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 16, 19, 22, 25, 28, 31);
+        __m512 p0 = _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)q)));
+        __m512 p1 =
+            _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(q + 16))));
+        __m512 p2 =
+            _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(q + 32))));
+        r = _mm512_permutex2var_ps(_mm512_permutex2var_ps(p0, r01, p1), r2, p2);
+        g = _mm512_permutex2var_ps(_mm512_permutex2var_ps(p0, g01, p1), g2, p2);
+        b = _mm512_permutex2var_ps(_mm512_permutex2var_ps(p0, b01, p1), b2, p2);
+#endif
     }
-    /* 16 pixels are 48 bytes, three vectors of 16 widened bytes; byte 3k+c
-     * (pixel k, channel c) is lane (3k+c) % 16 of vector (3k+c) / 16. The
-     * coefficients follow the channel pattern of each vector. */
-    const __m512 k0 = _mm512_setr_ps(0.299f, 0.587f, 0.114f, 0.299f, 0.587f, 0.114f, 0.299f,
-                                     0.587f, 0.114f, 0.299f, 0.587f, 0.114f, 0.299f, 0.587f,
-                                     0.114f, 0.299f);
-    const __m512 k1 = _mm512_setr_ps(0.587f, 0.114f, 0.299f, 0.587f, 0.114f, 0.299f, 0.587f,
-                                     0.114f, 0.299f, 0.587f, 0.114f, 0.299f, 0.587f, 0.114f,
-                                     0.299f, 0.587f);
-    const __m512 k2 = _mm512_setr_ps(0.114f, 0.299f, 0.587f, 0.114f, 0.299f, 0.587f, 0.114f,
-                                     0.299f, 0.587f, 0.114f, 0.299f, 0.587f, 0.114f, 0.299f,
-                                     0.587f, 0.114f);
-    /* Channel c: first pick lanes from vectors 0 and 1 (bytes < 32), then
-     * the rest from vector 2. */
-    const __m512i r01 = _mm512_setr_epi32(0, 3, 6, 9, 12, 15, 18, 21, 24, 27, 30, 0, 0, 0, 0, 0);
-    const __m512i r2 = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 17, 20, 23, 26, 29);
-    const __m512i g01 = _mm512_setr_epi32(1, 4, 7, 10, 13, 16, 19, 22, 25, 28, 31, 0, 0, 0, 0, 0);
-    const __m512i g2 = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 18, 21, 24, 27, 30);
-    const __m512i b01 = _mm512_setr_epi32(2, 5, 8, 11, 14, 17, 20, 23, 26, 29, 0, 0, 0, 0, 0, 0);
-    const __m512i b2 = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 16, 19, 22, 25, 28, 31);
-    for (; x + 16 <= w; x += 16) {
-        const uint8_t *q = px + 3 * (size_t)x;
-        __m512 p0 = _mm512_mul_ps(
-            _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)q))), k0);
-        __m512 p1 = _mm512_mul_ps(
-            _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(q + 16)))),
-            k1);
-        __m512 p2 = _mm512_mul_ps(
-            _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(q + 32)))),
-            k2);
-        __m512 r = _mm512_permutex2var_ps(_mm512_permutex2var_ps(p0, r01, p1), r2, p2);
-        __m512 g = _mm512_permutex2var_ps(_mm512_permutex2var_ps(p0, g01, p1), g2, p2);
-        __m512 b = _mm512_permutex2var_ps(_mm512_permutex2var_ps(p0, b01, p1), b2, p2);
-        _mm512_storeu_ps(out + x, _mm512_add_ps(_mm512_add_ps(r, g), b));
-    }
-    return x;
+    return (vf)_mm512_add_ps(_mm512_add_ps(_mm512_mul_ps(r, cr), _mm512_mul_ps(g, cg)),
+                             _mm512_mul_ps(b, cb));
 }
 #else
-static uint32_t luma_rgb_simd(const uint8_t *px, uint32_t w, uint32_t ch, float *out)
-{
-    (void)px, (void)w, (void)ch, (void)out;
-    return 0;
-}
+#define PH_PDQ_LUMA16 0
 #endif
 
 /* Luma of working row r, columns x0..x1-1, into out[0..x1-x0-1]. */
@@ -407,11 +370,11 @@ static void luma_span(const ph_pdq_plan *p, uint32_t r, uint32_t x0, uint32_t x1
             for (uint32_t x = 0; x < w; x++)
                 out[x] = (float)px[(size_t)x * ch];
     } else if (ch == 3) {
-        for (uint32_t x = luma_rgb_simd(px, w, 3, out); x < w; x++)
+        for (uint32_t x = 0; x < w; x++)
             out[x] = 0.299f * (float)px[3 * (size_t)x] + 0.587f * (float)px[3 * (size_t)x + 1] +
                      0.114f * (float)px[3 * (size_t)x + 2];
     } else {
-        for (uint32_t x = luma_rgb_simd(px, w, 4, out); x < w; x++)
+        for (uint32_t x = 0; x < w; x++)
             out[x] = 0.299f * (float)px[4 * (size_t)x] + 0.587f * (float)px[4 * (size_t)x + 1] +
                      0.114f * (float)px[4 * (size_t)x + 2];
     }
@@ -419,19 +382,26 @@ static void luma_span(const ph_pdq_plan *p, uint32_t r, uint32_t x0, uint32_t x1
 
 /* ---- the streamed pipeline --------------------------------------------- */
 
+/* Rows are processed in blocks of V. Per block:
+ *   luma: V rows x V columns at a time, transposed in registers into tin
+ *         (vector c = column c of the block's rows);
+ *   first row box: along tin, V outputs at a time, transposed in registers
+ *         into the ring of row-major rows;
+ *   first column box: per group of V columns, one running sum vector,
+ *         stepped down the block's rows; the V outputs are transposed in
+ *         registers into tin again (vector c = column c of the V output rows);
+ *   second row box: along tin, keeping the running sums at the 64 sampled
+ *         columns only, into samples (h x 64).
+ * Only tin, the ring (wc + V rows) and samples live in memory. */
 typedef struct pipe {
     const ph_pdq_plan *p;
-    uint32_t wp;      /* row length rounded up to V */
-    uint32_t ring_n;  /* rows in the ring: wc + V */
-    float *lum;       /* V x CHUNK: luma of a span of the current block's rows */
-    vf *tin;          /* wp vectors: the block transposed (vector c = column c) */
-    vf *tout;         /* CHUNK vectors: a span of its row-filtered copy */
-    float *ring;      /* ring_n x wp: row-filtered rows awaiting the column box */
-    float *colsum;    /* wp: one running sum per column */
-    float *emit;      /* V x wp: column-filtered rows awaiting the second row box */
-    float *samples;   /* h x 64: second row box at the sampled columns */
-    uint32_t fed;     /* rows fed to the column box */
-    uint32_t emitted; /* rows it has output */
+    uint32_t wp;     /* row length rounded up to V */
+    uint32_t ng;     /* column groups: wp / V */
+    uint32_t ring_n; /* rows in the ring: wc + V */
+    vf *tin;         /* wp vectors */
+    float *ring;     /* ring_n x wp: row-filtered rows awaiting the column box */
+    vf *colsum;      /* ng vectors: the column box's running sums */
+    float *samples;  /* h x 64: second row box at the sampled columns */
     ph_pdq_prof *prof;
 } pipe;
 
@@ -440,12 +410,159 @@ static float *ring_row(const pipe *s, uint32_t r)
     return s->ring + (size_t)(r % s->ring_n) * s->wp;
 }
 
-/* Second row box on a batch of n (<= V) emitted rows starting at row e0:
- * sums along the whole row, divisions only at the sampled columns. */
-static void row_box_sampled(pipe *s, uint32_t e0, uint32_t n)
+/* Luma of the block's rows r0..r0+nb-1 into s->tin (columns past the image
+ * and lanes past the last row are zero). */
+static void block_luma(pipe *s, uint32_t r0, uint32_t nb)
 {
     const ph_pdq_plan *p = s->p;
-    rows_to_vectors(s->emit, s->wp, s->wp, s->tin);
+    const uint32_t ch = p->img->channels;
+    const int fast = PH_PDQ_LUMA16 && !p->grey && !p->src_col && !p->src_row && ch >= 3;
+    for (uint32_t g = 0; g < s->ng; g++) {
+        const uint32_t c0 = g * V;
+        vf r[V];
+        if (fast && c0 + V <= p->w) {
+#if PH_PDQ_LUMA16
+            for (uint32_t k = 0; k < nb; k++) {
+                const uint8_t *q = ph_image_row(p->img, r0 + k) + (size_t)c0 * ch;
+                /* V rows are read side by side, more streams than the
+                 * hardware prefetcher follows. */
+                __builtin_prefetch(q + 8 * V * ch);
+                r[k] = luma16(q, ch);
+            }
+#endif
+            for (uint32_t k = nb; k < V; k++)
+                r[k] = (vf){0};
+        } else {
+            const uint32_t x1 = c0 + V < p->w ? c0 + V : p->w;
+            for (uint32_t k = 0; k < V; k++) {
+                float line[V] = {0};
+                if (k < nb && c0 < x1)
+                    luma_span(p, r0 + k, c0, x1, line);
+                memcpy(&r[k], line, sizeof line);
+            }
+        }
+        transpose_regs(r);
+        memcpy(s->tin + c0, r, sizeof r);
+    }
+}
+
+/* First row box along s->tin, V outputs at a time, transposed into the
+ * ring rows r0..r0+V-1 (columns past the image are zero). */
+static void block_row_box(pipe *s, uint32_t r0)
+{
+    const ph_pdq_plan *p = s->p;
+    float *dst[V];
+    for (uint32_t k = 0; k < V; k++)
+        dst[k] = ring_row(s, r0 + k);
+    vf sum = {0};
+    for (uint32_t g = 0; g < s->ng; g++) {
+        const uint32_t c0 = g * V;
+        const uint32_t o1 = c0 + V < p->w ? c0 + V : p->w;
+        vf r[V];
+        box_line_span(s->tin, r, p->w, p->wr, c0, o1, &sum);
+        for (uint32_t o = o1; o < c0 + V; o++)
+            r[o - c0] = (vf){0};
+        transpose_regs(r);
+        for (uint32_t k = 0; k < V; k++)
+            memcpy(dst[k] + c0, &r[k], sizeof(vf));
+    }
+}
+
+/* What the first column box does at (virtual) row ri; the rows past the
+ * last, h..h+hc-2, only drop their oldest input (shrinking window). */
+enum { COL_ADD, COL_GROW, COL_FULL, COL_SHRINK };
+typedef struct col_step {
+    int op;
+    float cnt, y; /* window count and its reciprocal */
+    const vf *in, *old;
+} col_step;
+
+static void col_steps(const pipe *s, uint32_t v0, uint32_t cnt, col_step st[V])
+{
+    const ph_pdq_plan *p = s->p;
+    const uint32_t w = p->wc, hc = (w + 2) / 2;
+    for (uint32_t k = 0; k < V; k++) {
+        const uint32_t ri = v0 + k;
+        col_step *t = &st[k];
+        memset(t, 0, sizeof *t);
+        if (k >= cnt) {
+            t->op = -1;
+            continue;
+        }
+        t->in = ri < p->h ? (const vf *)ring_row(s, ri) : NULL;
+        t->old = ri >= w ? (const vf *)ring_row(s, ri - w) : NULL;
+        if (ri < hc - 1)
+            t->op = COL_ADD;
+        else if (ri < w)
+            t->op = COL_GROW, t->cnt = (float)(ri + 1);
+        else if (ri < p->h)
+            t->op = COL_FULL, t->cnt = (float)w;
+        else
+            t->op = COL_SHRINK, t->cnt = (float)(w - 1 - (ri - p->h));
+        t->y = t->cnt > 0 ? recip(t->cnt) : 0.0f;
+    }
+}
+
+/* First column box over virtual rows v0..v0+cnt-1, each column group's V
+ * outputs transposed into s->tin (lane k = virtual row v0+k, whose output
+ * row is v0 + k - (hc - 1)). Same adds, subtracts and divisions per column,
+ * in the same order, as the reference's box along each column. */
+static void block_column_box(pipe *s, uint32_t v0, uint32_t cnt)
+{
+    col_step st[V];
+    col_steps(s, v0, cnt, st);
+    int all_full = 1;
+    for (uint32_t k = 0; k < V; k++)
+        all_full &= st[k].op == COL_FULL;
+    for (uint32_t g = 0; g < s->ng; g++) {
+        vf sum = s->colsum[g];
+        vf r[V];
+        if (all_full) {
+            const float c = st[0].cnt, y = st[0].y;
+            for (uint32_t k = 0; k < V; k++) {
+                sum += st[k].in[g];
+                sum -= st[k].old[g];
+                r[k] = div_count(sum, c, y);
+            }
+        } else {
+            for (uint32_t k = 0; k < V; k++) {
+                const col_step *t = &st[k];
+                r[k] = (vf){0};
+                switch (t->op) {
+                case COL_ADD:
+                    sum += t->in[g];
+                    break;
+                case COL_GROW:
+                    sum += t->in[g];
+                    r[k] = div_count(sum, t->cnt, t->y);
+                    break;
+                case COL_FULL:
+                    sum += t->in[g];
+                    sum -= t->old[g];
+                    r[k] = div_count(sum, t->cnt, t->y);
+                    break;
+                case COL_SHRINK:
+                    sum -= t->old[g];
+                    r[k] = div_count(sum, t->cnt, t->y);
+                    break;
+                default:
+                    break;
+                }
+            }
+        }
+        s->colsum[g] = sum;
+        transpose_regs(r);
+        memcpy(s->tin + (size_t)g * V, r, sizeof r);
+    }
+}
+
+/* Second row box along s->tin for the output rows of virtual rows
+ * v0..v0+cnt-1: sums along the whole row, divisions only at the sampled
+ * columns, written to samples. */
+static void block_row_box_sampled(pipe *s, uint32_t v0, uint32_t cnt)
+{
+    const ph_pdq_plan *p = s->p;
+    const uint32_t hc = (p->wc + 2) / 2;
     vf sums[PH_PDQ_GRID];
     box_line_sampled_sums(s->tin, p->w, p->wr, p->scol, sums);
     const uint32_t h = (p->wr + 2) / 2;
@@ -454,78 +571,13 @@ static void row_box_sampled(pipe *s, uint32_t e0, uint32_t n)
     /* Lanes are rows: transpose V x V blocks into the rows of samples. */
     for (int j0 = 0; j0 < PH_PDQ_GRID; j0 += V) {
         transpose_regs(sums + j0);
-        for (uint32_t k = 0; k < n; k++)
-            memcpy(s->samples + (size_t)(e0 + k) * PH_PDQ_GRID + j0, &sums[j0 + k], sizeof(vf));
-    }
-}
-
-/* The first column box produced row emitted-1 into emit slot; flush a full
- * batch through the second row box. */
-static void emitted_row(pipe *s)
-{
-    s->emitted++;
-    if (s->emitted % V == 0)
-        row_box_sampled(s, s->emitted - V, V);
-}
-
-static float *emit_slot(const pipe *s)
-{
-    return s->emit + (size_t)(s->emitted % V) * s->wp;
-}
-
-/* Feed row ri (already in the ring) to the first column box. Rows are
- * padded to wp, a multiple of V, and 64-byte aligned, so the loops run on
- * whole vectors (padding columns are zero and never read into a result). */
-static void column_box_feed(pipe *s)
-{
-    const ph_pdq_plan *p = s->p;
-    const uint32_t w = p->wc, h = (w + 2) / 2, nv = s->wp / V, ri = s->fed++;
-    const vf *restrict in = (const vf *)ring_row(s, ri);
-    vf *restrict sum = (vf *)s->colsum;
-    if (ri < h - 1) {
-        for (uint32_t c = 0; c < nv; c++)
-            sum[c] += in[c];
-        return;
-    }
-    vf *restrict out = (vf *)emit_slot(s);
-    if (ri < w) { /* growing window: ri + 1 inputs */
-        const float cnt = (float)(ri + 1), y = recip(cnt);
-        for (uint32_t c = 0; c < nv; c++) {
-            vf t = sum[c] + in[c];
-            sum[c] = t;
-            out[c] = div_count(t, cnt, y);
-        }
-    } else {
-        const vf *restrict old = (const vf *)ring_row(s, ri - w);
-        const float cnt = (float)w, y = recip(cnt);
-        for (uint32_t c = 0; c < nv; c++) {
-            vf t = sum[c] + in[c];
-            t -= old[c];
-            sum[c] = t;
-            out[c] = div_count(t, cnt, y);
+        for (uint32_t k = 0; k < cnt; k++) {
+            if (v0 + k < hc - 1)
+                continue; /* no output yet */
+            const size_t e = v0 + k - (hc - 1);
+            memcpy(s->samples + e * PH_PDQ_GRID + j0, &sums[j0 + k], sizeof(vf));
         }
     }
-    emitted_row(s);
-}
-
-/* After the last row: the shrinking-window outputs of the column box. */
-static void column_box_finish(pipe *s)
-{
-    const ph_pdq_plan *p = s->p;
-    const uint32_t w = p->wc, h = (w + 2) / 2, n = p->w, rows = p->h;
-    float *sum = s->colsum;
-    for (uint32_t t = 0; t < h - 1; t++) {
-        const float *old = ring_row(s, rows - w + t);
-        const float cnt = (float)(w - 1 - t);
-        float *out = emit_slot(s);
-        for (uint32_t c = 0; c < n; c++) {
-            sum[c] -= old[c];
-            out[c] = sum[c] / cnt;
-        }
-        emitted_row(s);
-    }
-    if (s->emitted % V)
-        row_box_sampled(s, s->emitted - s->emitted % V, s->emitted % V);
 }
 
 /* Second column box over the 64 sampled columns, keeping the sampled rows. */
@@ -565,114 +617,53 @@ static int pipe_init(pipe *s, const ph_pdq_plan *p, ph_buf *work)
     memset(s, 0, sizeof *s);
     s->p = p;
     s->wp = (p->w + V - 1) / V * V;
+    s->ng = s->wp / V;
     s->ring_n = p->wc + V;
     const size_t wp = s->wp;
-    size_t sizes[7] = {V * CHUNK, V * wp, V * CHUNK, (size_t)s->ring_n * wp, wp, V * wp,
-                       (size_t)p->h * PH_PDQ_GRID};
+    size_t sizes[4] = {V * wp, (size_t)s->ring_n * wp, wp, (size_t)p->h * PH_PDQ_GRID};
     size_t total = 64;
-    for (int i = 0; i < 7; i++)
+    for (int i = 0; i < 4; i++)
         total += (sizes[i] * sizeof(float) + 63) / 64 * 64;
     uint8_t *base = ph_buf_reserve(work, total);
     if (!base)
         return -1;
     uint8_t *at = base + (64 - (uintptr_t)base % 64) % 64;
-    void *areas[7];
-    for (int i = 0; i < 7; i++) {
+    void *areas[4];
+    for (int i = 0; i < 4; i++) {
         areas[i] = at;
         at += (sizes[i] * sizeof(float) + 63) / 64 * 64;
     }
-    s->lum = areas[0];
-    s->tin = areas[1];
-    s->tout = areas[2];
-    s->ring = areas[3];
-    s->colsum = areas[4];
-    s->emit = areas[5];
-    s->samples = areas[6];
-    /* Lines are padded to wp; lanes past the image's last row are padding
-     * too. Padding is never read into a result, but keep it defined. */
-    memset(s->lum, 0, V * CHUNK * sizeof(float));
-    memset(s->tout, 0, V * CHUNK * sizeof(float));
-    memset(s->emit, 0, V * wp * sizeof(float));
+    s->tin = areas[0];
+    s->ring = areas[1];
+    s->colsum = areas[2];
+    s->samples = areas[3];
     memset(s->colsum, 0, wp * sizeof(float));
     return 0;
-}
-
-/* Luma of the block's rows r0..r0+nb-1, transposed into s->tin, a span of
- * CHUNK columns at a time (columns past the image and lanes past the last
- * row are zero). */
-static void block_luma(pipe *s, uint32_t r0, uint32_t nb)
-{
-    const ph_pdq_plan *p = s->p;
-    for (uint32_t c0 = 0; c0 < s->wp; c0 += CHUNK) {
-        const uint32_t c1 = c0 + CHUNK < s->wp ? c0 + CHUNK : s->wp;
-        const uint32_t x1 = c1 < p->w ? c1 : p->w;
-        for (uint32_t k = 0; k < V; k++) {
-            float *line = s->lum + (size_t)k * CHUNK;
-            uint32_t done = 0;
-            if (k < nb && !p->src_col && c1 + CHUNK < p->w) {
-                /* V rows are read side by side, more streams than the
-                 * hardware prefetcher follows: fetch the span after next
-                 * of this row (measured: luma -35% on 12-24 Mpixel). */
-                const uint8_t *next = ph_image_row(p->img, r0 + k) +
-                                      (size_t)(c1 + CHUNK) * p->img->channels;
-                for (uint32_t b = 0; b < CHUNK * p->img->channels; b += 64)
-                    __builtin_prefetch(next + b);
-            }
-            if (k < nb) {
-                luma_span(p, r0 + k, c0, x1, line);
-                done = x1 - c0;
-            }
-            for (uint32_t x = done; x < c1 - c0; x++)
-                line[x] = 0.0f;
-        }
-        rows_to_vectors(s->lum, CHUNK, c1 - c0, s->tin + c0);
-    }
-}
-
-/* First row box over s->tin, a span at a time, transposed into the ring
- * rows of r0..r0+V-1. */
-static void block_row_box(pipe *s, uint32_t r0)
-{
-    const ph_pdq_plan *p = s->p;
-    vf sum = {0};
-    for (uint32_t c0 = 0; c0 < s->wp; c0 += CHUNK) {
-        const uint32_t c1 = c0 + CHUNK < s->wp ? c0 + CHUNK : s->wp;
-        const uint32_t o1 = c1 < p->w ? c1 : p->w;
-        box_line_span(s->tin, s->tout, p->w, p->wr, c0, o1, &sum);
-        for (uint32_t o = o1; o < c1; o++)
-            s->tout[o - c0] = (vf){0};
-        float *dst[V];
-        for (uint32_t k = 0; k < V; k++)
-            dst[k] = ring_row(s, r0 + k) + c0;
-        vectors_to_rows(s->tout, c1 - c0, dst);
-    }
 }
 
 static void run_blur(pipe *s)
 {
     const ph_pdq_plan *p = s->p;
     ph_pdq_prof *prof = s->prof;
-    uint64_t t0 = 0, t1 = 0, t2 = 0;
-    for (uint32_t r0 = 0; r0 < p->h; r0 += V) {
-        uint32_t nb = p->h - r0 < V ? p->h - r0 : V;
-        if (prof)
-            t0 = ph_pdq_clock_ns();
-        block_luma(s, r0, nb);
-        if (prof)
-            t1 = ph_pdq_clock_ns();
-        block_row_box(s, r0);
-        if (prof)
-            t2 = ph_pdq_clock_ns();
-        for (uint32_t k = 0; k < nb; k++)
-            column_box_feed(s);
+    const uint32_t last = p->h + (p->wc + 2) / 2 - 1; /* virtual rows: input rows, then the shrinking tail */
+    for (uint32_t v0 = 0; v0 < last; v0 += V) {
+        const uint32_t cnt = last - v0 < V ? last - v0 : V;
+        uint64_t t0 = prof ? ph_pdq_clock_ns() : 0, t1 = t0, t2 = t0;
+        if (v0 < p->h) {
+            const uint32_t nb = p->h - v0 < V ? p->h - v0 : V;
+            block_luma(s, v0, nb);
+            t1 = prof ? ph_pdq_clock_ns() : 0;
+            block_row_box(s, v0);
+            t2 = prof ? ph_pdq_clock_ns() : 0;
+        }
+        block_column_box(s, v0, cnt);
+        block_row_box_sampled(s, v0, cnt);
         if (prof) {
-            uint64_t t3 = ph_pdq_clock_ns();
             prof->luma_ns += t1 - t0;
             prof->blur_rows_ns += t2 - t1;
-            prof->blur_cols_ns += t3 - t2;
+            prof->blur_cols_ns += ph_pdq_clock_ns() - t2;
         }
     }
-    column_box_finish(s);
 }
 
 int PH_PDQ_BLUR_FN(const ph_pdq_plan *p, ph_buf *work, float *out, ph_pdq_prof *prof)

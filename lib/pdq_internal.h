@@ -41,9 +41,11 @@ typedef int (*ph_pdq_blur_fn)(const ph_pdq_plan *plan, ph_buf *work,
 int ph_pdq_blur_generic(const ph_pdq_plan *plan, ph_buf *work, float *out, ph_pdq_prof *prof);
 int ph_pdq_blur_avx2(const ph_pdq_plan *plan, ph_buf *work, float *out, ph_pdq_prof *prof);
 int ph_pdq_blur_avx512(const ph_pdq_plan *plan, ph_buf *work, float *out, ph_pdq_prof *prof);
+int ph_pdq_blur_avx512vbmi(const ph_pdq_plan *plan, ph_buf *work, float *out,
+                           ph_pdq_prof *prof);
 
-/* Kernel selection: "generic", "avx2", "avx512" (internal, for tests and
- * bench). The best one the CPU runs is chosen by default. */
+/* Kernel selection: "generic", "avx2", "avx512", "avx512vbmi" (internal,
+ * for tests and bench). The best one the CPU runs is chosen by default. */
 ph_pdq_blur_fn ph_pdq_kernel_best(const char **name);
 ph_pdq_blur_fn ph_pdq_kernel_by_name(const char *name);
 void ph_pdq_hasher_set_kernel(phash_pdq_hasher *h, ph_pdq_blur_fn fn);

@@ -17,8 +17,8 @@
 
 #define PDQ_DIR "testdata/pdq/"
 
-static const char *const kernel_names[] = {"generic", "avx2", "avx512"};
-#define N_KERNELS 3
+static const char *const kernel_names[] = {"generic", "avx2", "avx512", "avx512vbmi"};
+#define N_KERNELS 4
 
 /* Valgrind checks memory, and runs 50x slower: there the expected tables go
  * through the best kernel only (the others are the same code with another
