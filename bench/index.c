@@ -2,7 +2,7 @@
 /* bench/index: the Hamming index (docs/index.md section 7 protocol, our side).
  *
  *   index DATA_DIR [bits=64,256] [n=100000,1000000,10000000]
- *         [dist=uniform,clustered] [budget=2] [reps=3]
+ *         [dist=uniform,clustered,real] [codes=FILE[,FILE]] [budget=2] [reps=3]
  *
  * For every width x distribution x N it generates (once, seeded) the codes
  * and 1000 queries into DATA_DIR (so that bench/index_faiss.py reads the very
@@ -14,6 +14,14 @@
  * hits / misses. Result counts are compared with those of the first method
  * run at that radius (the scan at the match radius, MIH at the others;
  * tests/test_index*.c prove every method equal to brute force): column exact.
+ * dist=real starts from real codes read from the codes= files (e.g. the CSV
+ * of `phash hash --algo phash` or `--algo pdq --dihedral` over a make_corpus
+ * corpus): every field of 16 hex digits is a 64-bit code, every field of 64
+ * a PDQ code. The N entries are those codes, then (as for clustered, with
+ * real parents, docs/index.md 7.1) 10% near-duplicates of a random real code
+ * (1..d/16 bits flipped) and 90% uniform random codes; even queries are a
+ * real code with 0..d/8 (64-bit) or 0..20 bits flipped, odd ones random. With
+ * N <= the number of real codes the set is the real codes alone.
  * Output: one TSV line per configuration:
  *   bench method impl threads batch dist d N param qps avg_results group exact
  * then build/open/memory lines. */
@@ -55,15 +63,76 @@ static void flip(uint64_t *c, unsigned w, unsigned bits, uint64_t *s)
     }
 }
 
-/* Codes: uniform, or clustered (10% near-duplicates of earlier entries,
- * 1..d/16 bits apart: docs 2). Queries: even = hit-like, odd = random. */
-static void generate(unsigned w, size_t n, int clustered, uint64_t *codes, uint64_t *q)
+/* Real codes (dist=real) per width: [0] 64-bit, [1] 256-bit. */
+static const char *g_codes_files;
+static uint64_t *g_real[2];
+static size_t g_nreal[2];
+static size_t g_nuse; /* of them in the current set: min(count, N) */
+
+static int is_hex(int ch)
 {
-    uint64_t s = 0x1234 + n * 31 + w * 7 + (uint64_t)clustered;
+    return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f') || (ch >= 'A' && ch <= 'F');
+}
+
+/* Every field of 16 or 64 hex digits in the comma-separated files (fields
+ * end at commas, tabs, spaces and line ends). */
+static int read_real_codes(void)
+{
+    char list[4096];
+    snprintf(list, sizeof list, "%s", g_codes_files ? g_codes_files : "");
+    size_t cap[2] = {0, 0};
+    for (char *path = strtok(list, ","); path; path = strtok(NULL, ",")) {
+        FILE *f = fopen(path, "r");
+        if (!f) {
+            fprintf(stderr, "cannot read %s\n", path);
+            return -1;
+        }
+        char line[8192];
+        while (fgets(line, sizeof line, f)) {
+            for (char *p = line; *p;) {
+                size_t len = 0;
+                while (is_hex(p[len]))
+                    len++;
+                int end = p[len] == 0 || strchr(",\t \r\n", p[len]) != NULL;
+                int start = p == line || strchr(",\t ", p[-1]) != NULL;
+                int b = len == 16 ? 0 : len == 64 ? 1 : -1;
+                if (b >= 0 && end && start) {
+                    unsigned w = b ? 4 : 1;
+                    if (g_nreal[b] == cap[b]) {
+                        cap[b] = cap[b] ? 2 * cap[b] : 1024;
+                        g_real[b] = realloc(g_real[b], cap[b] * w * 8);
+                    }
+                    uint64_t *c = g_real[b] + g_nreal[b]++ * w;
+                    if (b == 0)
+                        phash_u64_parse(p, 16, PHASH_U64_HEX, c, NULL);
+                    else { /* the index's layout: the 32 bytes as four words */
+                        phash_pdq_code pc;
+                        phash_pdq_from_hex(p, 64, &pc, NULL);
+                        memcpy(c, pc.bytes, 32);
+                    }
+                }
+                p += len ? len : 1;
+            }
+        }
+        fclose(f);
+    }
+    return 0;
+}
+
+/* Codes: uniform, clustered (10% near-duplicates of earlier entries, 1..d/16
+ * bits apart: docs 2) or real (see the top). Queries: even = hit-like, odd =
+ * random. */
+static void generate(unsigned w, size_t n, int dist, uint64_t *codes, uint64_t *q)
+{
+    uint64_t s = 0x1234 + n * 31 + w * 7 + (uint64_t)dist;
+    const uint64_t *real = g_real[w == 4];
+    size_t nreal = dist == 2 ? g_nuse : 0;
     for (size_t i = 0; i < n; i++) {
         uint64_t *c = codes + i * w;
-        if (clustered && i > 0 && rnd(&s) % 10 == 0) {
-            memcpy(c, codes + (rnd(&s) % i) * w, 8 * w);
+        if (i < nreal)
+            memcpy(c, real + i * w, 8 * w);
+        else if (dist && i > 0 && rnd(&s) % 10 == 0) {
+            memcpy(c, nreal ? real + (rnd(&s) % nreal) * w : codes + (rnd(&s) % i) * w, 8 * w);
             flip(c, w, 1 + (unsigned)(rnd(&s) % (4 * w)), &s);
         } else {
             for (unsigned k = 0; k < w; k++)
@@ -73,7 +142,7 @@ static void generate(unsigned w, size_t n, int clustered, uint64_t *codes, uint6
     for (size_t i = 0; i < NQ; i++) {
         uint64_t *c = q + i * w;
         if (i % 2 == 0) {
-            memcpy(c, codes + (rnd(&s) % n) * w, 8 * w);
+            memcpy(c, nreal ? real + (rnd(&s) % nreal) * w : codes + (rnd(&s) % n) * w, 8 * w);
             flip(c, w, (unsigned)(rnd(&s) % (w == 1 ? 9 : 21)), &s);
         } else {
             for (unsigned k = 0; k < w; k++)
@@ -82,24 +151,28 @@ static void generate(unsigned w, size_t n, int clustered, uint64_t *codes, uint6
     }
 }
 
-static int load_or_make(const char *dir, unsigned w, size_t n, int clustered, uint64_t **codes,
+static const char *const dist_names[] = {"uniform", "clustered", "real"};
+
+static int load_or_make(const char *dir, unsigned w, size_t n, int dist, uint64_t **codes,
                         uint64_t **q)
 {
     char pc[4096], pq[4096];
-    const char *dn = clustered ? "clustered" : "uniform";
+    const char *dn = dist_names[dist];
     snprintf(pc, sizeof pc, "%s/%s-%u-%zu.codes", dir, dn, 64 * w, n);
     snprintf(pq, sizeof pq, "%s/%s-%u-%zu.queries", dir, dn, 64 * w, n);
     *codes = aligned_alloc(64, (n * w * 8 + 63) & ~(size_t)63);
     *q = malloc(NQ * w * 8);
     FILE *fc = fopen(pc, "rb"), *fq = fopen(pq, "rb");
-    int ok = fc && fq && fread(*codes, 8 * w, n, fc) == n && fread(*q, 8 * w, NQ, fq) == NQ;
+    /* Real sets are made anew each run: they depend on the codes= files. */
+    int ok = dist != 2 && fc && fq && fread(*codes, 8 * w, n, fc) == n &&
+             fread(*q, 8 * w, NQ, fq) == NQ;
     if (fc)
         fclose(fc);
     if (fq)
         fclose(fq);
     if (ok)
         return 0;
-    generate(w, n, clustered, *codes, *q);
+    generate(w, n, dist, *codes, *q);
     fc = fopen(pc, "wb");
     fq = fopen(pq, "wb");
     if (!fc || !fq || fwrite(*codes, 8 * w, n, fc) != n || fwrite(*q, 8 * w, NQ, fq) != NQ) {
@@ -228,15 +301,24 @@ static void run_batch(ctx *c, const char *label, phash_index_search_opts o)
            best, nq);
 }
 
-static void bench_set(const char *dir, unsigned w, size_t n, int clustered)
+static void bench_set(const char *dir, unsigned w, size_t n, int dist)
 {
     uint64_t *codes, *q;
-    if (load_or_make(dir, w, n, clustered, &codes, &q) != 0)
+    if (dist == 2 && g_nreal[w == 4] == 0) {
+        printf("# dist=real, %u bits: no such codes in codes=%s\n", 64 * w,
+               g_codes_files ? g_codes_files : "(none)");
         return;
+    }
+    g_nuse = n < g_nreal[w == 4] ? n : g_nreal[w == 4]; /* N <= count: real codes alone */
+    if (load_or_make(dir, w, n, dist, &codes, &q) != 0)
+        return;
+    if (dist == 2)
+        printf("# real %u-bit set: %zu real codes from %s, %zu entries\n", 64 * w,
+               g_nuse, g_codes_files, n);
     uint64_t *ids = malloc(n * sizeof *ids);
     for (size_t i = 0; i < n; i++)
         ids[i] = i;
-    ctx c = {NULL, w, n, clustered ? "clustered" : "uniform", q, malloc(NQ * sizeof(size_t)), NULL};
+    ctx c = {NULL, w, n, dist_names[dist], q, malloc(NQ * sizeof(size_t)), NULL};
     phash_index_results_new(&c.res);
     /* Build. */
     long long rss0 = rss_now();
@@ -381,12 +463,12 @@ static size_t parse_list(const char *s, size_t *out, size_t max)
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        fprintf(stderr, "usage: %s DATA_DIR [bits=64,256] [n=...] [dist=uniform,clustered] "
-                        "[budget=S] [reps=N]\n", argv[0]);
+        fprintf(stderr, "usage: %s DATA_DIR [bits=64,256] [n=...] [dist=uniform,clustered,real] "
+                        "[codes=FILE[,FILE]] [budget=S] [reps=N]\n", argv[0]);
         return 2;
     }
     size_t bits[2] = {64, 256}, nb = 2, ns[8] = {100000, 1000000, 10000000}, nn = 3;
-    int dists[2] = {0, 1}, nd = 2;
+    int dists[3] = {0, 1, 2}, nd = 2;
     for (int i = 2; i < argc; i++) {
         if (strncmp(argv[i], "bits=", 5) == 0)
             nb = parse_list(argv[i] + 5, bits, 2);
@@ -398,11 +480,16 @@ int main(int argc, char **argv)
                 dists[nd++] = 0;
             if (strstr(argv[i], "clustered"))
                 dists[nd++] = 1;
-        } else if (strncmp(argv[i], "budget=", 7) == 0)
+            if (strstr(argv[i], "real"))
+                dists[nd++] = 2;
+        } else if (strncmp(argv[i], "codes=", 6) == 0)
+            g_codes_files = argv[i] + 6; else if (strncmp(argv[i], "budget=", 7) == 0)
             g_budget = atof(argv[i] + 7);
         else if (strncmp(argv[i], "reps=", 5) == 0)
             g_reps = atoi(argv[i] + 5);
     }
+    if (read_real_codes() != 0)
+        return 1;
     mkdir(argv[1], 0755);
     bench_print_machine("index");
     phash_index *probe;

@@ -3,8 +3,8 @@
 """bench/index beside FAISS (docs/index.md section 7), in one run.
 
     bench/index_faiss.py DATA_DIR [--bench build/bench/index] [--bits 64,256]
-        [--n 100000,1000000,10000000] [--dist uniform,clustered] [--budget 2]
-        [--reps 3] [--no-multihash-above N]
+        [--n 100000,1000000,10000000] [--dist uniform,clustered,real]
+        [--codes FILE[,FILE]] [--budget 2] [--reps 3] [--no-multihash-above N]
 
 Runs the C benchmark (which generates the seeded data files into DATA_DIR,
 outside the repository, e.g. /work/ext/index-data), then FAISS from Debian's
@@ -13,8 +13,10 @@ radius r+1 since FAISS is strict, and k-NN) and IndexBinaryMultiHash with
 exact settings (nhash x 16 bits covering the code, nflip = floor(r/nhash)).
 One query per call, one thread, best of --reps runs of at most --budget
 seconds, hits / misses split the same way (even queries = hits). Then a
-table per target with phash / FAISS ratios. Debian's FAISS is a GENERIC
-build (no popcnt instruction): its numbers are labelled so.
+table per target with phash / FAISS ratios. --dist real --codes FILES: sets
+grown from real pHash/PDQ codes (the CSV of `phash hash`; see bench/index.c).
+Debian's FAISS is a GENERIC build (no popcnt instruction): its numbers are
+labelled so.
 """
 import argparse
 import os
@@ -143,6 +145,7 @@ def main():
     ap.add_argument("--bits", default="64,256")
     ap.add_argument("--n", default="100000,1000000,10000000")
     ap.add_argument("--dist", default="uniform,clustered")
+    ap.add_argument("--codes", default="", help="real codes for --dist real (comma-separated files)")
     ap.add_argument("--budget", type=float, default=2.0)
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--no-multihash-above", type=int, default=10**9)
@@ -150,7 +153,7 @@ def main():
     os.makedirs(args.data, exist_ok=True)
     # Our side first: it also writes the data files.
     cmd = [args.bench, args.data, "bits=" + args.bits, "n=" + args.n, "dist=" + args.dist,
-           f"budget={args.budget}", f"reps={args.reps}"]
+           f"budget={args.budget}", f"reps={args.reps}"] + (["codes=" + args.codes] if args.codes else [])
     print("# " + " ".join(cmd))
     sys.stdout.flush()
     ours = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
