@@ -397,7 +397,7 @@ static void bench_set(const char *dir, unsigned w, size_t n, int dist)
         snprintf(label, sizeof label, "dihedral8,r=%u(images/s)", r);
         run(&c, label, od, 0);
     }
-    /* 64-bit compact layout (MIH tables without inline codes). */
+    /* 64-bit compact layout (MIH tables without filters). */
     if (w == 1) {
         phash_index *cix;
         phash_index_new(64, &cix);

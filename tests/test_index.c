@@ -124,7 +124,7 @@ START_TEST(kernels_agree)
 END_TEST
 
 /* One data set: every kernel x method x radius x k against the truth
- * (64-bit: with and without inline codes in the MIH tables). */
+ * (64-bit: with and without filters in the MIH tables). */
 static void exact_sets_mode(tl_kind kind, unsigned w, size_t n, uint64_t seed, int compact)
 {
     tl_set s = tl_make(kind, w, n, seed);

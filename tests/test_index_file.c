@@ -329,14 +329,20 @@ END_TEST
 START_TEST(version_and_magic)
 {
     sample sm = make_sample(1, 100);
-    uint32_t v = 2;
+    uint32_t v = 3;
     memcpy(sm.buf + 8, &v, 4);
     reseal(sm.buf);
     phash_index *ix;
     const char *detail = NULL;
     ck_assert_int_eq(phash_index_open_memory(sm.buf, sm.len, 0, &ix, &detail), PHASH_ERR_VERSION);
     ck_assert_ptr_nonnull(strstr(detail, "newer"));
+    /* Version 1 had 8-byte inline codes where version 2 has 4-byte filters. */
     v = 1;
+    memcpy(sm.buf + 8, &v, 4);
+    reseal(sm.buf);
+    ck_assert_int_eq(phash_index_open_memory(sm.buf, sm.len, 0, &ix, &detail), PHASH_ERR_VERSION);
+    ck_assert_ptr_nonnull(strstr(detail, "older"));
+    v = 2;
     memcpy(sm.buf + 8, &v, 4);
     reseal(sm.buf);
     ck_assert_int_eq(phash_index_open_memory(sm.buf, sm.len, 0, &ix, NULL), PHASH_OK);

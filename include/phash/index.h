@@ -123,9 +123,10 @@ PHASH_API size_t phash_index_count(const phash_index *index);
  * default. */
 PHASH_API phash_status phash_index_set_kernel(phash_index *index, phash_kernel kernel);
 /* Memory layout of the next build, for 64-bit codes: 0 (default) keeps a
- * copy of the codes in every MIH table (about 60 B/entry, fastest); 1
- * keeps entry numbers only (about 28 B/entry; each candidate is then a
- * random read of the code array: see the README for the measured cost).
+ * 32-bit filter of every entry in every MIH table (about 44 B/entry,
+ * fastest); 1 keeps entry numbers only (about 28 B/entry; each candidate
+ * is then a random read of the code array: see the README for the
+ * measured cost).
  * No effect on 256-bit indexes, whose tables hold entry numbers only. */
 PHASH_API phash_status phash_index_set_compact(phash_index *index, int compact);
 /* The kernel queries use now (never AUTO). */

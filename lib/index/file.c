@@ -4,11 +4,12 @@
  * Layout (all integers little-endian; every section starts at a multiple
  * of 64 bytes so that the mapped codes are 64-byte aligned):
  *   0   8  magic "PHASHIDX"
- *   8   4  format version (1)
+ *   8   4  format version (2; version 1 had 8-byte inline codes where 2 has
+ *          the 4-byte MIH filters, and is refused as PHASH_ERR_VERSION)
  *   12  4  header size (256)
  *   16  4  code width in bits (64 or 256)
  *   20  4  flags: 1 = MIH tables present, 2 = BK-tree present, 4 = compact
- *          (64-bit MIH tables without inline codes)
+ *          (64-bit MIH tables without filters)
  *   24  8  entry count n (< 2^32 - 1)
  *   32  4  MIH tables m (width / b, or 0)
  *   36  4  MIH substring bits b (8 or 16, or 0)
@@ -17,8 +18,8 @@
  *   56 168 7 sections {offset u64, length u64, checksum u64}:
  *          codes (n * width/8 bytes), ids (n * 8), MIH offsets
  *          (m * (2^b + 1) * 4), MIH entry numbers (m * n * e + 1: e = 3
- *          bytes each below 2^24 entries, else 4; one zero pad byte), MIH inline codes
- *          (64-bit only: m * n * 8), BK nodes (24 bytes each: lo, hi, child,
+ *          bytes each below 2^24 entries, else 4; one zero pad byte), MIH filters
+ *          (64-bit only: m * n * 4), BK nodes (24 bytes each: lo, hi, child,
  *          nchild, key, pivot as u32), BK pivots (width/8 bytes each)
  *   224 24 zero
  *   248 8  checksum of bytes 0..247
@@ -43,13 +44,13 @@
 #include "index_handle.h"
 
 #define HDR_SIZE 256u
-#define FORMAT_VERSION 1u
+#define FORMAT_VERSION 2u
 #define NSECT 7
 #define FLAG_MIH 1u
 #define FLAG_BK 2u
-#define FLAG_COMPACT 4u /* 64-bit MIH without inline codes */
+#define FLAG_COMPACT 4u /* 64-bit MIH without filters */
 static const char MAGIC[8] = {'P', 'H', 'A', 'S', 'H', 'I', 'D', 'X'};
-enum { S_CODES, S_IDS, S_MIH_OFF, S_MIH_IDX, S_MIH_CODE, S_BK_NODES, S_BK_PIVOTS };
+enum { S_CODES, S_IDS, S_MIH_OFF, S_MIH_IDX, S_MIH_FILT, S_BK_NODES, S_BK_PIVOTS };
 
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
 #define PH_BIG_ENDIAN 1
@@ -112,6 +113,10 @@ static phash_status check_header(const unsigned char *p, size_t size, ph_core *c
     }
     if (version == 0)
         BAD("index file with an invalid format version (0)");
+    if (version < FORMAT_VERSION) {
+        *detail = "index file from an older format version: rebuild it";
+        return PHASH_ERR_VERSION;
+    }
     if (ph_index_checksum(p, 248) != load64(p + 248))
         BAD("index file header checksum mismatch");
     if (rd32(p + 12) != HDR_SIZE)
@@ -141,7 +146,7 @@ static phash_status check_header(const unsigned char *p, size_t size, ph_core *c
             BAD("index file reserved header bytes are not zero");
     uint64_t keys = m ? (uint64_t)1 << mbits : 0;
     uint64_t want[NSECT] = {n * w * 8, n * 8, (uint64_t)m * (keys + 1) * 4, ph_idx_len(m, (size_t)n),
-                            w == 1 && !(flags & FLAG_COMPACT) ? (uint64_t)m * n * 8 : 0,
+                            w == 1 && !(flags & FLAG_COMPACT) ? (uint64_t)m * n * 4 : 0,
                             nodes * sizeof(ph_bknode),
                             npiv * w * 8};
     /* Sections follow each other in order, each padded with zeros to 64
@@ -240,7 +245,7 @@ phash_status ph_core_from_memory(const void *data, size_t size, unsigned flags, 
                     "index file checksum mismatch in section ids",
                     "index file checksum mismatch in section MIH offsets",
                     "index file checksum mismatch in section MIH entries",
-                    "index file checksum mismatch in section MIH inline codes",
+                    "index file checksum mismatch in section MIH filters",
                     "index file checksum mismatch in section BK-tree nodes",
                     "index file checksum mismatch in section BK-tree pivots"};
                 *detail = msg[i];
@@ -252,7 +257,7 @@ phash_status ph_core_from_memory(const void *data, size_t size, unsigned flags, 
         c->mih_off = (const uint32_t *)(p + s[S_MIH_OFF].off);
         c->mih_idx = p + s[S_MIH_IDX].off;
         c->idx_bytes = ph_idx_bytes(c->n);
-        c->mih_code = s[S_MIH_CODE].len ? (const uint64_t *)(p + s[S_MIH_CODE].off) : NULL;
+        c->mih_filt = s[S_MIH_FILT].len ? (const uint32_t *)(p + s[S_MIH_FILT].off) : NULL;
         if ((*detail = check_mih(c)) != NULL)
             goto fail;
         ph_mih_stats(c);
@@ -378,11 +383,11 @@ static int write_index(int fd, const ph_core *c, unsigned bits)
 {
     unsigned w = c->words;
     size_t n = c->n;
-    const void *ptr[NSECT] = {c->codes, c->ids, c->mih_off, c->mih_idx, c->mih_code, c->bk,
+    const void *ptr[NSECT] = {c->codes, c->ids, c->mih_off, c->mih_idx, c->mih_filt, c->bk,
                               c->bk_pivots};
     uint64_t len[NSECT] = {n * w * 8, n * 8, c->mih_off ? (uint64_t)c->m * (c->keys + 1) * 4 : 0,
                            c->mih_off ? ph_idx_len(c->m, n) : 0,
-                           c->mih_code ? (uint64_t)c->m * n * 8 : 0, c->bk_nodes * sizeof(ph_bknode),
+                           c->mih_filt ? (uint64_t)c->m * n * 4 : 0, c->bk_nodes * sizeof(ph_bknode),
                            c->bk_nodes ? c->bk_npivots * w * 8 : 0};
     unsigned char h[HDR_SIZE] = {0};
     memcpy(h, MAGIC, sizeof MAGIC);
@@ -390,7 +395,7 @@ static int write_index(int fd, const ph_core *c, unsigned bits)
     put32(h + 12, HDR_SIZE);
     put32(h + 16, bits);
     put32(h + 20, (c->mih_off ? FLAG_MIH : 0) | (c->bk_nodes ? FLAG_BK : 0) |
-                      (c->mih_off && w == 1 && !c->mih_code ? FLAG_COMPACT : 0));
+                      (c->mih_off && w == 1 && !c->mih_filt ? FLAG_COMPACT : 0));
     put64(h + 24, n);
     put32(h + 32, c->mih_off ? c->m : 0);
     put32(h + 36, c->mih_off ? c->mbits : 0);

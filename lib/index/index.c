@@ -269,7 +269,7 @@ phash_status ph_index_build_locked(phash_index *ix)
 int ph_index_dirty(const phash_index *ix)
 {
     const ph_core *c = ix->core;
-    int layout = ix->words == 1 && c->mih_off && (c->mih_code == NULL) != (ix->compact != 0);
+    int layout = ix->words == 1 && c->mih_off && (c->mih_filt == NULL) != (ix->compact != 0);
     return ix->nbuf || ix->ndead || (c->n && !c->mih_off) || layout;
 }
 

@@ -2,10 +2,14 @@
 /* Multi-index hashing (Norouzi, Punjani, Fleet 2014): the code is cut into
  * m substrings of 16 bits (8 below PH_MIH_SMALL entries), each indexed by a CSR table (an
  * offset per key, then the entry numbers grouped by key: no hash maps).
- * For 64-bit codes each table also keeps a copy of the codes in bucket
- * order, so a bucket is verified by one sequential SIMD scan
- * (docs/index.md 6: 10x faster than going through the entry numbers),
- * unless the index is compact (phash_index_set_compact).
+ * For 64-bit codes each table also keeps a 32-bit filter of each entry in
+ * bucket order (ph_mih_filter: the 32 bits after the substring), so a
+ * bucket is first screened by one sequential SIMD scan (docs/index.md 6:
+ * going through the entry numbers for every candidate is 10x slower) and
+ * only the few survivors are verified through their entry numbers, unless
+ * the index is compact (phash_index_set_compact). Full inline codes (8
+ * bytes) read twice the memory for the same work: the probes are bound by
+ * memory traffic, not by the popcounts.
  *
  * Exactness (pigeonhole, refined): with r = s*m + a (0 <= a < m), an entry
  * within r of the query is within s of it on one of the first a+1
@@ -25,11 +29,11 @@ phash_status ph_mih_build(ph_core *core, int compact)
     unsigned ib = ph_idx_bytes(n);
     unsigned char *idx = ph_core_alloc(core, (size_t)ph_idx_len(m, n));
     uint32_t *t = ph_malloc((n ? n : 1) * sizeof *t);
-    uint64_t *inl = NULL;
-    int want_inline = core->words == 1 && !compact;
-    if (want_inline)
-        inl = ph_core_alloc(core, (n ? n : 1) * m * sizeof *inl);
-    if (!off || !idx || !t || (want_inline && !inl)) {
+    uint32_t *filt = NULL;
+    int want_filt = core->words == 1 && !compact;
+    if (want_filt)
+        filt = ph_core_alloc(core, (n ? n : 1) * m * sizeof *filt);
+    if (!off || !idx || !t || (want_filt && !filt)) {
         ph_free(t);
         return PHASH_ERR_NOMEM;
     }
@@ -45,9 +49,9 @@ phash_status ph_mih_build(ph_core *core, int compact)
             t[o[ph_substr(core->codes + i * core->words, j, b)]++] = (uint32_t)i;
         memmove(o + 1, o, keys * sizeof *o);
         o[0] = 0;
-        if (inl)
+        if (filt)
             for (size_t i = 0; i < n; i++)
-                inl[(size_t)j * n + i] = core->codes[t[i]];
+                filt[(size_t)j * n + i] = ph_mih_filter(core->codes[t[i]], j, b);
         for (size_t i = 0; i < n; i++)
             memcpy(idx + ((size_t)j * n + i) * ib, &t[i], ib); /* little-endian host */
     }
@@ -59,7 +63,7 @@ phash_status ph_mih_build(ph_core *core, int compact)
     core->mih_off = off;
     core->mih_idx = idx;
     core->idx_bytes = ib;
-    core->mih_code = inl;
+    core->mih_filt = filt;
     ph_mih_stats(core);
     return PHASH_OK;
 }
@@ -97,7 +101,8 @@ static int found_earlier(const uint64_t *code, const uint64_t *q, unsigned r, un
     return 0;
 }
 
-/* Verify bucket [lo, hi) of table j. */
+/* Verify bucket [lo, hi) of table j through the entry numbers (256-bit
+ * and compact tables). */
 static void verify_bucket(const ph_core *c, const ph_kernel_ops *k, const uint64_t *q, unsigned r,
                           unsigned j, size_t lo, size_t hi, ph_sink *s, ph_scratch *sc)
 {
@@ -105,10 +110,7 @@ static void verify_bucket(const ph_core *c, const ph_kernel_ops *k, const uint64
     const unsigned char *t = c->mih_idx + (size_t)j * c->n * ib;
     for (size_t b = lo; b < hi; b += PH_SCAN_BLOCK) {
         size_t len = hi - b < PH_SCAN_BLOCK ? hi - b : PH_SCAN_BLOCK, nh;
-        if (c->mih_code)
-            nh = k->scan64(c->mih_code + (size_t)j * c->n + b, len, q[0], s->bound, sc->pos,
-                           sc->dist);
-        else if (c->words == 1)
+        if (c->words == 1)
             nh = k->gather64(c->codes, t + b * ib, ib, len, c->n, q, s->bound, sc->pos, sc->dist);
         else
             nh = k->gather256(c->codes, t + b * ib, ib, len, c->n, q, s->bound, sc->pos, sc->dist);
@@ -116,11 +118,56 @@ static void verify_bucket(const ph_core *c, const ph_kernel_ops *k, const uint64
             uint32_t e = ph_idx_get(t, b + sc->pos[i], ib);
             if (e >= c->n)
                 continue; /* corrupt table entry (only possible with TRUST) */
-            const uint64_t *code = c->mih_code ? c->mih_code + (size_t)j * c->n + b + sc->pos[i]
-                                               : c->codes + (size_t)c->words * e;
-            if (!found_earlier(code, q, r, c->m, c->mbits, j))
+            if (!found_earlier(c->codes + (size_t)c->words * e, q, r, c->m, c->mbits, j))
                 ph_sink_push(s, e, sc->dist[i]);
         }
+    }
+}
+
+/* The filter survivors sc->surv[0..ns) of table j (table positions):
+ * their entry numbers, then their codes, each pass prefetching all of its
+ * random accesses before the next reads them. */
+static void verify_survivors(const ph_core *c, const uint64_t *q, unsigned r, unsigned j,
+                             size_t ns, ph_sink *s, ph_scratch *sc)
+{
+    unsigned ib = c->idx_bytes;
+    const unsigned char *t = c->mih_idx + (size_t)j * c->n * ib;
+    for (size_t i = 0; i < ns; i++)
+        __builtin_prefetch(t + (size_t)sc->surv[i] * ib);
+    for (size_t i = 0; i < ns; i++) {
+        uint32_t e = ph_idx_get(t, sc->surv[i], ib);
+        sc->sent[i] = e;
+        if (e < c->n)
+            __builtin_prefetch(c->codes + e);
+    }
+    for (size_t i = 0; i < ns; i++) {
+        uint32_t e = sc->sent[i];
+        if (e >= c->n)
+            continue; /* corrupt table entry (only possible with TRUST) */
+        unsigned d = ph_popcount64(c->codes[e] ^ q[0]);
+        if (d <= s->bound && !found_earlier(c->codes + e, q, r, c->m, c->mbits, j))
+            ph_sink_push(s, e, d);
+    }
+}
+
+/* Screen bucket [lo, hi) of table j, whose key is dk bits from the
+ * query's, by the filters; survivors are queued in sc->surv (*ns of them),
+ * verified whenever the queue could overflow and at the end of the table. */
+static void screen_bucket(const ph_core *c, const ph_kernel_ops *k, const uint64_t *q, unsigned r,
+                          unsigned j, unsigned dk, size_t lo, size_t hi, size_t *ns, ph_sink *s,
+                          ph_scratch *sc)
+{
+    const uint32_t *f = c->mih_filt + (size_t)j * c->n;
+    uint32_t qf = ph_mih_filter(q[0], j, c->mbits);
+    for (size_t b = lo; b < hi && s->bound >= dk; b += PH_SCAN_BLOCK) {
+        size_t len = hi - b < PH_SCAN_BLOCK ? hi - b : PH_SCAN_BLOCK;
+        size_t nh = k->scan32(f + b, len, qf, s->bound - dk, sc->pos, sc->dist);
+        if (*ns + nh > PH_SCAN_BLOCK) {
+            verify_survivors(c, q, r, j, *ns, s, sc);
+            *ns = 0;
+        }
+        for (size_t i = 0; i < nh; i++)
+            sc->surv[(*ns)++] = (uint32_t)(b + sc->pos[i]);
     }
 }
 
@@ -151,8 +198,8 @@ static size_t list_keys(unsigned key0, unsigned radius, unsigned b, uint32_t *ou
  * probe runs in two passes: first every key's bucket bounds are read (the
  * loads are independent, so the CPU overlaps their misses), then the
  * buckets are verified in order while the start of the bucket PF_BUCKET
- * ahead is prefetched. Within a bucket access is sequential (64-bit inline
- * codes) or prefetched by the gather kernel (256-bit). */
+ * ahead is prefetched. Within a bucket access is sequential (64-bit
+ * filters) or prefetched by the gather kernel (256-bit and compact). */
 #define PF_BUCKET 4
 #define PF_LINES 4
 
@@ -166,25 +213,28 @@ static void probe_table(const ph_core *c, const ph_kernel_ops *k, const uint64_t
         return;
     }
     size_t nk = list_keys(ph_substr(q, j, c->mbits), radius, c->mbits, keys), nb = 0;
-    /* bounds[2i], bounds[2i+1]: the non-empty buckets, clamped to n. */
-    uint32_t *bounds = keys + c->keys;
+    /* bounds[2i], bounds[2i+1]: the non-empty buckets, clamped to n below;
+     * bkey[i] their keys (written over keys[], never ahead of the reads). */
+    uint32_t *bounds = keys + c->keys, *bkey = keys;
     for (size_t i = 0; i < nk; i++) {
-        uint32_t lo = o[keys[i]], hi = o[keys[i] + 1];
+        uint32_t key = keys[i], lo = o[key], hi = o[key + 1];
         bounds[2 * nb] = lo;
         bounds[2 * nb + 1] = hi;
+        bkey[nb] = key;
         nb += lo < hi;
     }
-    const uint64_t *inl = c->mih_code ? c->mih_code + (size_t)j * c->n : NULL;
+    const uint32_t *filt = c->mih_filt ? c->mih_filt + (size_t)j * c->n : NULL;
     const unsigned char *idx = c->mih_idx + (size_t)j * c->n * c->idx_bytes;
-    size_t n = c->n;
+    size_t n = c->n, ns = 0;
+    unsigned key0 = ph_substr(q, j, c->mbits);
     for (size_t i = 0; i < nb && !s->failed; i++) {
         if (i + PF_BUCKET < nb) {
             size_t b = bounds[2 * (i + PF_BUCKET)];
             if (b < n) {
                 size_t e = bounds[2 * (i + PF_BUCKET) + 1];
-                for (unsigned l = 0; l < PF_LINES && b + 8 * l < e; l++)
-                    if (inl)
-                        __builtin_prefetch(inl + b + 8 * l);
+                for (unsigned l = 0; l < PF_LINES && b + 16 * l < e; l++)
+                    if (filt)
+                        __builtin_prefetch(filt + b + 16 * l);
                     else
                         __builtin_prefetch(idx + (b + 16 * l) * c->idx_bytes);
             }
@@ -192,9 +242,16 @@ static void probe_table(const ph_core *c, const ph_kernel_ops *k, const uint64_t
         size_t lo = bounds[2 * i], hi = bounds[2 * i + 1];
         if (hi > n)
             hi = n;
-        if (lo < hi)
+        if (lo >= hi)
+            continue;
+        if (filt)
+            screen_bucket(c, k, q, r, j, (unsigned)ph_popcount64(bkey[i] ^ key0), lo, hi, &ns, s,
+                          sc);
+        else
             verify_bucket(c, k, q, r, j, lo, hi, s, sc);
     }
+    if (ns && !s->failed)
+        verify_survivors(c, q, r, j, ns, s, sc);
 }
 
 void ph_mih_search(const ph_core *c, const ph_kernel_ops *k, const uint64_t *q, unsigned r,

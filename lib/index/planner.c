@@ -13,7 +13,7 @@
 #include "index_internal.h"
 
 #define C_PROBE 24.0
-#define C_CAND64 1.5   /* inline codes, SIMD */
+#define C_CAND64 1.5   /* filters, SIMD (and the few survivors) */
 #define C_CAND256 16.0 /* gathered 32-byte codes: a cache miss each, amortised */
 
 static double ball(int bits, int radius)

@@ -96,4 +96,41 @@ static size_t scan256(const uint64_t *codes, size_t n, const uint64_t *q, unsign
     return h;
 }
 
-const ph_kernel_ops ph_kernel_avx2 = {scan64, scan256, gather256, gather64};
+/* Eight 32-bit words per register: the byte popcounts of each word summed
+ * by maddubs (byte pairs) and madd (pairs of those). */
+static size_t scan32(const uint32_t *words, size_t n, uint32_t q, unsigned r, uint32_t *pos,
+                     uint32_t *dist)
+{
+    const __m256i lut = _mm256_setr_epi8(0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4, 0, 1, 1,
+                                         2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4);
+    const __m256i low = _mm256_set1_epi8(0x0f), one8 = _mm256_set1_epi8(1);
+    const __m256i one16 = _mm256_set1_epi16(1);
+    const __m256i qv = _mm256_set1_epi32((int)q), rv = _mm256_set1_epi32((int)r);
+    size_t h = 0, i = 0;
+    uint32_t d[8];
+    for (; i + 8 <= n; i += 8) {
+        __m256i x = _mm256_xor_si256(_mm256_loadu_si256((const void *)(words + i)), qv);
+        __m256i lo = _mm256_shuffle_epi8(lut, _mm256_and_si256(x, low));
+        __m256i hi = _mm256_shuffle_epi8(lut, _mm256_and_si256(_mm256_srli_epi16(x, 4), low));
+        __m256i c = _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_add_epi8(lo, hi), one8), one16);
+        unsigned far = (unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpgt_epi32(c, rv)));
+        if (far != 0xff) {
+            _mm256_storeu_si256((void *)d, c);
+            for (unsigned m = ~far & 0xff; m; m &= m - 1) {
+                unsigned k = (unsigned)__builtin_ctz(m);
+                pos[h] = (uint32_t)(i + k);
+                dist[h++] = d[k];
+            }
+        }
+    }
+    for (; i < n; i++) {
+        unsigned dd = (unsigned)__builtin_popcount(words[i] ^ q);
+        if (dd <= r) {
+            pos[h] = (uint32_t)i;
+            dist[h++] = dd;
+        }
+    }
+    return h;
+}
+
+const ph_kernel_ops ph_kernel_avx2 = {scan64, scan256, gather256, gather64, scan32};

@@ -101,4 +101,29 @@ static size_t gather256(const uint64_t *codes, const unsigned char *idx, unsigne
     return h;
 }
 
-const ph_kernel_ops ph_kernel_avx512 = {scan64, scan256, gather256, gather64};
+static size_t scan32(const uint32_t *words, size_t n, uint32_t q, unsigned r, uint32_t *pos,
+                     uint32_t *dist)
+{
+    const __m512i qv = _mm512_set1_epi32((int)q);
+    const __m512i rv = _mm512_set1_epi32((int)r);
+    size_t h = 0;
+    uint32_t d[16];
+    for (size_t i = 0; i < n; i += 16) {
+        __mmask16 live = n - i >= 16 ? 0xffff : (__mmask16)((1u << (n - i)) - 1);
+        __m512i c = _mm512_maskz_loadu_epi32(live, words + i);
+        __m512i p = _mm512_popcnt_epi32(_mm512_xor_si512(c, qv));
+        unsigned m = _mm512_mask_cmple_epu32_mask(live, p, rv);
+        if (m) {
+            _mm512_storeu_si512(d, p);
+            while (m) {
+                unsigned k = (unsigned)__builtin_ctz(m);
+                m &= m - 1;
+                pos[h] = (uint32_t)(i + k);
+                dist[h++] = d[k];
+            }
+        }
+    }
+    return h;
+}
+
+const ph_kernel_ops ph_kernel_avx512 = {scan64, scan256, gather256, gather64, scan32};
