@@ -17,11 +17,14 @@
  * dist=real starts from real codes read from the codes= files (e.g. the CSV
  * of `phash hash --algo phash` or `--algo pdq --dihedral` over a make_corpus
  * corpus): every field of 16 hex digits is a 64-bit code, every field of 64
- * a PDQ code. The N entries are those codes, then (as for clustered, with
- * real parents, docs/index.md 7.1) 10% near-duplicates of a random real code
- * (1..d/16 bits flipped) and 90% uniform random codes; even queries are a
- * real code with 0..d/8 (64-bit) or 0..20 bits flipped, odd ones random. With
- * N <= the number of real codes the set is the real codes alone.
+ * a PDQ code. The N entries are those R codes, then 43 near-duplicates of
+ * each (1..d/16 bits flipped: as many as make_corpus makes variants of an
+ * original), then uniform random codes (docs/index.md 7.1: real codes and
+ * their near-duplicates mixed into random data); even queries are a real
+ * code with 0..d/8 (64-bit) or 0..20 bits flipped, odd ones random. With
+ * N <= R the set is the real codes alone. (A first version drew 10% of N as
+ * near-duplicates of the R codes: at 10M that is ~1,100 per real code, and
+ * a hit query returned ~3,600 entries.)
  * Output: one TSV line per configuration:
  *   bench method impl threads batch dist d N param qps avg_results group exact
  * then build/open/memory lines. */
@@ -68,6 +71,7 @@ static const char *g_codes_files;
 static uint64_t *g_real[2];
 static size_t g_nreal[2];
 static size_t g_nuse; /* of them in the current set: min(count, N) */
+#define REAL_FAMILY 43 /* near-duplicates per real code */
 
 static int is_hex(int ch)
 {
@@ -131,8 +135,11 @@ static void generate(unsigned w, size_t n, int dist, uint64_t *codes, uint64_t *
         uint64_t *c = codes + i * w;
         if (i < nreal)
             memcpy(c, real + i * w, 8 * w);
-        else if (dist && i > 0 && rnd(&s) % 10 == 0) {
-            memcpy(c, nreal ? real + (rnd(&s) % nreal) * w : codes + (rnd(&s) % i) * w, 8 * w);
+        else if (i < nreal * (1 + REAL_FAMILY)) {
+            memcpy(c, real + (i % nreal) * w, 8 * w);
+            flip(c, w, 1 + (unsigned)(rnd(&s) % (4 * w)), &s);
+        } else if (dist == 1 && i > 0 && rnd(&s) % 10 == 0) {
+            memcpy(c, codes + (rnd(&s) % i) * w, 8 * w);
             flip(c, w, 1 + (unsigned)(rnd(&s) % (4 * w)), &s);
         } else {
             for (unsigned k = 0; k < w; k++)
