@@ -154,25 +154,23 @@ static void box_line_sampled_sums(const vf *in, uint32_t n, uint32_t w,
     vf sum = {0};
     for (uint32_t i = 0; i < h - 1; i++)
         sum += in[i];
-    int j = 0;
-#define KEEP()                                  \
-    while (j < PH_PDQ_GRID && at[j] == o)       \
-        sums[j++] = sum
+    /* Run to each sampled output in turn: the inner loops carry no test
+     * but their bound. */
+    const uint32_t grow_end = w - h + 1, full_end = n - h + 1;
     uint32_t o = 0;
-    for (; o < w - h + 1; o++) {
-        sum += in[o + h - 1];
-        KEEP();
+    for (int j = 0; j < PH_PDQ_GRID;) {
+        const uint32_t target = at[j];
+        for (; o <= target && o < grow_end; o++)
+            sum += in[o + h - 1];
+        for (; o <= target && o < full_end; o++) {
+            sum += in[o + h - 1];
+            sum -= in[o - (w - h) - 1];
+        }
+        for (; o <= target; o++)
+            sum -= in[o - (w - h) - 1];
+        while (j < PH_PDQ_GRID && at[j] == target)
+            sums[j++] = sum;
     }
-    for (; o < n - h + 1 && j < PH_PDQ_GRID; o++) {
-        sum += in[o + h - 1];
-        sum -= in[o - (w - h) - 1];
-        KEEP();
-    }
-    for (; o < n && j < PH_PDQ_GRID; o++) {
-        sum -= in[o - (w - h) - 1];
-        KEEP();
-    }
-#undef KEEP
 }
 
 /* ---- V x V transposes -------------------------------------------------- */
@@ -580,32 +578,35 @@ static void block_row_box_sampled(pipe *s, uint32_t v0, uint32_t cnt)
     }
 }
 
-/* Second column box over the 64 sampled columns, keeping the sampled rows. */
+/* Second column box over the 64 sampled columns, keeping the sampled rows
+ * (64 running sums, GRID / V vectors). */
 static void column_box_sampled(const pipe *s, float *out)
 {
+    enum { NV = PH_PDQ_GRID / V };
     const ph_pdq_plan *p = s->p;
     const uint32_t n = p->h, w = p->wc, h = (w + 2) / 2;
-    const float *m = s->samples;
-    float sum[PH_PDQ_GRID] = {0};
+    const vf *m = (const vf *)s->samples; /* row i: m[i * NV .. i * NV + NV - 1] */
+    vf sum[NV];
+    memset(sum, 0, sizeof sum);
     for (uint32_t i = 0; i < h - 1; i++)
-        for (int j = 0; j < PH_PDQ_GRID; j++)
-            sum[j] += m[(size_t)i * PH_PDQ_GRID + j];
+        for (int j = 0; j < NV; j++)
+            sum[j] += m[(size_t)i * NV + j];
     int next = 0; /* next grid row to fill; sampled rows ascend, may repeat */
     for (uint32_t o = 0; o < n && next < PH_PDQ_GRID; o++) {
-        const float *add = o + h - 1 < n ? m + (size_t)(o + h - 1) * PH_PDQ_GRID : NULL;
-        const float *sub = o >= w - h + 1 ? m + (size_t)(o - (w - h) - 1) * PH_PDQ_GRID : NULL;
-        for (int j = 0; j < PH_PDQ_GRID; j++) {
-            if (add)
-                sum[j] += add[j];
-            if (sub)
-                sum[j] -= sub[j];
-        }
+        if (o + h - 1 < n)
+            for (int j = 0; j < NV; j++)
+                sum[j] += m[(size_t)(o + h - 1) * NV + j];
+        if (o >= w - h + 1)
+            for (int j = 0; j < NV; j++)
+                sum[j] -= m[(size_t)(o - (w - h) - 1) * NV + j];
         if (p->srow[next] != o)
             continue;
         const float cnt = (float)window_count(o, n, w, h);
         float *dst = out + (size_t)next * PH_PDQ_GRID;
-        for (int j = 0; j < PH_PDQ_GRID; j++)
-            dst[j] = sum[j] / cnt;
+        for (int j = 0; j < NV; j++) {
+            vf q = sum[j] / cnt;
+            memcpy(dst + j * V, &q, sizeof q);
+        }
         while (++next < PH_PDQ_GRID && p->srow[next] == o)
             memcpy(out + (size_t)next * PH_PDQ_GRID, dst, PH_PDQ_GRID * sizeof(float));
     }
