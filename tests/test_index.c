@@ -187,6 +187,17 @@ START_TEST(exact_256)
 }
 END_TEST
 
+/* 256-bit indexes of PHASH_INDEX_WIDE_MIN entries or more (6M by default)
+ * use 12 substrings of 21-22 bits; test_index_file checks that the variable
+ * selects that layout. */
+START_TEST(exact_256_wide)
+{
+    ck_assert_int_eq(setenv("PHASH_INDEX_WIDE_MIN", "1000", 1), 0);
+    exact_sets((tl_kind)_i, 4, 3000, 600 + (uint64_t)_i);
+    ck_assert_int_eq(unsetenv("PHASH_INDEX_WIDE_MIN"), 0);
+}
+END_TEST
+
 START_TEST(exact_tiny)
 {
     for (unsigned w = 1; w <= 4; w += 3)
@@ -281,6 +292,7 @@ int main(void)
     tcase_add_test(tc, kernel_from_environment);
     tcase_add_loop_test(tc, exact_64, 0, TL_KINDS);
     tcase_add_loop_test(tc, exact_256, 0, TL_KINDS);
+    tcase_add_loop_test(tc, exact_256_wide, 0, TL_KINDS);
     tcase_add_test(tc, exact_tiny);
     tcase_add_test(tc, knn_unbounded);
     tcase_add_test(tc, planner_choices);

@@ -326,6 +326,49 @@ START_TEST(resealed_garbage)
 }
 END_TEST
 
+/* PHASH_INDEX_WIDE_MIN selects the wide 256-bit layout (12 substrings of
+ * 21-22 bits, header field b = 21), which saves and opens like the others. */
+START_TEST(wide_layout_round_trip)
+{
+    ck_assert_int_eq(setenv("PHASH_INDEX_WIDE_MIN", "2000", 1), 0);
+    tl_set s = tl_make(TL_CLUSTERED, 4, 3000, 64);
+    uint64_t *q = tl_queries(&s, TL_CLUSTERED, 10, 65);
+    phash_index *ix = tl_index(&s, 0), *ld;
+    const char *path = tmp_path("wide.idx");
+    ck_assert_int_eq(phash_index_save(ix, path), PHASH_OK);
+    unsigned char h[40];
+    FILE *f = fopen(path, "rb");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_uint_eq(fread(h, 1, sizeof h, f), sizeof h);
+    fclose(f);
+    uint32_t m, b;
+    memcpy(&m, h + 32, 4);
+    memcpy(&b, h + 36, 4);
+    ck_assert_uint_eq(m, 12);
+    ck_assert_uint_eq(b, 21);
+    ck_assert_int_eq(phash_index_open(path, 0, &ld, NULL), PHASH_OK);
+    check_methods(ld, &s, NULL, q, 10, 31, "wide, opened");
+    check_methods(ld, &s, NULL, q, 10, 12, "wide, opened, r=12");
+    phash_index_free(ld);
+    phash_index_free(ix);
+    /* Below the threshold: the usual layout (8-bit substrings at 3000). */
+    ck_assert_int_eq(setenv("PHASH_INDEX_WIDE_MIN", "3001", 1), 0);
+    ix = tl_index(&s, 0);
+    ck_assert_int_eq(phash_index_save(ix, path), PHASH_OK);
+    f = fopen(path, "rb");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_uint_eq(fread(h, 1, sizeof h, f), sizeof h);
+    fclose(f);
+    memcpy(&b, h + 36, 4);
+    ck_assert_uint_eq(b, 8);
+    phash_index_free(ix);
+    ck_assert_int_eq(unsetenv("PHASH_INDEX_WIDE_MIN"), 0);
+    unlink(path);
+    free(q);
+    tl_set_free(&s);
+}
+END_TEST
+
 START_TEST(version_and_magic)
 {
     sample sm = make_sample(1, 100);
@@ -456,6 +499,7 @@ int main(int argc, char **argv)
     tcase_add_loop_test(tc, body_flips, 0, 2);
     tcase_add_loop_test(tc, resealed_garbage, 0, 2);
     tcase_add_test(tc, version_and_magic);
+    tcase_add_test(tc, wide_layout_round_trip);
     tcase_add_test(tc, save_failure_keeps_old_file);
     tcase_add_test(tc, sigkill_during_save);
     tcase_add_test(tc, fuzz_seeds_load);

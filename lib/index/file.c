@@ -12,12 +12,13 @@
  *          (64-bit MIH tables without filters)
  *   24  8  entry count n (< 2^32 - 1)
  *   32  4  MIH tables m (width / b, or 0)
- *   36  4  MIH substring bits b (8 or 16, or 0)
+ *   36  4  MIH substring bits b (8 or 16; 21 for 256-bit: 12 substrings of
+ *          21, 21, 22 bits per word, see lib/index/index_internal.h; or 0)
  *   40  8  BK-tree nodes
  *   48  8  BK-tree pivots
  *   56 168 7 sections {offset u64, length u64, checksum u64}:
  *          codes (n * width/8 bytes), ids (n * 8), MIH offsets
- *          (m * (2^b + 1) * 4), MIH entry numbers (m * n * e + 1: e = 3
+ *          (per table 2^width + 1 u32), MIH entry numbers (m * n * e + 1: e = 3
  *          bytes each below 2^24 entries, else 4; one zero pad byte), MIH filters
  *          (64-bit only: m * n * 4), BK nodes (24 bytes each: lo, hi, child,
  *          nchild, key, pivot as u32), BK pivots (width/8 bytes each)
@@ -135,7 +136,8 @@ static phash_status check_header(const unsigned char *p, size_t size, ph_core *c
     if (n >= UINT32_MAX)
         BAD("index file entry count out of range");
     unsigned w = *bits / 64;
-    if ((flags & FLAG_MIH) ? ((mbits != 8 && mbits != 16) || m != 64 * w / mbits)
+    if ((flags & FLAG_MIH) ? ((mbits != 8 && mbits != 16 && (mbits != PH_MIH_B_WIDE || w != 4)) ||
+                              m != ph_mih_tables(w, mbits))
                            : (m != 0 || mbits != 0))
         BAD("index file MIH parameters are inconsistent");
     if ((flags & FLAG_BK) ? (nodes == 0 || nodes >= UINT32_MAX || npiv >= nodes)
@@ -144,8 +146,8 @@ static phash_status check_header(const unsigned char *p, size_t size, ph_core *c
     for (unsigned i = 224; i < 248; i++)
         if (p[i])
             BAD("index file reserved header bytes are not zero");
-    uint64_t keys = m ? (uint64_t)1 << mbits : 0;
-    uint64_t want[NSECT] = {n * w * 8, n * 8, (uint64_t)m * (keys + 1) * 4, ph_idx_len(m, (size_t)n),
+    uint64_t want[NSECT] = {n * w * 8, n * 8, m ? (uint64_t)ph_sub_off(mbits, m) * 4 : 0,
+                            ph_idx_len(m, (size_t)n),
                             w == 1 && !(flags & FLAG_COMPACT) ? (uint64_t)m * n * 4 : 0,
                             nodes * sizeof(ph_bknode),
                             npiv * w * 8};
@@ -175,7 +177,6 @@ static phash_status check_header(const unsigned char *p, size_t size, ph_core *c
     c->n = (size_t)n;
     c->m = m;
     c->mbits = mbits;
-    c->keys = (size_t)keys;
     c->bk_nodes = (size_t)nodes;
     c->bk_npivots = (size_t)npiv;
     return PHASH_OK;
@@ -184,10 +185,11 @@ static phash_status check_header(const unsigned char *p, size_t size, ph_core *c
 static const char *check_mih(const ph_core *c)
 {
     for (unsigned j = 0; j < c->m; j++) {
-        const uint32_t *o = c->mih_off + (size_t)j * (c->keys + 1);
-        if (o[0] != 0 || o[c->keys] != c->n)
+        const uint32_t *o = c->mih_off + ph_sub_off(c->mbits, j);
+        size_t keys = (size_t)1 << ph_sub_width(c->mbits, j);
+        if (o[0] != 0 || o[keys] != c->n)
             return "index file MIH table does not cover every entry";
-        for (size_t k = 0; k < c->keys; k++)
+        for (size_t k = 0; k < keys; k++)
             if (o[k + 1] < o[k])
                 return "index file MIH offsets are not monotonic";
     }
@@ -385,7 +387,7 @@ static int write_index(int fd, const ph_core *c, unsigned bits)
     size_t n = c->n;
     const void *ptr[NSECT] = {c->codes, c->ids, c->mih_off, c->mih_idx, c->mih_filt, c->bk,
                               c->bk_pivots};
-    uint64_t len[NSECT] = {n * w * 8, n * 8, c->mih_off ? (uint64_t)c->m * (c->keys + 1) * 4 : 0,
+    uint64_t len[NSECT] = {n * w * 8, n * 8, c->mih_off ? (uint64_t)ph_sub_off(c->mbits, c->m) * 4 : 0,
                            c->mih_off ? ph_idx_len(c->m, n) : 0,
                            c->mih_filt ? (uint64_t)c->m * n * 4 : 0, c->bk_nodes * sizeof(ph_bknode),
                            c->bk_nodes ? c->bk_npivots * w * 8 : 0};

@@ -18,8 +18,52 @@
 /* MIH substrings are b = 16 bits wide (8 for fewer than PH_MIH_SMALL
  * entries, where 65536 buckets per table would be mostly empty): substring
  * j is bits b*j mod 64 .. of word b*j/64; m = 64 * words / b tables, each a
- * CSR table with 2^b buckets. */
+ * CSR table with 2^b buckets. 256-bit indexes of PH_MIH_WIDE entries or more
+ * (or of PHASH_INDEX_WIDE_MIN from the environment, for tests) use "b = 21":
+ * three substrings per word, of 21, 21 and 22 bits at bits 0, 21, 42, so
+ * m = 12 (docs/index.md 6: at r = 31 the probes are at radius 2 on 8
+ * tables and 1 on 4, ~9K candidates at 10M instead of ~41K with 16 x 16
+ * bits). Their offsets take 134 MB whatever N, hence the threshold (at 6M
+ * entries that is 22 B/entry, and the whole index stays under 100). */
 #define PH_MIH_SMALL 4096u
+#define PH_MIH_WIDE 6000000u
+#define PH_MIH_B_WIDE 21u
+
+/* Codes within `radius` bits of one of `bits` bits (2^bits at most). */
+static inline size_t ph_ball(unsigned bits, unsigned radius)
+{
+    size_t sum = 0, c = 1;
+    for (unsigned i = 0; i <= radius && i <= bits; i++) {
+        sum += c;
+        c = c * (bits - i) / (i + 1);
+    }
+    return sum;
+}
+
+/* Width and first bit of substring j for the substring code b. */
+static inline unsigned ph_sub_width(unsigned b, unsigned j)
+{
+    return b == PH_MIH_B_WIDE ? (j % 3 == 2 ? 22u : 21u) : b;
+}
+static inline unsigned ph_sub_pos(unsigned b, unsigned j)
+{
+    return b == PH_MIH_B_WIDE ? 64 * (j / 3) + 21 * (j % 3) : b * j;
+}
+/* Tables for a width of `words` 64-bit words. */
+static inline unsigned ph_mih_tables(unsigned words, unsigned b)
+{
+    return b == PH_MIH_B_WIDE ? 3 * words : 64 * words / b;
+}
+/* Start of table j's offsets (2^width + 1 uint32 each) in mih_off; with
+ * j = m, their total length. */
+static inline size_t ph_sub_off(unsigned b, unsigned j)
+{
+    if (b != PH_MIH_B_WIDE)
+        return (size_t)j * (((size_t)1 << b) + 1);
+    const size_t k21 = ((size_t)1 << 21) + 1, k22 = ((size_t)1 << 22) + 1;
+    return (size_t)(j / 3) * (2 * k21 + k22) + (size_t)(j % 3) * k21;
+}
+
 /* Scan kernels work on blocks of at most this many codes. */
 #define PH_SCAN_BLOCK 4096u
 /* Gather kernels prefetch the codes of the candidate this far ahead: each
@@ -88,8 +132,8 @@ static inline uint64_t ph_idx_len(unsigned m, size_t n)
 
 static inline unsigned ph_substr(const uint64_t *code, unsigned j, unsigned b)
 {
-    unsigned bit = j * b;
-    return (unsigned)(code[bit >> 6] >> (bit & 63)) & ((1u << b) - 1);
+    unsigned bit = ph_sub_pos(b, j);
+    return (unsigned)(code[bit >> 6] >> (bit & 63)) & ((1u << ph_sub_width(b, j)) - 1);
 }
 
 /* The filter of a 64-bit code in MIH table j: the 32 bits that follow
@@ -118,10 +162,9 @@ typedef struct ph_core {
     size_t n;
     const uint64_t *codes; /* n * words, 64-byte aligned */
     const uint64_t *ids;   /* n */
-    /* MIH (NULL when absent): m tables of 2^mbits keys. */
+    /* MIH (NULL when absent): m tables, substrings as ph_substr(.., mbits). */
     unsigned m, mbits;
-    size_t keys;
-    const uint32_t *mih_off;  /* m * (keys + 1) */
+    const uint32_t *mih_off;  /* per table 2^width + 1 (ph_sub_off) */
     const unsigned char *mih_idx; /* m * n entry numbers, bucket order, idx_bytes each */
     unsigned idx_bytes;
     const uint32_t *mih_filt; /* words == 1: m * n filters in bucket order (see

@@ -20,11 +20,27 @@
 
 #include "index_internal.h"
 
+#include <stdlib.h>
+
+static unsigned choose_b(unsigned words, size_t n)
+{
+    if (words == 4) {
+        const char *e = getenv("PHASH_INDEX_WIDE_MIN");
+        char *end;
+        unsigned long long min = e && *e ? strtoull(e, &end, 10) : PH_MIH_WIDE;
+        if (e && *e && *end)
+            min = PH_MIH_WIDE;
+        if (n >= min)
+            return PH_MIH_B_WIDE;
+    }
+    return n < PH_MIH_SMALL ? 8 : 16;
+}
+
 phash_status ph_mih_build(ph_core *core, int compact)
 {
     size_t n = core->n;
-    unsigned b = n < PH_MIH_SMALL ? 8 : 16, m = 64 * core->words / b;
-    size_t keys = (size_t)1 << b, offs = (size_t)m * (keys + 1);
+    unsigned b = choose_b(core->words, n), m = ph_mih_tables(core->words, b);
+    size_t offs = ph_sub_off(b, m);
     uint32_t *off = ph_core_alloc(core, offs * sizeof *off);
     unsigned ib = ph_idx_bytes(n);
     unsigned char *idx = ph_core_alloc(core, (size_t)ph_idx_len(m, n));
@@ -38,7 +54,8 @@ phash_status ph_mih_build(ph_core *core, int compact)
         return PHASH_ERR_NOMEM;
     }
     for (unsigned j = 0; j < m; j++) {
-        uint32_t *o = off + (size_t)j * (keys + 1);
+        uint32_t *o = off + ph_sub_off(b, j);
+        size_t keys = (size_t)1 << ph_sub_width(b, j);
         memset(o, 0, (keys + 1) * sizeof *o);
         for (size_t i = 0; i < n; i++)
             o[ph_substr(core->codes + i * core->words, j, b) + 1]++;
@@ -59,7 +76,6 @@ phash_status ph_mih_build(ph_core *core, int compact)
     ph_free(t);
     core->m = m;
     core->mbits = b;
-    core->keys = keys;
     core->mih_off = off;
     core->mih_idx = idx;
     core->idx_bytes = ib;
@@ -72,8 +88,9 @@ void ph_mih_stats(ph_core *core)
 {
     double sum = 0;
     for (unsigned j = 0; j < core->m; j++) {
-        const uint32_t *o = core->mih_off + (size_t)j * (core->keys + 1);
-        for (size_t key = 0; key < core->keys; key++) {
+        const uint32_t *o = core->mih_off + ph_sub_off(core->mbits, j);
+        size_t keys = (size_t)1 << ph_sub_width(core->mbits, j);
+        for (size_t key = 0; key < keys; key++) {
             double sz = (double)(o[key + 1] - o[key]);
             sum += sz * sz;
         }
@@ -206,16 +223,18 @@ static size_t list_keys(unsigned key0, unsigned radius, unsigned b, uint32_t *ou
 static void probe_table(const ph_core *c, const ph_kernel_ops *k, const uint64_t *q, unsigned r,
                         unsigned j, unsigned radius, ph_sink *s, ph_scratch *sc)
 {
-    const uint32_t *o = c->mih_off + (size_t)j * (c->keys + 1);
-    uint32_t *keys = ph_buf_reserve(&sc->keys, c->keys * 3 * sizeof *keys);
+    const uint32_t *o = c->mih_off + ph_sub_off(c->mbits, j);
+    unsigned width = ph_sub_width(c->mbits, j);
+    size_t maxk = ph_ball(width, radius);
+    uint32_t *keys = ph_buf_reserve(&sc->keys, maxk * 3 * sizeof *keys);
     if (!keys) {
         s->failed = 1;
         return;
     }
-    size_t nk = list_keys(ph_substr(q, j, c->mbits), radius, c->mbits, keys), nb = 0;
+    size_t nk = list_keys(ph_substr(q, j, c->mbits), radius, width, keys), nb = 0;
     /* bounds[2i], bounds[2i+1]: the non-empty buckets, clamped to n below;
      * bkey[i] their keys (written over keys[], never ahead of the reads). */
-    uint32_t *bounds = keys + c->keys, *bkey = keys;
+    uint32_t *bounds = keys + maxk, *bkey = keys;
     for (size_t i = 0; i < nk; i++) {
         uint32_t key = keys[i], lo = o[key], hi = o[key + 1];
         bounds[2 * nb] = lo;
@@ -261,7 +280,7 @@ void ph_mih_search(const ph_core *c, const ph_kernel_ops *k, const uint64_t *q, 
         return;
     /* Table 0 probed at its full width would hold every entry: that is a
      * scan, done faster by the scan itself. */
-    if (table_radius(r, c->m, 0) >= (int)c->mbits) {
+    if (table_radius(r, c->m, 0) >= (int)ph_sub_width(c->mbits, 0)) {
         ph_scan_core(c, k, q, s, sc);
         return;
     }

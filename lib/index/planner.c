@@ -31,11 +31,14 @@ static double ball(int bits, int radius)
 static double mih_cost(const ph_core *c, unsigned radius)
 {
     unsigned m = c->m, s = radius / m, a = radius % m;
-    double probes = 0;
-    for (unsigned j = 0; j < m; j++)
-        probes += ball((int)c->mbits, j <= a ? (int)s : (int)s - 1);
-    double bucket = ((double)c->n / (double)c->keys + c->mih_occupancy) / 2;
-    return probes * C_PROBE + probes * bucket * (c->words == 1 ? C_CAND64 : C_CAND256);
+    double cost = 0;
+    for (unsigned j = 0; j < m; j++) {
+        unsigned wj = ph_sub_width(c->mbits, j);
+        double probes = ball((int)wj, j <= a ? (int)s : (int)s - 1);
+        double bucket = ((double)c->n / (double)((size_t)1 << wj) + c->mih_occupancy) / 2;
+        cost += probes * C_PROBE + probes * bucket * (c->words == 1 ? C_CAND64 : C_CAND256);
+    }
+    return cost;
 }
 
 /* Per radius, once per core: the planner runs for every query. */
