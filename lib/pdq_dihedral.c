@@ -94,30 +94,67 @@ static int negated(int rule, int i, int j)
     }
 }
 
-void ph_pdq_dihedral_dct(const float b[N], phash_pdq_dihedral which, float out[N])
+/* Columns negated in row r of variant w's block (bit c for column c).
+ * For a transposed variant, row r and column c come from B[c][r], so the
+ * rules on i and j swap. */
+static unsigned neg_columns(int w, int r)
 {
-    const int t = rules[which].transpose, neg = rules[which].neg;
-    for (int i = 0; i < K; i++)
-        for (int j = 0; j < K; j++) {
-            float v = negated(neg, i, j) ? -b[i * K + j] : b[i * K + j];
-            out[t ? j * K + i : i * K + j] = v;
-        }
+    const int t = rules[w].transpose;
+    const unsigned row_even = (r & 1) == 0 ? 0xffffu : 0u;
+    switch (rules[w].neg) {
+    case NEG_I_EVEN:
+        return t ? 0x5555u : row_even;
+    case NEG_J_EVEN:
+        return t ? row_even : 0x5555u;
+    case NEG_IJ_ODD: /* i + j odd: odd columns of even rows, even columns of odd rows */
+        return (r & 1) ? 0x5555u : 0xaaaau;
+    default:
+        return 0u;
+    }
+}
+
+/* Bit c set iff the row's value c, negated where flip has bit c, is > m.
+ * Negating is flipping the sign bit, exactly as the unary minus does. */
+static uint16_t row_bits(const float x[K], unsigned flip, float m)
+{
+    unsigned word = 0;
+    for (int c = 0; c < K; c++) {
+        uint32_t u;
+        float y;
+        memcpy(&u, &x[c], sizeof u);
+        u ^= ((flip >> c) & 1u) << 31;
+        memcpy(&y, &u, sizeof y);
+        word |= (unsigned)(y > m) << c;
+    }
+    return (uint16_t)word;
 }
 
 /* Variants with the same sign rule hold the same 256 values (a transpose
- * only moves them), so they share one median: four selections, not eight. */
+ * only moves them), so they share one median: four selections, not eight.
+ * Each variant's bits then come straight from B or its transpose: -x > m
+ * is the comparison the materialised variant would make (negation is
+ * exact). */
 void ph_pdq_dihedral_bits(const float b[N], phash_pdq_code out[PHASH_PDQ_NUM_DIHEDRAL])
 {
-    float median[4] = {0}, v[N];
+    float bt[N], v[N], median[4] = {0};
     int known[4] = {0};
+    for (int i = 0; i < K; i++)
+        for (int j = 0; j < K; j++)
+            bt[j * K + i] = b[i * K + j];
     for (int w = 0; w < PHASH_PDQ_NUM_DIHEDRAL; w++) {
         const int neg = rules[w].neg;
-        ph_pdq_dihedral_dct(b, (phash_pdq_dihedral)w, v);
         if (!known[neg]) {
+            for (int i = 0; i < K; i++)
+                for (int j = 0; j < K; j++)
+                    v[i * K + j] = negated(neg, i, j) ? -b[i * K + j] : b[i * K + j];
             median[neg] = lower_median(v);
             known[neg] = 1;
         }
-        bits_above(v, median[neg], &out[w]);
+        const float *src = rules[w].transpose ? bt : b;
+        uint16_t words[K];
+        for (int r = 0; r < K; r++)
+            words[r] = row_bits(src + r * K, neg_columns(w, r), median[neg]);
+        phash_pdq_from_words(words, &out[w]);
     }
 }
 

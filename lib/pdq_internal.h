@@ -65,14 +65,12 @@ void ph_pdq_dct_matrix_t(const float d[PH_PDQ_DCT * PH_PDQ_GRID],
 void ph_pdq_dct(const float d[PH_PDQ_DCT * PH_PDQ_GRID], const float dt[PH_PDQ_GRID * PH_PDQ_DCT],
                 const float a[PH_PDQ_GRID * PH_PDQ_GRID], float b[PH_PDQ_DCT * PH_PDQ_DCT]);
 
-/* lib/pdq_dihedral.c: threshold at the lower median (128th smallest), the
- * bits, and the DCT of each dihedral variant. */
+/* lib/pdq_dihedral.c: the bits, set above the lower median (the 128th
+ * smallest value), of the hash and of all 8 dihedral variants. */
 void ph_pdq_bits(const float b[PH_PDQ_DCT * PH_PDQ_DCT], phash_pdq_code *out);
 /* All 8 variants' hashes, in phash_pdq_dihedral order (orig first). */
 void ph_pdq_dihedral_bits(const float b[PH_PDQ_DCT * PH_PDQ_DCT],
                           phash_pdq_code out[PHASH_PDQ_NUM_DIHEDRAL]);
-void ph_pdq_dihedral_dct(const float b[PH_PDQ_DCT * PH_PDQ_DCT], phash_pdq_dihedral which,
-                         float out[PH_PDQ_DCT * PH_PDQ_DCT]);
 
 /* lib/pdq_fast.c: set dec's JPEG scale for fast mode from the file's SOF
  * (path, or data/len). head is scratch for the first bytes of the file. */
