@@ -196,11 +196,14 @@ static int all_grey(const phash_image *img)
     return 1;
 }
 
-/* floor((i + 0.5) * n / 64), computed in double as the reference does. */
+/* floor((i + 0.5) * n / 64), which the reference computes in double. There
+ * every step is exact ((i + 0.5) * n has one fractional bit and fits the
+ * mantissa, 64 is a power of two), so it equals (2i + 1) * n / 128 in
+ * integers. */
 static void sample_grid(uint32_t n, uint32_t out[G])
 {
-    for (int i = 0; i < G; i++)
-        out[i] = (uint32_t)(((i + 0.5) * (double)n) / (double)G);
+    for (uint32_t i = 0; i < G; i++)
+        out[i] = (uint32_t)(((uint64_t)(2 * i + 1) * n) >> 7);
 }
 
 static void plan_image(phash_pdq_hasher *h, const phash_image *img, int dihedral,

@@ -90,14 +90,23 @@ PH_PDQ_CLONES void ph_pdq_dct(const float d[K * G], const float dt[G * K], const
         t[i][2] = s2;
         t[i][3] = s3;
     }
-    for (int i = 0; i < K; i++) {
-        const float *ti = (const float *)t[i];
-        v16 s = {0};
+    /* B = T D^T, four rows at a time: four independent accumulators, so
+     * that the adds of one k overlap instead of waiting on each other. */
+    for (int i = 0; i < K; i += 4) {
+        const float *t0 = (const float *)t[i], *t1 = (const float *)t[i + 1],
+                    *t2 = (const float *)t[i + 2], *t3 = (const float *)t[i + 3];
+        v16 s0 = {0}, s1 = {0}, s2 = {0}, s3 = {0};
         for (int k = 0; k < G; k++) {
             v16 dtk; /* lane j = D[j][k] */
             memcpy(&dtk, dt + k * K, sizeof dtk);
-            s += ti[k] * dtk;
+            s0 += t0[k] * dtk;
+            s1 += t1[k] * dtk;
+            s2 += t2[k] * dtk;
+            s3 += t3[k] * dtk;
         }
-        memcpy(b + i * K, &s, sizeof s);
+        memcpy(b + i * K, &s0, sizeof s0);
+        memcpy(b + (i + 1) * K, &s1, sizeof s1);
+        memcpy(b + (i + 2) * K, &s2, sizeof s2);
+        memcpy(b + (i + 3) * K, &s3, sizeof s3);
     }
 }
