@@ -400,6 +400,8 @@ typedef struct pipe {
     float *ring;     /* ring_n x wp: row-filtered rows awaiting the column box */
     vf *colsum;      /* ng vectors: the column box's running sums */
     float *samples;  /* h x 64: second row box at the sampled columns */
+    float scnt[PH_PDQ_GRID], sy[PH_PDQ_GRID]; /* window counts of the sampled
+                                                  columns and their reciprocals */
     ph_pdq_prof *prof;
 } pipe;
 
@@ -482,13 +484,16 @@ static void col_steps(const pipe *s, uint32_t v0, uint32_t cnt, col_step st[V])
     for (uint32_t k = 0; k < V; k++) {
         const uint32_t ri = v0 + k;
         col_step *t = &st[k];
-        memset(t, 0, sizeof *t);
+        t->cnt = t->y = 0.0f;
+        t->in = t->old = NULL;
         if (k >= cnt) {
             t->op = -1;
             continue;
         }
-        t->in = ri < p->h ? (const vf *)ring_row(s, ri) : NULL;
-        t->old = ri >= w ? (const vf *)ring_row(s, ri - w) : NULL;
+        if (ri < p->h)
+            t->in = (const vf *)ring_row(s, ri);
+        if (ri >= w)
+            t->old = (const vf *)ring_row(s, ri - w);
         if (ri < hc - 1)
             t->op = COL_ADD;
         else if (ri < w)
@@ -563,9 +568,8 @@ static void block_row_box_sampled(pipe *s, uint32_t v0, uint32_t cnt)
     const uint32_t hc = (p->wc + 2) / 2;
     vf sums[PH_PDQ_GRID];
     box_line_sampled_sums(s->tin, p->w, p->wr, p->scol, sums);
-    const uint32_t h = (p->wr + 2) / 2;
     for (int j = 0; j < PH_PDQ_GRID; j++)
-        sums[j] /= (float)window_count(p->scol[j], p->w, p->wr, h);
+        sums[j] = div_count(sums[j], s->scnt[j], s->sy[j]);
     /* Lanes are rows: transpose V x V blocks into the rows of samples. */
     for (int j0 = 0; j0 < PH_PDQ_GRID; j0 += V) {
         transpose_regs(sums + j0);
@@ -639,6 +643,11 @@ static int pipe_init(pipe *s, const ph_pdq_plan *p, ph_buf *work)
     s->colsum = areas[2];
     s->samples = areas[3];
     memset(s->colsum, 0, wp * sizeof(float));
+    const uint32_t h = (p->wr + 2) / 2;
+    for (int j = 0; j < PH_PDQ_GRID; j++) {
+        s->scnt[j] = (float)window_count(p->scol[j], p->w, p->wr, h);
+        s->sy[j] = recip(s->scnt[j]);
+    }
     return 0;
 }
 
