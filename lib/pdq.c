@@ -235,11 +235,11 @@ static void plan_image(phash_pdq_hasher *h, const phash_image *img, int dihedral
 
 /* ---- hashing ----------------------------------------------------------- */
 
-static void finish_hash(phash_pdq_hasher *h, int dihedral, phash_pdq_result *out)
+static void finish_hash(phash_pdq_hasher *h, int dihedral, int quality, phash_pdq_result *out)
 {
     ph_pdq_prof *prof = h->prof.enabled ? &h->prof : NULL;
     uint64_t t0 = prof ? ph_pdq_clock_ns() : 0;
-    out->quality = ph_pdq_quality(h->grid);
+    out->quality = quality;
     ph_pdq_dct(h->dct_matrix, h->dct_matrix_t, h->grid, h->dct);
     uint64_t t1 = prof ? ph_pdq_clock_ns() : 0;
     if (!dihedral)
@@ -281,11 +281,12 @@ phash_status phash_pdq_hash_image(phash_pdq_hasher *h, const phash_image *img, u
     }
     ph_pdq_plan plan;
     plan_image(h, img, dihedral, &plan);
-    if (h->blur(&plan, &h->work, h->grid, &h->prof) != 0)
+    int quality = 0;
+    if (h->blur(&plan, &h->work, h->grid, &quality, &h->prof) != 0)
         return ph_error_set(&h->err, PHASH_ERR_NOMEM,
                             "pdq: no memory for the work buffers of a %ux%u image",
                             (unsigned)img->width, (unsigned)img->height);
-    finish_hash(h, dihedral, &r);
+    finish_hash(h, dihedral, quality, &r);
     *out = r;
     ph_error_clear(&h->err);
     return PHASH_OK;

@@ -1,19 +1,22 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * PDQ tent filter and decimation (docs/pdq.md sections 2.3-2.6), streamed.
+ * PDQ tent filter and decimation (docs/pdq.md sections 2.3-2.6), streamed,
+ * and the quality metric of the result (section 2.7).
  *
  * The reference runs four 1-D box passes over two full-size float buffers:
  * rows, columns, rows, columns; its column passes walk memory with a stride
  * of one row and become cache- and TLB-bound on large photos. We produce
- * exactly the same floats with a pipeline that never holds more than a few
- * rows:
+ * exactly the same floats in blocks of V rows, never holding more than a
+ * ring of rows:
  *
- *   luma of V rows -> transpose -> box along rows (lanes = rows)
- *     -> transpose into a ring of rows -> box along columns, row-major
- *        with one running sum per column (lanes = columns)
- *     -> batches of V rows -> transpose -> box along rows, keeping only the
- *        64 sampled columns -> (H x 64) -> box along columns on those 64
- *        columns, keeping only the 64 sampled rows.
+ *   luma of V rows x V columns -> transpose -> box along rows (lanes = rows)
+ *     -> transpose into the ring -> box along columns (lanes = columns, one
+ *        running sum per column) -> transpose -> box along rows, keeping
+ *        only the 64 sampled columns -> (H x 64) -> box along columns on
+ *        those 64 columns, keeping only the 64 sampled rows.
+ *
+ * Every transpose is a V x V block in registers (see "the streamed
+ * pipeline" below).
  *
  * Bit-exactness: every line (row or column) keeps its own float running
  * sum and sees the same adds, subtracts and divisions in the same order as
@@ -676,11 +679,60 @@ static void run_blur(pipe *s)
     }
 }
 
-int PH_PDQ_BLUR_FN(const ph_pdq_plan *p, ph_buf *work, float *out, ph_pdq_prof *prof)
+/* ---- quality ----------------------------------------------------------- */
+
+/* |trunc(RN(RN(x * 100) / 255))| per lane: the reference's (int) cast of
+ * ((u - v) * 100) / 255 in float; 255 is a window-count-sized divisor, so
+ * div_count gives the same quotient as the division. */
+static inline vi quality_terms(vf x)
+{
+    vi d = __builtin_convertvector(div_count(x * 100.0f, 255.0f, recip(255.0f)), vi);
+    vi m = d >> 31;
+    return (d ^ m) - m;
+}
+
+/* The reference's quality metric on the 64x64 grid: the sum of those terms
+ * over vertical then horizontal neighbours (an integer sum, so the order of
+ * its terms does not matter), divided by 90, capped at 100. */
+static int grid_quality(const float *a)
+{
+    enum { G = PH_PDQ_GRID };
+    vi acc = {0};
+    for (int i = 0; i < G - 1; i++)
+        for (int j = 0; j < G; j += V) {
+            vf u, v;
+            memcpy(&u, a + i * G + j, sizeof u);
+            memcpy(&v, a + (i + 1) * G + j, sizeof v);
+            acc += quality_terms(u - v);
+        }
+    int sum = 0;
+    for (int i = 0; i < G; i++) {
+        const float *row = a + i * G;
+        int j = 0;
+        for (; j + V < G; j += V) { /* columns j..j+V-1 and their right neighbours */
+            vf u, v;
+            memcpy(&u, row + j, sizeof u);
+            memcpy(&v, row + j + 1, sizeof v);
+            acc += quality_terms(u - v);
+        }
+        for (; j < G - 1; j++) {
+            int d = (int)(((row[j] - row[j + 1]) * 100.0f) / 255.0f);
+            sum += d < 0 ? -d : d;
+        }
+    }
+    for (int k = 0; k < V; k++)
+        sum += acc[k];
+    int q = sum / 90;
+    return q > 100 ? 100 : q;
+}
+
+int PH_PDQ_BLUR_FN(const ph_pdq_plan *p, ph_buf *work, float *out, int *quality,
+                   ph_pdq_prof *prof)
 {
     if (!p->blur) { /* exactly 64x64, plain hash: the reference copies */
         for (uint32_t r = 0; r < PH_PDQ_GRID; r++)
             luma_span(p, r, 0, PH_PDQ_GRID, out + (size_t)r * PH_PDQ_GRID);
+        *quality = grid_quality(out);
         return 0;
     }
     pipe s;
@@ -692,5 +744,6 @@ int PH_PDQ_BLUR_FN(const ph_pdq_plan *p, ph_buf *work, float *out, ph_pdq_prof *
     column_box_sampled(&s, out);
     if (s.prof)
         s.prof->blur_cols_ns += ph_pdq_clock_ns() - t0;
+    *quality = grid_quality(out);
     return 0;
 }

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * PDQ quality metric and 64x64 -> 16x16 DCT (docs/pdq.md sections 2.7, 2.8),
- * in the reference's float arithmetic. Built with -ffp-contract=off: a fused
- * multiply-add would change low-quality hashes.
+ * PDQ 64x64 -> 16x16 DCT (docs/pdq.md section 2.8), in the reference's
+ * float arithmetic. Built with -ffp-contract=off: a fused multiply-add would
+ * change low-quality hashes. (The quality metric, section 2.7, is computed
+ * by the blur kernel, lib/pdq_blur.c.)
  */
 #include <math.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "pdq_internal.h"
@@ -13,7 +13,7 @@
 #define G PH_PDQ_GRID
 #define K PH_PDQ_DCT
 
-/* The DCT and the quality metric are compiled for AVX-512 and AVX2 besides
+/* The DCT is compiled for AVX-512 and AVX2 besides
  * the baseline, picked at load time (ifunc). Every lane repeats the scalar
  * float sequence, so all clones give the same bits (tests/test_pdq.c). */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(PH_PDQ_NO_CLONES)
@@ -21,25 +21,6 @@
 #else
 #define PH_PDQ_CLONES
 #endif
-
-/* Sum of |trunc((u - v) * 100 / 255)| over vertical then horizontal
- * neighbours, in float, divided by 90 and capped at 100. */
-PH_PDQ_CLONES int ph_pdq_quality(const float a[G * G])
-{
-    int sum = 0;
-    for (int i = 0; i < G - 1; i++)
-        for (int j = 0; j < G; j++) {
-            int d = (int)(((a[i * G + j] - a[(i + 1) * G + j]) * 100.0f) / 255.0f);
-            sum += abs(d);
-        }
-    for (int i = 0; i < G; i++)
-        for (int j = 0; j < G - 1; j++) {
-            int d = (int)(((a[i * G + j] - a[i * G + j + 1]) * 100.0f) / 255.0f);
-            sum += abs(d);
-        }
-    int q = sum / 90;
-    return q > 100 ? 100 : q;
-}
 
 /* D[i][j] = float(double(float(sqrt(2/64))) * cos(pi/128 * (i+1) * (2j+1))):
  * the scale is rounded to float first, the product is made in double. */

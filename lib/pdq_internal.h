@@ -33,15 +33,20 @@ typedef struct ph_pdq_prof {
 uint64_t ph_pdq_clock_ns(void);
 
 /* The blur kernel: luma, two rounds of (box along rows, box along columns)
- * and the 64x64 decimation, bit-exact with the reference's float sequence.
- * work is the hasher's grow-only buffer. Returns 0, or -1 when the work
- * buffer cannot grow. One variant per instruction set, same results. */
+ * and the 64x64 decimation, bit-exact with the reference's float sequence,
+ * then the reference's quality metric of that grid. work is the hasher's
+ * grow-only buffer. Returns 0, or -1 when the work buffer cannot grow. One
+ * variant per instruction set, same results. */
 typedef int (*ph_pdq_blur_fn)(const ph_pdq_plan *plan, ph_buf *work,
-                              float out[PH_PDQ_GRID * PH_PDQ_GRID], ph_pdq_prof *prof);
-int ph_pdq_blur_generic(const ph_pdq_plan *plan, ph_buf *work, float *out, ph_pdq_prof *prof);
-int ph_pdq_blur_avx2(const ph_pdq_plan *plan, ph_buf *work, float *out, ph_pdq_prof *prof);
-int ph_pdq_blur_avx512(const ph_pdq_plan *plan, ph_buf *work, float *out, ph_pdq_prof *prof);
-int ph_pdq_blur_avx512vbmi(const ph_pdq_plan *plan, ph_buf *work, float *out,
+                              float out[PH_PDQ_GRID * PH_PDQ_GRID], int *quality,
+                              ph_pdq_prof *prof);
+int ph_pdq_blur_generic(const ph_pdq_plan *plan, ph_buf *work, float *out, int *quality,
+                        ph_pdq_prof *prof);
+int ph_pdq_blur_avx2(const ph_pdq_plan *plan, ph_buf *work, float *out, int *quality,
+                     ph_pdq_prof *prof);
+int ph_pdq_blur_avx512(const ph_pdq_plan *plan, ph_buf *work, float *out, int *quality,
+                       ph_pdq_prof *prof);
+int ph_pdq_blur_avx512vbmi(const ph_pdq_plan *plan, ph_buf *work, float *out, int *quality,
                            ph_pdq_prof *prof);
 
 /* Kernel selection: "generic", "avx2", "avx512", "avx512vbmi" (internal,
@@ -55,9 +60,8 @@ const float *ph_pdq_hasher_dct(const phash_pdq_hasher *h);
 /* Enable per-stage timing; returns the hasher's accumulators. */
 ph_pdq_prof *ph_pdq_hasher_prof(phash_pdq_hasher *h);
 
-/* lib/pdq_dct.c: the reference's quality metric and the 16x64 float DCT
- * matrix / 64x64 -> 16x16 transform (float, k ascending, no FMA). */
-int ph_pdq_quality(const float a[PH_PDQ_GRID * PH_PDQ_GRID]);
+/* lib/pdq_dct.c: the 16x64 float DCT matrix and the 64x64 -> 16x16
+ * transform (float, k ascending, no FMA). */
 void ph_pdq_dct_matrix(float d[PH_PDQ_DCT * PH_PDQ_GRID]);
 /* D transposed (dt[k][j] = D[j][k]), made once per hasher. */
 void ph_pdq_dct_matrix_t(const float d[PH_PDQ_DCT * PH_PDQ_GRID],
