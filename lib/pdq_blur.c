@@ -345,6 +345,11 @@ static inline vf luma16(const uint8_t *q, uint32_t ch)
     return (vf)_mm512_add_ps(_mm512_add_ps(_mm512_mul_ps(r, cr), _mm512_mul_ps(g, cg)),
                              _mm512_mul_ps(b, cb));
 }
+/* 16 grey pixels as floats. */
+static inline vf grey16(const uint8_t *q)
+{
+    return (vf)_mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)q)));
+}
 #else
 #define PH_PDQ_LUMA16 0
 #endif
@@ -419,7 +424,8 @@ static void block_luma(pipe *s, uint32_t r0, uint32_t nb)
 {
     const ph_pdq_plan *p = s->p;
     const uint32_t ch = p->img->channels;
-    const int fast = PH_PDQ_LUMA16 && !p->grey && !p->src_col && !p->src_row && ch >= 3;
+    const int direct = !p->src_col && !p->src_row;
+    const int fast = PH_PDQ_LUMA16 && direct && (p->grey ? ch == 1 : ch >= 3);
     for (uint32_t g = 0; g < s->ng; g++) {
         const uint32_t c0 = g * V;
         vf r[V];
@@ -430,7 +436,7 @@ static void block_luma(pipe *s, uint32_t r0, uint32_t nb)
                 /* V rows are read side by side, more streams than the
                  * hardware prefetcher follows. */
                 __builtin_prefetch(q + 8 * V * ch);
-                r[k] = luma16(q, ch);
+                r[k] = ch == 1 ? grey16(q) : luma16(q, ch);
             }
 #endif
             for (uint32_t k = nb; k < V; k++)
