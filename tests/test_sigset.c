@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "index/index_internal.h" /* ph_index_checksum */
 #include "phash/phash.h"
 #include "testutil.h"
 
@@ -633,6 +634,41 @@ static void reseal(uint8_t *b, size_t size)
     wr32(b + 24, (uint32_t)crc32(0, b, (uInt)(32 + 32 * n)));
 }
 
+/* A compiled set whose embedded index is of an older index format (as all
+ * were before index format 2) says so when a matcher opens it:
+ * PHASH_ERR_VERSION, not a corrupt file. */
+START_TEST(compiled_old_index_format)
+{
+    phash_sigset *s = sample_set();
+    const char *path = tmp_path("sigset-oldidx.phx");
+    ck_assert_int_eq(phash_sigset_save(s, path), PHASH_OK);
+    FILE *f = fopen(path, "rb");
+    static uint8_t buf[1 << 16];
+    size_t size = fread(buf, 1, sizeof buf, f);
+    fclose(f);
+    unsigned found = 0;
+    for (size_t i = 0; i + 256 <= size; i++)
+        if (memcmp(buf + i, "PHASHIDX", 8) == 0) {
+            wr32(buf + i + 8, 1); /* version 1, header checksum redone */
+            uint64_t sum = ph_index_checksum(buf + i, 248);
+            memcpy(buf + i + 248, &sum, 8);
+            found++;
+        }
+    ck_assert_uint_ge(found, 1);
+    reseal(buf, size);
+    f = fopen(path, "wb");
+    ck_assert_uint_eq(fwrite(buf, 1, size, f), size);
+    fclose(f);
+    phash_matcher *m = phash_matcher_new();
+    ck_assert_ptr_nonnull(m);
+    ck_assert_int_eq(phash_matcher_open(m, path), PHASH_ERR_VERSION);
+    ck_assert_ptr_nonnull(strstr(phash_matcher_last_error(m), "compile it again"));
+    phash_matcher_free(m);
+    unlink(path);
+    phash_sigset_free(s);
+}
+END_TEST
+
 /* Truncation at every length and a flip of every byte are refused cleanly. */
 START_TEST(compiled_corrupt_files)
 {
@@ -884,6 +920,7 @@ static Suite *sigset_suite(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, compiled_round_trip);
     tcase_add_test(tc, compiled_corrupt_files);
+    tcase_add_test(tc, compiled_old_index_format);
     tcase_add_test(tc, matcher_queries_and_swap);
     tcase_add_test(tc, matcher_swap_under_queries);
     suite_add_tcase(s, tc);

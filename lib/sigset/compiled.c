@@ -543,6 +543,12 @@ static phash_status open_indexes(const phash_sigset *set, const found index[],
                                                   PHASH_INDEX_OPEN_TRUST, &idx[a], &why);
         if (st != PHASH_OK) {
             idx[a] = NULL;
+            if (st == PHASH_ERR_VERSION) { /* e.g. written before index format 2 */
+                if (detail)
+                    *detail = "compiled set holds an index of another format version: "
+                              "compile it again";
+                return st;
+            }
             if (detail)
                 *detail = "compiled set holds a corrupt index";
             return st == PHASH_ERR_NOMEM ? st : PHASH_ERR_BAD_FILE;
