@@ -293,12 +293,12 @@ static inline float luma_rgb(const uint8_t *p)
     return 0.299f * (float)p[0] + 0.587f * (float)p[1] + 0.114f * (float)p[2];
 }
 
-/* Luma of 16 packed RGB (ch 3) or RGBX (ch 4) pixels. The bytes are
- * widened to floats and sorted by channel, and every pixel gets the
- * reference's ((R*cr) + (G*cg)) + (B*cb) with the same three products. */
+/* Luma of V packed RGB (ch 3) or RGBX (ch 4) pixels (V = 16 here). The
+ * bytes are widened to floats and sorted by channel, and every pixel gets
+ * the reference's ((R*cr) + (G*cg)) + (B*cb) with the same three products. */
 #if V == 16 && defined(__AVX512F__)
-#define PH_PDQ_LUMA16 1
-static inline vf luma16(const uint8_t *q, uint32_t ch)
+#define PH_PDQ_LUMA_VEC 1
+static inline vf luma_vec(const uint8_t *q, uint32_t ch)
 {
     const __m512 cr = _mm512_set1_ps(0.299f), cg = _mm512_set1_ps(0.587f),
                  cb = _mm512_set1_ps(0.114f);
@@ -346,12 +346,54 @@ static inline vf luma16(const uint8_t *q, uint32_t ch)
                              _mm512_mul_ps(b, cb));
 }
 /* 16 grey pixels as floats. */
-static inline vf grey16(const uint8_t *q)
+static inline vf grey_vec(const uint8_t *q)
 {
     return (vf)_mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)q)));
 }
+#elif V == 8 && defined(__AVX2__)
+#define PH_PDQ_LUMA_VEC 1
+/* The AVX2 kernel's version: 8 pixels (24 or 32 bytes). For RGB, byte
+ * shuffles within 16-byte halves gather each channel's 8 bytes before they
+ * are widened; the float arithmetic is the same per pixel. */
+static inline vf luma_vec(const uint8_t *q, uint32_t ch)
+{
+    const __m256 cr = _mm256_set1_ps(0.299f), cg = _mm256_set1_ps(0.587f),
+                 cb = _mm256_set1_ps(0.114f);
+    __m256 r, g, b;
+    if (ch == 4) {
+        const __m256i m = _mm256_set1_epi32(0xff);
+        __m256i d = _mm256_loadu_si256((const __m256i *)q);
+        r = _mm256_cvtepi32_ps(_mm256_and_si256(d, m));
+        g = _mm256_cvtepi32_ps(_mm256_and_si256(_mm256_srli_epi32(d, 8), m));
+        b = _mm256_cvtepi32_ps(_mm256_and_si256(_mm256_srli_epi32(d, 16), m));
+    } else {
+        /* bytes 0..15 and 16..23; -1 (0x80) selects zero */
+        const __m128i lo = _mm_loadu_si128((const __m128i *)q);
+        const __m128i hi = _mm_loadl_epi64((const __m128i *)(q + 16));
+        const __m128i rl = _mm_setr_epi8(0, 3, 6, 9, 12, 15, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1);
+        const __m128i rh = _mm_setr_epi8(-1, -1, -1, -1, -1, -1, 2, 5, -1, -1, -1, -1, -1, -1, -1, -1);
+        const __m128i gl = _mm_setr_epi8(1, 4, 7, 10, 13, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1);
+        const __m128i gh = _mm_setr_epi8(-1, -1, -1, -1, -1, 0, 3, 6, -1, -1, -1, -1, -1, -1, -1, -1);
+        const __m128i bl = _mm_setr_epi8(2, 5, 8, 11, 14, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1);
+        const __m128i bh = _mm_setr_epi8(-1, -1, -1, -1, -1, 1, 4, 7, -1, -1, -1, -1, -1, -1, -1, -1);
+        __m128i rb = _mm_or_si128(_mm_shuffle_epi8(lo, rl), _mm_shuffle_epi8(hi, rh));
+        __m128i gb = _mm_or_si128(_mm_shuffle_epi8(lo, gl), _mm_shuffle_epi8(hi, gh));
+        __m128i bb = _mm_or_si128(_mm_shuffle_epi8(lo, bl), _mm_shuffle_epi8(hi, bh));
+        r = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(rb));
+        g = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(gb));
+        b = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(bb));
+    }
+    return (vf)_mm256_add_ps(_mm256_add_ps(_mm256_mul_ps(r, cr), _mm256_mul_ps(g, cg)),
+                             _mm256_mul_ps(b, cb));
+}
+
+/* 8 grey pixels as floats. */
+static inline vf grey_vec(const uint8_t *q)
+{
+    return (vf)_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)q)));
+}
 #else
-#define PH_PDQ_LUMA16 0
+#define PH_PDQ_LUMA_VEC 0
 #endif
 
 /* Luma of working row r, columns x0..x1-1, into out[0..x1-x0-1]. */
@@ -405,6 +447,7 @@ typedef struct pipe {
     uint32_t ng;     /* column groups: wp / V */
     uint32_t ring_n; /* rows in the ring: wc + V */
     vf *tin;         /* wp vectors */
+    float *lum;      /* V x CHUNK: luma rows before their transpose */
     float *ring;     /* ring_n x wp: row-filtered rows awaiting the column box */
     vf *colsum;      /* ng vectors: the column box's running sums */
     float *samples;  /* h x 64: second row box at the sampled columns */
@@ -418,41 +461,67 @@ static float *ring_row(const pipe *s, uint32_t r)
     return s->ring + (size_t)(r % s->ring_n) * s->wp;
 }
 
+/* Luma of the block's rows for the CHUNK columns from c0, through
+ * luma_span (one call per row, which the compiler vectorises along the
+ * row), then transposed V x V into s->tin. */
+static void luma_chunk_rows(pipe *s, uint32_t r0, uint32_t nb, uint32_t c0)
+{
+    const ph_pdq_plan *p = s->p;
+    const uint32_t c1 = c0 + CHUNK < s->wp ? c0 + CHUNK : s->wp;
+    const uint32_t x1 = c1 < p->w ? c1 : p->w;
+    for (uint32_t k = 0; k < V; k++) {
+        float *line = s->lum + (size_t)k * CHUNK;
+        uint32_t done = 0;
+        if (k < nb && c0 < x1) {
+            luma_span(p, r0 + k, c0, x1, line);
+            done = x1 - c0;
+        }
+        for (uint32_t x = done; x < c1 - c0; x++)
+            line[x] = 0.0f;
+    }
+    for (uint32_t c = c0; c < c1; c += V) {
+        vf r[V];
+        for (uint32_t k = 0; k < V; k++)
+            memcpy(&r[k], s->lum + (size_t)k * CHUNK + (c - c0), sizeof(vf));
+        transpose_regs(r);
+        memcpy(s->tin + c, r, sizeof r);
+    }
+}
+
 /* Luma of the block's rows r0..r0+nb-1 into s->tin (columns past the image
- * and lanes past the last row are zero). */
+ * and lanes past the last row are zero). With AVX-512, colour and grey
+ * rows are converted 16 pixels at a time straight into registers. */
 static void block_luma(pipe *s, uint32_t r0, uint32_t nb)
 {
     const ph_pdq_plan *p = s->p;
     const uint32_t ch = p->img->channels;
     const int direct = !p->src_col && !p->src_row;
-    const int fast = PH_PDQ_LUMA16 && direct && (p->grey ? ch == 1 : ch >= 3);
+    if (!(PH_PDQ_LUMA_VEC && direct && (p->grey ? ch == 1 : ch >= 3))) {
+        for (uint32_t c0 = 0; c0 < s->wp; c0 += CHUNK)
+            luma_chunk_rows(s, r0, nb, c0);
+        return;
+    }
+#if PH_PDQ_LUMA_VEC
     for (uint32_t g = 0; g < s->ng; g++) {
         const uint32_t c0 = g * V;
-        vf r[V];
-        if (fast && c0 + V <= p->w) {
-#if PH_PDQ_LUMA16
-            for (uint32_t k = 0; k < nb; k++) {
-                const uint8_t *q = ph_image_row(p->img, r0 + k) + (size_t)c0 * ch;
-                /* V rows are read side by side, more streams than the
-                 * hardware prefetcher follows. */
-                __builtin_prefetch(q + 8 * V * ch);
-                r[k] = ch == 1 ? grey16(q) : luma16(q, ch);
-            }
-#endif
-            for (uint32_t k = nb; k < V; k++)
-                r[k] = (vf){0};
-        } else {
-            const uint32_t x1 = c0 + V < p->w ? c0 + V : p->w;
-            for (uint32_t k = 0; k < V; k++) {
-                float line[V] = {0};
-                if (k < nb && c0 < x1)
-                    luma_span(p, r0 + k, c0, x1, line);
-                memcpy(&r[k], line, sizeof line);
-            }
+        if (c0 + V > p->w) { /* the last, partial group */
+            luma_chunk_rows(s, r0, nb, c0);
+            continue;
         }
+        vf r[V];
+        for (uint32_t k = 0; k < nb; k++) {
+            const uint8_t *q = ph_image_row(p->img, r0 + k) + (size_t)c0 * ch;
+            /* V rows are read side by side, more streams than the hardware
+             * prefetcher follows. */
+            __builtin_prefetch(q + 8 * V * ch);
+            r[k] = ch == 1 ? grey_vec(q) : luma_vec(q, ch);
+        }
+        for (uint32_t k = nb; k < V; k++)
+            r[k] = (vf){0};
         transpose_regs(r);
         memcpy(s->tin + c0, r, sizeof r);
     }
+#endif
 }
 
 /* First row box along s->tin, V outputs at a time, transposed into the
@@ -634,16 +703,17 @@ static int pipe_init(pipe *s, const ph_pdq_plan *p, ph_buf *work)
     s->ng = s->wp / V;
     s->ring_n = p->wc + V;
     const size_t wp = s->wp;
-    size_t sizes[4] = {V * wp, (size_t)s->ring_n * wp, wp, (size_t)p->h * PH_PDQ_GRID};
+    size_t sizes[5] = {V * wp, (size_t)s->ring_n * wp, wp, (size_t)p->h * PH_PDQ_GRID,
+                       V * CHUNK};
     size_t total = 64;
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < 5; i++)
         total += (sizes[i] * sizeof(float) + 63) / 64 * 64;
     uint8_t *base = ph_buf_reserve(work, total);
     if (!base)
         return -1;
     uint8_t *at = base + (64 - (uintptr_t)base % 64) % 64;
-    void *areas[4];
-    for (int i = 0; i < 4; i++) {
+    void *areas[5];
+    for (int i = 0; i < 5; i++) {
         areas[i] = at;
         at += (sizes[i] * sizeof(float) + 63) / 64 * 64;
     }
@@ -651,6 +721,7 @@ static int pipe_init(pipe *s, const ph_pdq_plan *p, ph_buf *work)
     s->ring = areas[1];
     s->colsum = areas[2];
     s->samples = areas[3];
+    s->lum = areas[4];
     memset(s->colsum, 0, wp * sizeof(float));
     const uint32_t h = (p->wr + 2) / 2;
     for (int j = 0; j < PH_PDQ_GRID; j++) {
