@@ -63,7 +63,18 @@ int phash_pdq_bit(const phash_pdq_code *code, unsigned k)
     return (code->bytes[31 - k / 8] >> (k % 8)) & 1;
 }
 
-unsigned phash_pdq_distance(const phash_pdq_code *a, const phash_pdq_code *b)
+/* The baseline x86-64 has no POPCNT instruction, and __builtin_popcountll
+ * then calls libgcc's bit-twiddling routine: the distances get a POPCNT
+ * clone, picked at load time. Plain entry points keep the clones inside
+ * this file (clang 14 resolves them only for callers that see the
+ * attribute). */
+#if defined(__x86_64__) && defined(__GNUC__)
+#define PH_POPCNT_CLONES __attribute__((target_clones("popcnt", "default")))
+#else
+#define PH_POPCNT_CLONES
+#endif
+
+PH_POPCNT_CLONES static unsigned pdq_distance(const phash_pdq_code *a, const phash_pdq_code *b)
 {
     unsigned d = 0;
     for (size_t i = 0; i < 32; i += 8) {
@@ -73,6 +84,16 @@ unsigned phash_pdq_distance(const phash_pdq_code *a, const phash_pdq_code *b)
         d += ph_popcount64(x ^ y);
     }
     return d;
+}
+
+PH_POPCNT_CLONES static unsigned u64_distance(uint64_t a, uint64_t b)
+{
+    return ph_popcount64(a ^ b);
+}
+
+unsigned phash_pdq_distance(const phash_pdq_code *a, const phash_pdq_code *b)
+{
+    return pdq_distance(a, b);
 }
 
 static phash_status parse_hex64(const char *t, size_t len, uint64_t *out, size_t *err_pos)
@@ -162,4 +183,4 @@ size_t phash_u64_format(uint64_t code, phash_u64_form form, char out[21])
     return o;
 }
 
-unsigned phash_u64_distance(uint64_t a, uint64_t b) { return ph_popcount64(a ^ b); }
+unsigned phash_u64_distance(uint64_t a, uint64_t b) { return u64_distance(a, b); }
