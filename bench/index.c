@@ -404,24 +404,27 @@ static void bench_set(const char *dir, unsigned w, size_t n, int dist)
         snprintf(label, sizeof label, "dihedral8,r=%u(images/s)", r);
         run(&c, label, od, 0);
     }
-    /* 64-bit compact layout (MIH tables without filters). */
-    if (w == 1) {
+    /* The other 64-bit layouts: compact (MIH tables without filters) and
+     * lean (no BK-tree; table 0 in the entry order). */
+    for (int lay = 1; lay <= 2 && w == 1; lay++) {
+        const char *lname = lay == 1 ? "compact" : "lean";
         phash_index *cix;
         phash_index_new(64, &cix);
-        phash_index_set_compact(cix, 1);
+        phash_index_set_compact(cix, lay);
         rss0 = rss_now();
         t0 = bench_now();
         phash_index_add(cix, codes, ids, n);
         phash_index_build(cix);
         tbuild = bench_now() - t0;
         rss1 = rss_now();
-        snprintf(path, sizeof path, "%s/%s-%u-%zu-compact.idx", dir, c.dist, 64 * w, n);
+        snprintf(path, sizeof path, "%s/%s-%u-%zu-%s.idx", dir, c.dist, 64 * w, n, lname);
         phash_index_save(cix, path);
         stat(path, &st);
         unlink(path);
-        printf("build\t%s\t%u\t%zu\tcompact\tbuild_s=%.2f\tfile_B_per_entry=%.1f\t"
+        printf("build\t%s\t%u\t%zu\t%s\tbuild_s=%.2f\tfile_B_per_entry=%.1f\t"
                "rss_growth_B_per_entry=%.1f\n",
-               c.dist, 64 * w, n, tbuild, (double)st.st_size / n, (double)(rss1 - rss0) / n);
+               c.dist, 64 * w, n, lname, tbuild, (double)st.st_size / n,
+               (double)(rss1 - rss0) / n);
         ctx cc = c;
         cc.ix = cix;
         for (unsigned rr = 10; rr >= 8; rr -= 2) {
@@ -429,8 +432,13 @@ static void bench_set(const char *dir, unsigned w, size_t n, int dist)
                 c.truth[i] = (size_t)-1;
             phash_index_search_opts oc = {.radius = rr, .method = PHASH_INDEX_MIH};
             run(&c, "reference", oc, 2); /* counts from the default layout, not printed */
-            snprintf(label, sizeof label, "r=%u,compact", rr);
+            snprintf(label, sizeof label, "r=%u,%s", rr, lname);
             run(&cc, label, oc, 0);
+            if (lay == 2) { /* the planner's choice too (MIH) */
+                oc.method = PHASH_INDEX_AUTO;
+                snprintf(label, sizeof label, "r=%u,%s", rr, lname);
+                run(&cc, label, oc, 0);
+            }
         }
         phash_index_free(cix);
     }

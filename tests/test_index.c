@@ -124,7 +124,7 @@ START_TEST(kernels_agree)
 END_TEST
 
 /* One data set: every kernel x method x radius x k against the truth
- * (64-bit: with and without filters in the MIH tables). */
+ * (64-bit: the three layouts of phash_index_set_compact). */
 static void exact_sets_mode(tl_kind kind, unsigned w, size_t n, uint64_t seed, int compact)
 {
     tl_set s = tl_make(kind, w, n, seed);
@@ -151,7 +151,7 @@ static void exact_sets_mode(tl_kind kind, unsigned w, size_t n, uint64_t seed, i
                     char what[160];
                     snprintf(what, sizeof what, "%s %u-bit n=%zu %s %s%s", tl_kind_name[kind],
                              64 * w, n, phash_kernel_name(KERNELS[ki]), METHOD_NAME[mi],
-                             compact ? " compact" : "");
+                             compact == 2 ? " lean" : compact ? " compact" : "");
                     tl_compare(&t, res, what);
                 }
             }
@@ -167,8 +167,10 @@ static void exact_sets_mode(tl_kind kind, unsigned w, size_t n, uint64_t seed, i
 static void exact_sets(tl_kind kind, unsigned w, size_t n, uint64_t seed)
 {
     exact_sets_mode(kind, w, n, seed, 0);
-    if (w == 1)
+    if (w == 1) {
         exact_sets_mode(kind, w, n, seed, 1);
+        exact_sets_mode(kind, w, n, seed, 2); /* lean */
+    }
 }
 
 /* Sizes: 0 and 1; 3000 (8-bit MIH substrings, BK-tree is one leaf);

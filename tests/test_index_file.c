@@ -326,6 +326,19 @@ START_TEST(resealed_garbage)
 }
 END_TEST
 
+/* The u32 at byte offset `at` of the header of the index file at path. */
+static uint32_t header_u32(const char *path, size_t at)
+{
+    unsigned char h[64];
+    FILE *f = fopen(path, "rb");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_uint_eq(fread(h, 1, sizeof h, f), sizeof h);
+    fclose(f);
+    uint32_t v;
+    memcpy(&v, h + at, 4);
+    return v;
+}
+
 /* PHASH_INDEX_WIDE_MIN selects the wide 256-bit layout (12 substrings of
  * 21-22 bits, header field b = 21), which saves and opens like the others. */
 START_TEST(wide_layout_round_trip)
@@ -336,16 +349,8 @@ START_TEST(wide_layout_round_trip)
     phash_index *ix = tl_index(&s, 0), *ld;
     const char *path = tmp_path("wide.idx");
     ck_assert_int_eq(phash_index_save(ix, path), PHASH_OK);
-    unsigned char h[40];
-    FILE *f = fopen(path, "rb");
-    ck_assert_ptr_nonnull(f);
-    ck_assert_uint_eq(fread(h, 1, sizeof h, f), sizeof h);
-    fclose(f);
-    uint32_t m, b;
-    memcpy(&m, h + 32, 4);
-    memcpy(&b, h + 36, 4);
-    ck_assert_uint_eq(m, 12);
-    ck_assert_uint_eq(b, 21);
+    ck_assert_uint_eq(header_u32(path, 32), 12); /* m */
+    ck_assert_uint_eq(header_u32(path, 36), 21); /* b */
     ck_assert_int_eq(phash_index_open(path, 0, &ld, NULL), PHASH_OK);
     check_methods(ld, &s, NULL, q, 10, 31, "wide, opened");
     check_methods(ld, &s, NULL, q, 10, 12, "wide, opened, r=12");
@@ -355,17 +360,36 @@ START_TEST(wide_layout_round_trip)
     ck_assert_int_eq(setenv("PHASH_INDEX_WIDE_MIN", "3001", 1), 0);
     ix = tl_index(&s, 0);
     ck_assert_int_eq(phash_index_save(ix, path), PHASH_OK);
-    f = fopen(path, "rb");
-    ck_assert_ptr_nonnull(f);
-    ck_assert_uint_eq(fread(h, 1, sizeof h, f), sizeof h);
-    fclose(f);
-    memcpy(&b, h + 36, 4);
-    ck_assert_uint_eq(b, 8);
+    ck_assert_uint_eq(header_u32(path, 36), 8);
     phash_index_free(ix);
     ck_assert_int_eq(unsetenv("PHASH_INDEX_WIDE_MIN"), 0);
     unlink(path);
     free(q);
     tl_set_free(&s);
+}
+END_TEST
+
+/* The lean 64-bit layout (flag 8: no BK-tree, table 0 in the entry order)
+ * saves, opens and answers like the others. */
+START_TEST(lean_layout_round_trip)
+{
+    for (size_t n = 3000; n <= 9000; n += 6000) { /* 8- and 16-bit substrings */
+        tl_set s = tl_make(TL_CLUSTERED, 1, n, 66);
+        uint64_t *q = tl_queries(&s, TL_CLUSTERED, 10, 67);
+        phash_index *ix = tl_index(&s, 0), *ld;
+        ck_assert_int_eq(phash_index_set_compact(ix, 2), PHASH_OK);
+        const char *path = tmp_path("lean.idx");
+        ck_assert_int_eq(phash_index_save(ix, path), PHASH_OK);
+        ck_assert_uint_eq(header_u32(path, 20), 1 | 8); /* flags: MIH, lean; no BK-tree */
+        ck_assert_int_eq(phash_index_open(path, 0, &ld, NULL), PHASH_OK);
+        for (unsigned r = 0; r <= 12; r += 4)
+            check_methods(ld, &s, NULL, q, 10, r, "lean, opened");
+        phash_index_free(ld);
+        phash_index_free(ix);
+        unlink(path);
+        free(q);
+        tl_set_free(&s);
+    }
 }
 END_TEST
 
@@ -500,6 +524,7 @@ int main(int argc, char **argv)
     tcase_add_loop_test(tc, resealed_garbage, 0, 2);
     tcase_add_test(tc, version_and_magic);
     tcase_add_test(tc, wide_layout_round_trip);
+    tcase_add_test(tc, lean_layout_round_trip);
     tcase_add_test(tc, save_failure_keeps_old_file);
     tcase_add_test(tc, sigkill_during_save);
     tcase_add_test(tc, fuzz_seeds_load);

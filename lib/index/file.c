@@ -9,7 +9,10 @@
  *   12  4  header size (256)
  *   16  4  code width in bits (64 or 256)
  *   20  4  flags: 1 = MIH tables present, 2 = BK-tree present, 4 = compact
- *          (64-bit MIH tables without filters)
+ *          (64-bit MIH tables without filters), 8 = lean (64-bit: the entries
+ *          are in the bucket order of MIH table 0, whose entry numbers and
+ *          filters are not stored: those sections hold tables 1..m-1; no
+ *          BK-tree)
  *   24  8  entry count n (< 2^32 - 1)
  *   32  4  MIH tables m (width / b, or 0)
  *   36  4  MIH substring bits b (8 or 16; 21 for 256-bit: 12 substrings of
@@ -50,6 +53,7 @@
 #define FLAG_MIH 1u
 #define FLAG_BK 2u
 #define FLAG_COMPACT 4u /* 64-bit MIH without filters */
+#define FLAG_LEAN 8u    /* 64-bit MIH, table 0 = the entry order */
 static const char MAGIC[8] = {'P', 'H', 'A', 'S', 'H', 'I', 'D', 'X'};
 enum { S_CODES, S_IDS, S_MIH_OFF, S_MIH_IDX, S_MIH_FILT, S_BK_NODES, S_BK_PIVOTS };
 
@@ -129,10 +133,13 @@ static phash_status check_header(const unsigned char *p, size_t size, ph_core *c
     uint64_t nodes = load64(p + 40), npiv = load64(p + 48);
     if (*bits != 64 && *bits != 256)
         BAD("index file has an unknown code width");
-    if (flags & ~(FLAG_MIH | FLAG_BK | FLAG_COMPACT))
+    if (flags & ~(FLAG_MIH | FLAG_BK | FLAG_COMPACT | FLAG_LEAN))
         BAD("index file has unknown flags");
     if ((flags & FLAG_COMPACT) && (*bits != 64 || !(flags & FLAG_MIH)))
         BAD("index file has the compact flag without 64-bit MIH tables");
+    if ((flags & FLAG_LEAN) &&
+        (*bits != 64 || !(flags & FLAG_MIH) || (flags & (FLAG_COMPACT | FLAG_BK))))
+        BAD("index file has the lean flag without 64-bit MIH tables, or with a BK-tree");
     if (n >= UINT32_MAX)
         BAD("index file entry count out of range");
     unsigned w = *bits / 64;
@@ -146,9 +153,10 @@ static phash_status check_header(const unsigned char *p, size_t size, ph_core *c
     for (unsigned i = 224; i < 248; i++)
         if (p[i])
             BAD("index file reserved header bytes are not zero");
+    unsigned t0 = (flags & FLAG_LEAN) != 0, mt = m - t0; /* tables with entry numbers */
     uint64_t want[NSECT] = {n * w * 8, n * 8, m ? (uint64_t)ph_sub_off(mbits, m) * 4 : 0,
-                            ph_idx_len(m, (size_t)n),
-                            w == 1 && !(flags & FLAG_COMPACT) ? (uint64_t)m * n * 4 : 0,
+                            ph_idx_len(mt, (size_t)n),
+                            w == 1 && !(flags & FLAG_COMPACT) ? (uint64_t)mt * n * 4 : 0,
                             nodes * sizeof(ph_bknode),
                             npiv * w * 8};
     /* Sections follow each other in order, each padded with zeros to 64
@@ -177,6 +185,7 @@ static phash_status check_header(const unsigned char *p, size_t size, ph_core *c
     c->n = (size_t)n;
     c->m = m;
     c->mbits = mbits;
+    c->mih_t0 = t0;
     c->bk_nodes = (size_t)nodes;
     c->bk_npivots = (size_t)npiv;
     return PHASH_OK;
@@ -388,8 +397,9 @@ static int write_index(int fd, const ph_core *c, unsigned bits)
     const void *ptr[NSECT] = {c->codes, c->ids, c->mih_off, c->mih_idx, c->mih_filt, c->bk,
                               c->bk_pivots};
     uint64_t len[NSECT] = {n * w * 8, n * 8, c->mih_off ? (uint64_t)ph_sub_off(c->mbits, c->m) * 4 : 0,
-                           c->mih_off ? ph_idx_len(c->m, n) : 0,
-                           c->mih_filt ? (uint64_t)c->m * n * 4 : 0, c->bk_nodes * sizeof(ph_bknode),
+                           c->mih_off ? ph_idx_len(c->m - c->mih_t0, n) : 0,
+                           c->mih_filt ? (uint64_t)(c->m - c->mih_t0) * n * 4 : 0,
+                           c->bk_nodes * sizeof(ph_bknode),
                            c->bk_nodes ? c->bk_npivots * w * 8 : 0};
     unsigned char h[HDR_SIZE] = {0};
     memcpy(h, MAGIC, sizeof MAGIC);
@@ -397,7 +407,8 @@ static int write_index(int fd, const ph_core *c, unsigned bits)
     put32(h + 12, HDR_SIZE);
     put32(h + 16, bits);
     put32(h + 20, (c->mih_off ? FLAG_MIH : 0) | (c->bk_nodes ? FLAG_BK : 0) |
-                      (c->mih_off && w == 1 && !c->mih_filt ? FLAG_COMPACT : 0));
+                      (c->mih_off && w == 1 && !c->mih_filt ? FLAG_COMPACT : 0) |
+                      (c->mih_off && c->mih_t0 ? FLAG_LEAN : 0));
     put64(h + 24, n);
     put32(h + 32, c->mih_off ? c->m : 0);
     put32(h + 36, c->mih_off ? c->mbits : 0);

@@ -109,7 +109,7 @@ phash_status phash_index_set_compact(phash_index *ix, int compact)
     if (!ix)
         return PHASH_ERR_INVALID_ARG;
     pthread_mutex_lock(&ix->wmutex);
-    ix->compact = compact != 0;
+    ix->compact = compact == PH_LAYOUT_LEAN ? PH_LAYOUT_LEAN : compact != 0;
     pthread_mutex_unlock(&ix->wmutex);
     return PHASH_OK;
 }
@@ -237,8 +237,12 @@ static phash_status build_core(const phash_index *ix, ph_core **out)
     }
     c->codes = codes;
     c->ids = ids;
-    if ((st = ph_bktree_build(c, codes, ids)) != PHASH_OK ||
-        (st = ph_mih_build(c, ix->compact)) != PHASH_OK)
+    /* The lean layout orders the entries by MIH table 0, so it has no
+     * BK-tree (which orders them by its leaves); forced BK-tree queries
+     * then take the scan. */
+    int lean = w == 1 && ix->compact == PH_LAYOUT_LEAN;
+    if ((st = lean ? ph_mih_order(n, codes, ids) : ph_bktree_build(c, codes, ids)) != PHASH_OK ||
+        (st = ph_mih_build(c, w == 1 ? ix->compact : PH_LAYOUT_FAST)) != PHASH_OK)
         goto fail;
     *out = c;
     return PHASH_OK;
@@ -269,7 +273,8 @@ phash_status ph_index_build_locked(phash_index *ix)
 int ph_index_dirty(const phash_index *ix)
 {
     const ph_core *c = ix->core;
-    int layout = ix->words == 1 && c->mih_off && (c->mih_filt == NULL) != (ix->compact != 0);
+    int built = !c->mih_filt ? PH_LAYOUT_COMPACT : c->mih_t0 ? PH_LAYOUT_LEAN : PH_LAYOUT_FAST;
+    int layout = ix->words == 1 && c->mih_off && built != ix->compact;
     return ix->nbuf || ix->ndead || (c->n && !c->mih_off) || layout;
 }
 

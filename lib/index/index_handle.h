@@ -18,7 +18,7 @@ struct phash_index {
     uint64_t *buf_codes; /* append buffer: nbuf codes of `words` words */
     uint64_t *buf_ids;
     size_t nbuf, capbuf;
-    int compact; /* next build: 64-bit MIH without filters */
+    int compact; /* next build's 64-bit layout: PH_LAYOUT_* */
     phash_kernel kernel;
     const ph_kernel_ops *ops;
     ph_error err;

@@ -169,6 +169,10 @@ typedef struct ph_core {
     unsigned idx_bytes;
     const uint32_t *mih_filt; /* words == 1: m * n filters in bucket order (see
                                  ph_mih_filter), NULL in compact mode */
+    unsigned mih_t0;          /* 1 (lean layout, 64-bit): the entries are in
+                                 the bucket order of table 0, which therefore
+                                 stores neither entry numbers nor filters:
+                                 idx and filters hold tables 1..m-1 */
     double mih_occupancy;     /* mean over tables of sum(size^2)/n: the expected
                                  bucket size of a key drawn like the data */
     float mih_cost[PH_MAX_WORDS * 64 + 1]; /* planner.c's estimate per radius */
@@ -192,7 +196,13 @@ void *ph_core_alloc(ph_core *core, size_t size);
 /* bktree.c: build over core->codes/ids; reorders them into leaf order. */
 phash_status ph_bktree_build(ph_core *core, uint64_t *codes, uint64_t *ids);
 /* mih.c */
-phash_status ph_mih_build(ph_core *core, int compact);
+/* layout: PH_LAYOUT_* (phash_index_set_compact's argument). */
+#define PH_LAYOUT_FAST 0
+#define PH_LAYOUT_COMPACT 1
+#define PH_LAYOUT_LEAN 2
+phash_status ph_mih_build(ph_core *core, int layout);
+/* Lean layout: sort the entries by MIH substring 0 (before ph_mih_build). */
+phash_status ph_mih_order(size_t n, uint64_t *codes, uint64_t *ids);
 void ph_mih_stats(ph_core *core);
 
 /* ---- query plumbing --------------------------------------------------- */

@@ -36,19 +36,50 @@ static unsigned choose_b(unsigned words, size_t n)
     return n < PH_MIH_SMALL ? 8 : 16;
 }
 
-phash_status ph_mih_build(ph_core *core, int compact)
+phash_status ph_mih_order(size_t n, uint64_t *codes, uint64_t *ids)
+{
+    unsigned b = choose_b(1, n);
+    size_t keys = (size_t)1 << b;
+    uint64_t *c2 = ph_malloc((n ? n : 1) * sizeof *c2), *i2 = ph_malloc((n ? n : 1) * sizeof *i2);
+    size_t *cur = ph_calloc(keys + 1, sizeof *cur);
+    if (!c2 || !i2 || !cur) {
+        ph_free(c2);
+        ph_free(i2);
+        ph_free(cur);
+        return PHASH_ERR_NOMEM;
+    }
+    for (size_t i = 0; i < n; i++)
+        cur[ph_substr(codes + i, 0, b) + 1]++;
+    for (size_t k = 0; k < keys; k++)
+        cur[k + 1] += cur[k];
+    for (size_t i = 0; i < n; i++) {
+        size_t d = cur[ph_substr(codes + i, 0, b)]++;
+        c2[d] = codes[i];
+        i2[d] = ids[i];
+    }
+    memcpy(codes, c2, n * sizeof *codes);
+    memcpy(ids, i2, n * sizeof *ids);
+    ph_free(c2);
+    ph_free(i2);
+    ph_free(cur);
+    return PHASH_OK;
+}
+
+phash_status ph_mih_build(ph_core *core, int layout)
 {
     size_t n = core->n;
     unsigned b = choose_b(core->words, n), m = ph_mih_tables(core->words, b);
     size_t offs = ph_sub_off(b, m);
+    /* Lean: the entries are in table 0's bucket order (ph_mih_order). */
+    unsigned t0 = core->words == 1 && layout == PH_LAYOUT_LEAN;
     uint32_t *off = ph_core_alloc(core, offs * sizeof *off);
     unsigned ib = ph_idx_bytes(n);
-    unsigned char *idx = ph_core_alloc(core, (size_t)ph_idx_len(m, n));
+    unsigned char *idx = ph_core_alloc(core, (size_t)ph_idx_len(m - t0, n));
     uint32_t *t = ph_malloc((n ? n : 1) * sizeof *t);
     uint32_t *filt = NULL;
-    int want_filt = core->words == 1 && !compact;
+    int want_filt = core->words == 1 && layout != PH_LAYOUT_COMPACT;
     if (want_filt)
-        filt = ph_core_alloc(core, (n ? n : 1) * m * sizeof *filt);
+        filt = ph_core_alloc(core, (n ? n : 1) * (m - t0) * sizeof *filt);
     if (!off || !idx || !t || (want_filt && !filt)) {
         ph_free(t);
         return PHASH_ERR_NOMEM;
@@ -66,13 +97,16 @@ phash_status ph_mih_build(ph_core *core, int compact)
             t[o[ph_substr(core->codes + i * core->words, j, b)]++] = (uint32_t)i;
         memmove(o + 1, o, keys * sizeof *o);
         o[0] = 0;
+        if (j < t0)
+            continue; /* t[i] == i */
+        size_t jt = j - t0;
         if (filt)
             for (size_t i = 0; i < n; i++)
-                filt[(size_t)j * n + i] = ph_mih_filter(core->codes[t[i]], j, b);
+                filt[jt * n + i] = ph_mih_filter(core->codes[t[i]], j, b);
         for (size_t i = 0; i < n; i++)
-            memcpy(idx + ((size_t)j * n + i) * ib, &t[i], ib); /* little-endian host */
+            memcpy(idx + (jt * n + i) * ib, &t[i], ib); /* little-endian host */
     }
-    idx[(size_t)m * n * ib] = 0; /* the padding byte */
+    idx[(size_t)(m - t0) * n * ib] = 0; /* the padding byte */
     ph_free(t);
     core->m = m;
     core->mbits = b;
@@ -80,6 +114,7 @@ phash_status ph_mih_build(ph_core *core, int compact)
     core->mih_idx = idx;
     core->idx_bytes = ib;
     core->mih_filt = filt;
+    core->mih_t0 = t0;
     ph_mih_stats(core);
     return PHASH_OK;
 }
@@ -99,20 +134,26 @@ void ph_mih_stats(ph_core *core)
     ph_plan_prepare(core);
 }
 
-/* Radius probed in table j for query radius r. -1: table not probed. */
-static int table_radius(unsigned r, unsigned m, unsigned j)
+/* Radius probed in table j for query radius r. -1: table not probed. The
+ * a+1 tables at radius s may be any a+1 of them: they are 0..a, or 1..a+1
+ * when t0 (the lean layout's table 0 is scanned in the code array, 8 bytes
+ * per candidate instead of 4, so it takes the smaller radius). */
+static int table_radius(unsigned r, unsigned m, unsigned j, unsigned t0)
 {
     unsigned s = r / m, a = r % m;
+    if (t0)
+        j = (j + m - 1) % m;
     return j <= a ? (int)s : (int)s - 1;
 }
 
 /* First table (< j) whose radius the code satisfies, i.e. that reported it. */
-static int found_earlier(const uint64_t *code, const uint64_t *q, unsigned r, unsigned m,
-                         unsigned b, unsigned j)
+static int found_earlier(const ph_core *c, const uint64_t *code, const uint64_t *q, unsigned r,
+                         unsigned j)
 {
     for (unsigned i = 0; i < j; i++) {
-        int ri = table_radius(r, m, i);
-        if (ri >= 0 && (int)ph_popcount64(ph_substr(code, i, b) ^ ph_substr(q, i, b)) <= ri)
+        int ri = table_radius(r, c->m, i, c->mih_t0);
+        if (ri >= 0 &&
+            (int)ph_popcount64(ph_substr(code, i, c->mbits) ^ ph_substr(q, i, c->mbits)) <= ri)
             return 1;
     }
     return 0;
@@ -135,7 +176,7 @@ static void verify_bucket(const ph_core *c, const ph_kernel_ops *k, const uint64
             uint32_t e = ph_idx_get(t, b + sc->pos[i], ib);
             if (e >= c->n)
                 continue; /* corrupt table entry (only possible with TRUST) */
-            if (!found_earlier(c->codes + (size_t)c->words * e, q, r, c->m, c->mbits, j))
+            if (!found_earlier(c, c->codes + (size_t)c->words * e, q, r, j))
                 ph_sink_push(s, e, sc->dist[i]);
         }
     }
@@ -148,7 +189,7 @@ static void verify_survivors(const ph_core *c, const uint64_t *q, unsigned r, un
                              size_t ns, ph_sink *s, ph_scratch *sc)
 {
     unsigned ib = c->idx_bytes;
-    const unsigned char *t = c->mih_idx + (size_t)j * c->n * ib;
+    const unsigned char *t = c->mih_idx + (size_t)(j - c->mih_t0) * c->n * ib;
     for (size_t i = 0; i < ns; i++)
         __builtin_prefetch(t + (size_t)sc->surv[i] * ib);
     for (size_t i = 0; i < ns; i++) {
@@ -162,7 +203,7 @@ static void verify_survivors(const ph_core *c, const uint64_t *q, unsigned r, un
         if (e >= c->n)
             continue; /* corrupt table entry (only possible with TRUST) */
         unsigned d = ph_popcount64(c->codes[e] ^ q[0]);
-        if (d <= s->bound && !found_earlier(c->codes + e, q, r, c->m, c->mbits, j))
+        if (d <= s->bound && !found_earlier(c, c->codes + e, q, r, j))
             ph_sink_push(s, e, d);
     }
 }
@@ -174,7 +215,7 @@ static void screen_bucket(const ph_core *c, const ph_kernel_ops *k, const uint64
                           unsigned j, unsigned dk, size_t lo, size_t hi, size_t *ns, ph_sink *s,
                           ph_scratch *sc)
 {
-    const uint32_t *f = c->mih_filt + (size_t)j * c->n;
+    const uint32_t *f = c->mih_filt + (size_t)(j - c->mih_t0) * c->n;
     uint32_t qf = ph_mih_filter(q[0], j, c->mbits);
     for (size_t b = lo; b < hi && s->bound >= dk; b += PH_SCAN_BLOCK) {
         size_t len = hi - b < PH_SCAN_BLOCK ? hi - b : PH_SCAN_BLOCK;
@@ -242,8 +283,11 @@ static void probe_table(const ph_core *c, const ph_kernel_ops *k, const uint64_t
         bkey[nb] = key;
         nb += lo < hi;
     }
-    const uint32_t *filt = c->mih_filt ? c->mih_filt + (size_t)j * c->n : NULL;
-    const unsigned char *idx = c->mih_idx + (size_t)j * c->n * c->idx_bytes;
+    /* Lean layout, table 0: the buckets are ranges of the code array. */
+    const uint64_t *direct = j < c->mih_t0 ? c->codes : NULL;
+    const uint32_t *filt = c->mih_filt && !direct ? c->mih_filt + (size_t)(j - c->mih_t0) * c->n
+                                                  : NULL;
+    const unsigned char *idx = direct ? NULL : c->mih_idx + (size_t)(j - c->mih_t0) * c->n * c->idx_bytes;
     size_t n = c->n, ns = 0;
     unsigned key0 = ph_substr(q, j, c->mbits);
     for (size_t i = 0; i < nb && !s->failed; i++) {
@@ -252,7 +296,9 @@ static void probe_table(const ph_core *c, const ph_kernel_ops *k, const uint64_t
             if (b < n) {
                 size_t e = bounds[2 * (i + PF_BUCKET) + 1];
                 for (unsigned l = 0; l < PF_LINES && b + 16 * l < e; l++)
-                    if (filt)
+                    if (direct)
+                        __builtin_prefetch(direct + b + 8 * l);
+                    else if (filt)
                         __builtin_prefetch(filt + b + 16 * l);
                     else
                         __builtin_prefetch(idx + (b + 16 * l) * c->idx_bytes);
@@ -263,7 +309,9 @@ static void probe_table(const ph_core *c, const ph_kernel_ops *k, const uint64_t
             hi = n;
         if (lo >= hi)
             continue;
-        if (filt)
+        if (direct) /* table 0 reports every entry within r: nothing is earlier */
+            ph_scan_range(direct, 1, lo, hi, 0, k, q, s, sc);
+        else if (filt)
             screen_bucket(c, k, q, r, j, (unsigned)ph_popcount64(bkey[i] ^ key0), lo, hi, &ns, s,
                           sc);
         else
@@ -280,12 +328,12 @@ void ph_mih_search(const ph_core *c, const ph_kernel_ops *k, const uint64_t *q, 
         return;
     /* Table 0 probed at its full width would hold every entry: that is a
      * scan, done faster by the scan itself. */
-    if (table_radius(r, c->m, 0) >= (int)ph_sub_width(c->mbits, 0)) {
+    if (table_radius(r, c->m, 0, 0) >= (int)ph_sub_width(c->mbits, 0)) {
         ph_scan_core(c, k, q, s, sc);
         return;
     }
     for (unsigned j = 0; j < c->m && !s->failed; j++) {
-        int rj = table_radius(r, c->m, j);
+        int rj = table_radius(r, c->m, j, c->mih_t0);
         if (rj >= 0)
             probe_table(c, k, q, r, j, (unsigned)rj, s, sc);
     }
