@@ -22,8 +22,9 @@
  * sum and sees the same adds, subtracts and divisions in the same order as
  * in the reference's box1DFloat; vector lanes are independent lines, so the
  * SIMD width (this file is compiled once per instruction set with a
- * different V) cannot change a result. Built with -ffp-contract=off; the
- * division stays a division.
+ * different V) cannot change a result. Built with -ffp-contract=off; a
+ * division is either a division or the exactly equal reciprocal-and-FMA
+ * sequence of div_count below.
  *
  * The box filter of window w over a line of n values, h = (w + 2) / 2:
  * output o averages inputs o-(w-h) .. o+(h-1) that exist. The running sum
@@ -43,10 +44,10 @@
 #endif
 
 #define V PH_PDQ_V
-/* Columns per span of the first row box: its luma rows and filtered vectors
- * stay in L1 while they are transposed. */
+/* Columns per span when luma goes through luma_span (kernels without a
+ * vector luma, or unusual layouts): V rows of CHUNK floats stay in L1 until
+ * they are transposed. */
 #define CHUNK 128
-
 
 typedef float vf __attribute__((vector_size(V * sizeof(float))));
 typedef int vi __attribute__((vector_size(V * sizeof(int))));
