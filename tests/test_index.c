@@ -257,6 +257,9 @@ START_TEST(bad_arguments)
     ck_assert_int_eq(phash_index_new(128, &ix), PHASH_ERR_INVALID_ARG);
     ck_assert_int_eq(phash_index_new(64, NULL), PHASH_ERR_INVALID_ARG);
     ck_assert_int_eq(phash_index_new(64, &ix), PHASH_OK);
+    ck_assert_int_eq(phash_index_set_compact(ix, 3), PHASH_ERR_INVALID_ARG);
+    ck_assert_int_eq(phash_index_set_compact(ix, -1), PHASH_ERR_INVALID_ARG);
+    ck_assert_int_eq(phash_index_set_compact(NULL, PHASH_INDEX_LAYOUT_LEAN), PHASH_ERR_INVALID_ARG);
     phash_index_results_new(&res);
     uint64_t q = 0;
     phash_index_search_opts o = {.radius = 65};

@@ -377,7 +377,7 @@ START_TEST(lean_layout_round_trip)
         tl_set s = tl_make(TL_CLUSTERED, 1, n, 66);
         uint64_t *q = tl_queries(&s, TL_CLUSTERED, 10, 67);
         phash_index *ix = tl_index(&s, 0), *ld;
-        ck_assert_int_eq(phash_index_set_compact(ix, 2), PHASH_OK);
+        ck_assert_int_eq(phash_index_set_compact(ix, PHASH_INDEX_LAYOUT_LEAN), PHASH_OK);
         const char *path = tmp_path("lean.idx");
         ck_assert_int_eq(phash_index_save(ix, path), PHASH_OK);
         ck_assert_uint_eq(header_u32(path, 20), 1 | 8); /* flags: MIH, lean; no BK-tree */

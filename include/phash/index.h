@@ -122,15 +122,23 @@ PHASH_API size_t phash_index_count(const phash_index *index);
  * PHASH_ERR_UNSUPPORTED_CPU if this machine lacks it. AUTO restores the
  * default. */
 PHASH_API phash_status phash_index_set_kernel(phash_index *index, phash_kernel kernel);
-/* Memory layout of the next build, for 64-bit codes: 0 (default) keeps a
- * 32-bit filter of every entry in every MIH table (about 44 B/entry,
- * fastest); 1 keeps entry numbers only (about 28 B/entry; each candidate
- * is then a random read of the code array: see the README for the
- * measured cost); 2 ("lean", about 37 B/entry at 10M, as fast as 0) orders
- * the entries by the first MIH substring so that its table needs neither,
- * and has no BK-tree (PHASH_INDEX_BKTREE then runs the scan). Other
- * non-zero values mean 1.
- * No effect on 256-bit indexes, whose tables hold entry numbers only. */
+/* Memory layouts of a 64-bit index (phash_index_set_compact). */
+typedef enum phash_index_layout {
+    /* default: a 32-bit filter of every entry in every MIH table (about
+     * 44 B/entry at 10M, fastest) */
+    PHASH_INDEX_LAYOUT_FAST = 0,
+    /* entry numbers only (about 28 B/entry; each candidate is then a random
+     * read of the code array: see the README for the measured cost) */
+    PHASH_INDEX_LAYOUT_COMPACT = 1,
+    /* entries ordered by the first MIH substring so that its table needs
+     * neither (about 37 B/entry at 10M, as fast as FAST); no BK-tree:
+     * PHASH_INDEX_BKTREE then runs the scan */
+    PHASH_INDEX_LAYOUT_LEAN = 2
+} phash_index_layout;
+
+/* Memory layout of the next build, a phash_index_layout (0, 1 or 2; other
+ * values: PHASH_ERR_INVALID_ARG). No effect on 256-bit indexes, whose
+ * tables hold entry numbers only. */
 PHASH_API phash_status phash_index_set_compact(phash_index *index, int compact);
 /* The kernel queries use now (never AUTO). */
 PHASH_API phash_kernel phash_index_kernel(const phash_index *index);

@@ -106,10 +106,10 @@ phash_status phash_index_set_kernel(phash_index *ix, phash_kernel kernel)
 
 phash_status phash_index_set_compact(phash_index *ix, int compact)
 {
-    if (!ix)
+    if (!ix || compact < PHASH_INDEX_LAYOUT_FAST || compact > PHASH_INDEX_LAYOUT_LEAN)
         return PHASH_ERR_INVALID_ARG;
     pthread_mutex_lock(&ix->wmutex);
-    ix->compact = compact == PH_LAYOUT_LEAN ? PH_LAYOUT_LEAN : compact != 0;
+    ix->compact = compact;
     pthread_mutex_unlock(&ix->wmutex);
     return PHASH_OK;
 }

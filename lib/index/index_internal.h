@@ -196,10 +196,10 @@ void *ph_core_alloc(ph_core *core, size_t size);
 /* bktree.c: build over core->codes/ids; reorders them into leaf order. */
 phash_status ph_bktree_build(ph_core *core, uint64_t *codes, uint64_t *ids);
 /* mih.c */
-/* layout: PH_LAYOUT_* (phash_index_set_compact's argument). */
-#define PH_LAYOUT_FAST 0
-#define PH_LAYOUT_COMPACT 1
-#define PH_LAYOUT_LEAN 2
+/* layout: PH_LAYOUT_* = phash_index_layout (phash_index_set_compact's argument). */
+#define PH_LAYOUT_FAST PHASH_INDEX_LAYOUT_FAST
+#define PH_LAYOUT_COMPACT PHASH_INDEX_LAYOUT_COMPACT
+#define PH_LAYOUT_LEAN PHASH_INDEX_LAYOUT_LEAN
 phash_status ph_mih_build(ph_core *core, int layout);
 /* Lean layout: sort the entries by MIH substring 0 (before ph_mih_build). */
 phash_status ph_mih_order(size_t n, uint64_t *codes, uint64_t *ids);
