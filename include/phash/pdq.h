@@ -113,8 +113,8 @@ PHASH_API phash_pdq_mode phash_pdq_hasher_get_mode(const phash_pdq_hasher *h);
  * 4 variants each; 216 were large enough to be scaled): distance to the
  * exact hash mean 3.1, median 2, p99 10, max 10 bits (none over 31, no
  * quality fell below 50); CPU time per scaled image 22.7 -> 12.8 ms (x1.78).
- * On 8 wallpapers of 12-20 Mpixel: mean 4.3, max 6 bits; end to end x1.74
- * images per CPU second on the 5 baseline JPEGs, x1.07 on the 3 progressive
+ * On 8 wallpapers of 12-20 Mpixel: mean 4.3, max 6 bits; end to end x1.77
+ * images per CPU second on the 5 baseline JPEGs, x1.08 on the 3 progressive
  * ones (they still entropy-decode every coefficient). PHASH_ERR_INVALID_ARG
  * for NULL. */
 PHASH_API phash_status phash_pdq_hasher_set_fast(phash_pdq_hasher *h, uint32_t min_side);
