@@ -475,8 +475,9 @@ END_TEST
 /* The committed fuzz seeds are valid files of the current format. */
 START_TEST(fuzz_seeds_load)
 {
-    static const char *const names[] = {"w64-n0", "w64-n1", "w64-n20", "w256-n0", "w256-n1", "w256-n20"};
-    for (unsigned i = 0; i < 6; i++) {
+    static const char *const names[] = {"w64-n0",  "w64-n1",  "w64-n20",         "w64-n20-compact",
+                                        "w64-n20-lean", "w256-n0", "w256-n1", "w256-n20"};
+    for (unsigned i = 0; i < sizeof names / sizeof names[0]; i++) {
         char rel[128];
         snprintf(rel, sizeof rel, "tests/fuzz/corpus/index/%s.idx", names[i]);
         phash_index *ix;
@@ -506,6 +507,20 @@ static int write_corpus(const char *dir)
             phash_index_free(ix);
             tl_set_free(&s);
         }
+    /* The other 64-bit layouts (file flags and sections of their own). */
+    static const char *const layout_names[] = {"", "compact", "lean"};
+    for (int layout = PHASH_INDEX_LAYOUT_COMPACT; layout <= PHASH_INDEX_LAYOUT_LEAN; layout++) {
+        tl_set s = tl_make(TL_CLUSTERED, 1, 20, 9);
+        phash_index *ix;
+        phash_index_new(64, &ix);
+        phash_index_set_compact(ix, layout);
+        phash_index_add(ix, s.codes, s.ids, s.n);
+        snprintf(path, sizeof path, "%s/w64-n20-%s.idx", dir, layout_names[layout]);
+        if (phash_index_save(ix, path) != PHASH_OK)
+            return 1;
+        phash_index_free(ix);
+        tl_set_free(&s);
+    }
     return 0;
 }
 
