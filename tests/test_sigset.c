@@ -634,6 +634,17 @@ static void reseal(uint8_t *b, size_t size)
     wr32(b + 24, (uint32_t)crc32(0, b, (uInt)(32 + 32 * n)));
 }
 
+/* Save s as a compiled set at path and read the file back into buf. */
+static size_t save_and_read(phash_sigset *s, const char *path, uint8_t *buf, size_t cap)
+{
+    ck_assert_int_eq(phash_sigset_save(s, path), PHASH_OK);
+    FILE *f = fopen(path, "rb");
+    ck_assert_ptr_nonnull(f);
+    size_t size = fread(buf, 1, cap, f);
+    fclose(f);
+    return size;
+}
+
 /* A compiled set whose embedded index is of an older index format (as all
  * were before index format 2) says so when a matcher opens it:
  * PHASH_ERR_VERSION, not a corrupt file. */
@@ -641,11 +652,8 @@ START_TEST(compiled_old_index_format)
 {
     phash_sigset *s = sample_set();
     const char *path = tmp_path("sigset-oldidx.phx");
-    ck_assert_int_eq(phash_sigset_save(s, path), PHASH_OK);
-    FILE *f = fopen(path, "rb");
     static uint8_t buf[1 << 16];
-    size_t size = fread(buf, 1, sizeof buf, f);
-    fclose(f);
+    size_t size = save_and_read(s, path, buf, sizeof buf);
     unsigned found = 0;
     for (size_t i = 0; i + 256 <= size; i++)
         if (memcmp(buf + i, "PHASHIDX", 8) == 0) {
@@ -656,7 +664,7 @@ START_TEST(compiled_old_index_format)
         }
     ck_assert_uint_ge(found, 1);
     reseal(buf, size);
-    f = fopen(path, "wb");
+    FILE *f = fopen(path, "wb");
     ck_assert_uint_eq(fwrite(buf, 1, size, f), size);
     fclose(f);
     phash_matcher *m = phash_matcher_new();
@@ -674,11 +682,9 @@ START_TEST(compiled_corrupt_files)
 {
     phash_sigset *s = sample_set();
     const char *path = tmp_path("sigset-corrupt.phx");
-    ck_assert_int_eq(phash_sigset_save(s, path), PHASH_OK);
-    FILE *f = fopen(path, "rb");
     static uint8_t good[1 << 16];
-    size_t size = fread(good, 1, sizeof good, f);
-    fclose(f);
+    size_t size = save_and_read(s, path, good, sizeof good);
+    FILE *f;
     ck_assert_uint_gt(size, 200);
     ck_assert_uint_lt(size, sizeof good);
     char bad_path[4200];
