@@ -21,7 +21,7 @@
 #include <sys/stat.h>
 
 #include "benchutil.h"
-#include "dctn.h" /* ph_dctn_transform: each DCT backend alone */
+#include "hash/dctn.h" /* ph_dctn_transform: each DCT backend alone */
 #include "phash/phash.h"
 
 typedef int (*aetilius_fn)(const char *file, unsigned long long *hash);

@@ -30,7 +30,7 @@
 #include <sys/wait.h>
 
 #include "benchutil.h"
-#include "pdq_internal.h"
+#include "hash/pdq_internal.h"
 
 extern char **environ;
 

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* pHash 64-bit DCT hash (lib/dct64.c): bit layouts, text forms of the
+/* pHash 64-bit DCT hash (lib/hash/dct64.c): bit layouts, text forms of the
  * reference values, reliability flags, channel rules on synthetic images. */
 #include <stdint.h>
 
 #include <dirent.h>
 
-#include "dct64.h"
+#include "hash/dct64.h"
 #include "phash/phash.h"
 #include "testutil.h"
 

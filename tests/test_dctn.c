@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* dctN family (lib/dctn.c): both DCT backends against a direct O(N^4)
+/* dctN family (lib/hash/dctn.c): both DCT backends against a direct O(N^4)
  * evaluation of the definition in dct.h, pinned values for bit stability,
  * and the DCT sign rules under mirroring and transposition. */
 #include <math.h>

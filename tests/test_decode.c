@@ -14,7 +14,7 @@
 #include <jpeglib.h>
 #include <png.h>
 
-#include "decode.h"
+#include "decode/decode.h"
 #include "phash/phash.h"
 #include "testutil.h"
 

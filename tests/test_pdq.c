@@ -11,7 +11,7 @@
 #include <math.h>
 #include <stdint.h>
 
-#include "pdq_internal.h"
+#include "hash/pdq_internal.h"
 #include "phash/phash.h"
 #include "testutil.h"
 
@@ -450,7 +450,7 @@ static uint32_t rnd(void)
     return rng_state >> 8;
 }
 
-/* lib/pdq_blur.c divides box sums by their window count through the
+/* lib/hash/pdq_blur.c divides box sums by their window count through the
  * reciprocal and two FMAs (Markstein's correction), which its comment proves
  * equal to the division for counts below 2^23. Check the identity on random
  * floats of every magnitude and sign for each count up to 1024 and every

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Fuzz target for the pHash JPEG fast path (lib/dct64_jpeg.c: libjpeg with
+/* Fuzz target for the pHash JPEG fast path (lib/hash/dct64_jpeg.c: libjpeg with
  * jpeg_skip_scanlines on untrusted bytes). Either it declines
  * (PHASH_ERR_UNSUPPORTED, the caller would use the general decoder) or it
  * returns a grid whose cells are 7x7 sums of 8-bit luma: anything else
@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dct64.h"
+#include "hash/dct64.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

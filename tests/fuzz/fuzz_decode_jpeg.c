@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Fuzz target for the JPEG decoder alone (lib/decode_jpeg.c), whatever the
+/* Fuzz target for the JPEG decoder alone (lib/decode/jpeg.c), whatever the
  * signature says; see fuzz_decode.h for the input layout and checks. */
 #include "fuzz_decode.h"
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Fuzz target for the PNG decoder alone (lib/decode_png.c), whatever the
+/* Fuzz target for the PNG decoder alone (lib/decode/png.c), whatever the
  * signature says; see fuzz_decode.h for the input layout and checks. */
 #include "fuzz_decode.h"
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Fuzz target for the WEBP decoder alone (lib/decode_webp.c), whatever the
+/* Fuzz target for the WEBP decoder alone (lib/decode/webp.c), whatever the
  * signature says; see fuzz_decode.h for the input layout and checks. */
 #include "fuzz_decode.h"
 

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pdq_internal.h"
+#include "hash/pdq_internal.h"
 #include "phash/phash.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

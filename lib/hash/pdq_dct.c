@@ -3,7 +3,7 @@
  * PDQ 64x64 -> 16x16 DCT (docs/pdq.md section 2.8), in the reference's
  * float arithmetic. Built with -ffp-contract=off: a fused multiply-add would
  * change low-quality hashes. (The quality metric, section 2.7, is computed
- * by the blur kernel, lib/pdq_blur.c.)
+ * by the blur kernel, lib/hash/pdq_blur.c.)
  */
 #include <math.h>
 #include <string.h>

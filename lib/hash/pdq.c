@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * PDQ hasher: the pipeline around the blur kernel (lib/pdq_blur.c), the
+ * PDQ hasher: the pipeline around the blur kernel (lib/hash/pdq_blur.c), the
  * reference conventions (docs/pdq.md section 2), the public API.
  *
  *   image -> plan (mode, grey rule, windows, sample grid)

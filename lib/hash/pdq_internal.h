@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* PDQ internals shared by lib/pdq.c (pipeline and API), lib/pdq_blur.c (the
- * tent filter, compiled once per instruction set), lib/pdq_dct.c (quality,
- * DCT) and lib/pdq_dihedral.c (median, bits, the 8 variants). */
+/* PDQ internals shared by lib/hash/pdq.c (pipeline and API), lib/hash/pdq_blur.c (the
+ * tent filter, compiled once per instruction set), lib/hash/pdq_dct.c (quality,
+ * DCT) and lib/hash/pdq_dihedral.c (median, bits, the 8 variants). */
 #ifndef PHASH_LIB_PDQ_INTERNAL_H
 #define PHASH_LIB_PDQ_INTERNAL_H
 
@@ -60,7 +60,7 @@ const float *ph_pdq_hasher_dct(const phash_pdq_hasher *h);
 /* Enable per-stage timing; returns the hasher's accumulators. */
 ph_pdq_prof *ph_pdq_hasher_prof(phash_pdq_hasher *h);
 
-/* lib/pdq_dct.c: the 16x64 float DCT matrix and the 64x64 -> 16x16
+/* lib/hash/pdq_dct.c: the 16x64 float DCT matrix and the 64x64 -> 16x16
  * transform (float, k ascending, no FMA). */
 void ph_pdq_dct_matrix(float d[PH_PDQ_DCT * PH_PDQ_GRID]);
 /* D transposed (dt[k][j] = D[j][k]), made once per hasher. */
@@ -69,14 +69,14 @@ void ph_pdq_dct_matrix_t(const float d[PH_PDQ_DCT * PH_PDQ_GRID],
 void ph_pdq_dct(const float d[PH_PDQ_DCT * PH_PDQ_GRID], const float dt[PH_PDQ_GRID * PH_PDQ_DCT],
                 const float a[PH_PDQ_GRID * PH_PDQ_GRID], float b[PH_PDQ_DCT * PH_PDQ_DCT]);
 
-/* lib/pdq_dihedral.c: the bits, set above the lower median (the 128th
+/* lib/hash/pdq_dihedral.c: the bits, set above the lower median (the 128th
  * smallest value), of the hash and of all 8 dihedral variants. */
 void ph_pdq_bits(const float b[PH_PDQ_DCT * PH_PDQ_DCT], phash_pdq_code *out);
 /* All 8 variants' hashes, in phash_pdq_dihedral order (orig first). */
 void ph_pdq_dihedral_bits(const float b[PH_PDQ_DCT * PH_PDQ_DCT],
                           phash_pdq_code out[PHASH_PDQ_NUM_DIHEDRAL]);
 
-/* lib/pdq_fast.c: set dec's JPEG scale for fast mode from the file's SOF
+/* lib/hash/pdq_fast.c: set dec's JPEG scale for fast mode from the file's SOF
  * (path, or data/len). head is scratch for the first bytes of the file. */
 #define PH_PDQ_HEAD_BYTES 65536 /* SOF follows APPn/DQT/DHT; EXIF thumbnails fit */
 phash_status ph_pdq_fast_scale(phash_decoder *dec, const char *path, const void *data,
