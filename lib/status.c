@@ -24,8 +24,41 @@ const char *phash_strerror(phash_status status)
     case PHASH_ERR_NOT_FOUND: return "not found";
     case PHASH_ERR_STATE: return "invalid call in the current state";
     case PHASH_ERR_UNSUPPORTED_CPU: return "requested CPU feature not available";
+    case PHASH_ERR_BUDGET: return "work budget for one file exceeded";
+    case PHASH_ERR_ENCRYPTED: return "encrypted content";
+    case PHASH_ERR_NOT_REGULAR: return "not a regular file";
+    case PHASH_ERR_CANCELLED: return "cancelled";
     }
     return "unknown status";
+}
+
+const char *phash_status_name(phash_status status)
+{
+#define NAME(s) case s: return #s
+    switch (status) {
+    NAME(PHASH_OK);
+    NAME(PHASH_ERR_NOMEM);
+    NAME(PHASH_ERR_INVALID_ARG);
+    NAME(PHASH_ERR_IO);
+    NAME(PHASH_ERR_NOT_IMAGE);
+    NAME(PHASH_ERR_UNSUPPORTED);
+    NAME(PHASH_ERR_CORRUPT);
+    NAME(PHASH_ERR_TRUNCATED);
+    NAME(PHASH_ERR_TOO_LARGE);
+    NAME(PHASH_ERR_TOO_SMALL);
+    NAME(PHASH_ERR_BAD_HASH);
+    NAME(PHASH_ERR_BAD_FILE);
+    NAME(PHASH_ERR_VERSION);
+    NAME(PHASH_ERR_NOT_FOUND);
+    NAME(PHASH_ERR_STATE);
+    NAME(PHASH_ERR_UNSUPPORTED_CPU);
+    NAME(PHASH_ERR_BUDGET);
+    NAME(PHASH_ERR_ENCRYPTED);
+    NAME(PHASH_ERR_NOT_REGULAR);
+    NAME(PHASH_ERR_CANCELLED);
+    }
+#undef NAME
+    return "PHASH_STATUS_UNKNOWN";
 }
 
 phash_status ph_error_set(ph_error *err, phash_status status, const char *fmt, ...)

@@ -138,8 +138,13 @@ START_TEST(status_and_version)
     ck_assert_str_eq(phash_strerror(PHASH_OK), "success");
     ck_assert_str_eq(phash_strerror(PHASH_ERR_TOO_LARGE), "image exceeds a decoder limit");
     ck_assert_str_eq(phash_strerror((phash_status)12345), "unknown status");
-    for (int s = 0; s <= PHASH_ERR_UNSUPPORTED_CPU; s++)
+    for (int s = 0; s < PHASH_STATUS_COUNT; s++) {
         ck_assert_str_ne(phash_strerror((phash_status)s), "unknown status");
+        ck_assert_str_ne(phash_status_name((phash_status)s), "PHASH_STATUS_UNKNOWN");
+    }
+    ck_assert_str_eq(phash_status_name(PHASH_ERR_TRUNCATED), "PHASH_ERR_TRUNCATED");
+    ck_assert_str_eq(phash_status_name(PHASH_ERR_CANCELLED), "PHASH_ERR_CANCELLED");
+    ck_assert_str_eq(phash_status_name((phash_status)PHASH_STATUS_COUNT), "PHASH_STATUS_UNKNOWN");
 }
 END_TEST
 

@@ -1046,6 +1046,25 @@ END_TEST
 
 /* ---- sniffing, API contract ---------------------------------------------- */
 
+START_TEST(format_kinds_and_names)
+{
+    ck_assert_int_eq(phash_format_kind(PHASH_FORMAT_JPEG), PHASH_MEDIA_IMAGE);
+    ck_assert_int_eq(phash_format_kind(PHASH_FORMAT_PNM), PHASH_MEDIA_IMAGE);
+    ck_assert_int_eq(phash_format_kind(PHASH_FORMAT_MP4), PHASH_MEDIA_VIDEO);
+    ck_assert_int_eq(phash_format_kind(PHASH_FORMAT_ASF), PHASH_MEDIA_VIDEO);
+    ck_assert_int_eq(phash_format_kind(PHASH_FORMAT_ZIP), PHASH_MEDIA_CONTAINER);
+    ck_assert_int_eq(phash_format_kind(PHASH_FORMAT_CFB), PHASH_MEDIA_CONTAINER);
+    ck_assert_int_eq(phash_format_kind(PHASH_FORMAT_UNKNOWN), PHASH_MEDIA_OTHER);
+    ck_assert_int_eq(phash_format_kind(PHASH_FORMAT_RAW), PHASH_MEDIA_OTHER);
+    ck_assert_int_eq(phash_format_kind((phash_format)500), PHASH_MEDIA_OTHER);
+    ck_assert_str_eq(phash_media_kind_name(PHASH_MEDIA_VIDEO), "video");
+    ck_assert_str_eq(phash_format_name(PHASH_FORMAT_MATROSKA), "matroska");
+    ck_assert_str_eq(phash_format_name((phash_format)500), "unknown");
+    ck_assert_int_eq(phash_format_supported(PHASH_FORMAT_JPEG), 1);
+    ck_assert_int_eq(phash_format_supported(PHASH_FORMAT_UNKNOWN), 0);
+}
+END_TEST
+
 START_TEST(sniff_signatures)
 {
     static const struct {
@@ -1158,6 +1177,7 @@ int main(void)
     tcase_add_test(tc, webp_lossless_equals_png_source);
     tcase_add_test(tc, webp_pixels_equal_dwebp);
     tcase_add_test(tc, webp_animated_first_frame);
+    tcase_add_test(tc, format_kinds_and_names);
     tcase_add_test(tc, huge_dimensions_refused_before_allocating);
     tcase_add_test(tc, limits_each_field);
     tcase_add_test(tc, jpeg_scan_limit);

@@ -23,12 +23,13 @@
  *
  * Thread safety: a decoder and the images it returns must be used by one
  * thread at a time; use one decoder per thread. Different decoders are
- * independent. phash_sniff() and phash_format_name() are reentrant.
+ * independent. (Format sniffing is in media.h.)
  */
 #ifndef PHASH_IMAGE_H
 #define PHASH_IMAGE_H
 
 #include "phash/phash.h"
+#include "phash/media.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -36,32 +37,6 @@ extern "C" {
 
 typedef struct phash_image phash_image;
 typedef struct phash_decoder phash_decoder;
-
-/* What the first bytes of a file say it is. Values are ABI-stable. */
-typedef enum phash_format {
-    PHASH_FORMAT_UNKNOWN = 0, /* not an image phash recognises */
-    PHASH_FORMAT_JPEG = 1,
-    PHASH_FORMAT_PNG = 2,
-    PHASH_FORMAT_WEBP = 3,
-    PHASH_FORMAT_RAW = 4,     /* pixels given by the caller */
-    /* Recognised but not decoded: PHASH_ERR_UNSUPPORTED. Except PNM: its
-     * grey and colour maps (P2, P3, P5, P6; test rasters, what the hash
-     * references' ImageMagick step produces) are decoded; P1, P4, P7 not. */
-    PHASH_FORMAT_GIF = 16,
-    PHASH_FORMAT_BMP = 17,
-    PHASH_FORMAT_TIFF = 18,
-    PHASH_FORMAT_HEIF = 19,
-    PHASH_FORMAT_AVIF = 20,
-    PHASH_FORMAT_JXL = 21,
-    PHASH_FORMAT_ICO = 22,
-    PHASH_FORMAT_PNM = 23
-} phash_format;
-
-/* Identify the format from the first bytes (16 are enough). Never reads past
- * len; returns PHASH_FORMAT_UNKNOWN when unsure. */
-PHASH_API phash_format phash_sniff(const void *data, size_t len);
-/* "jpeg", "png", "webp", ...; static storage, never NULL. */
-PHASH_API const char *phash_format_name(phash_format format);
 
 /* Layout of caller-provided pixels. The value is the number of channels. */
 typedef enum phash_pixel_format {

@@ -81,12 +81,22 @@ typedef enum phash_status {
     PHASH_ERR_VERSION = 12,       /* a file or struct from an incompatible version */
     PHASH_ERR_NOT_FOUND = 13,     /* a looked-up item (id, column, ...) does not exist */
     PHASH_ERR_STATE = 14,         /* the call is not valid in the handle's current state */
-    PHASH_ERR_UNSUPPORTED_CPU = 15 /* a requested SIMD kernel is not available here */
+    PHASH_ERR_UNSUPPORTED_CPU = 15, /* a requested SIMD kernel is not available here */
+    PHASH_ERR_BUDGET = 16,        /* a per-file work or time budget was used up */
+    PHASH_ERR_ENCRYPTED = 17,     /* the content is encrypted (archive member, document) */
+    PHASH_ERR_NOT_REGULAR = 18,   /* a FIFO, socket, device or folder: never opened */
+    PHASH_ERR_CANCELLED = 19      /* stopped on the caller's request */
 } phash_status;
+/* One more than the largest status value (for tables indexed by status). */
+#define PHASH_STATUS_COUNT 20
 
 /* A static, thread-safe English sentence for a status; never NULL
  * (unknown values give "unknown status"). */
 PHASH_API const char *phash_strerror(phash_status status);
+/* The enumerator's name, e.g. "PHASH_ERR_TRUNCATED" (static storage, never
+ * NULL; unknown values give "PHASH_STATUS_UNKNOWN"). For logs and bindings
+ * that want a stable symbolic name rather than a sentence. */
+PHASH_API const char *phash_status_name(phash_status status);
 
 /* ---- allocator hooks -------------------------------------------------- */
 /* Memory phash allocates itself goes through these functions. (libjpeg,
@@ -114,6 +124,7 @@ PHASH_API void phash_free(void *ptr);
 #endif
 
 #include "phash/codes.h"
+#include "phash/media.h"
 #include "phash/image.h"
 #include "phash/sigset.h"
 #include "phash/dct.h"

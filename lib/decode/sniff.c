@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "image.h"
+#include "phash/media.h"
 
 static int starts_with(const uint8_t *p, size_t len, const void *sig, size_t n)
 {
@@ -78,6 +79,63 @@ const char *phash_format_name(phash_format format)
     case PHASH_FORMAT_JXL: return "jxl";
     case PHASH_FORMAT_ICO: return "ico";
     case PHASH_FORMAT_PNM: return "pnm";
+    case PHASH_FORMAT_MP4: return "mp4";
+    case PHASH_FORMAT_MATROSKA: return "matroska";
+    case PHASH_FORMAT_AVI: return "avi";
+    case PHASH_FORMAT_MPEGTS: return "mpegts";
+    case PHASH_FORMAT_FLV: return "flv";
+    case PHASH_FORMAT_MPEGPS: return "mpegps";
+    case PHASH_FORMAT_ASF: return "asf";
+    case PHASH_FORMAT_ZIP: return "zip";
+    case PHASH_FORMAT_7Z: return "7z";
+    case PHASH_FORMAT_TAR: return "tar";
+    case PHASH_FORMAT_GZIP: return "gzip";
+    case PHASH_FORMAT_BZIP2: return "bzip2";
+    case PHASH_FORMAT_XZ: return "xz";
+    case PHASH_FORMAT_ZSTD: return "zstd";
+    case PHASH_FORMAT_RAR: return "rar";
+    case PHASH_FORMAT_PDF: return "pdf";
+    case PHASH_FORMAT_CFB: return "cfb";
     }
     return "unknown";
+}
+
+phash_media_kind phash_format_kind(phash_format format)
+{
+    unsigned v = (unsigned)format;
+    if (format == PHASH_FORMAT_UNKNOWN || format == PHASH_FORMAT_RAW)
+        return PHASH_MEDIA_OTHER;
+    if (v < 32)
+        return PHASH_MEDIA_IMAGE;
+    if (v < 64)
+        return PHASH_MEDIA_VIDEO;
+    if (v < 96)
+        return PHASH_MEDIA_CONTAINER;
+    return PHASH_MEDIA_OTHER;
+}
+
+const char *phash_media_kind_name(phash_media_kind kind)
+{
+    switch (kind) {
+    case PHASH_MEDIA_OTHER: return "other";
+    case PHASH_MEDIA_IMAGE: return "image";
+    case PHASH_MEDIA_VIDEO: return "video";
+    case PHASH_MEDIA_CONTAINER: return "container";
+    }
+    return "other";
+}
+
+/* The decode layer's own table: which formats this build opens. A format
+ * module that lands adds its case here (and to ph_decode's dispatch). */
+int phash_format_supported(phash_format format)
+{
+    switch (format) {
+    case PHASH_FORMAT_JPEG:
+    case PHASH_FORMAT_PNG:
+    case PHASH_FORMAT_WEBP:
+    case PHASH_FORMAT_PNM:
+        return 1;
+    default:
+        return 0;
+    }
 }

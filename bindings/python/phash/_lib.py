@@ -38,15 +38,7 @@ class PhashError(Exception):
     def __init__(self, status, message):
         super().__init__(message)
         self.status = status
-        self.name = STATUS_NAMES.get(status, f"PHASH_STATUS_{status}")
-
-
-STATUS_NAMES = {
-    0: "OK", 1: "ERR_NOMEM", 2: "ERR_INVALID_ARG", 3: "ERR_IO", 4: "ERR_NOT_IMAGE",
-    5: "ERR_UNSUPPORTED", 6: "ERR_CORRUPT", 7: "ERR_TRUNCATED", 8: "ERR_TOO_LARGE",
-    9: "ERR_TOO_SMALL", 10: "ERR_BAD_HASH", 11: "ERR_BAD_FILE", 12: "ERR_VERSION",
-    13: "ERR_NOT_FOUND", 14: "ERR_STATE", 15: "ERR_UNSUPPORTED_CPU",
-}
+        self.name = status_name(status)
 
 
 def fn(name, restype, *argtypes):
@@ -61,6 +53,12 @@ def fn(name, restype, *argtypes):
 
 
 strerror = fn("phash_strerror", ctypes.c_char_p, ctypes.c_int)
+_status_name = fn("phash_status_name", ctypes.c_char_p, ctypes.c_int)
+
+
+def status_name(status):
+    """The status's symbolic name without the PHASH_ prefix ("ERR_TRUNCATED")."""
+    return _status_name(status).decode().removeprefix("PHASH_")
 
 
 def check(status, detail=None):
