@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * phash hash: decode each file once and print one row per algorithm.
+ * phash hash: decode each file once and print one row per algorithm
+ * (digests read the file's bytes and need no decode).
  *
  *   phash hash [--algo pdq[,...]] [--pdq-mode full|cli512] [--pdq-fast] [--dihedral]
  *              [--layout 1.0|0.9] [--json] [-r] FILE|DIR...
@@ -196,23 +197,32 @@ static void hash_file(run *r, const char *path)
         hash_file_direct(r, path);
         return;
     }
-    char err[512];
+    char err[512], decode_err[512] = "";
     const phash_image *img = NULL;
-    phash_status st = phash_decode_file(r->dec, path, &img);
-    if (st != PHASH_OK) {
-        error_text(err, sizeof err, st, phash_decoder_last_error(r->dec));
-        fail_all(r, path, err);
-        return;
-    }
+    /* Decode once, only when an algorithm needs the image (digests read
+     * the bytes themselves: a file that is no image still gets them). */
+    int need_image = 0;
+    for (int i = 0; i < r->n_algos; i++)
+        need_image |= r->algo[i]->compute != NULL;
+    phash_status st = PHASH_OK;
+    if (need_image && (st = phash_decode_file(r->dec, path, &img)) != PHASH_OK)
+        error_text(decode_err, sizeof decode_err, st, phash_decoder_last_error(r->dec));
     int any_failed = 0;
     for (int i = 0; i < r->n_algos; i++) {
         algo_result res;
         memset(&res, 0, sizeof res);
         const char *detail = NULL;
+        if (!r->algo[i]->compute)
+            st = r->algo[i]->compute_file(r->state[i], path, &res, &detail);
+        else if (!img) {
+            print_row(r, path, r->algo[i], NULL, decode_err);
+            any_failed = 1;
+            continue;
+        }
         /* A CMYK JPEG decoded to RGB for the others: an algorithm whose
          * reference takes the raw channels (pHash) reads the file itself. */
-        if (r->algo[i]->cmyk_raw3 && !r->cmyk_raw3 && r->algo[i]->compute_file &&
-            (phash_image_flags(img) & PHASH_IMAGE_CMYK))
+        else if (r->algo[i]->cmyk_raw3 && !r->cmyk_raw3 && r->algo[i]->compute_file &&
+                 (phash_image_flags(img) & PHASH_IMAGE_CMYK))
             st = r->algo[i]->compute_file(r->state[i], path, &res, &detail);
         else
             st = r->algo[i]->compute(r->state[i], img, &res, &detail);
@@ -440,7 +450,8 @@ int cmd_hash(int argc, char **argv)
     }
     r.cmyk_raw3 = 1;
     for (int i = 0; i < r.n_algos; i++)
-        r.cmyk_raw3 &= r.algo[i]->cmyk_raw3;
+        if (r.algo[i]->compute) /* digests do not decode */
+            r.cmyk_raw3 &= r.algo[i]->cmyk_raw3;
     if (r.cmyk_raw3 &&
         phash_decoder_set_option(r.dec, PHASH_DECODE_CMYK_MODE, PHASH_CMYK_RAW3) != PHASH_OK) {
         fprintf(stderr, "phash hash: cannot set the CMYK mode\n");

@@ -93,6 +93,13 @@ static const hash_algo algos[] = {
      algo_dctn_compute, NULL, 0},
     {"dct1024", "dctN v1, s=32: 1024 bits", NULL, algo_dct1024_new, algo_dctn_free,
      algo_dctn_compute, NULL, 0},
+    /* digests of the file's bytes: tools/hash_algos_digest.c */
+    {"md5", "MD5 of the file's bytes (any file; no decode)", NULL, algo_md5_new,
+     algo_digest_free, NULL, algo_digest_compute_file, 0},
+    {"sha1", "SHA-1 of the file's bytes (any file; no decode)", NULL, algo_sha1_new,
+     algo_digest_free, NULL, algo_digest_compute_file, 0},
+    {"sha256", "SHA-256 of the file's bytes (any file; no decode)", NULL, algo_sha256_new,
+     algo_digest_free, NULL, algo_digest_compute_file, 0},
 };
 
 const hash_algo *hash_algo_find(const char *name)

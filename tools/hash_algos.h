@@ -2,7 +2,8 @@
 /*
  * The hash algorithms the CLI knows (`phash hash --algo NAME[,NAME...]`):
  * one table entry per algorithm, each computing from an already decoded
- * image, so that several hashes come from one decode.
+ * image, so that several hashes come from one decode; digests (md5, sha1,
+ * sha256) compute from the file's bytes instead (compute NULL).
  *
  * To add an algorithm: write its state/compute functions in
  * tools/hash_algos.c (or its own file) and add a row to the table there.
@@ -42,7 +43,9 @@ typedef struct hash_algo {
     /* Per-thread state from the options; NULL on failure (message in err). */
     void *(*state_new)(const algo_opts *opts, char *err, size_t errlen);
     void (*state_free)(void *state);
-    /* Hash a decoded image. On error returns the status; *detail (if set)
+    /* Hash a decoded image (NULL: the algorithm needs the file's bytes, not
+     * an image, e.g. a digest; it has compute_file and the file is not
+     * decoded for it). On error returns the status; *detail (if set)
      * explains it and stays valid until the next call on state. */
     phash_status (*compute)(void *state, const phash_image *img, algo_result *out,
                             const char **detail);
@@ -70,6 +73,14 @@ void *algo_dct1024_new(const algo_opts *opts, char *err, size_t errlen);
 void algo_dctn_free(void *state);
 phash_status algo_dctn_compute(void *state, const phash_image *img, algo_result *out,
                                const char **detail);
+
+/* ---- digests: tools/hash_algos_digest.c (md5, sha1, sha256) ---- */
+void *algo_md5_new(const algo_opts *opts, char *err, size_t errlen);
+void *algo_sha1_new(const algo_opts *opts, char *err, size_t errlen);
+void *algo_sha256_new(const algo_opts *opts, char *err, size_t errlen);
+void algo_digest_free(void *state);
+phash_status algo_digest_compute_file(void *state, const char *path, algo_result *out,
+                                      const char **detail);
 
 /* The algorithm called name, or NULL. */
 const hash_algo *hash_algo_find(const char *name);

@@ -130,5 +130,6 @@ PHASH_API void phash_free(void *ptr);
 #include "phash/dct.h"
 #include "phash/index.h"
 #include "phash/pdq.h"
+#include "phash/digest.h"
 
 #endif /* PHASH_PHASH_H */

@@ -14,11 +14,13 @@ from .index import Hit, Index, kernel_available
 from .pdq import PdqHasher, PdqResult
 from .sigset import LoadReport, Match, Matcher, SignatureSet
 from .dct import DctNHasher, PHasher, convert_layout
+from .digest import Digest, digest_bytes, digest_file, is_empty_digest
 
 __all__ = ["PhashError", "PdqCode", "u64_parse", "u64_format", "u64_distance", "Decoder",
            "Image", "sniff", "version", "version_info", "Index", "Hit", "kernel_available",
            "PHasher", "DctNHasher", "convert_layout", "PdqHasher", "PdqResult",
-           "SignatureSet", "LoadReport", "Matcher", "Match"]
+           "SignatureSet", "LoadReport", "Matcher", "Match", "Digest", "digest_bytes",
+           "digest_file", "is_empty_digest"]
 
 
 def version():
