@@ -4,7 +4,7 @@
 (storm_3000x2000.png, 4.6 MB) from the Storm.jpg it does carry, as
 shared/testdata/phash/images.csv describes it, and keep it only when its
 sha256 is the recorded one (so a different Pillow cannot pass off other
-pixels as the reference). Never fails the build: without Pillow, or on a
+pixels as the reference). Never fails the build: without shared/, without Pillow, or on a
 checksum mismatch, the stamp says why and test_dct reports the row as not
 checked.
 
@@ -22,7 +22,14 @@ def main():
     phash_dir, outdir, stamp = sys.argv[1:4]
     os.makedirs(outdir, exist_ok=True)
     target = os.path.join(outdir, NAME)
-    with open(os.path.join(phash_dir, "images.csv"), newline="") as f:
+    listing = os.path.join(phash_dir, "images.csv")
+    if not os.path.exists(listing):
+        # A checkout without shared/ beside it: the tests that need the
+        # reference images skip themselves and name what is missing.
+        with open(stamp, "w") as f:
+            f.write(f"{listing} missing: not generated\n")
+        return
+    with open(listing, newline="") as f:
         want = next(r for r in csv.DictReader(f) if r["file"] == NAME)["sha256"]
     if os.path.exists(target) and hashlib.sha256(open(target, "rb").read()).hexdigest() == want:
         msg = "ok (cached)"

@@ -6,6 +6,7 @@
 # folder); a missing file gives an error row and exit status 2; JSON lines
 # and -r.
 set -u
+sh "$(dirname "$0")/require_shared.sh" testdata/pdq || exit $?
 phash=$1
 case $phash in /*) ;; *) phash=$PWD/$phash ;; esac # the script changes folder
 data=$PHASH_SHARED/testdata/pdq

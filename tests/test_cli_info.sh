@@ -3,6 +3,7 @@
 # phash info (tools/cmd_info.c): exact CSV and JSON-lines output on a few
 # files of the shared formats folder, exit statuses, CSV quoting.
 set -u
+sh "$(dirname "$0")/require_shared.sh" testdata/formats || exit $?
 phash=$1
 case $phash in /*) ;; *) phash=$PWD/$phash ;; esac # the script changes folder
 tmp=$(mktemp -d)

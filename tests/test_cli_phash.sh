@@ -5,6 +5,7 @@
 # (CSV rows path,algo,hash,quality), several hashes from one decode
 # (--algo pdq,phash), the dctN widths, the quality column, errors.
 set -u
+sh "$(dirname "$0")/require_shared.sh" testdata/phash testdata/formats || exit $?
 # meson passes the CLI relative to the build directory; the test cds away.
 phash=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 data=$PHASH_SHARED/testdata/phash

@@ -469,6 +469,8 @@ END_TEST
 
 int main(void)
 {
+    require_shared("testdata/phash");
+    require_shared("testdata/formats");
     /* Under valgrind, libjpeg-turbo's SIMD h1v2 fancy upsampling (4:4:0,
      * 4:1:0) reads uninitialised lanes whose results are discarded (see
      * test_decode.c): use its C paths there; normal and ASan runs keep the

@@ -1151,6 +1151,8 @@ END_TEST
 
 int main(void)
 {
+    require_shared("testdata/formats");
+    require_shared("testdata/pdq");
     /* Under valgrind, libjpeg-turbo's SIMD upsampling of 4:1:0 and 4:4:0
      * files (h1v2 fancy upsampling) shows as reads of uninitialised rows in
      * lanes whose results are discarded: the output is identical whatever

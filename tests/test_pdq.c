@@ -880,6 +880,8 @@ static Suite *pdq_suite(void)
 
 int main(void)
 {
+    require_shared("testdata/pdq");
+    require_shared("testdata/formats");
 #ifdef PHASH_TEST_REQUIRE_ISA
     /* This copy of the PDQ code was compiled for that instruction set; it
      * checks the compiler's code, which valgrind adds nothing to. */
