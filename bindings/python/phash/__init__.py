@@ -2,7 +2,8 @@
 """Python bindings for libphash (ctypes; no compiler needed).
 
 The library is found through the PHASH_LIBRARY environment variable, then
-ctypes.util.find_library('phash'), then the SONAME libphash.so.0.
+the libdir recorded by `meson install` (phash/_paths.py), then the SONAME
+libphash.so.0 through the dynamic linker's search path.
 
 Thread safety follows the C library: ctypes releases the GIL during calls,
 so use one Decoder (and one hasher) per thread.

@@ -1,31 +1,38 @@
 # SPDX-License-Identifier: MIT
 """Loading libphash and declaring its functions (ctypes)."""
 import ctypes
-import ctypes.util
 import os
 
 SONAME = "libphash.so.0"
 REQUIRED_MAJOR = 0
 
 
-def _load():
-    candidates = []
+def _candidates():
+    """Where to look, in order: PHASH_LIBRARY, the libdir that `meson install`
+    recorded beside this package, then the dynamic linker's search path."""
     env = os.environ.get("PHASH_LIBRARY")
     if env:
-        candidates.append(env)
-    found = ctypes.util.find_library("phash")
-    if found:
-        candidates.append(found)
-    candidates.append(SONAME)
-    errors = []
-    for name in candidates:
+        return [env]
+    names = []
+    try:
+        from ._paths import LIBDIR
+    except ImportError:
+        pass
+    else:
+        names.append(os.path.join(LIBDIR, SONAME))
+    return names + [SONAME]
+
+
+def _load():
+    tried = []
+    for name in _candidates():
         try:
             return ctypes.CDLL(name)
-        except OSError as exc:
-            errors.append(f"{name}: {exc}")
+        except OSError:
+            tried.append(name)
     raise ImportError(
-        "phash: cannot load libphash (set PHASH_LIBRARY to the path of libphash.so, "
-        "or install the library): " + "; ".join(errors))
+        f"phash: cannot load the C library libphash (tried {', '.join(tried)}): "
+        "install it (meson install, as root) or set PHASH_LIBRARY to the path of libphash.so.0")
 
 
 lib = _load()
