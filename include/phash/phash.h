@@ -131,5 +131,6 @@ PHASH_API void phash_free(void *ptr);
 #include "phash/index.h"
 #include "phash/pdq.h"
 #include "phash/digest.h"
+#include "phash/expand.h"
 
 #endif /* PHASH_PHASH_H */

@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: MIT */
+/* Uniform-border detector (include/phash/expand.h, PHASH_VIEW_BORDER).
+ *
+ * Each side is peeled line by line from the outside in: the outermost line
+ * sets the side's colour (its mean; it must itself be flat), and a line
+ * belongs to the border while at least 97% of its samples are within the
+ * tolerance of that colour on every channel (JPEG noise and ringing stay
+ * inside; a photo's edge does not); a second flat colour right after the
+ * first is peeled as well (a letterbox inside a frame). Sides are measured in two rounds, the
+ * second over the span the first round left between the other two sides,
+ * so that borders of different colours on different sides (a black
+ * letterbox on a white frame) are all found. */
+#include "expand_internal.h"
+
+enum side { TOP, BOTTOM, LEFT, RIGHT };
+
+/* At least this many pixels of content are kept in each direction. */
+#define MIN_CONTENT 8u
+/* Borders of at most this many colours are peeled from one side. */
+#define MAX_LAYERS 2
+
+typedef struct line_ctx {
+    const phash_image *img;
+    enum side side;
+    uint32_t lo, hi;  /* span along the line, [lo, hi) */
+    uint32_t step;    /* sampling step along the line */
+    unsigned nch;     /* channels compared: 1 (grey) or 3 */
+    int tol;
+} line_ctx;
+
+/* Pixel at position pos along line k (k = 0 is the outermost line). */
+static const uint8_t *line_pixel(const line_ctx *c, uint32_t k, uint32_t pos)
+{
+    const phash_image *img = c->img;
+    switch (c->side) {
+    case TOP: return ph_image_row(img, k) + (size_t)pos * img->channels;
+    case BOTTOM: return ph_image_row(img, img->height - 1 - k) + (size_t)pos * img->channels;
+    case LEFT: return ph_image_row(img, pos) + (size_t)k * img->channels;
+    default: return ph_image_row(img, pos) + (size_t)(img->width - 1 - k) * img->channels;
+    }
+}
+
+static void line_mean(const line_ctx *c, uint32_t k, int mean[3])
+{
+    uint64_t sum[3] = {0, 0, 0};
+    uint32_t n = 0;
+    for (uint32_t pos = c->lo; pos < c->hi; pos += c->step, n++) {
+        const uint8_t *p = line_pixel(c, k, pos);
+        for (unsigned ch = 0; ch < c->nch; ch++)
+            sum[ch] += p[ch];
+    }
+    for (unsigned ch = 0; ch < c->nch; ch++)
+        mean[ch] = n ? (int)((sum[ch] + n / 2) / n) : 0;
+}
+
+/* 1 when at least 97% of line k's samples are within tol of colour. */
+static int line_is_border(const line_ctx *c, uint32_t k, const int colour[3])
+{
+    uint32_t n = 0, near = 0;
+    for (uint32_t pos = c->lo; pos < c->hi; pos += c->step, n++) {
+        const uint8_t *p = line_pixel(c, k, pos);
+        unsigned ch = 0;
+        while (ch < c->nch && p[ch] - colour[ch] <= c->tol && colour[ch] - p[ch] <= c->tol)
+            ch++;
+        near += ch == c->nch;
+    }
+    return n > 0 && (uint64_t)near * 100u >= (uint64_t)n * 97u;
+}
+
+/* Thickness of the border on one side, at most limit lines. */
+static uint32_t side_thickness(const phash_image *img, enum side side, uint32_t lo, uint32_t hi,
+                               int tol, uint32_t limit)
+{
+    if (limit == 0 || hi <= lo)
+        return 0;
+    line_ctx c = {img, side, lo, hi, ph_expand_step(hi - lo), ph_image_is_grey(img) ? 1u : 3u,
+                  tol};
+    uint32_t k = 0;
+    /* Nested borders (a letterbox inside a frame): when a border of one
+     * colour ends on a flat line of another colour, peel that one too. */
+    for (int layer = 0; layer < MAX_LAYERS && k < limit; layer++) {
+        int colour[3] = {0, 0, 0};
+        line_mean(&c, k, colour);
+        uint32_t start = k;
+        while (k < limit && line_is_border(&c, k, colour))
+            k++;
+        if (k == start)
+            break;
+    }
+    return k;
+}
+
+/* Lines the side may take so that MIN_CONTENT remain besides `other`. */
+static uint32_t room(uint32_t size, uint32_t other)
+{
+    return size > other + MIN_CONTENT ? size - other - MIN_CONTENT : 0;
+}
+
+/* The smallest border that counts on a side of a dimension of `size`. */
+static uint32_t min_border(uint32_t size)
+{
+    uint32_t m = size / 100;
+    return m < 2 ? 2 : m;
+}
+
+phash_status phash_expand_border(phash_expander *ex, const phash_image *img, phash_view *out,
+                                 int *found)
+{
+    if (!ex || !img || !out || !found)
+        return ex ? ph_error_set(&ex->err, PHASH_ERR_INVALID_ARG, "expand: invalid argument")
+                  : PHASH_ERR_INVALID_ARG;
+    *found = 0;
+    uint32_t w = img->width, h = img->height;
+    if (w < MIN_CONTENT + 2 || h < MIN_CONTENT + 2)
+        return PHASH_OK;
+    uint32_t t = 0, b = 0, l = 0, r = 0;
+    for (int round = 0; round < 2; round++) {
+        t = side_thickness(img, TOP, l, w - r, ex->border_tol, room(h, b));
+        b = side_thickness(img, BOTTOM, l, w - r, ex->border_tol, room(h, t));
+        l = side_thickness(img, LEFT, t, h - b, ex->border_tol, room(w, r));
+        r = side_thickness(img, RIGHT, t, h - b, ex->border_tol, room(w, l));
+    }
+    int any = t >= min_border(h) || b >= min_border(h) || l >= min_border(w) || r >= min_border(w);
+    if (!any || !ph_expand_box_big_enough(ex, img, w - l - r, h - t - b))
+        return PHASH_OK;
+    *out = (phash_view){PHASH_VIEW_BORDER, l, t, w - l - r, h - t - b};
+    *found = 1;
+    return PHASH_OK;
+}
