@@ -30,6 +30,9 @@ typedef struct ph_buf {
 void *ph_buf_reserve(ph_buf *buf, size_t size);
 void ph_buf_release(ph_buf *buf);
 
+/* A byte sink for streamed writers: returns 0, or -1 with errno set. */
+typedef int (*ph_sink_fn)(void *ctx, const void *data, size_t len);
+
 /* Per-handle last-error detail: a fixed buffer, so setting it never fails. */
 #define PH_DETAIL_LEN 256
 typedef struct ph_error {

@@ -39,7 +39,10 @@
  * file atomically (temporary file in the same folder, fsync, rename, fsync
  * of the folder) with mode 0600 (signature sets are sensitive; chmod it
  * yourself to share it). phash_index_open() maps it with mmap. A crash or
- * kill in the middle of a save leaves the previous file intact.
+ * kill in the middle of a save leaves the previous file intact, and no
+ * temporary file for long (see phash_sigset_save in phash/sigset.h: the
+ * same writer). Only a regular file is replaced; anything else at the path,
+ * symbolic links included, gives PHASH_ERR_NOT_REGULAR.
  */
 #ifndef PHASH_INDEX_H
 #define PHASH_INDEX_H
@@ -165,7 +168,8 @@ PHASH_API phash_status phash_index_swap(phash_index *index, phash_index *other);
 /* ---- files ------------------------------------------------------------ */
 
 /* Build if needed, then write the index to path atomically (see top).
- * PHASH_ERR_IO on failure (the previous file, if any, is untouched). */
+ * PHASH_ERR_IO on failure (the previous file, if any, is untouched),
+ * PHASH_ERR_NOT_REGULAR when path is not a regular file. */
 PHASH_API phash_status phash_index_save(phash_index *index, const char *path);
 /* Map an index file. Flags: 0 verifies every checksum (the body is read
  * once); PHASH_INDEX_OPEN_TRUST skips the body checksums (header checks

@@ -220,11 +220,15 @@ PHASH_API phash_status phash_sigset_owner_get(const phash_sigset *set, phash_sig
 /* Write the set as a compiled set file ("SET.phx": its codes, owners, lists
  * and metadata, plus the index of each algorithm when the library has one),
  * atomically: a temporary file in the same folder (mode 0600: signature
- * sets are sensitive), fsync, rename over path, fsync of the folder. A crash
- * leaves the previous file intact. (Each index also passes briefly through
- * a private 0600 temporary file there, removed at once.) PHASH_ERR_IO
- * (errno kept), PHASH_ERR_NOMEM. The set is not modified. Not thread-safe
- * with loads into the same set. */
+ * sets are sensitive; on Linux an unnamed O_TMPFILE, so a killed writer
+ * leaves nothing; elsewhere "PATH.phash-tmp-XXXXXXXX", removed by the next
+ * save to PATH once its writer is gone), fsync, rename over path, fsync of
+ * the folder. A crash leaves the previous file intact. Only a regular file
+ * is ever replaced: a device, FIFO, socket, folder or symbolic link at
+ * path gives PHASH_ERR_NOT_REGULAR and is left alone (a link is neither
+ * written through nor replaced: name the real file). PHASH_ERR_IO (errno
+ * kept), PHASH_ERR_NOMEM. The set is not modified. Not thread-safe with
+ * loads into the same set. */
 PHASH_API PHASH_NODISCARD phash_status phash_sigset_save(phash_sigset *set, const char *path);
 
 /* Read a compiled set file into a new set (free with phash_sigset_free()).

@@ -45,6 +45,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "atomic_file.h"
+#include "index_file.h"
 #include "index_handle.h"
 
 #define HDR_SIZE 256u
@@ -370,27 +372,11 @@ phash_status phash_index_open(const char *path, unsigned flags, phash_index **ou
 
 /* ---- saving ----------------------------------------------------------- */
 
-static int write_all(int fd, const void *data, size_t len)
-{
-    const unsigned char *p = data;
-    while (len > 0) {
-        ssize_t w = write(fd, p, len > (1u << 30) ? (1u << 30) : len);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            return -1;
-        }
-        p += w;
-        len -= (size_t)w;
-    }
-    return 0;
-}
-
 static void put32(unsigned char *p, uint32_t v) { memcpy(p, &v, 4); }
 static void put64(unsigned char *p, uint64_t v) { memcpy(p, &v, 8); }
 
-/* Header + sections into fd. */
-static int write_index(int fd, const ph_core *c, unsigned bits)
+/* Header + sections into the sink. */
+static int write_index(const ph_core *c, unsigned bits, ph_sink_fn sink, void *ctx)
 {
     unsigned w = c->words;
     size_t n = c->n;
@@ -422,17 +408,22 @@ static int write_index(int fd, const ph_core *c, unsigned bits)
         off += (len[i] + 63) & ~(uint64_t)63;
     }
     put64(h + 248, ph_index_checksum(h, 248));
-    if (write_all(fd, h, HDR_SIZE) != 0)
+    if (sink(ctx, h, HDR_SIZE) != 0)
         return -1;
     static const unsigned char zero[64];
     for (unsigned i = 0; i < NSECT; i++) {
         if (len[i] == 0)
             continue;
-        if (write_all(fd, ptr[i], (size_t)len[i]) != 0 ||
-            write_all(fd, zero, (size_t)(((len[i] + 63) & ~(uint64_t)63) - len[i])) != 0)
+        if (sink(ctx, ptr[i], (size_t)len[i]) != 0 ||
+            sink(ctx, zero, (size_t)(((len[i] + 63) & ~(uint64_t)63) - len[i])) != 0)
             return -1;
     }
     return 0;
+}
+
+static int atomic_sink(void *ctx, const void *data, size_t len)
+{
+    return ph_atomic_write(ctx, data, len);
 }
 
 phash_status ph_core_save(const ph_core *c, unsigned bits, const char *path, ph_error *err)
@@ -440,53 +431,16 @@ phash_status ph_core_save(const ph_core *c, unsigned bits, const char *path, ph_
 #ifdef PH_BIG_ENDIAN
     return ph_error_set(err, PHASH_ERR_UNSUPPORTED, "index files are little-endian only");
 #endif
-    size_t plen = strlen(path);
-    char *tmp = ph_malloc(plen + 16);
-    if (!tmp)
-        return ph_error_set(err, PHASH_ERR_NOMEM, "out of memory");
-    memcpy(tmp, path, plen);
-    memcpy(tmp + plen, ".tmp.XXXXXX", 12);
-    /* mkstemp creates the file with mode 0600: signature sets are sensitive. */
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
+    ph_atomic_file f;
+    phash_status st = ph_atomic_open(&f, path, err);
+    if (st != PHASH_OK)
+        return st;
+    if (write_index(c, bits, atomic_sink, &f) != 0) {
         int e = errno;
-        ph_free(tmp);
-        return ph_error_set(err, PHASH_ERR_IO, "cannot create a temporary file beside %s: %s", path,
-                            strerror(e));
+        ph_atomic_abort(&f);
+        return ph_error_set(err, PHASH_ERR_IO, "cannot write %s: %s", path, strerror(e));
     }
-    const char *what = "write";
-    if (write_index(fd, c, bits) != 0 || (what = "fsync", fsync(fd) != 0)) {
-        int e = errno;
-        close(fd);
-        unlink(tmp);
-        ph_free(tmp);
-        return ph_error_set(err, PHASH_ERR_IO, "cannot %s %s: %s", what, path, strerror(e));
-    }
-    close(fd);
-    if (rename(tmp, path) != 0) {
-        int e = errno;
-        unlink(tmp);
-        ph_free(tmp);
-        return ph_error_set(err, PHASH_ERR_IO, "cannot rename onto %s: %s", path, strerror(e));
-    }
-    ph_free(tmp);
-    /* Make the rename itself durable. */
-    char *dir = ph_malloc(plen + 2);
-    if (dir) {
-        memcpy(dir, path, plen + 1);
-        char *slash = strrchr(dir, '/');
-        if (slash)
-            slash[slash == dir] = '\0';
-        else
-            memcpy(dir, ".", 2);
-        int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (dfd >= 0) {
-            fsync(dfd);
-            close(dfd);
-        }
-        ph_free(dir);
-    }
-    return PHASH_OK;
+    return ph_atomic_commit(&f, err);
 }
 
 phash_status phash_index_save(phash_index *ix, const char *path)
@@ -497,9 +451,20 @@ phash_status phash_index_save(phash_index *ix, const char *path)
     phash_status st = PHASH_OK;
     if (ph_index_dirty(ix))
         st = ph_index_build_locked(ix);
-    /* The core cannot change while we hold wmutex. */
     if (st == PHASH_OK)
         st = ph_core_save(ix->core, ix->bits, path, &ix->err);
+    pthread_mutex_unlock(&ix->wmutex);
+    return st;
+}
+
+phash_status ph_index_write(phash_index *ix, ph_sink_fn sink, void *ctx)
+{
+    pthread_mutex_lock(&ix->wmutex);
+    phash_status st = PHASH_OK;
+    if (ph_index_dirty(ix))
+        st = ph_index_build_locked(ix);
+    if (st == PHASH_OK && write_index(ix->core, ix->bits, sink, ctx) != 0)
+        st = ph_error_set(&ix->err, PHASH_ERR_IO, "cannot write the index: %s", strerror(errno));
     pthread_mutex_unlock(&ix->wmutex);
     return st;
 }

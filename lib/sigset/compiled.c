@@ -27,6 +27,8 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "atomic_file.h"
+#include "index/index_file.h"
 #include "sigset_int.h"
 
 #define PHX_MAGIC "PHXSET\r\n"
@@ -77,87 +79,106 @@ static uint32_t crc32_update(uint32_t crc, const uint8_t *p, size_t n)
 
 /* ---- writing ---- */
 
+/* The file is streamed: a zeroed header and table first, then each
+ * section (its CRC computed on the way), then the real header and table
+ * written over the zeros. Memory stays one index build at a time, not the
+ * whole file. */
+typedef struct out_stream {
+    ph_atomic_file f;
+    uint8_t buf[1 << 16];
+    size_t len;
+    uint64_t pos; /* file offset of the next byte */
+    uint32_t crc; /* of the current section */
+} out_stream;
+
+static int out_flush(out_stream *o)
+{
+    int r = ph_atomic_write(&o->f, o->buf, o->len);
+    o->len = 0;
+    return r;
+}
+
+/* Raw bytes, outside any checksum. */
+static int out_raw(out_stream *o, const void *data, size_t n)
+{
+    const uint8_t *p = data;
+    o->pos += n;
+    if (o->len + n > sizeof o->buf) {
+        if (out_flush(o))
+            return -1;
+        if (n >= sizeof o->buf)
+            return ph_atomic_write(&o->f, p, n);
+    }
+    memcpy(o->buf + o->len, p, n);
+    o->len += n;
+    return 0;
+}
+
+/* Section bytes (a ph_sink_fn). */
+static int out_put(void *ctx, const void *data, size_t n)
+{
+    out_stream *o = ctx;
+    o->crc = crc32_update(o->crc, data, n);
+    return out_raw(o, data, n);
+}
+
+static int out_u64(out_stream *o, uint64_t v)
+{
+    uint8_t b[8];
+    put64(b, v);
+    return out_put(o, b, 8);
+}
+
+static int out_pad(out_stream *o)
+{
+    static const uint8_t zero[64];
+    return out_raw(o, zero, (size_t)(-o->pos & 63));
+}
+
 typedef struct section {
     uint32_t kind, algo;
-    uint64_t size;
+    uint64_t offset, size;
+    uint32_t crc;
 } section;
 
-static size_t align64(size_t x) { return (x + 63) & ~(size_t)63; }
-
-/* Fill section contents at out (NULL: only count sizes). */
-static void write_lists(const phash_sigset *set, uint8_t *out)
+static int write_lists(const phash_sigset *set, out_stream *o)
 {
-    put64(out, set->n_lists);
-    for (size_t i = 0; i < set->n_lists; i++)
-        put64(out + 8 + 8 * i, set->lists[i]);
+    int r = out_u64(o, set->n_lists);
+    for (size_t i = 0; i < set->n_lists && !r; i++)
+        r = out_u64(o, set->lists[i]);
+    return r;
 }
 
-static void write_codes(const ph_algo_store *st, uint8_t *out)
+static int write_codes(const ph_algo_store *st, out_stream *o)
 {
-    put64(out, st->count);
+    int r = out_u64(o, st->count);
     if (st->code_size == 8)
-        for (size_t i = 0; i < st->count; i++)
-            put64(out + 8 + 8 * i, ((const uint64_t *)st->codes)[i]);
-    else if (st->count)
-        memcpy(out + 8, st->codes, st->count * st->code_size);
+        for (size_t i = 0; i < st->count && !r; i++)
+            r = out_u64(o, ((const uint64_t *)st->codes)[i]);
+    else if (st->count && !r)
+        r = out_put(o, st->codes, st->count * st->code_size);
+    return r;
 }
 
-static void write_owners(const phash_sigset *set, uint8_t *out)
+static int write_owners(const phash_sigset *set, out_stream *o)
 {
-    put64(out, set->n_owners);
-    for (size_t i = 0; i < set->n_owners; i++) {
-        const ph_owner *o = &set->owners[i];
-        uint8_t *p = out + 8 + PHX_OWNER * i;
-        put32(p, o->entry);
-        put32(p + 4, o->list);
-        put64(p + 8, o->id);
-        put64(p + 16, o->meta);
-        put64(p + 24, o->line);
-        p[32] = (uint8_t)(o->quality & 0xff);
-        p[33] = (uint8_t)((uint16_t)o->quality >> 8);
-        p[34] = o->algo;
-        p[35] = o->flags;
+    int r = out_u64(o, set->n_owners);
+    for (size_t i = 0; i < set->n_owners && !r; i++) {
+        const ph_owner *w = &set->owners[i];
+        uint8_t p[PHX_OWNER];
+        put32(p, w->entry);
+        put32(p + 4, w->list);
+        put64(p + 8, w->id);
+        put64(p + 16, w->meta);
+        put64(p + 24, w->line);
+        p[32] = (uint8_t)(w->quality & 0xff);
+        p[33] = (uint8_t)((uint16_t)w->quality >> 8);
+        p[34] = w->algo;
+        p[35] = w->flags;
         put32(p + 36, 0);
+        r = out_put(o, p, PHX_OWNER);
     }
-}
-
-/* The bytes of a built index: phash_index_save() writes files only, so go
- * through a private temporary file next to the target (mode 0600, removed
- * at once). */
-static phash_status index_bytes(phash_index *idx, const char *near, uint8_t **out, size_t *size)
-{
-    char tmp[4096];
-    if ((size_t)snprintf(tmp, sizeof tmp, "%s.idx-XXXXXX", near) >= sizeof tmp)
-        return PHASH_ERR_INVALID_ARG;
-    int fd = mkstemp(tmp);
-    if (fd < 0)
-        return PHASH_ERR_IO;
-    close(fd);
-    phash_status st = phash_index_save(idx, tmp);
-    if (st == PHASH_OK) {
-        int rfd = open(tmp, O_RDONLY | O_CLOEXEC);
-        struct stat sb;
-        st = PHASH_ERR_IO;
-        if (rfd >= 0 && fstat(rfd, &sb) == 0 && (*out = ph_malloc((size_t)sb.st_size + 1))) {
-            size_t got = 0;
-            ssize_t r;
-            while (got < (size_t)sb.st_size &&
-                   ((r = read(rfd, *out + got, (size_t)sb.st_size - got)) > 0 ||
-                    (r < 0 && errno == EINTR)))
-                got += r > 0 ? (size_t)r : 0;
-            if (got == (size_t)sb.st_size) {
-                *size = got;
-                st = PHASH_OK;
-            } else {
-                ph_free(*out);
-                *out = NULL;
-            }
-        }
-        if (rfd >= 0)
-            close(rfd);
-    }
-    unlink(tmp);
-    return st;
+    return r;
 }
 
 phash_status ph_sigset_build_index(const phash_sigset *set, phash_sig_algo algo,
@@ -187,108 +208,95 @@ phash_status ph_sigset_build_index(const phash_sigset *set, phash_sig_algo algo,
     return PHASH_OK;
 }
 
-/* Serialise the whole set, with an index per algorithm, into one buffer. */
-static phash_status serialise(const phash_sigset *set, const char *path, uint8_t **buf_out,
-                              size_t *size_out)
+/* One section's contents into the stream. PHASH_ERR_IO with errno set when
+ * a write fails. */
+static phash_status write_section(const phash_sigset *set, const section *sec, out_stream *o)
 {
-    section sec[3 + 2 * PHASH_SIG_ALGO_MAX];
-    uint8_t *blob[PHASH_SIG_ALGO_MAX + 1] = {0};
-    size_t n = 0;
-    phash_status st = PHASH_OK;
-    sec[n++] = (section){SEC_LISTS, 0, 8 + 8 * (uint64_t)set->n_lists};
-    sec[n++] = (section){SEC_POOL, 0, set->pool_len};
-    for (uint32_t a = 1; a <= PHASH_SIG_ALGO_MAX; a++)
-        sec[n++] = (section){SEC_CODES, a,
-                             8 + (uint64_t)set->algo[a].count * set->algo[a].code_size};
-    sec[n++] = (section){SEC_OWNERS, 0, 8 + PHX_OWNER * (uint64_t)set->n_owners};
-    for (uint32_t a = 1; a <= PHASH_SIG_ALGO_MAX && st == PHASH_OK; a++) {
+    int r = 0;
+    switch (sec->kind) {
+    case SEC_LISTS:
+        r = write_lists(set, o);
+        break;
+    case SEC_POOL:
+        r = out_put(o, set->pool, set->pool_len);
+        break;
+    case SEC_CODES:
+        r = write_codes(&set->algo[sec->algo], o);
+        break;
+    case SEC_OWNERS:
+        r = write_owners(set, o);
+        break;
+    case SEC_INDEX: {
         phash_index *idx;
-        size_t len = 0;
-        st = ph_sigset_build_index(set, (phash_sig_algo)a, &idx);
-        if (st == PHASH_OK && idx)
-            st = index_bytes(idx, path, &blob[a], &len);
+        phash_status st = ph_sigset_build_index(set, (phash_sig_algo)sec->algo, &idx);
+        if (st == PHASH_OK)
+            st = ph_index_write(idx, out_put, o);
         phash_index_free(idx);
-        if (st == PHASH_OK && blob[a])
-            sec[n++] = (section){SEC_INDEX, a, len};
+        return st;
     }
-
-    size_t off = align64(PHX_HEADER + PHX_ENTRY * n), offsets[3 + 2 * PHASH_SIG_ALGO_MAX];
-    for (size_t i = 0; i < n; i++) {
-        offsets[i] = off;
-        off = align64(off + sec[i].size);
     }
-    uint8_t *buf = st == PHASH_OK ? ph_calloc(1, off) : NULL;
-    if (!buf) {
-        for (int a = 1; a <= PHASH_SIG_ALGO_MAX; a++)
-            ph_free(blob[a]);
-        return st != PHASH_OK ? st : PHASH_ERR_NOMEM;
-    }
-    for (size_t i = 0; i < n; i++) {
-        uint8_t *p = buf + offsets[i];
-        switch (sec[i].kind) {
-        case SEC_LISTS:
-            write_lists(set, p);
-            break;
-        case SEC_POOL:
-            memcpy(p, set->pool, set->pool_len);
-            break;
-        case SEC_CODES:
-            write_codes(&set->algo[sec[i].algo], p);
-            break;
-        case SEC_OWNERS:
-            write_owners(set, p);
-            break;
-        case SEC_INDEX:
-            memcpy(p, blob[sec[i].algo], sec[i].size);
-            break;
-        }
-        uint8_t *e = buf + PHX_HEADER + PHX_ENTRY * i;
-        put32(e, sec[i].kind);
-        put32(e + 4, sec[i].algo);
-        put64(e + 8, offsets[i]);
-        put64(e + 16, sec[i].size);
-        put32(e + 24, crc32_update(0, p, sec[i].size));
-    }
-    for (int a = 1; a <= PHASH_SIG_ALGO_MAX; a++)
-        ph_free(blob[a]);
-    memcpy(buf, PHX_MAGIC, 8);
-    put32(buf + 8, PHX_VERSION);
-    put32(buf + 12, (uint32_t)n);
-    put64(buf + 16, off);
-    put32(buf + 24, crc32_update(0, buf, PHX_HEADER + PHX_ENTRY * n));
-    *buf_out = buf;
-    *size_out = off;
-    return PHASH_OK;
+    return r ? PHASH_ERR_IO : PHASH_OK;
 }
 
-static int write_all(int fd, const uint8_t *p, size_t n)
+/* Header and table over the zeros at the start of the file. */
+static int write_header(out_stream *o, const section *sec, size_t n)
 {
-    while (n) {
-        ssize_t w = write(fd, p, n);
+    uint8_t head[PHX_HEADER + PHX_ENTRY * PHX_MAX_SECTIONS] = {0};
+    memcpy(head, PHX_MAGIC, 8);
+    put32(head + 8, PHX_VERSION);
+    put32(head + 12, (uint32_t)n);
+    put64(head + 16, o->pos);
+    for (size_t i = 0; i < n; i++) {
+        uint8_t *e = head + PHX_HEADER + PHX_ENTRY * i;
+        put32(e, sec[i].kind);
+        put32(e + 4, sec[i].algo);
+        put64(e + 8, sec[i].offset);
+        put64(e + 16, sec[i].size);
+        put32(e + 24, sec[i].crc);
+    }
+    size_t len = PHX_HEADER + PHX_ENTRY * n;
+    put32(head + 24, crc32_update(0, head, len));
+    if (out_flush(o))
+        return -1;
+    for (size_t done = 0; done < len;) {
+        ssize_t w = pwrite(o->f.fd, head + done, len - done, (off_t)done);
         if (w < 0 && errno == EINTR)
             continue;
         if (w <= 0)
             return -1;
-        p += w;
-        n -= (size_t)w;
+        done += (size_t)w;
     }
     return 0;
 }
 
-/* fsync the folder holding path, so the rename itself is durable. */
-static void sync_folder(const char *path)
+/* Every section, in the order the table lists them. */
+static phash_status write_set(const phash_sigset *set, out_stream *o)
 {
-    char dir[4096];
-    const char *slash = strrchr(path, '/');
-    if (!slash)
-        snprintf(dir, sizeof dir, ".");
-    else
-        snprintf(dir, sizeof dir, "%.*s", (int)(slash == path ? 1 : slash - path), path);
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd >= 0) {
-        (void)fsync(fd);
-        close(fd);
+    section sec[3 + 2 * PHASH_SIG_ALGO_MAX];
+    size_t n = 0;
+    sec[n++] = (section){.kind = SEC_LISTS};
+    sec[n++] = (section){.kind = SEC_POOL};
+    for (uint32_t a = 1; a <= PHASH_SIG_ALGO_MAX; a++)
+        sec[n++] = (section){.kind = SEC_CODES, .algo = a};
+    sec[n++] = (section){.kind = SEC_OWNERS};
+    for (uint32_t a = 1; a <= PHASH_SIG_ALGO_MAX; a++)
+        if (set->algo[a].count)
+            sec[n++] = (section){.kind = SEC_INDEX, .algo = a};
+    static const uint8_t zero[PHX_HEADER + PHX_ENTRY * (3 + 2 * PHASH_SIG_ALGO_MAX)];
+    if (out_raw(o, zero, PHX_HEADER + PHX_ENTRY * n) || out_pad(o))
+        return PHASH_ERR_IO;
+    for (size_t i = 0; i < n; i++) {
+        sec[i].offset = o->pos;
+        o->crc = 0;
+        phash_status st = write_section(set, &sec[i], o);
+        if (st != PHASH_OK)
+            return st;
+        sec[i].size = o->pos - sec[i].offset;
+        sec[i].crc = o->crc;
+        if (out_pad(o))
+            return PHASH_ERR_IO;
     }
+    return write_header(o, sec, n) ? PHASH_ERR_IO : PHASH_OK;
 }
 
 phash_status phash_sigset_save(phash_sigset *set, const char *path)
@@ -299,39 +307,30 @@ phash_status phash_sigset_save(phash_sigset *set, const char *path)
     set->last_errno = 0;
     if (ph_sigset_finalize(set) != PHASH_OK)
         return ph_error_set(&set->err, PHASH_ERR_NOMEM, "out of memory");
-    size_t size;
-    uint8_t *buf;
-    phash_status sst = serialise(set, path, &buf, &size);
-    if (sst != PHASH_OK) {
-        set->last_errno = sst == PHASH_ERR_IO ? errno : 0;
-        return ph_error_set(&set->err, sst, "%s: cannot build or write the index (%s)", path,
-                            phash_strerror(sst));
+    out_stream *o = ph_malloc(sizeof *o);
+    if (!o)
+        return ph_error_set(&set->err, PHASH_ERR_NOMEM, "out of memory");
+    o->len = 0;
+    o->pos = 0;
+    phash_status st = ph_atomic_open(&o->f, path, &set->err);
+    if (st == PHASH_OK) {
+        st = write_set(set, o);
+        if (st == PHASH_OK)
+            st = ph_atomic_commit(&o->f, &set->err);
+        else {
+            int e = errno;
+            ph_atomic_abort(&o->f);
+            if (st == PHASH_ERR_IO)
+                ph_error_set(&set->err, st, "%s: cannot write: %s", path, strerror(e));
+            else
+                ph_error_set(&set->err, st, "%s: cannot build the index (%s)", path,
+                             phash_strerror(st));
+            errno = e;
+        }
     }
-    char tmp[4096];
-    if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp-XXXXXX", path) >= sizeof tmp) {
-        ph_free(buf);
-        return ph_error_set(&set->err, PHASH_ERR_INVALID_ARG, "path too long");
-    }
-    int fd = mkstemp(tmp); /* mode 0600 */
-    phash_status st = PHASH_OK;
-    if (fd < 0 || write_all(fd, buf, size) || fsync(fd)) {
+    if (st == PHASH_ERR_IO)
         set->last_errno = errno;
-        st = ph_error_set(&set->err, PHASH_ERR_IO, "%s: cannot write (errno %d)",
-                          fd < 0 ? path : tmp, errno);
-    }
-    if (fd >= 0 && close(fd) && st == PHASH_OK) {
-        set->last_errno = errno;
-        st = ph_error_set(&set->err, PHASH_ERR_IO, "%s: cannot write (errno %d)", tmp, errno);
-    }
-    if (st == PHASH_OK && rename(tmp, path)) {
-        set->last_errno = errno;
-        st = ph_error_set(&set->err, PHASH_ERR_IO, "%s: cannot rename (errno %d)", path, errno);
-    }
-    if (st != PHASH_OK && fd >= 0)
-        unlink(tmp);
-    if (st == PHASH_OK)
-        sync_folder(path);
-    ph_free(buf);
+    ph_free(o);
     return st;
 }
 

@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: MIT */
+/* Writing an index file's bytes somewhere else than a file of its own
+ * (compiled signature sets embed them: lib/sigset/compiled.c). */
+#ifndef PHASH_LIB_INDEX_FILE_H
+#define PHASH_LIB_INDEX_FILE_H
+
+#include "internal.h"
+#include "phash/index.h"
+
+/* Build the index if needed, then feed the bytes phash_index_save() would
+ * write to sink, in order. PHASH_ERR_IO when the sink fails (errno as it
+ * left it), or the build's status. */
+phash_status ph_index_write(phash_index *ix, ph_sink_fn sink, void *ctx);
+
+#endif
