@@ -54,8 +54,10 @@ int main(int argc, char **argv) {
 }
 C
 export PKG_CONFIG_PATH="$libdir/pkgconfig"
+# No rpath when libdir is one of the linker's configured folders (ld.so.conf):
+# there the install must have refreshed the cache (ldconfig) for this to run.
 rpath=
-/sbin/ldconfig -p | grep -qF "$libdir/libphash.so.0" || rpath="-Wl,-rpath,$libdir"
+/sbin/ldconfig -vN 2>/dev/null | grep -qF "$libdir:" || rpath="-Wl,-rpath,$libdir"
 # shellcheck disable=SC2046
 cc -std=c11 -Wall -Werror -o prog main.c $(pkg-config --cflags --libs phash) $rpath
 check "cc main.c \$(pkg-config --cflags --libs phash) $rpath" $?
