@@ -62,9 +62,15 @@ class PdqCode:
         return bytes(self._c.bytes)
 
     def distance(self, other):
+        """Hamming distance to another PDQ code, result or hex string."""
+        other = pdq_code(other, "other")
         return _pdq_distance(ctypes.byref(self._c), ctypes.byref(other._c))
 
+    __sub__ = __rsub__ = distance
+
     def __eq__(self, other):
+        if isinstance(other, str):
+            return self.hex == other.lower()
         return isinstance(other, PdqCode) and bytes(self) == bytes(other)
 
     def __hash__(self):
@@ -77,12 +83,61 @@ class PdqCode:
         return self.hex
 
 
+def pdq_code(value, arg="code"):
+    """A PdqCode from a PdqCode, a result with a PDQ .hash, 64 hex digits or
+    32 bytes; errors name the argument `arg`."""
+    if isinstance(value, PdqCode):
+        return value
+    inner = getattr(value, "hash", None)
+    if isinstance(inner, PdqCode):
+        return inner
+    try:
+        if isinstance(value, str):
+            return PdqCode.from_hex(value)
+        if isinstance(value, (bytes, bytearray, memoryview)):
+            return PdqCode(value)
+    except (PhashError, ValueError) as exc:
+        raise ValueError(f"{arg}: {exc}") from None
+    raise TypeError(f"{arg}: expected a PDQ hash (PdqCode, PdqResult or 64 hex digits), "
+                    f"got {type(value).__name__}")
+
+
+def u64_code(value, arg="code"):
+    """A 64-bit code (int) from an int, a result with .value (pHash) or 16
+    hex digits; errors name the argument `arg`."""
+    if isinstance(value, bool):
+        raise TypeError(f"{arg}: expected a 64-bit hash, got bool")
+    if isinstance(value, int):
+        if not -(1 << 63) <= value < (1 << 64):
+            raise ValueError(f"{arg}: {value} does not fit in 64 bits")
+        return value & 0xFFFFFFFFFFFFFFFF
+    inner = getattr(value, "value", None)
+    if isinstance(inner, int) and not isinstance(inner, bool):
+        return inner
+    if isinstance(value, str):
+        try:
+            return u64_parse(value)
+        except PhashError as exc:
+            raise ValueError(f"{arg}: {exc}") from None
+    raise TypeError(f"{arg}: expected a 64-bit hash (int, PHashResult or 16 hex digits), "
+                    f"got {type(value).__name__}")
+
+
+def choice(table, value, arg):
+    """table[value], or a ValueError naming the argument and the choices."""
+    try:
+        return table[value]
+    except (KeyError, TypeError):
+        names = ", ".join(repr(k) for k in table)
+        raise ValueError(f"{arg}: {value!r} is not one of {names}") from None
+
+
 def u64_parse(text, form="hex"):
     """Parse a 64-bit code written as 'hex', 'unsigned' or 'signed' decimal."""
     data = text.encode() if isinstance(text, str) else bytes(text)
     out = ctypes.c_uint64()
     pos = ctypes.c_size_t(0)
-    status = _u64_parse(data, len(data), U64_FORMS[form], ctypes.byref(out), ctypes.byref(pos))
+    status = _u64_parse(data, len(data), choice(U64_FORMS, form, "form"), ctypes.byref(out), ctypes.byref(pos))
     if status == 10:
         raise PhashError(status, f"bad {form} 64-bit hash at character {pos.value}")
     check(status)
@@ -91,9 +146,10 @@ def u64_parse(text, form="hex"):
 
 def u64_format(value, form="hex"):
     out = (ctypes.c_char * 21)()
-    _u64_format(value & 0xFFFFFFFFFFFFFFFF, U64_FORMS[form], out)
+    _u64_format(u64_code(value, "value"), choice(U64_FORMS, form, "form"), out)
     return out.value.decode()
 
 
 def u64_distance(a, b):
-    return _u64_distance(a & 0xFFFFFFFFFFFFFFFF, b & 0xFFFFFFFFFFFFFFFF)
+    """Hamming distance of two 64-bit codes (ints, pHash results or hex)."""
+    return _u64_distance(u64_code(a, "a"), u64_code(b, "b"))

@@ -4,6 +4,7 @@ import ctypes
 import os
 
 from ._lib import Handle, PhashError, check, fn
+from .codes import choice
 
 c_void_pp = ctypes.POINTER(ctypes.c_void_p)
 
@@ -45,6 +46,44 @@ _img_orientation = fn("phash_image_orientation", ctypes.c_int, ctypes.c_void_p)
 _img_flags = fn("phash_image_flags", ctypes.c_uint, ctypes.c_void_p)
 
 
+def _rows_packed(ai, shape, channels):
+    """Whether an array's rows are packed pixels at a positive row distance
+    (what phash_image_wrap takes as is)."""
+    strides = ai["strides"]
+    if strides is None:
+        return True
+    inner = (channels, 1) if len(shape) == 3 else (1,)
+    return tuple(strides[1:]) == inner and strides[0] >= shape[1] * channels
+
+
+def _is_pil(obj):
+    return type(obj).__module__.startswith("PIL.") and hasattr(obj, "tobytes")
+
+
+def with_pixels(src, arg, on_image, on_file, on_memory):
+    """Call the entry point that suits src, a hasher's input: on_file(path
+    bytes) for a str / os.PathLike path, on_memory(data, len) for encoded
+    bytes (bytes, bytearray, memoryview), on_image(handle) for a phash.Image,
+    a PIL image or a NumPy uint8 array (wrapped for the call). Returns what
+    the entry point returns; TypeError naming `arg` for anything else."""
+    if isinstance(src, Image):
+        return on_image(src.handle)
+    if isinstance(src, (str, os.PathLike)):
+        return on_file(os.fsencode(src))
+    if isinstance(src, (bytes, bytearray, memoryview)):
+        data = bytes(src)
+        return on_memory(data, len(data))
+    if _is_pil(src):
+        img = Image.from_pil(src)
+    elif hasattr(src, "__array_interface__"):
+        img = Image.from_array(src, arg)
+    else:
+        raise TypeError(f"{arg}: expected a path, encoded bytes, a PIL image, a NumPy uint8 "
+                        f"array or a phash.Image, got {type(src).__name__}")
+    with img:
+        return on_image(img.handle)
+
+
 def sniff(data):
     """The format name ('jpeg', 'png', 'webp', 'gif', ..., 'unknown') of bytes."""
     data = bytes(data[:64])
@@ -67,7 +106,7 @@ class Image(Handle):
         """Wrap pixels without copying when buf is writable (bytearray,
         NumPy array, writable memoryview); bytes are used in place too.
         mode: 'L', 'LA', 'RGB' or 'RGBA' (alpha is ignored by the hashes)."""
-        channels = PIXEL_FORMATS[mode]
+        channels = choice(PIXEL_FORMATS, mode, "mode")
         if stride is None:
             stride = width * channels
         if isinstance(buf, bytes):
@@ -88,6 +127,49 @@ class Image(Handle):
         out = ctypes.c_void_p()
         check(_wrap(ptr, width, height, stride, channels, ctypes.byref(out)))
         return cls(out.value, keepalive=keep)
+
+    @classmethod
+    def from_array(cls, arr, arg="array"):
+        """Wrap a NumPy uint8 array of shape (h, w) or (h, w, c), c = 1..4
+        (grey, grey+alpha, RGB, RGBA). Rows may be any distance apart (slices,
+        padding): the pixels are used in place whenever each row is packed
+        pixels; other layouts (column slices, reversed rows, transposes) are
+        copied once into a contiguous array."""
+        ai = arr.__array_interface__
+        shape = tuple(ai["shape"])
+        if ai["typestr"][1:] != "u1":
+            raise TypeError(f"{arg}: expected uint8 pixels, got dtype {arr.dtype}")
+        if len(shape) not in (2, 3) or (len(shape) == 3 and not 1 <= shape[2] <= 4):
+            raise ValueError(f"{arg}: expected shape (h, w) or (h, w, 1..4), got {shape}")
+        channels = shape[2] if len(shape) == 3 else 1
+        if not _rows_packed(ai, shape, channels):
+            import numpy
+            arr = numpy.ascontiguousarray(arr)
+            ai = arr.__array_interface__
+        height, width = shape[0], shape[1]
+        stride = ai["strides"][0] if ai["strides"] else width * channels
+        out = ctypes.c_void_p()
+        check(_wrap(ai["data"][0], width, height, stride, channels, ctypes.byref(out)))
+        return cls(out.value, keepalive=arr)
+
+    @classmethod
+    def from_pil(cls, img):
+        """Wrap a copy of a PIL image's pixels: L, LA, RGB and RGBA as they
+        are; 1-bit and 16/32-bit grey as L; every other mode (P, CMYK,
+        YCbCr, ...) converted to RGB by PIL."""
+        mode = img.mode
+        if mode not in PIXEL_FORMATS:
+            img = img.convert("L" if mode in ("1", "I", "I;16", "I;16B", "I;16L", "F")
+                              else "RGB")
+        return cls.from_buffer(img.tobytes(), img.width, img.height, img.mode)
+
+    def __array__(self, dtype=None, copy=None):
+        """np.asarray(image): a (h, w) or (h, w, c) uint8 copy of the pixels
+        (a copy: a decoder reuses its buffer for the next image)."""
+        import numpy
+        shape = (self.height, self.width) + ((self.channels,) if self.channels > 1 else ())
+        out = numpy.frombuffer(self.tobytes(), dtype=numpy.uint8).reshape(shape).copy()
+        return out if dtype is None else out.astype(dtype)
 
     @property
     def handle(self):
@@ -146,7 +228,8 @@ class Decoder(Handle):
         if not self._handle:
             raise MemoryError("phash_decoder_new failed")
         self._generation = 0
-        limits = {k: settings.pop(k) for k in list(settings) if k.startswith("max_")}
+        fields = [f[0] for f in _LimitsC._fields_]
+        limits = {k: settings.pop(k) for k in list(settings) if k in fields}
         if limits:
             cur = _LimitsC()
             _dec_get_limits(self._handle, ctypes.byref(cur))
@@ -155,7 +238,8 @@ class Decoder(Handle):
             check(_dec_set_limits(self._handle, ctypes.byref(cur)))
         for k, v in settings.items():
             if k not in OPTIONS:
-                raise TypeError(f"unknown decoder setting {k!r}")
+                raise TypeError(f"{k}: unknown decoder setting "
+                                f"({', '.join(fields + list(OPTIONS))})")
             check(_dec_set_option(self._handle, OPTIONS[k], int(v)))
 
     def _detail(self):

@@ -4,7 +4,7 @@ import ctypes
 import os
 
 from ._lib import Handle, check, fn
-from .codes import PdqCode, _PdqCodeC
+from .codes import PdqCode, _PdqCodeC, pdq_code, u64_code
 
 c_void_pp = ctypes.POINTER(ctypes.c_void_p)
 c_char_pp = ctypes.POINTER(ctypes.c_char_p)
@@ -95,13 +95,11 @@ class Index(Handle):
         if self.bits == 64:
             arr = (ctypes.c_uint64 * len(codes))()
             for i, c in enumerate(codes):
-                arr[i] = c & 0xFFFFFFFFFFFFFFFF
+                arr[i] = u64_code(c, f"codes[{i}]")
             return arr
         arr = (_PdqCodeC * len(codes))()
         for i, c in enumerate(codes):
-            if isinstance(c, str):
-                c = PdqCode.from_hex(c)
-            ctypes.memmove(arr[i].bytes, bytes(c), 32)
+            ctypes.memmove(arr[i].bytes, bytes(pdq_code(c, f"codes[{i}]")), 32)
         return arr
 
     def __len__(self):

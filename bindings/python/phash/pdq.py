@@ -4,8 +4,8 @@ import ctypes
 import os
 
 from ._lib import Handle, check, fn
-from .codes import PdqCode, _PdqCodeC
-from .image import Image
+from .codes import PdqCode, _PdqCodeC, choice, pdq_code
+from .image import with_pixels
 
 MODES = {"full": 0, "cli512": 1}
 DIHEDRAL = ("orig", "rot90", "rot180", "rot270", "flipx", "flipy", "flipp", "flipm")
@@ -49,6 +49,24 @@ class PdqResult:
             if dihedral else None
         self.width, self.height = c.width, c.height
 
+    @property
+    def hex(self):
+        """The hash as 64 lowercase hex digits."""
+        return self.hash.hex
+
+    def distance(self, other):
+        """Hamming distance to another PDQ result, code or hex string."""
+        return self.hash.distance(pdq_code(other, "other"))
+
+    __sub__ = __rsub__ = distance
+
+    def __eq__(self, other):
+        if isinstance(other, PdqResult):
+            return self.hash == other.hash and self.quality == other.quality
+        return NotImplemented
+
+    __hash__ = None
+
     def __repr__(self):
         return f"PdqResult({self.hash.hex}, quality={self.quality})"
 
@@ -64,7 +82,7 @@ class PdqHasher(Handle):
         self._handle = _new()
         if not self._handle:
             raise MemoryError("phash_pdq_hasher_new failed")
-        check(_set_mode(self._handle, MODES[mode]))
+        check(_set_mode(self._handle, choice(MODES, mode, "mode")))
         check(_set_fast(self._handle, fast))
 
     def _detail(self):
@@ -72,16 +90,16 @@ class PdqHasher(Handle):
         return msg.decode(errors="replace") if msg else None
 
     def hash(self, src, dihedral=False):
-        """Hash an Image, a path (str / os.PathLike) or encoded bytes."""
+        """Hash a path (str / os.PathLike), encoded bytes, a PIL image, a
+        NumPy uint8 array or a phash.Image. Returns a PdqResult."""
         out = _ResultC()
         flags = WANT_DIHEDRAL if dihedral else 0
-        if isinstance(src, Image):
-            status = _hash_image(self._handle, src.handle, flags, ctypes.byref(out))
-        elif isinstance(src, (bytes, bytearray, memoryview)):
-            data = bytes(src)
-            status = _hash_memory(self._handle, None, data, len(data), flags, ctypes.byref(out))
-        else:
-            status = _hash_file(self._handle, None, os.fsencode(src), flags, ctypes.byref(out))
+        ref = ctypes.byref(out)
+        status = with_pixels(
+            src, "src",
+            lambda img: _hash_image(self._handle, img, flags, ref),
+            lambda path: _hash_file(self._handle, None, path, flags, ref),
+            lambda data, n: _hash_memory(self._handle, None, data, n, flags, ref))
         check(status, self._detail)
         return PdqResult(out, dihedral)
 

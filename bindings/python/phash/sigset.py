@@ -4,7 +4,8 @@ import ctypes
 import os
 
 from ._lib import Handle, check, fn
-from .codes import PdqCode, _PdqCodeC
+from .pdq import DIHEDRAL
+from .codes import _PdqCodeC, choice, pdq_code, u64_code
 
 ALGOS = {"pdq": 1, "phash": 2}
 ALGO_NAMES = {v: k for k, v in ALGOS.items()}
@@ -90,11 +91,12 @@ class SignatureSet(Handle):
         if not self._handle:
             raise MemoryError("phash_sigset_new failed")
         for k, v in options.items():
+            opt = choice(OPTIONS, k, "option")
             if k == "format":
-                v = FORMATS[v]
+                v = choice(FORMATS, v, "format")
             elif k == "algo":
-                v = ALGOS[v] if v else 0
-            check(_set_option(self._handle, OPTIONS[k], int(v)))
+                v = choice(ALGOS, v, "algo") if v else 0
+            check(_set_option(self._handle, opt, int(v)))
 
     def _detail(self):
         return _s(_set_error(self._handle))
@@ -113,7 +115,11 @@ class SignatureSet(Handle):
         return LoadReport(rep)
 
     def size(self, algo):
-        return _set_size(self._live(), ALGOS[algo])
+        return _set_size(self._live(), choice(ALGOS, algo, "algo"))
+
+    def __len__(self):
+        """Distinct entries over every algorithm."""
+        return sum(_set_size(self._live(), a) for a in ALGOS.values())
 
     def save(self, path):
         """Write a compiled set (codes, owners, indexes) atomically."""
@@ -127,7 +133,9 @@ class SignatureSet(Handle):
 
 
 class Match(dict):
-    """algo, distance, variant, hash, owners [{list, id, metadata, quality, line}]."""
+    """algo, distance, variant (the query variant's name as the CLI prints
+    it: 'orig', 'rot90', ... 'flipm'), hash, owners [{list, id, metadata,
+    quality, line}]."""
 
     def __init__(self, **kw):
         super().__init__(**kw)
@@ -160,26 +168,32 @@ class Matcher(Handle):
             check(_m_open(self._handle, os.fsencode(source)), self._detail)
 
     def size(self, algo):
-        return _m_size(self._handle, ALGOS[algo])
+        return _m_size(self._handle, choice(ALGOS, algo, "algo"))
+
+    def __len__(self):
+        return sum(_m_size(self._handle, a) for a in ALGOS.values())
 
     def query(self, algo, code, radius):
-        """code: a PdqCode / hex (pdq), a list of 8 of them (pdq dihedral),
-        or an int (phash). Returns a list of Match sorted by distance."""
+        """algo 'pdq': code is a PdqCode, PdqResult or hex, or a list of 8
+        of them (the dihedral variants, orig first); 'phash': an int,
+        PHashResult or hex. Returns a list of Match sorted by distance."""
+        algo_c = choice(ALGOS, algo, "algo")
         if algo == "pdq":
             codes = code if isinstance(code, (list, tuple)) else [code]
+            if len(codes) not in (1, 8):
+                raise ValueError(f"code: 1 or 8 PDQ hashes, got {len(codes)}")
             arr = (_PdqCodeC * len(codes))()
             for i, c in enumerate(codes):
-                c = PdqCode.from_hex(c) if isinstance(c, str) else c
-                ctypes.memmove(arr[i].bytes, bytes(c), 32)
+                ctypes.memmove(arr[i].bytes, bytes(pdq_code(c, "code")), 32)
             n = len(codes)
         else:
-            arr = (ctypes.c_uint64 * 1)(code & 0xFFFFFFFFFFFFFFFF)
+            arr = (ctypes.c_uint64 * 1)(u64_code(code, "code"))
             n = 1
         res = _r_new()
         if not res:
             raise MemoryError("phash_matches_new failed")
         try:
-            check(_query(self._handle, ALGOS[algo], ctypes.cast(arr, V), n, radius, res))
+            check(_query(self._handle, algo_c, ctypes.cast(arr, V), n, radius, res))
             out = []
             m, o = _MatchC(), _OwnerC()
             for i in range(_r_count(res)):
@@ -190,7 +204,8 @@ class Matcher(Handle):
                     owners.append(dict(list=_s(o.list), id=_s(o.id), metadata=_s(o.metadata),
                                        quality=o.quality, line=o.line))
                 out.append(Match(algo=ALGO_NAMES.get(m.algo), distance=m.distance,
-                                 variant=m.variant, hash=_s(m.hash), owners=owners))
+                                 variant=DIHEDRAL[m.variant] if m.variant < len(DIHEDRAL) else str(m.variant),
+                                 hash=_s(m.hash), owners=owners))
             return out
         finally:
             _r_free(res)

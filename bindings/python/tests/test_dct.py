@@ -17,7 +17,7 @@ class TestPHash(unittest.TestCase):
                     phash.Image.from_buffer(bytearray(px), 64, 48, "L") as b:
                 ha, hb = h.hash(a), h.hash(b)
         self.assertEqual(ha, hb)
-        self.assertGreater(ha[1], 0)
+        self.assertGreater(ha.quality, 0)
 
     def test_grey_equals_rgb_with_equal_channels(self):
         # pHash's integer luma maps (v, v, v) to about 16 + 219 v / 255, not v,
@@ -28,18 +28,19 @@ class TestPHash(unittest.TestCase):
         rgb = bytes(v for p in px for v in (p, p, p))
         with phash.PHasher() as h, phash.Image.from_buffer(px, 64, 64, "L") as g, \
                 phash.Image.from_buffer(rgb, 64, 64, "RGB") as c:
-            self.assertLessEqual(phash.u64_distance(h.hash(g)[0], h.hash(c)[0]), 2)
+            self.assertLessEqual(phash.u64_distance(h.hash(g), h.hash(c)), 2)
 
     def test_flat_image_is_flagged(self):
         with phash.PHasher() as h, phash.Image.from_buffer(bytes(64 * 64), 64, 64, "L") as img:
-            value, quality, flags = h.hash(img)
+            r = h.hash(img)
+            quality, flags = r.quality, r.flags
         self.assertEqual(quality, 0)
         self.assertIn("flat", flags)
 
     def test_layout_conversion(self):
         with phash.PHasher("0.9") as h09, phash.PHasher("1.0") as h10, \
                 phash.Image.from_buffer(gradient(100, 80), 100, 80, "L") as img:
-            v09, v10 = h09.hash(img)[0], h10.hash(img)[0]
+            v09, v10 = h09.hash(img).value, h10.hash(img).value
         self.assertEqual(phash.convert_layout(v09, "0.9", "1.0"), v10)
         self.assertEqual(phash.convert_layout(v10, "1.0", "0.9"), v09)
 
@@ -51,8 +52,8 @@ class TestDctN(unittest.TestCase):
             for s in (8, 16, 32):
                 with phash.DctNHasher(s, "matrix") as m, phash.DctNHasher(s, "fftw") as f:
                     bm, bf = m.hash(img), f.hash(img)
-                self.assertEqual(len(bm[0]), s * s // 8)
-                self.assertEqual(bm[0], bf[0])
+                self.assertEqual(len(bm.bytes), s * s // 8)
+                self.assertEqual(bm.bytes, bf.bytes)
         with self.assertRaises(ValueError):
             phash.DctNHasher(12)
 
