@@ -74,6 +74,11 @@ static inline void bench_print_machine(const char *bench_name)
         if (strstr(padded, pat))
             printf(" %s", wanted[i]);
     }
+    /* What the library runs (phash/cpu.h; PHASH_KERNEL caps it). */
+    printf("\n# phash kernels:");
+    for (int m = 0; m < PHASH_CPU_MODULE_COUNT; m++)
+        printf(" %s=%s", phash_cpu_module_name((phash_cpu_module)m),
+               phash_cpu_kernel_active((phash_cpu_module)m));
     printf("\n# kernel: %s %s, compiler: %s\n", u.sysname, u.release,
 #ifdef __VERSION__
            __VERSION__

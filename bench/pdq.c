@@ -82,16 +82,8 @@ static void load_set(set *s, const char *path)
 
 /* PHASH_BENCH_PDQ_KERNEL=generic|avx2|avx512|avx512vbmi measures one blur
  * kernel instead of the best the CPU runs (e.g. the AVX2 kernel that most
- * desktop CPUs get). */
-static ph_pdq_blur_fn g_kernel;
-
-static phash_pdq_hasher *new_hasher(void)
-{
-    phash_pdq_hasher *h = phash_pdq_hasher_new();
-    if (h && g_kernel)
-        ph_pdq_hasher_set_kernel(h, g_kernel);
-    return h;
-}
+ * desktop CPUs get), chosen through the public dispatch (phash/cpu.h), as
+ * PHASH_KERNEL caps every module. */
 
 /* ---- per-stage timing -------------------------------------------------- */
 
@@ -207,7 +199,7 @@ static void report_classes(void)
 static void report_stages(set *s, int repeat)
 {
     phash_decoder *dec = phash_decoder_new();
-    phash_pdq_hasher *h = new_hasher();
+    phash_pdq_hasher *h = phash_pdq_hasher_new();
     stages sum = {0};
     double worst_ratio = 0;
     s->mpix = 0;
@@ -215,7 +207,7 @@ static void report_stages(set *s, int repeat)
            " on) | hash stage with dihedral (clocks off) | hash/decode\n",
            repeat);
     for (int i = 0; i < s->n; i++) {
-        stages b;
+        stages b = {0};
         uint32_t w = 0, hh = 0;
         if (time_stages(s->files[i], repeat, dec, h, &b, &w, &hh) != 0) {
             printf("    %s: cannot decode/hash, skipped\n", s->files[i]);
@@ -307,7 +299,7 @@ static rate e2e_rate(set *s, int threads, unsigned flags, uint32_t fast, int rep
     worker wk[2];
     for (int k = 0; k < threads; k++) {
         wk[k].dec = phash_decoder_new();
-        wk[k].h = new_hasher();
+        wk[k].h = phash_pdq_hasher_new();
         phash_pdq_hasher_set_fast(wk[k].h, fast);
     }
     for (int r = 0; r < repeat; r++) {
@@ -465,17 +457,13 @@ int main(int argc, char **argv)
         return 2;
     }
     bench_print_machine("pdq");
-    const char *kernel = NULL;
-    ph_pdq_kernel_best(&kernel);
     const char *want = getenv("PHASH_BENCH_PDQ_KERNEL");
-    if (want && *want) {
-        g_kernel = ph_pdq_kernel_by_name(want);
-        if (!g_kernel) {
-            fprintf(stderr, "pdq: kernel %s is not built or not supported by this CPU\n", want);
-            return 2;
-        }
-        kernel = want;
+    if (want && *want &&
+        phash_cpu_kernel_select(PHASH_CPU_MODULE_PDQ_BLUR, want) != PHASH_OK) {
+        fprintf(stderr, "pdq: kernel %s is not built or not supported by this CPU\n", want);
+        return 2;
     }
+    const char *kernel = phash_cpu_kernel_active(PHASH_CPU_MODULE_PDQ_BLUR);
     const char *cli = getenv("PHASH_BENCH_PDQ_CLI");
     printf("# pdq blur kernel: %s; best of %d; reference CLI: %s\n", kernel, repeat,
            cli ? cli : "(set PHASH_BENCH_PDQ_CLI to compare)");

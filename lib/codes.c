@@ -2,6 +2,7 @@
 /* Text and binary forms of hash codes, and Hamming distance. */
 #include <string.h>
 
+#include "cpu.h"
 #include "internal.h"
 
 static phash_status bad_at(size_t *err_pos, size_t pos)
@@ -65,16 +66,16 @@ int phash_pdq_bit(const phash_pdq_code *code, unsigned k)
 
 /* The baseline x86-64 has no POPCNT instruction, and __builtin_popcountll
  * then calls libgcc's bit-twiddling routine: the distances get a POPCNT
- * clone, picked at load time. Plain entry points keep the clones inside
- * this file (clang 14 resolves them only for callers that see the
- * attribute). */
-#if defined(__x86_64__) && defined(__GNUC__)
-#define PH_POPCNT_CLONES __attribute__((target_clones("popcnt", "default")))
-#else
-#define PH_POPCNT_CLONES
-#endif
+ * variant (the same body under a target attribute), picked through the one
+ * CPU dispatch (lib/cpu.c, module "distance"). */
+typedef struct distance_ops {
+    unsigned (*pdq)(const phash_pdq_code *a, const phash_pdq_code *b);
+    unsigned (*u64)(uint64_t a, uint64_t b);
+} distance_ops;
 
-PH_POPCNT_CLONES static unsigned pdq_distance(const phash_pdq_code *a, const phash_pdq_code *b)
+#define PH_ALWAYS_INLINE static inline __attribute__((always_inline))
+
+PH_ALWAYS_INLINE unsigned pdq_distance(const phash_pdq_code *a, const phash_pdq_code *b)
 {
     unsigned d = 0;
     for (size_t i = 0; i < 32; i += 8) {
@@ -86,14 +87,45 @@ PH_POPCNT_CLONES static unsigned pdq_distance(const phash_pdq_code *a, const pha
     return d;
 }
 
-PH_POPCNT_CLONES static unsigned u64_distance(uint64_t a, uint64_t b)
+PH_ALWAYS_INLINE unsigned u64_distance(uint64_t a, uint64_t b) { return ph_popcount64(a ^ b); }
+
+static unsigned pdq_generic(const phash_pdq_code *a, const phash_pdq_code *b)
 {
-    return ph_popcount64(a ^ b);
+    return pdq_distance(a, b);
+}
+static unsigned u64_generic(uint64_t a, uint64_t b) { return u64_distance(a, b); }
+static const distance_ops ops_generic = {pdq_generic, u64_generic};
+
+#if defined(__x86_64__) && defined(__GNUC__)
+__attribute__((target("popcnt"))) static unsigned pdq_popcnt(const phash_pdq_code *a,
+                                                             const phash_pdq_code *b)
+{
+    return pdq_distance(a, b);
+}
+__attribute__((target("popcnt"))) static unsigned u64_popcnt(uint64_t a, uint64_t b)
+{
+    return u64_distance(a, b);
+}
+static const distance_ops ops_popcnt = {pdq_popcnt, u64_popcnt};
+#endif
+
+static const ph_kernel g_rows[] = {
+#if defined(__x86_64__) && defined(__GNUC__)
+    {"popcnt", PHASH_CPU_POPCNT, PH_ISA_POPCNT, &ops_popcnt},
+#endif
+    {"generic", 0, PH_ISA_SCALAR, &ops_generic},
+};
+
+ph_kernel_table ph_distance_kernels = {g_rows, sizeof g_rows / sizeof g_rows[0], NULL};
+
+static const distance_ops *distance(void)
+{
+    return ph_kernel_active(&ph_distance_kernels)->impl;
 }
 
 unsigned phash_pdq_distance(const phash_pdq_code *a, const phash_pdq_code *b)
 {
-    return pdq_distance(a, b);
+    return distance()->pdq(a, b);
 }
 
 static phash_status parse_hex64(const char *t, size_t len, uint64_t *out, size_t *err_pos)
@@ -183,4 +215,4 @@ size_t phash_u64_format(uint64_t code, phash_u64_form form, char out[21])
     return o;
 }
 
-unsigned phash_u64_distance(uint64_t a, uint64_t b) { return u64_distance(a, b); }
+unsigned phash_u64_distance(uint64_t a, uint64_t b) { return distance()->u64(a, b); }

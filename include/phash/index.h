@@ -57,9 +57,10 @@ extern "C" {
 typedef struct phash_index phash_index;
 typedef struct phash_index_results phash_index_results;
 
-/* Popcount kernels. AUTO = the best this CPU supports (or the value of the
- * environment variable PHASH_KERNEL = scalar | avx2 | avx512, read once per
- * process, when that kernel is available). */
+/* Popcount kernels. AUTO = the index kernel the one CPU dispatch has active
+ * (phash/cpu.h, module PHASH_CPU_MODULE_INDEX): the best this CPU supports,
+ * capped by the environment variable PHASH_KERNEL, or what
+ * phash_cpu_kernel_select() chose. New indexes start with it. */
 typedef enum phash_kernel {
     PHASH_KERNEL_AUTO = 0,
     PHASH_KERNEL_SCALAR = 1, /* portable C */

@@ -129,6 +129,7 @@ PHASH_API void phash_free(void *ptr);
 #include "phash/sigset.h"
 #include "phash/dct.h"
 #include "phash/index.h"
+#include "phash/cpu.h"
 #include "phash/pdq.h"
 #include "phash/digest.h"
 #include "phash/expand.h"

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cpu.h"
 #include "pdq_internal.h"
 
 #define G PH_PDQ_GRID
@@ -46,45 +47,39 @@ uint64_t ph_pdq_clock_ns(void)
 
 /* ---- kernel dispatch --------------------------------------------------- */
 
+/* Every blur kernel gives the same bits; best first. */
+static const ph_pdq_blur_fn fn_generic = ph_pdq_blur_generic;
+#ifdef PH_PDQ_HAVE_AVX2
+static const ph_pdq_blur_fn fn_avx2 = ph_pdq_blur_avx2;
+#endif
+#ifdef PH_PDQ_HAVE_AVX512
+static const ph_pdq_blur_fn fn_avx512 = ph_pdq_blur_avx512;
+#endif
+#ifdef PH_PDQ_HAVE_AVX512VBMI
+static const ph_pdq_blur_fn fn_avx512vbmi = ph_pdq_blur_avx512vbmi;
+#endif
+
+static const ph_kernel g_rows[] = {
+#ifdef PH_PDQ_HAVE_AVX512VBMI
+    /* The AVX-512 kernel with a one-permute RGB luma (Ice Lake, Zen 4 and later). */
+    {"avx512vbmi", PHASH_CPU_AVX512F | PHASH_CPU_AVX512BW | PHASH_CPU_AVX512VBMI,
+     PH_ISA_AVX512VBMI, &fn_avx512vbmi},
+#endif
+#ifdef PH_PDQ_HAVE_AVX512
+    {"avx512", PHASH_CPU_AVX512F, PH_ISA_AVX512, &fn_avx512},
+#endif
+#ifdef PH_PDQ_HAVE_AVX2
+    {"avx2", PHASH_CPU_AVX2 | PHASH_CPU_FMA, PH_ISA_AVX2, &fn_avx2},
+#endif
+    {"generic", 0, PH_ISA_SCALAR, &fn_generic},
+};
+
+ph_kernel_table ph_pdq_blur_kernels = {g_rows, sizeof g_rows / sizeof g_rows[0], NULL};
+
 ph_pdq_blur_fn ph_pdq_kernel_by_name(const char *name)
 {
-#if defined(PH_PDQ_HAVE_AVX2) || defined(PH_PDQ_HAVE_AVX512) || defined(PH_PDQ_HAVE_AVX512VBMI)
-    __builtin_cpu_init(); /* idempotent; needed if called before constructors ran */
-#endif
-    if (!strcmp(name, "generic"))
-        return ph_pdq_blur_generic;
-#if defined(PH_PDQ_HAVE_AVX2)
-    if (!strcmp(name, "avx2"))
-        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") ? ph_pdq_blur_avx2
-                                                                              : NULL;
-#endif
-#if defined(PH_PDQ_HAVE_AVX512)
-    if (!strcmp(name, "avx512"))
-        return __builtin_cpu_supports("avx512f") ? ph_pdq_blur_avx512 : NULL;
-#endif
-#if defined(PH_PDQ_HAVE_AVX512VBMI)
-    /* The same kernel with a one-permute RGB luma (Ice Lake, Zen 4 and later). */
-    if (!strcmp(name, "avx512vbmi"))
-        return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-                       __builtin_cpu_supports("avx512vbmi")
-                   ? ph_pdq_blur_avx512vbmi
-                   : NULL;
-#endif
-    return NULL;
-}
-
-ph_pdq_blur_fn ph_pdq_kernel_best(const char **name)
-{
-    static const char *const order[] = {"avx512vbmi", "avx512", "avx2", "generic"};
-    for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
-        ph_pdq_blur_fn fn = ph_pdq_kernel_by_name(order[i]);
-        if (fn) {
-            if (name)
-                *name = order[i];
-            return fn;
-        }
-    }
-    return ph_pdq_blur_generic;
+    const ph_kernel *row = ph_kernel_find(&ph_pdq_blur_kernels, name);
+    return row ? PH_KERNEL_FN(ph_pdq_blur_fn, row) : NULL;
 }
 
 void ph_pdq_hasher_set_kernel(phash_pdq_hasher *h, ph_pdq_blur_fn fn)
@@ -110,7 +105,7 @@ phash_pdq_hasher *phash_pdq_hasher_new(void)
     if (!h)
         return NULL;
     h->mode = PHASH_PDQ_FULL;
-    h->blur = ph_pdq_kernel_best(NULL);
+    h->blur = PH_KERNEL_FN(ph_pdq_blur_fn, ph_kernel_active(&ph_pdq_blur_kernels));
     ph_pdq_dct_matrix(h->dct_matrix);
     ph_pdq_dct_matrix_t(h->dct_matrix, h->dct_matrix_t);
     return h;

@@ -8,18 +8,18 @@
 #include <math.h>
 #include <string.h>
 
+#include "cpu.h"
 #include "pdq_internal.h"
 
 #define G PH_PDQ_GRID
 #define K PH_PDQ_DCT
 
-/* The DCT is compiled for AVX-512 and AVX2 besides
- * the baseline, picked at load time (ifunc). Every lane repeats the scalar
- * float sequence, so all clones give the same bits (tests/test_pdq.c). */
+/* The DCT is compiled for AVX-512 and AVX2 besides the baseline (the same
+ * body under target attributes), picked through the one CPU dispatch
+ * (lib/cpu.c, module "pdq-dct"). Every lane repeats the scalar float
+ * sequence, so all variants give the same bits (tests/test_pdq.c). */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(PH_PDQ_NO_CLONES)
-#define PH_PDQ_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define PH_PDQ_CLONES
+#define PH_PDQ_DCT_VARIANTS 1
 #endif
 
 /* D[i][j] = float(double(float(sqrt(2/64))) * cos(pi/128 * (i+1) * (2j+1))):
@@ -48,8 +48,9 @@ void ph_pdq_dct_matrix_t(const float d[K * G], float dt[G * K])
             dt[k * K + j] = d[j * G + k];
 }
 
-PH_PDQ_CLONES static void dct_clones(const float d[K * G], const float dt[G * K],
-                                     const float a[G * G], float b[K * K])
+static inline __attribute__((always_inline)) void dct_body(const float d[K * G],
+                                                           const float dt[G * K],
+                                                           const float a[G * G], float b[K * K])
 {
     v16 t[K][G / 16];
     for (int i = 0; i < K; i++) {
@@ -92,9 +93,47 @@ PH_PDQ_CLONES static void dct_clones(const float d[K * G], const float dt[G * K]
     }
 }
 
-/* A plain entry point: clang resolves clones only for callers that see the
- * attribute, so the clones stay inside this file. */
+static void dct_generic(const float d[K * G], const float dt[G * K], const float a[G * G],
+                        float b[K * K])
+{
+    dct_body(d, dt, a, b);
+}
+
+#ifdef PH_PDQ_DCT_VARIANTS
+__attribute__((target("avx2"))) static void dct_avx2(const float d[K * G], const float dt[G * K],
+                                                     const float a[G * G], float b[K * K])
+{
+    dct_body(d, dt, a, b);
+}
+
+__attribute__((target("avx512f"))) static void dct_avx512(const float d[K * G],
+                                                          const float dt[G * K],
+                                                          const float a[G * G], float b[K * K])
+{
+    dct_body(d, dt, a, b);
+}
+
+static const ph_pdq_dct_fn fn_avx2 = dct_avx2, fn_avx512 = dct_avx512;
+#endif
+static const ph_pdq_dct_fn fn_generic = dct_generic;
+
+static const ph_kernel g_rows[] = {
+#ifdef PH_PDQ_DCT_VARIANTS
+    {"avx512", PHASH_CPU_AVX512F, PH_ISA_AVX512, &fn_avx512},
+    {"avx2", PHASH_CPU_AVX2, PH_ISA_AVX2, &fn_avx2},
+#endif
+    {"generic", 0, PH_ISA_SCALAR, &fn_generic},
+};
+
+ph_kernel_table ph_pdq_dct_kernels = {g_rows, sizeof g_rows / sizeof g_rows[0], NULL};
+
+ph_pdq_dct_fn ph_pdq_dct_kernel(const char *name)
+{
+    const ph_kernel *row = ph_kernel_find(&ph_pdq_dct_kernels, name);
+    return row ? PH_KERNEL_FN(ph_pdq_dct_fn, row) : NULL;
+}
+
 void ph_pdq_dct(const float d[K * G], const float dt[G * K], const float a[G * G], float b[K * K])
 {
-    dct_clones(d, dt, a, b);
+    PH_KERNEL_FN(ph_pdq_dct_fn, ph_kernel_active(&ph_pdq_dct_kernels))(d, dt, a, b);
 }

@@ -49,9 +49,9 @@ int ph_pdq_blur_avx512(const ph_pdq_plan *plan, ph_buf *work, float *out, int *q
 int ph_pdq_blur_avx512vbmi(const ph_pdq_plan *plan, ph_buf *work, float *out, int *quality,
                            ph_pdq_prof *prof);
 
-/* Kernel selection: "generic", "avx2", "avx512", "avx512vbmi" (internal,
- * for tests and bench). The best one the CPU runs is chosen by default. */
-ph_pdq_blur_fn ph_pdq_kernel_best(const char **name);
+/* Blur kernel of that name ("generic", "avx2", "avx512", "avx512vbmi") if
+ * this CPU runs it, else NULL (tests). New hashers take the kernel that the
+ * one CPU dispatch (lib/cpu.c, module "pdq-blur") has active. */
 ph_pdq_blur_fn ph_pdq_kernel_by_name(const char *name);
 void ph_pdq_hasher_set_kernel(phash_pdq_hasher *h, ph_pdq_blur_fn fn);
 /* The last image's 64x64 filtered luma and 16x16 DCT (tests). */
@@ -66,6 +66,13 @@ void ph_pdq_dct_matrix(float d[PH_PDQ_DCT * PH_PDQ_GRID]);
 /* D transposed (dt[k][j] = D[j][k]), made once per hasher. */
 void ph_pdq_dct_matrix_t(const float d[PH_PDQ_DCT * PH_PDQ_GRID],
                          float dt[PH_PDQ_GRID * PH_PDQ_DCT]);
+typedef void (*ph_pdq_dct_fn)(const float d[PH_PDQ_DCT * PH_PDQ_GRID],
+                              const float dt[PH_PDQ_GRID * PH_PDQ_DCT],
+                              const float a[PH_PDQ_GRID * PH_PDQ_GRID],
+                              float b[PH_PDQ_DCT * PH_PDQ_DCT]);
+/* The DCT variant of that name ("generic", "avx2", "avx512") if this CPU
+ * runs it, else NULL (tests). */
+ph_pdq_dct_fn ph_pdq_dct_kernel(const char *name);
 void ph_pdq_dct(const float d[PH_PDQ_DCT * PH_PDQ_GRID], const float dt[PH_PDQ_GRID * PH_PDQ_DCT],
                 const float a[PH_PDQ_GRID * PH_PDQ_GRID], float b[PH_PDQ_DCT * PH_PDQ_DCT]);
 

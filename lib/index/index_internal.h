@@ -99,8 +99,8 @@ extern const ph_kernel_ops ph_kernel_scalar;
 extern const ph_kernel_ops ph_kernel_avx2;   /* only when built with AVX2 */
 extern const ph_kernel_ops ph_kernel_avx512; /* only when built with AVX-512 */
 
-/* cpu.c: availability (CPUID + XGETBV, once), the process default (best, or
- * PHASH_KERNEL from the environment), the ops of a kernel (NULL if absent). */
+/* kernels.c: availability (lib/cpu.c's one dispatch), the process default
+ * (the dispatch's active index kernel), the ops of a kernel (NULL if absent). */
 int ph_cpu_supports(phash_kernel k);
 phash_kernel ph_kernel_default(void);
 const ph_kernel_ops *ph_kernel_get(phash_kernel k);
