@@ -1,32 +1,29 @@
 /* SPDX-License-Identifier: MIT */
 /* phash scan: hash every image under some folders and report those that
- * match a signature set. The main thread walks the folders (and, with
- * --watch, follows inotify events); N worker threads sniff, decode, hash and
- * query; a bounded queue between them keeps memory bounded. Low impact by
- * default: one worker, lowest CPU and I/O priority. Writes nothing but the
- * report (stdout) and the summary (stderr). */
+ * match a signature set: a front end over the library scanner
+ * (include/phash/scan.h), which walks, reads, sniffs, decodes, hashes and
+ * matches on its worker threads. This file parses the options, loads the
+ * set, prints the reports and the summary, and with --watch feeds the
+ * scanner the files inotify announces. Low impact by default: one worker,
+ * lowest CPU and I/O priority. Writes nothing but the report (stdout) and
+ * the summary (stderr). */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <pthread.h>
-#include <sched.h>
+#include <dirent.h>
 #include <signal.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
-#include <sys/resource.h>
-#include <sys/syscall.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "phash/phash.h"
 #include "phash/dct.h"
 #include "commands.h"
-#include "scan_hash.h"
 #include "scan_out.h"
-#include "walk.h"
 
 /* ---- options ---- */
 
@@ -71,7 +68,7 @@ static void scan_usage(FILE *f)
         "goes to stderr. Nothing else is written anywhere.\n"
         "Exit status: 0 no match, 1 at least one match, 2 error (bad usage, the set\n"
         "could not be loaded, or a PATH could not be read).\n",
-        SCAN_DEFAULT_RADIUS_PDQ, SCAN_DEFAULT_RADIUS_PHASH);
+        PHASH_SCAN_DEFAULT_RADIUS_PDQ, PHASH_SCAN_DEFAULT_RADIUS_PHASH);
 }
 
 static int parse_uint(const char *s, unsigned max, unsigned *out)
@@ -132,8 +129,8 @@ static int parse_radius(const char *s, unsigned radius[])
 static int parse_args(int argc, char **argv, scan_opts *o, const char ***paths, int *npaths)
 {
     *o = (scan_opts){.threads = 1, .nice = 1, .layout = PHASH_DCT_LAYOUT_1_0};
-    o->radius[PHASH_SIG_PDQ] = SCAN_DEFAULT_RADIUS_PDQ;
-    o->radius[PHASH_SIG_PHASH] = SCAN_DEFAULT_RADIUS_PHASH;
+    o->radius[PHASH_SIG_PDQ] = PHASH_SCAN_DEFAULT_RADIUS_PDQ;
+    o->radius[PHASH_SIG_PHASH] = PHASH_SCAN_DEFAULT_RADIUS_PHASH;
     *paths = calloc((size_t)argc, sizeof **paths);
     *npaths = 0;
     for (int i = 1; i < argc; i++) {
@@ -221,34 +218,63 @@ static int parse_args(int argc, char **argv, scan_opts *o, const char ***paths, 
 
 /* ---- shared state ---- */
 
-#define QUEUE_CAP 64
+/* Why a file could not be hashed, for the summary and --verbose. */
+typedef enum scan_error_kind {
+    SCAN_OK = 0,
+    SCAN_ERR_UNREADABLE, /* permission denied, I/O error */
+    SCAN_ERR_VANISHED,   /* deleted while the scan ran */
+    SCAN_ERR_NOT_IMAGE,  /* magic bytes said image, the decoder disagreed */
+    SCAN_ERR_UNSUPPORTED, /* e.g. 12-bit JPEG */
+    SCAN_ERR_CORRUPT,
+    SCAN_ERR_TRUNCATED,
+    SCAN_ERR_TOO_LARGE,  /* a decoder limit */
+    SCAN_ERR_NOMEM,
+    SCAN_ERR_OTHER,
+    SCAN_ERROR_KINDS
+} scan_error_kind;
+
+static const char *scan_error_name(scan_error_kind kind)
+{
+    static const char *const names[SCAN_ERROR_KINDS] = {
+        "ok", "unreadable", "vanished", "not an image", "unsupported", "corrupt",
+        "truncated", "too large", "out of memory", "other"};
+    return kind < SCAN_ERROR_KINDS ? names[kind] : "other";
+}
+
+static scan_error_kind kind_of(const phash_scan_report *r)
+{
+    switch (r->status) {
+    case PHASH_OK: return SCAN_OK;
+    case PHASH_ERR_IO: return r->error_number == ENOENT ? SCAN_ERR_VANISHED : SCAN_ERR_UNREADABLE;
+    case PHASH_ERR_NOT_REGULAR: return SCAN_ERR_UNREADABLE;
+    case PHASH_ERR_NOT_IMAGE: return SCAN_ERR_NOT_IMAGE;
+    case PHASH_ERR_UNSUPPORTED: return SCAN_ERR_UNSUPPORTED;
+    case PHASH_ERR_CORRUPT: return SCAN_ERR_CORRUPT;
+    case PHASH_ERR_TRUNCATED: return SCAN_ERR_TRUNCATED;
+    case PHASH_ERR_TOO_LARGE: return SCAN_ERR_TOO_LARGE;
+    case PHASH_ERR_NOMEM: return SCAN_ERR_NOMEM;
+    default: return SCAN_ERR_OTHER;
+    }
+}
 
 typedef struct scan {
     scan_opts opt;
     phash_matcher *matcher;
-    /* the work queue */
-    pthread_mutex_t lock;
-    pthread_cond_t not_empty, not_full;
-    char *queue[QUEUE_CAP];
-    size_t head, count;
-    int closed;
-    /* output */
-    pthread_mutex_t out_lock;
-    /* rate limit */
-    pthread_mutex_t rate_lock;
-    double next_slot;
-    /* counters */
-    atomic_ullong files, images, not_images, unsupported_format, low_quality, matches,
-        matched_images, errors;
-    atomic_ullong error_kind[SCAN_ERROR_KINDS];
+    phash_scanner *scanner;
+    unsigned long long error_kind[SCAN_ERROR_KINDS]; /* under the callback lock */
+    double last_progress;
+    int progress, progress_shown;
 } scan;
 
+static phash_scanner *volatile g_scanner;
 static volatile sig_atomic_t g_stop;
 
 static void on_signal(int sig)
 {
     (void)sig;
     g_stop = 1;
+    if (g_scanner)
+        phash_scanner_cancel(g_scanner); /* async-signal-safe */
 }
 
 static double now(void)
@@ -258,52 +284,7 @@ static double now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-/* ---- queue ---- */
-
-static void queue_push(scan *s, char *path)
-{
-    pthread_mutex_lock(&s->lock);
-    while (s->count == QUEUE_CAP && !g_stop)
-        pthread_cond_wait(&s->not_full, &s->lock);
-    if (g_stop) {
-        pthread_mutex_unlock(&s->lock);
-        free(path);
-        return;
-    }
-    s->queue[(s->head + s->count++) % QUEUE_CAP] = path;
-    pthread_cond_signal(&s->not_empty);
-    pthread_mutex_unlock(&s->lock);
-}
-
-static char *queue_pop(scan *s)
-{
-    pthread_mutex_lock(&s->lock);
-    while (s->count == 0 && !s->closed)
-        pthread_cond_wait(&s->not_empty, &s->lock);
-    char *p = NULL;
-    if (s->count) {
-        p = s->queue[s->head];
-        s->head = (s->head + 1) % QUEUE_CAP;
-        s->count--;
-        pthread_cond_signal(&s->not_full);
-    }
-    pthread_mutex_unlock(&s->lock);
-    return p;
-}
-
-static void queue_close(scan *s)
-{
-    pthread_mutex_lock(&s->lock);
-    s->closed = 1;
-    pthread_cond_broadcast(&s->not_empty);
-    pthread_cond_broadcast(&s->not_full);
-    pthread_mutex_unlock(&s->lock);
-}
-
 /* ---- output ---- */
-
-static const char *const variant_names[8] = {"orig", "rot90", "rot180", "rot270",
-                                             "flipx", "flipy", "flipp", "flipm"};
 
 static void print_header(const scan *s)
 {
@@ -311,218 +292,95 @@ static void print_header(const scan *s)
         printf("path,algo,distance,variant,list,id,metadata,hash\n");
 }
 
-static void print_match(const char *path, phash_sig_algo algo, const phash_match *m,
-                        const phash_sigset_owner *o, int json)
+static void print_match(const char *path, const phash_scan_match *m, int json)
 {
-    const char *variant = variant_names[m->variant & 7];
     if (json) {
         fputs("{\"path\":", stdout);
         out_json_string(stdout, path);
-        printf(",\"algo\":\"%s\",\"distance\":%u,\"variant\":\"%s\",\"list\":",
-               phash_sig_algo_name(algo), m->distance, variant);
-        out_json_string(stdout, o->list);
+        printf(",\"algo\":\"%s\",\"distance\":%u,\"variant\":\"%s\",\"list\":", m->algo,
+               m->distance, m->variant);
+        out_json_string(stdout, m->list);
         fputs(",\"id\":", stdout);
-        out_json_string(stdout, o->id);
+        out_json_string(stdout, m->id);
         fputs(",\"metadata\":", stdout);
-        out_json_string(stdout, o->metadata);
+        out_json_string(stdout, m->metadata);
         printf(",\"hash\":\"%s\"}\n", m->hash);
     } else {
         out_csv_field(stdout, path);
-        printf(",%s,%u,%s,", phash_sig_algo_name(algo), m->distance, variant);
-        out_csv_field(stdout, o->list);
+        printf(",%s,%u,%s,", m->algo, m->distance, m->variant);
+        out_csv_field(stdout, m->list);
         putchar(',');
-        out_csv_field(stdout, o->id);
+        out_csv_field(stdout, m->id);
         putchar(',');
-        out_csv_field(stdout, o->metadata);
+        out_csv_field(stdout, m->metadata);
         printf(",%s\n", m->hash);
     }
 }
 
-/* ---- workers ---- */
-
-typedef struct worker {
-    scan *s;
-    pthread_t thread;
-    scan_hasher *hasher;
-    phash_matches *matches;
-} worker;
-
-static void rate_wait(scan *s)
+static void show_progress(scan *s, int final)
 {
-    if (s->opt.max_rate <= 0)
+    if (!s->progress)
         return;
-    pthread_mutex_lock(&s->rate_lock);
     double t = now();
-    double slot = s->next_slot > t ? s->next_slot : t;
-    s->next_slot = slot + 1.0 / s->opt.max_rate;
-    pthread_mutex_unlock(&s->rate_lock);
-    while (!g_stop && slot > (t = now())) {
-        double d = slot - t;
-        if (d > 0.2)
-            d = 0.2; /* stay responsive to signals */
-        struct timespec ts = {(time_t)d, (long)((d - (double)(time_t)d) * 1e9)};
-        nanosleep(&ts, NULL);
+    if (!final && t - s->last_progress < 0.25)
+        return;
+    s->last_progress = t;
+    if (final) {
+        if (s->progress_shown)
+            fputs("\r\033[K", stderr);
+        s->progress_shown = 0;
+        return;
     }
+    fprintf(stderr, "\r\033[Kscanning: %llu files, %llu images, %llu matches",
+            (unsigned long long)phash_scanner_counter(s->scanner, PHASH_SCAN_FILES),
+            (unsigned long long)phash_scanner_counter(s->scanner, PHASH_SCAN_MEDIA),
+            (unsigned long long)phash_scanner_counter(s->scanner, PHASH_SCAN_MATCHES));
+    s->progress_shown = 1;
 }
 
-static void count_error(scan *s, const char *path, scan_error_kind kind, const char *detail)
+/* One report from the scanner (callbacks are serialised by it). */
+static int on_report(void *ctx, const phash_scan_report *r)
 {
-    atomic_fetch_add(&s->errors, 1);
-    atomic_fetch_add(&s->error_kind[kind], 1);
-    if (s->opt.verbose) {
-        pthread_mutex_lock(&s->out_lock);
-        fprintf(stderr, "phash scan: %s: %s (%s)\n", path, scan_error_name(kind), detail);
-        pthread_mutex_unlock(&s->out_lock);
+    scan *s = ctx;
+    scan_error_kind kind = kind_of(r);
+    int counted_error = kind != SCAN_OK &&
+                        !(r->status == PHASH_ERR_UNSUPPORTED && !phash_format_supported(r->format)) &&
+                        !(r->status == PHASH_ERR_NOT_REGULAR && !r->error_number);
+    if (counted_error) {
+        s->error_kind[kind]++;
+        if (s->opt.verbose)
+            fprintf(stderr, "phash scan: %s: %s (%s)\n", r->path, scan_error_name(kind),
+                    r->detail);
     }
-}
-
-static void process(worker *w, const char *path)
-{
-    scan *s = w->s;
-    atomic_fetch_add(&s->files, 1);
-    scan_result res;
-    scan_sniff sn = scan_sniff_file(path);
-    if (sn.status == SCAN_SNIFF_ERROR) {
-        count_error(s, path, sn.error, sn.detail);
-        return;
-    }
-    if (sn.status == SCAN_SNIFF_NOT_IMAGE) {
-        atomic_fetch_add(&s->not_images, 1);
-        return;
-    }
-    if (sn.status == SCAN_SNIFF_UNSUPPORTED) {
-        atomic_fetch_add(&s->unsupported_format, 1);
-        return;
-    }
-    rate_wait(s);
-    if (g_stop)
-        return;
-    const char *detail = NULL;
-    scan_error_kind kind = scan_hash_file(w->hasher, path, &res, &detail);
-    if (kind != SCAN_OK) {
-        count_error(s, path, kind, detail);
-        return;
-    }
-    atomic_fetch_add(&s->images, 1);
-    int matched = 0;
-    for (int a = 1; a <= PHASH_SIG_ALGO_MAX; a++) {
-        if (!(s->opt.algos & (1u << a)))
-            continue;
-        if (!res.usable[a]) {
-            atomic_fetch_add(&s->low_quality, 1);
-            continue;
+    if (r->n_matches) {
+        if (s->progress_shown) { /* never a match row after a half-written progress line */
+            fputs("\r\033[K", stderr);
+            s->progress_shown = 0;
         }
-        const void *codes = a == PHASH_SIG_PDQ ? (const void *)res.pdq : (const void *)&res.phash;
-        unsigned variants = a == PHASH_SIG_PDQ && s->opt.dihedral ? 8 : 1;
-        if (phash_matcher_query(s->matcher, (phash_sig_algo)a, codes, variants, s->opt.radius[a],
-                                w->matches) != PHASH_OK) {
-            count_error(s, path, SCAN_ERR_NOMEM, "query failed");
-            continue;
-        }
-        size_t n = phash_matches_count(w->matches);
-        if (n == 0)
-            continue;
-        matched = 1;
-        pthread_mutex_lock(&s->out_lock);
-        for (size_t i = 0; i < n; i++) {
-            phash_match m;
-            if (phash_matches_get(w->matches, i, &m) != PHASH_OK)
-                continue;
-            for (size_t k = 0; k < m.owners; k++) {
-                phash_sigset_owner o;
-                if (phash_matches_owner(w->matches, i, k, &o) == PHASH_OK) {
-                    print_match(path, (phash_sig_algo)a, &m, &o, s->opt.json);
-                    atomic_fetch_add(&s->matches, 1);
-                }
-            }
-        }
+        for (size_t i = 0; i < r->n_matches; i++)
+            print_match(r->path, phash_scan_report_match(r, i), s->opt.json);
         fflush(stdout);
-        pthread_mutex_unlock(&s->out_lock);
     }
-    if (matched)
-        atomic_fetch_add(&s->matched_images, 1);
-}
-
-static void *worker_main(void *arg)
-{
-    worker *w = arg;
-    char *path;
-    while ((path = queue_pop(w->s))) {
-        if (!g_stop)
-            process(w, path);
-        free(path);
-    }
-    return NULL;
-}
-
-/* ---- low impact ---- */
-
-/* Lowest CPU priority (nice 19 and SCHED_IDLE: runs only when the CPU is
- * otherwise idle) and idle I/O class. Set on the main thread before the
- * workers start: threads inherit both. Failures are ignored (not Linux,
- * not permitted): the scan still runs. */
-static void lower_priority(void)
-{
-    (void)setpriority(PRIO_PROCESS, 0, 19);
-#ifdef SCHED_IDLE
-    struct sched_param sp = {0};
-    (void)sched_setscheduler(0, SCHED_IDLE, &sp);
-#endif
-#ifdef SYS_ioprio_set
-    /* IOPRIO_WHO_PROCESS = 1, IOPRIO_CLASS_IDLE = 3 << IOPRIO_CLASS_SHIFT (13). */
-    (void)syscall(SYS_ioprio_set, 1, 0, 3 << 13);
-#endif
+    show_progress(s, 0);
+    return 0;
 }
 
 /* ---- walking and watching ---- */
 
-typedef struct feeder {
-    scan *s;
-    int inotify_fd;
+typedef struct watcher {
+    int fd;
     char **wd_paths; /* watch descriptor -> folder */
     size_t wd_cap;
-    double last_progress;
-    int progress;
     unsigned long long unwatched; /* folders inotify refused */
-} feeder;
+} watcher;
 
-static void show_progress(feeder *f, int final)
+/* Watch a folder and every folder below it (new files there are scanned). */
+static void watch_tree(watcher *f, const char *path)
 {
-    if (!f->progress)
-        return;
-    double t = now();
-    if (!final && t - f->last_progress < 0.25)
-        return;
-    f->last_progress = t;
-    scan *s = f->s;
-    pthread_mutex_lock(&s->out_lock);
-    fprintf(stderr, "\r\033[Kscanning: %llu files, %llu images, %llu matches", atomic_load(&s->files),
-            atomic_load(&s->images), atomic_load(&s->matches));
-    if (final)
-        fputs("\r\033[K", stderr);
-    pthread_mutex_unlock(&s->out_lock);
-}
-
-static int on_file(void *ctx, const char *path, const struct stat *st)
-{
-    feeder *f = ctx;
-    (void)st;
-    char *p = strdup(path);
-    if (p)
-        queue_push(f->s, p);
-    show_progress(f, 0);
-    return g_stop != 0;
-}
-
-static void on_folder(void *ctx, const char *path)
-{
-    feeder *f = ctx;
-    if (f->inotify_fd < 0)
-        return;
-    int wd = inotify_add_watch(f->inotify_fd, path,
-                               IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_ONLYDIR);
+    int wd = inotify_add_watch(f->fd, path, IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_ONLYDIR);
     if (wd < 0) {
-        f->unwatched++; /* e.g. fs.inotify.max_user_watches reached */
+        if (errno != ENOTDIR)
+            f->unwatched++; /* e.g. fs.inotify.max_user_watches reached */
         return;
     }
     if ((size_t)wd >= f->wd_cap) {
@@ -536,27 +394,32 @@ static void on_folder(void *ctx, const char *path)
     }
     free(f->wd_paths[wd]);
     f->wd_paths[wd] = strdup(path);
+    DIR *d = opendir(path);
+    struct dirent *e;
+    while (d && (e = readdir(d))) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        char child[8192];
+        struct stat st;
+        snprintf(child, sizeof child, "%s/%s", path, e->d_name);
+        if (lstat(child, &st) == 0 && S_ISDIR(st.st_mode))
+            watch_tree(f, child);
+    }
+    if (d)
+        closedir(d);
 }
 
-static void on_walk_error(void *ctx, const char *path, int err)
-{
-    feeder *f = ctx;
-    scan_error_kind kind = err == ENOENT ? SCAN_ERR_VANISHED : SCAN_ERR_UNREADABLE;
-    atomic_fetch_add(&f->s->files, 1);
-    count_error(f->s, path, kind, strerror(err));
-}
-
-/* Follow inotify events until a signal: new files are queued, new folders
- * walked (and so watched). */
-static void watch_loop(feeder *f, walk_callbacks *cb)
+/* Follow inotify events until a signal: new files and folders are handed
+ * to the scanner (a new folder is also watched). */
+static void watch_loop(scan *s, watcher *f)
 {
     char buf[64 * 1024] __attribute__((aligned(__alignof__(struct inotify_event))));
     while (!g_stop) {
-        struct pollfd p = {f->inotify_fd, POLLIN, 0};
+        struct pollfd p = {f->fd, POLLIN, 0};
         int r = poll(&p, 1, 250);
         if (r <= 0)
             continue;
-        ssize_t n = read(f->inotify_fd, buf, sizeof buf);
+        ssize_t n = read(f->fd, buf, sizeof buf);
         for (ssize_t off = 0; n > 0 && off < n;) {
             const struct inotify_event *ev = (const struct inotify_event *)(buf + off);
             off += (ssize_t)(sizeof *ev + ev->len);
@@ -565,12 +428,17 @@ static void watch_loop(feeder *f, walk_callbacks *cb)
             char path[8192];
             snprintf(path, sizeof path, "%s/%s", f->wd_paths[ev->wd], ev->name);
             if (ev->mask & IN_ISDIR) {
-                if (ev->mask & (IN_CREATE | IN_MOVED_TO))
-                    walk(path, cb, &g_stop);
+                if (ev->mask & (IN_CREATE | IN_MOVED_TO)) {
+                    watch_tree(f, path);
+                    if (phash_scanner_submit(s->scanner, path) != PHASH_OK)
+                        return; /* cancelled */
+                }
             } else if (ev->mask & (IN_CLOSE_WRITE | IN_MOVED_TO)) {
-                struct stat st;
-                if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
-                    on_file(f, path, &st);
+                struct stat st; /* a temporary already renamed away is not news */
+                if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+                    continue;
+                if (phash_scanner_submit(s->scanner, path) != PHASH_OK)
+                    return; /* cancelled */
             }
         }
     }
@@ -583,7 +451,7 @@ static int load_signatures(scan *s)
     s->matcher = phash_matcher_new();
     if (!s->matcher || !s->opt.lists)
         return -1;
-    if (scan_is_compiled_set(s->opt.signatures)) {
+    if (phash_sigset_file_is_compiled(s->opt.signatures)) {
         if (s->opt.n_lists > 1) {
             fprintf(stderr, "phash scan: a compiled set must be the only --signatures\n");
             return -1;
@@ -598,7 +466,7 @@ static int load_signatures(scan *s)
     for (int i = 0; i < s->opt.n_lists; i++) {
         const char *list = s->opt.lists[i];
         phash_sigset_report rep;
-        phash_status st = set && !scan_is_compiled_set(list)
+        phash_status st = set && !phash_sigset_file_is_compiled(list)
                               ? phash_sigset_load_file(set, list, &rep)
                               : set ? PHASH_ERR_INVALID_ARG : PHASH_ERR_NOMEM;
         if (st == PHASH_ERR_INVALID_ARG) {
@@ -629,157 +497,172 @@ static int load_signatures(scan *s)
 
 /* ---- main ---- */
 
+static unsigned long long counter(const scan *s, phash_scan_counter c)
+{
+    return (unsigned long long)phash_scanner_counter(s->scanner, c);
+}
+
 static void print_summary(scan *s, double seconds)
 {
-    unsigned long long images = atomic_load(&s->images);
+    unsigned long long images = counter(s, PHASH_SCAN_MEDIA), errors = counter(s, PHASH_SCAN_ERRORS);
     fprintf(stderr,
             "phash scan: %llu files, %llu images hashed, %llu not images, %llu unsupported "
             "formats, %llu errors; %llu matches, %llu images matched; %u thread%s, "
             "%.1f images/s, "
             "%.2f s\n",
-            atomic_load(&s->files), images, atomic_load(&s->not_images),
-            atomic_load(&s->unsupported_format), atomic_load(&s->errors),
-            atomic_load(&s->matches), atomic_load(&s->matched_images), s->opt.threads,
-            s->opt.threads == 1 ? "" : "s", seconds > 0 ? (double)images / seconds : 0.0,
-            seconds);
-    if (atomic_load(&s->errors)) {
+            counter(s, PHASH_SCAN_FILES), images, counter(s, PHASH_SCAN_NOT_MEDIA),
+            counter(s, PHASH_SCAN_UNSUPPORTED), errors, counter(s, PHASH_SCAN_MATCHES),
+            counter(s, PHASH_SCAN_MATCHED_FILES), s->opt.threads, s->opt.threads == 1 ? "" : "s",
+            seconds > 0 ? (double)images / seconds : 0.0, seconds);
+    if (errors) {
         fputs("phash scan: errors:", stderr);
         const char *sep = " ";
         for (int k = 1; k < SCAN_ERROR_KINDS; k++)
-            if (atomic_load(&s->error_kind[k])) {
+            if (s->error_kind[k]) {
                 fprintf(stderr, "%s%s %llu", sep, scan_error_name((scan_error_kind)k),
-                        atomic_load(&s->error_kind[k]));
+                        s->error_kind[k]);
                 sep = ", ";
             }
         fputs(s->opt.verbose ? "\n" : " (--verbose lists the files)\n", stderr);
     }
-    if (atomic_load(&s->low_quality))
+    if (counter(s, PHASH_SCAN_LOW_QUALITY))
         fprintf(stderr, "phash scan: %llu hashes too low in quality to match (flat or tiny "
-                        "images)\n", atomic_load(&s->low_quality));
+                        "images)\n", counter(s, PHASH_SCAN_LOW_QUALITY));
+}
+
+/* The scanner, configured from the options. -1 on error (message printed). */
+static int configure(scan *s)
+{
+    phash_scanner *sc;
+    if (phash_scanner_new(&sc) != PHASH_OK) {
+        fprintf(stderr, "phash scan: out of memory\n");
+        return -1;
+    }
+    s->scanner = sc;
+    char names[128] = "";
+    for (int a = 1; a <= PHASH_SIG_ALGO_MAX; a++) {
+        int want = s->opt.algos ? (s->opt.algos >> a) & 1
+                                : phash_matcher_size(s->matcher, (phash_sig_algo)a) > 0;
+        if (!want)
+            continue;
+        const char *name = phash_sig_algo_name((phash_sig_algo)a);
+        int computable = 0;
+        for (size_t i = 0; phash_scan_algorithm_name(i, NULL); i++)
+            computable |= !strcmp(phash_scan_algorithm_name(i, NULL), name);
+        if (!computable) {
+            fprintf(stderr, "phash scan: %s hashes %s\n", name,
+                    s->opt.algos ? "cannot be computed by this build"
+                                 : "in the set cannot be computed by this build: not matched");
+            if (s->opt.algos)
+                return -1;
+            continue;
+        }
+        snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", *names ? "," : "",
+                 name);
+    }
+    if (!*names) {
+        fprintf(stderr, "phash scan: nothing to match: the set holds no hash this build computes\n");
+        return -1;
+    }
+    phash_status st = phash_scanner_set_algorithms(sc, names);
+    if (st == PHASH_OK)
+        st = phash_scanner_set_matcher(sc, s->matcher);
+    for (int a = 1; st == PHASH_OK && a <= PHASH_SIG_ALGO_MAX; a++)
+        if ((a == PHASH_SIG_PDQ || a == PHASH_SIG_PHASH))
+            st = phash_scanner_set_radius(sc, (phash_sig_algo)a, s->opt.radius[a]);
+    if (st == PHASH_OK)
+        st = phash_scanner_set_option(sc, PHASH_SCAN_OPT_DIHEDRAL, s->opt.dihedral);
+    if (st == PHASH_OK)
+        st = phash_scanner_set_option(sc, PHASH_SCAN_OPT_PHASH_LAYOUT, s->opt.layout);
+    if (st == PHASH_OK)
+        st = phash_scanner_set_option(sc, PHASH_SCAN_OPT_THREADS, s->opt.threads);
+    if (st == PHASH_OK)
+        st = phash_scanner_set_option(sc, PHASH_SCAN_OPT_LOW_PRIORITY, s->opt.nice);
+    if (st == PHASH_OK)
+        st = phash_scanner_set_rate(sc, s->opt.max_rate);
+    if (st != PHASH_OK) {
+        fprintf(stderr, "phash scan: %s\n", phash_scanner_last_error(sc));
+        return -1;
+    }
+    return 0;
+}
+
+static void release(scan *s, const char **paths)
+{
+    phash_scanner_free(s->scanner);
+    phash_matcher_free(s->matcher);
+    free(paths);
+    free(s->opt.lists);
+    free(s);
 }
 
 int cmd_scan(int argc, char **argv)
 {
     scan *s = calloc(1, sizeof *s);
     const char **paths = NULL;
-    int npaths, rc = parse_args(argc, argv, &s->opt, &paths, &npaths);
+    int npaths, rc = s ? parse_args(argc, argv, &s->opt, &paths, &npaths) : -1;
     if (rc) {
         if (rc > 0)
             scan_usage(stdout);
-        free(paths);
-        free(s->opt.lists);
-        free(s);
+        if (s)
+            release(s, paths);
         return rc > 0 ? EXIT_NO_MATCH : EXIT_ERROR;
     }
-    if (load_signatures(s)) {
-        phash_matcher_free(s->matcher);
-        free(paths);
-        free(s->opt.lists);
-        free(s);
+    if (load_signatures(s) || configure(s)) {
+        release(s, paths);
         return EXIT_ERROR;
     }
-    /* Default algorithms: those the set holds and this build can compute. */
-    if (!s->opt.algos) {
-        for (int a = 1; a <= PHASH_SIG_ALGO_MAX; a++)
-            if (phash_matcher_size(s->matcher, (phash_sig_algo)a)) {
-                if (scan_hash_supported(1u << a))
-                    s->opt.algos |= 1u << a;
-                else
-                    fprintf(stderr, "phash scan: the set holds %s hashes, which this build "
-                                    "cannot compute: they are not matched\n",
-                            phash_sig_algo_name((phash_sig_algo)a));
-            }
-        if (!s->opt.algos) {
-            fprintf(stderr, "phash scan: nothing to match: the set holds no hash this build "
-                            "computes\n");
-            phash_matcher_free(s->matcher);
-            free(paths);
-            free(s->opt.lists);
-            free(s);
-            return EXIT_ERROR;
-        }
-    }
-    if (!scan_hash_supported(s->opt.algos)) {
-        fprintf(stderr, "phash scan: this build cannot compute %s hashes\n",
-                scan_hash_missing(s->opt.algos));
-        phash_matcher_free(s->matcher);
-        free(paths);
-        free(s->opt.lists);
-        free(s);
-        return EXIT_ERROR;
-    }
-    if (s->opt.nice)
-        lower_priority();
-
+    g_scanner = s->scanner;
     struct sigaction sa = {0};
     sa.sa_handler = on_signal;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
 
-    pthread_mutex_init(&s->lock, NULL);
-    pthread_mutex_init(&s->out_lock, NULL);
-    pthread_mutex_init(&s->rate_lock, NULL);
-    pthread_cond_init(&s->not_empty, NULL);
-    pthread_cond_init(&s->not_full, NULL);
-
-    worker *w = calloc(s->opt.threads, sizeof *w);
-    unsigned started = 0;
-    for (unsigned i = 0; w && i < s->opt.threads; i++) {
-        w[i].s = s;
-        w[i].hasher = scan_hasher_new(s->opt.algos, s->opt.dihedral, s->opt.layout);
-        w[i].matches = phash_matches_new();
-        if (!w[i].hasher || !w[i].matches ||
-            pthread_create(&w[i].thread, NULL, worker_main, &w[i])) {
-            scan_hasher_free(w[i].hasher);
-            phash_matches_free(w[i].matches);
-            break;
-        }
-        started++;
-    }
-    int fatal = started == 0;
-    if (fatal)
-        fprintf(stderr, "phash scan: out of memory\n");
-    print_header(s);
-    fflush(stdout);
-
-    feeder f = {.s = s, .inotify_fd = -1, .progress = isatty(2) && !s->opt.verbose};
-    if (s->opt.watch && (f.inotify_fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK)) < 0) {
+    s->progress = isatty(2) && !s->opt.verbose;
+    watcher f = {.fd = -1};
+    int fatal = 0;
+    if (s->opt.watch && (f.fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK)) < 0) {
         fprintf(stderr, "phash scan: --watch: inotify unavailable (%s)\n", strerror(errno));
         fatal = 1;
     }
-    walk_callbacks cb = {.ctx = &f, .file = on_file, .folder = on_folder, .error = on_walk_error};
+    print_header(s);
+    fflush(stdout);
     double t0 = now();
-    int bad_path = 0;
-    for (int i = 0; i < npaths && !fatal && !g_stop; i++)
-        if (walk(paths[i], &cb, &g_stop) < 0)
-            bad_path = 1; /* a PATH that cannot be read at all: status 2 */
-    if (s->opt.watch && f.inotify_fd >= 0 && !g_stop && started)
-        watch_loop(&f, &cb);
-
-    queue_close(s);
-    for (unsigned i = 0; i < started; i++) {
-        pthread_join(w[i].thread, NULL);
-        scan_hasher_free(w[i].hasher);
-        phash_matches_free(w[i].matches);
+    phash_status st = fatal ? PHASH_OK : phash_scanner_start(s->scanner, on_report, s);
+    if (st != PHASH_OK) {
+        fprintf(stderr, "phash scan: %s\n", phash_scanner_last_error(s->scanner));
+        fatal = 1;
     }
-    show_progress(&f, 1);
-    double seconds = now() - t0;
-    print_summary(s, seconds);
+    for (int i = 0; i < npaths && !fatal && !g_stop; i++) {
+        if (f.fd >= 0)
+            watch_tree(&f, paths[i]);
+        if (phash_scanner_submit(s->scanner, paths[i]) != PHASH_OK)
+            break; /* cancelled */
+    }
+    if (f.fd >= 0 && !g_stop && !fatal)
+        watch_loop(s, &f);
+    if (!fatal) {
+        st = phash_scanner_finish(s->scanner);
+        if (st != PHASH_OK && st != PHASH_ERR_CANCELLED) {
+            fprintf(stderr, "phash scan: %s\n", phash_scanner_last_error(s->scanner));
+            fatal = 1;
+        }
+    }
+    g_scanner = NULL;
+    show_progress(s, 1);
+    print_summary(s, now() - t0);
     if (f.unwatched)
         fprintf(stderr, "phash scan: --watch: %llu folders could not be watched (inotify "
                         "limit? see /proc/sys/fs/inotify/max_user_watches)\n", f.unwatched);
-
-    if (f.inotify_fd >= 0)
-        close(f.inotify_fd);
+    if (f.fd >= 0)
+        close(f.fd);
     for (size_t i = 0; i < f.wd_cap; i++)
         free(f.wd_paths[i]);
     free(f.wd_paths);
-    free(w);
-    free(paths);
-    free(s->opt.lists);
-    phash_matcher_free(s->matcher);
-    int status = fatal || bad_path ? EXIT_ERROR : atomic_load(&s->matches) ? EXIT_MATCH : EXIT_NO_MATCH;
-    free(s);
+    int status = fatal || counter(s, PHASH_SCAN_ROOT_ERRORS) ? EXIT_ERROR
+                 : counter(s, PHASH_SCAN_MATCHES)             ? EXIT_MATCH
+                                                              : EXIT_NO_MATCH;
+    release(s, paths);
     return status;
 }

@@ -7,7 +7,6 @@
 
 #include "phash/phash.h"
 #include "commands.h"
-#include "scan_hash.h"
 
 static void sigset_usage(FILE *f)
 {
@@ -160,7 +159,7 @@ static int cmd_info(const char *path)
         return EXIT_ERROR;
     }
     phash_sigset *set = NULL;
-    if (scan_is_compiled_set(path)) {
+    if (phash_sigset_file_is_compiled(path)) {
         const char *detail = NULL;
         phash_status s = phash_sigset_open(path, &set, &detail);
         if (s != PHASH_OK) {

@@ -133,5 +133,6 @@ PHASH_API void phash_free(void *ptr);
 #include "phash/pdq.h"
 #include "phash/digest.h"
 #include "phash/expand.h"
+#include "phash/scan.h"
 
 #endif /* PHASH_PHASH_H */

@@ -231,6 +231,12 @@ PHASH_API phash_status phash_sigset_owner_get(const phash_sigset *set, phash_sig
  * loads into the same set. */
 PHASH_API PHASH_NODISCARD phash_status phash_sigset_save(phash_sigset *set, const char *path);
 
+/* 1 if the file at path starts like a compiled set (written by
+ * phash_sigset_save()), 0 otherwise (a text list, or unreadable). Cheap:
+ * reads the first bytes. Only lib/sigset knows the file's magic. Note: a
+ * FIFO or device at path would be opened: check the file type first. */
+PHASH_API int phash_sigset_file_is_compiled(const char *path);
+
 /* Read a compiled set file into a new set (free with phash_sigset_free()).
  * Every byte is checked (checksums, counts, offsets) before anything is
  * returned. Statuses: PHASH_ERR_IO, PHASH_ERR_BAD_FILE (not a compiled set,

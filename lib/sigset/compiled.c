@@ -614,3 +614,13 @@ phash_status phash_sigset_open(const char *path, phash_sigset **out, const char 
         return PHASH_ERR_INVALID_ARG;
     return ph_compiled_open(path, out, NULL, NULL, detail);
 }
+
+int phash_sigset_file_is_compiled(const char *path)
+{
+    char magic[8];
+    FILE *f = path ? fopen(path, "rb") : NULL;
+    size_t n = f ? fread(magic, 1, sizeof magic, f) : 0;
+    if (f)
+        fclose(f);
+    return n == sizeof magic && !memcmp(magic, PHX_MAGIC, sizeof magic);
+}

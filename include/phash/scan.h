@@ -1,0 +1,252 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The scanner: the whole per-file job of a detection product in one handle.
+ *
+ * A phash_scanner is configured once (which hashes, which signature set,
+ * radii, limits, threads, priority, rate) and then fed files, folders or
+ * memory buffers. For each file it:
+ *   1. opens it once (regular files only: FIFOs, sockets and devices are
+ *      never opened) and reads it once, front to back, into a reused buffer;
+ *   2. sniffs the format once from those bytes (media.h, never the name);
+ *   3. dispatches on the media kind (image now; video, container and
+ *      "other" plug into the same table): an image is decoded once and every
+ *      requested hash is computed from that one decode (a CMYK JPEG that
+ *      pHash wants as raw channels is decoded a second time from the same
+ *      bytes in memory, never read again);
+ *   4. matches the hashes against the signature set (sigset.h), when one is
+ *      set;
+ *   5. reports the file through the caller's callback: its status, format,
+ *      hashes (on request) and matches.
+ *
+ * Reports
+ * -------
+ * Every file the scanner looks at gets exactly one report, including files
+ * that are not media (kind PHASH_MEDIA_OTHER, status PHASH_OK, no hashes)
+ * and files that could not be read (status and detail say why). A folder
+ * that cannot be read gets a report too (status PHASH_ERR_IO). Reports and
+ * the structs they point to are owned by the scanner and valid only during
+ * the callback; copy what you keep. Their structs may gain fields at the end
+ * in later versions: read them through the pointers given, never allocate or
+ * copy them by value.
+ *
+ * Threads
+ * -------
+ * phash_scanner_scan_paths() and the start/submit/finish trio run the files
+ * on the scanner's worker threads (PHASH_SCAN_OPT_THREADS, default 1) while
+ * the calling thread walks folders. Callbacks are serialised (never two at
+ * once) but come from the worker threads; with more than one worker their
+ * order is not the input order. phash_scanner_scan_file() and _scan_memory()
+ * run on the calling thread. A scanner runs one scan at a time; the
+ * configuration must not change while a scan runs. phash_scanner_cancel()
+ * and phash_scanner_counter() may be called from any thread at any time
+ * (cancel is async-signal-safe).
+ *
+ * Ownership: the matcher given to phash_scanner_set_matcher() is borrowed;
+ * it must outlive the scans (it may swap its set while they run: see
+ * phash_matcher_use()).
+ */
+#ifndef PHASH_SCAN_H
+#define PHASH_SCAN_H
+
+#include "phash/phash.h"
+#include "phash/image.h"
+#include "phash/media.h"
+#include "phash/sigset.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct phash_scanner phash_scanner;
+
+/* ---- reports ------------------------------------------------------------- */
+
+/* One hash of a file (reported with PHASH_SCAN_OPT_REPORT_HASHES). */
+typedef struct phash_scan_hash {
+    const char *algo;    /* "pdq", "phash", "dct256", ... (phash_scan_algorithm_name) */
+    const char *variant; /* "orig", or the dihedral variant ("rot90", ...) */
+    const char *hex;     /* canonical text form */
+    int quality;         /* 0..100, or -1 when the algorithm has none */
+} phash_scan_hash;
+
+/* One match: a hash of the file within the radius of a signature, for one
+ * owner (list entry) of that signature. */
+typedef struct phash_scan_match {
+    const char *algo;     /* "pdq", "phash" */
+    phash_sig_algo sig_algo;
+    unsigned distance;    /* Hamming distance */
+    const char *variant;  /* the file's variant that matched ("orig", "rot90", ...) */
+    const char *hash;     /* the signature's hash text */
+    const char *list;     /* the list (file) the signature came from */
+    const char *id;       /* its id in the list */
+    const char *metadata; /* opaque metadata, "" when none */
+    int quality;          /* quality of the file's hash */
+} phash_scan_match;
+
+typedef struct phash_scan_report {
+    const char *path;      /* as given or joined by the walk; the name for memory */
+    phash_status status;   /* PHASH_OK: processed (matched or not); else why not */
+    const char *detail;    /* the error's detail, "" on success; never NULL */
+    int error_number;      /* errno of a PHASH_ERR_IO, else 0 */
+    phash_format format;   /* sniffed format (PHASH_FORMAT_UNKNOWN: not media) */
+    phash_media_kind kind; /* phash_format_kind(format) */
+    uint64_t size;         /* bytes in the file */
+    uint32_t width, height; /* decoded image size, 0 when not decoded */
+    unsigned image_flags;  /* PHASH_IMAGE_* of the decoded image */
+    size_t n_hashes;       /* phash_scan_report_hash(r, 0 .. n_hashes-1) */
+    size_t n_matches;      /* phash_scan_report_match(r, 0 .. n_matches-1) */
+    size_t n_low_quality;  /* hashes too low in quality to be matched */
+} phash_scan_report;
+
+/* Element i of a report's arrays, or NULL when out of range. */
+PHASH_API const phash_scan_hash *phash_scan_report_hash(const phash_scan_report *r, size_t i);
+PHASH_API const phash_scan_match *phash_scan_report_match(const phash_scan_report *r,
+                                                          size_t i);
+
+/* Called once per file. Return 0 to go on, non-zero to cancel the scan (as
+ * phash_scanner_cancel()). */
+typedef int (*phash_scan_callback)(void *ctx, const phash_scan_report *report);
+
+/* ---- the scanner ----------------------------------------------------------- */
+
+/* A scanner with the defaults: algorithm "pdq" (or, once a matcher is set,
+ * every algorithm its set holds), no matcher, default decoder limits, one
+ * worker thread, normal priority, no rate limit. *out is NULL on failure
+ * (PHASH_ERR_NOMEM, PHASH_ERR_INVALID_ARG). */
+PHASH_API PHASH_NODISCARD phash_status phash_scanner_new(phash_scanner **out);
+/* Release the scanner. NULL is a no-op. Must not race with a scan. */
+PHASH_API void phash_scanner_free(phash_scanner *s);
+
+typedef enum phash_scan_option {
+    /* Worker threads of phash_scanner_scan_paths / _start: 1..256 (default 1). */
+    PHASH_SCAN_OPT_THREADS = 1,
+    /* 1: also hash the 8 rotations/flips (PDQ) and match each (default 0). */
+    PHASH_SCAN_OPT_DIHEDRAL = 2,
+    /* 1: every report lists the file's hashes (default 0: matches only). */
+    PHASH_SCAN_OPT_REPORT_HASHES = 3,
+    /* pHash bit layout: phash_dct_layout (default PHASH_DCT_LAYOUT_1_0). */
+    PHASH_SCAN_OPT_PHASH_LAYOUT = 4,
+    /* PDQ convention: phash_pdq_mode (default PHASH_PDQ_FULL). */
+    PHASH_SCAN_OPT_PDQ_MODE = 5,
+    /* PDQ fast mode minimum side (phash_pdq_hasher_set_fast; 0 = off, the
+     * default). Takes effect only when pdq is the only algorithm. */
+    PHASH_SCAN_OPT_PDQ_FAST = 6,
+    /* Walk policy. 1 (default): symbolic links are followed, every folder
+     * is visited once (loops end). 0: links to folders are not entered
+     * (links to files are still scanned). */
+    PHASH_SCAN_OPT_FOLLOW_LINKS = 7,
+    /* 1: the worker threads run at the lowest CPU priority (nice 19 and
+     * SCHED_IDLE where the OS has it) and idle I/O priority (default 0). */
+    PHASH_SCAN_OPT_LOW_PRIORITY = 8,
+    /* Bytes of a file read for decoding, 1 MiB .. 4 GiB (default 256 MiB):
+     * a larger file is decoded from its first bytes (an image followed by
+     * padding still decodes); this bounds the read buffer per thread. */
+    PHASH_SCAN_OPT_MAX_READ = 9
+} phash_scan_option;
+
+/* Set an option (see the enum). PHASH_ERR_INVALID_ARG for an unknown option
+ * or a value out of range, PHASH_ERR_STATE while a scan runs. */
+PHASH_API PHASH_NODISCARD phash_status phash_scanner_set_option(phash_scanner *s,
+                                                                phash_scan_option option,
+                                                                int64_t value);
+/* The option's value, or -1 for an unknown option. */
+PHASH_API int64_t phash_scanner_get_option(const phash_scanner *s, phash_scan_option option);
+
+/* The hash algorithms to compute, by name, comma-separated ("pdq,phash").
+ * NULL or "" goes back to the default. PHASH_ERR_NOT_FOUND for an unknown
+ * name (the detail names it). */
+PHASH_API PHASH_NODISCARD phash_status phash_scanner_set_algorithms(phash_scanner *s,
+                                                                    const char *names);
+/* The i-th algorithm the library computes ("pdq", "phash", "dct64", ...),
+ * or NULL past the last; *summary (if not NULL) receives a one-line
+ * description. Static storage. */
+PHASH_API const char *phash_scan_algorithm_name(size_t i, const char **summary);
+
+/* Match against this matcher's set (borrowed; NULL: hash only). */
+PHASH_API PHASH_NODISCARD phash_status phash_scanner_set_matcher(phash_scanner *s,
+                                                                 const phash_matcher *m);
+/* Match distance (inclusive) of an algorithm: defaults PDQ 31, pHash 10. */
+PHASH_API PHASH_NODISCARD phash_status phash_scanner_set_radius(phash_scanner *s,
+                                                                phash_sig_algo algo,
+                                                                unsigned radius);
+#define PHASH_SCAN_DEFAULT_RADIUS_PDQ 31u
+#define PHASH_SCAN_DEFAULT_RADIUS_PHASH 10u
+/* Decoder limits for every file (copied). */
+PHASH_API PHASH_NODISCARD phash_status phash_scanner_set_limits(phash_scanner *s,
+                                                                const phash_limits *limits);
+/* At most this many files per second over the whole scan (0: unlimited). */
+PHASH_API PHASH_NODISCARD phash_status phash_scanner_set_rate(phash_scanner *s,
+                                                              double files_per_second);
+
+/* ---- scanning -------------------------------------------------------------- */
+
+/* Scan one file on the calling thread (a folder is refused:
+ * PHASH_ERR_NOT_REGULAR in the report). Returns PHASH_OK once the report
+ * was made, whatever the file's own status; PHASH_ERR_CANCELLED if the
+ * callback asked to stop; PHASH_ERR_NOMEM; PHASH_ERR_STATE during another
+ * scan. */
+PHASH_API PHASH_NODISCARD phash_status phash_scanner_scan_file(phash_scanner *s,
+                                                               const char *path,
+                                                               phash_scan_callback cb,
+                                                               void *ctx);
+/* The same for bytes in memory (not copied); name is reported as the path
+ * (NULL: "<memory>"). */
+PHASH_API PHASH_NODISCARD phash_status phash_scanner_scan_memory(phash_scanner *s,
+                                                                 const void *data, size_t len,
+                                                                 const char *name,
+                                                                 phash_scan_callback cb,
+                                                                 void *ctx);
+/* Scan files and folders (walked recursively, entries in byte order of
+ * their names) on the worker threads; returns when all are reported.
+ * PHASH_OK, PHASH_ERR_CANCELLED, PHASH_ERR_NOMEM, PHASH_ERR_STATE. A path
+ * that cannot be read is reported and counted (PHASH_SCAN_ROOT_ERRORS). */
+PHASH_API PHASH_NODISCARD phash_status phash_scanner_scan_paths(phash_scanner *s,
+                                                                const char *const *paths,
+                                                                size_t n,
+                                                                phash_scan_callback cb,
+                                                                void *ctx);
+/* The same in steps, for callers that learn of files over time (a watch):
+ * start the workers, submit files or folders from one thread (blocks while
+ * the queue is full), then finish (waits for the queue to drain, stops the
+ * workers). */
+PHASH_API PHASH_NODISCARD phash_status phash_scanner_start(phash_scanner *s,
+                                                           phash_scan_callback cb, void *ctx);
+PHASH_API PHASH_NODISCARD phash_status phash_scanner_submit(phash_scanner *s, const char *path);
+PHASH_API PHASH_NODISCARD phash_status phash_scanner_finish(phash_scanner *s);
+/* Stop the scan running on s as soon as possible: files not yet started are
+ * dropped (not reported). Async-signal-safe; a no-op when idle. The next
+ * scan starts uncancelled. */
+PHASH_API void phash_scanner_cancel(phash_scanner *s);
+
+/* Counters since the scanner was created (or phash_scanner_reset_counters),
+ * readable from any thread while a scan runs. */
+typedef enum phash_scan_counter {
+    PHASH_SCAN_FILES = 0,         /* reports made (files and unreadable paths) */
+    PHASH_SCAN_MEDIA = 1,         /* files decoded and hashed */
+    PHASH_SCAN_NOT_MEDIA = 2,     /* files of no media kind (skipped) */
+    PHASH_SCAN_UNSUPPORTED = 3,   /* media formats this build does not decode */
+    PHASH_SCAN_ERRORS = 4,        /* reports with another error status */
+    PHASH_SCAN_MATCHES = 5,       /* match records reported */
+    PHASH_SCAN_MATCHED_FILES = 6, /* files with at least one match */
+    PHASH_SCAN_LOW_QUALITY = 7,   /* hashes too low in quality to match */
+    PHASH_SCAN_FILES_OPENED = 8,  /* open() calls on files */
+    PHASH_SCAN_BYTES_READ = 9,    /* bytes read from files */
+    PHASH_SCAN_FOLDERS = 10,      /* folders read */
+    PHASH_SCAN_SPECIAL = 11,      /* FIFOs, sockets, devices skipped unopened */
+    PHASH_SCAN_LINKS_SKIPPED = 12, /* folders not entered again (loops, links) */
+    PHASH_SCAN_ROOT_ERRORS = 13   /* paths given to scan that could not be read */
+} phash_scan_counter;
+#define PHASH_SCAN_COUNTERS 14
+
+/* A counter's value (0 for an unknown counter). */
+PHASH_API uint64_t phash_scanner_counter(const phash_scanner *s, phash_scan_counter which);
+PHASH_API void phash_scanner_reset_counters(phash_scanner *s);
+
+/* Detail of the scanner's last failed call; never NULL. */
+PHASH_API const char *phash_scanner_last_error(const phash_scanner *s);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* PHASH_SCAN_H */

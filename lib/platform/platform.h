@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The platform layer: every call into the operating system that the scanner
+ * makes (files, folders, threads, clocks, priority) goes through here, so
+ * that a port is one more implementation file (posix.c today), not a
+ * rewrite. Functions return 0 or an errno value (ENOMEM, EACCES, ...), never
+ * print, never exit.
+ */
+#ifndef PHASH_LIB_PLATFORM_H
+#define PHASH_LIB_PLATFORM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- file facts ---------------------------------------------------------- */
+
+typedef enum ph_file_type {
+    PH_FILE_REGULAR = 0,
+    PH_FILE_DIRECTORY = 1,
+    PH_FILE_LINK = 2,    /* only from ph_stat_path(.., follow = 0) */
+    PH_FILE_SPECIAL = 3  /* FIFO, socket, device: never opened */
+} ph_file_type;
+
+typedef struct ph_stat {
+    ph_file_type type;
+    uint64_t size;
+    uint64_t device, inode; /* identity: the same folder reached twice */
+    int64_t mtime_ns, ctime_ns;
+} ph_stat;
+
+/* Facts about path; follow = 0 describes a symbolic link itself. */
+int ph_stat_path(const char *path, int follow, ph_stat *st);
+
+/* ---- reading files --------------------------------------------------------- */
+
+typedef struct ph_file ph_file;
+
+/* Open a regular file for reading. Special files are never opened: a path
+ * that is not a regular file gives EISDIR (folder) or ENODEV (FIFO, socket,
+ * device), checked before opening and again on the open descriptor (the
+ * open itself cannot block: a FIFO swapped in between is opened
+ * non-blocking and refused). st (may be NULL) receives the open file's
+ * facts. */
+int ph_file_open(const char *path, ph_file **out, ph_stat *st);
+/* Read up to n bytes at the current position; *got = 0 at the end. EINTR
+ * is retried. */
+int ph_file_read(ph_file *f, void *buf, size_t n, size_t *got);
+void ph_file_close(ph_file *f);
+
+/* ---- folders ------------------------------------------------------------- */
+
+typedef struct ph_dir ph_dir;
+int ph_dir_open(const char *path, ph_dir **out);
+/* The next entry's name (never "." or ".."), or *name = NULL at the end.
+ * The name is valid until the next call. */
+int ph_dir_next(ph_dir *d, const char **name);
+void ph_dir_close(ph_dir *d);
+
+/* ---- threads ----------------------------------------------------------------- */
+
+typedef struct ph_thread ph_thread;
+typedef struct ph_mutex ph_mutex;
+typedef struct ph_cond ph_cond;
+
+int ph_thread_start(ph_thread **out, void *(*fn)(void *), void *arg);
+/* Wait for the thread to end and release it. */
+void ph_thread_join(ph_thread *t);
+int ph_mutex_new(ph_mutex **out);
+void ph_mutex_free(ph_mutex *m);
+void ph_mutex_lock(ph_mutex *m);
+void ph_mutex_unlock(ph_mutex *m);
+int ph_cond_new(ph_cond **out);
+void ph_cond_free(ph_cond *c);
+void ph_cond_wait(ph_cond *c, ph_mutex *m);
+void ph_cond_signal(ph_cond *c);
+void ph_cond_broadcast(ph_cond *c);
+
+/* ---- time and priority ------------------------------------------------- */
+
+/* Monotonic seconds. */
+double ph_now(void);
+/* Sleep for seconds (<= 0: return at once). */
+void ph_sleep(double seconds);
+/* Lowest CPU priority for the calling thread (nice 19 and SCHED_IDLE: it
+ * runs only when the CPU is otherwise idle) and idle I/O class. Returns 0
+ * when SCHED_IDLE took effect, else the errno of the refusal (the others are
+ * best effort). */
+int ph_lower_thread_priority(void);
+
+#endif

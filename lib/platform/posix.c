@@ -1,0 +1,277 @@
+/* SPDX-License-Identifier: MIT */
+/* The platform layer on POSIX systems (Linux first; see platform.h). */
+#define _GNU_SOURCE /* SCHED_IDLE (glibc defines it only with _GNU_SOURCE), syscall() */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "platform.h"
+
+/* ---- file facts ------------------------------------------------------------ */
+
+static void fill_stat(const struct stat *s, ph_stat *st)
+{
+    st->type = S_ISREG(s->st_mode)   ? PH_FILE_REGULAR
+               : S_ISDIR(s->st_mode) ? PH_FILE_DIRECTORY
+               : S_ISLNK(s->st_mode) ? PH_FILE_LINK
+                                     : PH_FILE_SPECIAL;
+    st->size = s->st_size > 0 ? (uint64_t)s->st_size : 0;
+    st->device = (uint64_t)s->st_dev;
+    st->inode = (uint64_t)s->st_ino;
+    st->mtime_ns = (int64_t)s->st_mtim.tv_sec * 1000000000 + s->st_mtim.tv_nsec;
+    st->ctime_ns = (int64_t)s->st_ctim.tv_sec * 1000000000 + s->st_ctim.tv_nsec;
+}
+
+int ph_stat_path(const char *path, int follow, ph_stat *st)
+{
+    struct stat s;
+    if ((follow ? stat(path, &s) : lstat(path, &s)) != 0)
+        return errno;
+    fill_stat(&s, st);
+    return 0;
+}
+
+/* ---- reading files ------------------------------------------------------- */
+
+struct ph_file {
+    int fd;
+};
+
+static int type_errno(ph_file_type t)
+{
+    return t == PH_FILE_DIRECTORY ? EISDIR : ENODEV;
+}
+
+int ph_file_open(const char *path, ph_file **out, ph_stat *st)
+{
+    *out = NULL;
+    ph_stat pre = {0};
+    int err = ph_stat_path(path, 1, &pre);
+    if (err)
+        return err;
+    if (pre.type != PH_FILE_REGULAR)
+        return type_errno(pre.type);
+    /* O_NONBLOCK: a FIFO swapped in after the check must not block us;
+     * O_NOCTTY: a terminal must never become ours. */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0)
+        return errno;
+    struct stat s;
+    if (fstat(fd, &s) != 0)
+        err = errno;
+    else if (!S_ISREG(s.st_mode))
+        err = S_ISDIR(s.st_mode) ? EISDIR : ENODEV;
+    if (err) {
+        close(fd);
+        return err;
+    }
+    /* Regular files ignore O_NONBLOCK for reads; clear it anyway. */
+    int fl = fcntl(fd, F_GETFL);
+    if (fl >= 0)
+        (void)fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+    ph_file *f = ph_malloc(sizeof *f);
+    if (!f) {
+        close(fd);
+        return ENOMEM;
+    }
+    f->fd = fd;
+    if (st)
+        fill_stat(&s, st);
+    *out = f;
+    return 0;
+}
+
+int ph_file_read(ph_file *f, void *buf, size_t n, size_t *got)
+{
+    for (;;) {
+        ssize_t r = read(f->fd, buf, n);
+        if (r >= 0) {
+            *got = (size_t)r;
+            return 0;
+        }
+        if (errno != EINTR)
+            return errno;
+    }
+}
+
+void ph_file_close(ph_file *f)
+{
+    if (!f)
+        return;
+    close(f->fd);
+    ph_free(f);
+}
+
+/* ---- folders --------------------------------------------------------------- */
+
+struct ph_dir {
+    DIR *d;
+};
+
+int ph_dir_open(const char *path, ph_dir **out)
+{
+    *out = NULL;
+    DIR *d = opendir(path);
+    if (!d)
+        return errno;
+    ph_dir *h = ph_malloc(sizeof *h);
+    if (!h) {
+        closedir(d);
+        return ENOMEM;
+    }
+    h->d = d;
+    *out = h;
+    return 0;
+}
+
+int ph_dir_next(ph_dir *h, const char **name)
+{
+    for (;;) {
+        errno = 0;
+        struct dirent *e = readdir(h->d);
+        if (!e) {
+            *name = NULL;
+            return errno;
+        }
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
+            *name = e->d_name;
+            return 0;
+        }
+    }
+}
+
+void ph_dir_close(ph_dir *h)
+{
+    if (!h)
+        return;
+    closedir(h->d);
+    ph_free(h);
+}
+
+/* ---- threads ------------------------------------------------------------------ */
+
+struct ph_thread {
+    pthread_t t;
+};
+struct ph_mutex {
+    pthread_mutex_t m;
+};
+struct ph_cond {
+    pthread_cond_t c;
+};
+
+int ph_thread_start(ph_thread **out, void *(*fn)(void *), void *arg)
+{
+    *out = NULL;
+    ph_thread *t = ph_malloc(sizeof *t);
+    if (!t)
+        return ENOMEM;
+    int err = pthread_create(&t->t, NULL, fn, arg);
+    if (err) {
+        ph_free(t);
+        return err;
+    }
+    *out = t;
+    return 0;
+}
+
+void ph_thread_join(ph_thread *t)
+{
+    if (!t)
+        return;
+    pthread_join(t->t, NULL);
+    ph_free(t);
+}
+
+int ph_mutex_new(ph_mutex **out)
+{
+    ph_mutex *m = ph_malloc(sizeof *m);
+    if (!m)
+        return ENOMEM;
+    int err = pthread_mutex_init(&m->m, NULL);
+    if (err) {
+        ph_free(m);
+        return err;
+    }
+    *out = m;
+    return 0;
+}
+
+void ph_mutex_free(ph_mutex *m)
+{
+    if (!m)
+        return;
+    pthread_mutex_destroy(&m->m);
+    ph_free(m);
+}
+
+void ph_mutex_lock(ph_mutex *m) { pthread_mutex_lock(&m->m); }
+void ph_mutex_unlock(ph_mutex *m) { pthread_mutex_unlock(&m->m); }
+
+int ph_cond_new(ph_cond **out)
+{
+    ph_cond *c = ph_malloc(sizeof *c);
+    if (!c)
+        return ENOMEM;
+    int err = pthread_cond_init(&c->c, NULL);
+    if (err) {
+        ph_free(c);
+        return err;
+    }
+    *out = c;
+    return 0;
+}
+
+void ph_cond_free(ph_cond *c)
+{
+    if (!c)
+        return;
+    pthread_cond_destroy(&c->c);
+    ph_free(c);
+}
+
+void ph_cond_wait(ph_cond *c, ph_mutex *m) { pthread_cond_wait(&c->c, &m->m); }
+void ph_cond_signal(ph_cond *c) { pthread_cond_signal(&c->c); }
+void ph_cond_broadcast(ph_cond *c) { pthread_cond_broadcast(&c->c); }
+
+/* ---- time and priority ------------------------------------------------------- */
+
+double ph_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+void ph_sleep(double seconds)
+{
+    if (!(seconds > 0))
+        return;
+    struct timespec ts = {(time_t)seconds, (long)((seconds - (double)(time_t)seconds) * 1e9)};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+        ;
+}
+
+int ph_lower_thread_priority(void)
+{
+    /* On Linux these apply to the calling thread (a task), not the whole
+     * process: the scanner calls it from each worker. */
+    (void)setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 19);
+#ifdef SYS_ioprio_set
+    /* IOPRIO_WHO_PROCESS = 1 (a thread id here), IOPRIO_CLASS_IDLE = 3 << 13. */
+    (void)syscall(SYS_ioprio_set, 1, (int)syscall(SYS_gettid), 3 << 13);
+#endif
+    struct sched_param sp = {0};
+    if (sched_setscheduler(0, SCHED_IDLE, &sp) != 0)
+        return errno;
+    return 0;
+}

@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: MIT */
+/* The image kind: decode once, compute every requested hash from that one
+ * decode, match. */
+#include <string.h>
+
+#include "scan_int.h"
+
+static const char *const variant_names[PH_SCAN_MAX_VARIANTS] = {
+    "orig", "rot90", "rot180", "rot270", "flipx", "flipy", "flipp", "flipm"};
+
+/* The decoder giving a CMYK JPEG's raw first three channels (pHash's
+ * reference loader), created on first need. */
+static phash_decoder *raw3_decoder(ph_worker *w)
+{
+    if (!w->dec_raw3) {
+        phash_decoder *d = phash_decoder_new();
+        if (!d || phash_decoder_set_limits(d, &w->s->limits) != PHASH_OK ||
+            phash_decoder_set_option(d, PHASH_DECODE_CMYK_MODE, PHASH_CMYK_RAW3) != PHASH_OK) {
+            phash_decoder_free(d);
+            return NULL;
+        }
+        w->dec_raw3 = d;
+    }
+    return w->dec_raw3;
+}
+
+static void record_image(ph_worker *w, const phash_image *img)
+{
+    w->rep.width = phash_image_width(img);
+    w->rep.height = phash_image_height(img);
+    w->rep.image_flags = phash_image_flags(img);
+}
+
+static phash_status decode_fail(ph_worker *w, phash_decoder *dec, phash_status st)
+{
+    w->rep.error_number = phash_decoder_last_errno(dec);
+    ph_report_fail(w, st, "%s", phash_decoder_last_error(dec));
+    return PHASH_OK;
+}
+
+/* A CMYK JPEG for an algorithm that wants the raw channels: a second
+ * decode of the same bytes in memory (the pixels of one cannot be derived
+ * from the other's: ImageMagick's conversion folds K in). */
+static phash_status raw3_image(ph_worker *w, ph_scan_input *in, const phash_image **img)
+{
+    phash_decoder *d = raw3_decoder(w);
+    if (!d) {
+        ph_report_fail(w, PHASH_ERR_NOMEM, "cannot create a decoder");
+        return PHASH_ERR_NOMEM;
+    }
+    phash_status st = phash_decode_memory(d, in->data, in->len, img);
+    if (st != PHASH_OK)
+        decode_fail(w, d, st);
+    return st;
+}
+
+static phash_status hash_all(ph_worker *w, ph_scan_input *in, const phash_image *img)
+{
+    phash_scanner *s = w->s;
+    const phash_image *raw3 = NULL;
+    for (size_t i = 0; i < s->n_algos; i++) {
+        const ph_scan_algo *a = s->algos[i];
+        const phash_image *use = img;
+        if (a->cmyk_raw3 && (phash_image_flags(img) & PHASH_IMAGE_CMYK)) {
+            if (!raw3 && raw3_image(w, in, &raw3) != PHASH_OK)
+                return w->rep.status;
+            use = raw3;
+        }
+        const char *detail = NULL;
+        phash_status st = a->hash_image(w->state[i], use, &w->out[i], &detail);
+        if (st != PHASH_OK) {
+            ph_report_fail(w, st, "%s", detail ? detail : phash_strerror(st));
+            return st;
+        }
+    }
+    return PHASH_OK;
+}
+
+/* Only one algorithm with a path of its own from the bytes (see algos.c). */
+static int use_bytes_path(const phash_scanner *s)
+{
+    if (s->n_algos != 1 || !s->algos[0]->hash_bytes)
+        return 0;
+    /* PDQ's own path only matters for fast mode; pHash's always saves rows. */
+    return s->algos[0]->sig != PHASH_SIG_PDQ || s->pdq_fast;
+}
+
+static void report_hashes(ph_worker *w)
+{
+    phash_scanner *s = w->s;
+    size_t n = 0;
+    for (size_t i = 0; i < s->n_algos; i++)
+        for (unsigned v = 0; v < w->out[i].n_variants; v++) {
+            phash_scan_hash *h = &w->hashes[n++];
+            h->algo = s->algos[i]->name;
+            h->variant = variant_names[v];
+            h->hex = w->out[i].hex[v];
+            h->quality = w->out[i].quality;
+        }
+    w->rep.n_hashes = s->report_hashes ? n : 0;
+}
+
+phash_status ph_scan_image(ph_worker *w, ph_scan_input *in)
+{
+    phash_scanner *s = w->s;
+    if (!phash_format_supported(in->format)) {
+        ph_report_fail(w, PHASH_ERR_UNSUPPORTED, "%s images are not decoded by this build",
+                       phash_format_name(in->format));
+        return PHASH_OK;
+    }
+    phash_status st = ph_scan_read_rest(w, in);
+    if (st != PHASH_OK)
+        return st == PHASH_ERR_CANCELLED ? st : PHASH_OK;
+    if (use_bytes_path(s)) {
+        const char *detail = NULL;
+        st = s->algos[0]->hash_bytes(w->state[0], in->data, in->len, &w->out[0], &detail);
+        if (st != PHASH_OK) {
+            ph_report_fail(w, st, "%s", detail ? detail : phash_strerror(st));
+            return PHASH_OK;
+        }
+    } else {
+        const phash_image *img;
+        st = phash_decode_memory(w->dec, in->data, in->len, &img);
+        if (st != PHASH_OK)
+            return decode_fail(w, w->dec, st);
+        record_image(w, img);
+        if (hash_all(w, in, img) != PHASH_OK)
+            return PHASH_OK;
+    }
+    report_hashes(w);
+    return ph_scan_match_hashes(w);
+}

@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: MIT */
+/* Matching a file's hashes against the signature set and building the
+ * report's match records (one per match and owner). */
+#include <string.h>
+
+#include "scan_int.h"
+
+static const char *const variant_names[PH_SCAN_MAX_VARIANTS] = {
+    "orig", "rot90", "rot180", "rot270", "flipx", "flipy", "flipp", "flipm"};
+
+static phash_scan_match *next_rec(ph_worker *w)
+{
+    size_t n = w->rep.n_matches;
+    if (n == w->match_cap) {
+        size_t cap = w->match_cap ? 2 * w->match_cap : 16;
+        size_t bytes;
+        if (ph_mul_size(cap, sizeof(phash_scan_match), &bytes))
+            return NULL;
+        void *p = ph_realloc(w->match_recs.data, bytes);
+        if (!p)
+            return NULL;
+        w->match_recs.data = p;
+        w->match_recs.cap = bytes;
+        w->match_cap = cap;
+    }
+    return (phash_scan_match *)w->match_recs.data + n;
+}
+
+static phash_status add_records(ph_worker *w, size_t i, const ph_scan_algo *a)
+{
+    const phash_matches *res = w->matches[i];
+    size_t n = phash_matches_count(res);
+    for (size_t j = 0; j < n; j++) {
+        phash_match m;
+        if (phash_matches_get(res, j, &m) != PHASH_OK)
+            continue;
+        for (size_t k = 0; k < m.owners; k++) {
+            phash_sigset_owner o;
+            if (phash_matches_owner(res, j, k, &o) != PHASH_OK)
+                continue;
+            phash_scan_match *r = next_rec(w);
+            if (!r) {
+                ph_report_fail(w, PHASH_ERR_NOMEM, "out of memory for match records");
+                return PHASH_ERR_NOMEM;
+            }
+            *r = (phash_scan_match){
+                .algo = a->name, .sig_algo = a->sig, .distance = m.distance,
+                .variant = variant_names[m.variant % PH_SCAN_MAX_VARIANTS], .hash = m.hash,
+                .list = o.list, .id = o.id, .metadata = o.metadata,
+                .quality = w->out[i].quality};
+            w->rep.n_matches++;
+        }
+    }
+    return PHASH_OK;
+}
+
+phash_status ph_scan_match_hashes(ph_worker *w)
+{
+    phash_scanner *s = w->s;
+    w->rep.n_matches = 0;
+    if (!s->matcher)
+        return PHASH_OK;
+    for (size_t i = 0; i < s->n_algos; i++) {
+        const ph_scan_algo *a = s->algos[i];
+        if (!a->sig)
+            continue;
+        if (w->out[i].quality < a->min_quality) {
+            w->rep.n_low_quality++;
+            continue;
+        }
+        if (!phash_matcher_size(s->matcher, a->sig))
+            continue;
+        const void *codes = a->sig == PHASH_SIG_PDQ ? (const void *)w->out[i].pdq
+                                                    : (const void *)&w->out[i].u64;
+        phash_status st = phash_matcher_query(s->matcher, a->sig, codes, w->out[i].n_variants,
+                                              s->radius[a->sig], w->matches[i]);
+        if (st != PHASH_OK) {
+            ph_report_fail(w, st, "matching failed: %s", phash_strerror(st));
+            return PHASH_OK;
+        }
+        if (add_records(w, i, a) != PHASH_OK)
+            return PHASH_OK;
+    }
+    return PHASH_OK;
+}
+
+const phash_scan_hash *phash_scan_report_hash(const phash_scan_report *r, size_t i)
+{
+    if (!r || i >= r->n_hashes)
+        return NULL;
+    const ph_worker *w = (const ph_worker *)((const char *)r - offsetof(ph_worker, rep));
+    return &w->hashes[i];
+}
+
+const phash_scan_match *phash_scan_report_match(const phash_scan_report *r, size_t i)
+{
+    if (!r || i >= r->n_matches)
+        return NULL;
+    const ph_worker *w = (const ph_worker *)((const char *)r - offsetof(ph_worker, rep));
+    return (const phash_scan_match *)w->match_recs.data + i;
+}

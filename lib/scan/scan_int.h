@@ -1,0 +1,184 @@
+/* SPDX-License-Identifier: MIT */
+/* The scanner's internals (lib/scan/): the handle, the per-thread worker,
+ * the algorithm table and the media-kind table. */
+#ifndef PHASH_LIB_SCAN_INT_H
+#define PHASH_LIB_SCAN_INT_H
+
+#include <stdatomic.h>
+
+#include "internal.h"
+#include "phash/dct.h"
+#include "phash/pdq.h"
+#include "phash/scan.h"
+#include "platform/platform.h"
+
+#define PH_SCAN_MAX_ALGOS 8
+#define PH_SCAN_MAX_VARIANTS 8
+#define PH_SCAN_HEX_MAX 260 /* longest text form (dct1024: 256 digits) + NUL */
+#define PH_SCAN_QUEUE_CAP 64
+/* First read of a file: enough to sniff any format; files of no media kind
+ * are not read further. */
+#define PH_SCAN_HEAD_BYTES ((size_t)64 << 10)
+#define PH_SCAN_DEFAULT_MAX_READ ((uint64_t)256 << 20)
+
+typedef struct phash_scanner phash_scanner;
+typedef struct ph_worker ph_worker;
+
+/* ---- algorithms (algos.c): one row per hash the scanner computes ---- */
+
+/* One algorithm's result for one image. */
+typedef struct ph_algo_out {
+    int quality;             /* 0..100, -1 when none */
+    unsigned n_variants;     /* 1, or 8 for PDQ with dihedral */
+    char hex[PH_SCAN_MAX_VARIANTS][PH_SCAN_HEX_MAX];
+    phash_pdq_code pdq[PH_SCAN_MAX_VARIANTS]; /* binary codes for matching */
+    uint64_t u64;
+} ph_algo_out;
+
+typedef struct ph_scan_algo {
+    const char *name, *summary;
+    phash_sig_algo sig;  /* the signature-set algorithm it matches, 0 = none */
+    int min_quality;     /* below this a hash is not matched */
+    int cmyk_raw3;       /* wants a CMYK JPEG's raw first three channels */
+    void *(*state_new)(const phash_scanner *s);
+    void (*state_free)(void *state);
+    phash_status (*hash_image)(void *state, const phash_image *img, ph_algo_out *out,
+                               const char **detail);
+    /* Optional: hash straight from the file's bytes when this is the only
+     * algorithm (fast paths that decode less: pHash's JPEG row skipping,
+     * PDQ's fast mode); same result as decoding + hash_image unless the
+     * scanner's options ask for an inexact fast mode. */
+    phash_status (*hash_bytes)(void *state, const uint8_t *data, size_t len, ph_algo_out *out,
+                               const char **detail);
+} ph_scan_algo;
+
+const ph_scan_algo *ph_scan_algo_find(const char *name, size_t len);
+const ph_scan_algo *ph_scan_algo_for_sig(phash_sig_algo sig);
+const ph_scan_algo *ph_scan_algo_at(size_t i);
+
+/* ---- one file in flight ---- */
+
+typedef struct ph_scan_input {
+    const char *path;
+    ph_file *file;       /* open file, NULL for memory input */
+    const uint8_t *data; /* bytes read so far (all of them for memory) */
+    size_t len;
+    uint64_t size;       /* the file's size */
+    int complete;        /* data holds the whole file (or max_read of it) */
+    phash_format format;
+    phash_media_kind kind;
+} ph_scan_input;
+
+/* Read the rest of the file (up to max_read) after the head, continuing the
+ * same read: every byte is read once. */
+phash_status ph_scan_read_rest(ph_worker *w, ph_scan_input *in);
+
+/* ---- the media-kind table (kinds.c) ---- */
+
+typedef struct ph_scan_kind {
+    phash_media_kind kind;
+    /* Fill the worker's report for this input (status, hashes, matches). */
+    phash_status (*process)(ph_worker *w, ph_scan_input *in);
+} ph_scan_kind;
+
+const ph_scan_kind *ph_scan_kind_for(phash_media_kind kind);
+phash_status ph_scan_image(ph_worker *w, ph_scan_input *in); /* kind_image.c */
+
+/* ---- the worker: per-thread state ---- */
+
+typedef struct ph_match_rec {
+    phash_scan_match pub;
+} ph_match_rec;
+
+struct ph_worker {
+    phash_scanner *s;
+    ph_thread *thread;
+    ph_buf buf;                 /* the file's bytes, reused */
+    phash_decoder *dec;         /* CMYK to RGB (PDQ's reference) */
+    phash_decoder *dec_raw3;    /* CMYK as raw channels (pHash's), on demand */
+    void *state[PH_SCAN_MAX_ALGOS];
+    phash_matches *matches[PH_SCAN_MAX_ALGOS];
+    ph_algo_out out[PH_SCAN_MAX_ALGOS];
+    /* the report being built */
+    phash_scan_report rep;
+    phash_scan_hash hashes[PH_SCAN_MAX_ALGOS * PH_SCAN_MAX_VARIANTS];
+    ph_buf match_recs; /* phash_scan_match[] */
+    size_t match_cap;
+    char detail[PH_DETAIL_LEN];
+};
+
+int ph_worker_init(ph_worker *w, phash_scanner *s);
+void ph_worker_release(ph_worker *w);
+/* Scan one path or buffer and deliver its report. Returns PHASH_OK or
+ * PHASH_ERR_CANCELLED (the callback asked to stop). */
+phash_status ph_worker_scan_path(ph_worker *w, const char *path);
+phash_status ph_worker_scan_memory(ph_worker *w, const void *data, size_t len,
+                                   const char *name);
+/* Set the report's status with a printf-style detail. */
+void ph_report_fail(ph_worker *w, phash_status st, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+/* Match the worker's computed hashes; fills rep.matches. */
+phash_status ph_scan_match_hashes(ph_worker *w);
+
+/* ---- the handle ---- */
+
+struct phash_scanner {
+    /* configuration */
+    unsigned threads;
+    int dihedral, report_hashes, follow_links, low_priority;
+    uint32_t pdq_fast;
+    phash_dct_layout layout;
+    phash_pdq_mode pdq_mode;
+    uint64_t max_read;
+    const ph_scan_algo *algos[PH_SCAN_MAX_ALGOS];
+    size_t n_algos;
+    int algos_chosen; /* set_algorithms was called with a list */
+    const phash_matcher *matcher;
+    unsigned radius[PHASH_SIG_ALGO_MAX + 1];
+    phash_limits limits;
+    double rate;
+    /* the scan in progress */
+    int running;
+    atomic_int cancelled;
+    phash_scan_callback cb;
+    void *cb_ctx;
+    ph_mutex *cb_lock;
+    ph_worker *sync_worker; /* scan_file / scan_memory */
+    ph_worker *workers;
+    size_t n_workers;
+    ph_mutex *lock;
+    ph_cond *not_empty, *not_full;
+    char *queue[PH_SCAN_QUEUE_CAP];
+    size_t q_head, q_count;
+    int q_closed;
+    ph_mutex *rate_lock;
+    double next_slot;
+    atomic_uint_fast64_t counters[PHASH_SCAN_COUNTERS];
+    ph_error err;
+};
+
+void ph_scan_count(phash_scanner *s, phash_scan_counter c, uint64_t n);
+/* Deliver a report through the callback (serialised); counts it. Returns
+ * PHASH_ERR_CANCELLED when the callback asked to stop. */
+phash_status ph_scan_deliver(phash_scanner *s, const phash_scan_report *r);
+/* Wait for the rate limit's next slot; 0, or -1 when cancelled. */
+int ph_scan_rate_wait(phash_scanner *s);
+/* The algorithms of this scan (resolving the default against the matcher). */
+void ph_scan_resolve_algos(phash_scanner *s);
+
+/* ---- the walk (walk.c) ---- */
+typedef struct ph_walk_sink {
+    void *ctx;
+    /* A regular file found; non-zero stops the walk. */
+    int (*file)(void *ctx, const char *path);
+    /* A path that could not be read (errno err). */
+    void (*error)(void *ctx, const char *path, int err);
+} ph_walk_sink;
+/* Walk root (file or folder); -1 if root itself cannot be read (reported
+ * through error), else 0. */
+int ph_walk(phash_scanner *s, const char *root, const ph_walk_sink *sink);
+
+#endif

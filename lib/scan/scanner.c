@@ -1,0 +1,524 @@
+/* SPDX-License-Identifier: MIT */
+/* The scanner handle: configuration, the work queue and its worker
+ * threads, serialised reports, counters, the rate limit. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "scan_int.h"
+
+/* ---- handle and configuration ------------------------------------------------ */
+
+phash_status phash_scanner_new(phash_scanner **out)
+{
+    if (!out)
+        return PHASH_ERR_INVALID_ARG;
+    *out = NULL;
+    phash_scanner *s = ph_calloc(1, sizeof *s);
+    if (!s)
+        return PHASH_ERR_NOMEM;
+    s->threads = 1;
+    s->follow_links = 1;
+    s->layout = PHASH_DCT_LAYOUT_1_0;
+    s->pdq_mode = PHASH_PDQ_FULL;
+    s->max_read = PH_SCAN_DEFAULT_MAX_READ;
+    s->radius[PHASH_SIG_PDQ] = PHASH_SCAN_DEFAULT_RADIUS_PDQ;
+    s->radius[PHASH_SIG_PHASH] = PHASH_SCAN_DEFAULT_RADIUS_PHASH;
+    phash_limits_default(&s->limits);
+    atomic_init(&s->cancelled, 0);
+    for (int i = 0; i < PHASH_SCAN_COUNTERS; i++)
+        atomic_init(&s->counters[i], 0);
+    if (ph_mutex_new(&s->cb_lock) || ph_mutex_new(&s->lock) || ph_mutex_new(&s->rate_lock) ||
+        ph_cond_new(&s->not_empty) || ph_cond_new(&s->not_full)) {
+        phash_scanner_free(s);
+        return PHASH_ERR_NOMEM;
+    }
+    *out = s;
+    return PHASH_OK;
+}
+
+static void drop_sync_worker(phash_scanner *s)
+{
+    if (s->sync_worker) {
+        ph_worker_release(s->sync_worker);
+        ph_free(s->sync_worker);
+        s->sync_worker = NULL;
+    }
+}
+
+void phash_scanner_free(phash_scanner *s)
+{
+    if (!s)
+        return;
+    drop_sync_worker(s);
+    ph_mutex_free(s->cb_lock);
+    ph_mutex_free(s->lock);
+    ph_mutex_free(s->rate_lock);
+    ph_cond_free(s->not_empty);
+    ph_cond_free(s->not_full);
+    ph_free(s);
+}
+
+const char *phash_scanner_last_error(const phash_scanner *s)
+{
+    return s ? ph_error_message(&s->err) : phash_strerror(PHASH_ERR_INVALID_ARG);
+}
+
+/* Configuration changes are refused during a scan and drop the cached
+ * single-file worker (its hashers were made with the old settings). */
+static phash_status config_check(phash_scanner *s)
+{
+    if (!s)
+        return PHASH_ERR_INVALID_ARG;
+    if (s->running)
+        return ph_error_set(&s->err, PHASH_ERR_STATE, "the scanner is running a scan");
+    drop_sync_worker(s);
+    return PHASH_OK;
+}
+
+static phash_status bad_value(phash_scanner *s, int option, int64_t value)
+{
+    return ph_error_set(&s->err, PHASH_ERR_INVALID_ARG, "scanner option %d: invalid value %lld",
+                        option, (long long)value);
+}
+
+phash_status phash_scanner_set_option(phash_scanner *s, phash_scan_option option, int64_t value)
+{
+    phash_status st = config_check(s);
+    if (st != PHASH_OK)
+        return st;
+    int flag = value == 0 || value == 1;
+    switch (option) {
+    case PHASH_SCAN_OPT_THREADS:
+        if (value < 1 || value > 256)
+            return bad_value(s, option, value);
+        s->threads = (unsigned)value;
+        return PHASH_OK;
+    case PHASH_SCAN_OPT_DIHEDRAL:
+        if (!flag)
+            return bad_value(s, option, value);
+        s->dihedral = (int)value;
+        return PHASH_OK;
+    case PHASH_SCAN_OPT_REPORT_HASHES:
+        if (!flag)
+            return bad_value(s, option, value);
+        s->report_hashes = (int)value;
+        return PHASH_OK;
+    case PHASH_SCAN_OPT_PHASH_LAYOUT:
+        if (value != PHASH_DCT_LAYOUT_1_0 && value != PHASH_DCT_LAYOUT_0_9)
+            return bad_value(s, option, value);
+        s->layout = (phash_dct_layout)value;
+        return PHASH_OK;
+    case PHASH_SCAN_OPT_PDQ_MODE:
+        if (value != PHASH_PDQ_FULL && value != PHASH_PDQ_CLI512)
+            return bad_value(s, option, value);
+        s->pdq_mode = (phash_pdq_mode)value;
+        return PHASH_OK;
+    case PHASH_SCAN_OPT_PDQ_FAST:
+        if (value < 0 || value > 65536)
+            return bad_value(s, option, value);
+        s->pdq_fast = (uint32_t)value;
+        return PHASH_OK;
+    case PHASH_SCAN_OPT_FOLLOW_LINKS:
+        if (!flag)
+            return bad_value(s, option, value);
+        s->follow_links = (int)value;
+        return PHASH_OK;
+    case PHASH_SCAN_OPT_LOW_PRIORITY:
+        if (!flag)
+            return bad_value(s, option, value);
+        s->low_priority = (int)value;
+        return PHASH_OK;
+    case PHASH_SCAN_OPT_MAX_READ:
+        if (value < ((int64_t)1 << 20) || value > ((int64_t)4 << 30) ||
+            (uint64_t)value > SIZE_MAX / 2)
+            return bad_value(s, option, value);
+        s->max_read = (uint64_t)value;
+        return PHASH_OK;
+    }
+    return ph_error_set(&s->err, PHASH_ERR_INVALID_ARG, "unknown scanner option %d", option);
+}
+
+int64_t phash_scanner_get_option(const phash_scanner *s, phash_scan_option option)
+{
+    if (!s)
+        return -1;
+    switch (option) {
+    case PHASH_SCAN_OPT_THREADS: return s->threads;
+    case PHASH_SCAN_OPT_DIHEDRAL: return s->dihedral;
+    case PHASH_SCAN_OPT_REPORT_HASHES: return s->report_hashes;
+    case PHASH_SCAN_OPT_PHASH_LAYOUT: return s->layout;
+    case PHASH_SCAN_OPT_PDQ_MODE: return s->pdq_mode;
+    case PHASH_SCAN_OPT_PDQ_FAST: return s->pdq_fast;
+    case PHASH_SCAN_OPT_FOLLOW_LINKS: return s->follow_links;
+    case PHASH_SCAN_OPT_LOW_PRIORITY: return s->low_priority;
+    case PHASH_SCAN_OPT_MAX_READ: return (int64_t)s->max_read;
+    }
+    return -1;
+}
+
+phash_status phash_scanner_set_algorithms(phash_scanner *s, const char *names)
+{
+    phash_status st = config_check(s);
+    if (st != PHASH_OK)
+        return st;
+    const ph_scan_algo *list[PH_SCAN_MAX_ALGOS];
+    size_t n = 0;
+    for (const char *p = names ? names : ""; *p;) {
+        size_t len = strcspn(p, ",");
+        const ph_scan_algo *a = len ? ph_scan_algo_find(p, len) : NULL;
+        if (!a)
+            return ph_error_set(&s->err, PHASH_ERR_NOT_FOUND, "unknown hash algorithm '%.*s'",
+                                (int)len, p);
+        int dup = 0;
+        for (size_t i = 0; i < n; i++)
+            dup |= list[i] == a;
+        if (!dup && n < PH_SCAN_MAX_ALGOS)
+            list[n++] = a;
+        p += len + (p[len] == ',');
+    }
+    memcpy(s->algos, list, n * sizeof *list);
+    s->n_algos = n;
+    s->algos_chosen = n > 0;
+    return PHASH_OK;
+}
+
+phash_status phash_scanner_set_matcher(phash_scanner *s, const phash_matcher *m)
+{
+    phash_status st = config_check(s);
+    if (st == PHASH_OK)
+        s->matcher = m;
+    return st;
+}
+
+phash_status phash_scanner_set_radius(phash_scanner *s, phash_sig_algo algo, unsigned radius)
+{
+    phash_status st = config_check(s);
+    if (st != PHASH_OK)
+        return st;
+    unsigned max = algo == PHASH_SIG_PDQ ? 256 : algo == PHASH_SIG_PHASH ? 64 : 0;
+    if (!max || radius > max)
+        return ph_error_set(&s->err, PHASH_ERR_INVALID_ARG,
+                            "radius %u out of range for algorithm %d", radius, (int)algo);
+    s->radius[algo] = radius;
+    return PHASH_OK;
+}
+
+phash_status phash_scanner_set_limits(phash_scanner *s, const phash_limits *limits)
+{
+    phash_status st = config_check(s);
+    if (st != PHASH_OK)
+        return st;
+    if (!limits)
+        return ph_error_set(&s->err, PHASH_ERR_INVALID_ARG, "no limits");
+    s->limits = *limits;
+    return PHASH_OK;
+}
+
+phash_status phash_scanner_set_rate(phash_scanner *s, double files_per_second)
+{
+    phash_status st = config_check(s);
+    if (st != PHASH_OK)
+        return st;
+    if (!(files_per_second >= 0) || files_per_second > 1e9)
+        return ph_error_set(&s->err, PHASH_ERR_INVALID_ARG, "rate out of range");
+    s->rate = files_per_second;
+    return PHASH_OK;
+}
+
+/* Default algorithms: those the set holds (that the scanner computes), or
+ * PDQ without a set. */
+void ph_scan_resolve_algos(phash_scanner *s)
+{
+    if (s->algos_chosen)
+        return;
+    s->n_algos = 0;
+    for (int a = 1; s->matcher && a <= PHASH_SIG_ALGO_MAX; a++) {
+        const ph_scan_algo *row = ph_scan_algo_for_sig((phash_sig_algo)a);
+        if (row && phash_matcher_size(s->matcher, (phash_sig_algo)a) &&
+            s->n_algos < PH_SCAN_MAX_ALGOS)
+            s->algos[s->n_algos++] = row;
+    }
+    if (s->n_algos == 0)
+        s->algos[s->n_algos++] = ph_scan_algo_find("pdq", 3);
+}
+
+/* ---- counters, reports, rate ---------------------------------------------------- */
+
+void ph_scan_count(phash_scanner *s, phash_scan_counter c, uint64_t n)
+{
+    if (n)
+        atomic_fetch_add_explicit(&s->counters[c], n, memory_order_relaxed);
+}
+
+uint64_t phash_scanner_counter(const phash_scanner *s, phash_scan_counter which)
+{
+    if (!s || (unsigned)which >= PHASH_SCAN_COUNTERS)
+        return 0;
+    return atomic_load_explicit(&((phash_scanner *)s)->counters[which], memory_order_relaxed);
+}
+
+void phash_scanner_reset_counters(phash_scanner *s)
+{
+    if (!s)
+        return;
+    for (int i = 0; i < PHASH_SCAN_COUNTERS; i++)
+        atomic_store(&s->counters[i], 0);
+}
+
+phash_status ph_scan_deliver(phash_scanner *s, const phash_scan_report *r)
+{
+    ph_scan_count(s, PHASH_SCAN_FILES, 1);
+    if (!s->cb)
+        return PHASH_OK;
+    ph_mutex_lock(s->cb_lock);
+    int stop = atomic_load(&s->cancelled) ? 0 : s->cb(s->cb_ctx, r);
+    ph_mutex_unlock(s->cb_lock);
+    if (stop)
+        atomic_store(&s->cancelled, 1);
+    return stop ? PHASH_ERR_CANCELLED : PHASH_OK;
+}
+
+int ph_scan_rate_wait(phash_scanner *s)
+{
+    if (s->rate <= 0)
+        return atomic_load(&s->cancelled) ? -1 : 0;
+    ph_mutex_lock(s->rate_lock);
+    double t = ph_now();
+    double slot = s->next_slot > t ? s->next_slot : t;
+    s->next_slot = slot + 1.0 / s->rate;
+    ph_mutex_unlock(s->rate_lock);
+    while (!atomic_load(&s->cancelled) && slot > (t = ph_now()))
+        ph_sleep(slot - t > 0.2 ? 0.2 : slot - t); /* stay responsive to cancel */
+    return atomic_load(&s->cancelled) ? -1 : 0;
+}
+
+void phash_scanner_cancel(phash_scanner *s)
+{
+    if (s)
+        atomic_store(&s->cancelled, 1);
+}
+
+/* ---- one file on the calling thread ------------------------------------------- */
+
+static phash_status begin(phash_scanner *s, phash_scan_callback cb, void *ctx)
+{
+    if (!s)
+        return PHASH_ERR_INVALID_ARG;
+    if (s->running)
+        return ph_error_set(&s->err, PHASH_ERR_STATE, "the scanner is running a scan");
+    ph_scan_resolve_algos(s);
+    s->cb = cb;
+    s->cb_ctx = ctx;
+    s->next_slot = 0;
+    atomic_store(&s->cancelled, 0);
+    return PHASH_OK;
+}
+
+static phash_status sync_worker(phash_scanner *s, ph_worker **out)
+{
+    if (!s->sync_worker) {
+        ph_worker *w = ph_calloc(1, sizeof *w);
+        if (!w || ph_worker_init(w, s)) {
+            if (w)
+                ph_worker_release(w);
+            ph_free(w);
+            return ph_error_set(&s->err, PHASH_ERR_NOMEM, "cannot create the hashers");
+        }
+        s->sync_worker = w;
+    }
+    *out = s->sync_worker;
+    return PHASH_OK;
+}
+
+phash_status phash_scanner_scan_file(phash_scanner *s, const char *path, phash_scan_callback cb,
+                                     void *ctx)
+{
+    phash_status st = begin(s, cb, ctx);
+    ph_worker *w;
+    if (st == PHASH_OK && !path)
+        st = ph_error_set(&s->err, PHASH_ERR_INVALID_ARG, "no path");
+    if (st == PHASH_OK)
+        st = sync_worker(s, &w);
+    if (st != PHASH_OK)
+        return st;
+    s->running = 1;
+    st = ph_worker_scan_path(w, path);
+    s->running = 0;
+    return st;
+}
+
+phash_status phash_scanner_scan_memory(phash_scanner *s, const void *data, size_t len,
+                                       const char *name, phash_scan_callback cb, void *ctx)
+{
+    phash_status st = begin(s, cb, ctx);
+    ph_worker *w;
+    if (st == PHASH_OK && !data && len)
+        st = ph_error_set(&s->err, PHASH_ERR_INVALID_ARG, "no data");
+    if (st == PHASH_OK)
+        st = sync_worker(s, &w);
+    if (st != PHASH_OK)
+        return st;
+    s->running = 1;
+    st = ph_worker_scan_memory(w, data ? data : "", len, name);
+    s->running = 0;
+    return st;
+}
+
+/* ---- the queue and the workers -------------------------------------------------- */
+
+static char *queue_pop(phash_scanner *s)
+{
+    ph_mutex_lock(s->lock);
+    while (s->q_count == 0 && !s->q_closed)
+        ph_cond_wait(s->not_empty, s->lock);
+    char *p = NULL;
+    if (s->q_count) {
+        p = s->queue[s->q_head];
+        s->q_head = (s->q_head + 1) % PH_SCAN_QUEUE_CAP;
+        s->q_count--;
+        ph_cond_signal(s->not_full);
+    }
+    ph_mutex_unlock(s->lock);
+    return p;
+}
+
+static void *worker_main(void *arg)
+{
+    ph_worker *w = arg;
+    if (w->s->low_priority)
+        (void)ph_lower_thread_priority();
+    char *path;
+    while ((path = queue_pop(w->s))) {
+        if (!atomic_load(&w->s->cancelled))
+            (void)ph_worker_scan_path(w, path);
+        ph_free(path);
+    }
+    return NULL;
+}
+
+static void stop_workers(phash_scanner *s)
+{
+    ph_mutex_lock(s->lock);
+    s->q_closed = 1;
+    ph_cond_broadcast(s->not_empty);
+    ph_cond_broadcast(s->not_full);
+    ph_mutex_unlock(s->lock);
+    for (size_t i = 0; i < s->n_workers; i++) {
+        ph_thread_join(s->workers[i].thread);
+        ph_worker_release(&s->workers[i]);
+    }
+    ph_free(s->workers);
+    s->workers = NULL;
+    s->n_workers = 0;
+    while (s->q_count) { /* dropped by a cancel */
+        ph_free(s->queue[s->q_head]);
+        s->q_head = (s->q_head + 1) % PH_SCAN_QUEUE_CAP;
+        s->q_count--;
+    }
+}
+
+phash_status phash_scanner_start(phash_scanner *s, phash_scan_callback cb, void *ctx)
+{
+    phash_status st = begin(s, cb, ctx);
+    if (st != PHASH_OK)
+        return st;
+    s->q_head = s->q_count = 0;
+    s->q_closed = 0;
+    s->workers = ph_calloc(s->threads, sizeof *s->workers);
+    if (!s->workers)
+        return ph_error_set(&s->err, PHASH_ERR_NOMEM, "out of memory");
+    s->running = 1;
+    for (unsigned i = 0; i < s->threads; i++) {
+        ph_worker *w = &s->workers[i];
+        int err = ph_worker_init(w, s) ? ENOMEM : ph_thread_start(&w->thread, worker_main, w);
+        if (err) {
+            ph_worker_release(w);
+            if (s->n_workers == 0) {
+                stop_workers(s);
+                s->running = 0;
+                return ph_error_set(&s->err, PHASH_ERR_NOMEM, "cannot start a worker: %s",
+                                    strerror(err));
+            }
+            break; /* fewer workers than asked: still a working scan */
+        }
+        s->n_workers++;
+    }
+    return PHASH_OK;
+}
+
+/* A path the walk could not read: a report of its own. */
+static void walk_error(void *ctx, const char *path, int err)
+{
+    phash_scanner *s = ctx;
+    char detail[PH_DETAIL_LEN];
+    snprintf(detail, sizeof detail, "cannot read %s: %s", path, strerror(err));
+    phash_scan_report r = {.path = path, .status = err == ENOMEM ? PHASH_ERR_NOMEM : PHASH_ERR_IO,
+                           .detail = detail, .error_number = err};
+    ph_scan_count(s, PHASH_SCAN_ERRORS, 1);
+    (void)ph_scan_deliver(s, &r);
+}
+
+/* Queue one file for the workers (blocks while the queue is full). */
+static int queue_file(void *ctx, const char *path)
+{
+    phash_scanner *s = ctx;
+    size_t n = strlen(path) + 1;
+    char *copy = ph_malloc(n);
+    if (!copy) {
+        walk_error(s, path, ENOMEM); /* reported, never dropped silently */
+        return 0;
+    }
+    memcpy(copy, path, n);
+    ph_mutex_lock(s->lock);
+    while (s->q_count == PH_SCAN_QUEUE_CAP && !atomic_load(&s->cancelled))
+        ph_cond_wait(s->not_full, s->lock);
+    if (atomic_load(&s->cancelled)) {
+        ph_mutex_unlock(s->lock);
+        ph_free(copy);
+        return 1;
+    }
+    s->queue[(s->q_head + s->q_count++) % PH_SCAN_QUEUE_CAP] = copy;
+    ph_cond_signal(s->not_empty);
+    ph_mutex_unlock(s->lock);
+    return 0;
+}
+
+phash_status phash_scanner_submit(phash_scanner *s, const char *path)
+{
+    if (!s || !path)
+        return PHASH_ERR_INVALID_ARG;
+    if (!s->running || !s->workers)
+        return ph_error_set(&s->err, PHASH_ERR_STATE, "no scan started");
+    if (atomic_load(&s->cancelled))
+        return PHASH_ERR_CANCELLED;
+    ph_walk_sink sink = {s, queue_file, walk_error};
+    if (ph_walk(s, path, &sink) < 0)
+        ph_scan_count(s, PHASH_SCAN_ROOT_ERRORS, 1);
+    return atomic_load(&s->cancelled) ? PHASH_ERR_CANCELLED : PHASH_OK;
+}
+
+phash_status phash_scanner_finish(phash_scanner *s)
+{
+    if (!s)
+        return PHASH_ERR_INVALID_ARG;
+    if (!s->running || !s->workers)
+        return ph_error_set(&s->err, PHASH_ERR_STATE, "no scan started");
+    stop_workers(s);
+    s->running = 0;
+    return atomic_load(&s->cancelled) ? PHASH_ERR_CANCELLED : PHASH_OK;
+}
+
+phash_status phash_scanner_scan_paths(phash_scanner *s, const char *const *paths, size_t n,
+                                      phash_scan_callback cb, void *ctx)
+{
+    if (!s || (!paths && n))
+        return PHASH_ERR_INVALID_ARG;
+    phash_status st = phash_scanner_start(s, cb, ctx);
+    if (st != PHASH_OK)
+        return st;
+    for (size_t i = 0; i < n && st == PHASH_OK; i++)
+        st = phash_scanner_submit(s, paths[i]);
+    phash_status fin = phash_scanner_finish(s);
+    return st != PHASH_OK ? st : fin;
+}

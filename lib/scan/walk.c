@@ -1,0 +1,208 @@
+/* SPDX-License-Identifier: MIT */
+/* The one folder walk of the library: depth first, the entries of each
+ * folder in byte order of their names (files and folders interleaved, so
+ * the order is stable and what `ls -R | sort` users expect), each folder
+ * visited once whatever links, bind mounts or loops lead to it again, an
+ * explicit stack so deep trees cannot exhaust the C stack, special files
+ * counted and never opened. The link policy is the scanner's
+ * PHASH_SCAN_OPT_FOLLOW_LINKS. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "scan_int.h"
+
+typedef struct seen_set {
+    struct seen_slot {
+        uint64_t dev, ino;
+        int used;
+    } *slots;
+    size_t cap, n;
+} seen_set;
+
+static size_t slot_of(const seen_set *s, uint64_t dev, uint64_t ino)
+{
+    uint64_t h = (dev * 0x9e3779b97f4a7c15ULL) ^ (ino * 0xc2b2ae3d27d4eb4fULL);
+    return (size_t)(h ^ (h >> 29)) & (s->cap - 1);
+}
+
+/* Add (dev, ino): 1 if new, 0 if already there, -1 out of memory. */
+static int seen_add(seen_set *s, uint64_t dev, uint64_t ino)
+{
+    if ((s->n + 1) * 2 > s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 256;
+        seen_set bigger = {ph_calloc(cap, sizeof *s->slots), cap, 0};
+        if (!bigger.slots)
+            return -1;
+        for (size_t i = 0; i < s->cap; i++)
+            if (s->slots[i].used)
+                seen_add(&bigger, s->slots[i].dev, s->slots[i].ino);
+        ph_free(s->slots);
+        *s = bigger;
+    }
+    size_t i = slot_of(s, dev, ino);
+    while (s->slots[i].used) {
+        if (s->slots[i].dev == dev && s->slots[i].ino == ino)
+            return 0;
+        i = (i + 1) & (s->cap - 1);
+    }
+    s->slots[i] = (struct seen_slot){dev, ino, 1};
+    s->n++;
+    return 1;
+}
+
+typedef struct path_stack {
+    char **items;
+    size_t n, cap;
+} path_stack;
+
+static int push(path_stack *st, char *path)
+{
+    if (st->n == st->cap) {
+        size_t cap = st->cap ? st->cap * 2 : 64;
+        char **items = ph_realloc(st->items, cap * sizeof *items);
+        if (!items)
+            return -1;
+        st->items = items;
+        st->cap = cap;
+    }
+    st->items[st->n++] = path;
+    return 0;
+}
+
+
+static char *join(const char *dir, const char *name)
+{
+    size_t a = strlen(dir), b = strlen(name);
+    char *p = ph_malloc(a + b + 2);
+    if (!p)
+        return NULL;
+    memcpy(p, dir, a);
+    size_t o = a;
+    if (a == 0 || dir[a - 1] != '/')
+        p[o++] = '/';
+    memcpy(p + o, name, b + 1);
+    return p;
+}
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Push a folder's children, last name first, so that they pop in order. */
+static int push_children(const char *dir, path_stack *todo, int *err)
+{
+    ph_dir *d;
+    if ((*err = ph_dir_open(dir, &d)) != 0)
+        return -1;
+    size_t first = todo->n;
+    const char *name;
+    int rc = 0;
+    while ((*err = ph_dir_next(d, &name)) == 0 && name) {
+        char *child = join(dir, name);
+        if (!child || push(todo, child)) {
+            ph_free(child);
+            *err = ENOMEM;
+            rc = -1;
+            break;
+        }
+    }
+    ph_dir_close(d);
+    if (*err && rc == 0)
+        rc = -1; /* a read error part way: what was listed is still walked */
+    size_t n = todo->n - first;
+    qsort(todo->items + first, n, sizeof *todo->items, by_name);
+    for (size_t a = first, b = todo->n; a + 1 < b; a++, b--) {
+        char *t = todo->items[a];
+        todo->items[a] = todo->items[b - 1];
+        todo->items[b - 1] = t;
+    }
+    return rc;
+}
+
+/* What a path found in a folder is, under the link policy: 1 a file to
+ * scan, 2 a folder to enter, 0 nothing (counted or reported). */
+static int classify(phash_scanner *s, const char *path, const ph_walk_sink *sink, ph_stat *st)
+{
+    int err = ph_stat_path(path, 0, st);
+    if (!err && st->type == PH_FILE_LINK) {
+        ph_stat target;
+        err = ph_stat_path(path, 1, &target);
+        if (!err && target.type == PH_FILE_DIRECTORY && !s->follow_links) {
+            ph_scan_count(s, PHASH_SCAN_LINKS_SKIPPED, 1);
+            return 0;
+        }
+        *st = target;
+    }
+    if (err) {
+        sink->error(sink->ctx, path, err);
+        return 0;
+    }
+    if (st->type == PH_FILE_REGULAR)
+        return 1;
+    if (st->type == PH_FILE_DIRECTORY)
+        return 2;
+    ph_scan_count(s, PHASH_SCAN_SPECIAL, 1);
+    return 0;
+}
+
+static int enter(phash_scanner *s, const char *path, const ph_stat *st, seen_set *seen,
+                 path_stack *todo, const ph_walk_sink *sink)
+{
+    int added = seen_add(seen, st->device, st->inode);
+    if (added <= 0) {
+        if (added < 0)
+            sink->error(sink->ctx, path, ENOMEM);
+        else
+            ph_scan_count(s, PHASH_SCAN_LINKS_SKIPPED, 1); /* a loop or a second link */
+        return 0;
+    }
+    int err;
+    ph_scan_count(s, PHASH_SCAN_FOLDERS, 1);
+    if (push_children(path, todo, &err))
+        sink->error(sink->ctx, path, err);
+    return 0;
+}
+
+int ph_walk(phash_scanner *s, const char *root, const ph_walk_sink *sink)
+{
+    ph_stat st;
+    int err = ph_stat_path(root, 1, &st);
+    if (err) {
+        sink->error(sink->ctx, root, err);
+        return -1;
+    }
+    if (st.type == PH_FILE_REGULAR) {
+        sink->file(sink->ctx, root);
+        return 0;
+    }
+    if (st.type != PH_FILE_DIRECTORY) {
+        ph_scan_count(s, PHASH_SCAN_SPECIAL, 1);
+        return 0;
+    }
+    seen_set seen = {0};
+    path_stack todo = {0};
+    ph_dir *probe;
+    if ((err = ph_dir_open(root, &probe)) != 0) {
+        sink->error(sink->ctx, root, err);
+        return -1;
+    }
+    ph_dir_close(probe);
+    enter(s, root, &st, &seen, &todo, sink);
+    int stop = 0;
+    while (todo.n) {
+        char *path = todo.items[--todo.n];
+        if (!stop && !atomic_load(&s->cancelled)) {
+            switch (classify(s, path, sink, &st)) {
+            case 1: stop = sink->file(sink->ctx, path) != 0; break;
+            case 2: enter(s, path, &st, &seen, &todo, sink); break;
+            default: break;
+            }
+        }
+        ph_free(path);
+    }
+    ph_free(todo.items);
+    ph_free(seen.slots);
+    return 0;
+}

@@ -1,0 +1,223 @@
+/* SPDX-License-Identifier: MIT */
+/* The per-file pipeline of one worker: open once, read once, sniff once,
+ * dispatch on the media kind, report. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "scan_int.h"
+
+int ph_worker_init(ph_worker *w, phash_scanner *s)
+{
+    memset(w, 0, sizeof *w);
+    w->s = s;
+    w->dec = phash_decoder_new();
+    if (!w->dec || phash_decoder_set_limits(w->dec, &s->limits) != PHASH_OK)
+        return -1;
+    for (size_t i = 0; i < s->n_algos; i++) {
+        w->state[i] = s->algos[i]->state_new(s);
+        w->matches[i] = phash_matches_new();
+        if (!w->state[i] || !w->matches[i])
+            return -1;
+    }
+    return 0;
+}
+
+void ph_worker_release(ph_worker *w)
+{
+    if (!w->s)
+        return;
+    for (size_t i = 0; i < PH_SCAN_MAX_ALGOS; i++) {
+        if (w->state[i])
+            w->s->algos[i]->state_free(w->state[i]);
+        phash_matches_free(w->matches[i]);
+    }
+    phash_decoder_free(w->dec);
+    phash_decoder_free(w->dec_raw3);
+    ph_buf_release(&w->buf);
+    ph_buf_release(&w->match_recs);
+    memset(w, 0, sizeof *w);
+}
+
+void ph_report_fail(ph_worker *w, phash_status st, const char *fmt, ...)
+{
+    w->rep.status = st;
+    w->detail[0] = '\0';
+    if (fmt) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(w->detail, sizeof w->detail, fmt, ap);
+        va_end(ap);
+    }
+    w->rep.detail = w->detail;
+}
+
+static void report_begin(ph_worker *w, const char *path)
+{
+    memset(&w->rep, 0, sizeof w->rep);
+    w->detail[0] = '\0';
+    w->rep.path = path;
+    w->rep.detail = w->detail;
+}
+
+/* ---- reading ----------------------------------------------------------------- */
+
+/* Read from the open file until buf holds `want` bytes or the file ends. */
+static phash_status read_until(ph_worker *w, ph_scan_input *in, size_t want)
+{
+    while (in->len < want) {
+        size_t room = want - in->len, got = 0;
+        int err = ph_file_read(in->file, (uint8_t *)w->buf.data + in->len, room, &got);
+        if (err) {
+            w->rep.error_number = err;
+            ph_report_fail(w, PHASH_ERR_IO, "cannot read %s: %s", in->path, strerror(err));
+            return PHASH_ERR_IO;
+        }
+        ph_scan_count(w->s, PHASH_SCAN_BYTES_READ, got);
+        if (got == 0) {
+            in->complete = 1;
+            break;
+        }
+        in->len += got;
+    }
+    in->data = w->buf.data;
+    return PHASH_OK;
+}
+
+/* Grow the buffer keeping its contents (ph_buf_reserve does not). */
+static int buf_grow(ph_buf *b, size_t size)
+{
+    if (b->cap >= size)
+        return 0;
+    void *p = ph_realloc(b->data, size);
+    if (!p)
+        return -1;
+    b->data = p;
+    b->cap = size;
+    return 0;
+}
+
+phash_status ph_scan_read_rest(ph_worker *w, ph_scan_input *in)
+{
+    if (in->complete || !in->file)
+        return PHASH_OK;
+    uint64_t cap = w->s->max_read;
+    /* The file's size says how much to expect; one byte more notices a file
+     * that grew (then reading goes on in doubling steps, up to the cap). */
+    uint64_t want = in->size + 1;
+    for (;;) {
+        if (want > cap)
+            want = cap;
+        if (want <= in->len)
+            break; /* the cap: bytes past it are not decoded */
+        if (buf_grow(&w->buf, (size_t)want)) {
+            ph_report_fail(w, PHASH_ERR_NOMEM, "cannot allocate %llu bytes to read %s",
+                           (unsigned long long)want, in->path);
+            return PHASH_ERR_NOMEM;
+        }
+        phash_status st = read_until(w, in, (size_t)want);
+        if (st != PHASH_OK || in->complete)
+            return st;
+        want = (uint64_t)in->len * 2;
+    }
+    in->complete = 1;
+    return PHASH_OK;
+}
+
+static phash_status open_input(ph_worker *w, const char *path, ph_scan_input *in)
+{
+    ph_stat st;
+    int err = ph_file_open(path, &in->file, &st);
+    if (err == EISDIR || err == ENODEV) {
+        if (err == ENODEV)
+            ph_scan_count(w->s, PHASH_SCAN_SPECIAL, 1);
+        ph_report_fail(w, PHASH_ERR_NOT_REGULAR, "%s: %s", path,
+                       err == EISDIR ? "is a folder" : "not a regular file (never opened)");
+        return PHASH_ERR_NOT_REGULAR;
+    }
+    if (err) {
+        w->rep.error_number = err;
+        ph_report_fail(w, err == ENOMEM ? PHASH_ERR_NOMEM : PHASH_ERR_IO, "cannot open %s: %s",
+                       path, strerror(err));
+        return w->rep.status;
+    }
+    ph_scan_count(w->s, PHASH_SCAN_FILES_OPENED, 1);
+    in->size = st.size;
+    w->rep.size = st.size;
+    size_t head = PH_SCAN_HEAD_BYTES;
+    if (st.size + 1 < head)
+        head = (size_t)st.size + 1;
+    if (!ph_buf_reserve(&w->buf, head)) {
+        ph_report_fail(w, PHASH_ERR_NOMEM, "cannot allocate a read buffer");
+        return PHASH_ERR_NOMEM;
+    }
+    return read_until(w, in, head);
+}
+
+/* ---- dispatch ---------------------------------------------------------------- */
+
+static void count_outcome(ph_worker *w)
+{
+    phash_scanner *s = w->s;
+    const phash_scan_report *r = &w->rep;
+    if (r->status == PHASH_OK) {
+        ph_scan_count(s, r->kind == PHASH_MEDIA_OTHER ? PHASH_SCAN_NOT_MEDIA : PHASH_SCAN_MEDIA, 1);
+    } else if (r->status == PHASH_ERR_UNSUPPORTED && !phash_format_supported(r->format)) {
+        ph_scan_count(s, PHASH_SCAN_UNSUPPORTED, 1);
+    } else if (r->status != PHASH_ERR_NOT_REGULAR || r->error_number) {
+        ph_scan_count(s, PHASH_SCAN_ERRORS, 1);
+    }
+    ph_scan_count(s, PHASH_SCAN_LOW_QUALITY, r->n_low_quality);
+    if (r->n_matches) {
+        ph_scan_count(s, PHASH_SCAN_MATCHES, r->n_matches);
+        ph_scan_count(s, PHASH_SCAN_MATCHED_FILES, 1);
+    }
+}
+
+static phash_status process(ph_worker *w, ph_scan_input *in)
+{
+    in->format = phash_sniff(in->data, in->len);
+    in->kind = phash_format_kind(in->format);
+    w->rep.format = in->format;
+    w->rep.kind = in->kind;
+    const ph_scan_kind *k = ph_scan_kind_for(in->kind);
+    if (!k)
+        return PHASH_OK; /* nothing to compute for this kind (yet) */
+    if (ph_scan_rate_wait(w->s))
+        return PHASH_ERR_CANCELLED;
+    return k->process(w, in);
+}
+
+static phash_status finish(ph_worker *w)
+{
+    count_outcome(w);
+    return ph_scan_deliver(w->s, &w->rep);
+}
+
+phash_status ph_worker_scan_path(ph_worker *w, const char *path)
+{
+    report_begin(w, path);
+    ph_scan_input in = {.path = path};
+    phash_status st = open_input(w, path, &in);
+    if (st == PHASH_OK)
+        st = process(w, &in);
+    ph_file_close(in.file);
+    if (st == PHASH_ERR_CANCELLED)
+        return st;
+    return finish(w);
+}
+
+phash_status ph_worker_scan_memory(ph_worker *w, const void *data, size_t len, const char *name)
+{
+    report_begin(w, name ? name : "<memory>");
+    ph_scan_input in = {.path = w->rep.path, .data = data, .len = len, .size = len,
+                        .complete = 1};
+    w->rep.size = len;
+    if (len > w->s->max_read)
+        in.len = (size_t)w->s->max_read;
+    phash_status st = process(w, &in);
+    if (st == PHASH_ERR_CANCELLED)
+        return st;
+    return finish(w);
+}

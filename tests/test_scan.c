@@ -1,0 +1,330 @@
+/* SPDX-License-Identifier: MIT */
+/* The library scanner (include/phash/scan.h, lib/scan/): the sample set's
+ * exact match set from paths and from memory, hashes equal to the hashers'
+ * own, one open and one read per file, special files never opened, threads,
+ * cancel, configuration errors. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "phash/phash.h"
+#include "testutil.h"
+
+/* What the callback collected. */
+typedef struct collected {
+    int files, matches, errors, not_media, special;
+    char rows[64][160]; /* "path,algo,distance,variant,id" sorted later */
+    int n_rows;
+    char first_hash[8][80];
+    int n_hashes;
+    phash_status first_status;
+    int stop_after; /* cancel after this many reports (0: never) */
+} collected;
+
+static int collect(void *ctx, const phash_scan_report *r)
+{
+    collected *c = ctx;
+    if (c->files++ == 0)
+        c->first_status = r->status;
+    if (r->status != PHASH_OK)
+        c->errors++;
+    else if (r->kind == PHASH_MEDIA_OTHER)
+        c->not_media++;
+    for (size_t i = 0; i < r->n_matches; i++) {
+        const phash_scan_match *m = phash_scan_report_match(r, i);
+        ck_assert_ptr_nonnull(m);
+        const char *base = strstr(r->path, "sample/");
+        if (c->n_rows < 64)
+            snprintf(c->rows[c->n_rows++], sizeof c->rows[0], "%s,%s,%u,%s,%s",
+                     base ? base : r->path, m->algo, m->distance, m->variant, m->id);
+        c->matches++;
+    }
+    ck_assert_ptr_null(phash_scan_report_match(r, r->n_matches));
+    for (size_t i = 0; i < r->n_hashes && c->n_hashes < 8; i++) {
+        const phash_scan_hash *h = phash_scan_report_hash(r, i);
+        snprintf(c->first_hash[c->n_hashes++], sizeof c->first_hash[0], "%s:%s:%s:%d", h->algo,
+                 h->variant, h->hex, h->quality);
+    }
+    return c->stop_after && c->files >= c->stop_after;
+}
+
+static int by_str(const void *a, const void *b) { return strcmp(a, b); }
+
+static phash_matcher *sample_matcher(void)
+{
+    phash_sigset *set = phash_sigset_new();
+    ck_assert_ptr_nonnull(set);
+    phash_sigset_report rep;
+    ck_assert_int_eq(phash_sigset_load_file(set, source_path("sample/signatures.csv"), &rep),
+                     PHASH_OK);
+    phash_matcher *m = phash_matcher_new();
+    ck_assert_ptr_nonnull(m);
+    ck_assert_int_eq(phash_matcher_use(m, set), PHASH_OK);
+    return m;
+}
+
+static phash_scanner *new_scanner(const phash_matcher *m)
+{
+    phash_scanner *s = NULL;
+    ck_assert_int_eq(phash_scanner_new(&s), PHASH_OK);
+    ck_assert_ptr_nonnull(s);
+    if (m)
+        ck_assert_int_eq(phash_scanner_set_matcher(s, m), PHASH_OK);
+    return s;
+}
+
+/* The README's 23 matches of the sample folder (phash scan sample). */
+static const char *const sample_rows[] = {
+    "sample/originals/o0002.webp,pdq,0,orig,SAMPLE-0002",
+    "sample/originals/o0002.webp,phash,0,orig,SAMPLE-0002",
+    "sample/originals/o0003.png,pdq,0,orig,SAMPLE-0003",
+    "sample/originals/o0006.webp,phash,0,orig,SAMPLE-0006",
+    "sample/originals/o0008.jpg,pdq,0,orig,SAMPLE-0008",
+    "sample/originals/o0008.jpg,phash,0,orig,SAMPLE-0008",
+    "sample/variants/o0002/caption.jpg,pdq,12,orig,SAMPLE-0002",
+    "sample/variants/o0002/caption.jpg,phash,2,orig,SAMPLE-0002",
+    "sample/variants/o0002/jpeg_q30.jpg,pdq,2,orig,SAMPLE-0002",
+    "sample/variants/o0002/jpeg_q30.jpg,phash,0,orig,SAMPLE-0002",
+    "sample/variants/o0002/scale50.jpg,pdq,20,orig,SAMPLE-0002",
+    "sample/variants/o0002/scale50.jpg,phash,4,orig,SAMPLE-0002",
+    "sample/variants/o0003/caption.jpg,pdq,18,orig,SAMPLE-0003",
+    "sample/variants/o0003/jpeg_q30.jpg,pdq,4,orig,SAMPLE-0003",
+    "sample/variants/o0003/scale50.jpg,pdq,18,orig,SAMPLE-0003",
+    "sample/variants/o0006/caption.jpg,phash,4,orig,SAMPLE-0006",
+    "sample/variants/o0006/jpeg_q30.jpg,phash,0,orig,SAMPLE-0006",
+    "sample/variants/o0006/scale50.jpg,phash,0,orig,SAMPLE-0006",
+    "sample/variants/o0008/caption.jpg,phash,4,orig,SAMPLE-0008",
+    "sample/variants/o0008/jpeg_q30.jpg,pdq,4,orig,SAMPLE-0008",
+    "sample/variants/o0008/jpeg_q30.jpg,phash,0,orig,SAMPLE-0008",
+    "sample/variants/o0008/scale50.jpg,pdq,12,orig,SAMPLE-0008",
+    "sample/variants/o0008/scale50.jpg,phash,4,orig,SAMPLE-0008",
+};
+#define N_SAMPLE_ROWS (sizeof sample_rows / sizeof sample_rows[0])
+
+static void scan_sample_with(unsigned threads)
+{
+    phash_matcher *m = sample_matcher();
+    phash_scanner *s = new_scanner(m);
+    ck_assert_int_eq(phash_scanner_set_option(s, PHASH_SCAN_OPT_THREADS, threads), PHASH_OK);
+    collected c = {0};
+    char root[4096];
+    snprintf(root, sizeof root, "%s", source_path("sample"));
+    const char *paths[] = {root};
+    ck_assert_int_eq(phash_scanner_scan_paths(s, paths, 1, collect, &c), PHASH_OK);
+    ck_assert_int_eq(c.matches, (int)N_SAMPLE_ROWS);
+    qsort(c.rows, (size_t)c.n_rows, sizeof c.rows[0], by_str);
+    for (size_t i = 0; i < N_SAMPLE_ROWS; i++)
+        ck_assert_str_eq(c.rows[i], sample_rows[i]);
+    /* 56 images, 5 other files (README, csv, json), every one opened once
+     * and every byte of an image read once. */
+    ck_assert_int_eq(c.files, 61);
+    ck_assert_uint_eq(phash_scanner_counter(s, PHASH_SCAN_FILES), 61);
+    ck_assert_uint_eq(phash_scanner_counter(s, PHASH_SCAN_MEDIA), 56);
+    ck_assert_uint_eq(phash_scanner_counter(s, PHASH_SCAN_NOT_MEDIA), 5);
+    ck_assert_uint_eq(phash_scanner_counter(s, PHASH_SCAN_FILES_OPENED), 61);
+    ck_assert_uint_eq(phash_scanner_counter(s, PHASH_SCAN_MATCHES), N_SAMPLE_ROWS);
+    ck_assert_uint_eq(phash_scanner_counter(s, PHASH_SCAN_MATCHED_FILES), 16);
+    ck_assert_uint_eq(phash_scanner_counter(s, PHASH_SCAN_ERRORS), 0);
+    ck_assert_uint_eq(phash_scanner_counter(s, PHASH_SCAN_FOLDERS), 11);
+    ck_assert_int_eq(c.errors, 0);
+    phash_scanner_free(s);
+    phash_matcher_free(m);
+}
+
+START_TEST(sample_folder_exact_match_set)
+{
+    scan_sample_with(1);
+}
+END_TEST
+
+START_TEST(sample_folder_two_threads_same_set)
+{
+    scan_sample_with(2);
+}
+END_TEST
+
+static size_t file_size(const char *path)
+{
+    struct stat st;
+    ck_assert_int_eq(stat(path, &st), 0);
+    return (size_t)st.st_size;
+}
+
+/* Each image byte is read once: bytes read = the size of the images plus
+ * at most the 64 KiB head of each other file. */
+START_TEST(every_byte_read_once)
+{
+    phash_scanner *s = new_scanner(NULL);
+    collected c = {0};
+    char path[4096];
+    snprintf(path, sizeof path, "%s", source_path("sample/originals/o0001.jpg"));
+    ck_assert_int_eq(phash_scanner_scan_file(s, path, collect, &c), PHASH_OK);
+    ck_assert_uint_eq(phash_scanner_counter(s, PHASH_SCAN_FILES_OPENED), 1);
+    ck_assert_uint_eq(phash_scanner_counter(s, PHASH_SCAN_BYTES_READ), file_size(path));
+    phash_scanner_free(s);
+}
+END_TEST
+
+/* Hashes in the report are the hashers' own, in algorithm order. */
+START_TEST(reported_hashes_equal_hashers)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s", source_path("sample/originals/o0008.jpg"));
+    phash_pdq_hasher *ph = phash_pdq_hasher_new();
+    phash_pdq_result pr;
+    ck_assert_int_eq(phash_pdq_hash_file(ph, NULL, path, 0, &pr), PHASH_OK);
+    char pdq_hex[65];
+    phash_pdq_to_hex(&pr.hash, pdq_hex);
+    phash_dct_hasher *dh = phash_dct_hasher_new();
+    phash_dct_result dr;
+    ck_assert_int_eq(phash_dct_hash_file(dh, path, &dr), PHASH_OK);
+    char ph_hex[21];
+    phash_u64_format(dr.hash, PHASH_U64_HEX, ph_hex);
+
+    phash_scanner *s = new_scanner(NULL);
+    ck_assert_int_eq(phash_scanner_set_algorithms(s, "phash,pdq,dct256"), PHASH_OK);
+    ck_assert_int_eq(phash_scanner_set_option(s, PHASH_SCAN_OPT_REPORT_HASHES, 1), PHASH_OK);
+    collected c = {0};
+    ck_assert_int_eq(phash_scanner_scan_file(s, path, collect, &c), PHASH_OK);
+    ck_assert_int_eq(c.n_hashes, 3);
+    char want[96];
+    snprintf(want, sizeof want, "phash:orig:%s:%d", ph_hex, dr.quality);
+    ck_assert_str_eq(c.first_hash[0], want);
+    snprintf(want, sizeof want, "pdq:orig:%s:%d", pdq_hex, pr.quality);
+    ck_assert_str_eq(c.first_hash[1], want);
+    ck_assert_int_eq(strncmp(c.first_hash[2], "dct256:orig:", 12), 0);
+    /* the published hash of this sample photo (sample/signatures.csv) */
+    ck_assert_str_eq(pdq_hex, "27fe6f8dd80bb73de3c11c8b9d39a3c616495d39e1d612695d28e1d612284e29");
+
+    /* The same from memory, with the 8 dihedral variants. */
+    FILE *f = fopen(path, "rb");
+    size_t n = file_size(path);
+    unsigned char *buf = malloc(n);
+    ck_assert_uint_eq(fread(buf, 1, n, f), n);
+    fclose(f);
+    ck_assert_int_eq(phash_scanner_set_algorithms(s, "pdq"), PHASH_OK);
+    ck_assert_int_eq(phash_scanner_set_option(s, PHASH_SCAN_OPT_DIHEDRAL, 1), PHASH_OK);
+    collected d = {0};
+    ck_assert_int_eq(phash_scanner_scan_memory(s, buf, n, "mem.jpg", collect, &d), PHASH_OK);
+    ck_assert_int_eq(d.n_hashes, 8);
+    snprintf(want, sizeof want, "pdq:orig:%s:%d", pdq_hex, pr.quality);
+    ck_assert_str_eq(d.first_hash[0], want);
+    ck_assert_int_eq(strncmp(d.first_hash[1], "pdq:rot90:", 10), 0);
+    free(buf);
+    phash_scanner_free(s);
+    phash_dct_hasher_free(dh);
+    phash_pdq_hasher_free(ph);
+}
+END_TEST
+
+/* A FIFO is never opened (opening one for reading would block), a folder
+ * given as a file is refused, a missing file is an I/O error with errno. */
+START_TEST(special_files_never_opened)
+{
+    char dir[] = "/tmp/phash-scan-XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    char fifo[4200];
+    snprintf(fifo, sizeof fifo, "%s/pipe.jpg", dir);
+    ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+    phash_scanner *s = new_scanner(NULL);
+    collected c = {0};
+    ck_assert_int_eq(phash_scanner_scan_file(s, fifo, collect, &c), PHASH_OK);
+    ck_assert_int_eq(c.first_status, PHASH_ERR_NOT_REGULAR);
+    ck_assert_uint_eq(phash_scanner_counter(s, PHASH_SCAN_FILES_OPENED), 0);
+    /* In a folder walk it is counted and skipped, without a report. */
+    collected w = {0};
+    const char *paths[] = {dir};
+    ck_assert_int_eq(phash_scanner_scan_paths(s, paths, 1, collect, &w), PHASH_OK);
+    ck_assert_int_eq(w.files, 0);
+    ck_assert_uint_eq(phash_scanner_counter(s, PHASH_SCAN_SPECIAL), 2);
+    collected d = {0};
+    ck_assert_int_eq(phash_scanner_scan_file(s, dir, collect, &d), PHASH_OK);
+    ck_assert_int_eq(d.first_status, PHASH_ERR_NOT_REGULAR);
+    char missing[4200];
+    snprintf(missing, sizeof missing, "%s/missing.jpg", dir);
+    collected e = {0};
+    ck_assert_int_eq(phash_scanner_scan_file(s, missing, collect, &e), PHASH_OK);
+    ck_assert_int_eq(e.first_status, PHASH_ERR_IO);
+    unlink(fifo);
+    rmdir(dir);
+    phash_scanner_free(s);
+}
+END_TEST
+
+START_TEST(callback_cancels)
+{
+    phash_scanner *s = new_scanner(NULL);
+    collected c = {.stop_after = 3};
+    char root[4096];
+    snprintf(root, sizeof root, "%s", source_path("sample"));
+    const char *paths[] = {root};
+    ck_assert_int_eq(phash_scanner_scan_paths(s, paths, 1, collect, &c), PHASH_ERR_CANCELLED);
+    ck_assert_int_eq(c.files, 3);
+    /* The next scan starts uncancelled. */
+    collected d = {0};
+    ck_assert_int_eq(phash_scanner_scan_paths(s, paths, 1, collect, &d), PHASH_OK);
+    ck_assert_int_eq(d.files, 61);
+    phash_scanner_free(s);
+}
+END_TEST
+
+START_TEST(configuration_errors)
+{
+    phash_scanner *s = new_scanner(NULL);
+    ck_assert_int_eq(phash_scanner_set_algorithms(s, "pdq,md4"), PHASH_ERR_NOT_FOUND);
+    ck_assert_str_eq(phash_scanner_last_error(s), "unknown hash algorithm 'md4'");
+    ck_assert_int_eq(phash_scanner_set_algorithms(s, "pdq,,phash"), PHASH_ERR_NOT_FOUND);
+    ck_assert_int_eq(phash_scanner_set_option(s, PHASH_SCAN_OPT_THREADS, 0), PHASH_ERR_INVALID_ARG);
+    ck_assert_int_eq(phash_scanner_set_option(s, PHASH_SCAN_OPT_THREADS, 257), PHASH_ERR_INVALID_ARG);
+    ck_assert_int_eq(phash_scanner_set_option(s, (phash_scan_option)99, 1), PHASH_ERR_INVALID_ARG);
+    ck_assert_int_eq(phash_scanner_set_radius(s, PHASH_SIG_PHASH, 65), PHASH_ERR_INVALID_ARG);
+    ck_assert_int_eq(phash_scanner_set_rate(s, -1), PHASH_ERR_INVALID_ARG);
+    ck_assert_int_eq(phash_scanner_get_option(s, PHASH_SCAN_OPT_THREADS), 1);
+    ck_assert_int_eq(phash_scanner_get_option(s, (phash_scan_option)99), -1);
+    ck_assert_int_eq(phash_scanner_finish(s), PHASH_ERR_STATE);
+    ck_assert_int_eq(phash_scanner_submit(s, "x"), PHASH_ERR_STATE);
+    ck_assert_int_eq(phash_scanner_new(NULL), PHASH_ERR_INVALID_ARG);
+    ck_assert_str_eq(phash_scan_algorithm_name(0, NULL), "pdq");
+    ck_assert_ptr_null(phash_scan_algorithm_name(1000, NULL));
+    phash_scanner_free(s);
+    phash_scanner_free(NULL);
+}
+END_TEST
+
+/* Not an image: reported as kind "other" with nothing computed; an empty
+ * buffer too. A corrupt JPEG: the decoder's status and detail. */
+START_TEST(other_and_corrupt_inputs)
+{
+    phash_scanner *s = new_scanner(NULL);
+    collected c = {0};
+    ck_assert_int_eq(phash_scanner_scan_memory(s, "hello", 5, NULL, collect, &c), PHASH_OK);
+    ck_assert_int_eq(c.not_media, 1);
+    ck_assert_int_eq(phash_scanner_scan_memory(s, NULL, 0, NULL, collect, &c), PHASH_OK);
+    ck_assert_int_eq(c.not_media, 2);
+    static const unsigned char bad_jpeg[] = {0xFF, 0xD8, 0xFF, 0xE0, 0, 16, 'J', 'F', 'I', 'F'};
+    collected d = {0};
+    ck_assert_int_eq(phash_scanner_scan_memory(s, bad_jpeg, sizeof bad_jpeg, "bad.jpg", collect, &d),
+                     PHASH_OK);
+    ck_assert_int_eq(d.first_status, PHASH_ERR_TRUNCATED);
+    phash_scanner_free(s);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("scan");
+    TCase *tc = tcase_create("scan");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, sample_folder_exact_match_set);
+    tcase_add_test(tc, sample_folder_two_threads_same_set);
+    tcase_add_test(tc, every_byte_read_once);
+    tcase_add_test(tc, reported_hashes_equal_hashers);
+    tcase_add_test(tc, special_files_never_opened);
+    tcase_add_test(tc, callback_cancels);
+    tcase_add_test(tc, configuration_errors);
+    tcase_add_test(tc, other_and_corrupt_inputs);
+    suite_add_tcase(s, tc);
+    return run_suite(s);
+}
