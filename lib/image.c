@@ -1,6 +1,32 @@
 /* SPDX-License-Identifier: MIT */
 /* Image facts and caller-provided pixel buffers. */
+#include <stdint.h>
+#include <stddef.h>
+
 #include "image.h"
+
+const char *ph_pixels_layout_error(const void *pixels, uint32_t width, uint32_t height,
+                                   size_t stride, phash_pixel_format format)
+{
+    size_t row, last, span;
+    if (!pixels)
+        return "no pixel buffer";
+    if (width == 0 || height == 0)
+        return "width and height must be at least 1";
+    if (format < PHASH_PIXEL_GRAY8 || format > PHASH_PIXEL_RGBA8)
+        return "pixel format must have 1 to 4 channels";
+    if (ph_mul_size(width, (size_t)format, &row) != 0 || row > PTRDIFF_MAX)
+        return "width * channels overflows";
+    /* A negative stride converted to size_t is huge: it fails one of these. */
+    if (stride < row)
+        return "stride is smaller than width * channels";
+    if (ph_mul_size(stride, (size_t)height - 1, &last) != 0 || last > PTRDIFF_MAX - row)
+        return "stride * height overflows the address space";
+    span = last + row;
+    if ((uintptr_t)pixels > UINTPTR_MAX - span)
+        return "the buffer would wrap around the address space";
+    return NULL;
+}
 
 phash_status phash_image_wrap(const void *pixels, uint32_t width, uint32_t height, size_t stride,
                               phash_pixel_format format, phash_image **out)
@@ -8,10 +34,7 @@ phash_status phash_image_wrap(const void *pixels, uint32_t width, uint32_t heigh
     if (!out)
         return PHASH_ERR_INVALID_ARG;
     *out = NULL;
-    size_t row;
-    if (!pixels || width == 0 || height == 0 || format < PHASH_PIXEL_GRAY8 ||
-        format > PHASH_PIXEL_RGBA8 || ph_mul_size(width, (size_t)format, &row) != 0 ||
-        stride < row)
+    if (ph_pixels_layout_error(pixels, width, height, stride, format))
         return PHASH_ERR_INVALID_ARG;
     phash_image *img = ph_calloc(1, sizeof *img);
     if (!img)

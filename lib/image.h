@@ -18,6 +18,12 @@ struct phash_image {
     int owned_by_decoder; /* 1: lives inside a phash_decoder, not freed alone */
 };
 
+/* Why a caller's pixel layout is invalid (NULL buffer, zero size, bad
+ * format, stride below width * channels, stride * height overflowing the
+ * address space, which is what a negative stride becomes), or NULL if valid. */
+const char *ph_pixels_layout_error(const void *pixels, uint32_t width, uint32_t height,
+                                   size_t stride, phash_pixel_format format);
+
 /* Row r of the image. */
 static inline const uint8_t *ph_image_row(const phash_image *img, uint32_t r)
 {

@@ -3,6 +3,7 @@
  * concurrent queries during swaps; the N-thread batch; dihedral queries;
  * the upstream MIH regression (needles vs haystack). */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 
 #include "index_testlib.h"
@@ -104,7 +105,7 @@ typedef struct qthread {
     const uint64_t *q;
     size_t nq;
     const tl_truths *ta, *tb;
-    volatile int *stop;
+    atomic_int *stop;
     int bad, runs;
     char msg[256];
 } qthread;
@@ -115,7 +116,7 @@ static void *query_loop(void *arg)
     phash_index_results *res;
     phash_index_results_new(&res);
     phash_index_search_opts o = {.radius = 31};
-    while (!*t->stop || t->runs < 3) {
+    while (!atomic_load(t->stop) || t->runs < 3) {
         if (phash_index_search(t->ix, t->q, t->nq, &o, res) != PHASH_OK) {
             t->bad = 1;
             break;
@@ -137,7 +138,7 @@ START_TEST(concurrent_queries_during_swap)
     uint64_t *q = tl_queries(&a, TL_CLUSTERED, 8, 33);
     tl_truths ta = tl_truths_make(&a, NULL, q, 8, 1, 31, 0), tb = tl_truths_make(&b, NULL, q, 8, 1, 31, 0);
     phash_index *ix = tl_index(&a, 1), *spare = tl_index(&b, 1);
-    volatile int stop = 0;
+    atomic_int stop = 0;
     qthread th[3];
     pthread_t tid[3];
     for (int i = 0; i < 3; i++) {
@@ -148,7 +149,7 @@ START_TEST(concurrent_queries_during_swap)
         ck_assert_int_eq(phash_index_swap(ix, spare), PHASH_OK);
     /* Mutations publish atomically too: rebuild in place while querying. */
     ck_assert_int_eq(phash_index_build(ix), PHASH_OK);
-    stop = 1;
+    atomic_store(&stop, 1);
     for (int i = 0; i < 3; i++) {
         pthread_join(tid[i], NULL);
         ck_assert_msg(!th[i].bad, "thread %d saw a mixed or failed result: %s", i, th[i].msg);

@@ -840,6 +840,43 @@ START_TEST(invalid_arguments)
 }
 END_TEST
 
+/* Strides from callers that compute them as signed numbers (Python's
+ * from_buffer took -1 and -3): converted to size_t they are huge, and rows
+ * would be read before the buffer or from anywhere. Refused, as are layouts
+ * whose last row lies beyond the address space. */
+START_TEST(negative_and_overflowing_strides)
+{
+    phash_pdq_hasher *h = phash_pdq_hasher_new();
+    phash_pdq_result res;
+    uint8_t px[64 * 64 * 3] = {0};
+    const size_t bad[] = {(size_t)-1, (size_t)-3, (size_t)-(64 * 3), SIZE_MAX / 2,
+                          SIZE_MAX / 63 + 1};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        ck_assert_int_eq(phash_pdq_hash_pixels(h, px, 64, 64, bad[i], PHASH_PIXEL_RGB8, 0, &res),
+                         PHASH_ERR_INVALID_ARG);
+        ck_assert_ptr_nonnull(strstr(phash_pdq_hasher_last_error(h), "stride"));
+        phash_image *img = (phash_image *)1;
+        ck_assert_int_eq(phash_image_wrap(px, 64, 64, bad[i], PHASH_PIXEL_RGB8, &img),
+                         PHASH_ERR_INVALID_ARG);
+        ck_assert_ptr_null(img);
+    }
+    /* width * channels overflowing, and a buffer ending past the address space */
+    phash_image *img = NULL;
+    ck_assert_int_eq(phash_image_wrap(px, 0xFFFFFFFFu, 0xFFFFFFFFu, (size_t)0xFFFFFFFFu * 4,
+                                      PHASH_PIXEL_RGBA8, &img),
+                     PHASH_ERR_INVALID_ARG);
+    ck_assert_int_eq(phash_image_wrap((const void *)(UINTPTR_MAX - 16), 8, 4, 8,
+                                      PHASH_PIXEL_GRAY8, &img),
+                     PHASH_ERR_INVALID_ARG);
+    /* the exact minimum stride and the largest layout are still accepted */
+    ck_assert_int_eq(phash_image_wrap(px, 64, 64, 64 * 3, PHASH_PIXEL_RGB8, &img), PHASH_OK);
+    phash_image_free(img);
+    ck_assert_int_eq(phash_pdq_hash_pixels(h, px, 64, 64, 64 * 3, PHASH_PIXEL_RGB8, 0, &res),
+                     PHASH_OK);
+    phash_pdq_hasher_free(h);
+}
+END_TEST
+
 START_TEST(match_rule)
 {
     phash_pdq_code a, b;
@@ -888,6 +925,7 @@ static Suite *pdq_suite(void)
     tcase_add_test(core, hasher_reuse_is_stateless);
     tcase_add_test(core, stride_is_honoured);
     tcase_add_test(core, invalid_arguments);
+    tcase_add_test(core, negative_and_overflowing_strides);
     tcase_add_test(core, match_rule);
     suite_add_tcase(s, core);
     TCase *tables = tcase_create("tables");

@@ -133,7 +133,11 @@ PHASH_API int phash_decoder_last_errno(const phash_decoder *dec);
 
 /* Wrap pixels the caller holds, without copying: the caller keeps them
  * alive and unchanged until phash_image_free(). stride is the distance in
- * bytes between rows (>= width * channels). Free with phash_image_free(). */
+ * bytes between rows (>= width * channels; rows go down, so a negative
+ * stride converted to size_t is refused). PHASH_ERR_INVALID_ARG for a NULL
+ * buffer, a zero side, a format outside 1..4 channels, a stride below
+ * width * channels, or stride * (height - 1) + width * channels beyond the
+ * address space. Free with phash_image_free(). */
 PHASH_API PHASH_NODISCARD phash_status phash_image_wrap(const void *pixels, uint32_t width,
                                                         uint32_t height, size_t stride,
                                                         phash_pixel_format format,

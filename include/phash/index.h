@@ -201,7 +201,7 @@ PHASH_API void phash_index_results_free(phash_index_results *results);
 /* Number of queries answered by the last search. */
 PHASH_API size_t phash_index_results_queries(const phash_index_results *results);
 /* Hits of query q (0-based) and their count; NULL with *count = 0 if q is
- * out of range. Valid until the results are reused or freed. */
+ * out of range, and possibly NULL when *count is 0. Valid until the results are reused or freed. */
 PHASH_API const phash_index_hit *phash_index_results_hits(const phash_index_results *results,
                                                           size_t q, size_t *count);
 

@@ -293,12 +293,9 @@ phash_status phash_pdq_hash_pixels(phash_pdq_hasher *h, const void *pixels, uint
 {
     if (!h)
         return PHASH_ERR_INVALID_ARG;
-    size_t row;
-    if (!pixels || width == 0 || height == 0 || format < PHASH_PIXEL_GRAY8 ||
-        format > PHASH_PIXEL_RGBA8 || ph_mul_size(width, (size_t)format, &row) != 0 ||
-        stride < row)
-        return ph_error_set(&h->err, PHASH_ERR_INVALID_ARG,
-                            "pdq: invalid pixel buffer (size, format or stride)");
+    const char *why = ph_pixels_layout_error(pixels, width, height, stride, format);
+    if (why)
+        return ph_error_set(&h->err, PHASH_ERR_INVALID_ARG, "pdq: invalid pixel buffer: %s", why);
     /* A stack image: wrapping would allocate. */
     phash_image img;
     memset(&img, 0, sizeof img);

@@ -58,7 +58,8 @@ const phash_index_hit *phash_index_results_hits(const phash_index_results *r, si
         return NULL;
     if (count)
         *count = r->off[q + 1] - r->off[q];
-    return r->hits + r->off[q];
+    /* No hit in any query: nothing was allocated, and NULL + 0 is undefined. */
+    return r->hits ? r->hits + r->off[q] : NULL;
 }
 
 static int reserve_hits(phash_index_results *r, size_t need)
@@ -248,6 +249,7 @@ typedef struct worker {
     size_t q0, q1;
     phash_index_results res; /* off indexed by global query number */
     int rc;
+    int spawned; /* written and read by the calling thread only */
     pthread_t th;
 } worker;
 
@@ -271,25 +273,21 @@ static int answer_threads(const query_ctx *qc, size_t nq, unsigned nt, phash_ind
     if (!wk)
         return -1;
     int rc = 0;
-    unsigned started = 0;
     for (unsigned t = 0; t < nt; t++) {
         wk[t].qc = qc;
         wk[t].q0 = nq * t / nt;
         wk[t].q1 = nq * (t + 1) / nt;
         wk[t].res.off = r->off; /* disjoint ranges of one array */
-        if (t > 0 && pthread_create(&wk[t].th, NULL, work, &wk[t]) != 0) {
-            wk[t].rc = -2; /* run it here instead */
-            continue;
-        }
-        started = t + 1;
+        /* A worker that cannot be started runs here instead. Its rc is
+         * not the flag: the worker writes rc while this thread would read it. */
+        wk[t].spawned = t > 0 && pthread_create(&wk[t].th, NULL, work, &wk[t]) == 0;
     }
-    (void)started;
     work(&wk[0]);
     for (unsigned t = 1; t < nt; t++) {
-        if (wk[t].rc == -2)
-            work(&wk[t]);
-        else
+        if (wk[t].spawned)
             pthread_join(wk[t].th, NULL);
+        else
+            work(&wk[t]);
     }
     /* Concatenate in query order, shifting each worker's offsets. */
     for (unsigned t = 0; t < nt && rc == 0; t++) {
