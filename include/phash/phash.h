@@ -134,5 +134,6 @@ PHASH_API void phash_free(void *ptr);
 #include "phash/digest.h"
 #include "phash/expand.h"
 #include "phash/scan.h"
+#include "phash/video.h"
 
 #endif /* PHASH_PHASH_H */

@@ -22,6 +22,7 @@
 struct phash_pdq_hasher {
     phash_pdq_mode mode;
     uint32_t fast_min_side; /* 0: off */
+    int float_luma_always;  /* 1: no grey rule (vPDQ), see ph_pdq_hasher_set_float_luma */
     ph_pdq_blur_fn blur;
     ph_error err;
     ph_buf work;                     /* the kernel's rows, ring and samples */
@@ -86,6 +87,12 @@ void ph_pdq_hasher_set_kernel(phash_pdq_hasher *h, ph_pdq_blur_fn fn)
 {
     if (h && fn)
         h->blur = fn;
+}
+
+void ph_pdq_hasher_set_float_luma(phash_pdq_hasher *h, int on)
+{
+    if (h)
+        h->float_luma_always = on != 0;
 }
 
 const float *ph_pdq_hasher_grid(const phash_pdq_hasher *h) { return h->grid; }
@@ -208,7 +215,7 @@ static void plan_image(phash_pdq_hasher *h, const phash_image *img, int dihedral
     p->img = img;
     p->w = img->width;
     p->h = img->height;
-    p->grey = ph_image_is_grey(img) || all_grey(img);
+    p->grey = ph_image_is_grey(img) || (!h->float_luma_always && all_grey(img));
     if (h->mode == PHASH_PDQ_CLI512 && (img->width > CLI_SIDE || img->height > CLI_SIDE)) {
         /* Nearest neighbour, floor(x * W / 512), aspect ratio not kept. */
         for (uint32_t i = 0; i < CLI_SIDE; i++) {

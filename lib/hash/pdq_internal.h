@@ -54,6 +54,10 @@ int ph_pdq_blur_avx512vbmi(const ph_pdq_plan *plan, ph_buf *work, float *out, in
  * one CPU dispatch (lib/cpu.c, module "pdq-blur") has active. */
 ph_pdq_blur_fn ph_pdq_kernel_by_name(const char *name);
 void ph_pdq_hasher_set_kernel(phash_pdq_hasher *h, ph_pdq_blur_fn fn);
+/* on = 1: RGB pixels always go through float luma, even when R = G = B
+ * everywhere (vPDQ's fillFloatLumaFromRGB has no grey rule: a grey video
+ * frame is hashed from 0.299f R + 0.587f G + 0.114f B). Default 0. */
+void ph_pdq_hasher_set_float_luma(phash_pdq_hasher *h, int on);
 /* The last image's 64x64 filtered luma and 16x16 DCT (tests). */
 const float *ph_pdq_hasher_grid(const phash_pdq_hasher *h);
 const float *ph_pdq_hasher_dct(const phash_pdq_hasher *h);

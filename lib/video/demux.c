@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Video input: the bytes reach libavformat through our own AVIOContext (a
+ * file descriptor read with pread, or a caller's buffer), never through
+ * FFmpeg's protocols, and only listed demuxers may claim them. So a hostile
+ * file cannot make the library open another file or URL (playlists, MOV
+ * data references, concat lists), and formats that are not videos (images,
+ * raw elementary streams, text subtitles) are not demuxed at all.
+ */
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <libavutil/error.h>
+#include <libavutil/mem.h>
+
+#include "video_int.h"
+
+/* Demuxers allowed, by the names libavformat gives them (a demuxer whose
+ * comma-separated name shares one entry is allowed). */
+static const char demuxer_whitelist[] = "mov,matroska,avi,mpegts,mpeg,flv,asf,gif";
+
+#define IO_BUFFER 65536
+
+const char *ph_av_err(int code, char *buf, size_t cap)
+{
+    if (av_strerror(code, buf, cap) < 0)
+        snprintf(buf, cap, "error %d", code);
+    return buf;
+}
+
+static int src_read(void *opaque, uint8_t *buf, int size)
+{
+    ph_video_src *s = opaque;
+    if (size <= 0)
+        return 0;
+    int64_t left = s->size - s->pos;
+    if (left <= 0)
+        return AVERROR_EOF;
+    size_t n = (size_t)(left < size ? left : size);
+    if (s->fd < 0) {
+        memcpy(buf, s->mem + s->pos, n);
+    } else {
+        ssize_t got;
+        do
+            got = pread(s->fd, buf, n, (off_t)s->pos);
+        while (got < 0 && errno == EINTR);
+        if (got < 0)
+            return AVERROR(errno);
+        if (got == 0)
+            return AVERROR_EOF; /* the file shrank under us */
+        n = (size_t)got;
+    }
+    s->pos += (int64_t)n;
+    return (int)n;
+}
+
+static int64_t src_seek(void *opaque, int64_t offset, int whence)
+{
+    ph_video_src *s = opaque;
+    int64_t to;
+    switch (whence & ~AVSEEK_FORCE) {
+    case AVSEEK_SIZE: return s->size;
+    case SEEK_SET: to = offset; break;
+    case SEEK_CUR: to = s->pos + offset; break;
+    case SEEK_END: to = s->size + offset; break;
+    default: return AVERROR(EINVAL);
+    }
+    if (to < 0 || to > s->size)
+        return AVERROR(EINVAL);
+    s->pos = to;
+    return to;
+}
+
+/* Nested opens (MOV external references, HLS/DASH segments, concat) are
+ * refused: a scanned file must not make us read anything else. */
+static int refuse_io_open(struct AVFormatContext *s, AVIOContext **pb, const char *url, int flags,
+                          AVDictionary **options)
+{
+    (void)s, (void)pb, (void)url, (void)flags, (void)options;
+    return AVERROR(EPERM);
+}
+
+void ph_demux_close(ph_demux *d)
+{
+    if (d->fmt)
+        avformat_close_input(&d->fmt);
+    if (d->pb) {
+        av_freep(&d->pb->buffer);
+        avio_context_free(&d->pb);
+    }
+}
+
+static phash_status open_status(int code)
+{
+    if (code == AVERROR(ENOMEM))
+        return PHASH_ERR_NOMEM;
+    if (code == AVERROR_EXIT)
+        return PHASH_ERR_BUDGET;
+    if (code == AVERROR(EIO))
+        return PHASH_ERR_IO;
+    return PHASH_ERR_NOT_IMAGE;
+}
+
+phash_status ph_demux_open(ph_demux *d, int (*interrupt)(void *), void *user, ph_error *err)
+{
+    char msg[128];
+    uint8_t *iobuf = av_malloc(IO_BUFFER);
+    d->fmt = avformat_alloc_context();
+    if (iobuf)
+        d->pb = avio_alloc_context(iobuf, IO_BUFFER, 0, &d->src, src_read, NULL, src_seek);
+    if (!d->fmt || !d->pb) {
+        if (!d->pb)
+            av_free(iobuf);
+        ph_demux_close(d);
+        return ph_error_set(err, PHASH_ERR_NOMEM, "video: no memory for the demuxer");
+    }
+    d->fmt->pb = d->pb;
+    d->fmt->flags |= AVFMT_FLAG_CUSTOM_IO;
+    d->fmt->io_open = refuse_io_open;
+    d->fmt->interrupt_callback.callback = interrupt;
+    d->fmt->interrupt_callback.opaque = user;
+    AVDictionary *opts = NULL;
+    av_dict_set(&opts, "format_whitelist", demuxer_whitelist, 0);
+    av_dict_set(&opts, "protocol_whitelist", "none", 0);
+    int rc = avformat_open_input(&d->fmt, "", NULL, &opts);
+    av_dict_free(&opts);
+    if (rc < 0) {
+        /* avformat_open_input frees the context on failure (not our pb). */
+        d->fmt = NULL;
+        ph_demux_close(d);
+        return ph_error_set(err, open_status(rc), "video: not a video container phash demuxes (%s)",
+                            ph_av_err(rc, msg, sizeof msg));
+    }
+    rc = avformat_find_stream_info(d->fmt, NULL);
+    if (rc < 0) {
+        ph_demux_close(d);
+        return ph_error_set(err, rc == AVERROR_EXIT ? PHASH_ERR_BUDGET : PHASH_ERR_CORRUPT,
+                            "video: cannot read the stream information (%s)",
+                            ph_av_err(rc, msg, sizeof msg));
+    }
+    return PHASH_OK;
+}
