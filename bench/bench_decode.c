@@ -17,7 +17,7 @@
  * ratio phash/library. The machine is shared: best-of-N per file, and all
  * three measured interleaved file by file.
  *
- * Photos: /work/shared/tools/make_corpus.py (docs/corpus.md), e.g.
+ * Photos: /work/shared/tools/make_corpus.py (/work/shared/docs/corpus.md), e.g.
  *   make_corpus.py --discover --n 24 --classes photo,wallpaper \
  *     --mix photo=50,wallpaper=50 --max-side 0 --formats jpeg=100 \
  *     --transforms png,webp_q80,scale50 --seed 7 --out /work/ext/corpus/decode

@@ -92,7 +92,7 @@ static const char *reference_image(const char *file, char *buf, size_t cap)
 }
 
 /* Rows whose reference bits are decided by floating-point ties. The
- * research note (phash-family.md section 0.3) found three such images
+ * research behind docs/phash.md (section 1.3) found three such images
  * among 63 (10x10, 5x3 and a 200x200 chessboard: coefficients that are
  * exactly equal in real arithmetic, ordered differently by pHash's float32
  * and our double DCT). None of them is in the two reference tables, so

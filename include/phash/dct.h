@@ -4,7 +4,7 @@
  *
  * 1. pHash: the 64-bit DCT hash of aetilius/pHash (ph_dct_imagehash),
  *    re-implemented from a written spec and bit-exact with both published
- *    bit layouts (docs: phash-family.md sections 1 and 7.1).
+ *    bit layouts (docs/phash.md section 1).
  * 2. dctN: phash's own N-bit DCT hash family ("dct64", "dct256", "dct1024"
  *    for s = 8, 16, 32): the s x s lowest frequencies of a 4s x 4s DCT-II of
  *    the image luma, thresholded at their median. It is NOT compatible with

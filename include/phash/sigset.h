@@ -4,7 +4,7 @@
  * formats police and industry hash lists arrive in, validated, de-duplicated
  * and counted.
  *
- * Formats (docs: users-and-ecosystem.md section 2):
+ * Formats (docs/formats.md section 2):
  * - plain lists, one hash per line: PDQ as 64 hex digits, pHash as 16 hex
  *   digits or a decimal number (unsigned, or signed as databases store it);
  *   an optional "hash=" prefix and a ",metadata" tail (what Meta's pdq tools

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * pHash 64-bit DCT hash (aetilius ph_dct_imagehash), clean-room from the
- * spec in docs/phash-family.md section 1.1:
+ * spec in docs/phash.md section 1.1:
  *
  *   Y = ((66 R + 129 G + 25 B + 128) >> 8) + 16   (grey: channel 0 as is)
  *   B = 7x7 box SUM of Y with edge replication     (exact integers)
