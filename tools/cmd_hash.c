@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * phash hash: decode each file once and print one row per algorithm
- * (digests read the file's bytes and need no decode).
+ * phash hash: print the hashes of files, a front end over the library
+ * scanner (include/phash/scan.h): each file is read once and decoded once,
+ * whatever the number of algorithms.
  *
  *   phash hash [--algo pdq[,...]] [--pdq-mode full|cli512] [--pdq-fast] [--dihedral]
  *              [--layout 1.0|0.9] [--json] [-r] FILE|DIR...
@@ -12,66 +13,47 @@
  * a row with empty hash and quality fields and one more field at the end,
  * the error; the other files are still hashed and the exit status is 2.
  * --json prints one JSON object per line instead (error in "error").
- * Paths are printed as given (joined with '/' below a directory).
+ * Paths are printed as given (joined with '/' below a directory). Digest
+ * algorithms (md5, sha1, sha256) give a row for any file; the others for
+ * images.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "commands.h"
-#include "hash_algos.h"
 #include "phash/phash.h"
+#include "scan_out.h"
 
 #define MAX_ALGOS 8
 
+typedef struct algo_opts {
+    phash_pdq_mode pdq_mode; /* --pdq-mode */
+    uint32_t pdq_fast;       /* --pdq-fast: JPEG DCT scaling, min side (0: off) */
+    int dihedral;            /* --dihedral */
+    phash_dct_layout dct_layout; /* --layout (phash) */
+} algo_opts;
+
 typedef struct run {
-    const hash_algo *algo[MAX_ALGOS];
-    void *state[MAX_ALGOS];
+    const char *algo[MAX_ALGOS];
     int n_algos;
+    char algo_list[128];
     algo_opts opts;
     int json;
     int recursive;
-    phash_decoder *dec;
+    phash_scanner *scanner;
     int failed; /* files that could not be hashed */
-    int cmyk_raw3; /* the decoder gives CMYK JPEGs as raw C,M,Y (dct) */
 } run;
+
+static const char *const dihedral_names[] = {"orig",  "rot90", "rot180", "rot270",
+                                             "flipx", "flipy", "flipp",  "flipm", NULL};
 
 /* ---- output ------------------------------------------------------------ */
 
-static void csv_field(const char *s)
-{
-    if (!strpbrk(s, ",\"\r\n")) {
-        fputs(s, stdout);
-        return;
-    }
-    putchar('"');
-    for (; *s; s++) {
-        if (*s == '"')
-            putchar('"');
-        putchar(*s);
-    }
-    putchar('"');
-}
-
-static void json_string(const char *s)
-{
-    putchar('"');
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            printf("\\%c", *p);
-        else if (*p < 0x20)
-            printf("\\u%04x", *p);
-        else
-            putchar(*p);
-    }
-    putchar('"');
-}
-
 static int dihedral_layout(const run *r)
 {
-    return r->opts.dihedral && r->n_algos == 1 && r->algo[0]->variant_names;
+    return r->opts.dihedral && r->n_algos == 1 && !strcmp(r->algo[0], "pdq");
 }
 
 static void print_header(const run *r)
@@ -80,7 +62,7 @@ static void print_header(const run *r)
         return;
     if (dihedral_layout(r)) {
         fputs("path,quality", stdout);
-        for (const char *const *n = r->algo[0]->variant_names; *n; n++)
+        for (const char *const *n = dihedral_names; *n; n++)
             printf(",%s", *n);
         putchar('\n');
     } else {
@@ -88,76 +70,73 @@ static void print_header(const run *r)
     }
 }
 
-static void print_csv(const run *r, const char *path, const hash_algo *a,
-                      const algo_result *res, const char *error)
+/* The rows of one algorithm: its hashes in the report (variants in order),
+ * or its error. */
+static void print_csv(const run *r, const char *path, const char *algo,
+                      const phash_scan_hash *const *h, int nh, const char *error)
 {
-    csv_field(path);
+    out_csv_field(stdout, path);
     if (dihedral_layout(r)) {
-        int nv = 0;
-        while (a->variant_names[nv])
-            nv++;
         if (error) {
-            for (int i = 0; i < nv + 1; i++)
+            for (int i = 0; i < 9; i++)
                 putchar(',');
         } else {
-            printf(",%d", res->quality);
-            for (int i = 0; i < nv; i++)
-                printf(",%s", res->variants[i]);
+            printf(",%d", h[0]->quality);
+            for (int i = 0; i < nh; i++)
+                printf(",%s", h[i]->hex);
         }
     } else {
-        printf(",%s,", a->name);
+        printf(",%s,", algo);
         if (!error) {
-            fputs(res->hash, stdout);
+            fputs(h[0]->hex, stdout);
             putchar(',');
-            if (res->quality >= 0)
-                printf("%d", res->quality);
+            if (h[0]->quality >= 0)
+                printf("%d", h[0]->quality);
         } else {
             putchar(',');
         }
     }
     if (error) {
         putchar(',');
-        csv_field(error);
+        out_csv_field(stdout, error);
     }
     putchar('\n');
 }
 
-static void print_json(const run *r, const char *path, const hash_algo *a,
-                       const algo_result *res, const char *error)
+static void print_json(const run *r, const char *path, const char *algo,
+                       const phash_scan_hash *const *h, int nh, const char *error)
 {
     fputs("{\"path\":", stdout);
-    json_string(path);
-    printf(",\"algo\":\"%s\",\"hash\":", a->name);
+    out_json_string(stdout, path);
+    printf(",\"algo\":\"%s\",\"hash\":", algo);
     if (error) {
         fputs("null,\"quality\":null,\"error\":", stdout);
-        json_string(error);
+        out_json_string(stdout, error);
         puts("}");
         return;
     }
-    json_string(res->hash);
-    if (res->quality >= 0)
-        printf(",\"quality\":%d", res->quality);
+    out_json_string(stdout, h[0]->hex);
+    if (h[0]->quality >= 0)
+        printf(",\"quality\":%d", h[0]->quality);
     else
         fputs(",\"quality\":null", stdout);
-    if (r->opts.dihedral && a->variant_names && res->n_variants) {
+    if (r->opts.dihedral && nh > 1) {
         fputs(",\"dihedral\":{", stdout);
-        for (int i = 0; i < res->n_variants && a->variant_names[i]; i++)
-            printf("%s\"%s\":\"%s\"", i ? "," : "", a->variant_names[i], res->variants[i]);
+        for (int i = 0; i < nh; i++)
+            printf("%s\"%s\":\"%s\"", i ? "," : "", h[i]->variant, h[i]->hex);
         putchar('}');
     }
     puts("}");
 }
 
-static void print_row(const run *r, const char *path, const hash_algo *a,
-                      const algo_result *res, const char *error)
+static void print_rows(const run *r, const char *path, const char *algo,
+                       const phash_scan_hash *const *h, int nh, const char *error)
 {
     if (r->json)
-        print_json(r, path, a, res, error);
+        print_json(r, path, algo, h, nh, error);
     else
-        print_csv(r, path, a, res, error);
+        print_csv(r, path, algo, h, nh, error);
 }
-
-/* ---- hashing ----------------------------------------------------------- */
 
 static void error_text(char *buf, size_t n, phash_status st, const char *detail)
 {
@@ -171,144 +150,67 @@ static void error_text(char *buf, size_t n, phash_status st, const char *detail)
 static void fail_all(run *r, const char *path, const char *error)
 {
     for (int i = 0; i < r->n_algos; i++)
-        print_row(r, path, r->algo[i], NULL, error);
+        print_rows(r, path, r->algo[i], NULL, 0, error);
     r->failed++;
 }
 
-/* One algorithm that can read the file itself (see hash_algo.compute_file). */
-static void hash_file_direct(run *r, const char *path)
+/* One file's report: one row (or dihedral row) per algorithm, in the order
+ * of --algo; an algorithm without a hash gets the file's error. */
+static int on_report(void *ctx, const phash_scan_report *rep)
 {
+    run *r = ctx;
     char err[512];
-    algo_result res;
-    memset(&res, 0, sizeof res);
-    const char *detail = NULL;
-    phash_status st = r->algo[0]->compute_file(r->state[0], path, &res, &detail);
-    if (st != PHASH_OK) {
-        error_text(err, sizeof err, st, detail);
-        fail_all(r, path, err);
-        return;
-    }
-    print_row(r, path, r->algo[0], &res, NULL);
-}
-
-static void hash_file(run *r, const char *path)
-{
-    if (r->n_algos == 1 && r->algo[0]->compute_file) {
-        hash_file_direct(r, path);
-        return;
-    }
-    char err[512], decode_err[512] = "";
-    const phash_image *img = NULL;
-    /* Decode once, only when an algorithm needs the image (digests read
-     * the bytes themselves: a file that is no image still gets them). */
-    int need_image = 0;
-    for (int i = 0; i < r->n_algos; i++)
-        need_image |= r->algo[i]->compute != NULL;
-    phash_status st = PHASH_OK;
-    if (need_image && (st = phash_decode_file(r->dec, path, &img)) != PHASH_OK)
-        error_text(decode_err, sizeof decode_err, st, phash_decoder_last_error(r->dec));
+    if (rep->status != PHASH_OK)
+        error_text(err, sizeof err, rep->status, rep->detail);
+    else
+        error_text(err, sizeof err, PHASH_ERR_NOT_IMAGE, rep->detail);
     int any_failed = 0;
-    for (int i = 0; i < r->n_algos; i++) {
-        algo_result res;
-        memset(&res, 0, sizeof res);
-        const char *detail = NULL;
-        if (!r->algo[i]->compute)
-            st = r->algo[i]->compute_file(r->state[i], path, &res, &detail);
-        else if (!img) {
-            print_row(r, path, r->algo[i], NULL, decode_err);
-            any_failed = 1;
-            continue;
+    for (int a = 0; a < r->n_algos; a++) {
+        const phash_scan_hash *h[8];
+        int nh = 0;
+        for (size_t i = 0; i < rep->n_hashes && nh < 8; i++) {
+            const phash_scan_hash *x = phash_scan_report_hash(rep, i);
+            if (!strcmp(x->algo, r->algo[a]))
+                h[nh++] = x;
         }
-        /* A CMYK JPEG decoded to RGB for the others: an algorithm whose
-         * reference takes the raw channels (pHash) reads the file itself. */
-        else if (r->algo[i]->cmyk_raw3 && !r->cmyk_raw3 && r->algo[i]->compute_file &&
-                 (phash_image_flags(img) & PHASH_IMAGE_CMYK))
-            st = r->algo[i]->compute_file(r->state[i], path, &res, &detail);
-        else
-            st = r->algo[i]->compute(r->state[i], img, &res, &detail);
-        if (st != PHASH_OK) {
-            error_text(err, sizeof err, st, detail);
-            print_row(r, path, r->algo[i], NULL, err);
-            any_failed = 1;
-        } else {
-            print_row(r, path, r->algo[i], &res, NULL);
-        }
+        print_rows(r, rep->path, r->algo[a], h, nh, nh ? NULL : err);
+        any_failed |= nh == 0;
     }
     r->failed += any_failed;
-}
-
-static int compare_names(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static void hash_path(run *r, const char *path);
-
-/* Every entry of a directory, in byte order of names (stable output). */
-static void hash_dir(run *r, const char *path)
-{
-    DIR *d = opendir(path);
-    if (!d) {
-        char err[512];
-        snprintf(err, sizeof err, "%s: %s", phash_strerror(PHASH_ERR_IO), strerror(errno));
-        fail_all(r, path, err);
-        return;
-    }
-    char **names = NULL;
-    size_t n = 0, cap = 0;
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-            continue;
-        if (n == cap) {
-            cap = cap ? 2 * cap : 64;
-            char **grown = realloc(names, cap * sizeof *names);
-            if (!grown)
-                break;
-            names = grown;
-        }
-        names[n] = strdup(e->d_name);
-        if (names[n])
-            n++;
-    }
-    closedir(d);
-    qsort(names, n, sizeof *names, compare_names);
-    size_t plen = strlen(path);
-    int slash = plen > 0 && path[plen - 1] == '/';
-    for (size_t i = 0; i < n; i++) {
-        size_t len = plen + 1 + strlen(names[i]) + 1;
-        char *child = malloc(len);
-        if (child) {
-            snprintf(child, len, "%s%s%s", path, slash ? "" : "/", names[i]);
-            struct stat st;
-            /* Do not follow symbolic links to directories: no loops. */
-            if (lstat(child, &st) == 0 && S_ISLNK(st.st_mode) && stat(child, &st) == 0 &&
-                S_ISDIR(st.st_mode))
-                ; /* skipped */
-            else
-                hash_path(r, child);
-            free(child);
-        }
-        free(names[i]);
-    }
-    free(names);
+    return 0;
 }
 
 static void hash_path(run *r, const char *path)
 {
     struct stat st;
-    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
-        if (r->recursive) {
-            hash_dir(r, path);
-        } else {
-            char err[256];
-            snprintf(err, sizeof err, "%s: is a directory (use -r)",
-                     phash_strerror(PHASH_ERR_IO));
-            fail_all(r, path, err);
-        }
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode) && !r->recursive) {
+        char err[256];
+        snprintf(err, sizeof err, "%s: is a directory (use -r)", phash_strerror(PHASH_ERR_IO));
+        fail_all(r, path, err);
         return;
     }
-    hash_file(r, path);
+    phash_status st2 = phash_scanner_scan_paths(r->scanner, &path, 1, on_report, r);
+    if (st2 != PHASH_OK) {
+        char err[512];
+        error_text(err, sizeof err, st2, phash_scanner_last_error(r->scanner));
+        fail_all(r, path, err);
+    }
+}
+
+static const char *algo_find(const char *name)
+{
+    const char *n;
+    for (size_t i = 0; (n = phash_scan_algorithm_name(i, NULL)); i++)
+        if (!strcmp(n, name))
+            return n;
+    return NULL;
+}
+
+static void hash_algo_list(FILE *out)
+{
+    const char *n, *summary;
+    for (size_t i = 0; (n = phash_scan_algorithm_name(i, &summary)); i++)
+        fprintf(out, "                    %-8s %s\n", n, summary);
 }
 
 /* ---- options ----------------------------------------------------------- */
@@ -342,8 +244,9 @@ static int add_algos(run *r, const char *list)
     char buf[256];
     snprintf(buf, sizeof buf, "%s", list);
     r->n_algos = 0;
+    r->algo_list[0] = '\0';
     for (char *name = strtok(buf, ","); name; name = strtok(NULL, ",")) {
-        const hash_algo *a = hash_algo_find(name);
+        const char *a = algo_find(name);
         if (!a) {
             fprintf(stderr, "phash hash: unknown algorithm '%s'\n", name);
             return -1;
@@ -351,8 +254,11 @@ static int add_algos(run *r, const char *list)
         for (int i = 0; i < r->n_algos; i++)
             if (r->algo[i] == a)
                 a = NULL;
-        if (a && r->n_algos < MAX_ALGOS)
+        if (a && r->n_algos < MAX_ALGOS) {
             r->algo[r->n_algos++] = a;
+            snprintf(r->algo_list + strlen(r->algo_list), sizeof r->algo_list - strlen(r->algo_list),
+                     "%s%s", r->n_algos > 1 ? "," : "", a);
+        }
     }
     if (r->n_algos == 0) {
         fprintf(stderr, "phash hash: --algo needs a name\n");
@@ -417,11 +323,11 @@ static int parse_args(run *r, int argc, char **argv, int *first_file)
             return -1;
         }
     }
-    if (r->opts.pdq_fast && !(r->n_algos == 1 && !strcmp(r->algo[0]->name, "pdq"))) {
+    if (r->opts.pdq_fast && !(r->n_algos == 1 && !strcmp(r->algo[0], "pdq"))) {
         fprintf(stderr, "phash hash: --pdq-fast works with --algo pdq alone\n");
         return -1;
     }
-    if (r->opts.dihedral && !(r->n_algos == 1 && r->algo[0]->variant_names)) {
+    if (r->opts.dihedral && !(r->n_algos == 1 && !strcmp(r->algo[0], "pdq"))) {
         fprintf(stderr, "phash hash: --dihedral needs exactly one algorithm with variants (pdq)\n");
         return -1;
     }
@@ -430,6 +336,34 @@ static int parse_args(run *r, int argc, char **argv, int *first_file)
         return -1;
     }
     *first_file = i;
+    return 0;
+}
+
+/* The scanner for this run: one thread (rows in input order), hashes
+ * reported, links to folders not followed (-r as before). */
+static int configure(run *r)
+{
+    phash_scanner *s;
+    if (phash_scanner_new(&s) != PHASH_OK) {
+        fprintf(stderr, "phash hash: out of memory\n");
+        return -1;
+    }
+    r->scanner = s;
+    phash_status st = phash_scanner_set_algorithms(s, r->algo_list);
+    const struct { phash_scan_option opt; int64_t value; } opts[] = {
+        {PHASH_SCAN_OPT_REPORT_HASHES, 1},
+        {PHASH_SCAN_OPT_FOLLOW_LINKS, 0},
+        {PHASH_SCAN_OPT_DIHEDRAL, r->opts.dihedral},
+        {PHASH_SCAN_OPT_PDQ_MODE, r->opts.pdq_mode},
+        {PHASH_SCAN_OPT_PDQ_FAST, r->opts.pdq_fast},
+        {PHASH_SCAN_OPT_PHASH_LAYOUT, r->opts.dct_layout},
+    };
+    for (size_t i = 0; st == PHASH_OK && i < sizeof opts / sizeof opts[0]; i++)
+        st = phash_scanner_set_option(s, opts[i].opt, opts[i].value);
+    if (st != PHASH_OK) {
+        fprintf(stderr, "phash hash: %s\n", phash_scanner_last_error(s));
+        return -1;
+    }
     return 0;
 }
 
@@ -443,41 +377,19 @@ int cmd_hash(int argc, char **argv)
         return EXIT_ERROR;
     }
     int rc = EXIT_NO_MATCH;
-    r.dec = phash_decoder_new();
-    if (!r.dec) {
-        fprintf(stderr, "phash hash: out of memory\n");
+    if (configure(&r) != 0) {
+        phash_scanner_free(r.scanner);
         return EXIT_ERROR;
     }
-    r.cmyk_raw3 = 1;
-    for (int i = 0; i < r.n_algos; i++)
-        if (r.algo[i]->compute) /* digests do not decode */
-            r.cmyk_raw3 &= r.algo[i]->cmyk_raw3;
-    if (r.cmyk_raw3 &&
-        phash_decoder_set_option(r.dec, PHASH_DECODE_CMYK_MODE, PHASH_CMYK_RAW3) != PHASH_OK) {
-        fprintf(stderr, "phash hash: cannot set the CMYK mode\n");
-        phash_decoder_free(r.dec);
-        return EXIT_ERROR;
-    }
-    for (int i = 0; i < r.n_algos; i++) {
-        char err[256] = "";
-        r.state[i] = r.algo[i]->state_new(&r.opts, err, sizeof err);
-        if (!r.state[i]) {
-            fprintf(stderr, "phash hash: %s\n", err);
-            rc = EXIT_ERROR;
-        }
-    }
-    if (rc == EXIT_NO_MATCH) {
-        print_header(&r);
-        for (int i = first; i < argc; i++)
-            hash_path(&r, argv[i]);
-        if (r.failed)
-            rc = EXIT_ERROR;
-    }
-    for (int i = 0; i < r.n_algos; i++)
-        if (r.state[i])
-            r.algo[i]->state_free(r.state[i]);
-    phash_decoder_free(r.dec);
-    if (fflush(stdout) != 0)
+    print_header(&r);
+    for (int i = first; i < argc; i++)
+        hash_path(&r, argv[i]);
+    if (r.failed)
         rc = EXIT_ERROR;
+    phash_scanner_free(r.scanner);
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "phash hash: cannot write the output: %s\n", strerror(errno));
+        rc = EXIT_ERROR;
+    }
     return rc;
 }

@@ -53,7 +53,11 @@ void out_json_string(FILE *f, const char *str)
         } else {
             int n = utf8_len(s);
             if (n == 0) {
-                fputs("\\ufffd", f);
+                /* Not UTF-8 (a Latin-1 file name, say): the byte b becomes
+                 * the lone surrogate U+DC00+b, Python's surrogateescape, so
+                 * the exact bytes come back with os.fsencode() (or by
+                 * taking each \\udcXX as the byte XX). */
+                fprintf(f, "\\udc%02x", c);
                 s++;
             } else {
                 fwrite(s, 1, (size_t)n, f);

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* Writing report fields: CSV quoting and JSON string escaping (invalid
- * UTF-8 bytes become U+FFFD so the output is always valid JSON). */
+/* The one writer of report fields for every command: CSV quoting and JSON
+ * string escaping. JSON output is always valid UTF-8; a byte that is not
+ * part of valid UTF-8 (a file name in Latin-1, say) is written as the
+ * escape \udcXX (XX its value: Python's surrogateescape), so the exact
+ * bytes of every path can be recovered. CSV fields are the raw bytes. */
 #ifndef PHASH_TOOLS_SCAN_OUT_H
 #define PHASH_TOOLS_SCAN_OUT_H
 

@@ -61,9 +61,11 @@ typedef struct phash_scanner phash_scanner;
 
 /* ---- reports ------------------------------------------------------------- */
 
-/* One hash of a file (reported with PHASH_SCAN_OPT_REPORT_HASHES). */
+/* One hash of a file (reported with PHASH_SCAN_OPT_REPORT_HASHES). Digest
+ * algorithms (md5, sha1, sha256) are computed for every file, media or not,
+ * from the same single read; the others for images that decode. */
 typedef struct phash_scan_hash {
-    const char *algo;    /* "pdq", "phash", "dct256", ... (phash_scan_algorithm_name) */
+    const char *algo;    /* "pdq", "phash", "dct256", "md5", ... (phash_scan_algorithm_name) */
     const char *variant; /* "orig", or the dihedral variant ("rot90", ...) */
     const char *hex;     /* canonical text form */
     int quality;         /* 0..100, or -1 when the algorithm has none */
@@ -86,7 +88,8 @@ typedef struct phash_scan_match {
 typedef struct phash_scan_report {
     const char *path;      /* as given or joined by the walk; the name for memory */
     phash_status status;   /* PHASH_OK: processed (matched or not); else why not */
-    const char *detail;    /* the error's detail, "" on success; never NULL */
+    const char *detail;    /* the error's detail; never NULL. On success "",
+                              or for PHASH_MEDIA_OTHER why it is not media */
     int error_number;      /* errno of a PHASH_ERR_IO, else 0 */
     phash_format format;   /* sniffed format (PHASH_FORMAT_UNKNOWN: not media) */
     phash_media_kind kind; /* phash_format_kind(format) */

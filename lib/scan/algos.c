@@ -149,13 +149,23 @@ static phash_status dctn_image(void *state, const phash_image *img, ph_algo_out 
 
 static const ph_scan_algo algos[] = {
     {"pdq", "Meta's PDQ, 256 bits, quality 0-100 (modes full|cli512, dihedral variants)",
-     PHASH_SIG_PDQ, PHASH_PDQ_DEFAULT_MIN_QUALITY, 0, pdq_new, pdq_free, pdq_image, pdq_bytes},
+     PHASH_SIG_PDQ, PHASH_PDQ_DEFAULT_MIN_QUALITY, 0, 0, pdq_new, pdq_free, pdq_image,
+     pdq_bytes},
     {"phash", "aetilius pHash DCT, 64 bits, quality 0-100 (layouts 1.0|0.9)", PHASH_SIG_PHASH,
-     PHASH_DCT_MIN_QUALITY, 1, phash_new, phash_free_state, phash_image_fn, phash_bytes},
-    {"dct64", "phash's own dctN family v1, s=8: 64 bits (not aetilius pHash)", 0, 0, 0,
+     PHASH_DCT_MIN_QUALITY, 1, 0, phash_new, phash_free_state, phash_image_fn, phash_bytes},
+    {"dct64", "phash's own dctN family v1, s=8: 64 bits (not aetilius pHash)", 0, 0, 0, 0,
      dct64_new, dctn_free, dctn_image, NULL},
-    {"dct256", "dctN v1, s=16: 256 bits", 0, 0, 0, dct256_new, dctn_free, dctn_image, NULL},
-    {"dct1024", "dctN v1, s=32: 1024 bits", 0, 0, 0, dct1024_new, dctn_free, dctn_image, NULL},
+    {"dct256", "dctN v1, s=16: 256 bits", 0, 0, 0, 0, dct256_new, dctn_free, dctn_image, NULL},
+    {"dct1024", "dctN v1, s=32: 1024 bits", 0, 0, 0, 0, dct1024_new, dctn_free, dctn_image,
+     NULL},
+    /* Exact digests of the file's bytes (any file, no decode): fed by the
+     * scanner's one read (lib/scan/worker.c). */
+    {"md5", "MD5 of the file's bytes (any file; no decode)", 0, 0, 0, PHASH_DIGEST_MD5, NULL,
+     NULL, NULL, NULL},
+    {"sha1", "SHA-1 of the file's bytes (any file; no decode)", 0, 0, 0, PHASH_DIGEST_SHA1, NULL,
+     NULL, NULL, NULL},
+    {"sha256", "SHA-256 of the file's bytes (any file; no decode)", 0, 0, 0, PHASH_DIGEST_SHA256,
+     NULL, NULL, NULL, NULL},
 };
 #define N_ALGOS (sizeof algos / sizeof algos[0])
 

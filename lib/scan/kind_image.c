@@ -61,6 +61,8 @@ static phash_status hash_all(ph_worker *w, ph_scan_input *in, const phash_image 
     for (size_t i = 0; i < s->n_algos; i++) {
         const ph_scan_algo *a = s->algos[i];
         const phash_image *use = img;
+        if (a->digest)
+            continue;
         if (a->cmyk_raw3 && (phash_image_flags(img) & PHASH_IMAGE_CMYK)) {
             if (!raw3 && raw3_image(w, in, &raw3) != PHASH_OK)
                 return w->rep.status;
@@ -79,13 +81,13 @@ static phash_status hash_all(ph_worker *w, ph_scan_input *in, const phash_image 
 /* Only one algorithm with a path of its own from the bytes (see algos.c). */
 static int use_bytes_path(const phash_scanner *s)
 {
-    if (s->n_algos != 1 || !s->algos[0]->hash_bytes)
+    if (s->n_image_algos != 1 || s->n_algos != 1 || !s->algos[0]->hash_bytes)
         return 0;
     /* PDQ's own path only matters for fast mode; pHash's always saves rows. */
     return s->algos[0]->sig != PHASH_SIG_PDQ || s->pdq_fast;
 }
 
-static void report_hashes(ph_worker *w)
+void ph_scan_report_hashes(ph_worker *w)
 {
     phash_scanner *s = w->s;
     size_t n = 0;
@@ -127,6 +129,5 @@ phash_status ph_scan_image(ph_worker *w, ph_scan_input *in)
         if (hash_all(w, in, img) != PHASH_OK)
             return PHASH_OK;
     }
-    report_hashes(w);
     return ph_scan_match_hashes(w);
 }

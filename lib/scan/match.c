@@ -62,7 +62,7 @@ phash_status ph_scan_match_hashes(ph_worker *w)
         return PHASH_OK;
     for (size_t i = 0; i < s->n_algos; i++) {
         const ph_scan_algo *a = s->algos[i];
-        if (!a->sig)
+        if (!a->sig || !w->out[i].n_variants)
             continue;
         if (w->out[i].quality < a->min_quality) {
             w->rep.n_low_quality++;

@@ -8,6 +8,7 @@
 
 #include "internal.h"
 #include "phash/dct.h"
+#include "phash/digest.h"
 #include "phash/pdq.h"
 #include "phash/scan.h"
 #include "platform/platform.h"
@@ -40,6 +41,9 @@ typedef struct ph_scan_algo {
     phash_sig_algo sig;  /* the signature-set algorithm it matches, 0 = none */
     int min_quality;     /* below this a hash is not matched */
     int cmyk_raw3;       /* wants a CMYK JPEG's raw first three channels */
+    unsigned digest;     /* a phash_digest_algo bit: computed from the file's
+                            bytes as they are read (any kind of file); the
+                            functions below are then NULL */
     void *(*state_new)(const phash_scanner *s);
     void (*state_free)(void *state);
     phash_status (*hash_image)(void *state, const phash_image *img, ph_algo_out *out,
@@ -72,6 +76,10 @@ typedef struct ph_scan_input {
 /* Read the rest of the file (up to max_read) after the head, continuing the
  * same read: every byte is read once. */
 phash_status ph_scan_read_rest(ph_worker *w, ph_scan_input *in);
+/* Digests: read whatever of the file is still unread (past max_read too,
+ * through a small window, fed to the digests and dropped), then fill the
+ * digest algorithms' results. */
+phash_status ph_scan_finish_digests(ph_worker *w, ph_scan_input *in);
 
 /* ---- the media-kind table (kinds.c) ---- */
 
@@ -98,6 +106,7 @@ struct ph_worker {
     phash_decoder *dec_raw3;    /* CMYK as raw channels (pHash's), on demand */
     void *state[PH_SCAN_MAX_ALGOS];
     phash_matches *matches[PH_SCAN_MAX_ALGOS];
+    phash_digest *digest;       /* fed every byte read, when digests are asked */
     ph_algo_out out[PH_SCAN_MAX_ALGOS];
     /* the report being built */
     phash_scan_report rep;
@@ -120,6 +129,9 @@ void ph_report_fail(ph_worker *w, phash_status st, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)))
 #endif
     ;
+/* Fill the report's hash list from the worker's results (only those
+ * computed for this file: n_variants > 0). */
+void ph_scan_report_hashes(ph_worker *w);
 /* Match the worker's computed hashes; fills rep.matches. */
 phash_status ph_scan_match_hashes(ph_worker *w);
 
@@ -135,6 +147,8 @@ struct phash_scanner {
     uint64_t max_read;
     const ph_scan_algo *algos[PH_SCAN_MAX_ALGOS];
     size_t n_algos;
+    size_t n_image_algos; /* algorithms that need a decoded image */
+    unsigned digests;     /* phash_digest_algo bits of the digest algorithms */
     int algos_chosen; /* set_algorithms was called with a list */
     const phash_matcher *matcher;
     unsigned radius[PHASH_SIG_ALGO_MAX + 1];

@@ -183,6 +183,19 @@ phash_status phash_scanner_set_algorithms(phash_scanner *s, const char *names)
     return PHASH_OK;
 }
 
+/* What the chosen algorithms need: a decoded image, digests of the bytes. */
+static void summarise_algos(phash_scanner *s)
+{
+    s->n_image_algos = 0;
+    s->digests = 0;
+    for (size_t i = 0; i < s->n_algos; i++) {
+        if (s->algos[i]->digest)
+            s->digests |= s->algos[i]->digest;
+        else
+            s->n_image_algos++;
+    }
+}
+
 phash_status phash_scanner_set_matcher(phash_scanner *s, const phash_matcher *m)
 {
     phash_status st = config_check(s);
@@ -230,8 +243,10 @@ phash_status phash_scanner_set_rate(phash_scanner *s, double files_per_second)
  * PDQ without a set. */
 void ph_scan_resolve_algos(phash_scanner *s)
 {
-    if (s->algos_chosen)
+    if (s->algos_chosen) {
+        summarise_algos(s);
         return;
+    }
     s->n_algos = 0;
     for (int a = 1; s->matcher && a <= PHASH_SIG_ALGO_MAX; a++) {
         const ph_scan_algo *row = ph_scan_algo_for_sig((phash_sig_algo)a);
@@ -241,6 +256,7 @@ void ph_scan_resolve_algos(phash_scanner *s)
     }
     if (s->n_algos == 0)
         s->algos[s->n_algos++] = ph_scan_algo_find("pdq", 3);
+    summarise_algos(s);
 }
 
 /* ---- counters, reports, rate ---------------------------------------------------- */

@@ -16,11 +16,17 @@ int ph_worker_init(ph_worker *w, phash_scanner *s)
     if (!w->dec || phash_decoder_set_limits(w->dec, &s->limits) != PHASH_OK)
         return -1;
     for (size_t i = 0; i < s->n_algos; i++) {
-        w->state[i] = s->algos[i]->state_new(s);
         w->matches[i] = phash_matches_new();
-        if (!w->state[i] || !w->matches[i])
+        if (!w->matches[i])
+            return -1;
+        if (s->algos[i]->digest)
+            continue;
+        w->state[i] = s->algos[i]->state_new(s);
+        if (!w->state[i])
             return -1;
     }
+    if (s->digests && phash_digest_new(s->digests, &w->digest) != PHASH_OK)
+        return -1;
     return 0;
 }
 
@@ -33,6 +39,7 @@ void ph_worker_release(ph_worker *w)
             w->s->algos[i]->state_free(w->state[i]);
         phash_matches_free(w->matches[i]);
     }
+    phash_digest_free(w->digest);
     phash_decoder_free(w->dec);
     phash_decoder_free(w->dec_raw3);
     ph_buf_release(&w->buf);
@@ -56,9 +63,15 @@ void ph_report_fail(ph_worker *w, phash_status st, const char *fmt, ...)
 static void report_begin(ph_worker *w, const char *path)
 {
     memset(&w->rep, 0, sizeof w->rep);
+    for (size_t i = 0; i < PH_SCAN_MAX_ALGOS; i++)
+        w->out[i].n_variants = 0; /* nothing computed yet for this file */
     w->detail[0] = '\0';
     w->rep.path = path;
     w->rep.detail = w->detail;
+    /* A digest left half-fed by a failed file starts over (cannot fail on
+     * a live context). */
+    if (w->digest && phash_digest_reset(w->digest) != PHASH_OK)
+        ph_report_fail(w, PHASH_ERR_STATE, "digest reset failed");
 }
 
 /* ---- reading ----------------------------------------------------------------- */
@@ -75,6 +88,11 @@ static phash_status read_until(ph_worker *w, ph_scan_input *in, size_t want)
             return PHASH_ERR_IO;
         }
         ph_scan_count(w->s, PHASH_SCAN_BYTES_READ, got);
+        if (w->digest &&
+            phash_digest_update(w->digest, (uint8_t *)w->buf.data + in->len, got) != PHASH_OK) {
+            ph_report_fail(w, PHASH_ERR_NOMEM, "%s", phash_digest_last_error(w->digest));
+            return PHASH_ERR_NOMEM;
+        }
         if (got == 0) {
             in->complete = 1;
             break;
@@ -122,6 +140,64 @@ phash_status ph_scan_read_rest(ph_worker *w, ph_scan_input *in)
         want = (uint64_t)in->len * 2;
     }
     in->complete = 1;
+    return PHASH_OK;
+}
+
+/* The bytes past max_read, for the digests only: read through a window at
+ * the end of the buffer, fed, dropped. */
+static phash_status digest_tail(ph_worker *w, ph_scan_input *in)
+{
+    enum { WINDOW = 1 << 20 };
+    if (buf_grow(&w->buf, in->len + WINDOW)) {
+        ph_report_fail(w, PHASH_ERR_NOMEM, "cannot allocate a read window");
+        return PHASH_ERR_NOMEM;
+    }
+    uint8_t *win = (uint8_t *)w->buf.data + in->len;
+    for (;;) {
+        size_t got = 0;
+        int err = ph_file_read(in->file, win, WINDOW, &got);
+        if (err) {
+            w->rep.error_number = err;
+            ph_report_fail(w, PHASH_ERR_IO, "cannot read %s: %s", in->path, strerror(err));
+            return PHASH_ERR_IO;
+        }
+        if (got == 0)
+            return PHASH_OK;
+        ph_scan_count(w->s, PHASH_SCAN_BYTES_READ, got);
+        if (phash_digest_update(w->digest, win, got) != PHASH_OK) {
+            ph_report_fail(w, PHASH_ERR_NOMEM, "%s", phash_digest_last_error(w->digest));
+            return PHASH_ERR_NOMEM;
+        }
+    }
+}
+
+phash_status ph_scan_finish_digests(ph_worker *w, ph_scan_input *in)
+{
+    phash_scanner *s = w->s;
+    if (!w->digest)
+        return PHASH_OK;
+    phash_status st = in->file ? ph_scan_read_rest(w, in) : PHASH_OK;
+    if (st == PHASH_OK && in->file && in->len >= s->max_read)
+        st = digest_tail(w, in);
+    if (st == PHASH_OK && !in->file)
+        st = phash_digest_update(w->digest, in->data, (size_t)in->size);
+    phash_digest_result r;
+    phash_status fin = phash_digest_final(w->digest, &r); /* also resets it */
+    if (st != PHASH_OK)
+        return st;
+    if (fin != PHASH_OK) {
+        ph_report_fail(w, fin, "%s", phash_digest_last_error(w->digest));
+        return fin;
+    }
+    for (size_t i = 0; i < s->n_algos; i++) {
+        if (!s->algos[i]->digest)
+            continue;
+        ph_algo_out *o = &w->out[i];
+        o->quality = -1;
+        o->n_variants = 1;
+        if (phash_digest_to_hex(&r, (phash_digest_algo)s->algos[i]->digest, o->hex[0]) != PHASH_OK)
+            o->hex[0][0] = '\0';
+    }
     return PHASH_OK;
 }
 
@@ -177,16 +253,28 @@ static void count_outcome(ph_worker *w)
 
 static phash_status process(ph_worker *w, ph_scan_input *in)
 {
+    phash_scanner *s = w->s;
     in->format = phash_sniff(in->data, in->len);
     in->kind = phash_format_kind(in->format);
     w->rep.format = in->format;
     w->rep.kind = in->kind;
+    if (in->kind == PHASH_MEDIA_OTHER)
+        snprintf(w->detail, sizeof w->detail, "%s",
+                 in->size ? "unknown signature: not an image, video or container phash recognises"
+                          : "empty file");
     const ph_scan_kind *k = ph_scan_kind_for(in->kind);
-    if (!k)
-        return PHASH_OK; /* nothing to compute for this kind (yet) */
-    if (ph_scan_rate_wait(w->s))
+    if (ph_scan_rate_wait(s))
         return PHASH_ERR_CANCELLED;
-    return k->process(w, in);
+    phash_status st = k && s->n_image_algos ? k->process(w, in) : PHASH_OK;
+    if (st == PHASH_ERR_CANCELLED)
+        return st;
+    /* Digests of any file, after the kind's work: they come from the same
+     * read (ph_scan_finish_digests reads only what is still unread). A file
+     * that failed to decode still gets its digests. */
+    if (s->digests && ph_scan_finish_digests(w, in) != PHASH_OK)
+        return PHASH_OK;
+    ph_scan_report_hashes(w);
+    return PHASH_OK;
 }
 
 static phash_status finish(ph_worker *w)
