@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <sys/resource.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 
 #include "phash/phash.h"
 
@@ -86,6 +87,44 @@ static inline void bench_print_machine(const char *bench_name)
            "unknown"
 #endif
     );
+}
+
+/* splitmix64: deterministic pseudo-random 64-bit values. */
+static inline uint64_t bench_splitmix64(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+/* Run fn(ctx, out) in a forked child so that its memory is its own: out
+ * (size bytes) comes back through a pipe; returns the child's peak RSS in
+ * bytes (wait4), or exits on failure. */
+static inline long long bench_in_child(void (*fn)(void *ctx, void *out), void *ctx, void *out,
+                                       size_t size)
+{
+    int fd[2];
+    if (pipe(fd))
+        exit(2);
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(fd[0]);
+        fn(ctx, out);
+        _exit(write(fd[1], out, size) == (ssize_t)size ? 0 : 1);
+    }
+    close(fd[1]);
+    size_t got = 0;
+    ssize_t k;
+    while (got < size && (k = read(fd[0], (char *)out + got, size - got)) > 0)
+        got += (size_t)k;
+    close(fd[0]);
+    struct rusage ru;
+    int wst;
+    wait4(pid, &wst, 0, &ru);
+    if (got != size)
+        exit(2);
+    return (long long)ru.ru_maxrss * 1024;
 }
 
 #endif

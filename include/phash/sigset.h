@@ -237,12 +237,20 @@ PHASH_API PHASH_NODISCARD phash_status phash_sigset_save(phash_sigset *set, cons
  * FIFO or device at path would be opened: check the file type first. */
 PHASH_API int phash_sigset_file_is_compiled(const char *path);
 
-/* Read a compiled set file into a new set (free with phash_sigset_free()).
- * Every byte is checked (checksums, counts, offsets) before anything is
- * returned. Statuses: PHASH_ERR_IO, PHASH_ERR_BAD_FILE (not a compiled set,
- * truncated, corrupt), PHASH_ERR_VERSION (written by a newer phash),
- * PHASH_ERR_NOMEM. On failure *detail (if not NULL) receives a static
- * sentence saying what is wrong. */
+/* Open a compiled set file as a new set (free with phash_sigset_free()).
+ * The file is memory-mapped and used in place, not copied: the codes,
+ * owners and strings the set hands out are the file's pages (shared with
+ * the page cache and with other processes that open it), so RSS after the
+ * open is about the file's size. Loading more lists into the set first
+ * copies it to the heap. Every byte is checked (checksums, counts,
+ * offsets) before anything is returned. Replace compiled sets by rename
+ * (phash_sigset_save does), never by rewriting them in place: a file
+ * truncated under a mapping raises SIGBUS. Statuses: PHASH_ERR_IO,
+ * PHASH_ERR_NOT_REGULAR (a FIFO, device, folder...: refused without
+ * blocking), PHASH_ERR_BAD_FILE (not a compiled set, truncated, corrupt),
+ * PHASH_ERR_VERSION (written by a newer phash), PHASH_ERR_UNSUPPORTED (a
+ * host that is not 64-bit little-endian), PHASH_ERR_NOMEM. On failure
+ * *detail (if not NULL) receives a static sentence saying what is wrong. */
 PHASH_API PHASH_NODISCARD phash_status phash_sigset_open(const char *path, phash_sigset **out,
                                                          const char **detail);
 

@@ -17,12 +17,19 @@
  *     INDEX  (per algo) a phash_index file (include/phash/index.h) over the
  *            algorithm's codes, ids = entry numbers: opened in place
  *            (phash_index_open_memory), so a large set starts at once
- * Unknown section kinds are skipped. */
+ * Unknown section kinds are skipped.
+ * Opening maps the file and points the set at its sections (codes, owners,
+ * pool, lists: their file layout is the in-memory one on 64-bit
+ * little-endian hosts), after checking every checksum and reference; only
+ * the per-entry owner grouping (8 B per entry) is built on the heap. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -410,6 +417,21 @@ static int counted(const found *f, size_t elem, uint64_t *count)
     return 0;
 }
 
+/* The set's arrays are the file's sections, used in place: that needs the
+ * in-memory ph_owner to be the 40-byte owner record and size_t to be the
+ * u64 of the lists, both little-endian. */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ && \
+    SIZE_MAX == UINT64_MAX
+#define PHX_IN_PLACE 1
+_Static_assert(sizeof(ph_owner) == PHX_OWNER && offsetof(ph_owner, list) == 4 &&
+                   offsetof(ph_owner, id) == 8 && offsetof(ph_owner, meta) == 16 &&
+                   offsetof(ph_owner, line) == 24 && offsetof(ph_owner, quality) == 32 &&
+                   offsetof(ph_owner, algo) == 34 && offsetof(ph_owner, flags) == 35,
+               "ph_owner must be the compiled set's owner record");
+#endif
+
+/* Check the counts and every cross-reference of the mapped sections, then
+ * point the set at them. */
 static phash_status fill_set(phash_sigset *set, found *lists, found *pool, found codes[],
                              found *owners, const char **detail)
 {
@@ -422,105 +444,132 @@ static phash_status fill_set(phash_sigset *set, found *lists, found *pool, found
     for (int a = 1; a <= PHASH_SIG_ALGO_MAX; a++)
         if (codes[a].p && counted(&codes[a], set->algo[a].code_size, &count[a]))
             return bad(detail, "compiled set section size does not match its count");
-
-    /* Allocate everything first, then copy: the set stays consistent. */
-    char *p = ph_malloc((size_t)pool->size);
-    size_t *l = ph_calloc((size_t)n_lists + 1, sizeof *l);
-    ph_owner *o = ph_calloc((size_t)n_owners + 1, sizeof *o);
-    void *c[PHASH_SIG_ALGO_MAX + 1] = {0};
-    int ok = p && l && o;
-    for (int a = 1; a <= PHASH_SIG_ALGO_MAX; a++)
-        ok = ok && (c[a] = ph_calloc((size_t)count[a] + 1, set->algo[a].code_size)) != NULL;
-    if (!ok) {
-        ph_free(p), ph_free(l), ph_free(o);
-        for (int a = 1; a <= PHASH_SIG_ALGO_MAX; a++)
-            ph_free(c[a]);
-        return PHASH_ERR_NOMEM;
-    }
-    memcpy(p, pool->p, (size_t)pool->size);
+    const size_t *l = (const size_t *)(lists->p + 8);
+    for (size_t i = 0; i < n_lists; i++)
+        if (l[i] >= pool->size)
+            return bad(detail, "compiled set list name outside the string pool");
+    const ph_owner *o = (const ph_owner *)(owners->p + 8);
+    for (size_t i = 0; i < n_owners; i++)
+        if (o[i].algo < 1 || o[i].algo > PHASH_SIG_ALGO_MAX || o[i].entry >= count[o[i].algo] ||
+            o[i].list >= n_lists || o[i].id >= pool->size || o[i].meta >= pool->size)
+            return bad(detail, "compiled set owner refers outside the set");
+    /* The set comes from phash_sigset_new(): replace its empty arrays. */
     ph_free(set->pool);
-    set->pool = p;
-    set->pool_len = set->pool_cap = (size_t)pool->size;
     ph_free(set->lists);
-    set->lists = l;
-    set->n_lists = (size_t)n_lists;
-    set->lists_cap = (size_t)n_lists + 1;
     ph_free(set->owners);
-    set->owners = o;
+    set->pool = (char *)pool->p;
+    set->pool_len = (size_t)pool->size;
+    set->lists = (size_t *)l;
+    set->n_lists = (size_t)n_lists;
+    set->owners = (ph_owner *)o;
     set->n_owners = (size_t)n_owners;
-    set->owners_cap = (size_t)n_owners + 1;
+    set->pool_cap = set->lists_cap = set->owners_cap = 0;
     for (int a = 1; a <= PHASH_SIG_ALGO_MAX; a++) {
         ph_algo_store *st = &set->algo[a];
         ph_free(st->codes);
-        st->codes = c[a];
+        st->codes = count[a] ? (void *)(codes[a].p + 8) : NULL;
         st->count = (size_t)count[a];
-        st->cap = st->count + 1;
-        for (size_t i = 0; i < st->count; i++) {
-            const uint8_t *src = codes[a].p + 8 + i * st->code_size;
-            if (st->code_size == 8)
-                ((uint64_t *)st->codes)[i] = get64(src);
-            else
-                memcpy((uint8_t *)st->codes + i * st->code_size, src, st->code_size);
-        }
-    }
-    for (size_t i = 0; i < set->n_lists; i++) {
-        l[i] = (size_t)get64(lists->p + 8 + 8 * i);
-        if (l[i] >= set->pool_len)
-            return bad(detail, "compiled set list name outside the string pool");
-    }
-    for (size_t i = 0; i < set->n_owners; i++) {
-        const uint8_t *q = owners->p + 8 + PHX_OWNER * i;
-        o[i].entry = get32(q);
-        o[i].list = get32(q + 4);
-        o[i].id = (size_t)get64(q + 8);
-        o[i].meta = (size_t)get64(q + 16);
-        o[i].line = get64(q + 24);
-        o[i].quality = (int16_t)(uint16_t)(q[32] | q[33] << 8);
-        o[i].algo = q[34];
-        o[i].flags = q[35];
-        if (o[i].algo < 1 || o[i].algo > PHASH_SIG_ALGO_MAX ||
-            o[i].entry >= set->algo[o[i].algo].count || o[i].list >= set->n_lists ||
-            o[i].id >= set->pool_len || o[i].meta >= set->pool_len)
-            return bad(detail, "compiled set owner refers outside the set");
+        st->cap = 0;
     }
     set->finalized = 0;
     return ph_sigset_finalize(set);
 }
 
-/* The whole file in a buffer whose start (*data) is 64-byte aligned, so
- * embedded index sections can be used in place; free *raw. */
-static phash_status read_file(const char *path, void **raw, uint8_t **data, size_t *size)
+/* Map the whole file read-only. Special files are refused before they are
+ * opened for reading in a way that could block (a FIFO). */
+static phash_status map_file(const char *path, void **map, size_t *size, const char **detail)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0) {
+        *detail = "cannot read the compiled set file";
         return PHASH_ERR_IO;
+    }
     struct stat sb;
     phash_status st = PHASH_OK;
-    uint8_t *mem = NULL, *buf = NULL;
-    if (fstat(fd, &sb) || !S_ISREG(sb.st_mode))
+    if (fstat(fd, &sb) != 0) {
+        *detail = "cannot read the compiled set file";
         st = PHASH_ERR_IO;
-    else if (!(mem = ph_malloc((size_t)sb.st_size + 64)))
+    } else if (!S_ISREG(sb.st_mode)) {
+        *detail = "the compiled set path is not a regular file";
+        st = PHASH_ERR_NOT_REGULAR;
+    } else if (sb.st_size < PHX_HEADER) {
+        *detail = "not a phash compiled signature set (too short)";
+        st = PHASH_ERR_BAD_FILE;
+    } else if ((uint64_t)sb.st_size > SIZE_MAX) {
+        *detail = "compiled set too large for this system";
         st = PHASH_ERR_NOMEM;
-    else
-        buf = (uint8_t *)(((uintptr_t)mem + 63) & ~(uintptr_t)63);
-    size_t got = 0;
-    while (st == PHASH_OK && got < (size_t)sb.st_size) {
-        ssize_t r = read(fd, buf + got, (size_t)sb.st_size - got);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            st = PHASH_ERR_IO;
-        else
-            got += (size_t)r;
+    } else {
+        *map = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (*map == MAP_FAILED) {
+            *detail = errno == ENOMEM ? "out of memory" : "cannot map the compiled set file";
+            st = errno == ENOMEM ? PHASH_ERR_NOMEM : PHASH_ERR_IO;
+        }
+        *size = (size_t)sb.st_size;
     }
     close(fd);
-    if (st != PHASH_OK) {
-        ph_free(mem);
-        return st;
+    return st;
+}
+
+/* Clear *p if it points into the set's mapping (a set whose fill failed
+ * half-way still holds heap arrays, which phash_sigset_free frees). */
+static void forget_mapped(const phash_sigset *set, void **p)
+{
+    const uint8_t *m = set->map, *q = *p;
+    if (q && (uintptr_t)q >= (uintptr_t)m && (uintptr_t)q < (uintptr_t)m + set->map_len)
+        *p = NULL;
+}
+
+void ph_sigset_unmap(phash_sigset *set)
+{
+    if (!set->map)
+        return;
+    forget_mapped(set, (void **)&set->pool);
+    forget_mapped(set, (void **)&set->lists);
+    forget_mapped(set, (void **)&set->owners);
+    for (int a = 1; a <= PHASH_SIG_ALGO_MAX; a++)
+        forget_mapped(set, &set->algo[a].codes);
+    munmap(set->map, set->map_len);
+    set->map = NULL;
+}
+
+/* A heap copy of n bytes (at least one allocated); NULL when out of memory. */
+static void *heap_copy(const void *p, size_t n)
+{
+    void *q = ph_malloc(n ? n : 1);
+    if (q && n)
+        memcpy(q, p, n);
+    return q;
+}
+
+phash_status ph_sigset_own(phash_sigset *set)
+{
+    if (!set->map)
+        return PHASH_OK;
+    void *pool = heap_copy(set->pool, set->pool_len);
+    void *lists = heap_copy(set->lists, set->n_lists * sizeof *set->lists);
+    void *owners = heap_copy(set->owners, set->n_owners * sizeof *set->owners);
+    void *codes[PHASH_SIG_ALGO_MAX + 1] = {0};
+    int ok = pool && lists && owners;
+    for (int a = 1; a <= PHASH_SIG_ALGO_MAX; a++)
+        ok = ok && (codes[a] = heap_copy(set->algo[a].codes,
+                                         set->algo[a].count * set->algo[a].code_size)) != NULL;
+    if (!ok) {
+        ph_free(pool), ph_free(lists), ph_free(owners);
+        for (int a = 1; a <= PHASH_SIG_ALGO_MAX; a++)
+            ph_free(codes[a]);
+        return PHASH_ERR_NOMEM;
     }
-    *raw = mem;
-    *data = buf;
-    *size = got;
+    ph_sigset_unmap(set);
+    set->pool = pool;
+    set->pool_cap = set->pool_len ? set->pool_len : 1;
+    set->lists = lists;
+    set->lists_cap = set->n_lists;
+    set->owners = owners;
+    set->owners_cap = set->n_owners;
+    for (int a = 1; a <= PHASH_SIG_ALGO_MAX; a++) {
+        set->algo[a].codes = codes[a];
+        set->algo[a].cap = set->algo[a].count;
+    }
     return PHASH_OK;
 }
 
@@ -560,50 +609,53 @@ static phash_status open_indexes(const phash_sigset *set, const found index[],
 }
 
 phash_status ph_compiled_open(const char *path, phash_sigset **out,
-                              phash_index *idx[PHASH_SIG_ALGO_MAX + 1], void **raw_out,
-                              const char **detail)
+                              phash_index *idx[PHASH_SIG_ALGO_MAX + 1], const char **detail)
 {
-    if (detail)
-        *detail = NULL;
-    void *raw;
-    uint8_t *buf;
-    size_t size;
-    phash_status st = read_file(path, &raw, &buf, &size);
-    if (st != PHASH_OK) {
-        if (detail)
-            *detail = st == PHASH_ERR_IO ? "cannot read the compiled set file" : "out of memory";
+    const char *dummy;
+    if (!detail)
+        detail = &dummy;
+    *detail = NULL;
+#ifndef PHX_IN_PLACE
+    (void)path, (void)out, (void)idx;
+    *detail = "compiled sets are read on 64-bit little-endian hosts only";
+    return PHASH_ERR_UNSUPPORTED;
+#else
+    void *map = NULL;
+    size_t size = 0;
+    phash_status st = map_file(path, &map, &size, detail);
+    if (st != PHASH_OK)
         return st;
-    }
     found lists = {0}, pool = {0}, owners = {0}, codes[PHASH_SIG_ALGO_MAX + 1] = {{0}},
           index[PHASH_SIG_ALGO_MAX + 1] = {{0}};
     phash_index *ix[PHASH_SIG_ALGO_MAX + 1] = {0};
     phash_sigset *set = NULL;
-    st = check_layout(buf, size, &lists, &pool, codes, &owners, index, detail);
+    st = check_layout(map, size, &lists, &pool, codes, &owners, index, detail);
     if (st == PHASH_OK && !(set = phash_sigset_new()))
         st = PHASH_ERR_NOMEM;
-    if (st == PHASH_OK)
+    if (st == PHASH_OK) {
+        set->map = map; /* the set owns the mapping from now on */
+        set->map_len = size;
+        map = NULL;
         st = fill_set(set, &lists, &pool, codes, &owners, detail);
+    }
     if (st == PHASH_OK && idx)
         st = open_indexes(set, index, ix, detail);
-    if (st != PHASH_OK || !idx) {
+    if (st != PHASH_OK) {
         for (int a = 1; a <= PHASH_SIG_ALGO_MAX; a++)
             phash_index_free(ix[a]);
-        ph_free(raw);
-        raw = NULL;
-    }
-    if (st != PHASH_OK) {
-        if (st == PHASH_ERR_NOMEM && detail)
+        if (st == PHASH_ERR_NOMEM)
             *detail = "out of memory";
         phash_sigset_free(set);
+        if (map)
+            munmap(map, size);
         return st;
     }
     *out = set;
-    if (idx) {
+    if (idx)
         for (int a = 0; a <= PHASH_SIG_ALGO_MAX; a++)
             idx[a] = ix[a];
-        *raw_out = raw;
-    }
     return PHASH_OK;
+#endif
 }
 
 phash_status phash_sigset_open(const char *path, phash_sigset **out, const char **detail)
@@ -612,7 +664,7 @@ phash_status phash_sigset_open(const char *path, phash_sigset **out, const char 
         *detail = NULL;
     if (!path || !out)
         return PHASH_ERR_INVALID_ARG;
-    return ph_compiled_open(path, out, NULL, NULL, detail);
+    return ph_compiled_open(path, out, NULL, detail);
 }
 
 int phash_sigset_file_is_compiled(const char *path)

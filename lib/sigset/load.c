@@ -140,6 +140,8 @@ static phash_sigset_format detect(ph_lines *lines)
 static phash_status load_lines(phash_sigset *set, ph_lines *lines, const char *name,
                                phash_sigset_report *report)
 {
+    if (ph_sigset_own(set) != PHASH_OK)
+        return ph_error_set(&set->err, PHASH_ERR_NOMEM, "%s: out of memory", name);
     ph_sigset_mark mark;
     ph_sigset_mark_get(set, &mark);
     ph_load L = {.set = set, .report = report, .name = name, .status = PHASH_OK};

@@ -12,8 +12,7 @@
 typedef struct ph_snapshot {
     atomic_size_t refs;
     phash_sigset *set;
-    phash_index *index[PHASH_SIG_ALGO_MAX + 1]; /* NULL: no entries */
-    void *file;                                 /* bytes the indexes map, or NULL */
+    phash_index *index[PHASH_SIG_ALGO_MAX + 1]; /* NULL: no entries; may map the set's file */
 } ph_snapshot;
 
 struct phash_matcher {
@@ -42,8 +41,7 @@ static void snapshot_release(ph_snapshot *s)
     if (s && atomic_fetch_sub(&s->refs, 1) == 1) {
         for (int a = 1; a <= PHASH_SIG_ALGO_MAX; a++)
             phash_index_free(s->index[a]);
-        ph_free(s->file); /* after the indexes that map it */
-        phash_sigset_free(s->set);
+        phash_sigset_free(s->set); /* after the indexes that map its file */
         ph_free(s);
     }
 }
@@ -132,7 +130,7 @@ phash_status phash_matcher_open(phash_matcher *m, const char *path)
     if (!s)
         return ph_error_set(&m->err, PHASH_ERR_NOMEM, "out of memory");
     const char *detail;
-    phash_status st = ph_compiled_open(path, &s->set, s->index, &s->file, &detail);
+    phash_status st = ph_compiled_open(path, &s->set, s->index, &detail);
     if (st != PHASH_OK) {
         ph_free(s);
         return ph_error_set(&m->err, st, "%s: %s; the previous set keeps serving", path,

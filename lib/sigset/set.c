@@ -178,6 +178,7 @@ void phash_sigset_free(phash_sigset *set)
 {
     if (!set)
         return;
+    ph_sigset_unmap(set);
     for (int a = 1; a <= PHASH_SIG_ALGO_MAX; a++)
         algo_free(&set->algo[a]);
     ph_free(set->owners);

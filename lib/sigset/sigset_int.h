@@ -54,6 +54,11 @@ struct phash_sigset {
     size_t *lists; /* pool offsets of list names */
     size_t n_lists, lists_cap;
     int finalized;
+    /* A compiled set used in place (compiled.c): codes, owners, pool and
+     * lists point into this read-only mapping, which the set owns; caps are
+     * 0. ph_sigset_own() copies them out before anything changes them. */
+    void *map;
+    size_t map_len;
     /* options */
     int strict, format, default_algo, min_quality, keep_flagged, u64_form;
     size_t max_line;
@@ -91,12 +96,18 @@ phash_status ph_sigset_finalize(phash_sigset *set);
  * built. *out is NULL when the set has no entry of that algorithm. */
 phash_status ph_sigset_build_index(const phash_sigset *set, phash_sig_algo algo,
                                    phash_index **out);
-/* Open a compiled set with the indexes it embeds. idx[algo] is NULL for an
- * algorithm without entries; the indexes map *buf, which the caller frees
- * (ph_free) after them. */
+/* Open a compiled set with the indexes it embeds (idx may be NULL: the set
+ * only). idx[algo] is NULL for an algorithm without entries. The set maps
+ * the file and uses it in place; the indexes point into that mapping, so
+ * free them before the set. */
 phash_status ph_compiled_open(const char *path, phash_sigset **set,
-                              phash_index *idx[PHASH_SIG_ALGO_MAX + 1], void **buf,
-                              const char **detail);
+                              phash_index *idx[PHASH_SIG_ALGO_MAX + 1], const char **detail);
+/* Copy a mapped set's arrays to the heap (before a load changes them);
+ * PHASH_ERR_NOMEM leaves it mapped and unchanged. No-op when not mapped. */
+phash_status ph_sigset_own(phash_sigset *set);
+/* Unmap a mapped set's file (from phash_sigset_free), clearing the array
+ * pointers that pointed into it. */
+void ph_sigset_unmap(phash_sigset *set);
 
 /* ---- the line reader (lines.c) ---- */
 

@@ -1,0 +1,157 @@
+/* SPDX-License-Identifier: MIT */
+/* Compiled signature sets are mapped and used in place (lib/sigset/compiled.c):
+ * the codes a set hands out are the file's own pages, not a copy; a set
+ * opened that way still takes more lists; special files are refused
+ * without blocking; a matcher keeps serving from its mapping when the file
+ * is replaced by a new compile. */
+#include <fcntl.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "phash/phash.h"
+#include "testutil.h"
+
+static char dir[64];
+static char setpath[128];
+
+#define H1 "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22"
+#define H2 "9c151c3af838278e3ef57c180c7d031c07aefd12f2ccc1e18f2a1e1c7d0ff163"
+#define H3 "0000000000000000000000000000000000000000000000000000000000000001"
+
+static void setup(void)
+{
+    snprintf(dir, sizeof dir, "/tmp/phash-mapped-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(setpath, sizeof setpath, "%s/set.phx", dir);
+}
+
+static void teardown(void)
+{
+    char p[128];
+    unlink(setpath);
+    snprintf(p, sizeof p, "%s/fifo", dir);
+    unlink(p);
+    rmdir(dir);
+}
+
+static void compile(const char *list)
+{
+    phash_sigset *s = phash_sigset_new();
+    phash_sigset_report r;
+    ck_assert_int_eq(phash_sigset_load_memory(s, list, strlen(list), "list", &r), PHASH_OK);
+    ck_assert_int_eq(phash_sigset_save(s, setpath), PHASH_OK);
+    phash_sigset_free(s);
+}
+
+/* Is p inside a mapping of the file with this inode (/proc/self/maps)? */
+static int in_file_mapping(const void *p, ino_t ino)
+{
+    FILE *f = fopen("/proc/self/maps", "r");
+    ck_assert_ptr_nonnull(f);
+    char line[1024];
+    int found = 0;
+    while (!found && fgets(line, sizeof line, f)) {
+        unsigned long lo, hi, inode;
+        if (sscanf(line, "%lx-%lx %*s %*s %*s %lu", &lo, &hi, &inode) == 3)
+            found = inode == (unsigned long)ino && (uintptr_t)p >= lo && (uintptr_t)p < hi;
+    }
+    fclose(f);
+    return found;
+}
+
+START_TEST(codes_are_the_file)
+{
+    compile(H1 "\n" H2 "\n");
+    struct stat sb;
+    ck_assert_int_eq(stat(setpath, &sb), 0);
+    phash_sigset *s = NULL;
+    ck_assert_int_eq(phash_sigset_open(setpath, &s, NULL), PHASH_OK);
+    size_t n;
+    const phash_pdq_code *c = phash_sigset_pdq_codes(s, &n);
+    ck_assert_uint_eq(n, 2);
+    ck_assert(in_file_mapping(c, sb.st_ino));
+    phash_sigset_owner o;
+    ck_assert_int_eq(phash_sigset_owner_get(s, PHASH_SIG_PDQ, 1, 0, &o), PHASH_OK);
+    ck_assert(in_file_mapping(o.list, sb.st_ino)); /* strings too */
+    ck_assert_str_eq(o.list, "list");
+    ck_assert_str_eq(o.id, "2");
+
+    /* More lists go into a heap copy; what was there stays. */
+    phash_sigset_report r;
+    static const char more[] = H2 "\n" H3 "\n";
+    ck_assert_int_eq(phash_sigset_load_memory(s, more, sizeof more - 1, "more", &r), PHASH_OK);
+    ck_assert_uint_eq(r.inserted, 1);
+    ck_assert_uint_eq(r.duplicates, 1);
+    c = phash_sigset_pdq_codes(s, &n);
+    ck_assert_uint_eq(n, 3);
+    ck_assert(!in_file_mapping(c, sb.st_ino));
+    ck_assert_uint_eq(phash_sigset_owner_count(s, PHASH_SIG_PDQ, 1), 2);
+    ck_assert_int_eq(phash_sigset_owner_get(s, PHASH_SIG_PDQ, 1, 1, &o), PHASH_OK);
+    ck_assert_str_eq(o.list, "more");
+    ck_assert_int_eq(phash_sigset_owner_get(s, PHASH_SIG_PDQ, 0, 0, &o), PHASH_OK);
+    ck_assert_str_eq(o.list, "list");
+    phash_sigset_free(s);
+}
+END_TEST
+
+/* A FIFO is refused at once (opening it for reading used to block). */
+START_TEST(fifo_refused)
+{
+    char p[128];
+    snprintf(p, sizeof p, "%s/fifo", dir);
+    ck_assert_int_eq(mkfifo(p, 0600), 0);
+    phash_sigset *s = NULL;
+    const char *detail = NULL;
+    ck_assert_int_eq(phash_sigset_open(p, &s, &detail), PHASH_ERR_NOT_REGULAR);
+    ck_assert_ptr_null(s);
+    ck_assert_str_eq(detail, "the compiled set path is not a regular file");
+    ck_assert_int_eq(phash_sigset_open(dir, &s, &detail), PHASH_ERR_NOT_REGULAR);
+    phash_matcher *m = phash_matcher_new();
+    ck_assert_int_eq(phash_matcher_open(m, p), PHASH_ERR_NOT_REGULAR);
+    phash_matcher_free(m);
+}
+END_TEST
+
+static size_t query(phash_matcher *m, const char *hex, unsigned radius)
+{
+    phash_pdq_code q;
+    ck_assert_int_eq(phash_pdq_from_hex(hex, 64, &q, NULL), PHASH_OK);
+    phash_matches *r = phash_matches_new();
+    ck_assert_int_eq(phash_matcher_query(m, PHASH_SIG_PDQ, &q, 1, radius, r), PHASH_OK);
+    size_t n = phash_matches_count(r);
+    phash_matches_free(r);
+    return n;
+}
+
+/* The file is replaced by a new compile (rename) while a matcher serves
+ * the old one from its mapping: the old set keeps answering, the new one
+ * answers after phash_matcher_open. */
+START_TEST(replaced_while_served)
+{
+    compile(H1 "\n");
+    phash_matcher *m = phash_matcher_new();
+    ck_assert_int_eq(phash_matcher_open(m, setpath), PHASH_OK);
+    compile(H2 "\n" H3 "\n");
+    ck_assert_uint_eq(query(m, H1, 0), 1);
+    ck_assert_uint_eq(query(m, H2, 0), 0);
+    ck_assert_uint_eq(phash_matcher_size(m, PHASH_SIG_PDQ), 1);
+    ck_assert_int_eq(phash_matcher_open(m, setpath), PHASH_OK);
+    ck_assert_uint_eq(query(m, H1, 0), 0);
+    ck_assert_uint_eq(query(m, H3, 0), 1);
+    ck_assert_uint_eq(phash_matcher_size(m, PHASH_SIG_PDQ), 2);
+    phash_matcher_free(m);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("sigset_mapped");
+    TCase *tc = tcase_create("sigset_mapped");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, codes_are_the_file);
+    tcase_add_test(tc, fifo_refused);
+    tcase_add_test(tc, replaced_while_served);
+    suite_add_tcase(s, tc);
+    return run_suite(s);
+}
