@@ -95,7 +95,8 @@ START_TEST(codes_are_the_file)
 }
 END_TEST
 
-/* A FIFO is refused at once (opening it for reading used to block). */
+/* A FIFO is refused at once (opening it for reading used to block), and
+ * is not a compiled set either. */
 START_TEST(fifo_refused)
 {
     char p[128];
@@ -107,6 +108,7 @@ START_TEST(fifo_refused)
     ck_assert_ptr_null(s);
     ck_assert_str_eq(detail, "the compiled set path is not a regular file");
     ck_assert_int_eq(phash_sigset_open(dir, &s, &detail), PHASH_ERR_NOT_REGULAR);
+    ck_assert_int_eq(phash_sigset_file_is_compiled(p), 0);
     phash_matcher *m = phash_matcher_new();
     ck_assert_int_eq(phash_matcher_open(m, p), PHASH_ERR_NOT_REGULAR);
     phash_matcher_free(m);

@@ -233,8 +233,8 @@ PHASH_API PHASH_NODISCARD phash_status phash_sigset_save(phash_sigset *set, cons
 
 /* 1 if the file at path starts like a compiled set (written by
  * phash_sigset_save()), 0 otherwise (a text list, or unreadable). Cheap:
- * reads the first bytes. Only lib/sigset knows the file's magic. Note: a
- * FIFO or device at path would be opened: check the file type first. */
+ * reads the first bytes. Only lib/sigset knows the file's magic. A FIFO,
+ * device or folder gives 0 without being read (and without blocking). */
 PHASH_API int phash_sigset_file_is_compiled(const char *path);
 
 /* Open a compiled set file as a new set (free with phash_sigset_free()).

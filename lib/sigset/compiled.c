@@ -669,10 +669,14 @@ phash_status phash_sigset_open(const char *path, phash_sigset **out, const char 
 
 int phash_sigset_file_is_compiled(const char *path)
 {
+    /* O_NONBLOCK and a type check: a FIFO or device is never read. */
+    int fd = path ? open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK) : -1;
+    struct stat sb;
     char magic[8];
-    FILE *f = path ? fopen(path, "rb") : NULL;
-    size_t n = f ? fread(magic, 1, sizeof magic, f) : 0;
-    if (f)
-        fclose(f);
-    return n == sizeof magic && !memcmp(magic, PHX_MAGIC, sizeof magic);
+    ssize_t n = -1;
+    if (fd >= 0 && fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode))
+        n = read(fd, magic, sizeof magic);
+    if (fd >= 0)
+        close(fd);
+    return n == (ssize_t)sizeof magic && !memcmp(magic, PHX_MAGIC, sizeof magic);
 }
