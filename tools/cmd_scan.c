@@ -264,6 +264,7 @@ typedef struct scan {
     unsigned long long error_kind[SCAN_ERROR_KINDS]; /* under the callback lock */
     double last_progress;
     int progress, progress_shown;
+    int output_failed; /* a report row could not be written: stop, exit 2 */
 } scan;
 
 static phash_scanner *volatile g_scanner;
@@ -285,6 +286,20 @@ static double now(void)
 }
 
 /* ---- output ---- */
+
+/* Push the report rows out; on the first failure (a full disk, a closed
+ * file) say so once and remember it: the scan stops and exits 2, since a
+ * match that cannot be reported must never look like a success. */
+static int output_ok(scan *s)
+{
+    if (fflush(stdout) == 0 && !ferror(stdout))
+        return 1;
+    if (!s->output_failed)
+        fprintf(stderr, "phash scan: cannot write the report to standard output: %s; stopping\n",
+                strerror(errno));
+    s->output_failed = 1;
+    return 0;
+}
 
 static void print_header(const scan *s)
 {
@@ -359,7 +374,10 @@ static int on_report(void *ctx, const phash_scan_report *r)
         }
         for (size_t i = 0; i < r->n_matches; i++)
             print_match(r->path, phash_scan_report_match(r, i), s->opt.json);
-        fflush(stdout);
+        if (!output_ok(s)) {
+            g_stop = 1; /* a --watch ends too */
+            return 1;   /* cancel the scan */
+        }
     }
     show_progress(s, 0);
     return 0;
@@ -627,7 +645,8 @@ int cmd_scan(int argc, char **argv)
         fatal = 1;
     }
     print_header(s);
-    fflush(stdout);
+    if (!output_ok(s))
+        fatal = 1;
     double t0 = now();
     phash_status st = fatal ? PHASH_OK : phash_scanner_start(s->scanner, on_report, s);
     if (st != PHASH_OK) {
@@ -660,7 +679,9 @@ int cmd_scan(int argc, char **argv)
     for (size_t i = 0; i < f.wd_cap; i++)
         free(f.wd_paths[i]);
     free(f.wd_paths);
-    int status = fatal || counter(s, PHASH_SCAN_ROOT_ERRORS) ? EXIT_ERROR
+    if (!output_ok(s))
+        fatal = 1;
+    int status = fatal || s->output_failed || counter(s, PHASH_SCAN_ROOT_ERRORS) ? EXIT_ERROR
                  : counter(s, PHASH_SCAN_MATCHES)             ? EXIT_MATCH
                                                               : EXIT_NO_MATCH;
     release(s, paths);
