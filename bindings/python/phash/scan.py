@@ -1,0 +1,298 @@
+# SPDX-License-Identifier: MIT
+"""The library scanner (include/phash/scan.h): each file opened once, read
+once, sniffed once, decoded once, every hash from that one decode, matched
+against a signature set, reported once.
+
+    for report in phash.scan(["/home"], signatures="list.csv"):
+        for m in report.matches:
+            print(report.path, m.algo, m.distance, m.id)
+
+Reports are plain Python objects (copied out of the library's callback).
+`scan()` runs the C scanner on a background thread and yields reports as
+they come; leaving the loop early cancels the scan. With threads > 1 the
+order of reports is not the order of the files.
+"""
+import ctypes
+import os
+import queue
+import threading
+
+from ._lib import Handle, check, fn
+from .sigset import Matcher, SignatureSet
+
+c_char_p, c_int, c_uint, c_size_t = ctypes.c_char_p, ctypes.c_int, ctypes.c_uint, ctypes.c_size_t
+
+
+class _HashC(ctypes.Structure):
+    _fields_ = [("algo", c_char_p), ("variant", c_char_p), ("hex", c_char_p), ("quality", c_int)]
+
+
+class _MatchC(ctypes.Structure):
+    _fields_ = [("algo", c_char_p), ("sig_algo", c_int), ("distance", c_uint),
+                ("variant", c_char_p), ("hash", c_char_p), ("list", c_char_p), ("id", c_char_p),
+                ("metadata", c_char_p), ("quality", c_int)]
+
+
+class _ReportC(ctypes.Structure):
+    _fields_ = [("path", c_char_p), ("status", c_int), ("detail", c_char_p),
+                ("error_number", c_int), ("format", c_int), ("kind", c_int),
+                ("size", ctypes.c_uint64), ("width", ctypes.c_uint32), ("height", ctypes.c_uint32),
+                ("image_flags", c_uint), ("n_hashes", c_size_t), ("n_matches", c_size_t),
+                ("n_low_quality", c_size_t)]
+
+
+_CALLBACK = ctypes.CFUNCTYPE(c_int, ctypes.c_void_p, ctypes.POINTER(_ReportC))
+_vp = ctypes.c_void_p
+_new = fn("phash_scanner_new", c_int, ctypes.POINTER(_vp))
+_free = fn("phash_scanner_free", None, _vp)
+_set_option = fn("phash_scanner_set_option", c_int, _vp, c_int, ctypes.c_int64)
+_set_algorithms = fn("phash_scanner_set_algorithms", c_int, _vp, c_char_p)
+_set_matcher = fn("phash_scanner_set_matcher", c_int, _vp, _vp)
+_set_radius = fn("phash_scanner_set_radius", c_int, _vp, c_int, c_uint)
+_set_rate = fn("phash_scanner_set_rate", c_int, _vp, ctypes.c_double)
+_scan_file = fn("phash_scanner_scan_file", c_int, _vp, c_char_p, _CALLBACK, _vp)
+_scan_memory = fn("phash_scanner_scan_memory", c_int, _vp, c_char_p, c_size_t, c_char_p,
+                  _CALLBACK, _vp)
+_scan_paths = fn("phash_scanner_scan_paths", c_int, _vp, ctypes.POINTER(c_char_p), c_size_t,
+                 _CALLBACK, _vp)
+_cancel = fn("phash_scanner_cancel", None, _vp)
+_counter = fn("phash_scanner_counter", ctypes.c_uint64, _vp, c_int)
+_last_error = fn("phash_scanner_last_error", c_char_p, _vp)
+_report_hash = fn("phash_scan_report_hash", ctypes.POINTER(_HashC), ctypes.POINTER(_ReportC),
+                  c_size_t)
+_report_match = fn("phash_scan_report_match", ctypes.POINTER(_MatchC), ctypes.POINTER(_ReportC),
+                   c_size_t)
+_algorithm_name = fn("phash_scan_algorithm_name", c_char_p, c_size_t, ctypes.POINTER(c_char_p))
+_status_name = fn("phash_status_name", c_char_p, c_int)
+_format_name = fn("phash_format_name", c_char_p, c_int)
+_kind_name = fn("phash_media_kind_name", c_char_p, c_int)
+_is_compiled = fn("phash_sigset_file_is_compiled", c_int, c_char_p)
+
+OPTIONS = {"threads": 1, "dihedral": 2, "report_hashes": 3, "phash_layout": 4, "pdq_mode": 5,
+           "pdq_fast": 6, "follow_links": 7, "low_priority": 8, "max_read": 9}
+COUNTERS = ["files", "media", "not_media", "unsupported", "errors", "matches", "matched_files",
+            "low_quality", "files_opened", "bytes_read", "folders", "special", "links_skipped",
+            "root_errors"]
+SIG_ALGOS = {"pdq": 1, "phash": 2}
+
+
+def _text(b):
+    return b.decode("utf-8", "surrogateescape") if b is not None else None
+
+
+def algorithms():
+    """Names of the hash algorithms the scanner computes."""
+    names, i = [], 0
+    while True:
+        n = _algorithm_name(i, None)
+        if n is None:
+            return names
+        names.append(n.decode())
+        i += 1
+
+
+class ScanHash:
+    """One hash of a file: algo, variant ('orig', 'rot90', ...), hex, quality
+    (None when the algorithm has none)."""
+    __slots__ = ("algo", "variant", "hex", "quality")
+
+    def __init__(self, c):
+        self.algo, self.variant, self.hex = c.algo.decode(), c.variant.decode(), c.hex.decode()
+        self.quality = c.quality if c.quality >= 0 else None
+
+    def __repr__(self):
+        return f"ScanHash({self.algo}, {self.variant}, {self.hex}, quality={self.quality})"
+
+
+class ScanMatch:
+    """One match of a file with one signature owner."""
+    __slots__ = ("algo", "distance", "variant", "hash", "list", "id", "metadata", "quality")
+
+    def __init__(self, c):
+        self.algo, self.distance, self.variant = c.algo.decode(), c.distance, c.variant.decode()
+        self.hash, self.list, self.id = _text(c.hash), _text(c.list), _text(c.id)
+        self.metadata, self.quality = _text(c.metadata), c.quality
+
+    def __repr__(self):
+        return (f"ScanMatch({self.algo}, distance={self.distance}, variant={self.variant}, "
+                f"id={self.id!r}, list={self.list!r})")
+
+
+class Report:
+    """What the scanner says of one file. `status` is the phash_status name
+    ('OK', 'ERR_TRUNCATED', ...), `detail` the explanation; `ok` is True
+    when the file was processed (matched or not)."""
+    __slots__ = ("path", "status", "detail", "errno", "format", "kind", "size", "width", "height",
+                 "image_flags", "hashes", "matches", "low_quality")
+
+    def __init__(self, rp):
+        r = rp.contents
+        self.path = _text(r.path)
+        self.status = _status_name(r.status).decode().removeprefix("PHASH_")
+        self.detail = _text(r.detail)
+        self.errno = r.error_number
+        self.format = _format_name(r.format).decode()
+        self.kind = _kind_name(r.kind).decode()
+        self.size, self.width, self.height = r.size, r.width, r.height
+        self.image_flags = r.image_flags
+        self.hashes = [ScanHash(_report_hash(rp, i).contents) for i in range(r.n_hashes)]
+        self.matches = [ScanMatch(_report_match(rp, i).contents) for i in range(r.n_matches)]
+        self.low_quality = r.n_low_quality
+
+    @property
+    def ok(self):
+        return self.status == "OK"
+
+    def hash(self, algo, variant="orig"):
+        """The hex of one algorithm's hash, or None."""
+        for h in self.hashes:
+            if h.algo == algo and h.variant == variant:
+                return h.hex
+        return None
+
+    def __repr__(self):
+        return (f"Report({self.path!r}, {self.status}, kind={self.kind}, format={self.format}, "
+                f"{len(self.hashes)} hashes, {len(self.matches)} matches)")
+
+
+def _matcher_for(signatures):
+    """A Matcher from a Matcher, a SignatureSet, a path or a list of paths."""
+    if signatures is None or isinstance(signatures, Matcher):
+        return signatures
+    if isinstance(signatures, SignatureSet):
+        return Matcher(signatures)
+    paths = [signatures] if isinstance(signatures, (str, bytes, os.PathLike)) else list(signatures)
+    if len(paths) == 1 and _is_compiled(os.fsencode(paths[0])):
+        return Matcher(paths[0])
+    s = SignatureSet()
+    for p in paths:
+        s.load(p)
+    return Matcher(s)
+
+
+class Scanner(Handle):
+    """A configured scanner. Options: algorithms ('pdq,phash' or a list;
+    default: what the signature set holds, else pdq), signatures (paths, a
+    SignatureSet or a Matcher), radius ({'pdq': 31, 'phash': 10}),
+    threads, dihedral, report_hashes (default True), pdq_mode (0 full, 1
+    cli512), phash_layout (0 = 1.0, 1 = 0.9), pdq_fast, follow_links,
+    low_priority, max_read, rate (files per second). One scan at a time."""
+
+    _release = staticmethod(_free)
+
+    def __init__(self, signatures=None, algorithms=None, radius=None, rate=0.0,
+                 report_hashes=True, **options):
+        h = _vp()
+        check(_new(ctypes.byref(h)))
+        self._handle = h.value
+        self._matcher = _matcher_for(signatures)  # kept alive: the scanner borrows it
+        if self._matcher is not None:
+            check(_set_matcher(self._handle, self._matcher._handle), self._detail)
+        if algorithms:
+            if not isinstance(algorithms, str):
+                algorithms = ",".join(algorithms)
+            check(_set_algorithms(self._handle, algorithms.encode()), self._detail)
+        options["report_hashes"] = report_hashes
+        for name, value in options.items():
+            if name not in OPTIONS:
+                raise TypeError(f"{name}: unknown scanner option (known: {', '.join(OPTIONS)})")
+            check(_set_option(self._handle, OPTIONS[name], int(value)), self._detail)
+        for algo, r in (radius or {}).items():
+            if algo not in SIG_ALGOS:
+                raise ValueError(f"radius: unknown algorithm {algo!r}")
+            check(_set_radius(self._handle, SIG_ALGOS[algo], int(r)), self._detail)
+        if rate:
+            check(_set_rate(self._handle, float(rate)), self._detail)
+
+    def _detail(self):
+        return _text(_last_error(self._handle))
+
+    def _live(self):
+        if not self._handle:
+            raise ValueError("scanner: closed")
+        return self._handle
+
+    def scan_file(self, path):
+        """Scan one file on this thread; returns its Report."""
+        out = []
+        cb = _CALLBACK(lambda ctx, rp: out.append(Report(rp)) or 0)
+        check(_scan_file(self._live(), os.fsencode(path), cb, None), self._detail)
+        return out[0]
+
+    def scan_bytes(self, data, name="<memory>"):
+        """Scan bytes in memory; returns the Report."""
+        data = bytes(data)
+        out = []
+        cb = _CALLBACK(lambda ctx, rp: out.append(Report(rp)) or 0)
+        check(_scan_memory(self._live(), data, len(data), os.fsencode(name), cb, None),
+              self._detail)
+        return out[0]
+
+    def scan(self, paths):
+        """Yield a Report per file under paths (files and folders). Leaving
+        the loop early cancels the scan."""
+        if isinstance(paths, (str, bytes, os.PathLike)):
+            paths = [paths]
+        encoded = [os.fsencode(p) for p in paths]
+        arr = (c_char_p * len(encoded))(*encoded)
+        reports = queue.Queue(maxsize=256)
+        stopped = threading.Event()
+        done = object()
+        result = {}
+
+        def on_report(ctx, rp):
+            rep = Report(rp)
+            while not stopped.is_set():
+                try:
+                    reports.put(rep, timeout=0.1)
+                    return 0
+                except queue.Full:
+                    pass
+            return 1
+
+        cb = _CALLBACK(on_report)
+        handle = self._live()
+
+        def run():
+            try:
+                result["status"] = _scan_paths(handle, arr, len(encoded), cb, None)
+            finally:
+                reports.put(done)
+
+        t = threading.Thread(target=run, name="phash-scan", daemon=True)
+        t.start()
+        try:
+            while True:
+                item = reports.get()
+                if item is done:
+                    break
+                yield item
+        finally:
+            if t.is_alive():
+                stopped.set()
+                _cancel(handle)
+                while t.is_alive():  # drain so the callback never blocks
+                    try:
+                        reports.get(timeout=0.1)
+                    except queue.Empty:
+                        pass
+            t.join()
+        status = result.get("status", 0)
+        if status not in (0, 19):  # PHASH_OK, PHASH_ERR_CANCELLED
+            check(status, self._detail)
+
+    def cancel(self):
+        """Stop the running scan (from any thread)."""
+        if self._handle:
+            _cancel(self._handle)
+
+    def counters(self):
+        """The scanner's counters as a dict (files, media, matches, bytes_read, ...)."""
+        return {name: _counter(self._live(), i) for i, name in enumerate(COUNTERS)}
+
+
+def scan(paths, signatures=None, **options):
+    """Scan files and folders; yields one Report per file. Options as
+    Scanner's."""
+    with Scanner(signatures=signatures, **options) as s:
+        yield from s.scan(paths)

@@ -1,0 +1,76 @@
+# SPDX-License-Identifier: MIT
+"""The library scanner from Python: the sample set's exact matches, reports
+of every file, hashes equal to the hashers', bytes, cancelling a generator."""
+import os
+import sys
+import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+import phash  # noqa: E402
+
+ROOT = os.environ.get("PHASH_SOURCE_ROOT",
+                      os.path.join(os.path.dirname(__file__), "..", "..", ".."))
+SAMPLE = os.path.join(ROOT, "sample")
+SIGS = os.path.join(SAMPLE, "signatures.csv")
+
+
+class ScanTest(unittest.TestCase):
+    def test_sample_folder_matches(self):
+        rows = set()
+        files = 0
+        for r in phash.scan([SAMPLE], signatures=SIGS, threads=2):
+            files += 1
+            for m in r.matches:
+                rows.add((os.path.relpath(r.path, ROOT), m.algo, m.distance, m.variant, m.id))
+        self.assertEqual(files, 61)
+        self.assertEqual(len(rows), 23)
+        self.assertIn(("sample/variants/o0002/scale50.jpg", "pdq", 20, "orig", "SAMPLE-0002"), rows)
+        self.assertIn(("sample/variants/o0008/caption.jpg", "phash", 4, "orig", "SAMPLE-0008"), rows)
+
+    def test_hashes_equal_hashers_and_bytes(self):
+        path = os.path.join(SAMPLE, "originals", "o0008.jpg")
+        with phash.Scanner(algorithms="pdq,phash,md5") as s:
+            r = s.scan_file(path)
+            self.assertTrue(r.ok)
+            self.assertEqual(r.kind, "image")
+            self.assertEqual(r.format, "jpeg")
+            self.assertEqual(r.hash("pdq"),
+                             "27fe6f8dd80bb73de3c11c8b9d39a3c616495d39e1d612695d28e1d612284e29")
+            self.assertEqual(r.hash("phash"), "282ed7298cd739a4")
+            import hashlib
+            with open(path, "rb") as f:
+                data = f.read()
+            self.assertEqual(r.hash("md5"), hashlib.md5(data).hexdigest())
+            b = s.scan_bytes(data, name="mem.jpg")
+            self.assertEqual(b.path, "mem.jpg")
+            self.assertEqual([h.hex for h in b.hashes], [h.hex for h in r.hashes])
+            self.assertEqual(s.counters()["files_opened"], 1)
+            t = s.scan_bytes(b"hello")
+            self.assertTrue(t.ok)
+            self.assertEqual(t.kind, "other")
+            self.assertEqual([h.algo for h in t.hashes], ["md5"])  # digests of any file
+
+    def test_errors_and_options(self):
+        with self.assertRaises(phash.PhashError) as cm:
+            phash.Scanner(algorithms="pdq,md4")
+        self.assertIn("md4", str(cm.exception))
+        with self.assertRaises(TypeError):
+            phash.Scanner(colour=1)
+        with phash.Scanner() as s:
+            r = s.scan_file(os.path.join(SAMPLE, "no-such-file.jpg"))
+            self.assertEqual(r.status, "ERR_IO")
+            self.assertIn("no-such-file.jpg", r.detail)
+
+    def test_leaving_early_cancels(self):
+        with phash.Scanner() as s:
+            it = s.scan([SAMPLE])
+            first = next(it)
+            self.assertTrue(first.path.startswith(SAMPLE))
+            it.close()  # cancels the C scan and joins its thread
+            self.assertLess(s.counters()["files"], 61 + 64)
+            again = list(s.scan([SAMPLE]))  # the scanner is usable again
+            self.assertEqual(len(again), 61)
+
+
+if __name__ == "__main__":
+    unittest.main()
