@@ -1085,7 +1085,20 @@ START_TEST(sniff_signatures)
         {"MM\0*", 4, PHASH_FORMAT_TIFF},
         {"\0\0\0\x18" "ftypheic", 12, PHASH_FORMAT_HEIF},
         {"\0\0\0\x1C" "ftypavif", 12, PHASH_FORMAT_AVIF},
-        {"\0\0\0\x18" "ftypisom", 12, PHASH_FORMAT_UNKNOWN},
+        /* videos (the ISO ones by brand: HEIF and AVIF stay images) */
+        {"\0\0\0\x18" "ftypisom", 12, PHASH_FORMAT_MP4},
+        {"\0\0\0\x14" "ftypqt  ", 12, PHASH_FORMAT_MP4},
+        {"\0\0\0\x18" "ftypmif1", 12, PHASH_FORMAT_HEIF},
+        {"\0\0\0\x18" "ftyp", 8, PHASH_FORMAT_UNKNOWN},
+        {"\0\0\0\x08" "wide\0\0\x10\0" "mdat", 16, PHASH_FORMAT_MP4},
+        {"\0\0\0\x04" "wide\0\0\x10\0" "mdat", 16, PHASH_FORMAT_UNKNOWN},
+        {"\x1A\x45\xDF\xA3", 4, PHASH_FORMAT_MATROSKA},
+        {"RIFF\0\0\0\0AVI LIST", 16, PHASH_FORMAT_AVI},
+        {"FLV\x01\x05\0\0\0\x09", 9, PHASH_FORMAT_FLV},
+        {"FLV\x01\x05\0\0\0", 8, PHASH_FORMAT_UNKNOWN},
+        {"\0\0\1\xBA\x44", 5, PHASH_FORMAT_MPEGPS},
+        {"\x30\x26\xB2\x75\x8E\x66\xCF\x11\xA6\xD9\x00\xAA\x00\x62\xCE\x6C", 16,
+         PHASH_FORMAT_ASF},
         {"\xFF\x0A", 2, PHASH_FORMAT_JXL},
         {"\0\0\0\x0CJXL \r\n\x87\n", 12, PHASH_FORMAT_JXL},
         {"\0\0\1\0\1\0", 6, PHASH_FORMAT_ICO},
@@ -1097,6 +1110,27 @@ START_TEST(sniff_signatures)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
         ck_assert_msg(phash_sniff(cases[i].bytes, cases[i].len) == cases[i].want, "case %zu", i);
     ck_assert_int_eq(phash_sniff(NULL, 10), PHASH_FORMAT_UNKNOWN);
+    /* MPEG-TS: three sync bytes 188 apart (M2TS: 192 apart, from 4). */
+    uint8_t ts[4 + 2 * 192 + 1];
+    memset(ts, 0, sizeof ts);
+    ts[0] = ts[188] = ts[376] = 0x47;
+    ck_assert_int_eq(phash_sniff(ts, 377), PHASH_FORMAT_MPEGTS);
+    ck_assert_int_eq(phash_sniff(ts, 376), PHASH_FORMAT_UNKNOWN);
+    ts[376] = 0;
+    ck_assert_int_eq(phash_sniff(ts, sizeof ts), PHASH_FORMAT_UNKNOWN);
+    memset(ts, 0, sizeof ts);
+    ts[4] = ts[196] = ts[388] = 0x47;
+    ck_assert_int_eq(phash_sniff(ts, sizeof ts), PHASH_FORMAT_MPEGTS);
+    /* Videos are supported exactly when the build has video support. */
+    ck_assert_int_eq(phash_format_supported(PHASH_FORMAT_MP4), phash_video_supported());
+    ck_assert_int_eq(phash_format_supported(PHASH_FORMAT_ASF), phash_video_supported());
+    /* The image decoder names a video for what it is. */
+    phash_decoder *dec = phash_decoder_new();
+    const phash_image *img;
+    ck_assert_int_eq(phash_decode_memory(dec, "\0\0\0\x18" "ftypisom\0\0\0\0", 16, &img),
+                     PHASH_ERR_NOT_IMAGE);
+    ck_assert_ptr_nonnull(strstr(phash_decoder_last_error(dec), "mp4"));
+    phash_decoder_free(dec);
     ck_assert_str_eq(phash_format_name(PHASH_FORMAT_WEBP), "webp");
     ck_assert_str_eq(phash_format_name((phash_format)99), "unknown");
 }

@@ -439,6 +439,72 @@ START_TEST(hostile)
 }
 END_TEST
 
+/* One small file per container and codec (tests/data/video/README.md): the
+ * sniffer names the container, every frame is decoded and hashed, and each
+ * frame is within matching distance of the lossless (FFV1) copy's. */
+static const struct {
+    const char *file;
+    phash_format format;
+    const char *codec;
+} tiny[] = {
+    {"tiny-ffv1.mkv", PHASH_FORMAT_MATROSKA, "ffv1"},
+    {"tiny-h264.mp4", PHASH_FORMAT_MP4, "h264"},
+    {"tiny-mjpeg.mov", PHASH_FORMAT_MP4, "mjpeg"},
+    {"tiny-vp9.webm", PHASH_FORMAT_MATROSKA, "vp9"},
+    {"tiny-mpeg4.avi", PHASH_FORMAT_AVI, "mpeg4"},
+    {"tiny-mpeg2.ts", PHASH_FORMAT_MPEGTS, "mpeg2video"},
+    {"tiny-flv1.flv", PHASH_FORMAT_FLV, "flv"},
+    {"tiny-mpeg1.mpg", PHASH_FORMAT_MPEGPS, "mpeg1video"},
+    {"tiny-wmv2.wmv", PHASH_FORMAT_ASF, "wmv2"},
+    {"tiny-anim.gif", PHASH_FORMAT_GIF, "gif"},
+};
+
+static phash_vpdq_frame *hash_tiny(size_t i, size_t *n, phash_video_info *info)
+{
+    char rel[128];
+    snprintf(rel, sizeof rel, "tests/data/video/%s", tiny[i].file);
+    size_t len;
+    char *data = read_all(source_path(rel), &len);
+    ck_assert_ptr_nonnull(data);
+    ck_assert_int_eq(phash_sniff(data, len), tiny[i].format);
+    /* GIF is sniffed as an image (the image decoders own it); vPDQ takes
+     * animated GIFs too. */
+    if (tiny[i].format != PHASH_FORMAT_GIF)
+        ck_assert_int_eq(phash_format_supported(tiny[i].format), 1);
+    phash_video_hasher *h = hasher(0, 0);
+    ck_assert_int_eq(phash_video_hasher_set_option(h, PHASH_VIDEO_OPT_DRAIN, PHASH_VIDEO_DRAIN_ALL),
+                     PHASH_OK);
+    phash_vpdq_frame *f;
+    ck_assert_int_eq(phash_vpdq_hash_memory(h, data, len, &f, n, info), PHASH_OK);
+    phash_video_hasher_free(h);
+    free(data);
+    return f;
+}
+
+START_TEST(containers)
+{
+    size_t n;
+    phash_video_info info;
+    phash_vpdq_frame *lossless = hash_tiny(0, &n, &info);
+    ck_assert_uint_eq(n, 10);
+    phash_vpdq_frame *f = hash_tiny((size_t)_i, &n, &info);
+    ck_assert_str_eq(info.codec, tiny[_i].codec);
+    ck_assert_uint_eq(info.width, 64);
+    ck_assert_uint_eq(info.height, 48);
+    ck_assert_uint_eq(n, 10);
+    unsigned maxd = 0;
+    for (size_t i = 0; i < n; i++) {
+        ck_assert_uint_eq(f[i].frame_number, i);
+        unsigned d = phash_pdq_distance(&f[i].hash, &lossless[i].hash);
+        maxd = d > maxd ? d : maxd;
+    }
+    printf("%-16s max distance to the lossless copy %u\n", tiny[_i].file, maxd);
+    ck_assert_uint_le(maxd, 31);
+    phash_free(f);
+    phash_free(lossless);
+}
+END_TEST
+
 START_TEST(format_line)
 {
     phash_vpdq_frame f;
@@ -475,6 +541,7 @@ static Suite *video_suite(void)
     tcase_add_test(api, limits);
     tcase_add_test(api, hostile);
     tcase_add_test(api, format_line);
+    tcase_add_loop_test(api, containers, 0, (int)(sizeof tiny / sizeof tiny[0]));
     suite_add_tcase(s, api);
     return s;
 }

@@ -72,7 +72,8 @@ typedef enum phash_media_kind {
 } phash_media_kind;
 
 /* Identify the format from the first bytes of a file (64 are enough for
- * every format). Never reads past len; PHASH_FORMAT_UNKNOWN when unsure. */
+ * every format but MPEG-TS, whose sync bytes need 377, 389 for M2TS).
+ * Never reads past len; PHASH_FORMAT_UNKNOWN when unsure. */
 PHASH_API phash_format phash_sniff(const void *data, size_t len);
 /* "jpeg", "png", "mp4", "zip", ...; static storage, never NULL ("unknown"
  * for values this library does not know). */

@@ -205,6 +205,10 @@ static phash_status dispatch(phash_decoder *dec, phash_format fmt, const uint8_t
         return ph_error_set(&dec->err, PHASH_ERR_NOT_IMAGE,
                             "not a JPEG, PNG, WebP or PNM image (unknown signature)");
     default:
+        if (phash_format_kind(fmt) != PHASH_MEDIA_IMAGE)
+            return ph_error_set(&dec->err, PHASH_ERR_NOT_IMAGE, "not an image: a %s file (%s)",
+                                phash_format_name(fmt),
+                                phash_media_kind_name(phash_format_kind(fmt)));
         return ph_error_set(&dec->err, PHASH_ERR_UNSUPPORTED, "%s images are not decoded",
                             phash_format_name(fmt));
     }

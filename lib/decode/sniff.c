@@ -10,7 +10,9 @@ static int starts_with(const uint8_t *p, size_t len, const void *sig, size_t n)
     return len >= n && memcmp(p, sig, n) == 0;
 }
 
-/* ISO base media files (HEIF, AVIF): "ftyp" box at offset 4 with a brand. */
+/* ISO base media files: an "ftyp" box at offset 4 whose major brand names
+ * an image format (HEIF, AVIF) is an image; any other brand (isom, mp41,
+ * mp42, avc1, qt, M4V, 3gp*, ...) is a video. */
 static phash_format sniff_ftyp(const uint8_t *p, size_t len)
 {
     if (len < 12 || memcmp(p + 4, "ftyp", 4) != 0)
@@ -22,6 +24,56 @@ static phash_format sniff_ftyp(const uint8_t *p, size_t len)
     for (size_t i = 0; i < sizeof heif / sizeof heif[0]; i++)
         if (!memcmp(brand, heif[i], 4))
             return PHASH_FORMAT_HEIF;
+    return PHASH_FORMAT_MP4;
+}
+
+/* QuickTime files written without an ftyp box start with another top-level
+ * atom: a plausible 32-bit size (8 or more; 1 means a 64-bit size follows)
+ * and one of the atom types such files begin with. */
+static int is_quicktime(const uint8_t *p, size_t len)
+{
+    static const char *atoms[] = {"moov", "mdat", "wide", "free", "skip", "pnot"};
+    if (len < 16)
+        return 0;
+    uint32_t size = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+    if (size != 1 && size < 8)
+        return 0;
+    for (size_t i = 0; i < sizeof atoms / sizeof atoms[0]; i++)
+        if (!memcmp(p + 4, atoms[i], 4))
+            return 1;
+    return 0;
+}
+
+/* MPEG transport stream: sync byte 0x47 every 188 bytes (3 packets), or
+ * every 192 bytes after a 4-byte time code (M2TS, Blu-ray). */
+static int is_mpegts(const uint8_t *p, size_t len)
+{
+    for (size_t off = 0, step = 188; off <= 4; off += 4, step += 4)
+        if (len > off + 2 * step && p[off] == 0x47 && p[off + step] == 0x47 &&
+            p[off + 2 * step] == 0x47)
+            return 1;
+    return 0;
+}
+
+/* Video containers with a fixed signature at offset 0. */
+static phash_format sniff_video(const uint8_t *p, size_t len)
+{
+    static const uint8_t asf[16] = {0x30, 0x26, 0xB2, 0x75, 0x8E, 0x66, 0xCF, 0x11,
+                                    0xA6, 0xD9, 0x00, 0xAA, 0x00, 0x62, 0xCE, 0x6C};
+    if (starts_with(p, len, "\x1A\x45\xDF\xA3", 4))
+        return PHASH_FORMAT_MATROSKA; /* EBML header: Matroska, WebM */
+    if (len >= 12 && !memcmp(p, "RIFF", 4) && !memcmp(p + 8, "AVI ", 4))
+        return PHASH_FORMAT_AVI;
+    if (len >= 9 && !memcmp(p, "FLV\x01", 4))
+        return PHASH_FORMAT_FLV;
+    if (starts_with(p, len, "\0\0\1\xBA", 4))
+        return PHASH_FORMAT_MPEGPS; /* pack header */
+    if (starts_with(p, len, asf, sizeof asf))
+        return PHASH_FORMAT_ASF;
+    if (is_quicktime(p, len))
+        return PHASH_FORMAT_MP4;
+    if (is_mpegts(p, len))
+        return PHASH_FORMAT_MPEGTS;
     return PHASH_FORMAT_UNKNOWN;
 }
 
@@ -51,6 +103,8 @@ phash_format phash_sniff(const void *data, size_t len)
         starts_with(p, len, "\0\0\0\x0CJXL \r\n\x87\n", 12))
         return PHASH_FORMAT_JXL;
     phash_format f = sniff_ftyp(p, len);
+    if (f == PHASH_FORMAT_UNKNOWN)
+        f = sniff_video(p, len);
     if (f != PHASH_FORMAT_UNKNOWN)
         return f;
     /* Weaker two-byte signatures last. */
@@ -135,6 +189,14 @@ int phash_format_supported(phash_format format)
     case PHASH_FORMAT_WEBP:
     case PHASH_FORMAT_PNM:
         return 1;
+    case PHASH_FORMAT_MP4:
+    case PHASH_FORMAT_MATROSKA:
+    case PHASH_FORMAT_AVI:
+    case PHASH_FORMAT_MPEGTS:
+    case PHASH_FORMAT_FLV:
+    case PHASH_FORMAT_MPEGPS:
+    case PHASH_FORMAT_ASF:
+        return phash_video_supported(); /* lib/video/, when built with FFmpeg */
     default:
         return 0;
     }
