@@ -2,10 +2,18 @@
 # SPDX-License-Identifier: MIT
 """phash scan never loses a report silently: when its standard output
 cannot be written (/dev/full: ENOSPC), it says so on stderr, stops and
-exits 2, whether matches were found or not. Usage: test_scan_output.py PHASH"""
+exits 2, whether matches were found or not. --output FILE appends the
+records to a regular file (mode 0600, header once), refuses anything else,
+and is reopened on SIGHUP (log rotation). Usage: test_scan_output.py PHASH"""
+import csv
 import os
+import shutil
+import signal
+import stat
 import subprocess
 import sys
+import tempfile
+import time
 import unittest
 
 PHASH = None
@@ -44,6 +52,78 @@ class OutputErrors(unittest.TestCase):
                            text=True, timeout=120)
         self.assertEqual(p.returncode, 1, p.stderr)
         self.assertNotIn("cannot write", p.stderr)
+
+
+def rows(path):
+    with open(path, newline="") as f:
+        return list(csv.reader(f))
+
+
+class OutputFile(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory(prefix="phash-output-")
+        self.dir = self.tmp.name
+        self.log = os.path.join(self.dir, "matches.csv")
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def test_appends_with_one_header(self):
+        one = os.path.join(SAMPLE, "originals", "o0003.png")
+        for _ in range(2):
+            p = subprocess.run([PHASH, "scan", "--signatures", SIGS, "--output", self.log, one],
+                               capture_output=True, text=True, timeout=120)
+            self.assertEqual(p.returncode, 1, p.stderr)
+            self.assertEqual(p.stdout, "")
+        r = rows(self.log)
+        self.assertEqual(r[0][:3], ["path", "algo", "distance"])
+        self.assertEqual([(x[0], x[1], x[2], x[5]) for x in r[1:]],
+                         [(one, "pdq", "0", "SAMPLE-0003")] * 2)
+        self.assertEqual(stat.S_IMODE(os.stat(self.log).st_mode), 0o600)
+
+    def test_special_files_refused(self):
+        fifo = os.path.join(self.dir, "fifo")
+        os.mkfifo(fifo)
+        for target in (fifo, self.dir):
+            p = subprocess.run([PHASH, "scan", "--signatures", SIGS, "--output", target, SAMPLE],
+                               capture_output=True, text=True, timeout=60)
+            self.assertEqual(p.returncode, 2, p.stderr)
+            self.assertIn("--output " + target + ": ", p.stderr)
+
+    def test_sighup_reopens(self):
+        watched = os.path.join(self.dir, "watched")
+        os.mkdir(watched)
+        p = subprocess.Popen([PHASH, "scan", "--signatures", SIGS, "--output", self.log,
+                              "--watch", watched], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+        try:
+            def wait_for(path, n):
+                deadline = time.monotonic() + 60
+                while time.monotonic() < deadline:
+                    if os.path.exists(path) and len(rows(path)) >= n:
+                        return rows(path)
+                    time.sleep(0.1)
+                self.fail(f"{path}: fewer than {n} rows")
+            wait_for(self.log, 1)  # the header: the scan runs
+            shutil.copy(os.path.join(SAMPLE, "originals", "o0003.png"),
+                        os.path.join(watched, "a.png"))
+            wait_for(self.log, 2)
+            os.rename(self.log, self.log + ".1")  # what logrotate does
+            p.send_signal(signal.SIGHUP)
+            time.sleep(0.5)
+            shutil.copy(os.path.join(SAMPLE, "originals", "o0003.png"),
+                        os.path.join(watched, "b.png"))
+            new = wait_for(self.log, 2)
+            self.assertEqual(new[0][0], "path")
+            self.assertTrue(new[1][0].endswith("b.png"), new)
+            old = rows(self.log + ".1")
+            self.assertEqual(len(old), 2)
+            self.assertTrue(old[1][0].endswith("a.png"), old)
+        finally:
+            p.send_signal(signal.SIGTERM)
+            out, err = p.communicate(timeout=60)
+        self.assertEqual(out, "")
+        self.assertIsNotNone(p.returncode)
 
 
 if __name__ == "__main__":

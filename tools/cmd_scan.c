@@ -5,8 +5,8 @@
  * matches on its worker threads. This file parses the options, loads the
  * set, prints the reports and the summary, and with --watch feeds the
  * scanner the files inotify announces. Low impact by default: one worker,
- * lowest CPU and I/O priority. Writes nothing but the report (stdout) and
- * the summary (stderr). */
+ * lowest CPU and I/O priority. Writes nothing but the report (stdout, or
+ * --output FILE) and the summary (stderr). */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -37,6 +37,7 @@ typedef struct scan_opts {
     unsigned threads;
     double max_rate; /* images/s, 0 = unlimited */
     phash_dct_layout layout;
+    const char *output; /* --output FILE, or NULL: stdout */
 } scan_opts;
 
 static void scan_usage(FILE *f)
@@ -56,6 +57,9 @@ static void scan_usage(FILE *f)
         "  --dihedral         PDQ: also match the 8 rotations/flips of each image\n"
         "  --phash-layout L   pHash bit layout of the set: 1.0 (default) or 0.9\n"
         "  --json             JSON lines instead of CSV\n"
+        "  --output FILE      append the records to FILE (created with mode 0600; the\n"
+        "                     CSV header only when it is empty; reopened on SIGHUP,\n"
+        "                     for log rotation) instead of standard output\n"
         "  --threads N        worker threads (default 1)\n"
         "  --nice / --no-nice lowest CPU and I/O priority (default on)\n"
         "  --max-rate N       at most N images per second (default unlimited)\n"
@@ -67,7 +71,8 @@ static void scan_usage(FILE *f)
         "skipped. Symbolic links are followed, each folder is visited once. A summary\n"
         "goes to stderr. Nothing else is written anywhere.\n"
         "Exit status: 0 no match, 1 at least one match, 2 error (bad usage, the set\n"
-        "could not be loaded, or a PATH could not be read).\n",
+        "could not be loaded, a PATH could not be read, or the records could not be\n"
+        "written).\n",
         PHASH_SCAN_DEFAULT_RADIUS_PDQ, PHASH_SCAN_DEFAULT_RADIUS_PHASH);
 }
 
@@ -172,6 +177,9 @@ static int parse_args(int argc, char **argv, scan_opts *o, const char ***paths, 
                 fprintf(stderr, "phash scan: --phash-layout: expected 1.0 or 0.9, found '%s'\n", val);
                 return -1;
             }
+        } else if (!strcmp(a, "--output") || !strcmp(a, "-o")) {
+            NEED_VALUE();
+            o->output = val;
         } else if (!strcmp(a, "--threads")) {
             NEED_VALUE();
             if (parse_uint(val, 256, &o->threads) || o->threads == 0) {
@@ -265,10 +273,18 @@ typedef struct scan {
     double last_progress;
     int progress, progress_shown;
     int output_failed; /* a report row could not be written: stop, exit 2 */
+    FILE *out;         /* stdout, or --output FILE */
+    int out_fresh;     /* --output FILE was empty: it gets the CSV header */
 } scan;
 
 static phash_scanner *volatile g_scanner;
-static volatile sig_atomic_t g_stop;
+static volatile sig_atomic_t g_stop, g_reopen;
+
+static void on_hangup(int sig)
+{
+    (void)sig;
+    g_reopen = 1; /* the next report reopens --output FILE */
+}
 
 static void on_signal(int sig)
 {
@@ -292,43 +308,86 @@ static double now(void)
  * match that cannot be reported must never look like a success. */
 static int output_ok(scan *s)
 {
-    if (fflush(stdout) == 0 && !ferror(stdout))
+    if (fflush(s->out) == 0 && !ferror(s->out))
         return 1;
     if (!s->output_failed)
-        fprintf(stderr, "phash scan: cannot write the report to standard output: %s; stopping\n",
-                strerror(errno));
+        fprintf(stderr, "phash scan: cannot write the report to %s: %s; stopping\n",
+                s->opt.output ? s->opt.output : "standard output", strerror(errno));
     s->output_failed = 1;
     return 0;
 }
 
-static void print_header(const scan *s)
+/* --output FILE, for appending: a regular file only (never a FIFO or
+ * device: opened without blocking, then checked), created with mode 0600
+ * since match records are sensitive. NULL with a message on failure. */
+static FILE *open_output(const char *path, int *fresh)
 {
-    if (!s->opt.json)
-        printf("path,algo,distance,variant,list,id,metadata,hash\n");
+    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NONBLOCK, 0600);
+    struct stat sb;
+    const char *why = NULL;
+    if (fd < 0)
+        why = strerror(errno);
+    else if (fstat(fd, &sb) != 0)
+        why = strerror(errno);
+    else if (!S_ISREG(sb.st_mode))
+        why = "not a regular file";
+    FILE *f = why ? NULL : fdopen(fd, "a");
+    if (!f) {
+        fprintf(stderr, "phash scan: --output %s: %s\n", path, why ? why : strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return NULL;
+    }
+    *fresh = sb.st_size == 0;
+    return f;
 }
 
-static void print_match(const char *path, const phash_scan_match *m, int json)
+/* After SIGHUP (log rotation): write to a new file at the --output path.
+ * If it cannot be opened, say so and keep writing to the old one. */
+static void reopen_output(scan *s)
+{
+    g_reopen = 0;
+    int fresh = 0;
+    FILE *f = open_output(s->opt.output, &fresh);
+    if (!f) {
+        fprintf(stderr, "phash scan: keeping the previous --output file\n");
+        return;
+    }
+    if (!output_ok(s) || fclose(s->out) != 0)
+        s->output_failed = 1;
+    s->out = f;
+    if (fresh && !s->opt.json)
+        fputs("path,algo,distance,variant,list,id,metadata,hash\n", f);
+}
+
+static void print_header(const scan *s)
+{
+    if (!s->opt.json && (!s->opt.output || s->out_fresh))
+        fputs("path,algo,distance,variant,list,id,metadata,hash\n", s->out);
+}
+
+static void print_match(FILE *o, const char *path, const phash_scan_match *m, int json)
 {
     if (json) {
-        fputs("{\"path\":", stdout);
-        out_json_string(stdout, path);
-        printf(",\"algo\":\"%s\",\"distance\":%u,\"variant\":\"%s\",\"list\":", m->algo,
-               m->distance, m->variant);
-        out_json_string(stdout, m->list);
-        fputs(",\"id\":", stdout);
-        out_json_string(stdout, m->id);
-        fputs(",\"metadata\":", stdout);
-        out_json_string(stdout, m->metadata);
-        printf(",\"hash\":\"%s\"}\n", m->hash);
+        fputs("{\"path\":", o);
+        out_json_string(o, path);
+        fprintf(o, ",\"algo\":\"%s\",\"distance\":%u,\"variant\":\"%s\",\"list\":", m->algo,
+                m->distance, m->variant);
+        out_json_string(o, m->list);
+        fputs(",\"id\":", o);
+        out_json_string(o, m->id);
+        fputs(",\"metadata\":", o);
+        out_json_string(o, m->metadata);
+        fprintf(o, ",\"hash\":\"%s\"}\n", m->hash);
     } else {
-        out_csv_field(stdout, path);
-        printf(",%s,%u,%s,", m->algo, m->distance, m->variant);
-        out_csv_field(stdout, m->list);
-        putchar(',');
-        out_csv_field(stdout, m->id);
-        putchar(',');
-        out_csv_field(stdout, m->metadata);
-        printf(",%s\n", m->hash);
+        out_csv_field(o, path);
+        fprintf(o, ",%s,%u,%s,", m->algo, m->distance, m->variant);
+        out_csv_field(o, m->list);
+        fputc(',', o);
+        out_csv_field(o, m->id);
+        fputc(',', o);
+        out_csv_field(o, m->metadata);
+        fprintf(o, ",%s\n", m->hash);
     }
 }
 
@@ -367,13 +426,15 @@ static int on_report(void *ctx, const phash_scan_report *r)
             fprintf(stderr, "phash scan: %s: %s (%s)\n", r->path, scan_error_name(kind),
                     r->detail);
     }
+    if (g_reopen && s->opt.output)
+        reopen_output(s);
     if (r->n_matches) {
         if (s->progress_shown) { /* never a match row after a half-written progress line */
             fputs("\r\033[K", stderr);
             s->progress_shown = 0;
         }
         for (size_t i = 0; i < r->n_matches; i++)
-            print_match(r->path, phash_scan_report_match(r, i), s->opt.json);
+            print_match(s->out, r->path, phash_scan_report_match(r, i), s->opt.json);
         if (!output_ok(s)) {
             g_stop = 1; /* a --watch ends too */
             return 1;   /* cancel the scan */
@@ -607,6 +668,8 @@ static int configure(scan *s)
 
 static void release(scan *s, const char **paths)
 {
+    if (s->out && s->out != stdout)
+        fclose(s->out);
     phash_scanner_free(s->scanner);
     phash_matcher_free(s->matcher);
     free(paths);
@@ -626,7 +689,9 @@ int cmd_scan(int argc, char **argv)
             release(s, paths);
         return rc > 0 ? EXIT_NO_MATCH : EXIT_ERROR;
     }
-    if (load_signatures(s) || configure(s)) {
+    s->out = stdout;
+    if ((s->opt.output && !(s->out = open_output(s->opt.output, &s->out_fresh))) ||
+        load_signatures(s) || configure(s)) {
         release(s, paths);
         return EXIT_ERROR;
     }
@@ -636,6 +701,10 @@ int cmd_scan(int argc, char **argv)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    if (s->opt.output) {
+        sa.sa_handler = on_hangup;
+        sigaction(SIGHUP, &sa, NULL);
+    }
 
     s->progress = isatty(2) && !s->opt.verbose;
     watcher f = {.fd = -1};
@@ -679,8 +748,10 @@ int cmd_scan(int argc, char **argv)
     for (size_t i = 0; i < f.wd_cap; i++)
         free(f.wd_paths[i]);
     free(f.wd_paths);
-    if (!output_ok(s))
+    if (!output_ok(s) || (s->out != stdout && fclose(s->out) != 0))
         fatal = 1;
+    if (s->out != stdout)
+        s->out = NULL; /* closed */
     int status = fatal || s->output_failed || counter(s, PHASH_SCAN_ROOT_ERRORS) ? EXIT_ERROR
                  : counter(s, PHASH_SCAN_MATCHES)             ? EXIT_MATCH
                                                               : EXIT_NO_MATCH;
