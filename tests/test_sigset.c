@@ -54,7 +54,8 @@ static void expect_one_error(const char *text, phash_sigset_problem problem, con
 static void check_invariant(void)
 {
     ck_assert_uint_eq(rep.records,
-                      rep.inserted + rep.duplicates + rep.invalid + rep.zero + rep.low_quality);
+                      rep.inserted + rep.duplicates + rep.invalid + rep.opaque_only + rep.zero +
+                          rep.low_quality + rep.empty_file);
 }
 
 /* ---- one test per error kind, exact line and message ---- */
@@ -114,9 +115,10 @@ START_TEST(error_unknown_algo)
 {
     expect_one_error("collab,signal_type,signal_str,category,tags\r\n"
                      "c,pdq," H1 ",TRUE_POSITIVE,\r\n"
-                     "c,video_md5,d41d8cd98f00b204e9800998ecf8427e,TRUE_POSITIVE,\r\n",
+                     "c,url,d41d8cd98f00b204e9800998ecf8427e,TRUE_POSITIVE,\r\n",
                      PHASH_SIGSET_UNKNOWN_ALGO,
-                     "list:3: expected an algorithm phash holds (pdq or phash), found \"video_md5\"");
+                     "list:3: expected an algorithm phash holds (pdq, phash, md5, sha1, sha256), "
+                     "found \"url\"");
 }
 END_TEST
 
@@ -179,9 +181,9 @@ START_TEST(header_without_hash_column)
     phash_sigset *s = phash_sigset_new();
     ck_assert_int_eq(phash_sigset_set_option(s, PHASH_SIGSET_OPT_FORMAT, PHASH_SIGSET_CSV),
                      PHASH_OK);
-    ck_assert_int_eq(load(s, "\nname,value2,md5\nx,y," H1 "\n", "list"), PHASH_ERR_BAD_FILE);
+    ck_assert_int_eq(load(s, "\nname,value2,crc32\nx,y," H1 "\n", "list"), PHASH_ERR_BAD_FILE);
     const char *want = "list:2: expected a header naming a hash column (hash, signal_str, pdq, "
-                       "phash, ...), found \"name,value2,md5\"";
+                       "phash, ...), found \"name,value2,crc32\"";
     ck_assert_str_eq(phash_sigset_last_error(s), want);
     ck_assert_uint_eq(rep.n_messages, 1);
     ck_assert_str_eq(rep.messages[0], want);
@@ -194,7 +196,7 @@ START_TEST(only_bad_lines)
 {
     phash_sigset *s = phash_sigset_new();
     ck_assert_int_eq(load(s, H1 "\n", "good"), PHASH_OK);
-    const char *bad = "xyz\n\n12ab\nhash=\nmd5 d41d8cd98f00b204e9800998ecf8427e\n"
+    const char *bad = "xyz\n\n12ab\nhash=\ncrc32 d41d8cd9\n"
                       "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcde\n"
                       "a\nb\nc\nd\ne\n";
     ck_assert_int_eq(load(s, bad, "bad"), PHASH_ERR_BAD_FILE);
@@ -319,13 +321,18 @@ START_TEST(tsv_and_semicolon_multi_algo)
     ck_assert_str_eq(o.id, "img-2");
     ck_assert_str_eq(o.metadata, "Series=S2");
     const char *semi = "MD5;SHA1;PhotoDNA;Image ID;phash\n"
-                       "d41d8cd98f00b204e9800998ecf8427e;;;77;00000000000000ff\n";
+                       "d41d8cd98f00b204e9800998ecf8427e;;QUJD;77;00000000000000ff\n";
     ck_assert_int_eq(load(s, semi, "icse.csv"), PHASH_OK);
+    /* The MD5 is the empty file's: flagged, counted, not inserted. */
+    ck_assert_uint_eq(rep.records, 2);
     ck_assert_uint_eq(rep.inserted, 1);
+    ck_assert_uint_eq(rep.empty_file, 1);
+    ck_assert_uint_eq(rep.opaque[PHASH_SIGSET_OPAQUE_PHOTODNA], 1);
+    ck_assert_uint_eq(phash_sigset_size(s, PHASH_SIG_MD5), 0);
     ck_assert_int_eq(phash_sigset_owner_get(s, PHASH_SIG_PHASH, 1, 0, &o), PHASH_OK);
     ck_assert_str_eq(o.id, "77");
     ck_assert_str_eq(o.list, "icse.csv");
-    ck_assert_str_eq(o.metadata, "MD5=d41d8cd98f00b204e9800998ecf8427e");
+    ck_assert_str_eq(o.metadata, "PhotoDNA=QUJD");
     phash_sigset_free(s);
 }
 END_TEST
@@ -463,7 +470,15 @@ START_TEST(names_and_args)
     ck_assert_int_eq(a, PHASH_SIG_PDQ);
     ck_assert_int_eq(phash_sig_algo_parse("pHash", 5, &a), PHASH_OK);
     ck_assert_int_eq(a, PHASH_SIG_PHASH);
-    ck_assert_int_eq(phash_sig_algo_parse("md5", 3, &a), PHASH_ERR_NOT_FOUND);
+    ck_assert_int_eq(phash_sig_algo_parse("crc32", 5, &a), PHASH_ERR_NOT_FOUND);
+    ck_assert_int_eq(phash_sig_algo_parse("photodna", 8, &a), PHASH_ERR_NOT_FOUND);
+    ck_assert_int_eq(phash_sig_algo_parse("MD5", 3, &a), PHASH_OK);
+    ck_assert_int_eq(a, PHASH_SIG_MD5);
+    ck_assert_int_eq(phash_sig_algo_parse("SHA-1", 5, &a), PHASH_OK);
+    ck_assert_int_eq(a, PHASH_SIG_SHA1);
+    ck_assert_int_eq(phash_sig_algo_parse("sha256", 6, &a), PHASH_OK);
+    ck_assert_int_eq(a, PHASH_SIG_SHA256);
+    ck_assert_str_eq(phash_sig_algo_name(PHASH_SIG_SHA1), "sha1");
     ck_assert_str_eq(phash_sig_algo_name(PHASH_SIG_PDQ), "pdq");
     ck_assert_str_eq(phash_sig_algo_name(0), "unknown");
     ck_assert_str_eq(phash_sigset_problem_name(PHASH_SIGSET_LINE_TOO_LONG), "line too long");
@@ -567,6 +582,7 @@ static void assert_same_sets(const phash_sigset *a, const phash_sigset *b)
                 ck_assert_str_eq(x.list, y.list);
                 ck_assert_str_eq(x.id, y.id);
                 ck_assert_str_eq(x.metadata, y.metadata);
+                ck_assert_str_eq(x.category, y.category);
                 ck_assert_int_eq(x.quality, y.quality);
                 ck_assert_uint_eq(x.line, y.line);
                 ck_assert_uint_eq(x.flags, y.flags);

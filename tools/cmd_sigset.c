@@ -45,9 +45,21 @@ static void print_report(FILE *f, const char *path, const phash_sigset_report *r
             (unsigned long long)r->records, (unsigned long long)r->inserted,
             (unsigned long long)r->duplicates, (unsigned long long)r->invalid,
             (unsigned long long)r->zero, (unsigned long long)r->low_quality);
-    fprintf(f, "  valid records: pdq %llu, phash %llu\n",
-            (unsigned long long)r->per_algo[PHASH_SIG_PDQ],
-            (unsigned long long)r->per_algo[PHASH_SIG_PHASH]);
+    fputs("  valid records:", f);
+    for (int a = 1; a <= PHASH_SIG_ALGO_MAX; a++)
+        fprintf(f, "%s %s %llu", a > 1 ? "," : "", phash_sig_algo_name((phash_sig_algo)a),
+                (unsigned long long)r->per_algo[a]);
+    fputc('\n', f);
+    if (r->empty_file)
+        fprintf(f, "  %llu digests of the empty file (never matched)\n",
+                (unsigned long long)r->empty_file);
+    /* Hashes phash cannot compute: kept in the metadata, said, never lost. */
+    for (int k = 0; k < PHASH_SIGSET_OPAQUE_KINDS; k++)
+        if (r->opaque[k])
+            fprintf(f, "  %llu %s hashes kept, not matchable\n", (unsigned long long)r->opaque[k],
+                    phash_sigset_opaque_name((phash_sigset_opaque)k));
+    if (r->opaque_only)
+        fprintf(f, "  %llu records with only such hashes\n", (unsigned long long)r->opaque_only);
     if (r->invalid) {
         fputs("  invalid:", f);
         const char *sep = " ";
@@ -141,8 +153,11 @@ static int load_all(phash_sigset *set, const sigset_args *a, FILE *f)
 
 static void print_info(const phash_sigset *set)
 {
-    printf("entries: pdq %zu, phash %zu\n", phash_sigset_size(set, PHASH_SIG_PDQ),
+    printf("entries: pdq %zu, phash %zu", phash_sigset_size(set, PHASH_SIG_PDQ),
            phash_sigset_size(set, PHASH_SIG_PHASH));
+    for (int al = PHASH_SIG_PHASH + 1; al <= PHASH_SIG_ALGO_MAX; al++)
+        printf(", %s %zu", phash_sig_algo_name((phash_sig_algo)al), phash_sigset_size(set, al));
+    putchar('\n');
     size_t owners = 0;
     for (int al = 1; al <= PHASH_SIG_ALGO_MAX; al++)
         for (size_t e = 0; e < phash_sigset_size(set, al); e++)

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Signature sets: lists of known hashes (PDQ, pHash) loaded from the text
- * formats police and industry hash lists arrive in, validated, de-duplicated
- * and counted.
+ * Signature sets: lists of known hashes (PDQ, pHash, and the exact file
+ * digests MD5, SHA-1, SHA-256) loaded from the text formats police and
+ * industry hash lists arrive in, validated, de-duplicated and counted.
  *
  * Formats (docs/formats.md section 2):
  * - plain lists, one hash per line: PDQ as 64 hex digits, pHash as 16 hex
@@ -20,6 +20,23 @@
  *   tags) is one such file;
  * - JSON lines: one object per line with the same member names; the other
  *   members are kept as metadata, as a JSON object text.
+ *
+ * Exact digests: columns / members / algorithm names "md5", "sha1"
+ * ("sha-1"), "sha256" ("sha-256"); hex in either case. Without a name, 32
+ * hex digits are read as MD5 and 40 as SHA-1 (64 stay PDQ: a SHA-256 must
+ * be named). The digests of the empty file (d41d8cd9..., da39a3ee...,
+ * e3b0c442...) are on real lists: they are flagged (PHASH_SIGSET_FLAG_EMPTY_FILE),
+ * counted, not inserted by default, and never matched.
+ *
+ * Algorithms phash cannot compute (PhotoDNA, TMK, NetClean, Videntifier,
+ * SHA-512, ...): a column or member named after one is kept in the
+ * record's metadata and counted in the report by kind (opaque[]); a record
+ * that names such an algorithm, or carries only such hashes, is counted as
+ * opaque_only, never as an error.
+ *
+ * Categories: a column / member "category", "status", "classification",
+ * "grade" (or "category_id") gives the owner's category text (VICS
+ * Category "1", NCMEC classification "A1", ...), reported with every match.
  *
  * Every file may be UTF-8 with or without a BOM, with LF or CRLF line ends.
  * Parsing is streaming: memory per record is bounded by the maximum line
@@ -58,11 +75,21 @@ typedef struct phash_sigset phash_sigset;
 /* The hash algorithms a signature set holds. Values are ABI-stable. */
 typedef enum phash_sig_algo {
     PHASH_SIG_PDQ = 1,   /* 256-bit PDQ */
-    PHASH_SIG_PHASH = 2  /* 64-bit pHash (DCT) */
+    PHASH_SIG_PHASH = 2, /* 64-bit pHash (DCT) */
+    PHASH_SIG_MD5 = 3,   /* exact: MD5 of the file (16 bytes) */
+    PHASH_SIG_SHA1 = 4,  /* exact: SHA-1 of the file (20 bytes) */
+    PHASH_SIG_SHA256 = 5 /* exact: SHA-256 of the file (32 bytes) */
 } phash_sig_algo;
-#define PHASH_SIG_ALGO_MAX 2
+#define PHASH_SIG_ALGO_MAX 5
 
-/* "pdq", "phash"; "unknown" for other values. Static storage. */
+/* 1 for the exact digests (MD5, SHA-1, SHA-256): matched by equality,
+ * queried with their raw bytes, radius 0. */
+PHASH_API int phash_sig_algo_is_exact(phash_sig_algo algo);
+/* Code size in bytes: 32 (PDQ), 8 (pHash), 16, 20, 32; 0 for others. */
+PHASH_API size_t phash_sig_algo_code_size(phash_sig_algo algo);
+
+/* "pdq", "phash", "md5", "sha1", "sha256"; "unknown" for other values.
+ * Static storage. */
 PHASH_API const char *phash_sig_algo_name(phash_sig_algo algo);
 /* Parse an algorithm name as lists spell it, case-insensitively: "pdq",
  * "hash_pdq", "pdqhash", "phash", "phash64", "dct64", ... Returns
@@ -96,12 +123,25 @@ typedef enum phash_sigset_problem {
 /* "bad length", "bad character", ...; static storage, never NULL. */
 PHASH_API const char *phash_sigset_problem_name(phash_sigset_problem problem);
 
+/* Kinds of hashes phash keeps but cannot compute or match. ABI-stable. */
+typedef enum phash_sigset_opaque {
+    PHASH_SIGSET_OPAQUE_PHOTODNA = 0,    /* photodna, pdna, ssvh_pdna */
+    PHASH_SIGSET_OPAQUE_TMK = 1,         /* tmk, tmk_pdqf, videotmk */
+    PHASH_SIGSET_OPAQUE_NETCLEAN = 2,    /* netclean */
+    PHASH_SIGSET_OPAQUE_VIDENTIFIER = 3, /* videntifier */
+    PHASH_SIGSET_OPAQUE_OTHER = 4        /* sha512, sha384, edonkey, ssvh_safer_hash, ... */
+} phash_sigset_opaque;
+#define PHASH_SIGSET_OPAQUE_KINDS 8 /* size of opaque[]; unused slots stay 0 */
+/* "PhotoDNA", "TMK", "NetClean", "Videntifier", "other"; static, never NULL. */
+PHASH_API const char *phash_sigset_opaque_name(phash_sigset_opaque kind);
+
 #define PHASH_SIGSET_MESSAGES 8      /* first problems kept in a report */
 #define PHASH_SIGSET_MESSAGE_LEN 256 /* bytes per message, NUL included */
 
 /* What one load did. Invariant:
- * records = inserted + duplicates + invalid + flagged_skipped, where
- * flagged_skipped = zero + low_quality unless flagged entries are kept. */
+ * records = inserted + duplicates + invalid + opaque_only + flagged_skipped,
+ * where flagged_skipped = zero + low_quality + empty_file unless flagged
+ * entries are kept (then 0). */
 typedef struct phash_sigset_report {
     uint64_t lines;        /* physical lines read */
     uint64_t records;      /* records seen (not blank, comment or header) */
@@ -116,6 +156,10 @@ typedef struct phash_sigset_report {
     unsigned n_messages;   /* messages[] used, <= PHASH_SIGSET_MESSAGES */
     /* "list.csv:17: expected 64 hex digits (PDQ), found 63 characters" */
     char messages[PHASH_SIGSET_MESSAGES][PHASH_SIGSET_MESSAGE_LEN];
+    uint64_t empty_file;   /* valid digests of the empty file (flagged) */
+    uint64_t opaque_only;  /* records with no hash phash can match, only opaque ones */
+    /* opaque hash values kept (in metadata), not matchable, by phash_sigset_opaque */
+    uint64_t opaque[PHASH_SIGSET_OPAQUE_KINDS];
 } phash_sigset_report;
 
 /* Options, set before loading (they apply to later loads). */
@@ -191,6 +235,10 @@ PHASH_API size_t phash_sigset_list_count(const phash_sigset *set);
 PHASH_API const phash_pdq_code *phash_sigset_pdq_codes(const phash_sigset *set, size_t *count);
 PHASH_API const uint64_t *phash_sigset_u64_codes(const phash_sigset *set, phash_sig_algo algo,
                                                  size_t *count);
+/* The codes of any algorithm as bytes, entry i at i *
+ * phash_sig_algo_code_size(algo) (pHash: host-order uint64_t). */
+PHASH_API const void *phash_sigset_codes(const phash_sigset *set, phash_sig_algo algo,
+                                         size_t *count);
 
 /* One owner of an entry. Strings are NUL-terminated, owned by the set and
  * valid until it is modified or freed. */
@@ -198,6 +246,7 @@ typedef struct phash_sigset_owner {
     const char *list;     /* the file (list) the record came from */
     const char *id;       /* its id column, or its line number when none */
     const char *metadata; /* opaque metadata, "" when none */
+    const char *category; /* the record's category / status / classification, "" when none */
     int quality;          /* 0..100, or -1 when the record gave none */
     unsigned flags;       /* PHASH_SIGSET_FLAG_* */
     uint64_t line;        /* line number in the list */
@@ -205,6 +254,7 @@ typedef struct phash_sigset_owner {
 
 #define PHASH_SIGSET_FLAG_ZERO 0x1u        /* all-zero hash (kept only on request) */
 #define PHASH_SIGSET_FLAG_LOW_QUALITY 0x2u /* PDQ quality below the threshold */
+#define PHASH_SIGSET_FLAG_EMPTY_FILE 0x4u  /* digest of the empty file: never matched */
 
 /* Number of owners of entry `entry` (0 if out of range). */
 PHASH_API size_t phash_sigset_owner_count(const phash_sigset *set, phash_sig_algo algo,
@@ -295,8 +345,9 @@ typedef struct phash_match {
     unsigned variant;  /* index (0-7) of the query code that matched best */
     size_t entry;      /* entry index in the set */
     size_t owners;     /* number of owners: phash_matches_owner(.., 0..owners-1) */
-    const char *hash;  /* canonical text of the entry's hash (64 or 16 hex
-                          digits); valid as long as the results */
+    const char *hash;  /* canonical text of the entry's hash (hex: 64 PDQ, 16
+                          pHash, 32 MD5, 40 SHA-1, 64 SHA-256); valid as
+                          long as the results */
 } phash_match;
 
 PHASH_API phash_matches *phash_matches_new(void);
@@ -307,7 +358,11 @@ PHASH_API void phash_matches_free(phash_matches *r);
  * a plain query, 8 for PDQ's dihedral hashes of one image (the reference
  * order: orig, rot90, rot180, rot270, flipx, flipy, flipp, flipm). Matches
  * are sorted by distance, then entry. Flagged entries (kept with
- * PHASH_SIGSET_OPT_KEEP_FLAGGED) are matched like the others.
+ * PHASH_SIGSET_OPT_KEEP_FLAGGED) are matched like the others, except the
+ * empty file's digests, which never match.
+ * Exact digests (phash_sig_algo_is_exact): codes is the digest's raw bytes
+ * (phash_digest_result.md5 / .sha1 / .sha256), variants 1, radius 0; a
+ * hash-table lookup, O(1), no index.
  * PHASH_ERR_INVALID_ARG for a bad algo, variants or radius; PHASH_ERR_NOMEM. */
 PHASH_API PHASH_NODISCARD phash_status phash_matcher_query(const phash_matcher *m,
                                                            phash_sig_algo algo,

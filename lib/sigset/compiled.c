@@ -13,10 +13,15 @@
  *     POOL   bytes, NUL-terminated strings, starting and ending with NUL
  *     CODES  (per algo) u64 n, n x code (32 bytes PDQ, u64 LE pHash)
  *     OWNERS u64 n, n x 40 bytes: u32 entry, u32 list, u64 id, u64 meta,
- *            u64 line, i16 quality, u8 algo, u8 flags, u32 reserved
+ *            u64 line, i16 quality, u8 algo, u8 flags, u32 category
+ *            (index in CATEGORIES + 1, 0: none; files written before
+ *            categories have 0 there)
+ *     CATEGORIES (optional) u64 n, n x u64 pool offset of the category text
  *     INDEX  (per algo) a phash_index file (include/phash/index.h) over the
  *            algorithm's codes, ids = entry numbers: opened in place
- *            (phash_index_open_memory), so a large set starts at once
+ *            (phash_index_open_memory), so a large set starts at once;
+ *            exact digests (MD5, SHA-1, SHA-256) have none: they are
+ *            matched through a hash table built at open
  * Unknown section kinds are skipped.
  * Opening maps the file and points the set at its sections (codes, owners,
  * pool, lists: their file layout is the in-memory one on 64-bit
@@ -45,7 +50,14 @@
 #define PHX_OWNER 40u
 #define PHX_MAX_SECTIONS 64u
 
-enum { SEC_LISTS = 1, SEC_POOL = 2, SEC_CODES = 3, SEC_OWNERS = 4, SEC_INDEX = 5 };
+enum {
+    SEC_LISTS = 1,
+    SEC_POOL = 2,
+    SEC_CODES = 3,
+    SEC_OWNERS = 4,
+    SEC_INDEX = 5,
+    SEC_CATEGORIES = 6
+};
 
 /* ---- little-endian helpers and CRC-32 (IEEE, reflected) ---- */
 
@@ -148,11 +160,12 @@ typedef struct section {
     uint32_t crc;
 } section;
 
-static int write_lists(const phash_sigset *set, out_stream *o)
+/* LISTS and CATEGORIES: a count, then pool offsets. */
+static int write_offsets(const size_t *offs, size_t n, out_stream *o)
 {
-    int r = out_u64(o, set->n_lists);
-    for (size_t i = 0; i < set->n_lists && !r; i++)
-        r = out_u64(o, set->lists[i]);
+    int r = out_u64(o, n);
+    for (size_t i = 0; i < n && !r; i++)
+        r = out_u64(o, offs[i]);
     return r;
 }
 
@@ -182,7 +195,7 @@ static int write_owners(const phash_sigset *set, out_stream *o)
         p[33] = (uint8_t)((uint16_t)w->quality >> 8);
         p[34] = w->algo;
         p[35] = w->flags;
-        put32(p + 36, 0);
+        put32(p + 36, w->category);
         r = out_put(o, p, PHX_OWNER);
     }
     return r;
@@ -193,7 +206,7 @@ phash_status ph_sigset_build_index(const phash_sigset *set, phash_sig_algo algo,
 {
     *out = NULL;
     const ph_algo_store *st = &set->algo[algo];
-    if (st->count == 0)
+    if (st->count == 0 || phash_sig_algo_is_exact(algo))
         return PHASH_OK;
     uint64_t *ids = ph_malloc(st->count * sizeof *ids);
     if (!ids)
@@ -222,7 +235,10 @@ static phash_status write_section(const phash_sigset *set, const section *sec, o
     int r = 0;
     switch (sec->kind) {
     case SEC_LISTS:
-        r = write_lists(set, o);
+        r = write_offsets(set->lists, set->n_lists, o);
+        break;
+    case SEC_CATEGORIES:
+        r = write_offsets(set->cats, set->n_cats, o);
         break;
     case SEC_POOL:
         r = out_put(o, set->pool, set->pool_len);
@@ -279,17 +295,19 @@ static int write_header(out_stream *o, const section *sec, size_t n)
 /* Every section, in the order the table lists them. */
 static phash_status write_set(const phash_sigset *set, out_stream *o)
 {
-    section sec[3 + 2 * PHASH_SIG_ALGO_MAX];
+    section sec[4 + 2 * PHASH_SIG_ALGO_MAX];
     size_t n = 0;
     sec[n++] = (section){.kind = SEC_LISTS};
     sec[n++] = (section){.kind = SEC_POOL};
+    if (set->n_cats)
+        sec[n++] = (section){.kind = SEC_CATEGORIES};
     for (uint32_t a = 1; a <= PHASH_SIG_ALGO_MAX; a++)
         sec[n++] = (section){.kind = SEC_CODES, .algo = a};
     sec[n++] = (section){.kind = SEC_OWNERS};
     for (uint32_t a = 1; a <= PHASH_SIG_ALGO_MAX; a++)
-        if (set->algo[a].count)
+        if (set->algo[a].count && !phash_sig_algo_is_exact((phash_sig_algo)a))
             sec[n++] = (section){.kind = SEC_INDEX, .algo = a};
-    static const uint8_t zero[PHX_HEADER + PHX_ENTRY * (3 + 2 * PHASH_SIG_ALGO_MAX)];
+    static const uint8_t zero[PHX_HEADER + PHX_ENTRY * (4 + 2 * PHASH_SIG_ALGO_MAX)];
     if (out_raw(o, zero, PHX_HEADER + PHX_ENTRY * n) || out_pad(o))
         return PHASH_ERR_IO;
     for (size_t i = 0; i < n; i++) {
@@ -358,7 +376,7 @@ typedef struct found {
 /* Check the header, the table and every section checksum; collect the
  * sections this version knows. */
 static phash_status check_layout(const uint8_t *buf, size_t size, found *lists, found *pool,
-                                 found codes[], found *owners, found index[],
+                                 found codes[], found *owners, found index[], found *cats,
                                  const char **detail)
 {
     if (size < PHX_HEADER || memcmp(buf, PHX_MAGIC, 8))
@@ -395,6 +413,8 @@ static phash_status check_layout(const uint8_t *buf, size_t size, found *lists, 
             *pool = f;
         else if (kind == SEC_OWNERS)
             *owners = f;
+        else if (kind == SEC_CATEGORIES)
+            *cats = f;
         else if (kind == SEC_CODES && algo >= 1 && algo <= PHASH_SIG_ALGO_MAX)
             codes[algo] = f;
         else if (kind == SEC_INDEX && algo >= 1 && algo <= PHASH_SIG_ALGO_MAX)
@@ -426,17 +446,19 @@ static int counted(const found *f, size_t elem, uint64_t *count)
 _Static_assert(sizeof(ph_owner) == PHX_OWNER && offsetof(ph_owner, list) == 4 &&
                    offsetof(ph_owner, id) == 8 && offsetof(ph_owner, meta) == 16 &&
                    offsetof(ph_owner, line) == 24 && offsetof(ph_owner, quality) == 32 &&
-                   offsetof(ph_owner, algo) == 34 && offsetof(ph_owner, flags) == 35,
+                   offsetof(ph_owner, algo) == 34 && offsetof(ph_owner, flags) == 35 &&
+                   offsetof(ph_owner, category) == 36,
                "ph_owner must be the compiled set's owner record");
 #endif
 
 /* Check the counts and every cross-reference of the mapped sections, then
  * point the set at them. */
 static phash_status fill_set(phash_sigset *set, found *lists, found *pool, found codes[],
-                             found *owners, const char **detail)
+                             found *owners, const found *cats, const char **detail)
 {
-    uint64_t n_lists, n_owners;
-    if (counted(lists, 8, &n_lists) || counted(owners, PHX_OWNER, &n_owners))
+    uint64_t n_lists, n_owners, n_cats = 0;
+    if (counted(lists, 8, &n_lists) || counted(owners, PHX_OWNER, &n_owners) ||
+        (cats->p && counted(cats, 8, &n_cats)))
         return bad(detail, "compiled set section size does not match its count");
     if (pool->size < 1 || pool->p[0] != '\0' || pool->p[pool->size - 1] != '\0')
         return bad(detail, "compiled set string pool is not terminated");
@@ -448,15 +470,24 @@ static phash_status fill_set(phash_sigset *set, found *lists, found *pool, found
     for (size_t i = 0; i < n_lists; i++)
         if (l[i] >= pool->size)
             return bad(detail, "compiled set list name outside the string pool");
+    const size_t *c = cats->p ? (const size_t *)(cats->p + 8) : NULL;
+    for (size_t i = 0; i < n_cats; i++)
+        if (c[i] >= pool->size)
+            return bad(detail, "compiled set category outside the string pool");
     const ph_owner *o = (const ph_owner *)(owners->p + 8);
     for (size_t i = 0; i < n_owners; i++)
         if (o[i].algo < 1 || o[i].algo > PHASH_SIG_ALGO_MAX || o[i].entry >= count[o[i].algo] ||
-            o[i].list >= n_lists || o[i].id >= pool->size || o[i].meta >= pool->size)
+            o[i].list >= n_lists || o[i].id >= pool->size || o[i].meta >= pool->size ||
+            o[i].category > n_cats)
             return bad(detail, "compiled set owner refers outside the set");
     /* The set comes from phash_sigset_new(): replace its empty arrays. */
     ph_free(set->pool);
     ph_free(set->lists);
     ph_free(set->owners);
+    ph_free(set->cats);
+    set->cats = (size_t *)c;
+    set->n_cats = (size_t)n_cats;
+    set->cats_cap = 0;
     set->pool = (char *)pool->p;
     set->pool_len = (size_t)pool->size;
     set->lists = (size_t *)l;
@@ -526,6 +557,7 @@ void ph_sigset_unmap(phash_sigset *set)
     forget_mapped(set, (void **)&set->pool);
     forget_mapped(set, (void **)&set->lists);
     forget_mapped(set, (void **)&set->owners);
+    forget_mapped(set, (void **)&set->cats);
     for (int a = 1; a <= PHASH_SIG_ALGO_MAX; a++)
         forget_mapped(set, &set->algo[a].codes);
     munmap(set->map, set->map_len);
@@ -548,13 +580,14 @@ phash_status ph_sigset_own(phash_sigset *set)
     void *pool = heap_copy(set->pool, set->pool_len);
     void *lists = heap_copy(set->lists, set->n_lists * sizeof *set->lists);
     void *owners = heap_copy(set->owners, set->n_owners * sizeof *set->owners);
+    void *cats = heap_copy(set->cats, set->n_cats * sizeof *set->cats);
     void *codes[PHASH_SIG_ALGO_MAX + 1] = {0};
-    int ok = pool && lists && owners;
+    int ok = pool && lists && owners && cats;
     for (int a = 1; a <= PHASH_SIG_ALGO_MAX; a++)
         ok = ok && (codes[a] = heap_copy(set->algo[a].codes,
                                          set->algo[a].count * set->algo[a].code_size)) != NULL;
     if (!ok) {
-        ph_free(pool), ph_free(lists), ph_free(owners);
+        ph_free(pool), ph_free(lists), ph_free(owners), ph_free(cats);
         for (int a = 1; a <= PHASH_SIG_ALGO_MAX; a++)
             ph_free(codes[a]);
         return PHASH_ERR_NOMEM;
@@ -566,6 +599,8 @@ phash_status ph_sigset_own(phash_sigset *set)
     set->lists_cap = set->n_lists;
     set->owners = owners;
     set->owners_cap = set->n_owners;
+    set->cats = cats;
+    set->cats_cap = set->n_cats;
     for (int a = 1; a <= PHASH_SIG_ALGO_MAX; a++) {
         set->algo[a].codes = codes[a];
         set->algo[a].cap = set->algo[a].count;
@@ -580,7 +615,7 @@ static phash_status open_indexes(const phash_sigset *set, const found index[],
 {
     for (int a = 1; a <= PHASH_SIG_ALGO_MAX; a++) {
         idx[a] = NULL;
-        if (!index[a].p && set->algo[a].count == 0)
+        if ((!index[a].p && set->algo[a].count == 0) || phash_sig_algo_is_exact((phash_sig_algo)a))
             continue;
         if (!index[a].p)
             return bad(detail, "compiled set lacks the index of an algorithm it holds");
@@ -625,18 +660,18 @@ phash_status ph_compiled_open(const char *path, phash_sigset **out,
     phash_status st = map_file(path, &map, &size, detail);
     if (st != PHASH_OK)
         return st;
-    found lists = {0}, pool = {0}, owners = {0}, codes[PHASH_SIG_ALGO_MAX + 1] = {{0}},
+    found lists = {0}, pool = {0}, owners = {0}, cats = {0}, codes[PHASH_SIG_ALGO_MAX + 1] = {{0}},
           index[PHASH_SIG_ALGO_MAX + 1] = {{0}};
     phash_index *ix[PHASH_SIG_ALGO_MAX + 1] = {0};
     phash_sigset *set = NULL;
-    st = check_layout(map, size, &lists, &pool, codes, &owners, index, detail);
+    st = check_layout(map, size, &lists, &pool, codes, &owners, index, &cats, detail);
     if (st == PHASH_OK && !(set = phash_sigset_new()))
         st = PHASH_ERR_NOMEM;
     if (st == PHASH_OK) {
         set->map = map; /* the set owns the mapping from now on */
         set->map_len = size;
         map = NULL;
-        st = fill_set(set, &lists, &pool, codes, &owners, detail);
+        st = fill_set(set, &lists, &pool, codes, &owners, &cats, detail);
     }
     if (st == PHASH_OK && idx)
         st = open_indexes(set, index, ix, detail);

@@ -54,7 +54,8 @@ int ph_csv_is_header(const char *line, size_t len)
         size_t flen = j - i;
         header_name(&f, &flen);
         phash_sig_algo algo;
-        if (ph_field_role(f, flen, &algo) == PH_ROLE_HASH)
+        int role = ph_field_role(f, flen, &algo);
+        if (role == PH_ROLE_HASH || role == PH_ROLE_OPAQUE)
             return 1;
         i = j + 1;
     }
@@ -163,7 +164,7 @@ static phash_status read_header(ph_load *load, csv_ctx *c, const char *s, size_t
     if (!c->role || !c->col_algo || !c->name_off || !names)
         return ph_error_set(&load->set->err, PHASH_ERR_NOMEM, "out of memory");
     size_t o = 0;
-    int generic_hash = 0, have_hash = 0;
+    int generic_hash = 0, have_hash = 0, have_opaque = 0;
     for (size_t k = 0; k < c->ncols; k++) {
         const char *f;
         size_t flen;
@@ -178,8 +179,9 @@ static phash_status read_header(ph_load *load, csv_ctx *c, const char *s, size_t
         if (c->role[k] == PH_ROLE_HASH && c->col_algo[k] == 0 && generic_hash++)
             c->role[k] = PH_ROLE_META;
         have_hash |= c->role[k] == PH_ROLE_HASH;
+        have_opaque |= c->role[k] == PH_ROLE_OPAQUE;
     }
-    if (!have_hash) {
+    if (!have_hash && !have_opaque) {
         char q[64];
         ph_record_quote(s, len, q, sizeof q);
         ph_report_message(load, "expected a header naming a hash column (hash, signal_str, "
@@ -228,7 +230,7 @@ static int csv_row(ph_load *load, void *ctx, const char *s, size_t len)
         return -1;
     }
     ph_record base = {0};
-    size_t mlen = 0;
+    size_t mlen = 0, opaque = 0;
     for (size_t k = 0; k < c->nfields; k++) {
         const char *f;
         size_t flen;
@@ -240,7 +242,10 @@ static int csv_row(ph_load *load, void *ctx, const char *s, size_t len)
             base.algo = f, base.algo_len = flen;
         else if (role == PH_ROLE_QUALITY)
             base.quality = f, base.quality_len = flen;
-        else if (role == PH_ROLE_META && flen > 0) {
+        else if (role != PH_ROLE_HASH && flen > 0) {
+            /* Metadata keeps the category and opaque hashes too. */
+            if (role == PH_ROLE_CATEGORY)
+                base.category = f, base.category_len = flen;
             char extra[32];
             const char *name = extra;
             size_t nlen;
@@ -250,6 +255,10 @@ static int csv_row(ph_load *load, void *ctx, const char *s, size_t len)
             } else
                 nlen = (size_t)snprintf(extra, sizeof extra, "col%zu", k + 1);
             meta_add(m, &mlen, name, nlen, f, flen);
+            if (role == PH_ROLE_OPAQUE) { /* kept in the metadata, counted */
+                load->report->opaque[ph_opaque_kind(name, nlen)]++;
+                opaque++;
+            }
         }
     }
     base.meta = m;
@@ -274,6 +283,10 @@ static int csv_row(ph_load *load, void *ctx, const char *s, size_t len)
         submitted++;
         if (ph_record_submit(load, &rec) < 0)
             return -1;
+    }
+    if (!submitted && opaque) {
+        ph_record_opaque_only(load);
+        return 0;
     }
     if (!submitted) {
         load->report->records++;

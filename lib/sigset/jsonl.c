@@ -201,7 +201,7 @@ static int jsonl_line(ph_load *load, void *ctx, const char *s, size_t len)
     c.i++;
     ph_record base = {0};
     member hashes[MAX_HASH_MEMBERS];
-    size_t n_hashes = 0, t = 0, m = 0;
+    size_t n_hashes = 0, n_opaque = 0, t = 0, m = 0;
     meta[m++] = '{';
     skip_ws(&c);
     if (c.i < len && s[c.i] == '}')
@@ -228,7 +228,7 @@ static int jsonl_line(ph_load *load, void *ctx, const char *s, size_t len)
             size_t vstart = c.i;
             const char *v = s + c.i;
             size_t vlen = 0;
-            if (c.i < len && s[c.i] == '"' && role != PH_ROLE_META) {
+            if (c.i < len && s[c.i] == '"' && role != PH_ROLE_META && role != PH_ROLE_OPAQUE) {
                 char *out = text + t;
                 if ((err = read_string(&c, out, &vlen)))
                     return syntax(load, &c, err);
@@ -248,6 +248,15 @@ static int jsonl_line(ph_load *load, void *ctx, const char *s, size_t len)
             else if (role == PH_ROLE_QUALITY)
                 base.quality = v, base.quality_len = vlen;
             else {
+                /* The category is also kept in the metadata, as before. */
+                if (role == PH_ROLE_CATEGORY)
+                    base.category = v, base.category_len = vlen;
+                /* An opaque hash (PhotoDNA, ...): kept here, counted. */
+                if (role == PH_ROLE_OPAQUE && !ph_span_eq(v, vlen, "null") &&
+                    !ph_span_eq(v, vlen, "\"\"")) {
+                    load->report->opaque[ph_opaque_kind(key, klen)]++;
+                    n_opaque++;
+                }
                 /* Verbatim: "key":value, both as written. */
                 if (m > 1)
                     meta[m++] = ',';
@@ -275,6 +284,10 @@ static int jsonl_line(ph_load *load, void *ctx, const char *s, size_t len)
     base.meta = m > 2 ? meta : NULL;
     base.meta_len = m > 2 ? m : 0;
 
+    if (n_hashes == 0 && n_opaque) {
+        ph_record_opaque_only(load);
+        return 0;
+    }
     if (n_hashes == 0) {
         load->report->records++;
         return ph_record_invalid(load, PHASH_SIGSET_MISSING_HASH,

@@ -89,6 +89,19 @@ const char *phash_matcher_last_error(const phash_matcher *m)
     return m ? ph_error_message(&m->err) : phash_strerror(PHASH_ERR_INVALID_ARG);
 }
 
+/* The exact digests are looked up in the set's code -> entry tables: make
+ * them complete before the set serves (queries only read them). */
+static phash_status prepare_exact(phash_sigset *set)
+{
+    for (int a = 1; a <= PHASH_SIG_ALGO_MAX; a++)
+        if (phash_sig_algo_is_exact((phash_sig_algo)a)) {
+            phash_status st = ph_sigset_prepare_lookup(set, (phash_sig_algo)a);
+            if (st != PHASH_OK)
+                return st;
+        }
+    return PHASH_OK;
+}
+
 /* Publish a snapshot; the old one is freed now or by its last query. */
 static void publish(phash_matcher *m, ph_snapshot *s)
 {
@@ -104,7 +117,7 @@ phash_status phash_matcher_use(phash_matcher *m, phash_sigset *set)
 {
     if (!m || !set)
         return PHASH_ERR_INVALID_ARG;
-    if (ph_sigset_finalize(set) != PHASH_OK)
+    if (ph_sigset_finalize(set) != PHASH_OK || prepare_exact(set) != PHASH_OK)
         return ph_error_set(&m->err, PHASH_ERR_NOMEM, "out of memory");
     ph_snapshot *s = ph_calloc(1, sizeof *s);
     if (!s)
@@ -131,6 +144,13 @@ phash_status phash_matcher_open(phash_matcher *m, const char *path)
         return ph_error_set(&m->err, PHASH_ERR_NOMEM, "out of memory");
     const char *detail;
     phash_status st = ph_compiled_open(path, &s->set, s->index, &detail);
+    if (st == PHASH_OK && (st = prepare_exact(s->set)) != PHASH_OK) {
+        phash_sigset *set = s->set;
+        snapshot_release_unowned(s);
+        phash_sigset_free(set);
+        return ph_error_set(&m->err, st, "%s: out of memory; the previous set keeps serving",
+                            path);
+    }
     if (st != PHASH_OK) {
         ph_free(s);
         return ph_error_set(&m->err, st, "%s: %s; the previous set keeps serving", path,
@@ -173,6 +193,18 @@ size_t phash_matches_count(const phash_matches *r)
     return r ? r->n : 0;
 }
 
+static void exact_hex(const phash_sigset *set, phash_sig_algo algo, size_t entry, char *out)
+{
+    static const char digits[] = "0123456789abcdef";
+    const ph_algo_store *st = &set->algo[algo];
+    const uint8_t *b = (const uint8_t *)st->codes + entry * st->code_size;
+    for (size_t i = 0; i < st->code_size; i++) {
+        out[2 * i] = digits[b[i] >> 4];
+        out[2 * i + 1] = digits[b[i] & 15];
+    }
+    out[2 * st->code_size] = '\0';
+}
+
 phash_status phash_matches_get(const phash_matches *r, size_t i, phash_match *out)
 {
     if (!r || !out)
@@ -190,6 +222,8 @@ phash_status phash_matches_get(const phash_matches *r, size_t i, phash_match *ou
     phash_matches *rw = (phash_matches *)r;
     if (out->algo == PHASH_SIG_PDQ)
         phash_pdq_to_hex(&phash_sigset_pdq_codes(set, NULL)[h->entry], rw->hex);
+    else if (phash_sig_algo_is_exact(out->algo))
+        exact_hex(set, out->algo, h->entry, rw->hex);
     else
         phash_u64_format(phash_sigset_u64_codes(set, out->algo, NULL)[h->entry], PHASH_U64_HEX,
                          rw->hex);
@@ -258,11 +292,40 @@ static phash_status search(const ph_snapshot *s, phash_sig_algo algo, const void
     return PHASH_OK;
 }
 
+/* An exact digest: one table lookup. The empty file's digest never
+ * matches (lists carry it; every empty file would hit). */
+static phash_status lookup_exact(const ph_snapshot *s, phash_sig_algo algo, const void *code,
+                                 phash_matches *r)
+{
+    phash_digest_algo d = algo == PHASH_SIG_MD5    ? PHASH_DIGEST_MD5
+                        : algo == PHASH_SIG_SHA1 ? PHASH_DIGEST_SHA1
+                                                 : PHASH_DIGEST_SHA256;
+    if (phash_digest_is_empty(d, code))
+        return PHASH_OK;
+    long long e = ph_sigset_lookup(s->set, algo, code);
+    if (e < 0)
+        return PHASH_OK;
+    size_t cap = r->hits.cap / sizeof(ph_hit);
+    ph_hit *h = add_hit(r, &cap);
+    if (!h)
+        return PHASH_ERR_NOMEM;
+    *h = (ph_hit){(uint32_t)e, 0, 0, (uint8_t)algo};
+    return PHASH_OK;
+}
+
+static int query_args_ok(phash_sig_algo algo, unsigned variants, unsigned radius)
+{
+    if (algo < 1 || algo > PHASH_SIG_ALGO_MAX)
+        return 0;
+    if (phash_sig_algo_is_exact(algo))
+        return variants == 1 && radius == 0;
+    return (variants == 1 || variants == 8) && radius <= (algo == PHASH_SIG_PDQ ? 256u : 64u);
+}
+
 phash_status phash_matcher_query(const phash_matcher *m, phash_sig_algo algo, const void *codes,
                                  unsigned variants, unsigned radius, phash_matches *r)
 {
-    if (!m || !r || !codes || algo < 1 || algo > PHASH_SIG_ALGO_MAX ||
-        (variants != 1 && variants != 8) || radius > (algo == PHASH_SIG_PDQ ? 256u : 64u))
+    if (!m || !r || !codes || !query_args_ok(algo, variants, radius))
         return PHASH_ERR_INVALID_ARG;
     ph_snapshot *s = snapshot_take(m);
     snapshot_release(r->snap);
@@ -270,7 +333,8 @@ phash_status phash_matcher_query(const phash_matcher *m, phash_sig_algo algo, co
     r->n = 0;
     if (!s)
         return PHASH_OK;
-    phash_status st = search(s, algo, codes, variants, radius, r);
+    phash_status st = phash_sig_algo_is_exact(algo) ? lookup_exact(s, algo, codes, r)
+                                                    : search(s, algo, codes, variants, radius, r);
     if (st != PHASH_OK) {
         r->n = 0;
         return st;

@@ -64,6 +64,8 @@ static const struct {
     {"pdqhash", PHASH_SIG_PDQ},    {"pdq256", PHASH_SIG_PDQ},     {"phash", PHASH_SIG_PHASH},
     {"phash64", PHASH_SIG_PHASH},  {"hash_phash", PHASH_SIG_PHASH},
     {"phash_dct", PHASH_SIG_PHASH}, {"dct64", PHASH_SIG_PHASH},  {"dct", PHASH_SIG_PHASH},
+    /* python-threatexchange / StopNCII: the MD5 of a video file */
+    {"video_md5", PHASH_SIG_MD5},   {"videomd5", PHASH_SIG_MD5},
 };
 
 const char *phash_sig_algo_name(phash_sig_algo algo)
@@ -73,8 +75,51 @@ const char *phash_sig_algo_name(phash_sig_algo algo)
         return "pdq";
     case PHASH_SIG_PHASH:
         return "phash";
+    case PHASH_SIG_MD5:
+        return "md5";
+    case PHASH_SIG_SHA1:
+        return "sha1";
+    case PHASH_SIG_SHA256:
+        return "sha256";
     }
     return "unknown";
+}
+
+int phash_sig_algo_is_exact(phash_sig_algo algo)
+{
+    return algo == PHASH_SIG_MD5 || algo == PHASH_SIG_SHA1 || algo == PHASH_SIG_SHA256;
+}
+
+size_t phash_sig_algo_code_size(phash_sig_algo algo)
+{
+    switch (algo) {
+    case PHASH_SIG_PDQ:
+        return sizeof(phash_pdq_code);
+    case PHASH_SIG_PHASH:
+        return sizeof(uint64_t);
+    case PHASH_SIG_MD5:
+        return PHASH_MD5_LEN;
+    case PHASH_SIG_SHA1:
+        return PHASH_SHA1_LEN;
+    case PHASH_SIG_SHA256:
+        return PHASH_SHA256_LEN;
+    }
+    return 0;
+}
+
+/* The digest algorithm of a signature algorithm (0 when not exact). */
+static phash_digest_algo digest_of(phash_sig_algo algo)
+{
+    switch (algo) {
+    case PHASH_SIG_MD5:
+        return PHASH_DIGEST_MD5;
+    case PHASH_SIG_SHA1:
+        return PHASH_DIGEST_SHA1;
+    case PHASH_SIG_SHA256:
+        return PHASH_DIGEST_SHA256;
+    default:
+        return 0;
+    }
 }
 
 phash_status phash_sig_algo_parse(const char *name, size_t len, phash_sig_algo *out)
@@ -86,7 +131,61 @@ phash_status phash_sig_algo_parse(const char *name, size_t len, phash_sig_algo *
             *out = algo_names[i].algo;
             return PHASH_OK;
         }
+    phash_digest_algo d;
+    if (phash_digest_algo_parse(name, len, &d) == PHASH_OK) {
+        *out = d == PHASH_DIGEST_MD5 ? PHASH_SIG_MD5
+             : d == PHASH_DIGEST_SHA1 ? PHASH_SIG_SHA1 : PHASH_SIG_SHA256;
+        return PHASH_OK;
+    }
     return PHASH_ERR_NOT_FOUND;
+}
+
+/* ---- algorithms phash keeps but cannot compute ---- */
+
+static const struct {
+    const char *name;
+    phash_sigset_opaque kind;
+} opaque_names[] = {
+    {"photodna", PHASH_SIGSET_OPAQUE_PHOTODNA},    {"pdna", PHASH_SIGSET_OPAQUE_PHOTODNA},
+    {"photo_dna", PHASH_SIGSET_OPAQUE_PHOTODNA},   {"ssvh_pdna", PHASH_SIGSET_OPAQUE_PHOTODNA},
+    {"photodnahash", PHASH_SIGSET_OPAQUE_PHOTODNA}, {"tmk", PHASH_SIGSET_OPAQUE_TMK},
+    {"tmk_pdqf", PHASH_SIGSET_OPAQUE_TMK},          {"videotmk", PHASH_SIGSET_OPAQUE_TMK},
+    {"video_tmk", PHASH_SIGSET_OPAQUE_TMK},         {"netclean", PHASH_SIGSET_OPAQUE_NETCLEAN},
+    {"videntifier", PHASH_SIGSET_OPAQUE_VIDENTIFIER}, {"sha512", PHASH_SIGSET_OPAQUE_OTHER},
+    {"sha-512", PHASH_SIGSET_OPAQUE_OTHER},         {"sha384", PHASH_SIGSET_OPAQUE_OTHER},
+    {"edonkey", PHASH_SIGSET_OPAQUE_OTHER},         {"ed2k", PHASH_SIGSET_OPAQUE_OTHER},
+    {"ssvh_safer_hash", PHASH_SIGSET_OPAQUE_OTHER}, {"safer_hash", PHASH_SIGSET_OPAQUE_OTHER},
+};
+
+int ph_opaque_kind(const char *name, size_t len)
+{
+    for (size_t i = 0; i < sizeof opaque_names / sizeof opaque_names[0]; i++)
+        if (ph_span_eq(name, len, opaque_names[i].name))
+            return (int)opaque_names[i].kind;
+    return -1;
+}
+
+const char *phash_sigset_opaque_name(phash_sigset_opaque kind)
+{
+    switch (kind) {
+    case PHASH_SIGSET_OPAQUE_PHOTODNA:
+        return "PhotoDNA";
+    case PHASH_SIGSET_OPAQUE_TMK:
+        return "TMK";
+    case PHASH_SIGSET_OPAQUE_NETCLEAN:
+        return "NetClean";
+    case PHASH_SIGSET_OPAQUE_VIDENTIFIER:
+        return "Videntifier";
+    case PHASH_SIGSET_OPAQUE_OTHER:
+        return "other";
+    }
+    return "unknown";
+}
+
+void ph_record_opaque_only(ph_load *load)
+{
+    load->report->records++;
+    load->report->opaque_only++;
 }
 
 const char *phash_sigset_problem_name(phash_sigset_problem problem)
@@ -122,6 +221,8 @@ static const char *const hash_names[] = {"hash", "signal_str", "signal", "hash_v
 static const char *const id_names[] = {"id", "signal_id", "entry_id", "media_id", "mediaid",
                                        "image_id", "image id", "content_id", "bank_content_id",
                                        "signature_id", "uid", NULL};
+static const char *const category_names[] = {"category", "category_id", "status",
+                                              "classification", "grade", NULL};
 static const char *const algo_column_names[] = {"signal_type", "algo", "algorithm", "hash_type",
                                          "hashtype", "hash_name", "hashname", "type", NULL};
 
@@ -146,6 +247,10 @@ int ph_field_role(const char *s, size_t len, phash_sig_algo *algo)
         return PH_ROLE_ALGO;
     if (ph_span_eq(s, len, "quality"))
         return PH_ROLE_QUALITY;
+    if (in_list(s, len, category_names))
+        return PH_ROLE_CATEGORY;
+    if (ph_opaque_kind(s, len) >= 0)
+        return PH_ROLE_OPAQUE;
     return PH_ROLE_META;
 }
 
@@ -260,6 +365,12 @@ static const char *expectation(phash_sig_algo algo)
         return "64 hex digits (PDQ)";
     case PHASH_SIG_PHASH:
         return "16 hex digits or a decimal number (pHash)";
+    case PHASH_SIG_MD5:
+        return "32 hex digits (MD5)";
+    case PHASH_SIG_SHA1:
+        return "40 hex digits (SHA-1)";
+    case PHASH_SIG_SHA256:
+        return "64 hex digits (SHA-256)";
     }
     return "a PDQ hash (64 hex digits) or a pHash (16 hex digits or a decimal number)";
 }
@@ -317,6 +428,29 @@ static phash_sig_algo infer_algo(const char *h, size_t len, size_t bad)
         return PHASH_SIG_PDQ;
     if (len == 16 || (all_digits(h, len) && len <= 21))
         return PHASH_SIG_PHASH;
+    if (len == 2 * PHASH_MD5_LEN && h[0] != '-')
+        return PHASH_SIG_MD5;
+    if (len == 2 * PHASH_SHA1_LEN && h[0] != '-')
+        return PHASH_SIG_SHA1;
+    return 0;
+}
+
+/* hex of a digest: exactly 2 * size hex digits. Returns 0, 1, -1. */
+static int parse_digest(ph_load *load, phash_sig_algo algo, const char *h, size_t len,
+                        void *code)
+{
+    size_t size = phash_sig_algo_code_size(algo), bad = 0;
+    while (bad < len && hex_plus1[(uint8_t)h[bad]])
+        bad++;
+    if (bad < len)
+        return reject_char(load, algo, h, bad);
+    if (len != 2 * size)
+        REJECT(load, PHASH_SIGSET_BAD_LENGTH, "expected %s, found %zu hex digits",
+               expectation(algo), len);
+    uint8_t *out = code;
+    for (size_t i = 0; i < size; i++)
+        out[i] = (uint8_t)((hex_plus1[(uint8_t)h[2 * i]] - 1) << 4 |
+                           (hex_plus1[(uint8_t)h[2 * i + 1]] - 1));
     return 0;
 }
 
@@ -350,6 +484,10 @@ static int parse_hash(ph_load *load, phash_sig_algo algo, const char *h, size_t 
             REJECT(load, PHASH_SIGSET_WRONG_ALGO, "expected %s, found 64 hex digits (a PDQ hash?)",
                    expectation(algo));
         return parse_u64(load, h, len, code);
+    case PHASH_SIG_MD5:
+    case PHASH_SIG_SHA1:
+    case PHASH_SIG_SHA256:
+        return parse_digest(load, algo, h, len, code);
     }
     if (bad < len)
         return reject_char(load, 0, h, bad);
@@ -409,10 +547,17 @@ int ph_record_submit(ph_load *load, const ph_record *rec)
         size_t alen = rec->algo_len;
         ph_span_trim(&a, &alen);
         if (alen > 0 && phash_sig_algo_parse(a, alen, &algo) != PHASH_OK) {
+            int kind = ph_opaque_kind(a, alen);
+            if (kind >= 0) { /* kept as counted, never an error */
+                rep->opaque[kind]++;
+                rep->opaque_only++;
+                return 0;
+            }
             char q[64];
             ph_record_quote(a, alen, q, sizeof q);
             return ph_record_invalid(load, PHASH_SIGSET_UNKNOWN_ALGO,
-                                     "expected an algorithm phash holds (pdq or phash), found %s",
+                                     "expected an algorithm phash holds (pdq, phash, md5, sha1, "
+                                     "sha256), found %s",
                                      q);
         }
     }
@@ -425,6 +570,7 @@ int ph_record_submit(ph_load *load, const ph_record *rec)
     union {
         phash_pdq_code pdq;
         uint64_t u64;
+        uint8_t digest[PHASH_DIGEST_MAX_LEN];
     } code;
     int quality = -1;
     int r = parse_hash(load, algo, h, hlen, &algo, &code);
@@ -434,11 +580,14 @@ int ph_record_submit(ph_load *load, const ph_record *rec)
         return r < 0 ? -1 : 0;
 
     ph_owner owner = {.list = load->list, .line = load->line, .quality = (int16_t)quality};
-    size_t size = algo == PHASH_SIG_PDQ ? sizeof code.pdq : sizeof code.u64;
+    size_t size = phash_sig_algo_code_size(algo);
     rep->per_algo[algo]++;
     if (is_zero(&code, size)) {
         owner.flags |= PHASH_SIGSET_FLAG_ZERO;
         rep->zero++;
+    } else if (digest_of(algo) && phash_digest_is_empty(digest_of(algo), code.digest)) {
+        owner.flags |= PHASH_SIGSET_FLAG_EMPTY_FILE;
+        rep->empty_file++;
     } else if (algo == PHASH_SIG_PDQ && quality >= 0 && quality < set->min_quality) {
         owner.flags |= PHASH_SIGSET_FLAG_LOW_QUALITY;
         rep->low_quality++;
@@ -455,6 +604,16 @@ int ph_record_submit(ph_load *load, const ph_record *rec)
     if (!id || id_len == 0) {
         id_len = (size_t)snprintf(line_id, sizeof line_id, "%llu", (unsigned long long)load->line);
         id = line_id;
+    }
+    const char *cat = rec->category;
+    size_t cat_len = rec->category_len;
+    if (cat)
+        ph_span_trim(&cat, &cat_len);
+    if (cat && ph_sigset_category(set, cat, cut_at_nul(cat, cat_len), &owner.category)) {
+        load->status = PHASH_ERR_NOMEM;
+        ph_error_set(&set->err, PHASH_ERR_NOMEM, "%s:%llu: out of memory", load->name,
+                     (unsigned long long)load->line);
+        return -1;
     }
     int is_new = 0;
     phash_status st = ph_sigset_insert(set, algo, &code, &owner, id, id_len, rec->meta,

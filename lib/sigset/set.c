@@ -17,12 +17,20 @@ static uint64_t mix64(uint64_t x)
     return x;
 }
 
+/* Codes are 8 (pHash), 16 (MD5), 20 (SHA-1) or 32 bytes (PDQ, SHA-256):
+ * whole words, then a zero-padded tail. */
 static uint64_t code_hash(const void *code, size_t size)
 {
     uint64_t h = 0x9e3779b97f4a7c15ULL, w;
-    for (size_t i = 0; i < size; i += 8) {
+    size_t i = 0;
+    for (; i + 8 <= size; i += 8) {
         memcpy(&w, (const uint8_t *)code + i, 8);
         h = mix64(h ^ w);
+    }
+    if (i < size) {
+        w = 0;
+        memcpy(&w, (const uint8_t *)code + i, size - i);
+        h = mix64(h ^ w ^ size);
     }
     return h;
 }
@@ -96,6 +104,13 @@ static uint64_t owner_item_key(const phash_sigset *set, const void *ctx, uint32_
     return owner_key(o->algo, o->entry, o->list, id, strlen(id));
 }
 
+static uint64_t cat_item_key(const phash_sigset *set, const void *ctx, uint32_t item)
+{
+    (void)ctx;
+    const char *c = set->pool + set->cats[item];
+    return mix64(bytes_hash(c, strlen(c), 0xcbf29ce484222325ULL));
+}
+
 /* ---- growth helpers ---- */
 
 static int grow(void **ptr, size_t *cap, size_t need, size_t elem)
@@ -142,6 +157,36 @@ int ph_sigset_add_list(phash_sigset *set, const char *name, uint32_t *out)
     return 0;
 }
 
+int ph_sigset_category(phash_sigset *set, const char *c, size_t len, uint32_t *out)
+{
+    *out = 0;
+    if (len == 0)
+        return 0;
+    if (set->n_cats >= UINT32_MAX - 1 ||
+        table_reserve(&set->cat_table, set->n_cats, set, NULL, cat_item_key) ||
+        grow((void **)&set->cats, &set->cats_cap, set->n_cats + 1, sizeof *set->cats))
+        return -1;
+    size_t mask = set->cat_table.cap - 1;
+    size_t p = mix64(bytes_hash(c, len, 0xcbf29ce484222325ULL)) & mask;
+    while (set->cat_table.slots[p]) {
+        uint32_t k = set->cat_table.slots[p] - 1;
+        const char *x = set->pool + set->cats[k];
+        if (!strncmp(x, c, len) && x[len] == '\0') {
+            *out = k + 1;
+            return 0;
+        }
+        p = (p + 1) & mask;
+    }
+    size_t off = ph_sigset_intern(set, c, len);
+    if (off == (size_t)-1)
+        return -1;
+    set->cats[set->n_cats] = off;
+    set->cat_table.slots[p] = (uint32_t)set->n_cats + 1;
+    set->cat_table.used++;
+    *out = (uint32_t)++set->n_cats;
+    return 0;
+}
+
 /* ---- public lifetime ---- */
 
 phash_sigset *phash_sigset_new(void)
@@ -149,8 +194,8 @@ phash_sigset *phash_sigset_new(void)
     phash_sigset *set = ph_calloc(1, sizeof *set);
     if (!set)
         return NULL;
-    set->algo[PHASH_SIG_PDQ].code_size = sizeof(phash_pdq_code);
-    set->algo[PHASH_SIG_PHASH].code_size = sizeof(uint64_t);
+    for (int a = 1; a <= PHASH_SIG_ALGO_MAX; a++)
+        set->algo[a].code_size = phash_sig_algo_code_size((phash_sig_algo)a);
     set->pool = ph_malloc(256);
     if (!set->pool) {
         ph_free(set);
@@ -185,6 +230,8 @@ void phash_sigset_free(phash_sigset *set)
     table_free(&set->owner_table);
     ph_free(set->pool);
     ph_free(set->lists);
+    ph_free(set->cats);
+    table_free(&set->cat_table);
     ph_free(set);
 }
 
@@ -324,6 +371,7 @@ void ph_sigset_mark_get(const phash_sigset *set, ph_sigset_mark *mark)
     mark->n_owners = set->n_owners;
     mark->pool_len = set->pool_len;
     mark->n_lists = set->n_lists;
+    mark->n_cats = set->n_cats;
 }
 
 phash_status ph_sigset_rollback(phash_sigset *set, const ph_sigset_mark *mark)
@@ -341,6 +389,12 @@ phash_status ph_sigset_rollback(phash_sigset *set, const ph_sigset_mark *mark)
         set->n_owners = mark->n_owners;
         if (set->owner_table.cap && table_build(&set->owner_table, set->owner_table.cap,
                                                 set->n_owners, set, NULL, owner_item_key))
+            st = PHASH_ERR_NOMEM;
+    }
+    if (set->n_cats != mark->n_cats) {
+        set->n_cats = mark->n_cats;
+        if (set->cat_table.cap && table_build(&set->cat_table, set->cat_table.cap, set->n_cats,
+                                              set, NULL, cat_item_key))
             st = PHASH_ERR_NOMEM;
     }
     set->pool_len = mark->pool_len;
@@ -390,6 +444,14 @@ const uint64_t *phash_sigset_u64_codes(const phash_sigset *set, phash_sig_algo a
     return st && st->count ? st->codes : NULL;
 }
 
+const void *phash_sigset_codes(const phash_sigset *set, phash_sig_algo algo, size_t *count)
+{
+    const ph_algo_store *st = store_of(set, algo);
+    if (count)
+        *count = st ? st->count : 0;
+    return st && st->count ? st->codes : NULL;
+}
+
 size_t phash_sigset_owner_count(const phash_sigset *set, phash_sig_algo algo, size_t entry)
 {
     const ph_algo_store *st = store_of(set, algo);
@@ -410,8 +472,32 @@ phash_status phash_sigset_owner_get(const phash_sigset *set, phash_sig_algo algo
     out->list = set->pool + set->lists[o->list];
     out->id = set->pool + o->id;
     out->metadata = set->pool + o->meta;
+    out->category = o->category ? set->pool + set->cats[o->category - 1] : "";
     out->quality = o->quality;
     out->flags = o->flags;
     out->line = o->line;
     return PHASH_OK;
+}
+
+/* ---- exact lookup ---- */
+
+phash_status ph_sigset_prepare_lookup(phash_sigset *set, phash_sig_algo algo)
+{
+    ph_algo_store *st = &set->algo[algo];
+    if (st->count == 0 || (st->table.cap && st->table.used == st->count))
+        return PHASH_OK;
+    /* table_reserve() keeps a table that has room; a compiled set has none. */
+    size_t cap = 1024;
+    while ((st->count + 1) * 2 > cap)
+        cap *= 2;
+    return table_build(&st->table, cap, st->count, set, st, entry_key);
+}
+
+long long ph_sigset_lookup(const phash_sigset *set, phash_sig_algo algo, const void *code)
+{
+    const ph_algo_store *st = &set->algo[algo];
+    if (st->count == 0 || !st->table.cap)
+        return -1;
+    size_t pos;
+    return find_entry(st, code, code_hash(code, st->code_size), &pos);
 }

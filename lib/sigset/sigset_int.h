@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "internal.h"
+#include "phash/digest.h"
 #include "phash/index.h"
 #include "phash/sigset.h"
 
@@ -24,6 +25,7 @@ typedef struct ph_owner {
     int16_t quality; /* -1: none */
     uint8_t algo;
     uint8_t flags;
+    uint32_t category; /* index in categories + 1; 0: none */
 } ph_owner;
 
 /* Open-addressing table of uint32 indices + 1 (0: empty). */
@@ -53,6 +55,9 @@ struct phash_sigset {
     size_t pool_len, pool_cap;
     size_t *lists; /* pool offsets of list names */
     size_t n_lists, lists_cap;
+    size_t *cats;  /* pool offsets of distinct category texts */
+    size_t n_cats, cats_cap;
+    ph_table cat_table; /* category text -> index */
     int finalized;
     /* A compiled set used in place (compiled.c): codes, owners, pool and
      * lists point into this read-only mapping, which the set owns; caps are
@@ -71,6 +76,14 @@ struct phash_sigset {
 size_t ph_sigset_intern(phash_sigset *set, const char *s, size_t len);
 /* Register a list name; -1 when out of memory. */
 int ph_sigset_add_list(phash_sigset *set, const char *name, uint32_t *out);
+/* The category number (index + 1) of a category text, registering it when
+ * new; 0 for an empty text; -1 when out of memory or past 2^32 categories. */
+int ph_sigset_category(phash_sigset *set, const char *s, size_t len, uint32_t *out);
+/* Make the code -> entry table of an algorithm complete (a set read from a
+ * compiled file has none yet). PHASH_ERR_NOMEM. */
+phash_status ph_sigset_prepare_lookup(phash_sigset *set, phash_sig_algo algo);
+/* Entry number of an exact code, -1 when absent (after prepare_lookup). */
+long long ph_sigset_lookup(const phash_sigset *set, phash_sig_algo algo, const void *code);
 
 /* Insert a validated code with its owner. *is_new says whether it created
  * an entry. PHASH_ERR_NOMEM on allocation failure (nothing changed). */
@@ -81,7 +94,7 @@ phash_status ph_sigset_insert(phash_sigset *set, phash_sig_algo algo, const void
 /* Sizes to roll back to after a failed strict load. */
 typedef struct ph_sigset_mark {
     size_t count[PHASH_SIG_ALGO_MAX + 1];
-    size_t n_owners, pool_len, n_lists;
+    size_t n_owners, pool_len, n_lists, n_cats;
 } ph_sigset_mark;
 void ph_sigset_mark_get(const phash_sigset *set, ph_sigset_mark *mark);
 /* Undo everything after mark. PHASH_ERR_NOMEM if the tables could not be
@@ -155,6 +168,8 @@ typedef struct ph_record {
     size_t meta_len;
     const char *quality; /* NULL: none */
     size_t quality_len;
+    const char *category; /* NULL: none */
+    size_t category_len;
 } ph_record;
 
 /* State of one load: the set, the report, where we are. */
@@ -191,8 +206,21 @@ void ph_record_quote(const char *s, size_t len, char *out, size_t outlen);
 /* What a CSV column or JSON member holds, from its name (case-insensitive):
  * hash (generic, or named after its algorithm, which goes to *algo), id,
  * algorithm name, quality, or anything else (metadata). */
-enum { PH_ROLE_META = 0, PH_ROLE_HASH, PH_ROLE_ALGO, PH_ROLE_ID, PH_ROLE_QUALITY };
+enum {
+    PH_ROLE_META = 0,
+    PH_ROLE_HASH,
+    PH_ROLE_ALGO,
+    PH_ROLE_ID,
+    PH_ROLE_QUALITY,
+    PH_ROLE_CATEGORY,
+    PH_ROLE_OPAQUE /* a hash phash cannot compute: kept as metadata, counted */
+};
 int ph_field_role(const char *name, size_t len, phash_sig_algo *algo);
+/* The phash_sigset_opaque kind of an algorithm name phash cannot compute
+ * (photodna, tmk, ...), -1 for any other name. */
+int ph_opaque_kind(const char *name, size_t len);
+/* Count a record that carried only opaque hashes (records, opaque_only). */
+void ph_record_opaque_only(ph_load *load);
 
 /* Case-insensitive comparison of a span with a NUL-terminated lowercase word. */
 int ph_span_eq(const char *s, size_t len, const char *word);

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Fuzz target for the signature-set parsers (plain, CSV/TSV, JSON lines).
  * The first byte picks the options (format, strict, keep flagged, a short
- * line limit, decimal form, default algorithm); the rest is the file. The
- * data is loaded twice into one set (duplicates, rollback after a strict
+ * line limit, decimal form, default algorithm: none, PDQ, pHash, SHA-256);
+ * the rest is the file. The data is loaded twice into one set (duplicates, rollback after a strict
  * failure), then every owner is read back and the report's invariant is
  * checked: a broken invariant traps, so logic errors are found as well as
  * memory errors. Built as a libFuzzer target with -Dfuzz=true (clang) and
@@ -25,7 +25,8 @@ static void check_report(const phash_sigset_report *r, phash_status st, int keep
         if (memchr(r->messages[k], '\0', PHASH_SIGSET_MESSAGE_LEN) == NULL)
             __builtin_trap();
     if (st == PHASH_OK && !keep_flagged &&
-        r->records != r->inserted + r->duplicates + r->invalid + r->zero + r->low_quality)
+        r->records != r->inserted + r->duplicates + r->invalid + r->opaque_only + r->zero +
+                          r->low_quality + r->empty_file)
         __builtin_trap();
     if (st == PHASH_OK && r->records == r->invalid)
         __builtin_trap();
@@ -43,7 +44,8 @@ static void read_back(const phash_sigset *set)
                 phash_sigset_owner o;
                 if (phash_sigset_owner_get(set, (phash_sig_algo)a, e, k, &o) != PHASH_OK)
                     __builtin_trap();
-                volatile size_t sink = strlen(o.list) + strlen(o.id) + strlen(o.metadata);
+                volatile size_t sink =
+                    strlen(o.list) + strlen(o.id) + strlen(o.metadata) + strlen(o.category);
                 (void)sink;
             }
         }
@@ -66,7 +68,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         (void)phash_sigset_set_option(set, PHASH_SIGSET_OPT_MAX_LINE, 256);
     if (opt & 0x20)
         (void)phash_sigset_set_option(set, PHASH_SIGSET_OPT_U64_FORM, PHASH_U64_UNSIGNED);
-    (void)phash_sigset_set_option(set, PHASH_SIGSET_OPT_ALGO, (int)((opt >> 6) % 3));
+    static const int default_algo[4] = {0, PHASH_SIG_PDQ, PHASH_SIG_PHASH, PHASH_SIG_SHA256};
+    (void)phash_sigset_set_option(set, PHASH_SIGSET_OPT_ALGO, default_algo[opt >> 6]);
     phash_sigset_report r;
     for (int round = 0; round < 2; round++) {
         phash_status st = phash_sigset_load_memory(set, data + 1, size - 1, "fuzz", &r);

@@ -7,7 +7,9 @@ from ._lib import Handle, check, fn
 from .pdq import DIHEDRAL
 from .codes import _PdqCodeC, choice, pdq_code, u64_code
 
-ALGOS = {"pdq": 1, "phash": 2}
+ALGOS = {"pdq": 1, "phash": 2, "md5": 3, "sha1": 4, "sha256": 5}
+EXACT = {"md5": 16, "sha1": 20, "sha256": 32}  # digest algorithms and their sizes
+OPAQUE_KINDS = ("PhotoDNA", "TMK", "NetClean", "Videntifier", "other")
 ALGO_NAMES = {v: k for k, v in ALGOS.items()}
 FORMATS = {"auto": 0, "plain": 1, "csv": 2, "jsonl": 3}
 OPTIONS = {"strict": 1, "format": 2, "algo": 3, "min_quality": 4, "keep_flagged": 5,
@@ -21,13 +23,16 @@ class _ReportC(ctypes.Structure):
                 ("inserted", ctypes.c_uint64), ("duplicates", ctypes.c_uint64),
                 ("invalid", ctypes.c_uint64), ("by_reason", ctypes.c_uint64 * 16),
                 ("zero", ctypes.c_uint64), ("low_quality", ctypes.c_uint64),
-                ("per_algo", ctypes.c_uint64 * 3), ("format", ctypes.c_int),
-                ("n_messages", ctypes.c_uint), ("messages", (ctypes.c_char * 256) * 8)]
+                ("per_algo", ctypes.c_uint64 * 6), ("format", ctypes.c_int),
+                ("n_messages", ctypes.c_uint), ("messages", (ctypes.c_char * 256) * 8),
+                ("empty_file", ctypes.c_uint64), ("opaque_only", ctypes.c_uint64),
+                ("opaque", ctypes.c_uint64 * 8)]
 
 
 class _OwnerC(ctypes.Structure):
     _fields_ = [("list", ctypes.c_char_p), ("id", ctypes.c_char_p),
-                ("metadata", ctypes.c_char_p), ("quality", ctypes.c_int),
+                ("metadata", ctypes.c_char_p), ("category", ctypes.c_char_p),
+                ("quality", ctypes.c_int),
                 ("flags", ctypes.c_uint), ("line", ctypes.c_uint64)]
 
 
@@ -67,12 +72,18 @@ def _s(b):
 
 class LoadReport(dict):
     """What one load did: lines, records, inserted, duplicates, invalid,
-    by_reason {problem: count}, zero, low_quality, messages [str]."""
+    by_reason {problem: count}, zero, low_quality, empty_file, opaque_only,
+    opaque {kind: count} (hashes kept but not matchable: PhotoDNA, ...),
+    per_algo {algo: valid records}, messages [str]."""
 
     def __init__(self, c):
         super().__init__(
             lines=c.lines, records=c.records, inserted=c.inserted, duplicates=c.duplicates,
             invalid=c.invalid, zero=c.zero, low_quality=c.low_quality,
+            empty_file=c.empty_file, opaque_only=c.opaque_only,
+            opaque={OPAQUE_KINDS[i]: c.opaque[i] for i in range(len(OPAQUE_KINDS))
+                    if c.opaque[i]},
+            per_algo={name: c.per_algo[v] for name, v in ALGOS.items() if c.per_algo[v]},
             by_reason={PROBLEMS[i]: c.by_reason[i] for i in range(len(PROBLEMS))
                        if c.by_reason[i]},
             messages=[c.messages[i].value.decode(errors="replace")
@@ -135,7 +146,7 @@ class SignatureSet(Handle):
 class Match(dict):
     """algo, distance, variant (the query variant's name as the CLI prints
     it: 'orig', 'rot90', ... 'flipm'), hash, owners [{list, id, metadata,
-    quality, line}]."""
+    category, quality, line}]."""
 
     def __init__(self, **kw):
         super().__init__(**kw)
@@ -176,9 +187,16 @@ class Matcher(Handle):
     def query(self, algo, code, radius):
         """algo 'pdq': code is a PdqCode, PdqResult or hex, or a list of 8
         of them (the dihedral variants, orig first); 'phash': an int,
-        PHashResult or hex. Returns a list of Match sorted by distance."""
+        PHashResult or hex; 'md5', 'sha1', 'sha256': the digest as hex or
+        bytes (exact, radius 0). Returns a list of Match sorted by distance."""
         algo_c = choice(ALGOS, algo, "algo")
-        if algo == "pdq":
+        if algo in EXACT:
+            raw = bytes.fromhex(code) if isinstance(code, str) else bytes(code)
+            if len(raw) != EXACT[algo]:
+                raise ValueError(f"code: a {algo} digest is {EXACT[algo]} bytes, got {len(raw)}")
+            arr = (ctypes.c_uint8 * len(raw)).from_buffer_copy(raw)
+            n = 1
+        elif algo == "pdq":
             codes = code if isinstance(code, (list, tuple)) else [code]
             if len(codes) not in (1, 8):
                 raise ValueError(f"code: 1 or 8 PDQ hashes, got {len(codes)}")
@@ -202,7 +220,8 @@ class Matcher(Handle):
                 for k in range(m.owners):
                     check(_r_owner(res, i, k, ctypes.byref(o)))
                     owners.append(dict(list=_s(o.list), id=_s(o.id), metadata=_s(o.metadata),
-                                       quality=o.quality, line=o.line))
+                                       category=_s(o.category), quality=o.quality,
+                                       line=o.line))
                 out.append(Match(algo=ALGO_NAMES.get(m.algo), distance=m.distance,
                                  variant=DIHEDRAL[m.variant] if m.variant < len(DIHEDRAL) else str(m.variant),
                                  hash=_s(m.hash), owners=owners))

@@ -61,3 +61,30 @@ class DigestTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class ExactMatchTest(unittest.TestCase):
+    def test_digest_lists_match_exactly(self):
+        d = phash.digest_bytes(b"abc")
+        empty = phash.digest_bytes(b"")
+        s = phash.SignatureSet(keep_flagged=True)
+        rep = s.load_bytes(("MediaID;MD5;SHA1;PhotoDNA;Category\n"
+                            f"M-1;{d['md5'].upper()};{d['sha1']};QUJD;1\n"
+                            f"M-0;{empty['md5']};;;0\n").encode(), "vics.csv")
+        self.assertEqual(rep.inserted, 3)
+        self.assertEqual(rep.empty_file, 1)
+        self.assertEqual(rep.opaque, {"PhotoDNA": 1})
+        self.assertEqual(rep.per_algo, {"md5": 2, "sha1": 1})
+        self.assertEqual(s.size("md5"), 2)
+        m = phash.Matcher(s)
+        hits = m.query("md5", d["md5"], 0)
+        self.assertEqual(len(hits), 1)
+        self.assertEqual(hits[0].hash, d["md5"])
+        self.assertEqual(hits[0].owners[0]["id"], "M-1")
+        self.assertEqual(hits[0].owners[0]["category"], "1")
+        self.assertEqual(hits[0].owners[0]["metadata"], "PhotoDNA=QUJD; Category=1")
+        self.assertEqual(len(m.query("sha1", bytes.fromhex(d["sha1"]), 0)), 1)
+        # The empty file's digest is in the set but never matches.
+        self.assertEqual(m.query("md5", empty["md5"], 0), [])
+        with self.assertRaises(ValueError):
+            m.query("sha256", d["md5"], 0)
