@@ -244,7 +244,7 @@ class SampleScan(unittest.TestCase):
     def test_usage_errors(self):
         self.assertEqual(run("scan", SAMPLE)[0], 2)
         self.assertEqual(run("scan", "--signatures", SIGS)[0], 2)
-        self.assertEqual(run("scan", SAMPLE, "--signatures", SIGS, "--algo", "md5")[0], 2)
+        self.assertEqual(run("scan", SAMPLE, "--signatures", SIGS, "--algo", "photodna")[0], 2)
         self.assertEqual(run("scan", SAMPLE, "--signatures", "/nonexistent")[0], 2)
         rc, out, err = run("scan", "/nonexistent/folder", "--signatures", SIGS, "--no-nice")
         self.assertEqual(rc, 2)
