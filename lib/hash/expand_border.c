@@ -10,6 +10,8 @@
  * second over the span the first round left between the other two sides,
  * so that borders of different colours on different sides (a black
  * letterbox on a white frame) are all found. */
+#include <string.h>
+
 #include "expand_internal.h"
 
 enum side { TOP, BOTTOM, LEFT, RIGHT };
@@ -18,6 +20,11 @@ enum side { TOP, BOTTOM, LEFT, RIGHT };
 #define MIN_CONTENT 8u
 /* Borders of at most this many colours are peeled from one side. */
 #define MAX_LAYERS 2
+/* Largest difference between a border line's mean and the border colour. */
+#define MAX_DRIFT 4
+/* The edge that ends a pad (ends_on_step). */
+#define STEP_LINES 3u
+#define STEP_PERCENT 30u
 
 typedef struct line_ctx {
     const phash_image *img;
@@ -53,18 +60,53 @@ static void line_mean(const line_ctx *c, uint32_t k, int mean[3])
         mean[ch] = n ? (int)((sum[ch] + n / 2) / n) : 0;
 }
 
-/* 1 when at least 97% of line k's samples are within tol of colour. */
+/* 1 when at least 97% of line k's samples are within tol of colour and
+ * the line's mean is within MAX_DRIFT of it on every channel (noise
+ * averages out along a border line; a sky's gradient does not). */
 static int line_is_border(const line_ctx *c, uint32_t k, const int colour[3])
 {
     uint32_t n = 0, near = 0;
+    int64_t sum[3] = {0, 0, 0};
     for (uint32_t pos = c->lo; pos < c->hi; pos += c->step, n++) {
         const uint8_t *p = line_pixel(c, k, pos);
         unsigned ch = 0;
         while (ch < c->nch && p[ch] - colour[ch] <= c->tol && colour[ch] - p[ch] <= c->tol)
             ch++;
         near += ch == c->nch;
+        for (ch = 0; ch < c->nch; ch++)
+            sum[ch] += p[ch] - colour[ch];
     }
-    return n > 0 && (uint64_t)near * 100u >= (uint64_t)n * 97u;
+    if (n == 0 || (uint64_t)near * 100u < (uint64_t)n * 97u)
+        return 0;
+    for (unsigned ch = 0; ch < c->nch; ch++)
+        if (sum[ch] > (int64_t)n * MAX_DRIFT || sum[ch] < -(int64_t)n * MAX_DRIFT)
+            return 0;
+    return 1;
+}
+
+/* Share (per cent) of line k's samples farther than tol from colour. */
+static uint32_t line_off_percent(const line_ctx *c, uint32_t k, const int colour[3])
+{
+    uint32_t n = 0, off = 0;
+    for (uint32_t pos = c->lo; pos < c->hi; pos += c->step, n++) {
+        const uint8_t *p = line_pixel(c, k, pos);
+        unsigned ch = 0;
+        while (ch < c->nch && p[ch] - colour[ch] <= c->tol && colour[ch] - p[ch] <= c->tol)
+            ch++;
+        off += ch < c->nch;
+    }
+    return n ? off * 100u / n : 0;
+}
+
+/* A pad ends on a straight edge: within STEP_LINES lines after it, a line
+ * differs from the pad's colour along at least STEP_PERCENT of its length.
+ * A sky over a skyline fades out a building at a time and is not a pad. */
+static int ends_on_step(const line_ctx *c, uint32_t k, uint32_t lines, const int colour[3])
+{
+    for (uint32_t i = 0; i < STEP_LINES && k + i < lines; i++)
+        if (line_off_percent(c, k + i, colour) >= STEP_PERCENT)
+            return 1;
+    return 0;
 }
 
 /* Thickness of the border on one side, at most limit lines. */
@@ -75,19 +117,21 @@ static uint32_t side_thickness(const phash_image *img, enum side side, uint32_t 
         return 0;
     line_ctx c = {img, side, lo, hi, ph_expand_step(hi - lo), ph_image_is_grey(img) ? 1u : 3u,
                   tol};
-    uint32_t k = 0;
+    uint32_t k = 0, lines = side == TOP || side == BOTTOM ? img->height : img->width;
+    int colour[3] = {0, 0, 0};
     /* Nested borders (a letterbox inside a frame): when a border of one
      * colour ends on a flat line of another colour, peel that one too. */
     for (int layer = 0; layer < MAX_LAYERS && k < limit; layer++) {
-        int colour[3] = {0, 0, 0};
-        line_mean(&c, k, colour);
+        int next[3] = {0, 0, 0};
+        line_mean(&c, k, next);
         uint32_t start = k;
-        while (k < limit && line_is_border(&c, k, colour))
+        while (k < limit && line_is_border(&c, k, next))
             k++;
         if (k == start)
             break;
+        memcpy(colour, next, sizeof colour);
     }
-    return k;
+    return k > 0 && ends_on_step(&c, k, lines, colour) ? k : 0;
 }
 
 /* Lines the side may take so that MIN_CONTENT remain besides `other`. */
@@ -96,10 +140,11 @@ static uint32_t room(uint32_t size, uint32_t other)
     return size > other + MIN_CONTENT ? size - other - MIN_CONTENT : 0;
 }
 
-/* The smallest border that counts on a side of a dimension of `size`. */
+/* The smallest border that counts on a side of a dimension of `size`: 2%
+ * (a thinner one barely moves a hash, and views() would drop the view). */
 static uint32_t min_border(uint32_t size)
 {
-    uint32_t m = size / 100;
+    uint32_t m = size / 50;
     return m < 2 ? 2 : m;
 }
 

@@ -25,7 +25,7 @@
 
 #define EDGE_T 16      /* luma step across a picture's edge */
 #define FLAT_T 6       /* largest luma step between neighbours in a flat canvas */
-#define CAND_MAX 12    /* candidate edges per direction */
+#define CAND_MAX 10    /* candidate edges per direction */
 #define MAX_AREA_PCT 95
 
 typedef struct cand {
@@ -120,6 +120,20 @@ static unsigned pick_candidates(const uint32_t *counts, uint32_t n, uint32_t flo
     return m;
 }
 
+/* Order candidates by position, so that the search only tries top < bottom
+ * and left < right. */
+static void sort_by_position(cand *c, unsigned n)
+{
+    for (unsigned i = 1; i < n; i++)
+        for (unsigned k = i; k > 0 && c[k - 1].pos > c[k].pos; k--) {
+            uint32_t p = c[k].pos, q = c[k].count;
+            c[k].pos = c[k - 1].pos;
+            c[k].count = c[k - 1].count;
+            c[k - 1].pos = p;
+            c[k - 1].count = q;
+        }
+}
+
 static void find_candidates(phash_expander *ex, emb *e)
 {
     uint32_t *hcount = ex->counts.data, *vcount = hcount + e->h;
@@ -138,6 +152,8 @@ static void find_candidates(phash_expander *ex, emb *e)
     }
     e->nh = pick_candidates(hcount, e->h, e->gw / 5 > 2 ? e->gw / 5 : 2, e->hc);
     e->nv = pick_candidates(vcount, e->w, e->gh / 5 > 2 ? e->gh / 5 : 2, e->vc);
+    sort_by_position(e->hc, e->nh);
+    sort_by_position(e->vc, e->nv);
     for (unsigned k = 0; k < e->nh; k++) {
         e->hc[k].sum[0] = 0;
         for (uint32_t i = 0; i < e->gw; i++)
@@ -251,14 +267,17 @@ static void try_rect(const emb *e, const phash_expander *ex, const cand *top, co
     *bst = (best){edges, area, t, b, l, r};
 }
 
+/* Every rectangle of candidate sides (or image sides, -1 / n): top before
+ * bottom, left before right. */
 static void search(const emb *e, const phash_expander *ex, best *bst)
 {
-    for (int ti = -1; ti < (int)e->nh; ti++)
-        for (int bi = -1; bi < (int)e->nh; bi++)
-            for (int li = -1; li < (int)e->nv; li++)
-                for (int ri = -1; ri < (int)e->nv; ri++)
-                    try_rect(e, ex, ti < 0 ? NULL : &e->hc[ti], bi < 0 ? NULL : &e->hc[bi],
-                             li < 0 ? NULL : &e->vc[li], ri < 0 ? NULL : &e->vc[ri], bst);
+    int nh = (int)e->nh, nv = (int)e->nv;
+    for (int ti = -1; ti < nh; ti++)
+        for (int bi = ti + 1; bi <= nh; bi++)
+            for (int li = -1; li < nv; li++)
+                for (int ri = li + 1; ri <= nv; ri++)
+                    try_rect(e, ex, ti < 0 ? NULL : &e->hc[ti], bi == nh ? NULL : &e->hc[bi],
+                             li < 0 ? NULL : &e->vc[li], ri == nv ? NULL : &e->vc[ri], bst);
 }
 
 phash_status phash_expand_embedded(phash_expander *ex, const phash_image *img, phash_view *out,
