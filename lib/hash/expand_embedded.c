@@ -5,7 +5,7 @@
  * caption bars) is bounded by straight luma steps that have a flat canvas
  * on their outer side. The detector:
  *  1. reads the luma of every row at sampled columns and of sampled rows at
- *     every column (a step s = max side / 384, so the edges themselves are
+ *     every column (a step s = max side / 128, so the edges themselves are
  *     found to the pixel);
  *  2. marks "edge samples": a step of more than EDGE_T between neighbouring
  *     rows (columns) with a flat neighbour on at least one side, and keeps
