@@ -206,6 +206,42 @@ START_TEST(border_none)
 }
 END_TEST
 
+/* A sky over a skyline: building tops at irregular heights from row sky_h,
+ * a textured city below. drift: how much the sky's colour changes from top
+ * to bottom. */
+static canvas skyline(uint32_t w, uint32_t h, uint32_t sky_h, int drift)
+{
+    canvas c = canvas_new(w, h, 3, BLACK);
+    paint_picture(&c, 0, 0, w, h, 20);
+    uint32_t s = 99;
+    uint32_t top = sky_h;
+    for (uint32_t x = 0; x < w; x++) {
+        if (x % 12 == 0)
+            top = sky_h + lcg(&s) % (h / 3);
+        for (uint32_t y = 0; y < top; y++) {
+            uint8_t *p = c.px + ((size_t)y * w + x) * 3;
+            p[0] = (uint8_t)(90 + drift * (int)y / (int)top);
+            p[1] = (uint8_t)(140 + drift * (int)y / (int)top);
+            p[2] = 220;
+        }
+    }
+    return c;
+}
+
+START_TEST(border_not_a_sky)
+{
+    /* A fading sky (the old rule peeled it as a border within its 24-level
+     * tolerance) and a perfectly flat one: neither ends on a straight edge. */
+    phash_view v;
+    canvas c = skyline(300, 200, 60, 20);
+    ck_assert_int_eq(detect(0, &c, &v), 0);
+    free(c.px);
+    c = skyline(300, 200, 60, 0);
+    ck_assert_int_eq(detect(0, &c, &v), 0);
+    free(c.px);
+}
+END_TEST
+
 /* A viewer window: dark title bar with light "text", grey frame, the
  * picture inside. */
 static canvas screenshot(uint32_t w, uint32_t h, uint32_t px, uint32_t py, uint32_t pw,
@@ -434,6 +470,7 @@ int main(void)
     tcase_add_test(tc, border_of_two_colours);
     tcase_add_test(tc, border_grey_image);
     tcase_add_test(tc, border_none);
+    tcase_add_test(tc, border_not_a_sky);
     tcase_add_test(tc, embedded_screenshot);
     tcase_add_test(tc, embedded_meme);
     tcase_add_test(tc, embedded_with_noise);
