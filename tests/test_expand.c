@@ -290,6 +290,28 @@ START_TEST(embedded_meme)
 }
 END_TEST
 
+START_TEST(embedded_meme_dense_caption_night_photo)
+{
+    /* A caption bar full of text is less flat than a night photo (dark, a
+     * few lights): the picture is still found. */
+    static const uint8_t NIGHT[3] = {18, 20, 34};
+    canvas c = canvas_new(320, 260, 3, WHITE);
+    for (uint32_t x = 8; x + 4 < 312; x += 7)
+        for (uint32_t y = 6; y + 6 < 44; y += 9)
+            fill_rect(&c, x, y, 4, 6, BLACK);
+    fill_rect(&c, 0, 60, 320, 200, NIGHT);
+    uint32_t s = 5;
+    for (int i = 0; i < 900; i++) {
+        uint32_t x = lcg(&s) % 318, y = 61 + lcg(&s) % 198;
+        fill_rect(&c, x, y, 2, 2, LIGHT);
+    }
+    phash_view v;
+    ck_assert_int_eq(detect(1, &c, &v), 1);
+    ASSERT_BOX(v, PHASH_VIEW_EMBEDDED, 0, 60, 320, 200);
+    free(c.px);
+}
+END_TEST
+
 START_TEST(embedded_with_noise)
 {
     canvas c = screenshot(400, 300, 80, 90, 240, 160);
@@ -473,6 +495,7 @@ int main(void)
     tcase_add_test(tc, border_not_a_sky);
     tcase_add_test(tc, embedded_screenshot);
     tcase_add_test(tc, embedded_meme);
+    tcase_add_test(tc, embedded_meme_dense_caption_night_photo);
     tcase_add_test(tc, embedded_with_noise);
     tcase_add_test(tc, embedded_none);
     tcase_add_test(tc, views_list);

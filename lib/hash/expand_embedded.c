@@ -15,8 +15,7 @@
  *     sides and keeps those where every side that is not an image side is
  *     an edge along >= 60% of its length, but not along most of the line
  *     beyond the rectangle's corners, with a flat strip (>= 75% flat
- *     cells) just outside it, the whole outside is mostly flat (>= 60%) and
- *     flatter than the inside by 0.1;
+ *     cells) just outside it, and the whole outside is mostly flat (>= 50%);
  *  4. picks the rectangle bounded by the most such edges, then the largest.
  * Its area must lie between the minimum area option and 95% of the image. */
 #include <stdlib.h>
@@ -256,13 +255,13 @@ static void try_rect(const emb *e, const phash_expander *ex, const cand *top, co
     if ((top && !side_ok(e, top, 1, 1, l, r)) || (bot && !side_ok(e, bot, 1, 0, l, r)) ||
         (left && !side_ok(e, left, 0, 1, t, b)) || (right && !side_ok(e, right, 0, 0, t, b)))
         return;
+    /* The canvas (everything outside) is mostly flat. The inside is not
+     * compared with it: a meme's caption bar full of text can be less flat
+     * than a night photo. */
     uint32_t n_all, n_in;
     uint32_t f_all = flat_in(e, 0, e->gh, 0, e->gw, &n_all);
     uint32_t f_in = flat_in(e, cell_at(e, t), cell_at(e, b), cell_at(e, l), cell_at(e, r), &n_in);
-    if (n_in == 0 || n_all <= n_in)
-        return;
-    double out_flat = (double)(f_all - f_in) / (n_all - n_in), in_flat = (double)f_in / n_in;
-    if (out_flat < 0.60 || in_flat + 0.10 > out_flat)
+    if (n_in == 0 || n_all <= n_in || (uint64_t)(f_all - f_in) * 100u < (uint64_t)(n_all - n_in) * 50u)
         return;
     *bst = (best){edges, area, t, b, l, r};
 }
