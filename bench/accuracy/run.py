@@ -199,15 +199,48 @@ def hash_file(path):
     return out
 
 
-def hash_all(paths, jobs, log):
+def library_digest():
+    """sha256 of the loaded libphash file: cached hashes are reused only
+    with the very same library."""
+    from phash._lib import lib
+    return file_digest(lib._name) if os.path.exists(lib._name) else lib._name
+
+
+def hash_all(paths, jobs, log, cache_path=None):
+    """Hash every path (threads). With cache_path, results of an earlier run
+    with the same library and the same file (size, mtime) are reused; the
+    cache is rewritten at the end."""
+    import pickle
+    lib_id = library_digest()
+    cache = {}
+    if cache_path and os.path.exists(cache_path):
+        with open(cache_path, "rb") as f:
+            saved = pickle.load(f)
+        if saved.get("library") == lib_id:
+            cache = saved["records"]
     results = [None] * len(paths)
+    todo = []
+    for i, p in enumerate(paths):
+        st = os.stat(p)
+        hit = cache.get(p)
+        if hit and hit[0] == (st.st_size, st.st_mtime_ns):
+            results[i] = hit[1]
+        else:
+            todo.append(i)
+    print(f"hashing {len(todo)} files ({len(paths) - len(todo)} cached)", file=log, flush=True)
     done = 0
     with ThreadPoolExecutor(max_workers=jobs) as pool:
-        for i, r in enumerate(pool.map(hash_file, paths, chunksize=16)):
+        for i, r in zip(todo, pool.map(hash_file, [paths[i] for i in todo], chunksize=16)):
             results[i] = r
+            st = os.stat(paths[i])
+            cache[paths[i]] = ((st.st_size, st.st_mtime_ns), r)
             done += 1
             if done % 2000 == 0:
-                print(f"hashed {done}/{len(paths)}", file=log, flush=True)
+                print(f"hashed {done}/{len(todo)}", file=log, flush=True)
+    if cache_path and todo:
+        with open(cache_path + ".tmp", "wb") as f:
+            pickle.dump({"library": lib_id, "records": cache}, f)
+        os.replace(cache_path + ".tmp", cache_path)
     return results
 
 
@@ -758,7 +791,8 @@ def main():
                          "manifest_sha256": file_digest(os.path.join(udir, "manifest.csv")),
                          "packages": ", ".join(f"{k} {v}" for k, v in sorted(pkgs.items()))}
     t1 = time.time()
-    records = hash_all([it["path"] for it in items], args.jobs, log)
+    records = hash_all([it["path"] for it in items], args.jobs, log,
+                       os.path.join(args.out, "hashcache.pickle"))
     print(f"hashed {len(items)} files in {time.time() - t1:.0f} s", file=log, flush=True)
     tab = Table(records)
     res = analyse(items, records, tab, log)

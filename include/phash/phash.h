@@ -135,5 +135,6 @@ PHASH_API void phash_free(void *ptr);
 #include "phash/expand.h"
 #include "phash/scan.h"
 #include "phash/video.h"
+#include "phash/alert.h"
 
 #endif /* PHASH_PHASH_H */

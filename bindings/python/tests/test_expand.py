@@ -77,5 +77,21 @@ class TestExpand(unittest.TestCase):
             view_image(img, View("orig", 60, 0, 5, 10))
 
 
+class TestAlertPolicy(unittest.TestCase):
+    def test_default_rule_and_options(self):
+        with phash.AlertPolicy() as p:
+            self.assertEqual(p.decide(pdq=31), "alert")
+            self.assertEqual(p.decide(pdq=32), "weak")
+            self.assertEqual(p.decide(phash=4), "weak")          # pHash alone
+            self.assertEqual(p.decide(pdq=56, phash=10), "alert")
+            self.assertEqual(p.decide(pdq=57, phash=10), "weak")
+            self.assertEqual(p.decide(pdq=20, pdq_quality=49), "none")
+            self.assertEqual(p["phash_needs_pdq"], 56)
+        with phash.AlertPolicy(phash_needs_pdq=-1) as p:
+            self.assertEqual(p.decide(phash=10), "alert")
+        with self.assertRaises(phash.PhashError):
+            phash.AlertPolicy(pdq_radius=300)
+
+
 if __name__ == "__main__":
     unittest.main()
