@@ -68,8 +68,17 @@ THORN = {"noop": "png", "blur2": "blur2", "crop0.05": "crop5", "resize0.5": "sca
 # one view whose quality gates passed (INF where a gate failed or the
 # distance is beyond the search radius)
 # ---------------------------------------------------------------------------
-def policy_rule(p, q):
-    return lambda po, pd, ph: pd <= 31 or (ph <= p and pd <= q)
+_POLICY = None
+
+
+def library_policy(po, pd, ph):
+    """The library's default alert rule (include/phash/alert.h) on one view;
+    the quality gates were applied already (INF)."""
+    global _POLICY
+    if _POLICY is None:
+        _POLICY = phash.AlertPolicy()
+    return _POLICY.decide(pdq=None if pd >= INF else pd,
+                          phash=None if ph >= INF else ph) == "alert"
 
 
 RULES = collections.OrderedDict([
@@ -78,9 +87,11 @@ RULES = collections.OrderedDict([
     ("phash10", lambda po, pd, ph: ph <= 10),
     ("pdq31|phash10", lambda po, pd, ph: po <= 31 or ph <= 10),
     ("pdq31+dih|phash10", lambda po, pd, ph: pd <= 31 or ph <= 10),
-    ("policy", policy_rule(10, 56)),
+    ("pdq31+dih|(phash10&pdq64)", lambda po, pd, ph: pd <= 31 or (ph <= 10 and pd <= 64)),
+    ("policy", library_policy),
 ])
-POLICY_TEXT = "PDQ <= 31 (8 dihedral hashes) OR (pHash <= 10 AND PDQ <= 56, dihedral)"
+POLICY_TEXT = ("the library's default alert rule (phash_alert_decide, include/phash/alert.h): "
+               "PDQ <= 31 (8 dihedral hashes) OR (pHash <= 10 AND PDQ <= 56, dihedral)")
 
 
 # ---------------------------------------------------------------------------
@@ -142,7 +153,8 @@ def _hash_view(t, img, box):
     v = phash.expand.View("orig", *box)
     vi = view_image(img, v) if box != (0, 0, img.width, img.height) else img
     r = t.pdq.hash(vi, dihedral=True)
-    h, q, _ = t.ph.hash(vi)
+    p = t.ph.hash(vi)
+    h, q = p.value, p.quality
     codes = b"".join(bytes(r.dihedral[n]) for n in phash.pdq.DIHEDRAL)
     return r.quality, codes, h, q
 
@@ -562,6 +574,7 @@ def write_report(out, args, meta, items, records, res, log_lines):
     L.append("| pdq31 | PDQ <= 31, image as is |\n| pdq31+dih | PDQ <= 31 in any of the 8 "
              "orientations |\n| phash10 | pHash <= 10 |\n| pdq31\\|phash10 | either (what the "
              "scan does today) |\n| pdq31+dih\\|phash10 | either, PDQ dihedral |")
+    L.append("| pdq31+dih\\|(phash10&pdq64) | PDQ <= 31 dihedral, or pHash <= 10 with PDQ <= 64 |")
     L.append(f"| policy | {POLICY_TEXT} |\n")
     L.append("Views: `orig` = the whole image only; `+border` adds the border-trimmed view, "
              "`+embedded` the embedded picture, `+both` both (the library's default "
