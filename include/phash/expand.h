@@ -21,7 +21,7 @@
  *   their length, with a mostly flat canvas outside them and a picture
  *   less flat than the canvas inside.
  *
- * Cost: the detectors read every row and column at a sampling step (128
+ * Cost: the detectors read every row and column at a sampling step (96
  * samples per line; border lines only as deep as the border), about a
  * fifth of one decode + PDQ + pHash at 512 px (less for larger images,
  * bench/accuracy measures it); a view is

@@ -5,7 +5,7 @@
  * caption bars) is bounded by straight luma steps that have a flat canvas
  * on their outer side. The detector:
  *  1. reads the luma of every row at sampled columns and of sampled rows at
- *     every column (a step s = max side / 128, so the edges themselves are
+ *     every column (a step s = max side / 96, so the edges themselves are
  *     found to the pixel);
  *  2. marks "edge samples": a step of more than EDGE_T between neighbouring
  *     rows (columns) with a flat neighbour on at least one side, and keeps
@@ -17,7 +17,9 @@
  *     beyond the rectangle's corners, with a flat strip (>= 75% flat
  *     cells) just outside it, and the whole outside is mostly flat (>= 50%);
  *  4. picks the rectangle bounded by the most such edges, then the largest.
- * Its area must lie between the minimum area option and 95% of the image. */
+ * Its area must lie between the minimum area option and 95% of the image.
+ * The search runs only when one of the four outermost lines is mostly flat
+ * (the canvas reaches the image's border), so most photos cost four lines. */
 #include <stdlib.h>
 
 #include "expand_internal.h"
@@ -279,6 +281,34 @@ static void search(const emb *e, const phash_expander *ex, best *bst)
                              li < 0 ? NULL : &e->vc[li], ri == nv ? NULL : &e->vc[ri], bst);
 }
 
+/* Share (per cent) of neighbouring samples along an outermost line (row
+ * `index` when horizontal, else column) whose luma differs by <= FLAT_T. */
+static uint32_t outer_flat_percent(const phash_image *img, int horizontal, uint32_t index)
+{
+    uint32_t len = horizontal ? img->width : img->height, step = ph_expand_step(len);
+    uint32_t n = 0, flat = 0;
+    int prev = -1;
+    for (uint32_t pos = 0; pos < len; pos += step) {
+        uint32_t x = horizontal ? pos : index, y = horizontal ? index : pos;
+        int v = ph_expand_luma(img, ph_image_row(img, y), x);
+        if (prev >= 0) {
+            n++;
+            flat += (uint32_t)(absd(v, prev) <= FLAT_T);
+        }
+        prev = v;
+    }
+    return n ? flat * 100u / n : 0;
+}
+
+/* The canvas around an embedded picture reaches the image's border: when
+ * none of the four outermost lines is mostly flat, there is no canvas and
+ * the full search (a read of every row and column) is skipped. */
+static int may_have_canvas(const phash_image *img)
+{
+    return outer_flat_percent(img, 1, 0) >= 60 || outer_flat_percent(img, 1, img->height - 1) >= 60 ||
+           outer_flat_percent(img, 0, 0) >= 60 || outer_flat_percent(img, 0, img->width - 1) >= 60;
+}
+
 phash_status phash_expand_embedded(phash_expander *ex, const phash_image *img, phash_view *out,
                                    int *found)
 {
@@ -286,7 +316,7 @@ phash_status phash_expand_embedded(phash_expander *ex, const phash_image *img, p
         return ex ? ph_error_set(&ex->err, PHASH_ERR_INVALID_ARG, "expand: invalid argument")
                   : PHASH_ERR_INVALID_ARG;
     *found = 0;
-    if (img->width < 32 || img->height < 32)
+    if (img->width < 32 || img->height < 32 || !may_have_canvas(img))
         return PHASH_OK;
     emb e = {.img = img, .w = img->width, .h = img->height};
     e.s = ph_expand_step(e.w > e.h ? e.w : e.h);

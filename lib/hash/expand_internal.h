@@ -22,7 +22,7 @@ struct phash_expander {
 
 /* Lines are read at this many samples at most (a step of ceil(len / N)):
  * the detectors' cost stays a fraction of one hash for any image size. */
-#define PH_EXPAND_SAMPLES 128u
+#define PH_EXPAND_SAMPLES 96u
 
 static inline uint32_t ph_expand_step(uint32_t len)
 {
