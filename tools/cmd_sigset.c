@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "phash/phash.h"
 #include "commands.h"
@@ -22,7 +23,8 @@ static void sigset_usage(FILE *f)
         "         write, mode 0600) that 'phash scan --signatures' opens quickly;\n"
         "         -o must be a regular file or a new name (links, devices, FIFOs\n"
         "         and folders are refused)\n"
-        "info     describe a list or a compiled set: entries per algorithm, lists\n"
+        "info     describe a list or a compiled set: entries per algorithm, and each\n"
+        "         list's name, size, SHA-256 and load date (UTC)\n"
         "\n"
         "options:\n"
         "  --strict           fail at the first invalid record\n"
@@ -151,6 +153,32 @@ static int load_all(phash_sigset *set, const sigset_args *a, FILE *f)
     return failed;
 }
 
+/* One line per list: what it was when it was loaded (an operator's audit
+ * trail of a compiled set). */
+static void print_provenance(const phash_sigset *set)
+{
+    for (size_t i = 0; i < phash_sigset_list_count(set); i++) {
+        const char *name = "";
+        uint64_t size;
+        uint8_t sha[32];
+        int64_t loaded;
+        phash_status st = phash_sigset_list_info(set, i, &name, &size, sha, &loaded);
+        if (st != PHASH_OK) {
+            printf("list %zu: %s (size, checksum and load date not recorded)\n", i + 1, name);
+            continue;
+        }
+        char hex[65], when[32] = "?";
+        for (int k = 0; k < 32; k++)
+            snprintf(hex + 2 * k, 3, "%02x", sha[k]);
+        time_t t = (time_t)loaded;
+        struct tm tm;
+        if (gmtime_r(&t, &tm))
+            strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+        printf("list %zu: %s, %llu bytes, sha256 %s, loaded %s\n", i + 1, name,
+               (unsigned long long)size, hex, when);
+    }
+}
+
 static void print_info(const phash_sigset *set)
 {
     printf("entries: pdq %zu, phash %zu", phash_sigset_size(set, PHASH_SIG_PDQ),
@@ -164,6 +192,7 @@ static void print_info(const phash_sigset *set)
             owners += phash_sigset_owner_count(set, al, e);
     printf("owners (records): %zu\n", owners);
     printf("lists: %zu\n", phash_sigset_list_count(set));
+    print_provenance(set);
 }
 
 static int cmd_info(const char *path)

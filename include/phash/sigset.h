@@ -228,6 +228,18 @@ PHASH_API int phash_sigset_last_errno(const phash_sigset *set);
 PHASH_API size_t phash_sigset_size(const phash_sigset *set, phash_sig_algo algo);
 /* Number of lists (files) loaded. */
 PHASH_API size_t phash_sigset_list_count(const phash_sigset *set);
+/* Provenance of list i (0 .. phash_sigset_list_count() - 1), for an operator
+ * auditing what a set was built from: its name (the path or memory name it
+ * was loaded under; valid as long as the set), its size in bytes, the
+ * SHA-256 of those bytes and when it was loaded (seconds since 1970-01-01
+ * UTC). A compiled set keeps them from the lists it was compiled from. Any
+ * output pointer may be NULL. PHASH_ERR_NOT_FOUND when i is out of range;
+ * PHASH_ERR_UNSUPPORTED (with the name still set) when the provenance is
+ * unknown: a set compiled before it was recorded. */
+PHASH_API PHASH_NODISCARD phash_status phash_sigset_list_info(const phash_sigset *set, size_t i,
+                                                              const char **name, uint64_t *size,
+                                                              uint8_t sha256[32],
+                                                              int64_t *loaded);
 
 /* The codes of all entries, contiguous, entry i at index i; valid until the
  * set is modified or freed. *count (may be NULL) receives the size. NULL

@@ -22,6 +22,10 @@
  *            (phash_index_open_memory), so a large set starts at once;
  *            exact digests (MD5, SHA-1, SHA-256) have none: they are
  *            matched through a hash table built at open
+ *     LISTINFO u64 n (= the lists), n x 56 bytes: u64 size, i64 load time
+ *            (seconds since 1970 UTC), 32 bytes SHA-256, u64 flags (1 =
+ *            known): the provenance of each list (phash_sigset_list_info);
+ *            optional (sets written before it have none)
  * Unknown section kinds are skipped.
  * Opening maps the file and points the set at its sections (codes, owners,
  * pool, lists: their file layout is the in-memory one on 64-bit
@@ -56,8 +60,10 @@ enum {
     SEC_CODES = 3,
     SEC_OWNERS = 4,
     SEC_INDEX = 5,
-    SEC_CATEGORIES = 6
+    SEC_CATEGORIES = 6,
+    SEC_LISTINFO = 7
 };
+#define PHX_LISTINFO 56u
 
 /* ---- little-endian helpers and CRC-32 (IEEE, reflected) ---- */
 
@@ -169,6 +175,21 @@ static int write_offsets(const size_t *offs, size_t n, out_stream *o)
     return r;
 }
 
+static int write_list_info(const phash_sigset *set, out_stream *o)
+{
+    int r = out_u64(o, set->n_lists);
+    for (size_t i = 0; i < set->n_lists && !r; i++) {
+        const ph_list_prov *p = &set->prov[i];
+        uint8_t rec[PHX_LISTINFO] = {0};
+        put64(rec, p->size);
+        put64(rec + 8, (uint64_t)p->loaded);
+        memcpy(rec + 16, p->sha256, 32);
+        put64(rec + 48, p->known ? 1u : 0u);
+        r = out_put(o, rec, sizeof rec);
+    }
+    return r;
+}
+
 static int write_codes(const ph_algo_store *st, out_stream *o)
 {
     int r = out_u64(o, st->count);
@@ -249,6 +270,9 @@ static phash_status write_section(const phash_sigset *set, const section *sec, o
     case SEC_OWNERS:
         r = write_owners(set, o);
         break;
+    case SEC_LISTINFO:
+        r = write_list_info(set, o);
+        break;
     case SEC_INDEX: {
         phash_index *idx;
         phash_status st = ph_sigset_build_index(set, (phash_sig_algo)sec->algo, &idx);
@@ -295,7 +319,7 @@ static int write_header(out_stream *o, const section *sec, size_t n)
 /* Every section, in the order the table lists them. */
 static phash_status write_set(const phash_sigset *set, out_stream *o)
 {
-    section sec[4 + 2 * PHASH_SIG_ALGO_MAX];
+    section sec[5 + 2 * PHASH_SIG_ALGO_MAX];
     size_t n = 0;
     sec[n++] = (section){.kind = SEC_LISTS};
     sec[n++] = (section){.kind = SEC_POOL};
@@ -304,10 +328,11 @@ static phash_status write_set(const phash_sigset *set, out_stream *o)
     for (uint32_t a = 1; a <= PHASH_SIG_ALGO_MAX; a++)
         sec[n++] = (section){.kind = SEC_CODES, .algo = a};
     sec[n++] = (section){.kind = SEC_OWNERS};
+    sec[n++] = (section){.kind = SEC_LISTINFO};
     for (uint32_t a = 1; a <= PHASH_SIG_ALGO_MAX; a++)
         if (set->algo[a].count && !phash_sig_algo_is_exact((phash_sig_algo)a))
             sec[n++] = (section){.kind = SEC_INDEX, .algo = a};
-    static const uint8_t zero[PHX_HEADER + PHX_ENTRY * (4 + 2 * PHASH_SIG_ALGO_MAX)];
+    static const uint8_t zero[PHX_HEADER + PHX_ENTRY * (5 + 2 * PHASH_SIG_ALGO_MAX)];
     if (out_raw(o, zero, PHX_HEADER + PHX_ENTRY * n) || out_pad(o))
         return PHASH_ERR_IO;
     for (size_t i = 0; i < n; i++) {
@@ -608,6 +633,33 @@ phash_status ph_sigset_own(phash_sigset *set)
     return PHASH_OK;
 }
 
+/* The provenance of the lists from the optional LISTINFO section (the
+ * table's checksums were verified by check_layout); without it, or with a
+ * count that is not the set's, every list stays "unknown". */
+static void read_list_info(phash_sigset *set, const uint8_t *buf)
+{
+    ph_free(set->prov);
+    set->prov = ph_calloc(set->n_lists + 1, sizeof *set->prov); /* NULL: all unknown */
+    set->prov_cap = set->prov ? set->n_lists + 1 : 0;
+    uint32_t n = get32(buf + 12);
+    for (uint32_t i = 0; i < n; i++) {
+        const uint8_t *e = buf + PHX_HEADER + PHX_ENTRY * i;
+        found f = {buf + get64(e + 8), get64(e + 16)};
+        uint64_t count;
+        if (get32(e) != SEC_LISTINFO || counted(&f, PHX_LISTINFO, &count) ||
+            count != set->n_lists || !set->prov)
+            continue;
+        for (size_t k = 0; k < set->n_lists; k++) {
+            const uint8_t *rec = f.p + 8 + PHX_LISTINFO * k;
+            ph_list_prov *p = &set->prov[k];
+            p->size = get64(rec);
+            p->loaded = (int64_t)get64(rec + 8);
+            memcpy(p->sha256, rec + 16, 32);
+            p->known = (get64(rec + 48) & 1u) != 0;
+        }
+    }
+}
+
 /* Open the embedded index of each algorithm that has entries; its count
  * must be the set's. */
 static phash_status open_indexes(const phash_sigset *set, const found index[],
@@ -673,6 +725,8 @@ phash_status ph_compiled_open(const char *path, phash_sigset **out,
         map = NULL;
         st = fill_set(set, &lists, &pool, codes, &owners, &cats, detail);
     }
+    if (st == PHASH_OK)
+        read_list_info(set, (const uint8_t *)set->map); /* the provenance, copied to the heap */
     if (st == PHASH_OK && idx)
         st = open_indexes(set, index, ix, detail);
     if (st != PHASH_OK) {

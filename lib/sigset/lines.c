@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "phash/digest.h"
 #include "sigset_int.h"
 
 #define PH_LINES_CHUNK 65536
@@ -51,6 +52,9 @@ static ssize_t fill(ph_lines *r)
             r->io_errno = errno;
             return -1;
         }
+        if (r->digest && n > 0 &&
+            phash_digest_update(r->digest, r->buf + r->end, (size_t)n) != PHASH_OK)
+            r->digest_failed = 1;
         r->end += (size_t)n;
         if (n == 0)
             r->eof = 1;

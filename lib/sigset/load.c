@@ -4,8 +4,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "phash/digest.h"
 #include "sigset_int.h"
 
 /* ---- options ---- */
@@ -188,6 +190,18 @@ static phash_status load_lines(phash_sigset *set, ph_lines *lines, const char *n
     return st;
 }
 
+/* After a successful load: record what the list was (its size and SHA-256,
+ * computed from the bytes the parser read) and when, for
+ * phash_sigset_list_info. A digest that failed leaves it unknown. */
+static void record_provenance(phash_sigset *set, const phash_digest_result *d)
+{
+    ph_list_prov *p = &set->prov[set->n_lists - 1];
+    p->size = d->size;
+    memcpy(p->sha256, d->sha256, sizeof p->sha256);
+    p->loaded = (int64_t)time(NULL);
+    p->known = 1;
+}
+
 static void report_start(phash_sigset *set, phash_sigset_report **report,
                          phash_sigset_report *scratch)
 {
@@ -211,11 +225,18 @@ phash_status phash_sigset_load_file(phash_sigset *set, const char *path,
         return ph_error_set(&set->err, PHASH_ERR_IO, "%s: cannot open (errno %d)", path, errno);
     }
     ph_lines lines;
+    phash_digest_result d;
     phash_status st = ph_lines_open_fd(&lines, fd, set->max_line);
+    if (st == PHASH_OK && phash_digest_new(PHASH_DIGEST_SHA256, &lines.digest) != PHASH_OK)
+        lines.digest = NULL; /* the list still loads; its provenance stays unknown */
     if (st == PHASH_OK)
         st = load_lines(set, &lines, path, report);
     else
         ph_error_set(&set->err, st, "%s: out of memory", path);
+    if (st == PHASH_OK && lines.digest && !lines.digest_failed &&
+        phash_digest_final(lines.digest, &d) == PHASH_OK)
+        record_provenance(set, &d);
+    phash_digest_free(lines.digest);
     ph_lines_close(&lines);
     close(fd);
     return st;
@@ -230,5 +251,10 @@ phash_status phash_sigset_load_memory(phash_sigset *set, const void *data, size_
     report_start(set, &report, &scratch);
     ph_lines lines;
     ph_lines_open_mem(&lines, data ? data : "", len, set->max_line);
-    return load_lines(set, &lines, name ? name : "<memory>", report);
+    phash_status st = load_lines(set, &lines, name ? name : "<memory>", report);
+    phash_digest_result d;
+    if (st == PHASH_OK && phash_digest_buffer(PHASH_DIGEST_SHA256, data ? data : "", len, &d) ==
+                              PHASH_OK)
+        record_provenance(set, &d);
+    return st;
 }

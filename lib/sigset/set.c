@@ -146,9 +146,14 @@ size_t ph_sigset_intern(phash_sigset *set, const char *s, size_t len)
 
 int ph_sigset_add_list(phash_sigset *set, const char *name, uint32_t *out)
 {
+    size_t old_prov = set->prov_cap;
     if (set->n_lists >= UINT32_MAX ||
-        grow((void **)&set->lists, &set->lists_cap, set->n_lists + 1, sizeof *set->lists))
+        grow((void **)&set->lists, &set->lists_cap, set->n_lists + 1, sizeof *set->lists) ||
+        grow((void **)&set->prov, &set->prov_cap, set->n_lists + 1, sizeof *set->prov))
         return -1;
+    /* New slots are "unknown" until a load records them. */
+    memset(set->prov + old_prov, 0, (set->prov_cap - old_prov) * sizeof *set->prov);
+    set->prov[set->n_lists].known = 0;
     size_t off = ph_sigset_intern(set, name, strlen(name));
     if (off == (size_t)-1)
         return -1;
@@ -232,6 +237,7 @@ void phash_sigset_free(phash_sigset *set)
     ph_free(set->lists);
     ph_free(set->cats);
     table_free(&set->cat_table);
+    ph_free(set->prov);
     ph_free(set);
 }
 
@@ -423,6 +429,26 @@ size_t phash_sigset_size(const phash_sigset *set, phash_sig_algo algo)
 size_t phash_sigset_list_count(const phash_sigset *set)
 {
     return set ? set->n_lists : 0;
+}
+
+phash_status phash_sigset_list_info(const phash_sigset *set, size_t i, const char **name,
+                                    uint64_t *size, uint8_t sha256[32], int64_t *loaded)
+{
+    if (!set)
+        return PHASH_ERR_INVALID_ARG;
+    if (i >= set->n_lists)
+        return PHASH_ERR_NOT_FOUND;
+    static const ph_list_prov unknown;
+    const ph_list_prov *p = set->prov && i < set->prov_cap ? &set->prov[i] : &unknown;
+    if (name)
+        *name = set->pool + set->lists[i];
+    if (size)
+        *size = p->size;
+    if (sha256)
+        memcpy(sha256, p->sha256, 32);
+    if (loaded)
+        *loaded = p->loaded;
+    return p->known ? PHASH_OK : PHASH_ERR_UNSUPPORTED;
 }
 
 const phash_pdq_code *phash_sigset_pdq_codes(const phash_sigset *set, size_t *count)

@@ -58,6 +58,8 @@ struct phash_sigset {
     size_t *cats;  /* pool offsets of distinct category texts */
     size_t n_cats, cats_cap;
     ph_table cat_table; /* category text -> index */
+    struct ph_list_prov *prov; /* [prov_cap] >= n_lists: what each list was */
+    size_t prov_cap;
     int finalized;
     /* A compiled set used in place (compiled.c): codes, owners, pool and
      * lists point into this read-only mapping, which the set owns; caps are
@@ -70,6 +72,14 @@ struct phash_sigset {
     ph_error err;
     int last_errno;
 };
+
+/* Provenance of one list (phash_sigset_list_info). */
+typedef struct ph_list_prov {
+    uint64_t size;
+    int64_t loaded; /* seconds since 1970 UTC */
+    uint8_t sha256[32];
+    int known;
+} ph_list_prov;
 
 /* Append a string to the pool; returns its offset, or (size_t)-1 when out
  * of memory. */
@@ -132,6 +142,8 @@ typedef struct ph_lines {
     size_t cap, start, end;
     int eof;
     size_t max_line;
+    struct phash_digest *digest; /* fd input: every byte read is fed to it */
+    int digest_failed;
     uint64_t lineno;     /* number of the line last returned (1-based) */
     int io_errno;
     /* ph_lines_unread(): the last line, handed out again by the next call */
