@@ -1146,7 +1146,8 @@ START_TEST(errors_and_arguments)
     ck_assert_int_eq(phash_decode_file(dec, shared_path("testdata"), &img), PHASH_ERR_IO);
     ck_assert_int_eq(phash_decode_memory(dec, "", 0, &img), PHASH_ERR_NOT_IMAGE);
     ck_assert_int_eq(phash_decoder_last_errno(dec), 0);
-    ck_assert_int_eq(phash_decode_memory(dec, "GIF89a\1\0\1\0", 10, &img), PHASH_ERR_UNSUPPORTED);
+    ck_assert_int_eq(phash_decode_memory(dec, "\0\0\1\0\1\0\0\0", 8, &img), PHASH_ERR_UNSUPPORTED);
+    ck_assert_int_eq(phash_decode_memory(dec, "GIF89a\1\0\1\0", 10, &img), PHASH_ERR_TRUNCATED);
     ck_assert_int_eq(phash_decode_memory(dec, "\xFF\xD8\xFF", 3, &img), PHASH_ERR_TRUNCATED);
     ck_assert_int_eq(phash_decode_memory(NULL, "x", 1, &img), PHASH_ERR_INVALID_ARG);
     ck_assert_int_eq(phash_decode_memory(dec, NULL, 1, &img), PHASH_ERR_INVALID_ARG);

@@ -199,11 +199,12 @@ static phash_status dispatch(phash_decoder *dec, phash_format fmt, const uint8_t
     case PHASH_FORMAT_PNG: return ph_decode_png(dec, data, len);
     case PHASH_FORMAT_WEBP: return ph_decode_webp(dec, data, len);
     case PHASH_FORMAT_PNM: return ph_decode_pnm(dec, data, len);
+    case PHASH_FORMAT_GIF: return ph_decode_gif(dec, data, len);
     case PHASH_FORMAT_UNKNOWN:
         if (len == 0)
             return ph_error_set(&dec->err, PHASH_ERR_NOT_IMAGE, "empty input");
         return ph_error_set(&dec->err, PHASH_ERR_NOT_IMAGE,
-                            "not a JPEG, PNG, WebP or PNM image (unknown signature)");
+                            "not an image format phash knows (unknown signature)");
     default:
         if (phash_format_kind(fmt) != PHASH_MEDIA_IMAGE)
             return ph_error_set(&dec->err, PHASH_ERR_NOT_IMAGE, "not an image: a %s file (%s)",

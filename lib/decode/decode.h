@@ -61,6 +61,7 @@ phash_status ph_decode_jpeg(phash_decoder *dec, const uint8_t *data, size_t len)
 phash_status ph_decode_png(phash_decoder *dec, const uint8_t *data, size_t len);
 phash_status ph_decode_webp(phash_decoder *dec, const uint8_t *data, size_t len);
 phash_status ph_decode_pnm(phash_decoder *dec, const uint8_t *data, size_t len);
+phash_status ph_decode_gif(phash_decoder *dec, const uint8_t *data, size_t len);
 
 /* EXIF (lib/decode/exif.c). data is the TIFF structure ("II*\0" or "MM\0*"),
  * optionally preceded by "Exif\0\0". Returns the orientation 1..8, or 1 when

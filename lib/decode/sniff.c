@@ -188,6 +188,7 @@ int phash_format_supported(phash_format format)
     case PHASH_FORMAT_PNG:
     case PHASH_FORMAT_WEBP:
     case PHASH_FORMAT_PNM:
+    case PHASH_FORMAT_GIF:
         return 1;
     case PHASH_FORMAT_MP4:
     case PHASH_FORMAT_MATROSKA:
