@@ -57,6 +57,29 @@ cmp -s "$tmp/j.txt" "$tmp/j.want"
 check "JSON lines" $?
 [ $fail -eq 0 ] || diff "$tmp/j.txt" "$tmp/j.want"
 
+# The formats of issue 16, from the seeds of the decoder fuzz corpus.
+cd "$PHASH_SOURCE_ROOT/tests/fuzz/corpus" || exit 1
+"$phash" info --json gif/plain.gif gif/animated.gif tiff/rgb-lzw.tif tiff/two-pages.tif \
+    tiff/cmyk.tif bmp/rgb24.bmp bmp/pal4-rle.bmp heif/plain.heic avif/plain.avif \
+    jxl/rotated.jxl jxl/rgb16.jxl >"$tmp/new.txt"
+check "new formats: exit status 0" $?
+cat >"$tmp/new.want" <<'END'
+{"path":"gif/plain.gif","format":"gif","width":40,"height":30,"channels":3,"orientation":1,"flags":16,"status":"ok"}
+{"path":"gif/animated.gif","format":"gif","width":24,"height":24,"channels":3,"orientation":1,"flags":48,"status":"ok"}
+{"path":"tiff/rgb-lzw.tif","format":"tiff","width":40,"height":30,"channels":3,"orientation":1,"flags":0,"status":"ok"}
+{"path":"tiff/two-pages.tif","format":"tiff","width":40,"height":30,"channels":3,"orientation":1,"flags":32,"status":"ok"}
+{"path":"tiff/cmyk.tif","format":"tiff","width":40,"height":30,"channels":3,"orientation":1,"flags":4,"status":"ok"}
+{"path":"bmp/rgb24.bmp","format":"bmp","width":37,"height":21,"channels":3,"orientation":1,"flags":0,"status":"ok"}
+{"path":"bmp/pal4-rle.bmp","format":"bmp","width":37,"height":21,"channels":3,"orientation":1,"flags":16,"status":"ok"}
+{"path":"heif/plain.heic","format":"heif","width":64,"height":48,"channels":3,"orientation":1,"flags":0,"status":"ok"}
+{"path":"avif/plain.avif","format":"avif","width":64,"height":48,"channels":3,"orientation":1,"flags":0,"status":"ok"}
+{"path":"jxl/rotated.jxl","format":"jxl","width":40,"height":30,"channels":3,"orientation":6,"flags":0,"status":"ok"}
+{"path":"jxl/rgb16.jxl","format":"jxl","width":40,"height":30,"channels":3,"orientation":1,"flags":8,"status":"ok"}
+END
+cmp -s "$tmp/new.txt" "$tmp/new.want"
+check "new formats: JSON lines" $?
+[ $fail -eq 0 ] || diff "$tmp/new.txt" "$tmp/new.want"
+
 "$phash" info >/dev/null 2>&1
 check "no file is a usage error (exit 2)" $([ $? -eq 2 ]; echo $?)
 "$phash" info --bogus x >/dev/null 2>&1

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Images: safe in-process decoding of JPEG, PNG, WebP (and PNM), and wrapping of
- * pixel buffers the caller already holds.
+ * Images: safe in-process decoding of JPEG, PNG, WebP, PNM, GIF, TIFF,
+ * HEIF/HEIC, AVIF, JPEG XL and BMP, and wrapping of pixel buffers the caller
+ * already holds (README.md, Decoding, has the policy of each format).
  *
  * A phash_decoder holds limits, options and reusable work buffers. Decoding
  * returns a phash_image owned by the decoder: it stays valid until the next
@@ -17,7 +18,9 @@
  * - CMYK/YCCK JPEG is converted to RGB as ImageMagick does by default, or
  *   gives the raw first three channels (PHASH_CMYK_RAW3, what pHash's CImg
  *   loader takes as RGB);
- * - EXIF orientation is parsed and reported, applied only on request;
+ * - EXIF orientation is parsed and reported, applied only on request (TIFF's
+ *   orientation tag, JPEG XL's header and AVIF's irot/imir likewise; HEIF's
+ *   transformations are applied by libheif and reported as 1);
  * - libjpeg-turbo defaults: JDCT_ISLOW, fancy upsampling, no DCT scaling
  *   unless PHASH_DECODE_JPEG_SCALE asks for it.
  *

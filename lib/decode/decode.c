@@ -200,6 +200,11 @@ static phash_status dispatch(phash_decoder *dec, phash_format fmt, const uint8_t
     case PHASH_FORMAT_WEBP: return ph_decode_webp(dec, data, len);
     case PHASH_FORMAT_PNM: return ph_decode_pnm(dec, data, len);
     case PHASH_FORMAT_GIF: return ph_decode_gif(dec, data, len);
+    case PHASH_FORMAT_TIFF: return ph_decode_tiff(dec, data, len);
+    case PHASH_FORMAT_HEIF: return ph_decode_heif(dec, data, len);
+    case PHASH_FORMAT_AVIF: return ph_decode_avif(dec, data, len);
+    case PHASH_FORMAT_JXL: return ph_decode_jxl(dec, data, len);
+    case PHASH_FORMAT_BMP: return ph_decode_bmp(dec, data, len);
     case PHASH_FORMAT_UNKNOWN:
         if (len == 0)
             return ph_error_set(&dec->err, PHASH_ERR_NOT_IMAGE, "empty input");

@@ -62,6 +62,16 @@ phash_status ph_decode_png(phash_decoder *dec, const uint8_t *data, size_t len);
 phash_status ph_decode_webp(phash_decoder *dec, const uint8_t *data, size_t len);
 phash_status ph_decode_pnm(phash_decoder *dec, const uint8_t *data, size_t len);
 phash_status ph_decode_gif(phash_decoder *dec, const uint8_t *data, size_t len);
+phash_status ph_decode_tiff(phash_decoder *dec, const uint8_t *data, size_t len);
+phash_status ph_decode_heif(phash_decoder *dec, const uint8_t *data, size_t len);
+phash_status ph_decode_avif(phash_decoder *dec, const uint8_t *data, size_t len);
+phash_status ph_decode_jxl(phash_decoder *dec, const uint8_t *data, size_t len);
+phash_status ph_decode_bmp(phash_decoder *dec, const uint8_t *data, size_t len);
+
+/* ImageMagick's CMYK to RGB table (lib/decode/jpeg.c): 256x256 bytes,
+ * indexed [k * 256 + x] by INVERTED (Adobe JPEG) samples; built on first
+ * use and kept by the decoder. NULL if out of memory. */
+const uint8_t *ph_cmyk_lut(phash_decoder *dec);
 
 /* EXIF (lib/decode/exif.c). data is the TIFF structure ("II*\0" or "MM\0*"),
  * optionally preceded by "Exif\0\0". Returns the orientation 1..8, or 1 when

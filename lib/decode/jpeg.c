@@ -127,7 +127,7 @@ static uint8_t imagemagick_cmyk(unsigned x, unsigned k)
     return (uint8_t)(((q + 128u) - ((q + 128u) >> 8)) >> 8);
 }
 
-static const uint8_t *cmyk_lut(phash_decoder *dec)
+const uint8_t *ph_cmyk_lut(phash_decoder *dec)
 {
     if (!dec->cmyk_lut) {
         uint8_t *t = ph_malloc(256 * 256);
@@ -225,7 +225,7 @@ static phash_status decode(phash_decoder *dec, j_decompress_ptr d, jpeg_guard *g
 
     uint8_t *out = ph_decoder_begin_image(dec, w, h, channels, PHASH_FORMAT_JPEG);
     uint8_t *row4 = cmyk ? ph_buf_reserve(&dec->work, (size_t)w * 4) : NULL;
-    const uint8_t *lut = cmyk && dec->cmyk_mode == PHASH_CMYK_TO_RGB ? cmyk_lut(dec) : NULL;
+    const uint8_t *lut = cmyk && dec->cmyk_mode == PHASH_CMYK_TO_RGB ? ph_cmyk_lut(dec) : NULL;
     if (!out || (cmyk && (!row4 || (dec->cmyk_mode == PHASH_CMYK_TO_RGB && !lut))))
         return ph_error_set(&dec->err, PHASH_ERR_NOMEM, "JPEG: cannot allocate the output");
 

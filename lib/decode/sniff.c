@@ -189,6 +189,11 @@ int phash_format_supported(phash_format format)
     case PHASH_FORMAT_WEBP:
     case PHASH_FORMAT_PNM:
     case PHASH_FORMAT_GIF:
+    case PHASH_FORMAT_TIFF:
+    case PHASH_FORMAT_HEIF:
+    case PHASH_FORMAT_AVIF:
+    case PHASH_FORMAT_JXL:
+    case PHASH_FORMAT_BMP:
         return 1;
     case PHASH_FORMAT_MP4:
     case PHASH_FORMAT_MATROSKA:
