@@ -4,14 +4,17 @@
  *
  *   bench/decode DIR [REPS]       (or PHASH_BENCH_CORPUS=DIR bench/decode)
  *
- * DIR is walked recursively; JPEG, PNG and WebP files are read into memory
- * first (no I/O timed). Each file is decoded REPS times (default 3) and its
+ * DIR is walked recursively; every image file phash decodes (but PNM) is
+ * read into memory first (no I/O timed). Each file is decoded REPS times (default 3) and its
  * best time kept, for:
  *   phash      phash_decode_memory on one decoder (buffers reused)
  *   fresh      a new phash_decoder per image (fresh buffers, page faults)
  *   library    the codec alone with the same settings (libjpeg-turbo
  *              JDCT_ISLOW to RGB/grey, libpng png_image to RGB/grey,
- *              WebPDecodeRGBInto), into a buffer reused across images
+ *              WebPDecodeRGBInto, giflib DGifSlurp + palette, libtiff
+ *              TIFFReadRGBAImage, libheif/libavif/libjxl to 8-bit RGB),
+ *              into a buffer reused across images; BMP has none (phash's
+ *              own decoder): '-'
  * Rows: format x size class (S < 1 Mpixel <= M < 4 Mpixel <= L); columns:
  * files, Mpixel, then Mpixel/s = total pixels / total best time, and the
  * ratio phash/library. The machine is shared: best-of-N per file, and all
@@ -30,8 +33,13 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <avif/avif.h>
+#include <gif_lib.h>
 #include <jpeglib.h>
+#include <jxl/decode.h>
+#include <libheif/heif.h>
 #include <png.h>
+#include <tiffio.h>
 #include <webp/decode.h>
 
 #include "benchutil.h"
@@ -63,7 +71,8 @@ static void add_file(const char *path)
     }
     fclose(f);
     phash_format fmt = phash_sniff(buf, (size_t)n);
-    if (fmt != PHASH_FORMAT_JPEG && fmt != PHASH_FORMAT_PNG && fmt != PHASH_FORMAT_WEBP) {
+    if (phash_format_kind(fmt) != PHASH_MEDIA_IMAGE || !phash_format_supported(fmt) ||
+        fmt == PHASH_FORMAT_PNM) {
         free(buf);
         return;
     }
@@ -167,26 +176,185 @@ static int libwebp_decode(const file_data *f)
     return WebPDecodeRGBInto(f->data, f->len, out_buf(n), n, (int)f->w * 3) ? 0 : -1;
 }
 
+/* GIF: giflib's DGifSlurp (every frame, as programs commonly read GIFs)
+ * and the first frame through its palette to RGB. */
+typedef struct mem_src {
+    const uint8_t *p;
+    size_t len, pos;
+} mem_src;
+
+static int gif_read(GifFileType *g, GifByteType *out, int n)
+{
+    mem_src *m = g->UserData;
+    size_t k = (size_t)n < m->len - m->pos ? (size_t)n : m->len - m->pos;
+    memcpy(out, m->p + m->pos, k);
+    m->pos += k;
+    return (int)k;
+}
+
+static int libgif_decode(const file_data *f)
+{
+    mem_src m = {f->data, f->len, 0};
+    int err;
+    GifFileType *g = DGifOpen(&m, gif_read, &err);
+    if (!g)
+        return -1;
+    int rc = -1;
+    if (DGifSlurp(g) == GIF_OK && g->ImageCount > 0) {
+        const SavedImage *si = &g->SavedImages[0];
+        const ColorMapObject *map = si->ImageDesc.ColorMap ? si->ImageDesc.ColorMap : g->SColorMap;
+        size_t n = (size_t)si->ImageDesc.Width * si->ImageDesc.Height;
+        uint8_t *out = out_buf(n * 3);
+        for (size_t i = 0; map && i < n; i++) {
+            const GifColorType *c = &map->Colors[si->RasterBits[i] % map->ColorCount];
+            out[3 * i] = c->Red, out[3 * i + 1] = c->Green, out[3 * i + 2] = c->Blue;
+        }
+        rc = map ? 0 : -1;
+    }
+    DGifCloseFile(g, &err);
+    return rc;
+}
+
+/* TIFF: libtiff's own RGBA interface (TIFFReadRGBAImage) from memory. */
+static tmsize_t tiff_read(thandle_t h, void *b, tmsize_t n)
+{
+    mem_src *m = (mem_src *)h;
+    size_t k = (size_t)n < m->len - m->pos ? (size_t)n : m->len - m->pos;
+    memcpy(b, m->p + m->pos, k);
+    m->pos += k;
+    return (tmsize_t)k;
+}
+static tmsize_t tiff_write(thandle_t h, void *b, tmsize_t n) { (void)h, (void)b, (void)n; return -1; }
+static toff_t tiff_seek(thandle_t h, toff_t o, int w)
+{
+    mem_src *m = (mem_src *)h;
+    m->pos = (size_t)(w == SEEK_SET ? o : w == SEEK_CUR ? m->pos + o : m->len + o);
+    return m->pos;
+}
+static int tiff_close(thandle_t h) { (void)h; return 0; }
+static toff_t tiff_size(thandle_t h) { return ((mem_src *)h)->len; }
+static int tiff_map(thandle_t h, void **base, toff_t *size)
+{
+    *base = (void *)((mem_src *)h)->p;
+    *size = ((mem_src *)h)->len;
+    return 1;
+}
+static void tiff_unmap(thandle_t h, void *b, toff_t s) { (void)h, (void)b, (void)s; }
+
+static int libtiff_decode(const file_data *f)
+{
+    mem_src m = {f->data, f->len, 0};
+    TIFF *t = TIFFClientOpen("bench", "r", (thandle_t)&m, tiff_read, tiff_write, tiff_seek,
+                             tiff_close, tiff_size, tiff_map, tiff_unmap);
+    if (!t)
+        return -1;
+    uint32_t w = 0, h = 0;
+    TIFFGetField(t, TIFFTAG_IMAGEWIDTH, &w);
+    TIFFGetField(t, TIFFTAG_IMAGELENGTH, &h);
+    int ok = TIFFReadRGBAImage(t, w, h, (uint32_t *)out_buf((size_t)w * h * 4), 0);
+    TIFFClose(t);
+    return ok ? 0 : -1;
+}
+
+/* HEIF: libheif's primary image to interleaved RGB. */
+static int libheif_decode(const file_data *f)
+{
+    struct heif_context *ctx = heif_context_alloc();
+    struct heif_image_handle *h = NULL;
+    struct heif_image *img = NULL;
+    int rc = -1;
+    if (heif_context_read_from_memory_without_copy(ctx, f->data, f->len, NULL).code == heif_error_Ok &&
+        heif_context_get_primary_image_handle(ctx, &h).code == heif_error_Ok &&
+        heif_decode_image(h, &img, heif_colorspace_RGB, heif_chroma_interleaved_RGB, NULL).code ==
+            heif_error_Ok)
+        rc = 0;
+    heif_image_release(img);
+    heif_image_handle_release(h);
+    heif_context_free(ctx);
+    return rc;
+}
+
+/* AVIF: libavif (one thread) to 8-bit RGB. */
+static int libavif_decode(const file_data *f)
+{
+    avifDecoder *d = avifDecoderCreate();
+    d->maxThreads = 1;
+    int rc = -1;
+    if (avifDecoderSetIOMemory(d, f->data, f->len) == AVIF_RESULT_OK &&
+        avifDecoderParse(d) == AVIF_RESULT_OK && avifDecoderNextImage(d) == AVIF_RESULT_OK) {
+        avifRGBImage rgb;
+        avifRGBImageSetDefaults(&rgb, d->image);
+        rgb.format = AVIF_RGB_FORMAT_RGB;
+        rgb.depth = 8;
+        rgb.rowBytes = d->image->width * 3;
+        rgb.pixels = out_buf((size_t)rgb.rowBytes * d->image->height);
+        rc = avifImageYUVToRGB(d->image, &rgb) == AVIF_RESULT_OK ? 0 : -1;
+    }
+    avifDecoderDestroy(d);
+    return rc;
+}
+
+/* JPEG XL: libjxl (no parallel runner) to 8-bit grey or RGB. */
+static int libjxl_decode(const file_data *f)
+{
+    JxlDecoder *d = JxlDecoderCreate(NULL);
+    JxlPixelFormat pf = {f->ch, JXL_TYPE_UINT8, JXL_NATIVE_ENDIAN, 0};
+    int rc = -1;
+    JxlDecoderSubscribeEvents(d, JXL_DEC_FULL_IMAGE);
+    JxlDecoderSetInput(d, f->data, f->len);
+    JxlDecoderCloseInput(d);
+    for (;;) {
+        JxlDecoderStatus s = JxlDecoderProcessInput(d);
+        if (s == JXL_DEC_NEED_IMAGE_OUT_BUFFER) {
+            size_t n = 0;
+            JxlDecoderImageOutBufferSize(d, &pf, &n);
+            JxlDecoderSetImageOutBuffer(d, &pf, out_buf(n), n);
+        } else {
+            rc = s == JXL_DEC_FULL_IMAGE ? 0 : -1;
+            break;
+        }
+    }
+    JxlDecoderDestroy(d);
+    return rc;
+}
+
+/* 1: no library to compare with (BMP: phash's own decoder). */
 static int library_decode(const file_data *f)
 {
     switch (f->fmt) {
     case PHASH_FORMAT_JPEG: return libjpeg_decode(f);
     case PHASH_FORMAT_PNG: return libpng_decode(f);
-    default: return libwebp_decode(f);
+    case PHASH_FORMAT_WEBP: return libwebp_decode(f);
+    case PHASH_FORMAT_GIF: return libgif_decode(f);
+    case PHASH_FORMAT_TIFF: return libtiff_decode(f);
+    case PHASH_FORMAT_HEIF: return libheif_decode(f);
+    case PHASH_FORMAT_AVIF: return libavif_decode(f);
+    case PHASH_FORMAT_JXL: return libjxl_decode(f);
+    default: return 1;
     }
 }
 
 /* ---- timing ----------------------------------------------------------- */
 
 enum { M_PHASH, M_FRESH, M_LIB, N_METHODS };
-enum { N_FORMATS = 3, N_SIZES = 3 };
+enum { N_FORMATS = 9, N_SIZES = 3 };
 
 typedef struct cell {
     unsigned files;
     double mpix, secs[N_METHODS];
 } cell;
 
-static int fmt_index(phash_format f) { return f == PHASH_FORMAT_JPEG ? 0 : f == PHASH_FORMAT_PNG ? 1 : 2; }
+static const phash_format g_fmts[N_FORMATS] = {
+    PHASH_FORMAT_JPEG, PHASH_FORMAT_PNG, PHASH_FORMAT_WEBP, PHASH_FORMAT_GIF, PHASH_FORMAT_TIFF,
+    PHASH_FORMAT_HEIF, PHASH_FORMAT_AVIF, PHASH_FORMAT_JXL, PHASH_FORMAT_BMP};
+
+static int fmt_index(phash_format f)
+{
+    for (int i = 0; i < N_FORMATS; i++)
+        if (g_fmts[i] == f)
+            return i;
+    return 0;
+}
 static int size_index(double mpix) { return mpix < 1.0 ? 0 : mpix < 4.0 ? 1 : 2; }
 
 static double time_one(int method, phash_decoder *dec, const file_data *f)
@@ -201,7 +369,10 @@ static double time_one(int method, phash_decoder *dec, const file_data *f)
         ok = phash_decode_memory(d, f->data, f->len, &img) == PHASH_OK;
         phash_decoder_free(d);
     } else {
-        ok = library_decode(f) == 0;
+        int r = library_decode(f);
+        if (r == 1)
+            return 0.0; /* no library: the column shows '-' */
+        ok = r == 0;
     }
     double t = bench_now() - t0;
     return ok ? t : -1.0;
@@ -244,7 +415,13 @@ int main(int argc, char **argv)
         f->ch = phash_image_channels(img);
         g_files[usable++] = *f;
     }
-    printf("# data: %s: %zu decodable JPEG/PNG/WebP files; best of %d per file; phash, fresh "
+    char tiffver[64];
+    snprintf(tiffver, sizeof tiffver, "%s", TIFFGetVersion());
+    tiffver[strcspn(tiffver, "\n")] = '\0';
+    printf("# %s, libheif %s, libavif %s, giflib %d.%d.%d, libjxl %u\n", tiffver,
+           heif_get_version(), avifVersion(), GIFLIB_MAJOR, GIFLIB_MINOR,
+           GIFLIB_RELEASE, JxlDecoderVersion());
+    printf("# data: %s: %zu decodable image files; best of %d per file; phash, fresh "
            "and library interleaved\n",
            dir, usable, reps);
     cell cells[N_FORMATS][N_SIZES];
@@ -270,7 +447,7 @@ int main(int argc, char **argv)
         for (int m = 0; m < N_METHODS; m++)
             c->secs[m] += best[m];
     }
-    static const char *fmts[] = {"jpeg", "png", "webp"}, *sizes[] = {"S<1MP", "M<4MP", "L>=4MP"};
+    static const char *sizes[] = {"S<1MP", "M<4MP", "L>=4MP"};
     printf("%-5s %-7s %5s %9s %11s %11s %11s %12s\n", "fmt", "size", "files", "Mpixel",
            "phash MP/s", "fresh MP/s", "lib MP/s", "phash/lib");
     for (int a = 0; a < N_FORMATS; a++)
@@ -278,9 +455,15 @@ int main(int argc, char **argv)
             const cell *c = &cells[a][b];
             if (!c->files)
                 continue;
-            printf("%-5s %-7s %5u %9.1f %11.1f %11.1f %11.1f %12.3f\n", fmts[a], sizes[b],
-                   c->files, c->mpix, c->mpix / c->secs[M_PHASH], c->mpix / c->secs[M_FRESH],
-                   c->mpix / c->secs[M_LIB], c->secs[M_LIB] / c->secs[M_PHASH]);
+            if (c->secs[M_LIB] > 0)
+                printf("%-5s %-7s %5u %9.1f %11.1f %11.1f %11.1f %12.3f\n",
+                       phash_format_name(g_fmts[a]), sizes[b], c->files, c->mpix,
+                       c->mpix / c->secs[M_PHASH], c->mpix / c->secs[M_FRESH],
+                       c->mpix / c->secs[M_LIB], c->secs[M_LIB] / c->secs[M_PHASH]);
+            else
+                printf("%-5s %-7s %5u %9.1f %11.1f %11.1f %11s %12s\n",
+                       phash_format_name(g_fmts[a]), sizes[b], c->files, c->mpix,
+                       c->mpix / c->secs[M_PHASH], c->mpix / c->secs[M_FRESH], "-", "-");
         }
     phash_decoder_free(dec);
     for (size_t i = 0; i < usable; i++) {

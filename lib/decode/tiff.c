@@ -322,9 +322,30 @@ static uint8_t px_byte(const tiff_conv *c, uint32_t y, uint32_t x, unsigned ch)
     return to_byte(v, l->bps, c->scale16);
 }
 
+/* 8-bit contiguous grey or RGB(A...) without inversion: rows copied, extra
+ * samples skipped (the common case, kept off the per-sample path). */
+static int copy_row_8bit(const tiff_conv *c, uint32_t y, uint8_t *out)
+{
+    const tiff_layout *l = c->l;
+    if (l->bps != 8 || l->planes != 1 || l->photometric == PHOTOMETRIC_MINISWHITE ||
+        (l->kind != TK_GREY && l->kind != TK_RGB))
+        return 0;
+    const uint8_t *row = c->buf + (uint64_t)y * l->rowbytes;
+    uint32_t ch = l->channels;
+    if (l->spp == ch) {
+        memcpy(out, row, (size_t)l->w * ch);
+        return 1;
+    }
+    for (uint32_t x = 0; x < l->w; x++)
+        memcpy(out + (size_t)x * ch, row + (size_t)x * l->spp, ch);
+    return 1;
+}
+
 static void convert_row(const tiff_conv *c, uint32_t y, uint8_t *out)
 {
     const tiff_layout *l = c->l;
+    if (copy_row_8bit(c, y, out))
+        return;
     for (uint32_t x = 0; x < l->w; x++) {
         switch (l->kind) {
         case TK_GREY:
