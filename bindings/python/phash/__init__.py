@@ -5,8 +5,12 @@ The library is found through the PHASH_LIBRARY environment variable, then
 the libdir recorded by `meson install` (phash/_paths.py), then the SONAME
 libphash.so.0 through the dynamic linker's search path.
 
-Thread safety follows the C library: ctypes releases the GIL during calls,
-so use one Decoder (and one hasher) per thread.
+Thread safety: ctypes releases the GIL during calls, so the C library's
+rules would apply (one decoder, hasher or signature set per thread). Each
+wrapper holds a lock around its C calls instead, so an object shared by
+threads gives right results, one call at a time: use one per thread to run
+in parallel. An image from a Decoder is valid until that decoder decodes
+again (in any thread): using it afterwards raises ValueError.
 """
 from ._lib import PhashError, version_number, version_string
 from .codes import PdqCode, u64_distance, u64_format, u64_parse

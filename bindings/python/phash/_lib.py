@@ -2,6 +2,7 @@
 """Loading libphash and declaring its functions (ctypes)."""
 import ctypes
 import os
+import threading
 
 SONAME = "libphash.so.0"
 REQUIRED_MAJOR = 0
@@ -69,12 +70,32 @@ def status_name(status):
 
 
 def check(status, detail=None):
-    """Raise PhashError for a non-zero status; detail() gives the handle's message."""
+    """Raise PhashError for a non-zero status; detail() gives the handle's
+    message. A detail left from an earlier call (a handle whose last error is
+    "success", or another status's message) is not this error's: the
+    status's own message is used then."""
     if status != 0:
         msg = detail() if detail else None
-        if not msg:
+        if not msg or msg == strerror(0).decode():
             msg = strerror(status).decode()
         raise PhashError(status, msg)
+
+
+def int_arg(value, arg, lo, hi):
+    """value as an int in [lo, hi], or TypeError / ValueError naming `arg`
+    (ctypes would silently wrap a negative or oversized number)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        try:
+            value = value.__index__()
+        except (AttributeError, TypeError):
+            raise TypeError(f"{arg}: expected an integer, got {type(value).__name__}") from None
+    if not lo <= value <= hi:
+        raise ValueError(f"{arg}: {value} is out of range ({lo} to {hi})")
+    return value
+
+
+U32_MAX = (1 << 32) - 1
+U64_MAX = (1 << 64) - 1
 
 
 version_number = fn("phash_version", ctypes.c_uint)
@@ -88,15 +109,34 @@ if _major != REQUIRED_MAJOR:
 class Handle:
     """Base of the wrapper classes: owns one C handle, released once by
     close(), by a with statement, or when garbage-collected. Subclasses set
-    _release to the C free function."""
+    _release to the C free function.
+
+    Each wrapper has a lock (_lock) that its methods hold around the C calls
+    on a handle the C library wants used by one thread at a time (hashers,
+    decoders, signature sets): ctypes releases the GIL, so a hasher shared by
+    several Python threads would otherwise mix their work buffers and return
+    wrong hashes silently. Sharing is then safe, only serialised: one object
+    per thread is still what runs in parallel."""
 
     _handle = None
     _release = None
 
+    def __new__(cls, *args, **kwargs):
+        obj = super().__new__(cls)
+        obj._lock = threading.RLock()
+        return obj
+
+    def _live(self):
+        """The C handle; ValueError once closed (call with _lock held)."""
+        if not self._handle:
+            raise ValueError(f"{type(self).__name__} is closed")
+        return self._handle
+
     def close(self):
-        handle, self._handle = self._handle, None
-        if handle:
-            type(self)._release(handle)
+        with self._lock:
+            handle, self._handle = self._handle, None
+            if handle:
+                type(self)._release(handle)
 
     def __enter__(self):
         return self

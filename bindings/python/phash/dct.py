@@ -57,13 +57,16 @@ def convert_layout(value, src, dst):
                     choice(LAYOUTS, dst, "dst"))
 
 
-def _hash(handle, src, out, on_image, on_file, on_memory, last_error):
-    """Run the entry point that suits src (see image.with_pixels) into out."""
+def _hash(hasher, src, out, on_image, on_file, on_memory, last_error):
+    """Run the entry point that suits src (see image.with_pixels) into out,
+    holding the hasher's lock (see _lib.Handle)."""
     ref = ctypes.byref(out)
-    status = with_pixels(src, "src", lambda img: on_image(handle, img, ref),
-                         lambda path: on_file(handle, path, ref),
-                         lambda data, n: on_memory(handle, data, n, ref))
-    check(status, lambda: last_error(handle).decode(errors="replace"))
+    with hasher._lock:
+        handle = hasher._live()
+        status = with_pixels(src, "src", lambda img: on_image(handle, img, ref),
+                             lambda path: on_file(handle, path, ref),
+                             lambda data, n: on_memory(handle, data, n, ref))
+        check(status, lambda: last_error(handle).decode(errors="replace"))
 
 
 class PHashResult:
@@ -169,7 +172,7 @@ class PHasher(Handle):
         """Hash a path, encoded bytes, a PIL image, a NumPy uint8 array or a
         phash.Image."""
         out = _DctResultC()
-        _hash(self._handle, src, out, _h_image, _h_file, _h_memory, _h_err)
+        _hash(self, src, out, _h_image, _h_file, _h_memory, _h_err)
         layout = next(k for k, v in LAYOUTS.items() if v == out.layout)
         return PHashResult(out.hash, out.quality, _flags(out.flags), layout)
 
@@ -191,5 +194,5 @@ class DctNHasher(Handle):
         """Hash a path, encoded bytes, a PIL image, a NumPy uint8 array or a
         phash.Image."""
         out = _DctnResultC()
-        _hash(self._handle, src, out, _n_image, _n_file, _n_memory, _n_err)
+        _hash(self, src, out, _n_image, _n_file, _n_memory, _n_err)
         return DctNResult(out)

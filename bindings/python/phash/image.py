@@ -3,7 +3,7 @@
 import ctypes
 import os
 
-from ._lib import Handle, PhashError, check, fn
+from ._lib import U32_MAX, U64_MAX, Handle, PhashError, check, fn, int_arg
 from .codes import choice
 
 c_void_pp = ctypes.POINTER(ctypes.c_void_p)
@@ -67,7 +67,8 @@ def with_pixels(src, arg, on_image, on_file, on_memory):
     a PIL image or a NumPy uint8 array (wrapped for the call). Returns what
     the entry point returns; TypeError naming `arg` for anything else."""
     if isinstance(src, Image):
-        return on_image(src.handle)
+        with src._guard():  # its decoder must not decode again meanwhile
+            return on_image(src.handle)
     if isinstance(src, (str, os.PathLike)):
         return on_file(os.fsencode(src))
     if isinstance(src, (bytes, bytearray, memoryview)):
@@ -107,8 +108,11 @@ class Image(Handle):
         NumPy array, writable memoryview); bytes are used in place too.
         mode: 'L', 'LA', 'RGB' or 'RGBA' (alpha is ignored by the hashes)."""
         channels = choice(PIXEL_FORMATS, mode, "mode")
+        width = int_arg(width, "width", 1, U32_MAX)
+        height = int_arg(height, "height", 1, U32_MAX)
         if stride is None:
             stride = width * channels
+        stride = int_arg(stride, "stride", width * channels, U64_MAX)
         if isinstance(buf, bytes):
             keep = buf
             ptr = ctypes.cast(ctypes.c_char_p(buf), ctypes.c_void_p)
@@ -121,8 +125,8 @@ class Image(Handle):
                 keep = (ctypes.c_char * mv.nbytes).from_buffer(mv)
                 ptr = ctypes.cast(keep, ctypes.c_void_p)
         size = len(keep) if isinstance(keep, bytes) else ctypes.sizeof(keep)
-        if height and stride * (height - 1) + width * channels > size:
-            raise ValueError(f"buffer of {size} bytes is too small for {width}x{height} {mode} "
+        if stride * (height - 1) + width * channels > size:
+            raise ValueError(f"buf: {size} bytes is too small for {width}x{height} {mode} "
                              f"with stride {stride}")
         out = ctypes.c_void_p()
         check(_wrap(ptr, width, height, stride, channels, ctypes.byref(out)))
@@ -171,6 +175,15 @@ class Image(Handle):
         out = numpy.frombuffer(self.tobytes(), dtype=numpy.uint8).reshape(shape).copy()
         return out if dtype is None else out.astype(dtype)
 
+    def _guard(self):
+        """The lock that keeps this image valid while held: its decoder's
+        (a decode replaces the pixels), or its own for wrapped buffers."""
+        return self._owner._lock if self._owner is not None else self._lock
+
+    def _get(self, f):
+        with self._guard():
+            return f(self.handle)
+
     @property
     def handle(self):
         if self._handle is None:
@@ -179,25 +192,26 @@ class Image(Handle):
             raise ValueError("image is no longer valid: its decoder has decoded another image")
         return self._handle
 
-    width = property(lambda self: _img_u32["width"](self.handle))
-    height = property(lambda self: _img_u32["height"](self.handle))
-    channels = property(lambda self: _img_u32["channels"](self.handle))
-    stride = property(lambda self: _img_stride(self.handle))
-    format = property(lambda self: FORMATS.get(_img_format(self.handle), "unknown"))
-    orientation = property(lambda self: _img_orientation(self.handle))
+    width = property(lambda self: self._get(_img_u32["width"]))
+    height = property(lambda self: self._get(_img_u32["height"]))
+    channels = property(lambda self: self._get(_img_u32["channels"]))
+    stride = property(lambda self: self._get(_img_stride))
+    format = property(lambda self: FORMATS.get(self._get(_img_format), "unknown"))
+    orientation = property(lambda self: self._get(_img_orientation))
 
     @property
     def flags(self):
-        bits = _img_flags(self.handle)
+        bits = self._get(_img_flags)
         return {name for name, bit in FLAGS.items() if bits & bit}
 
     def tobytes(self):
         """The pixels, row after row without padding (a copy)."""
-        h = self.handle
-        w, ht, ch, stride = _img_u32["width"](h), _img_u32["height"](h), \
-            _img_u32["channels"](h), _img_stride(h)
-        base = _img_pixels(h)
-        rows = [ctypes.string_at(base + r * stride, w * ch) for r in range(ht)]
+        with self._guard():
+            h = self.handle
+            w, ht, ch, stride = _img_u32["width"](h), _img_u32["height"](h), \
+                _img_u32["channels"](h), _img_stride(h)
+            base = _img_pixels(h)
+            rows = [ctypes.string_at(base + r * stride, w * ch) for r in range(ht)]
         return b"".join(rows)
 
     @staticmethod
@@ -234,7 +248,8 @@ class Decoder(Handle):
             cur = _LimitsC()
             _dec_get_limits(self._handle, ctypes.byref(cur))
             for k, v in limits.items():
-                setattr(cur, k, v)
+                top = U32_MAX if k in ("max_width", "max_height") else U64_MAX
+                setattr(cur, k, int_arg(v, k, 0, top))
             check(_dec_set_limits(self._handle, ctypes.byref(cur)))
         for k, v in settings.items():
             if k not in OPTIONS:
@@ -246,27 +261,25 @@ class Decoder(Handle):
         msg = _dec_last_error(self._handle)
         return msg.decode(errors="replace") if msg else None
 
-    def _result(self, status, out):
-        self._generation += 1
-        check(status, self._detail)
-        return Image(out.value, owner=self)
+    def _decode(self, call):
+        out = ctypes.c_void_p()
+        with self._lock:
+            status = call(self._live(), ctypes.byref(out))
+            self._generation += 1
+            check(status, self._detail)
+            return Image(out.value, owner=self)
 
     def decode_file(self, path):
-        out = ctypes.c_void_p()
-        return self._result(_decode_file(self._live(), os.fsencode(path), ctypes.byref(out)), out)
+        path = os.fsencode(path)
+        return self._decode(lambda h, out: _decode_file(h, path, out))
 
     def decode_bytes(self, data):
         data = bytes(data)
-        out = ctypes.c_void_p()
-        return self._result(_decode_memory(self._live(), data, len(data), ctypes.byref(out)), out)
-
-    def _live(self):
-        if not self._handle:
-            raise ValueError("decoder is closed")
-        return self._handle
+        return self._decode(lambda h, out: _decode_memory(h, data, len(data), out))
 
     _release = staticmethod(_dec_free)
 
     def close(self):
-        self._generation += 1
-        super().close()
+        with self._lock:
+            self._generation += 1
+            super().close()

@@ -3,8 +3,8 @@
 import ctypes
 import os
 
-from ._lib import Handle, check, fn
-from .codes import PdqCode, _PdqCodeC, pdq_code, u64_code
+from ._lib import U32_MAX, U64_MAX, Handle, check, fn, int_arg
+from .codes import PdqCode, _PdqCodeC, choice, pdq_code, u64_code
 
 c_void_pp = ctypes.POINTER(ctypes.c_void_p)
 c_char_pp = ctypes.POINTER(ctypes.c_char_p)
@@ -129,14 +129,25 @@ class Index(Handle):
     def search(self, queries, radius, k=0, dihedral=False, method="auto", threads=1):
         """One list of Hit per query. With dihedral=True each query is a
         sequence of the 8 dihedral codes of one image."""
-        flat = [c for q in queries for c in q] if dihedral else list(queries)
-        nq = len(flat) // 8 if dihedral else len(flat)
-        opts = _OptsC(radius, k, 8 if dihedral else 1, METHODS[method], threads)
+        radius = int_arg(radius, "radius", 0, self.bits)
+        k = int_arg(k, "k", 0, U64_MAX)
+        threads = int_arg(threads, "threads", 0, U32_MAX)
+        method_c = choice(METHODS, method, "method")
+        queries = list(queries)
+        if dihedral:
+            for i, q in enumerate(queries):
+                if isinstance(q, (str, bytes)) or not hasattr(q, "__len__") or len(q) != 8:
+                    raise ValueError(f"queries[{i}]: with dihedral=True each query is a "
+                                     "sequence of 8 codes")
+        flat = [c for q in queries for c in q] if dihedral else queries
+        nq = len(queries)
+        opts = _OptsC(radius, k, 8 if dihedral else 1, method_c, threads)
         res = ctypes.c_void_p()
         check(_res_new(ctypes.byref(res)))
         try:
-            check(_search(self._handle, self._codes(flat), nq, ctypes.byref(opts), res),
-                  self._detail)
+            # Not the index's last error: searches run concurrently and do
+            # not record one.
+            check(_search(self._live(), self._codes(flat), nq, ctypes.byref(opts), res))
             out = []
             n = ctypes.c_size_t()
             for q in range(nq):

@@ -3,7 +3,7 @@
 import ctypes
 import os
 
-from ._lib import Handle, check, fn
+from ._lib import U32_MAX, Handle, check, fn, int_arg
 from .codes import PdqCode, _PdqCodeC, choice, pdq_code
 from .image import with_pixels
 
@@ -83,7 +83,7 @@ class PdqHasher(Handle):
         if not self._handle:
             raise MemoryError("phash_pdq_hasher_new failed")
         check(_set_mode(self._handle, choice(MODES, mode, "mode")))
-        check(_set_fast(self._handle, fast))
+        check(_set_fast(self._handle, int_arg(fast, "fast", 0, U32_MAX)))
 
     def _detail(self):
         msg = _last_error(self._handle)
@@ -95,11 +95,13 @@ class PdqHasher(Handle):
         out = _ResultC()
         flags = WANT_DIHEDRAL if dihedral else 0
         ref = ctypes.byref(out)
-        status = with_pixels(
-            src, "src",
-            lambda img: _hash_image(self._handle, img, flags, ref),
-            lambda path: _hash_file(self._handle, None, path, flags, ref),
-            lambda data, n: _hash_memory(self._handle, None, data, n, flags, ref))
-        check(status, self._detail)
+        with self._lock:
+            h = self._live()
+            status = with_pixels(
+                src, "src",
+                lambda img: _hash_image(h, img, flags, ref),
+                lambda path: _hash_file(h, None, path, flags, ref),
+                lambda data, n: _hash_memory(h, None, data, n, flags, ref))
+            check(status, self._detail)
         return PdqResult(out, dihedral)
 

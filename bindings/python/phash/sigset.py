@@ -3,7 +3,7 @@
 import ctypes
 import os
 
-from ._lib import Handle, check, fn
+from ._lib import Handle, check, fn, int_arg
 from .pdq import DIHEDRAL
 from .codes import _PdqCodeC, choice, pdq_code, u64_code
 
@@ -114,15 +114,17 @@ class SignatureSet(Handle):
 
     def load(self, path):
         rep = _ReportC()
-        status = _load_file(self._live(), os.fsencode(path), ctypes.byref(rep))
-        check(status, self._detail)
+        with self._lock:
+            status = _load_file(self._live(), os.fsencode(path), ctypes.byref(rep))
+            check(status, self._detail)
         return LoadReport(rep)
 
     def load_bytes(self, data, name="<memory>"):
         data = bytes(data)
         rep = _ReportC()
-        check(_load_memory(self._live(), data, len(data), name.encode(), ctypes.byref(rep)),
-              self._detail)
+        with self._lock:
+            check(_load_memory(self._live(), data, len(data), name.encode(), ctypes.byref(rep)),
+                  self._detail)
         return LoadReport(rep)
 
     def size(self, algo):
@@ -134,7 +136,8 @@ class SignatureSet(Handle):
 
     def save(self, path):
         """Write a compiled set (codes, owners, indexes) atomically."""
-        check(_set_save(self._live(), os.fsencode(path)), self._detail)
+        with self._lock:
+            check(_set_save(self._live(), os.fsencode(path)), self._detail)
 
     def _live(self):
         if not self._handle:
@@ -173,8 +176,9 @@ class Matcher(Handle):
         """source: a SignatureSet (ownership moves to the matcher) or the
         path of a compiled set. On error the current set keeps serving."""
         if isinstance(source, SignatureSet):
-            check(_m_use(self._handle, source._live()), self._detail)
-            source._handle = None
+            with source._lock:
+                check(_m_use(self._handle, source._live()), self._detail)
+                source._handle = None
         else:
             check(_m_open(self._handle, os.fsencode(source)), self._detail)
 
@@ -190,6 +194,7 @@ class Matcher(Handle):
         PHashResult or hex; 'md5', 'sha1', 'sha256': the digest as hex or
         bytes (exact, radius 0). Returns a list of Match sorted by distance."""
         algo_c = choice(ALGOS, algo, "algo")
+        radius = int_arg(radius, "radius", 0, 64 if algo == "phash" else 256)
         if algo in EXACT:
             raw = bytes.fromhex(code) if isinstance(code, str) else bytes(code)
             if len(raw) != EXACT[algo]:
