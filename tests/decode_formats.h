@@ -8,7 +8,10 @@
  *   broken only there decode (spng_empty_ancillary_chunks,
  *   png_decompression_dos, unknown_compression_method: bad iCCP/zTXt).
  * - Errors after the last image row (missing/cut IEND: invalid-noend,
- *   invalid-trunc, truncated_end_chunk) do not spoil a complete image.
+ *   invalid-trunc, truncated_end_chunk) do not spoil a complete image; a
+ *   file that ended early is flagged truncated (0x01) all the same.
+ * - malformed/truncated_jpeg.jpg is progressive, cut in a scan after its DC
+ *   scans: every row is there, coarser, so it is hashed and flagged 0x01.
  * - video-001.progressive.truncated.jpeg has fewer scans but a proper EOI:
  *   libjpeg decodes it without a warning, so it is a complete image.
  * - webp/very_short.webp decodes in libwebp (and dwebp) too.
@@ -96,9 +99,9 @@ static const format_case FORMAT_CASES[] = {
     {"malformed/gdk_valid.1.jpeg", PHASH_OK, 400, 400, 3, 1, 0x00},
     {"malformed/gdk_valid.2.jpeg", PHASH_OK, 400, 400, 3, 1, 0x00},
     {"malformed/invalid-crc32.png", PHASH_ERR_CORRUPT, 0, 0, 0, 0, 0},
-    {"malformed/invalid-noend.png", PHASH_OK, 232, 232, 1, 1, 0x00},
+    {"malformed/invalid-noend.png", PHASH_OK, 232, 232, 1, 1, 0x01}, /* no IEND */
     {"malformed/invalid-palette.png", PHASH_OK, 16, 16, 3, 1, 0x10},
-    {"malformed/invalid-trunc.png", PHASH_OK, 232, 232, 1, 1, 0x00},
+    {"malformed/invalid-trunc.png", PHASH_OK, 232, 232, 1, 1, 0x01},
     {"malformed/invalid-zlib.png", PHASH_ERR_CORRUPT, 0, 0, 0, 0, 0},
     {"malformed/photoshop-200dpi-broken.jpg", PHASH_OK, 200, 200, 3, 1, 0x00},
     {"malformed/png_decompression_dos.png", PHASH_OK, 1, 1, 1, 1, 0x00},
@@ -115,9 +118,10 @@ static const format_case FORMAT_CASES[] = {
     {"malformed/spng_zero_gama.png", PHASH_ERR_TRUNCATED, 0, 0, 0, 0, 0},
     {"malformed/spng_zero_width.png", PHASH_ERR_CORRUPT, 0, 0, 0, 0, 0},
     {"malformed/truncated_app14.jpg", PHASH_OK, 100, 100, 3, 1, 0x00},
-    {"malformed/truncated_end_chunk.png", PHASH_OK, 128, 128, 3, 1, 0x00},
+    {"malformed/truncated_end_chunk.png", PHASH_OK, 128, 128, 3, 1, 0x01},
     {"malformed/truncated_image.png", PHASH_ERR_TRUNCATED, 0, 0, 0, 0, 0},
-    {"malformed/truncated_jpeg.jpg", PHASH_ERR_TRUNCATED, 0, 0, 0, 0, 0},
+    /* progressive, cut in a later scan: every row is there (coarser) */
+    {"malformed/truncated_jpeg.jpg", PHASH_OK, 100, 100, 3, 1, 0x01},
     {"malformed/unknown_compression_method.png", PHASH_OK, 57, 57, 3, 1, 0x02},
     {"png/1_trns.png", PHASH_OK, 64, 64, 1, 1, 0x02},
     {"png/Nikon-D300-12bit_2020_g1_dt.png", PHASH_OK, 64, 64, 3, 1, 0x08},

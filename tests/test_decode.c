@@ -945,6 +945,117 @@ END_TEST
 START_TEST(truncated_webp) { check_truncation("webp/flower.webp", 1, 2); }
 END_TEST
 
+/* ---- evasion corpus (issue 17) -------------------------------------------
+ * A known image must still be found when its file was cut short or padded.
+ * Policy (docs/formats.md): every row decoded from the file's own data (a
+ * lost end marker, a progressive JPEG cut after its DC scans, a PNG without
+ * IEND) is a normal image flagged PHASH_IMAGE_TRUNCATED; rows missing is
+ * PHASH_ERR_TRUNCATED unless the caller takes partial images; bytes after
+ * the image never matter. dist: PDQ distance to the whole file's hash. */
+
+enum { CUT, ZEROS, NOISE, OTHER_FILE };
+typedef struct evasion_case {
+    const char *rel;
+    int how;
+    size_t n; /* bytes cut or appended; 0 with CUT: a tenth of the file */
+    phash_status status;
+    unsigned flags;
+    unsigned dist;
+} evasion_case;
+
+static const evasion_case EVASIONS[] = {
+    {"jpeg/video-001.jpeg", CUT, 1, PHASH_OK, PHASH_IMAGE_TRUNCATED, 0},
+    {"jpeg/video-001.jpeg", CUT, 2, PHASH_OK, PHASH_IMAGE_TRUNCATED, 0}, /* no FF D9 */
+    {"jpeg/video-001.jpeg", CUT, 12, PHASH_ERR_TRUNCATED, 0, 0},
+    {"jpeg/video-001.jpeg", CUT, 0, PHASH_ERR_TRUNCATED, 0, 0},
+    {"jpeg/video-001.progressive.jpeg", CUT, 2, PHASH_OK, PHASH_IMAGE_TRUNCATED, 0},
+    {"jpeg/video-001.progressive.jpeg", CUT, 256, PHASH_OK, PHASH_IMAGE_TRUNCATED, 2},
+    {"jpeg/video-001.progressive.jpeg", CUT, 0, PHASH_OK, PHASH_IMAGE_TRUNCATED, 2},
+    {"jpeg/video-001.png", CUT, 12, PHASH_OK, PHASH_IMAGE_TRUNCATED, 0}, /* no IEND */
+    {"jpeg/video-001.png", CUT, 256, PHASH_ERR_TRUNCATED, 0, 0},
+    {"webp/blue-purple-pink-large.no-filter.lossy.webp", CUT, 2, PHASH_OK, PHASH_IMAGE_TRUNCATED,
+     0},
+    {"webp/blue-purple-pink-large.no-filter.lossy.webp", CUT, 12, PHASH_ERR_TRUNCATED, 0, 0},
+    {"webp/blue-purple-pink.lossless.webp", CUT, 2, PHASH_ERR_TRUNCATED, 0, 0}, /* last pixels */
+    {"jpeg/video-001.jpeg", ZEROS, 1 << 20, PHASH_OK, 0, 0},
+    {"jpeg/video-001.jpeg", NOISE, 3000, PHASH_OK, 0, 0},
+    {"jpeg/video-001.jpeg", OTHER_FILE, 0, PHASH_OK, 0, 0},
+    {"jpeg/video-001.progressive.jpeg", NOISE, 3000, PHASH_OK, 0, 0},
+    {"jpeg/video-001.png", ZEROS, 1 << 20, PHASH_OK, 0, 0},
+    {"jpeg/video-001.png", NOISE, 3000, PHASH_OK, 0, 0},
+    {"jpeg/video-001.png", OTHER_FILE, 0, PHASH_OK, 0, 0},
+    {"webp/blue-purple-pink-large.no-filter.lossy.webp", ZEROS, 1 << 20, PHASH_OK, 0, 0},
+    {"webp/blue-purple-pink-large.no-filter.lossy.webp", NOISE, 3000, PHASH_OK, 0, 0},
+    {"webp/blue-purple-pink-large.no-filter.lossy.webp", OTHER_FILE, 0, PHASH_OK, 0, 0},
+};
+
+/* The case's bytes: the file cut, or followed by zeros, noise or another
+ * file (a JPEG after a PNG and WebP, a PNG after a JPEG). */
+static uint8_t *evasion_bytes(const evasion_case *c, const uint8_t *data, size_t len, size_t *out)
+{
+    if (c->how == CUT) {
+        *out = len - (c->n ? c->n : len / 10);
+        uint8_t *b = malloc(*out);
+        memcpy(b, data, *out);
+        return b;
+    }
+    size_t other_len = 0;
+    uint8_t *other = NULL;
+    if (c->how == OTHER_FILE)
+        other = read_all(formats_path(strstr(c->rel, ".jpeg") ? "jpeg/video-001.png"
+                                                                : "jpeg/video-001.jpeg"),
+                         &other_len);
+    size_t extra = c->how == OTHER_FILE ? other_len : c->n;
+    uint8_t *b = calloc(1, len + extra);
+    memcpy(b, data, len);
+    uint32_t x = 12345;
+    for (size_t i = 0; i < extra; i++) {
+        x = x * 1103515245u + 12345u;
+        b[len + i] = c->how == NOISE ? (uint8_t)(x >> 24) : other ? other[i] : 0;
+    }
+    free(other);
+    *out = len + extra;
+    return b;
+}
+
+START_TEST(evasion_corpus)
+{
+    const evasion_case *c = &EVASIONS[_i];
+    size_t len, n;
+    uint8_t *data = read_all(formats_path(c->rel), &len);
+    phash_decoder *dec = phash_decoder_new();
+    phash_pdq_hasher *h = phash_pdq_hasher_new();
+    const phash_image *img;
+    phash_pdq_result whole, got;
+    ck_assert_int_eq(phash_decode_memory(dec, data, len, &img), PHASH_OK);
+    ck_assert_int_eq(phash_pdq_hash_image(h, img, 0, &whole), PHASH_OK);
+    uint8_t *b = evasion_bytes(c, data, len, &n);
+    phash_status st = phash_decode_memory(dec, b, n, &img);
+    ck_assert_msg(st == c->status, "%s (case %d): %s, expected %s (%s)", c->rel, _i,
+                  phash_status_name(st), phash_status_name(c->status),
+                  phash_decoder_last_error(dec));
+    if (st == PHASH_OK) {
+        ck_assert_uint_eq(phash_image_flags(img) & PHASH_IMAGE_TRUNCATED, c->flags);
+        ck_assert_int_eq(phash_pdq_hash_image(h, img, 0, &got), PHASH_OK);
+        ck_assert_uint_eq(phash_pdq_distance(&got.hash, &whole.hash), c->dist);
+    }
+    /* The same file through the file path (hash, scan) gives the same verdict. */
+    char path[] = "/tmp/phash-evasion-XXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(write(fd, b, n), (ssize_t)n);
+    close(fd);
+    ck_assert_int_eq(phash_pdq_hash_file(h, NULL, path, 0, &got), c->status);
+    if (c->status == PHASH_OK)
+        ck_assert_uint_eq(phash_pdq_distance(&got.hash, &whole.hash), c->dist);
+    unlink(path);
+    free(b);
+    free(data);
+    phash_pdq_hasher_free(h);
+    phash_decoder_free(dec);
+}
+END_TEST
+
 /* ---- orientation --------------------------------------------------------- */
 
 START_TEST(exif_orientation_parser)
@@ -1221,6 +1332,7 @@ int main(void)
     tcase_add_test(tc, truncated_jpeg);
     tcase_add_test(tc, truncated_png);
     tcase_add_test(tc, truncated_webp);
+    tcase_add_loop_test(tc, evasion_corpus, 0, (int)(sizeof EVASIONS / sizeof EVASIONS[0]));
     tcase_add_test(tc, exif_orientation_parser);
     tcase_add_test(tc, orientation_transforms_exact);
     tcase_add_test(tc, orientation_applied_jpeg);

@@ -22,12 +22,72 @@ typedef struct jpeg_guard {
     phash_decoder *dec;
     size_t len;          /* input bytes, for the offset in messages */
     unsigned warnings;
-    int eof;             /* JWRN_JPEG_EOF: the data ended early */
+    int ended;           /* the data ended before its end-of-image marker */
+    int eof;             /* ...and the decoder wanted more than that marker */
 } jpeg_guard;
+
+/* The input: the caller's bytes, then, if the decoder asks for more, one
+ * end-of-image marker (FF D9) of our own. A file whose tail was cut off
+ * after its last scan (only the marker lost, as in partial downloads and
+ * carved files) then decodes without a warning, every row from its own
+ * data. If the decoder needs more than that marker (the cut went into the
+ * scan data) it reports a marker hit in mid-scan or asks again: rows are
+ * missing, and that is truncation. */
+typedef struct jpeg_source {
+    struct jpeg_source_mgr pub; /* first: libjpeg sees only this */
+    jpeg_guard *g;
+} jpeg_source;
+
+static const JOCTET k_eoi[2] = {0xFF, (JOCTET)JPEG_EOI};
+
+static void src_init(j_decompress_ptr d) { (void)d; }
+static void src_term(j_decompress_ptr d) { (void)d; }
+
+static boolean src_fill(j_decompress_ptr d)
+{
+    jpeg_source *src = (jpeg_source *)d->src;
+    if (src->g->ended)
+        WARNMS(d, JWRN_JPEG_EOF); /* asked again: the data is cut short */
+    src->g->ended = 1;
+    src->pub.next_input_byte = k_eoi;
+    src->pub.bytes_in_buffer = sizeof k_eoi;
+    return TRUE;
+}
+
+static void src_skip(j_decompress_ptr d, long n)
+{
+    struct jpeg_source_mgr *src = d->src;
+    while (n > 0 && (size_t)n > src->bytes_in_buffer) {
+        n -= (long)src->bytes_in_buffer;
+        src->bytes_in_buffer = 0;
+        (void)src_fill(d);
+    }
+    if (n > 0) {
+        src->next_input_byte += n;
+        src->bytes_in_buffer -= (size_t)n;
+    }
+}
+
+static void use_source(j_decompress_ptr d, jpeg_source *src, jpeg_guard *g, const uint8_t *data,
+                       size_t len)
+{
+    memset(src, 0, sizeof *src);
+    src->g = g;
+    src->pub.init_source = src_init;
+    src->pub.fill_input_buffer = src_fill;
+    src->pub.skip_input_data = src_skip;
+    src->pub.resync_to_restart = jpeg_resync_to_restart;
+    src->pub.term_source = src_term;
+    src->pub.next_input_byte = data;
+    src->pub.bytes_in_buffer = len;
+    d->src = &src->pub;
+}
 
 static size_t input_offset(j_common_ptr c, const jpeg_guard *g)
 {
     j_decompress_ptr d = (j_decompress_ptr)c;
+    if (g->ended)
+        return g->len; /* reading our own end marker */
     if (!d->src || d->src->bytes_in_buffer > g->len)
         return 0;
     return g->len - d->src->bytes_in_buffer;
@@ -65,7 +125,25 @@ static void fail(j_common_ptr c, phash_status st)
     longjmp(g->jmp, 1);
 }
 
-static void on_error_exit(j_common_ptr c) { fail(c, status_of(c->err->msg_code)); }
+/* An error after the data ran out (a header or table cut short) is the cut's. */
+static void on_error_exit(j_common_ptr c)
+{
+    const jpeg_guard *g = (const jpeg_guard *)c->err;
+    fail(c, g->ended ? PHASH_ERR_TRUNCATED : status_of(c->err->msg_code));
+}
+
+/* Whether every block of every component already has its DC coefficient
+ * from the file's data: a progressive file in a scan after the first DC
+ * scans (a DC scan starts a component's coef_bits[c][0] at its Al). */
+static int every_block_has_dc(j_decompress_ptr d)
+{
+    if (!d->progressive_mode || !d->coef_bits || (d->Ss == 0 && d->Ah == 0))
+        return 0;
+    for (int c = 0; c < d->num_components; c++)
+        if (d->coef_bits[c][0] < 0)
+            return 0;
+    return 1;
+}
 
 static void on_emit_message(j_common_ptr c, int level)
 {
@@ -73,11 +151,14 @@ static void on_emit_message(j_common_ptr c, int level)
     if (level >= 0)
         return; /* trace messages */
     g->warnings++;
-    if (c->err->msg_code == JWRN_JPEG_EOF) {
+    int code = c->err->msg_code;
+    if (code == JWRN_JPEG_EOF || (code == JWRN_HIT_MARKER && g->ended)) {
         g->eof = 1;
-        /* Unless the caller takes partial images, stop now rather than
+        /* A progressive file cut after its DC scans still has every row
+         * (coarser): hashed, flagged truncated (docs/formats.md). Otherwise,
+         * unless the caller takes partial images, stop now rather than
          * decode the filler. */
-        if (!g->dec->allow_truncated)
+        if (!every_block_has_dc((j_decompress_ptr)c) && !g->dec->allow_truncated)
             fail(c, PHASH_ERR_TRUNCATED);
     } else if (g->warnings > PH_JPEG_MAX_WARNINGS) {
         fail(c, PHASH_ERR_CORRUPT);
@@ -244,7 +325,7 @@ static phash_status decode(phash_decoder *dec, j_decompress_ptr d, jpeg_guard *g
         if (cmyk)
             cmyk_row(row4, out + (size_t)y * stride, w, lut);
     }
-    if (g->eof)
+    if (g->ended)
         dec->img.flags |= PHASH_IMAGE_TRUNCATED;
     if (cmyk)
         dec->img.flags |= PHASH_IMAGE_CMYK;
@@ -259,12 +340,12 @@ static phash_status decode(phash_decoder *dec, j_decompress_ptr d, jpeg_guard *g
  * libjpeg error, and locals of the function that called setjmp are
  * indeterminate after longjmp if they changed in between. */
 static phash_status guarded_decode(phash_decoder *dec, j_decompress_ptr d, jpeg_guard *g,
-                                   const uint8_t *data, size_t len)
+                                   jpeg_source *src, const uint8_t *data, size_t len)
 {
     if (setjmp(g->jmp))
         return dec->err.status != PHASH_OK ? dec->err.status : PHASH_ERR_CORRUPT;
     jpeg_create_decompress(d);
-    jpeg_mem_src(d, data, (unsigned long)len);
+    use_source(d, src, g, data, len);
     return decode(dec, d, g);
 }
 
@@ -280,7 +361,8 @@ phash_status ph_decode_jpeg(phash_decoder *dec, const uint8_t *data, size_t len)
     g.pub.error_exit = on_error_exit;
     g.pub.emit_message = on_emit_message;
     g.pub.output_message = on_output_message;
-    phash_status st = guarded_decode(dec, &d, &g, data, len);
+    jpeg_source src;
+    phash_status st = guarded_decode(dec, &d, &g, &src, data, len);
     jpeg_destroy_decompress(&d);
     return st;
 }

@@ -282,6 +282,8 @@ phash_status ph_decode_png(phash_decoder *dec, const uint8_t *data, size_t len)
     st = guarded_decode(png, info, &g, &lay);
     if (st == PHASH_OK) {
         finish_pixels(dec, &lay, &g);
+        if (g.truncated) /* every row read, the file ended before IEND */
+            dec->img.flags |= PHASH_IMAGE_TRUNCATED;
     } else if (st == PHASH_ERR_TRUNCATED && dec->allow_truncated && lay.out) {
         /* Kept when the caller accepts partial data and the pixels began. */
         finish_pixels(dec, &lay, &g);

@@ -57,8 +57,11 @@ static void keep_exif(phash_decoder *dec, const uint8_t *data, size_t len)
     }
 }
 
-/* Decode incrementally as far as the data goes; rows never reached are
- * zero. Only used when the caller accepts truncated images. */
+/* The data ended early (a cut tail, a partial download): decode
+ * incrementally as far as it goes. Every row decoded: the image is whole,
+ * only its file is short (PHASH_IMAGE_TRUNCATED, hashed as usual). Rows
+ * missing: PHASH_ERR_TRUNCATED, or, when the caller takes partial images,
+ * the rows never reached are zero. */
 static phash_status decode_partial(phash_decoder *dec, WebPDecoderConfig *cfg,
                                    const uint8_t *data, size_t len)
 {
@@ -76,10 +79,16 @@ static phash_status decode_partial(phash_decoder *dec, WebPDecoderConfig *cfg,
     if (s == VP8_STATUS_SUSPENDED) {
         if (last_y < 0 || (uint32_t)last_y > img->height)
             last_y = 0;
-        memset(dec->pixels.data + (size_t)last_y * img->stride, 0,
-               (size_t)(img->height - (uint32_t)last_y) * img->stride);
-        img->flags |= PHASH_IMAGE_TRUNCATED;
+        if ((uint32_t)last_y < img->height) {
+            if (!dec->allow_truncated)
+                return ph_error_set(&dec->err, PHASH_ERR_TRUNCATED,
+                                    "WebP: the data ends after row %d of %u", last_y,
+                                    img->height);
+            memset(dec->pixels.data + (size_t)last_y * img->stride, 0,
+                   (size_t)(img->height - (uint32_t)last_y) * img->stride);
+        }
     }
+    img->flags |= PHASH_IMAGE_TRUNCATED;
     return PHASH_OK;
 }
 
@@ -96,7 +105,7 @@ static phash_status decode_still(phash_decoder *dec, const uint8_t *data, size_t
     cfg->output.u.RGBA.stride = (int)dec->img.stride;
     cfg->output.u.RGBA.size = dec->img.stride * dec->img.height;
     VP8StatusCode s = WebPDecode(data, len, cfg);
-    if (s == VP8_STATUS_NOT_ENOUGH_DATA && dec->allow_truncated)
+    if (s == VP8_STATUS_NOT_ENOUGH_DATA)
         return decode_partial(dec, cfg, data, len);
     return s == VP8_STATUS_OK ? PHASH_OK : fail(dec, s, "decode");
 }
