@@ -50,7 +50,11 @@ typedef enum phash_pixel_format {
 } phash_pixel_format;
 
 /* Facts about an image (phash_image_flags()). */
-#define PHASH_IMAGE_TRUNCATED 0x01u  /* data ended early; rows past it are filler */
+/* The file ended early. By default only set when every row was decoded
+ * from the file's own data (a lost end marker, a progressive JPEG cut after
+ * its DC scans: docs/formats.md 1.2); with PHASH_DECODE_ALLOW_TRUNCATED
+ * also when rows past the end are filler (zero). */
+#define PHASH_IMAGE_TRUNCATED 0x01u
 #define PHASH_IMAGE_HAD_ALPHA 0x02u  /* the source had an alpha channel (dropped) */
 #define PHASH_IMAGE_CMYK 0x04u       /* the source was CMYK or YCCK */
 #define PHASH_IMAGE_SIXTEEN_BIT 0x08u /* the source had 16-bit samples */
@@ -90,8 +94,9 @@ typedef enum phash_decode_option {
     /* JPEG DCT-domain scaling numerator over 8: 8 (default, full size), 4,
      * 2 or 1. Changes pixels, hence hashes: for fast modes only. */
     PHASH_DECODE_JPEG_SCALE = 4,
-    /* 0 (default): truncated data is PHASH_ERR_TRUNCATED. 1: return what
-     * was decoded with PHASH_IMAGE_TRUNCATED set. */
+    /* 0 (default): data that ends before every row is decoded is
+     * PHASH_ERR_TRUNCATED. 1: return what was decoded (missing rows zero)
+     * with PHASH_IMAGE_TRUNCATED set. */
     PHASH_DECODE_ALLOW_TRUNCATED = 5
 } phash_decode_option;
 
