@@ -74,7 +74,7 @@ typedef struct phash_scan_hash {
 /* One match: a hash of the file within the radius of a signature, for one
  * owner (list entry) of that signature. */
 typedef struct phash_scan_match {
-    const char *algo;     /* "pdq", "phash" */
+    const char *algo;     /* "pdq", "phash", "md5", "sha1", "sha256" (exact: distance 0) */
     phash_sig_algo sig_algo;
     unsigned distance;    /* Hamming distance */
     const char *variant;  /* the file's variant that matched ("orig", "rot90", ...) */
@@ -82,7 +82,8 @@ typedef struct phash_scan_match {
     const char *list;     /* the list (file) the signature came from */
     const char *id;       /* its id in the list */
     const char *metadata; /* opaque metadata, "" when none */
-    int quality;          /* quality of the file's hash */
+    int quality;          /* quality of the file's hash (-1 for digests) */
+    const char *category; /* the owner's category / status, "" when none */
 } phash_scan_match;
 
 typedef struct phash_scan_report {

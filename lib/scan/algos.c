@@ -160,12 +160,12 @@ static const ph_scan_algo algos[] = {
      NULL},
     /* Exact digests of the file's bytes (any file, no decode): fed by the
      * scanner's one read (lib/scan/worker.c). */
-    {"md5", "MD5 of the file's bytes (any file; no decode)", 0, 0, 0, PHASH_DIGEST_MD5, NULL,
-     NULL, NULL, NULL},
-    {"sha1", "SHA-1 of the file's bytes (any file; no decode)", 0, 0, 0, PHASH_DIGEST_SHA1, NULL,
-     NULL, NULL, NULL},
-    {"sha256", "SHA-256 of the file's bytes (any file; no decode)", 0, 0, 0, PHASH_DIGEST_SHA256,
-     NULL, NULL, NULL, NULL},
+    {"md5", "MD5 of the file's bytes (any file; no decode)", PHASH_SIG_MD5, 0, 0,
+     PHASH_DIGEST_MD5, NULL, NULL, NULL, NULL},
+    {"sha1", "SHA-1 of the file's bytes (any file; no decode)", PHASH_SIG_SHA1, 0, 0,
+     PHASH_DIGEST_SHA1, NULL, NULL, NULL, NULL},
+    {"sha256", "SHA-256 of the file's bytes (any file; no decode)", PHASH_SIG_SHA256, 0, 0,
+     PHASH_DIGEST_SHA256, NULL, NULL, NULL, NULL},
 };
 #define N_ALGOS (sizeof algos / sizeof algos[0])
 

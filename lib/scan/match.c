@@ -46,7 +46,7 @@ static phash_status add_records(ph_worker *w, size_t i, const ph_scan_algo *a)
             *r = (phash_scan_match){
                 .algo = a->name, .sig_algo = a->sig, .distance = m.distance,
                 .variant = variant_names[m.variant % PH_SCAN_MAX_VARIANTS], .hash = m.hash,
-                .list = o.list, .id = o.id, .metadata = o.metadata,
+                .list = o.list, .id = o.id, .metadata = o.metadata, .category = o.category,
                 .quality = w->out[i].quality};
             w->rep.n_matches++;
         }
@@ -54,16 +54,32 @@ static phash_status add_records(ph_worker *w, size_t i, const ph_scan_algo *a)
     return PHASH_OK;
 }
 
-phash_status ph_scan_match_hashes(ph_worker *w)
+/* Match the algorithms that are (digests) or are not (image hashes)
+ * digests: the two are computed at different points of a file's work. */
+static phash_status match_some(ph_worker *w, int digests)
 {
     phash_scanner *s = w->s;
-    w->rep.n_matches = 0;
     if (!s->matcher)
         return PHASH_OK;
     for (size_t i = 0; i < s->n_algos; i++) {
         const ph_scan_algo *a = s->algos[i];
-        if (!a->sig || !w->out[i].n_variants)
+        if (!a->sig || !w->out[i].n_variants || !a->digest != !digests)
             continue;
+        /* Exact digests: one table lookup, radius 0; the empty file's
+         * digests never match (the matcher refuses them). */
+        if (a->digest) {
+            if (!phash_matcher_size(s->matcher, a->sig))
+                continue;
+            phash_status st = phash_matcher_query(s->matcher, a->sig, w->out[i].digest, 1, 0,
+                                                  w->matches[i]);
+            if (st != PHASH_OK) {
+                ph_report_fail(w, st, "matching failed: %s", phash_strerror(st));
+                return PHASH_OK;
+            }
+            if (add_records(w, i, a) != PHASH_OK)
+                return PHASH_OK;
+            continue;
+        }
         if (w->out[i].quality < a->min_quality) {
             w->rep.n_low_quality++;
             continue;
@@ -82,6 +98,17 @@ phash_status ph_scan_match_hashes(ph_worker *w)
             return PHASH_OK;
     }
     return PHASH_OK;
+}
+
+phash_status ph_scan_match_hashes(ph_worker *w)
+{
+    w->rep.n_matches = 0;
+    return match_some(w, 0);
+}
+
+phash_status ph_scan_match_digests(ph_worker *w)
+{
+    return match_some(w, 1);
 }
 
 const phash_scan_hash *phash_scan_report_hash(const phash_scan_report *r, size_t i)

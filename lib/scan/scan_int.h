@@ -34,6 +34,7 @@ typedef struct ph_algo_out {
     char hex[PH_SCAN_MAX_VARIANTS][PH_SCAN_HEX_MAX];
     phash_pdq_code pdq[PH_SCAN_MAX_VARIANTS]; /* binary codes for matching */
     uint64_t u64;
+    uint8_t digest[PHASH_DIGEST_MAX_LEN]; /* digest algorithms: the raw bytes */
 } ph_algo_out;
 
 typedef struct ph_scan_algo {
@@ -134,6 +135,8 @@ void ph_report_fail(ph_worker *w, phash_status st, const char *fmt, ...)
 void ph_scan_report_hashes(ph_worker *w);
 /* Match the worker's computed hashes; fills rep.matches. */
 phash_status ph_scan_match_hashes(ph_worker *w);
+/* Match the digests (after ph_scan_finish_digests), appending records. */
+phash_status ph_scan_match_digests(ph_worker *w);
 
 /* ---- the handle ---- */
 

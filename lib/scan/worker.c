@@ -195,10 +195,13 @@ phash_status ph_scan_finish_digests(ph_worker *w, ph_scan_input *in)
         ph_algo_out *o = &w->out[i];
         o->quality = -1;
         o->n_variants = 1;
-        if (phash_digest_to_hex(&r, (phash_digest_algo)s->algos[i]->digest, o->hex[0]) != PHASH_OK)
+        phash_digest_algo d = (phash_digest_algo)s->algos[i]->digest;
+        if (phash_digest_to_hex(&r, d, o->hex[0]) != PHASH_OK)
             o->hex[0][0] = '\0';
+        else
+            memcpy(o->digest, phash_digest_bytes(&r, d), phash_digest_len(d));
     }
-    return PHASH_OK;
+    return ph_scan_match_digests(w);
 }
 
 static phash_status open_input(ph_worker *w, const char *path, ph_scan_input *in)
