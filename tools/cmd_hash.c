@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 
 #include "commands.h"
+#include "hash_video.h"
 #include "phash/phash.h"
 #include "scan_out.h"
 
@@ -369,6 +370,8 @@ static int configure(run *r)
 
 int cmd_hash(int argc, char **argv)
 {
+    if (hash_video_is_vpdq(argc, argv)) /* videos: tools/hash_video.c */
+        return hash_video_main(argc, argv);
     run r;
     memset(&r, 0, sizeof r);
     int first;
