@@ -559,7 +559,7 @@ static membuf bmp_file(const bmp_spec *b)
                     uint32_t mask = b->masks[k], shift = 0, bits = 0;
                     while (!((mask >> shift) & 1))
                         shift++;
-                    while ((mask >> (shift + bits)) & 1)
+                    while (shift + bits < 32 && ((mask >> (shift + bits)) & 1))
                         bits++;
                     v |= ((uint32_t)c[k] >> (8 - bits)) << shift;
                 }
