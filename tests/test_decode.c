@@ -938,6 +938,65 @@ static void check_truncation(const char *rel, size_t keep_num, size_t keep_den)
     phash_decoder_free(dec);
 }
 
+/* A progressive JPEG of n scans (16x16 grey): the DC scan, then one scan
+ * per AC coefficient at Al = 1, then refinement scans, as many as needed. */
+static uint8_t *jpeg_with_scans(int n, size_t *len)
+{
+    struct jpeg_compress_struct c;
+    struct jpeg_error_mgr err;
+    c.err = jpeg_std_error(&err);
+    jpeg_create_compress(&c);
+    unsigned char *out = NULL;
+    unsigned long out_len = 0;
+    jpeg_mem_dest(&c, &out, &out_len);
+    c.image_width = c.image_height = 16;
+    c.input_components = 1;
+    c.in_color_space = JCS_GRAYSCALE;
+    jpeg_set_defaults(&c);
+    jpeg_scan_info *scans = calloc((size_t)n, sizeof *scans);
+    for (int i = 0; i < n; i++) {
+        int k = i == 0 ? 0 : (i - 1) % 63 + 1, pass = i == 0 ? 0 : (i - 1) / 63;
+        scans[i].comps_in_scan = 1;
+        scans[i].component_index[0] = 0;
+        scans[i].Ss = scans[i].Se = k;
+        scans[i].Ah = pass == 0 ? 0 : 1;
+        scans[i].Al = pass == 0 ? (k == 0 ? 0 : 1) : 0;
+    }
+    c.scan_info = scans;
+    c.num_scans = n;
+    jpeg_start_compress(&c, TRUE);
+    uint8_t row[16];
+    for (int y = 0; y < 16; y++) {
+        for (int x = 0; x < 16; x++)
+            row[x] = (uint8_t)(x * 13 + y * 7);
+        JSAMPROW r = row;
+        jpeg_write_scanlines(&c, &r, 1);
+    }
+    jpeg_finish_compress(&c);
+    jpeg_destroy_compress(&c);
+    free(scans);
+    *len = out_len;
+    return out;
+}
+
+/* More scans than real encoders emit is refused (issue 17: 495 scans of a
+ * 100 MP image cost 9 s of CPU); the limit's own count still decodes. */
+START_TEST(jpeg_scan_limit_of_real_encoders)
+{
+    phash_decoder *dec = phash_decoder_new();
+    const phash_image *img;
+    size_t len;
+    uint8_t *ok = jpeg_with_scans(PH_JPEG_MAX_SCANS, &len);
+    ck_assert_int_eq(phash_decode_memory(dec, ok, len, &img), PHASH_OK);
+    free(ok);
+    uint8_t *over = jpeg_with_scans(101, &len);
+    ck_assert_int_eq(phash_decode_memory(dec, over, len, &img), PHASH_ERR_TOO_LARGE);
+    ck_assert_ptr_nonnull(strstr(phash_decoder_last_error(dec), "scans"));
+    free(over);
+    phash_decoder_free(dec);
+}
+END_TEST
+
 START_TEST(truncated_jpeg) { check_truncation("jpeg/video-001.jpeg", 1, 2); }
 END_TEST
 START_TEST(truncated_png) { check_truncation("jpeg/video-001.png", 1, 2); }
@@ -1332,6 +1391,7 @@ int main(void)
     tcase_add_test(tc, truncated_jpeg);
     tcase_add_test(tc, truncated_png);
     tcase_add_test(tc, truncated_webp);
+    tcase_add_test(tc, jpeg_scan_limit_of_real_encoders);
     tcase_add_loop_test(tc, evasion_corpus, 0, (int)(sizeof EVASIONS / sizeof EVASIONS[0]));
     tcase_add_test(tc, exif_orientation_parser);
     tcase_add_test(tc, orientation_transforms_exact);
