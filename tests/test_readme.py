@@ -76,6 +76,7 @@ CLAIMS = {
                                                      or "pip install" in b[1])
     and "phash scan" not in b[1],
     "outside data": lambda b: b[0] == "sh" and "/work/ext/" in b[1],
+    "windows cross build": lambda b: b[0] == "sh" and ".ci/windows-deps" in b[1],
 }
 
 
@@ -207,6 +208,23 @@ class TestReadme(unittest.TestCase):
         raise unittest.SkipTest("README block(s) at line(s) %s need an index data folder, "
                                 "FAISS and a photo corpus from outside the repository" %
                                 ", ".join(str(b[2]) for b in outside))
+
+    def test_7_windows_cross_build_block(self):
+        """The Windows block: its script and cross file exist and hold what
+        it says (the cross build itself takes minutes and needs Wine: it is
+        run by hand, see the README)."""
+        import configparser
+        for info, text, line in self.claim("windows cross build"):
+            script = os.path.join(SRC, ".ci", "windows-deps")
+            self.assertTrue(os.access(script, os.X_OK), script)
+            self.assertEqual(subprocess.run(["bash", "-n", script]).returncode, 0)
+            for cmd in commands(text):
+                if "--cross-file" in cmd:
+                    cross = cmd.split("--cross-file")[1].split()[0]
+                    ini = configparser.ConfigParser()
+                    ini.read(os.path.join(SRC, cross))
+                    self.assertEqual(ini["binaries"]["exe_wrapper"], "'wine'")
+                    self.assertEqual(ini["host_machine"]["system"], "'windows'")
 
     def test_every_block_is_run_by_exactly_one_test(self):
         for info, text, line in self.blocks:

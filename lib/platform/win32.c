@@ -1,0 +1,356 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The platform layer on Windows (see platform.h), on the wide-character
+ * Win32 API: paths are UTF-8 in the library and UTF-16 underneath, so names
+ * outside the ANSI code page open; files are read as bytes (there is no
+ * text mode below the C runtime); a file's identity is the volume serial
+ * number and the 64-bit file index (the walker ends folder loops on it; the
+ * C runtime's st_ino is always 0). Errors come back as errno values, like
+ * posix.c's.
+ */
+#define WIN32_LEAN_AND_MEAN
+#include <windows.h>
+
+#include <errno.h>
+#include <process.h>
+#include <string.h>
+
+#include "internal.h"
+#include "platform.h"
+
+/* ---- errors and paths ------------------------------------------------------- */
+
+static int errno_of(DWORD e)
+{
+    switch (e) {
+    case ERROR_FILE_NOT_FOUND:
+    case ERROR_PATH_NOT_FOUND:
+    case ERROR_INVALID_DRIVE:
+    case ERROR_BAD_NETPATH:
+    case ERROR_BAD_PATHNAME:
+    case ERROR_INVALID_NAME:
+        return ENOENT;
+    case ERROR_ACCESS_DENIED:
+    case ERROR_SHARING_VIOLATION:
+    case ERROR_LOCK_VIOLATION:
+        return EACCES;
+    case ERROR_NOT_ENOUGH_MEMORY:
+    case ERROR_OUTOFMEMORY:
+        return ENOMEM;
+    case ERROR_FILENAME_EXCED_RANGE:
+        return ENAMETOOLONG;
+    case ERROR_DIRECTORY:
+        return ENOTDIR;
+    case ERROR_TOO_MANY_OPEN_FILES:
+        return EMFILE;
+    default:
+        return EIO;
+    }
+}
+
+/* path (UTF-8) as a newly allocated UTF-16 string with room for `extra`
+ * more characters; EILSEQ if it is not valid UTF-8. */
+static int wide_path(const char *path, size_t extra, wchar_t **out)
+{
+    *out = NULL;
+    int n = MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, path, -1, NULL, 0);
+    if (n <= 0)
+        return GetLastError() == ERROR_NO_UNICODE_TRANSLATION ? EILSEQ : EINVAL;
+    wchar_t *w = ph_malloc(((size_t)n + extra) * sizeof *w);
+    if (!w)
+        return ENOMEM;
+    MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, path, -1, w, n);
+    *out = w;
+    return 0;
+}
+
+/* ---- file facts ------------------------------------------------------------ */
+
+/* FILETIME-style 100 ns ticks since 1601 as ns since 1970. */
+static int64_t unix_ns(LARGE_INTEGER t)
+{
+    return (t.QuadPart - 116444736000000000LL) * 100;
+}
+
+static int fill_stat(HANDLE h, int link, ph_stat *st)
+{
+    BY_HANDLE_FILE_INFORMATION info;
+    FILE_BASIC_INFO basic;
+    if (!GetFileInformationByHandle(h, &info) ||
+        !GetFileInformationByHandleEx(h, FileBasicInfo, &basic, sizeof basic))
+        return errno_of(GetLastError());
+    DWORD kind = GetFileType(h);
+    if (link && (info.dwFileAttributes & FILE_ATTRIBUTE_REPARSE_POINT))
+        st->type = PH_FILE_LINK;
+    else if (info.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY)
+        st->type = PH_FILE_DIRECTORY;
+    else
+        st->type = kind == FILE_TYPE_DISK ? PH_FILE_REGULAR : PH_FILE_SPECIAL;
+    st->size = ((uint64_t)info.nFileSizeHigh << 32) | info.nFileSizeLow;
+    st->device = info.dwVolumeSerialNumber;
+    st->inode = ((uint64_t)info.nFileIndexHigh << 32) | info.nFileIndexLow;
+    st->mtime_ns = unix_ns(basic.LastWriteTime);
+    st->ctime_ns = unix_ns(basic.ChangeTime);
+    return 0;
+}
+
+/* A handle for reading attributes only (any file, folder or link). */
+static int open_meta(const char *path, int follow, HANDLE *out)
+{
+    wchar_t *w;
+    int err = wide_path(path, 0, &w);
+    if (err)
+        return err;
+    DWORD flags = FILE_FLAG_BACKUP_SEMANTICS | (follow ? 0 : FILE_FLAG_OPEN_REPARSE_POINT);
+    HANDLE h = CreateFileW(w, FILE_READ_ATTRIBUTES,
+                           FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL,
+                           OPEN_EXISTING, flags, NULL);
+    ph_free(w);
+    if (h == INVALID_HANDLE_VALUE)
+        return errno_of(GetLastError());
+    *out = h;
+    return 0;
+}
+
+int ph_stat_path(const char *path, int follow, ph_stat *st)
+{
+    HANDLE h = INVALID_HANDLE_VALUE;
+    int err = open_meta(path, follow, &h);
+    if (err)
+        return err;
+    err = fill_stat(h, !follow, st);
+    CloseHandle(h);
+    return err;
+}
+
+/* ---- reading files ------------------------------------------------------- */
+
+struct ph_file {
+    HANDLE h;
+};
+
+int ph_file_open(const char *path, ph_file **out, ph_stat *st)
+{
+    *out = NULL;
+    ph_stat pre = {0};
+    int err = ph_stat_path(path, 1, &pre);
+    if (err)
+        return err;
+    if (pre.type != PH_FILE_REGULAR)
+        return pre.type == PH_FILE_DIRECTORY ? EISDIR : ENODEV;
+    wchar_t *w;
+    if ((err = wide_path(path, 0, &w)) != 0)
+        return err;
+    /* Share everything: a file being scanned may be renamed, replaced or
+     * deleted by its owner meanwhile, as on POSIX. */
+    HANDLE h = CreateFileW(w, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
+                           NULL, OPEN_EXISTING, FILE_FLAG_SEQUENTIAL_SCAN, NULL);
+    ph_free(w);
+    if (h == INVALID_HANDLE_VALUE)
+        return errno_of(GetLastError());
+    ph_stat now = {0};
+    err = fill_stat(h, 0, &now);
+    if (!err && now.type != PH_FILE_REGULAR)
+        err = now.type == PH_FILE_DIRECTORY ? EISDIR : ENODEV;
+    ph_file *f = err ? NULL : ph_malloc(sizeof *f);
+    if (!f) {
+        CloseHandle(h);
+        return err ? err : ENOMEM;
+    }
+    f->h = h;
+    if (st)
+        *st = now;
+    *out = f;
+    return 0;
+}
+
+int ph_file_read(ph_file *f, void *buf, size_t n, size_t *got)
+{
+    DWORD want = n > (1u << 30) ? (1u << 30) : (DWORD)n, r = 0;
+    if (!ReadFile(f->h, buf, want, &r, NULL)) {
+        *got = 0;
+        return GetLastError() == ERROR_HANDLE_EOF ? 0 : errno_of(GetLastError());
+    }
+    *got = r;
+    return 0;
+}
+
+void ph_file_close(ph_file *f)
+{
+    if (!f)
+        return;
+    CloseHandle(f->h);
+    ph_free(f);
+}
+
+/* ---- folders --------------------------------------------------------------- */
+
+struct ph_dir {
+    HANDLE find;
+    int have; /* data holds an entry not yet returned */
+    WIN32_FIND_DATAW data;
+    char name[MAX_PATH * 3 + 1]; /* a UTF-16 name of up to MAX_PATH units as UTF-8 */
+};
+
+int ph_dir_open(const char *path, ph_dir **out)
+{
+    *out = NULL;
+    wchar_t *w;
+    int err = wide_path(path, 2, &w);
+    if (err)
+        return err;
+    size_t len = wcslen(w);
+    if (len && w[len - 1] != L'\\' && w[len - 1] != L'/')
+        w[len++] = L'\\';
+    w[len++] = L'*';
+    w[len] = 0;
+    ph_dir *d = ph_calloc(1, sizeof *d);
+    if (!d) {
+        ph_free(w);
+        return ENOMEM;
+    }
+    d->find = FindFirstFileExW(w, FindExInfoBasic, &d->data, FindExSearchNameMatch, NULL,
+                               FIND_FIRST_EX_LARGE_FETCH);
+    ph_free(w);
+    if (d->find == INVALID_HANDLE_VALUE) {
+        DWORD e = GetLastError();
+        ph_free(d);
+        return e == ERROR_DIRECTORY ? ENOTDIR : errno_of(e);
+    }
+    d->have = 1;
+    *out = d;
+    return 0;
+}
+
+int ph_dir_next(ph_dir *d, const char **name)
+{
+    for (;;) {
+        if (!d->have && !FindNextFileW(d->find, &d->data)) {
+            DWORD e = GetLastError();
+            *name = NULL;
+            return e == ERROR_NO_MORE_FILES ? 0 : errno_of(e);
+        }
+        d->have = 0;
+        const wchar_t *n = d->data.cFileName;
+        if (!wcscmp(n, L".") || !wcscmp(n, L".."))
+            continue;
+        if (!WideCharToMultiByte(CP_UTF8, 0, n, -1, d->name, (int)sizeof d->name, NULL, NULL))
+            return errno_of(GetLastError());
+        *name = d->name;
+        return 0;
+    }
+}
+
+void ph_dir_close(ph_dir *d)
+{
+    if (!d)
+        return;
+    FindClose(d->find);
+    ph_free(d);
+}
+
+/* ---- threads ------------------------------------------------------------------ */
+
+struct ph_thread {
+    HANDLE h;
+    void *(*fn)(void *);
+    void *arg;
+};
+struct ph_mutex {
+    SRWLOCK l;
+};
+struct ph_cond {
+    CONDITION_VARIABLE c;
+};
+
+static unsigned __stdcall thread_main(void *p)
+{
+    ph_thread *t = p;
+    t->fn(t->arg);
+    return 0;
+}
+
+int ph_thread_start(ph_thread **out, void *(*fn)(void *), void *arg)
+{
+    *out = NULL;
+    ph_thread *t = ph_malloc(sizeof *t);
+    if (!t)
+        return ENOMEM;
+    t->fn = fn;
+    t->arg = arg;
+    /* _beginthreadex, not CreateThread: the C runtime's per-thread state. */
+    uintptr_t h = _beginthreadex(NULL, 0, thread_main, t, 0, NULL);
+    if (!h) {
+        int err = errno ? errno : EAGAIN;
+        ph_free(t);
+        return err;
+    }
+    t->h = (HANDLE)h;
+    *out = t;
+    return 0;
+}
+
+void ph_thread_join(ph_thread *t)
+{
+    if (!t)
+        return;
+    WaitForSingleObject(t->h, INFINITE);
+    CloseHandle(t->h);
+    ph_free(t);
+}
+
+int ph_mutex_new(ph_mutex **out)
+{
+    ph_mutex *m = ph_malloc(sizeof *m);
+    if (!m)
+        return ENOMEM;
+    InitializeSRWLock(&m->l);
+    *out = m;
+    return 0;
+}
+
+void ph_mutex_free(ph_mutex *m) { ph_free(m); }
+void ph_mutex_lock(ph_mutex *m) { AcquireSRWLockExclusive(&m->l); }
+void ph_mutex_unlock(ph_mutex *m) { ReleaseSRWLockExclusive(&m->l); }
+
+int ph_cond_new(ph_cond **out)
+{
+    ph_cond *c = ph_malloc(sizeof *c);
+    if (!c)
+        return ENOMEM;
+    InitializeConditionVariable(&c->c);
+    *out = c;
+    return 0;
+}
+
+void ph_cond_free(ph_cond *c) { ph_free(c); }
+void ph_cond_wait(ph_cond *c, ph_mutex *m) { SleepConditionVariableSRW(&c->c, &m->l, INFINITE, 0); }
+void ph_cond_signal(ph_cond *c) { WakeConditionVariable(&c->c); }
+void ph_cond_broadcast(ph_cond *c) { WakeAllConditionVariable(&c->c); }
+
+/* ---- time and priority ------------------------------------------------------- */
+
+double ph_now(void)
+{
+    LARGE_INTEGER f, t;
+    QueryPerformanceFrequency(&f);
+    QueryPerformanceCounter(&t);
+    return (double)t.QuadPart / (double)f.QuadPart;
+}
+
+void ph_sleep(double seconds)
+{
+    if (!(seconds > 0))
+        return;
+    double ms = seconds * 1000.0;
+    Sleep(ms >= 4294967294.0 ? 4294967294u : (DWORD)(ms + 0.5));
+}
+
+int ph_lower_thread_priority(void)
+{
+    /* Background mode lowers the thread's CPU, I/O and memory priority
+     * together (the counterpart of nice 19 + SCHED_IDLE + idle I/O). */
+    if (!SetThreadPriority(GetCurrentThread(), THREAD_MODE_BACKGROUND_BEGIN))
+        return errno_of(GetLastError());
+    return 0;
+}
