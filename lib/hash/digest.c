@@ -4,14 +4,13 @@
  * implementations are fetched once per phash_digest (EVP_MD_fetch), not at
  * every file, so a reset costs no provider lookup. */
 #include <errno.h>
-#include <fcntl.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <openssl/evp.h>
 
 #include "internal.h"
 #include "phash/digest.h"
+#include "platform/platform.h"
 
 #define N_ALGOS 3
 
@@ -170,28 +169,27 @@ phash_status phash_digest_file(phash_digest *d, const char *path, phash_digest_r
     phash_status st = phash_digest_reset(d);
     if (st != PHASH_OK)
         return st;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return ph_error_set(&d->err, PHASH_ERR_IO, "%s: cannot open (errno %d)", path, errno);
+    ph_file *f;
+    int err = ph_file_open(path, &f, NULL);
+    if (err)
+        return ph_error_set(&d->err, PHASH_ERR_IO, "%s: cannot open (errno %d)", path, err);
     enum { CHUNK = 1 << 20 };
     uint8_t *buf = ph_malloc(CHUNK);
     if (!buf) {
-        close(fd);
+        ph_file_close(f);
         return ph_error_set(&d->err, PHASH_ERR_NOMEM, "out of memory");
     }
     for (;;) {
-        ssize_t n = read(fd, buf, CHUNK);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            st = ph_error_set(&d->err, PHASH_ERR_IO, "%s: read error (errno %d)", path, errno);
+        size_t n;
+        if ((err = ph_file_read(f, buf, CHUNK, &n)) != 0) {
+            st = ph_error_set(&d->err, PHASH_ERR_IO, "%s: read error (errno %d)", path, err);
             break;
         }
-        if (n == 0 || (st = phash_digest_update(d, buf, (size_t)n)) != PHASH_OK)
+        if (n == 0 || (st = phash_digest_update(d, buf, n)) != PHASH_OK)
             break;
     }
     ph_free(buf);
-    close(fd);
+    ph_file_close(f);
     if (st == PHASH_OK)
         st = phash_digest_final(d, out);
     else if (phash_digest_reset(d) != PHASH_OK) {

@@ -8,10 +8,9 @@
  * file it cannot read is left to the decoder at full scale (which then
  * reports the real error).
  */
-#include <fcntl.h>
-#include <unistd.h>
 
 #include "pdq_internal.h"
+#include "platform/platform.h"
 
 /* Width and height from the SOFn segment, or -1. */
 static int jpeg_size(const uint8_t *d, size_t n, uint32_t *w, uint32_t *h)
@@ -64,15 +63,14 @@ phash_status ph_pdq_fast_scale(phash_decoder *dec, const char *path, const void 
 {
     const uint8_t *d = data;
     size_t n = len;
-    if (path) { /* open/read, not stdio: no allocation per file */
-        int fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
+    if (path) { /* the platform layer, not stdio: no buffer per file */
+        ph_file *f;
+        if (ph_file_open(path, &f, NULL) != 0)
             return PHASH_ERR_IO;
-        ssize_t got = read(fd, head, PH_PDQ_HEAD_BYTES);
-        close(fd);
-        if (got < 0)
+        int err = ph_file_read(f, head, PH_PDQ_HEAD_BYTES, &n);
+        ph_file_close(f);
+        if (err)
             return PHASH_ERR_IO;
-        n = (size_t)got;
         d = head;
     }
     uint32_t w, h;
