@@ -4,17 +4,16 @@
  * without being buffered). */
 #include <errno.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "phash/digest.h"
 #include "sigset_int.h"
 
 #define PH_LINES_CHUNK 65536
 
-phash_status ph_lines_open_fd(ph_lines *r, int fd, size_t max_line)
+phash_status ph_lines_open_file(ph_lines *r, ph_file *file, size_t max_line)
 {
     memset(r, 0, sizeof *r);
-    r->fd = fd;
+    r->file = file;
     r->max_line = max_line;
     r->cap = max_line + PH_LINES_CHUNK;
     r->buf = ph_malloc(r->cap);
@@ -24,7 +23,6 @@ phash_status ph_lines_open_fd(ph_lines *r, int fd, size_t max_line)
 void ph_lines_open_mem(ph_lines *r, const void *data, size_t len, size_t max_line)
 {
     memset(r, 0, sizeof *r);
-    r->fd = -1;
     r->mem = data;
     r->mem_len = len;
     r->max_line = max_line;
@@ -36,30 +34,26 @@ void ph_lines_close(ph_lines *r)
     r->buf = NULL;
 }
 
-/* Read more bytes after end; 0 at EOF, -1 on error. Compacts first. */
-static ssize_t fill(ph_lines *r)
+/* Read more bytes after end; 1 if some came, 0 at EOF, -1 on error. Compacts first. */
+static int fill(ph_lines *r)
 {
     if (r->start > 0) {
         memmove(r->buf, r->buf + r->start, r->end - r->start);
         r->end -= r->start;
         r->start = 0;
     }
-    for (;;) {
-        ssize_t n = read(r->fd, r->buf + r->end, r->cap - r->end);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            r->io_errno = errno;
-            return -1;
-        }
-        if (r->digest && n > 0 &&
-            phash_digest_update(r->digest, r->buf + r->end, (size_t)n) != PHASH_OK)
-            r->digest_failed = 1;
-        r->end += (size_t)n;
-        if (n == 0)
-            r->eof = 1;
-        return n;
+    size_t n;
+    int err = ph_file_read(r->file, r->buf + r->end, r->cap - r->end, &n);
+    if (err) {
+        r->io_errno = err;
+        return -1;
     }
+    if (r->digest && n > 0 && phash_digest_update(r->digest, r->buf + r->end, n) != PHASH_OK)
+        r->digest_failed = 1;
+    r->end += n;
+    if (n == 0)
+        r->eof = 1;
+    return n > 0;
 }
 
 /* Length of a line's text once its CR and (on line 1) BOM are dropped: what
@@ -146,7 +140,7 @@ int ph_lines_next(ph_lines *r, const char **line, size_t *len, int *too_long)
 static int next_line(ph_lines *r, const char **line, size_t *len, int *too_long)
 {
     *too_long = 0;
-    if (r->fd < 0)
+    if (!r->file)
         return next_mem(r, line, len, too_long);
     int skipping = 0;
     for (;;) {

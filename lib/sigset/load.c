@@ -2,10 +2,8 @@
 /* Loading a signature file: options, format detection, the line loop the
  * parsers share, and the all-or-nothing outcome (strict mode, hard errors). */
 #include <errno.h>
-#include <fcntl.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "phash/digest.h"
 #include "sigset_int.h"
@@ -219,14 +217,15 @@ phash_status phash_sigset_load_file(phash_sigset *set, const char *path,
     if (!set || !path)
         return PHASH_ERR_INVALID_ARG;
     report_start(set, &report, &scratch);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        set->last_errno = errno;
-        return ph_error_set(&set->err, PHASH_ERR_IO, "%s: cannot open (errno %d)", path, errno);
+    ph_file *file;
+    int err = ph_file_open(path, &file, NULL);
+    if (err) {
+        set->last_errno = err;
+        return ph_error_set(&set->err, PHASH_ERR_IO, "%s: cannot open (errno %d)", path, err);
     }
     ph_lines lines;
     phash_digest_result d;
-    phash_status st = ph_lines_open_fd(&lines, fd, set->max_line);
+    phash_status st = ph_lines_open_file(&lines, file, set->max_line);
     if (st == PHASH_OK && phash_digest_new(PHASH_DIGEST_SHA256, &lines.digest) != PHASH_OK)
         lines.digest = NULL; /* the list still loads; its provenance stays unknown */
     if (st == PHASH_OK)
@@ -238,7 +237,7 @@ phash_status phash_sigset_load_file(phash_sigset *set, const char *path,
         record_provenance(set, &d);
     phash_digest_free(lines.digest);
     ph_lines_close(&lines);
-    close(fd);
+    ph_file_close(file);
     return st;
 }
 

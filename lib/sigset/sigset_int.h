@@ -9,6 +9,7 @@
 
 #include "internal.h"
 #include "phash/digest.h"
+#include "platform/platform.h"
 #include "phash/index.h"
 #include "phash/sigset.h"
 
@@ -135,7 +136,7 @@ void ph_sigset_unmap(phash_sigset *set);
 /* ---- the line reader (lines.c) ---- */
 
 typedef struct ph_lines {
-    int fd;              /* -1 for memory input */
+    ph_file *file;       /* NULL for memory input */
     const char *mem;
     size_t mem_len, mem_pos;
     char *buf;           /* fd input: max_line + chunk bytes */
@@ -154,7 +155,7 @@ typedef struct ph_lines {
 } ph_lines;
 
 /* Prepare a reader over a file descriptor (not closed) or a memory buffer. */
-phash_status ph_lines_open_fd(ph_lines *r, int fd, size_t max_line);
+phash_status ph_lines_open_file(ph_lines *r, ph_file *file, size_t max_line);
 void ph_lines_open_mem(ph_lines *r, const void *data, size_t len, size_t max_line);
 void ph_lines_close(ph_lines *r);
 /* Next line without its terminator (LF or CRLF) and, on line 1, without a
