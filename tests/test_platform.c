@@ -139,6 +139,37 @@ START_TEST(files_read_as_bytes)
 }
 END_TEST
 
+/* A mapping holds the file's bytes exactly; an empty file maps to nothing;
+ * folders are refused. */
+START_TEST(mapping)
+{
+    unsigned char data[5000];
+    for (size_t i = 0; i < sizeof data; i++)
+        data[i] = (unsigned char)(i * 7 + (i >> 8));
+    data[10] = '\r';
+    data[11] = '\n';
+    data[12] = 0x1a;
+    write_file(at("m.bin"), data, sizeof data);
+    write_file(at("empty"), "", 0);
+    make_dir(at("dir"));
+    ph_map *m;
+    ph_stat st;
+    ck_assert_int_eq(ph_map_open(at("m.bin"), &m, &st), 0);
+    ck_assert_uint_eq(ph_map_size(m), sizeof data);
+    ck_assert_uint_eq(st.size, sizeof data);
+    ck_assert(!memcmp(ph_map_data(m), data, sizeof data));
+    ph_map_close(m);
+    ck_assert_int_eq(ph_map_open(at("empty"), &m, NULL), 0);
+    ck_assert_uint_eq(ph_map_size(m), 0);
+    ck_assert_ptr_null(ph_map_data(m));
+    ph_map_close(m);
+    m = (ph_map *)&m;
+    ck_assert_int_eq(ph_map_open(at("dir"), &m, NULL), EISDIR);
+    ck_assert_ptr_null(m);
+    ph_map_close(NULL);
+}
+END_TEST
+
 /* A folder reached through two paths has one identity; two folders have
  * two; the index is never 0 (the walker ends loops on it). */
 START_TEST(folder_identity)
@@ -267,6 +298,7 @@ int main(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, files_read_as_bytes);
+    tcase_add_test(tc, mapping);
     tcase_add_test(tc, folder_identity);
     tcase_add_test(tc, utf8_names);
     tcase_add_test(tc, errors);

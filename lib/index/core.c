@@ -1,7 +1,5 @@
 /* SPDX-License-Identifier: MIT */
 /* Lifetime of the immutable core: heap blocks (built) or a mapping (opened). */
-#include <sys/mman.h>
-
 #include "index_internal.h"
 
 void *ph_core_alloc(ph_core *core, size_t size)
@@ -21,30 +19,12 @@ void *ph_core_alloc(ph_core *core, size_t size)
     return (void *)a;
 }
 
-/* MIH probes and gathers are random accesses over hundreds of MB: with 4 KiB
- * pages nearly each is also a TLB miss. Ask for transparent huge pages on
- * the whole 2 MiB pages inside a large block (THP is often "madvise" only);
- * a refusal changes nothing. */
-void ph_advise_huge(void *p, size_t len)
-{
-#ifdef MADV_HUGEPAGE
-    const uintptr_t huge = (uintptr_t)2 << 20;
-    uintptr_t lo = ((uintptr_t)p + huge - 1) & ~(huge - 1), hi = ((uintptr_t)p + len) & ~(huge - 1);
-    if (hi > lo)
-        madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
-#else
-    (void)p;
-    (void)len;
-#endif
-}
-
 void ph_core_free(ph_core *core)
 {
     if (!core)
         return;
     for (unsigned i = 0; i < core->nblocks; i++)
         ph_free(((void **)core->blocks[i])[-1]);
-    if (core->map)
-        munmap(core->map, core->map_len);
+    ph_map_close(core->map);
     ph_free(core);
 }

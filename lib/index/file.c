@@ -37,12 +37,9 @@
  * but the root is the child of exactly one node with a smaller number), so
  * a hostile file gives PHASH_ERR_BAD_FILE, never a crash. */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "atomic_file.h"
@@ -328,43 +325,26 @@ phash_status phash_index_open(const char *path, unsigned flags, phash_index **ou
         *detail = "invalid argument";
         return PHASH_ERR_INVALID_ARG;
     }
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        *detail = "cannot open the index file";
+    ph_map *m;
+    int err = ph_map_open(path, &m, NULL);
+    if (err) {
+        *detail = err == EISDIR || err == ENODEV ? "the index path is not a readable regular file"
+                                                : "cannot open or map the index file";
         return PHASH_ERR_IO;
     }
-    struct stat stt;
-    if (fstat(fd, &stt) != 0 || !S_ISREG(stt.st_mode)) {
-        close(fd);
-        *detail = "the index path is not a readable regular file";
-        return PHASH_ERR_IO;
-    }
-    size_t size = (size_t)stt.st_size;
-    if (size < HDR_SIZE) {
-        /* Too small to map usefully: read what there is for the message. */
-        unsigned char small[HDR_SIZE];
-        ssize_t got = read(fd, small, sizeof small);
-        close(fd);
-        ph_core *c = NULL;
-        phash_status st = ph_core_from_memory(small, got > 0 ? (size_t)got : 0, flags, &c, detail);
+    static const unsigned char empty[1];
+    const void *map = ph_map_size(m) ? ph_map_data(m) : empty;
+    size_t size = ph_map_size(m);
+    ph_core *c = NULL;
+    phash_status st = ph_core_from_memory(map, size, flags, &c, detail);
+    if (size < HDR_SIZE || st != PHASH_OK) {
+        /* Too small for an index: the parser's message still names why. */
         ph_core_free(c);
+        ph_map_close(m);
         return st == PHASH_OK ? PHASH_ERR_BAD_FILE : st;
     }
-    void *map = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
-    close(fd);
-    if (map == MAP_FAILED) {
-        *detail = "cannot map the index file";
-        return PHASH_ERR_IO;
-    }
-    ph_core *c;
-    phash_status st = ph_core_from_memory(map, size, flags, &c, detail);
-    if (st != PHASH_OK) {
-        munmap(map, size);
-        return st;
-    }
-    c->map = map;
-    c->map_len = size;
-    ph_advise_huge(map, size);
+    c->map = m;
+    ph_advise_huge((void *)map, size);
     if ((st = ph_index_wrap(64 * c->words, c, out)) != PHASH_OK)
         ph_core_free(c);
     return st;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "platform/platform.h"
 #include "phash/index.h"
 
 /* Codes are arrays of `words` uint64 (1 for 64-bit, 4 for 256-bit). A PDQ
@@ -184,12 +185,10 @@ typedef struct ph_core {
     /* Ownership: heap blocks (ph_aligned_free) or a mapping. */
     void *blocks[8];
     unsigned nblocks;
-    void *map;
-    size_t map_len;
+    ph_map *map;
 } ph_core;
 
 void ph_core_free(ph_core *core);
-void ph_advise_huge(void *p, size_t len);
 /* 64-byte aligned allocation recorded in core->blocks; NULL on failure. */
 void *ph_core_alloc(ph_core *core, size_t size);
 

@@ -47,6 +47,22 @@ int ph_file_open(const char *path, ph_file **out, ph_stat *st);
 int ph_file_read(ph_file *f, void *buf, size_t n, size_t *got);
 void ph_file_close(ph_file *f);
 
+/* ---- mapping files -------------------------------------------------------- */
+
+typedef struct ph_map ph_map;
+
+/* Map a whole regular file read-only (special files refused as by
+ * ph_file_open). An empty file gives a handle without a mapping (data NULL,
+ * size 0). The mapping stays valid after the path is renamed over or
+ * deleted: on Windows the file is opened with delete sharing for that. */
+int ph_map_open(const char *path, ph_map **out, ph_stat *st);
+const void *ph_map_data(const ph_map *m);
+size_t ph_map_size(const ph_map *m);
+void ph_map_close(ph_map *m);
+/* Random access over large memory (a mapping or the heap) ahead: ask for
+ * huge pages where the OS has them. Best effort. */
+void ph_advise_huge(void *p, size_t len);
+
 /* ---- folders ------------------------------------------------------------- */
 
 typedef struct ph_dir ph_dir;

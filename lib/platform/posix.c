@@ -8,6 +8,7 @@
 #include <sched.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -109,6 +110,77 @@ void ph_file_close(ph_file *f)
         return;
     close(f->fd);
     ph_free(f);
+}
+
+/* ---- mapping files -------------------------------------------------------- */
+
+struct ph_map {
+    void *data;
+    size_t size;
+};
+
+int ph_map_open(const char *path, ph_map **out, ph_stat *st)
+{
+    *out = NULL;
+    ph_file *f;
+    ph_stat s;
+    int err = ph_file_open(path, &f, &s);
+    if (err)
+        return err;
+    if (s.size > SIZE_MAX) {
+        ph_file_close(f);
+        return EFBIG;
+    }
+    ph_map *m = ph_calloc(1, sizeof *m);
+    if (!m) {
+        ph_file_close(f);
+        return ENOMEM;
+    }
+    if (s.size > 0) {
+        void *p = mmap(NULL, (size_t)s.size, PROT_READ, MAP_PRIVATE, f->fd, 0);
+        if (p == MAP_FAILED) {
+            err = errno;
+            ph_file_close(f);
+            ph_free(m);
+            return err;
+        }
+        m->data = p;
+        m->size = (size_t)s.size;
+    }
+    ph_file_close(f);
+    if (st)
+        *st = s;
+    *out = m;
+    return 0;
+}
+
+const void *ph_map_data(const ph_map *m) { return m->data; }
+size_t ph_map_size(const ph_map *m) { return m->size; }
+
+void ph_map_close(ph_map *m)
+{
+    if (!m)
+        return;
+    if (m->data)
+        munmap(m->data, m->size);
+    ph_free(m);
+}
+
+/* MIH probes and gathers are random accesses over hundreds of MB: with 4 KiB
+ * pages nearly each is also a TLB miss. Ask for transparent huge pages on
+ * the whole 2 MiB pages inside a large block (THP is often "madvise" only);
+ * a refusal changes nothing. */
+void ph_advise_huge(void *p, size_t len)
+{
+#ifdef MADV_HUGEPAGE
+    const uintptr_t huge = (uintptr_t)2 << 20;
+    uintptr_t lo = ((uintptr_t)p + huge - 1) & ~(huge - 1), hi = ((uintptr_t)p + len) & ~(huge - 1);
+    if (hi > lo)
+        madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
+#else
+    (void)p;
+    (void)len;
+#endif
 }
 
 /* ---- folders --------------------------------------------------------------- */

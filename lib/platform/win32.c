@@ -183,6 +183,72 @@ void ph_file_close(ph_file *f)
     ph_free(f);
 }
 
+/* ---- mapping files -------------------------------------------------------- */
+
+struct ph_map {
+    const void *data;
+    size_t size;
+};
+
+int ph_map_open(const char *path, ph_map **out, ph_stat *st)
+{
+    *out = NULL;
+    ph_file *f;
+    ph_stat s;
+    int err = ph_file_open(path, &f, &s);
+    if (err)
+        return err;
+    if (s.size > SIZE_MAX) {
+        ph_file_close(f);
+        return EFBIG;
+    }
+    ph_map *m = ph_calloc(1, sizeof *m);
+    if (!m) {
+        ph_file_close(f);
+        return ENOMEM;
+    }
+    if (s.size > 0) {
+        /* The view keeps the section (and the file) open after both
+         * handles are closed. */
+        HANDLE sec = CreateFileMappingW(f->h, NULL, PAGE_READONLY, 0, 0, NULL);
+        const void *p = sec ? MapViewOfFile(sec, FILE_MAP_READ, 0, 0, 0) : NULL;
+        err = p ? 0 : errno_of(GetLastError());
+        if (sec)
+            CloseHandle(sec);
+        if (err) {
+            ph_file_close(f);
+            ph_free(m);
+            return err;
+        }
+        m->data = p;
+        m->size = (size_t)s.size;
+    }
+    ph_file_close(f);
+    if (st)
+        *st = s;
+    *out = m;
+    return 0;
+}
+
+const void *ph_map_data(const ph_map *m) { return m->data; }
+size_t ph_map_size(const ph_map *m) { return m->size; }
+
+void ph_map_close(ph_map *m)
+{
+    if (!m)
+        return;
+    if (m->data)
+        UnmapViewOfFile(m->data);
+    ph_free(m);
+}
+
+/* Large pages on Windows need a privilege that normal accounts lack. */
+void ph_advise_huge(void *p, size_t len)
+{
+    (void)p;
+    (void)len;
+}
+
 /* ---- folders --------------------------------------------------------------- */
 
 struct ph_dir {
