@@ -38,7 +38,6 @@
 #include <string.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -531,39 +530,30 @@ static phash_status fill_set(phash_sigset *set, found *lists, found *pool, found
     return ph_sigset_finalize(set);
 }
 
-/* Map the whole file read-only. Special files are refused before they are
- * opened for reading in a way that could block (a FIFO). */
-static phash_status map_file(const char *path, void **map, size_t *size, const char **detail)
+/* Map the whole file read-only through the platform layer, which refuses
+ * special files before opening them in a way that could block (a FIFO). */
+static phash_status map_file(const char *path, ph_map **m, const char **detail)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-    if (fd < 0) {
+    int err = ph_map_open(path, m, NULL);
+    if (err == EISDIR || err == ENODEV) {
+        *detail = "the compiled set path is not a regular file";
+        return PHASH_ERR_NOT_REGULAR;
+    }
+    if (err == ENOMEM || err == EFBIG) {
+        *detail = err == EFBIG ? "compiled set too large for this system" : "out of memory";
+        return PHASH_ERR_NOMEM;
+    }
+    if (err) {
         *detail = "cannot read the compiled set file";
         return PHASH_ERR_IO;
     }
-    struct stat sb;
-    phash_status st = PHASH_OK;
-    if (fstat(fd, &sb) != 0) {
-        *detail = "cannot read the compiled set file";
-        st = PHASH_ERR_IO;
-    } else if (!S_ISREG(sb.st_mode)) {
-        *detail = "the compiled set path is not a regular file";
-        st = PHASH_ERR_NOT_REGULAR;
-    } else if (sb.st_size < PHX_HEADER) {
+    if (ph_map_size(*m) < PHX_HEADER) {
+        ph_map_close(*m);
+        *m = NULL;
         *detail = "not a phash compiled signature set (too short)";
-        st = PHASH_ERR_BAD_FILE;
-    } else if ((uint64_t)sb.st_size > SIZE_MAX) {
-        *detail = "compiled set too large for this system";
-        st = PHASH_ERR_NOMEM;
-    } else {
-        *map = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-        if (*map == MAP_FAILED) {
-            *detail = errno == ENOMEM ? "out of memory" : "cannot map the compiled set file";
-            st = errno == ENOMEM ? PHASH_ERR_NOMEM : PHASH_ERR_IO;
-        }
-        *size = (size_t)sb.st_size;
+        return PHASH_ERR_BAD_FILE;
     }
-    close(fd);
-    return st;
+    return PHASH_OK;
 }
 
 /* Clear *p if it points into the set's mapping (a set whose fill failed
@@ -585,7 +575,8 @@ void ph_sigset_unmap(phash_sigset *set)
     forget_mapped(set, (void **)&set->cats);
     for (int a = 1; a <= PHASH_SIG_ALGO_MAX; a++)
         forget_mapped(set, &set->algo[a].codes);
-    munmap(set->map, set->map_len);
+    ph_map_close(set->mapping);
+    set->mapping = NULL;
     set->map = NULL;
 }
 
@@ -707,11 +698,12 @@ phash_status ph_compiled_open(const char *path, phash_sigset **out,
     *detail = "compiled sets are read on 64-bit little-endian hosts only";
     return PHASH_ERR_UNSUPPORTED;
 #else
-    void *map = NULL;
-    size_t size = 0;
-    phash_status st = map_file(path, &map, &size, detail);
+    ph_map *mapping = NULL;
+    phash_status st = map_file(path, &mapping, detail);
     if (st != PHASH_OK)
         return st;
+    void *map = (void *)ph_map_data(mapping); /* read-only: never written through */
+    size_t size = ph_map_size(mapping);
     found lists = {0}, pool = {0}, owners = {0}, cats = {0}, codes[PHASH_SIG_ALGO_MAX + 1] = {{0}},
           index[PHASH_SIG_ALGO_MAX + 1] = {{0}};
     phash_index *ix[PHASH_SIG_ALGO_MAX + 1] = {0};
@@ -722,7 +714,8 @@ phash_status ph_compiled_open(const char *path, phash_sigset **out,
     if (st == PHASH_OK) {
         set->map = map; /* the set owns the mapping from now on */
         set->map_len = size;
-        map = NULL;
+        set->mapping = mapping;
+        mapping = NULL;
         st = fill_set(set, &lists, &pool, codes, &owners, &cats, detail);
     }
     if (st == PHASH_OK)
@@ -735,8 +728,7 @@ phash_status ph_compiled_open(const char *path, phash_sigset **out,
         if (st == PHASH_ERR_NOMEM)
             *detail = "out of memory";
         phash_sigset_free(set);
-        if (map)
-            munmap(map, size);
+        ph_map_close(mapping);
         return st;
     }
     *out = set;
@@ -758,14 +750,14 @@ phash_status phash_sigset_open(const char *path, phash_sigset **out, const char 
 
 int phash_sigset_file_is_compiled(const char *path)
 {
-    /* O_NONBLOCK and a type check: a FIFO or device is never read. */
-    int fd = path ? open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK) : -1;
-    struct stat sb;
+    /* The platform layer never opens a FIFO or device for reading. */
+    ph_file *f;
     char magic[8];
-    ssize_t n = -1;
-    if (fd >= 0 && fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode))
-        n = read(fd, magic, sizeof magic);
-    if (fd >= 0)
-        close(fd);
-    return n == (ssize_t)sizeof magic && !memcmp(magic, PHX_MAGIC, sizeof magic);
+    size_t n = 0;
+    if (!path || ph_file_open(path, &f, NULL) != 0)
+        return 0;
+    if (ph_file_read(f, magic, sizeof magic, &n) != 0)
+        n = 0;
+    ph_file_close(f);
+    return n == sizeof magic && !memcmp(magic, PHX_MAGIC, sizeof magic);
 }

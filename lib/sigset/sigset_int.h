@@ -67,6 +67,7 @@ struct phash_sigset {
      * 0. ph_sigset_own() copies them out before anything changes them. */
     void *map;
     size_t map_len;
+    ph_map *mapping; /* owns map (lib/platform/) */
     /* options */
     int strict, format, default_algo, min_quality, keep_flagged, u64_form;
     size_t max_line;
