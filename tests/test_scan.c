@@ -312,6 +312,92 @@ START_TEST(other_and_corrupt_inputs)
 }
 END_TEST
 
+/* A known photo inside a wide black frame (a lossless PNM made here) does
+ * not match as it is; with PHASH_SCAN_OPT_EXPAND the border view is the
+ * photo's exact pixels: PDQ and pHash at distance 0, reported as "border". */
+START_TEST(border_view_matches_exactly)
+{
+    phash_decoder *dec = phash_decoder_new();
+    const phash_image *img;
+    ck_assert_int_eq(phash_decode_file(dec, source_path("sample/originals/o0008.jpg"), &img),
+                     PHASH_OK);
+    uint32_t w = phash_image_width(img), h = phash_image_height(img), pad = 200;
+    ck_assert_uint_eq(phash_image_channels(img), 3);
+    uint32_t W = w + 2 * pad, H = h + 2 * pad;
+    char head[64];
+    int hl = snprintf(head, sizeof head, "P6\n%u %u\n255\n", W, H);
+    size_t n = (size_t)hl + (size_t)W * H * 3;
+    unsigned char *pnm = calloc(1, n);
+    memcpy(pnm, head, (size_t)hl);
+    for (uint32_t y = 0; y < h; y++)
+        memcpy(pnm + hl + ((size_t)(y + pad) * W + pad) * 3,
+               phash_image_pixels(img) + (size_t)y * phash_image_stride(img), (size_t)w * 3);
+    phash_matcher *m = sample_matcher();
+    phash_scanner *s = new_scanner(m);
+    collected plain = {0};
+    ck_assert_int_eq(phash_scanner_scan_memory(s, pnm, n, "framed.pnm", collect, &plain), PHASH_OK);
+    for (int i = 0; i < plain.n_rows; i++)
+        ck_assert_msg(!strstr(plain.rows[i], ",0,orig,SAMPLE-0008"), "%s", plain.rows[i]);
+    ck_assert_int_eq(phash_scanner_set_option(s, PHASH_SCAN_OPT_EXPAND, PHASH_VIEW_BORDER), PHASH_OK);
+    ck_assert_int_eq(phash_scanner_set_option(s, PHASH_SCAN_OPT_REPORT_HASHES, 1), PHASH_OK);
+    collected c = {0};
+    ck_assert_int_eq(phash_scanner_scan_memory(s, pnm, n, "framed.pnm", collect, &c), PHASH_OK);
+    ck_assert_int_eq(c.matches, 2);
+    qsort(c.rows, (size_t)c.n_rows, sizeof c.rows[0], by_str);
+    ck_assert_str_eq(c.rows[0], "framed.pnm,pdq,0,orig,SAMPLE-0008");
+    ck_assert_str_eq(c.rows[1], "framed.pnm,phash,0,orig,SAMPLE-0008");
+    ck_assert_int_eq(c.n_hashes, 4); /* pdq and phash of the image and of its border view */
+    ck_assert_int_eq(phash_scanner_set_option(s, PHASH_SCAN_OPT_EXPAND, 8), PHASH_ERR_INVALID_ARG);
+    free(pnm);
+    phash_scanner_free(s);
+    phash_matcher_free(m);
+    phash_decoder_free(dec);
+}
+END_TEST
+
+/* The view is reported with each match. */
+static int check_views(void *ctx, const phash_scan_report *r)
+{
+    int *border = ctx;
+    for (size_t i = 0; i < r->n_matches; i++)
+        *border += !strcmp(phash_scan_report_match(r, i)->view, "border");
+    for (size_t i = 0; i < r->n_hashes; i++)
+        ck_assert_ptr_nonnull(phash_scan_report_hash(r, i)->view);
+    return 0;
+}
+
+START_TEST(border_view_named_in_matches)
+{
+    phash_decoder *dec = phash_decoder_new();
+    const phash_image *img;
+    ck_assert_int_eq(phash_decode_file(dec, source_path("sample/originals/o0003.png"), &img),
+                     PHASH_OK);
+    uint32_t w = phash_image_width(img), h = phash_image_height(img), pad = 150;
+    uint32_t W = w, H = h + 2 * pad; /* letterbox: white bars above and below */
+    char head[64];
+    int hl = snprintf(head, sizeof head, "P6\n%u %u\n255\n", W, H);
+    size_t n = (size_t)hl + (size_t)W * H * 3;
+    unsigned char *pnm = malloc(n);
+    memcpy(pnm, head, (size_t)hl);
+    memset(pnm + hl, 255, n - (size_t)hl);
+    for (uint32_t y = 0; y < h; y++)
+        memcpy(pnm + hl + (size_t)(y + pad) * W * 3,
+               phash_image_pixels(img) + (size_t)y * phash_image_stride(img), (size_t)w * 3);
+    phash_matcher *m = sample_matcher();
+    phash_scanner *s = new_scanner(m);
+    ck_assert_int_eq(phash_scanner_set_option(s, PHASH_SCAN_OPT_EXPAND, PHASH_VIEW_ALL_EXPANSIONS),
+                     PHASH_OK);
+    int border = 0;
+    ck_assert_int_eq(phash_scanner_scan_memory(s, pnm, n, "letterbox.pnm", check_views, &border),
+                     PHASH_OK);
+    ck_assert_int_ge(border, 1);
+    free(pnm);
+    phash_scanner_free(s);
+    phash_matcher_free(m);
+    phash_decoder_free(dec);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("scan");
@@ -325,6 +411,8 @@ int main(void)
     tcase_add_test(tc, callback_cancels);
     tcase_add_test(tc, configuration_errors);
     tcase_add_test(tc, other_and_corrupt_inputs);
+    tcase_add_test(tc, border_view_matches_exactly);
+    tcase_add_test(tc, border_view_named_in_matches);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }

@@ -34,6 +34,7 @@ typedef struct scan_opts {
     unsigned algos;                            /* bit (1 << phash_sig_algo) */
     unsigned radius[PHASH_SIG_ALGO_MAX + 1];
     int dihedral, json, verbose, watch, nice;
+    unsigned expand; /* PHASH_VIEW_* mask (--expand) */
     unsigned threads;
     double max_rate; /* images/s, 0 = unlimited */
     phash_dct_layout layout;
@@ -55,6 +56,10 @@ static void scan_usage(FILE *f)
         "  --radius N         match distance, inclusive, for every algorithm, or\n"
         "                     pdq=N,phash=M (default pdq=%u, phash=%u)\n"
         "  --dihedral         PDQ: also match the 8 rotations/flips of each image\n"
+        "  --expand LIST      also hash and match views of each image: border (uniform\n"
+        "                     borders removed), embedded (a picture inside a canvas),\n"
+        "                     border,embedded, or none (default); the view column says\n"
+        "                     which matched (JSON: \"view\")\n"
         "  --phash-layout L   pHash bit layout of the set: 1.0 (default) or 0.9\n"
         "  --json             JSON lines instead of CSV\n"
         "  --output FILE      append the records to FILE (created with mode 0600; the\n"
@@ -192,6 +197,14 @@ static int parse_args(int argc, char **argv, scan_opts *o, const char ***paths, 
             o->max_rate = strtod(val, &end);
             if (end == val || *end || !(o->max_rate >= 0) || o->max_rate > 1e9) {
                 fprintf(stderr, "phash scan: --max-rate: expected images per second, found '%s'\n", val);
+                return -1;
+            }
+        } else if (!strcmp(a, "--expand")) {
+            NEED_VALUE();
+            if (phash_view_kinds_parse(val, &o->expand) != PHASH_OK ||
+                (o->expand & ~(unsigned)PHASH_VIEW_ALL_EXPANSIONS)) {
+                fprintf(stderr, "phash scan: --expand: expected border, embedded, "
+                                "border,embedded or none, found '%s'\n", val);
                 return -1;
             }
         } else if (!strcmp(a, "--dihedral"))
@@ -357,16 +370,19 @@ static void reopen_output(scan *s)
         s->output_failed = 1;
     s->out = f;
     if (fresh && !s->opt.json)
-        fputs("path,algo,distance,variant,list,id,metadata,hash\n", f);
+        fprintf(f, "path,algo,distance,variant,list,id,metadata,hash%s\n",
+                s->opt.expand ? ",view" : "");
 }
 
 static void print_header(const scan *s)
 {
     if (!s->opt.json && (!s->opt.output || s->out_fresh))
-        fputs("path,algo,distance,variant,list,id,metadata,hash\n", s->out);
+        fprintf(s->out, "path,algo,distance,variant,list,id,metadata,hash%s\n",
+                s->opt.expand ? ",view" : "");
 }
 
-static void print_match(FILE *o, const char *path, const phash_scan_match *m, int json)
+/* view: the --expand column (the view of the image that matched). */
+static void print_match(FILE *o, const char *path, const phash_scan_match *m, int json, int view)
 {
     if (json) {
         fputs("{\"path\":", o);
@@ -378,7 +394,10 @@ static void print_match(FILE *o, const char *path, const phash_scan_match *m, in
         out_json_string(o, m->id);
         fputs(",\"metadata\":", o);
         out_json_string(o, m->metadata);
-        fprintf(o, ",\"hash\":\"%s\"}\n", m->hash);
+        fprintf(o, ",\"hash\":\"%s\"", m->hash);
+        if (view)
+            fprintf(o, ",\"view\":\"%s\"", m->view);
+        fputs("}\n", o);
     } else {
         out_csv_field(o, path);
         fprintf(o, ",%s,%u,%s,", m->algo, m->distance, m->variant);
@@ -387,7 +406,10 @@ static void print_match(FILE *o, const char *path, const phash_scan_match *m, in
         out_csv_field(o, m->id);
         fputc(',', o);
         out_csv_field(o, m->metadata);
-        fprintf(o, ",%s\n", m->hash);
+        fprintf(o, ",%s", m->hash);
+        if (view)
+            fprintf(o, ",%s", m->view);
+        fputc('\n', o);
     }
 }
 
@@ -434,7 +456,8 @@ static int on_report(void *ctx, const phash_scan_report *r)
             s->progress_shown = 0;
         }
         for (size_t i = 0; i < r->n_matches; i++)
-            print_match(s->out, r->path, phash_scan_report_match(r, i), s->opt.json);
+            print_match(s->out, r->path, phash_scan_report_match(r, i), s->opt.json,
+                        s->opt.expand != 0);
         if (!output_ok(s)) {
             g_stop = 1; /* a --watch ends too */
             return 1;   /* cancel the scan */
@@ -651,6 +674,8 @@ static int configure(scan *s)
             st = phash_scanner_set_radius(sc, (phash_sig_algo)a, s->opt.radius[a]);
     if (st == PHASH_OK)
         st = phash_scanner_set_option(sc, PHASH_SCAN_OPT_DIHEDRAL, s->opt.dihedral);
+    if (st == PHASH_OK)
+        st = phash_scanner_set_option(sc, PHASH_SCAN_OPT_EXPAND, s->opt.expand);
     if (st == PHASH_OK)
         st = phash_scanner_set_option(sc, PHASH_SCAN_OPT_PHASH_LAYOUT, s->opt.layout);
     if (st == PHASH_OK)

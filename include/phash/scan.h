@@ -69,6 +69,8 @@ typedef struct phash_scan_hash {
     const char *variant; /* "orig", or the dihedral variant ("rot90", ...) */
     const char *hex;     /* canonical text form */
     int quality;         /* 0..100, or -1 when the algorithm has none */
+    const char *view;    /* the view of the image hashed: "orig", or with
+                            PHASH_SCAN_OPT_EXPAND "border" / "embedded" */
 } phash_scan_hash;
 
 /* One match: a hash of the file within the radius of a signature, for one
@@ -84,6 +86,8 @@ typedef struct phash_scan_match {
     const char *metadata; /* opaque metadata, "" when none */
     int quality;          /* quality of the file's hash (-1 for digests) */
     const char *category; /* the owner's category / status, "" when none */
+    const char *view;     /* the view that matched ("orig", "border", ...);
+                             with several views the best distance is kept */
 } phash_scan_match;
 
 typedef struct phash_scan_report {
@@ -145,7 +149,15 @@ typedef enum phash_scan_option {
     /* Bytes of a file read for decoding, 1 MiB .. 4 GiB (default 256 MiB):
      * a larger file is decoded from its first bytes (an image followed by
      * padding still decodes); this bounds the read buffer per thread. */
-    PHASH_SCAN_OPT_MAX_READ = 9
+    PHASH_SCAN_OPT_MAX_READ = 9,
+    /* Query-side views (include/phash/expand.h): a mask of PHASH_VIEW_BORDER
+     * and PHASH_VIEW_EMBEDDED (default 0, off). When a detector fires, the
+     * view (content without uniform borders, the picture inside a canvas)
+     * is hashed and matched too, from the same decode; reports name the
+     * view. Measured by bench/accuracy: +10.5 points of recall over
+     * make_corpus's 43 transforms, no unrelated photo pair added, x1.31 CPU
+     * at 512 px. */
+    PHASH_SCAN_OPT_EXPAND = 10
 } phash_scan_option;
 
 /* Set an option (see the enum). PHASH_ERR_INVALID_ARG for an unknown option

@@ -54,7 +54,9 @@ static phash_status raw3_image(ph_worker *w, ph_scan_input *in, const phash_imag
     return st;
 }
 
-static phash_status hash_all(ph_worker *w, ph_scan_input *in, const phash_image *img)
+/* Every image algorithm on one view of the decoded image (view 0: the
+ * image itself; a CMYK JPEG's raw channels are used only there). */
+static phash_status hash_all(ph_worker *w, ph_scan_input *in, const phash_image *img, size_t view)
 {
     phash_scanner *s = w->s;
     const phash_image *raw3 = NULL;
@@ -63,13 +65,13 @@ static phash_status hash_all(ph_worker *w, ph_scan_input *in, const phash_image 
         const phash_image *use = img;
         if (a->digest)
             continue;
-        if (a->cmyk_raw3 && (phash_image_flags(img) & PHASH_IMAGE_CMYK)) {
+        if (view == 0 && a->cmyk_raw3 && (phash_image_flags(img) & PHASH_IMAGE_CMYK)) {
             if (!raw3 && raw3_image(w, in, &raw3) != PHASH_OK)
                 return w->rep.status;
             use = raw3;
         }
         const char *detail = NULL;
-        phash_status st = a->hash_image(w->state[i], use, &w->out[i], &detail);
+        phash_status st = a->hash_image(w->state[i], use, ph_scan_out(w, view, i), &detail);
         if (st != PHASH_OK) {
             ph_report_fail(w, st, "%s", detail ? detail : phash_strerror(st));
             return st;
@@ -81,7 +83,7 @@ static phash_status hash_all(ph_worker *w, ph_scan_input *in, const phash_image 
 /* Only one algorithm with a path of its own from the bytes (see algos.c). */
 static int use_bytes_path(const phash_scanner *s)
 {
-    if (s->n_image_algos != 1 || s->n_algos != 1 || !s->algos[0]->hash_bytes)
+    if (s->n_image_algos != 1 || s->n_algos != 1 || !s->algos[0]->hash_bytes || s->expand)
         return 0;
     /* PDQ's own path only matters for fast mode; pHash's always saves rows. */
     return s->algos[0]->sig != PHASH_SIG_PDQ || s->pdq_fast;
@@ -91,15 +93,44 @@ void ph_scan_report_hashes(ph_worker *w)
 {
     phash_scanner *s = w->s;
     size_t n = 0;
-    for (size_t i = 0; i < s->n_algos; i++)
-        for (unsigned v = 0; v < w->out[i].n_variants; v++) {
-            phash_scan_hash *h = &w->hashes[n++];
-            h->algo = s->algos[i]->name;
-            h->variant = variant_names[v];
-            h->hex = w->out[i].hex[v];
-            h->quality = w->out[i].quality;
+    for (size_t view = 0; view < w->n_views; view++)
+        for (size_t i = 0; i < s->n_algos; i++) {
+            const ph_algo_out *o = ph_scan_out(w, view, i);
+            for (unsigned v = 0; v < o->n_variants; v++) {
+                phash_scan_hash *h = &w->hashes[n++];
+                h->algo = s->algos[i]->name;
+                h->variant = variant_names[v];
+                h->hex = o->hex[v];
+                h->quality = o->quality;
+                h->view = w->view_name[view];
+            }
         }
     w->rep.n_hashes = s->report_hashes ? n : 0;
+}
+
+/* The query-side views (expand.h) of the decoded image, each hashed by
+ * every image algorithm. A view that cannot be made is skipped: the image
+ * itself is already hashed. */
+static phash_status hash_views(ph_worker *w, ph_scan_input *in, const phash_image *img)
+{
+    phash_view views[PH_SCAN_MAX_VIEWS];
+    size_t n = 0;
+    if (!w->expander ||
+        phash_expand_views(w->expander, img, views, PH_SCAN_MAX_VIEWS, &n) != PHASH_OK)
+        return PHASH_OK;
+    for (size_t v = 1; v < n; v++) {
+        phash_image *vimg = NULL;
+        if (phash_view_image(img, &views[v], &vimg) != PHASH_OK)
+            continue;
+        size_t slot = w->n_views;
+        w->view_name[slot] = phash_view_kind_name(views[v].kind);
+        phash_status st = hash_all(w, in, vimg, slot);
+        phash_image_free(vimg);
+        if (st != PHASH_OK)
+            return st;
+        w->n_views++;
+    }
+    return PHASH_OK;
 }
 
 phash_status ph_scan_image(ph_worker *w, ph_scan_input *in)
@@ -126,7 +157,7 @@ phash_status ph_scan_image(ph_worker *w, ph_scan_input *in)
         if (st != PHASH_OK)
             return decode_fail(w, w->dec, st);
         record_image(w, img);
-        if (hash_all(w, in, img) != PHASH_OK)
+        if (hash_all(w, in, img, 0) != PHASH_OK || hash_views(w, in, img) != PHASH_OK)
             return PHASH_OK;
     }
     return ph_scan_match_hashes(w);

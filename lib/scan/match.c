@@ -26,9 +26,21 @@ static phash_scan_match *next_rec(ph_worker *w)
     return (phash_scan_match *)w->match_recs.data + n;
 }
 
-static phash_status add_records(ph_worker *w, size_t i, const ph_scan_algo *a)
+/* With several views, one signature owner may match more than one: keep
+ * the best distance (the first view on a tie). */
+static phash_scan_match *same_owner(ph_worker *w, const phash_scan_match *r)
 {
-    const phash_matches *res = w->matches[i];
+    phash_scan_match *recs = w->match_recs.data;
+    for (size_t k = 0; k < w->rep.n_matches; k++)
+        if (recs[k].sig_algo == r->sig_algo && !strcmp(recs[k].hash, r->hash) &&
+            !strcmp(recs[k].list, r->list) && !strcmp(recs[k].id, r->id))
+            return &recs[k];
+    return NULL;
+}
+
+static phash_status add_records(ph_worker *w, size_t i, size_t view, const ph_scan_algo *a)
+{
+    const phash_matches *res = w->matches[view][i];
     size_t n = phash_matches_count(res);
     for (size_t j = 0; j < n; j++) {
         phash_match m;
@@ -38,20 +50,49 @@ static phash_status add_records(ph_worker *w, size_t i, const ph_scan_algo *a)
             phash_sigset_owner o;
             if (phash_matches_owner(res, j, k, &o) != PHASH_OK)
                 continue;
-            phash_scan_match *r = next_rec(w);
-            if (!r) {
-                ph_report_fail(w, PHASH_ERR_NOMEM, "out of memory for match records");
-                return PHASH_ERR_NOMEM;
-            }
-            *r = (phash_scan_match){
+            phash_scan_match rec = {
                 .algo = a->name, .sig_algo = a->sig, .distance = m.distance,
                 .variant = variant_names[m.variant % PH_SCAN_MAX_VARIANTS], .hash = m.hash,
                 .list = o.list, .id = o.id, .metadata = o.metadata, .category = o.category,
-                .quality = w->out[i].quality};
+                .quality = ph_scan_out(w, view, i)->quality, .view = w->view_name[view]};
+            phash_scan_match *r = view ? same_owner(w, &rec) : NULL;
+            if (r) {
+                if (rec.distance < r->distance)
+                    *r = rec;
+                continue;
+            }
+            if (!(r = next_rec(w))) {
+                ph_report_fail(w, PHASH_ERR_NOMEM, "out of memory for match records");
+                return PHASH_ERR_NOMEM;
+            }
+            *r = rec;
             w->rep.n_matches++;
         }
     }
     return PHASH_OK;
+}
+
+/* One perceptual algorithm on one view of the image. */
+static phash_status match_view(ph_worker *w, size_t i, size_t view, const ph_scan_algo *a)
+{
+    phash_scanner *s = w->s;
+    const ph_algo_out *o = ph_scan_out(w, view, i);
+    if (!o->n_variants)
+        return PHASH_OK;
+    if (o->quality < a->min_quality) {
+        w->rep.n_low_quality += view == 0; /* counted for the image itself */
+        return PHASH_OK;
+    }
+    if (!phash_matcher_size(s->matcher, a->sig))
+        return PHASH_OK;
+    const void *codes = a->sig == PHASH_SIG_PDQ ? (const void *)o->pdq : (const void *)&o->u64;
+    phash_status st = phash_matcher_query(s->matcher, a->sig, codes, o->n_variants,
+                                          s->radius[a->sig], w->matches[view][i]);
+    if (st != PHASH_OK) {
+        ph_report_fail(w, st, "matching failed: %s", phash_strerror(st));
+        return st;
+    }
+    return add_records(w, i, view, a);
 }
 
 /* Match the algorithms that are (digests) or are not (image hashes)
@@ -71,31 +112,19 @@ static phash_status match_some(ph_worker *w, int digests)
             if (!phash_matcher_size(s->matcher, a->sig))
                 continue;
             phash_status st = phash_matcher_query(s->matcher, a->sig, w->out[i].digest, 1, 0,
-                                                  w->matches[i]);
+                                                  w->matches[0][i]);
             if (st != PHASH_OK) {
                 ph_report_fail(w, st, "matching failed: %s", phash_strerror(st));
                 return PHASH_OK;
             }
-            if (add_records(w, i, a) != PHASH_OK)
+            if (add_records(w, i, 0, a) != PHASH_OK)
                 return PHASH_OK;
             continue;
         }
-        if (w->out[i].quality < a->min_quality) {
-            w->rep.n_low_quality++;
-            continue;
-        }
-        if (!phash_matcher_size(s->matcher, a->sig))
-            continue;
-        const void *codes = a->sig == PHASH_SIG_PDQ ? (const void *)w->out[i].pdq
-                                                    : (const void *)&w->out[i].u64;
-        phash_status st = phash_matcher_query(s->matcher, a->sig, codes, w->out[i].n_variants,
-                                              s->radius[a->sig], w->matches[i]);
-        if (st != PHASH_OK) {
-            ph_report_fail(w, st, "matching failed: %s", phash_strerror(st));
-            return PHASH_OK;
-        }
-        if (add_records(w, i, a) != PHASH_OK)
-            return PHASH_OK;
+        /* Perceptual hashes: the image itself (view 0), then its views. */
+        for (size_t view = 0; view < w->n_views; view++)
+            if (match_view(w, i, view, a) != PHASH_OK)
+                return PHASH_OK;
     }
     return PHASH_OK;
 }

@@ -9,12 +9,14 @@
 #include "internal.h"
 #include "phash/dct.h"
 #include "phash/digest.h"
+#include "phash/expand.h"
 #include "phash/pdq.h"
 #include "phash/scan.h"
 #include "platform/platform.h"
 
 #define PH_SCAN_MAX_ALGOS 8
 #define PH_SCAN_MAX_VARIANTS 8
+#define PH_SCAN_MAX_VIEWS PHASH_EXPAND_MAX_VIEWS
 #define PH_SCAN_HEX_MAX 260 /* longest text form (dct1024: 256 digits) + NUL */
 #define PH_SCAN_QUEUE_CAP 64
 /* First read of a file: enough to sniff any format; files of no media kind
@@ -106,12 +108,19 @@ struct ph_worker {
     phash_decoder *dec;         /* CMYK to RGB (PDQ's reference) */
     phash_decoder *dec_raw3;    /* CMYK as raw channels (pHash's), on demand */
     void *state[PH_SCAN_MAX_ALGOS];
-    phash_matches *matches[PH_SCAN_MAX_ALGOS];
+    /* Query results per view and algorithm: a report's match records point
+     * into them, so each query of a file needs its own. */
+    phash_matches *matches[PH_SCAN_MAX_VIEWS][PH_SCAN_MAX_ALGOS];
     phash_digest *digest;       /* fed every byte read, when digests are asked */
-    ph_algo_out out[PH_SCAN_MAX_ALGOS];
+    ph_algo_out out[PH_SCAN_MAX_ALGOS]; /* view 0 (the image as decoded) */
+    /* Views 1.. (expansions): out of every image algorithm per view. */
+    ph_algo_out view_out[PH_SCAN_MAX_VIEWS - 1][PH_SCAN_MAX_ALGOS];
+    const char *view_name[PH_SCAN_MAX_VIEWS];
+    size_t n_views;
+    phash_expander *expander;
     /* the report being built */
     phash_scan_report rep;
-    phash_scan_hash hashes[PH_SCAN_MAX_ALGOS * PH_SCAN_MAX_VARIANTS];
+    phash_scan_hash hashes[PH_SCAN_MAX_VIEWS * PH_SCAN_MAX_ALGOS * PH_SCAN_MAX_VARIANTS];
     ph_buf match_recs; /* phash_scan_match[] */
     size_t match_cap;
     char detail[PH_DETAIL_LEN];
@@ -130,6 +139,8 @@ void ph_report_fail(ph_worker *w, phash_status st, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)))
 #endif
     ;
+/* The results of algorithm i for view v (0: the image itself). */
+ph_algo_out *ph_scan_out(ph_worker *w, size_t view, size_t i);
 /* Fill the report's hash list from the worker's results (only those
  * computed for this file: n_variants > 0). */
 void ph_scan_report_hashes(ph_worker *w);
@@ -148,6 +159,7 @@ struct phash_scanner {
     phash_dct_layout layout;
     phash_pdq_mode pdq_mode;
     uint64_t max_read;
+    unsigned expand; /* PHASH_VIEW_* mask of query-side views */
     const ph_scan_algo *algos[PH_SCAN_MAX_ALGOS];
     size_t n_algos;
     size_t n_image_algos; /* algorithms that need a decoded image */

@@ -129,6 +129,11 @@ phash_status phash_scanner_set_option(phash_scanner *s, phash_scan_option option
             return bad_value(s, option, value);
         s->low_priority = (int)value;
         return PHASH_OK;
+    case PHASH_SCAN_OPT_EXPAND:
+        if (value < 0 || (value & ~(int64_t)PHASH_VIEW_ALL_EXPANSIONS))
+            return bad_value(s, option, value);
+        s->expand = (unsigned)value;
+        return PHASH_OK;
     case PHASH_SCAN_OPT_MAX_READ:
         if (value < ((int64_t)1 << 20) || value > ((int64_t)4 << 30) ||
             (uint64_t)value > SIZE_MAX / 2)
@@ -153,6 +158,7 @@ int64_t phash_scanner_get_option(const phash_scanner *s, phash_scan_option optio
     case PHASH_SCAN_OPT_FOLLOW_LINKS: return s->follow_links;
     case PHASH_SCAN_OPT_LOW_PRIORITY: return s->low_priority;
     case PHASH_SCAN_OPT_MAX_READ: return (int64_t)s->max_read;
+    case PHASH_SCAN_OPT_EXPAND: return s->expand;
     }
     return -1;
 }

@@ -15,10 +15,11 @@ int ph_worker_init(ph_worker *w, phash_scanner *s)
     w->dec = phash_decoder_new();
     if (!w->dec || phash_decoder_set_limits(w->dec, &s->limits) != PHASH_OK)
         return -1;
+    size_t views = s->expand ? PH_SCAN_MAX_VIEWS : 1;
     for (size_t i = 0; i < s->n_algos; i++) {
-        w->matches[i] = phash_matches_new();
-        if (!w->matches[i])
-            return -1;
+        for (size_t v = 0; v < views; v++)
+            if (!(w->matches[v][i] = phash_matches_new()))
+                return -1;
         if (s->algos[i]->digest)
             continue;
         w->state[i] = s->algos[i]->state_new(s);
@@ -27,7 +28,16 @@ int ph_worker_init(ph_worker *w, phash_scanner *s)
     }
     if (s->digests && phash_digest_new(s->digests, &w->digest) != PHASH_OK)
         return -1;
+    if (s->expand && (phash_expander_new(&w->expander) != PHASH_OK ||
+                      phash_expander_set_option(w->expander, PHASH_EXPAND_OPT_KINDS,
+                                                (int)s->expand) != PHASH_OK))
+        return -1;
     return 0;
+}
+
+ph_algo_out *ph_scan_out(ph_worker *w, size_t view, size_t i)
+{
+    return view ? &w->view_out[view - 1][i] : &w->out[i];
 }
 
 void ph_worker_release(ph_worker *w)
@@ -37,9 +47,11 @@ void ph_worker_release(ph_worker *w)
     for (size_t i = 0; i < PH_SCAN_MAX_ALGOS; i++) {
         if (w->state[i])
             w->s->algos[i]->state_free(w->state[i]);
-        phash_matches_free(w->matches[i]);
+        for (size_t v = 0; v < PH_SCAN_MAX_VIEWS; v++)
+            phash_matches_free(w->matches[v][i]);
     }
     phash_digest_free(w->digest);
+    phash_expander_free(w->expander);
     phash_decoder_free(w->dec);
     phash_decoder_free(w->dec_raw3);
     ph_buf_release(&w->buf);
@@ -63,8 +75,11 @@ void ph_report_fail(ph_worker *w, phash_status st, const char *fmt, ...)
 static void report_begin(ph_worker *w, const char *path)
 {
     memset(&w->rep, 0, sizeof w->rep);
-    for (size_t i = 0; i < PH_SCAN_MAX_ALGOS; i++)
-        w->out[i].n_variants = 0; /* nothing computed yet for this file */
+    for (size_t v = 0; v < PH_SCAN_MAX_VIEWS; v++)
+        for (size_t i = 0; i < PH_SCAN_MAX_ALGOS; i++)
+            ph_scan_out(w, v, i)->n_variants = 0; /* nothing computed yet for this file */
+    w->n_views = 1;
+    w->view_name[0] = "orig";
     w->detail[0] = '\0';
     w->rep.path = path;
     w->rep.detail = w->detail;

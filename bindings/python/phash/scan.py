@@ -24,13 +24,14 @@ c_char_p, c_int, c_uint, c_size_t = ctypes.c_char_p, ctypes.c_int, ctypes.c_uint
 
 
 class _HashC(ctypes.Structure):
-    _fields_ = [("algo", c_char_p), ("variant", c_char_p), ("hex", c_char_p), ("quality", c_int)]
+    _fields_ = [("algo", c_char_p), ("variant", c_char_p), ("hex", c_char_p), ("quality", c_int),
+                ("view", c_char_p)]
 
 
 class _MatchC(ctypes.Structure):
     _fields_ = [("algo", c_char_p), ("sig_algo", c_int), ("distance", c_uint),
                 ("variant", c_char_p), ("hash", c_char_p), ("list", c_char_p), ("id", c_char_p),
-                ("metadata", c_char_p), ("quality", c_int)]
+                ("metadata", c_char_p), ("quality", c_int), ("view", c_char_p)]
 
 
 class _ReportC(ctypes.Structure):
@@ -69,7 +70,8 @@ _kind_name = fn("phash_media_kind_name", c_char_p, c_int)
 _is_compiled = fn("phash_sigset_file_is_compiled", c_int, c_char_p)
 
 OPTIONS = {"threads": 1, "dihedral": 2, "report_hashes": 3, "phash_layout": 4, "pdq_mode": 5,
-           "pdq_fast": 6, "follow_links": 7, "low_priority": 8, "max_read": 9}
+           "pdq_fast": 6, "follow_links": 7, "low_priority": 8, "max_read": 9, "expand": 10}
+EXPAND = {"border": 2, "embedded": 4}
 COUNTERS = ["files", "media", "not_media", "unsupported", "errors", "matches", "matched_files",
             "low_quality", "files_opened", "bytes_read", "folders", "special", "links_skipped",
             "root_errors"]
@@ -93,12 +95,13 @@ def algorithms():
 
 class ScanHash:
     """One hash of a file: algo, variant ('orig', 'rot90', ...), hex, quality
-    (None when the algorithm has none)."""
-    __slots__ = ("algo", "variant", "hex", "quality")
+    (None when the algorithm has none), view ('orig', 'border', 'embedded')."""
+    __slots__ = ("algo", "variant", "hex", "quality", "view")
 
     def __init__(self, c):
         self.algo, self.variant, self.hex = c.algo.decode(), c.variant.decode(), c.hex.decode()
         self.quality = c.quality if c.quality >= 0 else None
+        self.view = c.view.decode() if c.view else "orig"
 
     def __repr__(self):
         return f"ScanHash({self.algo}, {self.variant}, {self.hex}, quality={self.quality})"
@@ -106,9 +109,11 @@ class ScanHash:
 
 class ScanMatch:
     """One match of a file with one signature owner."""
-    __slots__ = ("algo", "distance", "variant", "hash", "list", "id", "metadata", "quality")
+    __slots__ = ("algo", "distance", "variant", "hash", "list", "id", "metadata", "quality",
+                 "view")
 
     def __init__(self, c):
+        self.view = c.view.decode() if c.view else "orig"
         self.algo, self.distance, self.variant = c.algo.decode(), c.distance, c.variant.decode()
         self.hash, self.list, self.id = _text(c.hash), _text(c.list), _text(c.id)
         self.metadata, self.quality = _text(c.metadata), c.quality
@@ -175,7 +180,8 @@ class Scanner(Handle):
     default: what the signature set holds, else pdq), signatures (paths, a
     SignatureSet or a Matcher), radius ({'pdq': 31, 'phash': 10}),
     threads, dihedral, report_hashes (default True), pdq_mode (0 full, 1
-    cli512), phash_layout (0 = 1.0, 1 = 0.9), pdq_fast, follow_links,
+    cli512), phash_layout (0 = 1.0, 1 = 0.9), pdq_fast, expand ('border,embedded'),
+    follow_links,
     low_priority, max_read, rate (files per second). One scan at a time."""
 
     _release = staticmethod(_free)
@@ -193,6 +199,11 @@ class Scanner(Handle):
                 algorithms = ",".join(algorithms)
             check(_set_algorithms(self._handle, algorithms.encode()), self._detail)
         options["report_hashes"] = report_hashes
+        if isinstance(options.get("expand"), str):  # "border,embedded" / "none"
+            names = [n for n in options["expand"].split(",") if n and n != "none"]
+            if any(n not in EXPAND for n in names):
+                raise ValueError(f"expand: border, embedded or none, got {options['expand']!r}")
+            options["expand"] = sum(EXPAND[n] for n in set(names))
         for name, value in options.items():
             if name not in OPTIONS:
                 raise TypeError(f"{name}: unknown scanner option (known: {', '.join(OPTIONS)})")

@@ -50,6 +50,21 @@ class ScanTest(unittest.TestCase):
             self.assertEqual(t.kind, "other")
             self.assertEqual([h.algo for h in t.hashes], ["md5"])  # digests of any file
 
+    def test_border_view(self):
+        import numpy as np
+        img = phash.Decoder().decode_file(os.path.join(SAMPLE, "originals", "o0008.jpg"))
+        px = np.asarray(img)
+        framed = np.zeros((px.shape[0] + 300, px.shape[1] + 300, 3), dtype=np.uint8)
+        framed[150:150 + px.shape[0], 150:150 + px.shape[1]] = px
+        pnm = b"P6\n%d %d\n255\n" % (framed.shape[1], framed.shape[0]) + framed.tobytes()
+        with phash.Scanner(signatures=SIGS, expand="border") as s:
+            r = s.scan_bytes(pnm, name="framed.pnm")
+        got = sorted((m.algo, m.distance, m.view, m.id) for m in r.matches)
+        self.assertEqual(got, [("pdq", 0, "border", "SAMPLE-0008"),
+                               ("phash", 0, "border", "SAMPLE-0008")])
+        with self.assertRaises(ValueError):
+            phash.Scanner(expand="rot")
+
     def test_errors_and_options(self):
         with self.assertRaises(phash.PhashError) as cm:
             phash.Scanner(algorithms="pdq,md4")
