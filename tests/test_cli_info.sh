@@ -84,4 +84,20 @@ check "new formats: JSON lines" $?
 check "no file is a usage error (exit 2)" $([ $? -eq 2 ]; echo $?)
 "$phash" info --bogus x >/dev/null 2>&1
 check "unknown option is a usage error (exit 2)" $([ $? -eq 2 ]; echo $?)
+# A named pipe is never opened (opening it for reading would block for ever:
+# issue 15), by info, hash, or hash -r over a folder holding one.
+mkfifo "$tmp/pipe.jpg"
+timeout 20 "$phash" info "$tmp/pipe.jpg" >"$tmp/fifo.csv"
+check "info on a FIFO: exit 2, no hang" $([ $? -eq 2 ]; echo $?)
+grep -q "pipe.jpg,unknown,,,,,not_a_regular_file: " "$tmp/fifo.csv"
+check "info on a FIFO: not_a_regular_file" $?
+timeout 20 "$phash" hash "$tmp/pipe.jpg" >"$tmp/fifo-hash.csv"
+check "hash on a FIFO: exit 2, no hang" $([ $? -eq 2 ]; echo $?)
+grep -q "pipe.jpg,pdq,,,not a regular file: " "$tmp/fifo-hash.csv"
+check "hash on a FIFO: error row" $?
+mkdir "$tmp/tree" && cp jpeg/video-001.jpeg "$tmp/tree/a.jpg" && mkfifo "$tmp/tree/b.jpg"
+timeout 20 "$phash" hash -r "$tmp/tree" >"$tmp/tree.csv"
+check "hash -r over a FIFO: exit 0, no hang" $?
+[ "$(wc -l <"$tmp/tree.csv")" -eq 2 ]
+check "hash -r over a FIFO: the file hashed, the FIFO skipped" $?
 exit $fail

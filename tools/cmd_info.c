@@ -1,6 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* phash info [--json] [--apply-orientation] FILE...
  *
+ * A front end over the library scanner in decode-only mode: each file is
+ * read once and given to the decoder whatever it holds; FIFOs, sockets and
+ * devices are never opened (status not_a_regular_file).
+ *
  * Decode each file and print what the decoder saw, as CSV
  * (path,format,width,height,channels,orientation,status) with a header
  * line, or one JSON object per line with --json. status is "ok", or a short
@@ -27,57 +31,59 @@ static const char *status_code(phash_status st)
     case PHASH_ERR_CORRUPT: return "corrupt";
     case PHASH_ERR_TRUNCATED: return "truncated";
     case PHASH_ERR_TOO_LARGE: return "too_large";
+    case PHASH_ERR_NOT_REGULAR: return "not_a_regular_file";
+    case PHASH_ERR_BUDGET: return "budget_exceeded";
     default: return "error";
     }
 }
 
 /* The format the file's first bytes announce (for rows of failed files). */
-static phash_format sniff_file(const char *path)
+static void print_csv(const phash_scan_report *r)
 {
-    unsigned char head[32];
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return PHASH_FORMAT_UNKNOWN;
-    size_t n = fread(head, 1, sizeof head, f);
-    fclose(f);
-    return phash_sniff(head, n);
-}
-
-static void print_csv(const char *path, phash_status st, const phash_image *img,
-                      const char *detail)
-{
-    out_csv_field(stdout, path);
-    if (st == PHASH_OK) {
-        printf(",%s,%u,%u,%u,%d,ok\n", phash_format_name(phash_image_format(img)),
-               phash_image_width(img), phash_image_height(img), phash_image_channels(img),
-               phash_image_orientation(img));
+    out_csv_field(stdout, r->path);
+    if (r->status == PHASH_OK) {
+        printf(",%s,%u,%u,%u,%d,ok\n", phash_format_name(r->format), r->width, r->height,
+               r->channels, r->orientation);
         return;
     }
     char status[512];
-    snprintf(status, sizeof status, "%s: %s", status_code(st), detail);
-    printf(",%s,,,,,", phash_format_name(sniff_file(path)));
+    snprintf(status, sizeof status, "%s: %s", status_code(r->status), r->detail);
+    printf(",%s,,,,,", phash_format_name(r->format));
     out_csv_field(stdout, status);
     putchar('\n');
 }
 
-static void print_json(const char *path, phash_status st, const phash_image *img,
-                       const char *detail)
+static void print_json(const phash_scan_report *r)
 {
     fputs("{\"path\":", stdout);
-    out_json_string(stdout, path);
-    if (st == PHASH_OK) {
+    out_json_string(stdout, r->path);
+    if (r->status == PHASH_OK) {
         printf(",\"format\":\"%s\",\"width\":%u,\"height\":%u,\"channels\":%u,"
                "\"orientation\":%d,\"flags\":%u,\"status\":\"ok\"}\n",
-               phash_format_name(phash_image_format(img)), phash_image_width(img),
-               phash_image_height(img), phash_image_channels(img), phash_image_orientation(img),
-               phash_image_flags(img));
+               phash_format_name(r->format), r->width, r->height, r->channels, r->orientation,
+               r->image_flags);
         return;
     }
     printf(",\"format\":\"%s\",\"width\":null,\"height\":null,\"channels\":null,"
            "\"orientation\":null,\"flags\":null,\"status\":\"%s\",\"error\":",
-           phash_format_name(sniff_file(path)), status_code(st));
-    out_json_string(stdout, detail);
+           phash_format_name(r->format), status_code(r->status));
+    out_json_string(stdout, r->detail);
     fputs("}\n", stdout);
+}
+
+typedef struct info_run {
+    int json, failed;
+} info_run;
+
+static int on_report(void *ctx, const phash_scan_report *r)
+{
+    info_run *run = ctx;
+    run->failed |= r->status != PHASH_OK;
+    if (run->json)
+        print_json(r);
+    else
+        print_csv(r);
+    return 0;
 }
 
 static void usage(FILE *out)
@@ -112,25 +118,35 @@ int cmd_decode_info(int argc, char **argv)
         usage(stderr);
         return EXIT_ERROR;
     }
-    phash_decoder *dec = phash_decoder_new();
-    if (!dec || phash_decoder_set_option(dec, PHASH_DECODE_APPLY_ORIENTATION, orient)) {
-        fprintf(stderr, "phash info: out of memory\n");
-        phash_decoder_free(dec);
+    /* The scanner in decode-only mode: each file read once, given to the
+     * decoder whatever it is, no hash computed. */
+    phash_scanner *sc = NULL;
+    phash_status st = phash_scanner_new(&sc);
+    if (st == PHASH_OK)
+        st = phash_scanner_set_algorithms(sc, "none");
+    if (st == PHASH_OK)
+        st = phash_scanner_set_option(sc, PHASH_SCAN_OPT_DECODE_ALL, 1);
+    if (st == PHASH_OK)
+        st = phash_scanner_set_option(sc, PHASH_SCAN_OPT_APPLY_ORIENTATION, orient);
+    if (st != PHASH_OK) {
+        fprintf(stderr, "phash info: %s\n", sc ? phash_scanner_last_error(sc) : phash_strerror(st));
+        phash_scanner_free(sc);
         return EXIT_ERROR;
     }
     if (!json)
         puts("path,format,width,height,channels,orientation,status");
-    int failed = 0;
+    info_run run = {json, 0};
     for (int i = first; i < argc; i++) {
-        const phash_image *img = NULL;
-        phash_status st = phash_decode_file(dec, argv[i], &img);
-        const char *detail = phash_decoder_last_error(dec);
-        failed |= st != PHASH_OK;
-        if (json)
-            print_json(argv[i], st, img, detail);
-        else
-            print_csv(argv[i], st, img, detail);
+        st = phash_scanner_scan_file(sc, argv[i], on_report, &run);
+        if (st != PHASH_OK) {
+            fprintf(stderr, "phash info: %s: %s\n", argv[i], phash_scanner_last_error(sc));
+            run.failed = 1;
+        }
     }
-    phash_decoder_free(dec);
-    return failed ? EXIT_ERROR : 0;
+    phash_scanner_free(sc);
+    if (fflush(stdout) != 0) {
+        fprintf(stderr, "phash info: cannot write the output\n");
+        return EXIT_ERROR;
+    }
+    return run.failed ? EXIT_ERROR : 0;
 }

@@ -15,6 +15,8 @@ static phash_decoder *raw3_decoder(ph_worker *w)
     if (!w->dec_raw3) {
         phash_decoder *d = phash_decoder_new();
         if (!d || phash_decoder_set_limits(d, &w->s->limits) != PHASH_OK ||
+            phash_decoder_set_option(d, PHASH_DECODE_APPLY_ORIENTATION,
+                                     w->s->apply_orientation) != PHASH_OK ||
             phash_decoder_set_option(d, PHASH_DECODE_CMYK_MODE, PHASH_CMYK_RAW3) != PHASH_OK) {
             phash_decoder_free(d);
             return NULL;
@@ -29,6 +31,8 @@ static void record_image(ph_worker *w, const phash_image *img)
     w->rep.width = phash_image_width(img);
     w->rep.height = phash_image_height(img);
     w->rep.image_flags = phash_image_flags(img);
+    w->rep.channels = phash_image_channels(img);
+    w->rep.orientation = phash_image_orientation(img);
 }
 
 static phash_status decode_fail(ph_worker *w, phash_decoder *dec, phash_status st)
@@ -83,7 +87,8 @@ static phash_status hash_all(ph_worker *w, ph_scan_input *in, const phash_image 
 /* Only one algorithm with a path of its own from the bytes (see algos.c). */
 static int use_bytes_path(const phash_scanner *s)
 {
-    if (s->n_image_algos != 1 || s->n_algos != 1 || !s->algos[0]->hash_bytes || s->expand)
+    if (s->n_image_algos != 1 || s->n_algos != 1 || !s->algos[0]->hash_bytes || s->expand ||
+        s->apply_orientation)
         return 0;
     /* PDQ's own path only matters for fast mode; pHash's always saves rows. */
     return s->algos[0]->sig != PHASH_SIG_PDQ || s->pdq_fast;
@@ -136,7 +141,7 @@ static phash_status hash_views(ph_worker *w, ph_scan_input *in, const phash_imag
 phash_status ph_scan_image(ph_worker *w, ph_scan_input *in)
 {
     phash_scanner *s = w->s;
-    if (!phash_format_supported(in->format)) {
+    if (!s->decode_all && !phash_format_supported(in->format)) {
         ph_report_fail(w, PHASH_ERR_UNSUPPORTED, "%s images are not decoded by this build",
                        phash_format_name(in->format));
         return PHASH_OK;

@@ -160,6 +160,7 @@ struct phash_scanner {
     phash_pdq_mode pdq_mode;
     uint64_t max_read;
     unsigned expand; /* PHASH_VIEW_* mask of query-side views */
+    int decode_all, apply_orientation;
     const ph_scan_algo *algos[PH_SCAN_MAX_ALGOS];
     size_t n_algos;
     size_t n_image_algos; /* algorithms that need a decoded image */

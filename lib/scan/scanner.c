@@ -134,6 +134,16 @@ phash_status phash_scanner_set_option(phash_scanner *s, phash_scan_option option
             return bad_value(s, option, value);
         s->expand = (unsigned)value;
         return PHASH_OK;
+    case PHASH_SCAN_OPT_DECODE_ALL:
+        if (!flag)
+            return bad_value(s, option, value);
+        s->decode_all = (int)value;
+        return PHASH_OK;
+    case PHASH_SCAN_OPT_APPLY_ORIENTATION:
+        if (!flag)
+            return bad_value(s, option, value);
+        s->apply_orientation = (int)value;
+        return PHASH_OK;
     case PHASH_SCAN_OPT_MAX_READ:
         if (value < ((int64_t)1 << 20) || value > ((int64_t)4 << 30) ||
             (uint64_t)value > SIZE_MAX / 2)
@@ -159,6 +169,8 @@ int64_t phash_scanner_get_option(const phash_scanner *s, phash_scan_option optio
     case PHASH_SCAN_OPT_LOW_PRIORITY: return s->low_priority;
     case PHASH_SCAN_OPT_MAX_READ: return (int64_t)s->max_read;
     case PHASH_SCAN_OPT_EXPAND: return s->expand;
+    case PHASH_SCAN_OPT_DECODE_ALL: return s->decode_all;
+    case PHASH_SCAN_OPT_APPLY_ORIENTATION: return s->apply_orientation;
     }
     return -1;
 }
@@ -170,6 +182,11 @@ phash_status phash_scanner_set_algorithms(phash_scanner *s, const char *names)
         return st;
     const ph_scan_algo *list[PH_SCAN_MAX_ALGOS];
     size_t n = 0;
+    if (names && !strcmp(names, "none")) {
+        s->n_algos = 0;
+        s->algos_chosen = 1;
+        return PHASH_OK;
+    }
     for (const char *p = names ? names : ""; *p;) {
         size_t len = strcspn(p, ",");
         const ph_scan_algo *a = len ? ph_scan_algo_find(p, len) : NULL;

@@ -173,12 +173,11 @@ int ph_walk(phash_scanner *s, const char *root, const ph_walk_sink *sink)
         sink->error(sink->ctx, root, err);
         return -1;
     }
-    if (st.type == PH_FILE_REGULAR) {
-        sink->file(sink->ctx, root);
-        return 0;
-    }
     if (st.type != PH_FILE_DIRECTORY) {
-        ph_scan_count(s, PHASH_SCAN_SPECIAL, 1);
+        /* A file named by the caller is reported even when it is special
+         * (the worker refuses it unopened: PHASH_ERR_NOT_REGULAR); inside
+         * folders special files are only counted. */
+        sink->file(sink->ctx, root);
         return 0;
     }
     seen_set seen = {0};

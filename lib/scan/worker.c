@@ -13,7 +13,9 @@ int ph_worker_init(ph_worker *w, phash_scanner *s)
     memset(w, 0, sizeof *w);
     w->s = s;
     w->dec = phash_decoder_new();
-    if (!w->dec || phash_decoder_set_limits(w->dec, &s->limits) != PHASH_OK)
+    if (!w->dec || phash_decoder_set_limits(w->dec, &s->limits) != PHASH_OK ||
+        phash_decoder_set_option(w->dec, PHASH_DECODE_APPLY_ORIENTATION, s->apply_orientation) !=
+            PHASH_OK)
         return -1;
     size_t views = s->expand ? PH_SCAN_MAX_VIEWS : 1;
     for (size_t i = 0; i < s->n_algos; i++) {
@@ -283,7 +285,9 @@ static phash_status process(ph_worker *w, ph_scan_input *in)
     const ph_scan_kind *k = ph_scan_kind_for(in->kind);
     if (ph_scan_rate_wait(s))
         return PHASH_ERR_CANCELLED;
-    phash_status st = k && s->n_image_algos ? k->process(w, in) : PHASH_OK;
+    phash_status st = s->decode_all               ? ph_scan_image(w, in)
+                      : k && s->n_image_algos ? k->process(w, in)
+                                              : PHASH_OK;
     if (st == PHASH_ERR_CANCELLED)
         return st;
     /* Digests of any file, after the kind's work: they come from the same
