@@ -111,7 +111,7 @@ class TestReadme(unittest.TestCase):
 
     def test_2_c_programs_compile_and_run(self):
         progs = self.claim("C programs")
-        self.assertEqual(len(progs), 3)
+        self.assertEqual(len(progs), 4)
         cc = shutil.which("cc")
         libdir = os.path.join(BUILD, "lib")
         with tempfile.TemporaryDirectory() as tmp:
@@ -124,6 +124,7 @@ class TestReadme(unittest.TestCase):
                 f"{want_pdq[2]} quality {want_pdq[3]}\n",
                 "id 2 distance 0\nreopened: 2 entries\n",
                 "photo.jpg distance 4: SAMPLE-0003\n",
+                "photo.jpg pdq 4 SAMPLE-0003\n",
             ]
             for k, (info, text, line) in enumerate(progs):
                 src = os.path.join(tmp, f"prog{k}.c")
