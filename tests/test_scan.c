@@ -211,7 +211,7 @@ START_TEST(reported_hashes_equal_hashers)
     ck_assert_int_eq(d.n_hashes, 8);
     snprintf(want, sizeof want, "pdq:orig:%s:%d", pdq_hex, pr.quality);
     ck_assert_str_eq(d.first_hash[0], want);
-    ck_assert_int_eq(strncmp(d.first_hash[1], "pdq:rot90:", 10), 0);
+    ck_assert_msg(!strncmp(d.first_hash[1], "pdq:rot90:", 10), 0);
     free(buf);
     phash_scanner_free(s);
     phash_dct_hasher_free(dh);
@@ -398,6 +398,77 @@ START_TEST(border_view_named_in_matches)
 }
 END_TEST
 
+static void md5_hex_of(const void *data, size_t len, char *hex)
+{
+    phash_digest_result r;
+    ck_assert_int_eq(phash_digest_buffer(PHASH_DIGEST_MD5, data, len, &r), PHASH_OK);
+    ck_assert_int_eq(phash_digest_to_hex(&r, PHASH_DIGEST_MD5, hex), PHASH_OK);
+}
+
+/* Digests come from the one read: a 3 MiB file of no media kind is read
+ * once through a window (bytes read = its size), and a known photo padded
+ * with 2 MiB of zeros past max_read (1 MiB) still decodes to its own PDQ
+ * hash while its MD5 covers every byte. */
+START_TEST(digests_from_the_one_read)
+{
+    char dir[] = "/tmp/phash-scan-XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    char text[4200], padded[4200];
+    snprintf(text, sizeof text, "%s/big.txt", dir);
+    snprintf(padded, sizeof padded, "%s/padded.jpg", dir);
+    size_t tn = (size_t)3 << 20;
+    char *tb = malloc(tn);
+    for (size_t i = 0; i < tn; i++)
+        tb[i] = (char)('a' + i % 26);
+    FILE *f = fopen(text, "wb");
+    ck_assert_uint_eq(fwrite(tb, 1, tn, f), tn);
+    fclose(f);
+    char want[PHASH_DIGEST_HEX_MAX];
+    md5_hex_of(tb, tn, want);
+
+    phash_scanner *s = new_scanner(NULL);
+    ck_assert_int_eq(phash_scanner_set_algorithms(s, "md5,pdq"), PHASH_OK);
+    ck_assert_int_eq(phash_scanner_set_option(s, PHASH_SCAN_OPT_REPORT_HASHES, 1), PHASH_OK);
+    ck_assert_int_eq(phash_scanner_set_option(s, PHASH_SCAN_OPT_MAX_READ, 1 << 20), PHASH_OK);
+    collected c = {0};
+    ck_assert_int_eq(phash_scanner_scan_file(s, text, collect, &c), PHASH_OK);
+    ck_assert_int_eq(c.n_hashes, 1);
+    char expect[128];
+    snprintf(expect, sizeof expect, "md5:orig:%s:-1", want);
+    ck_assert_str_eq(c.first_hash[0], expect);
+    ck_assert_uint_eq(phash_scanner_counter(s, PHASH_SCAN_BYTES_READ), tn);
+
+    /* the photo, padded */
+    const char *photo = source_path("sample/originals/o0008.jpg");
+    size_t pn = file_size(photo), total = pn + ((size_t)2 << 20);
+    unsigned char *pb = calloc(1, total);
+    f = fopen(photo, "rb");
+    ck_assert_uint_eq(fread(pb, 1, pn, f), pn);
+    fclose(f);
+    f = fopen(padded, "wb");
+    ck_assert_uint_eq(fwrite(pb, 1, total, f), total);
+    fclose(f);
+    md5_hex_of(pb, total, want);
+    phash_scanner_reset_counters(s);
+    collected d = {0};
+    ck_assert_int_eq(phash_scanner_scan_file(s, padded, collect, &d), PHASH_OK);
+    ck_assert_int_eq(d.first_status, PHASH_OK);
+    ck_assert_int_eq(d.n_hashes, 2);
+    snprintf(expect, sizeof expect, "md5:orig:%s:-1", want);
+    ck_assert_str_eq(d.first_hash[0], expect);
+    ck_assert_msg(!strncmp(d.first_hash[1],
+        "pdq:orig:27fe6f8dd80bb73de3c11c8b9d39a3c616495d39e1d612695d28e1d612284e29:", 74), "%s", d.first_hash[1]);
+    ck_assert_uint_eq(phash_scanner_counter(s, PHASH_SCAN_BYTES_READ), total);
+    ck_assert_uint_eq(phash_scanner_counter(s, PHASH_SCAN_FILES_OPENED), 1);
+    unlink(text);
+    unlink(padded);
+    rmdir(dir);
+    free(tb);
+    free(pb);
+    phash_scanner_free(s);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("scan");
@@ -412,6 +483,7 @@ int main(void)
     tcase_add_test(tc, configuration_errors);
     tcase_add_test(tc, other_and_corrupt_inputs);
     tcase_add_test(tc, border_view_matches_exactly);
+    tcase_add_test(tc, digests_from_the_one_read);
     tcase_add_test(tc, border_view_named_in_matches);
     suite_add_tcase(s, tc);
     return run_suite(s);

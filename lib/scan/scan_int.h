@@ -72,6 +72,7 @@ typedef struct ph_scan_input {
     size_t len;
     uint64_t size;       /* the file's size */
     int complete;        /* data holds the whole file (or max_read of it) */
+    int eof;             /* the file was read to its end */
     phash_format format;
     phash_media_kind kind;
 } ph_scan_input;

@@ -111,7 +111,7 @@ static phash_status read_until(ph_worker *w, ph_scan_input *in, size_t want)
             return PHASH_ERR_NOMEM;
         }
         if (got == 0) {
-            in->complete = 1;
+            in->complete = in->eof = 1;
             break;
         }
         in->len += got;
@@ -160,8 +160,10 @@ phash_status ph_scan_read_rest(ph_worker *w, ph_scan_input *in)
     return PHASH_OK;
 }
 
-/* The bytes past max_read, for the digests only: read through a window at
- * the end of the buffer, fed, dropped. */
+/* The bytes nobody else needs (a file of no media kind past its head, or
+ * anything past max_read), for the digests only: read through a 1 MiB window
+ * after what the buffer holds, fed, dropped; the buffer never grows to the
+ * file's size for digests alone. */
 static phash_status digest_tail(ph_worker *w, ph_scan_input *in)
 {
     enum { WINDOW = 1 << 20 };
@@ -178,8 +180,10 @@ static phash_status digest_tail(ph_worker *w, ph_scan_input *in)
             ph_report_fail(w, PHASH_ERR_IO, "cannot read %s: %s", in->path, strerror(err));
             return PHASH_ERR_IO;
         }
-        if (got == 0)
+        if (got == 0) {
+            in->eof = 1;
             return PHASH_OK;
+        }
         ph_scan_count(w->s, PHASH_SCAN_BYTES_READ, got);
         if (phash_digest_update(w->digest, win, got) != PHASH_OK) {
             ph_report_fail(w, PHASH_ERR_NOMEM, "%s", phash_digest_last_error(w->digest));
@@ -193,9 +197,7 @@ phash_status ph_scan_finish_digests(ph_worker *w, ph_scan_input *in)
     phash_scanner *s = w->s;
     if (!w->digest)
         return PHASH_OK;
-    phash_status st = in->file ? ph_scan_read_rest(w, in) : PHASH_OK;
-    if (st == PHASH_OK && in->file && in->len >= s->max_read)
-        st = digest_tail(w, in);
+    phash_status st = in->file && !in->eof ? digest_tail(w, in) : PHASH_OK;
     if (st == PHASH_OK && !in->file)
         st = phash_digest_update(w->digest, in->data, (size_t)in->size);
     phash_digest_result r;
@@ -322,7 +324,7 @@ phash_status ph_worker_scan_memory(ph_worker *w, const void *data, size_t len, c
 {
     report_begin(w, name ? name : "<memory>");
     ph_scan_input in = {.path = w->rep.path, .data = data, .len = len, .size = len,
-                        .complete = 1};
+                        .complete = 1, .eof = 1};
     w->rep.size = len;
     if (len > w->s->max_read)
         in.len = (size_t)w->s->max_read;
