@@ -112,7 +112,8 @@ static int push_children(const char *dir, path_stack *todo, int *err)
     if (*err && rc == 0)
         rc = -1; /* a read error part way: what was listed is still walked */
     size_t n = todo->n - first;
-    qsort(todo->items + first, n, sizeof *todo->items, by_name);
+    if (n > 1) /* an empty folder may have left items NULL: qsort(NULL, ..) is UB */
+        qsort(todo->items + first, n, sizeof *todo->items, by_name);
     for (size_t a = first, b = todo->n; a + 1 < b; a++, b--) {
         char *t = todo->items[a];
         todo->items[a] = todo->items[b - 1];
