@@ -95,7 +95,7 @@ timeout 20 "$phash" hash "$tmp/pipe.jpg" >"$tmp/fifo-hash.csv"
 check "hash on a FIFO: exit 2, no hang" $([ $? -eq 2 ]; echo $?)
 grep -q "pipe.jpg,pdq,,,not a regular file: " "$tmp/fifo-hash.csv"
 check "hash on a FIFO: error row" $?
-mkdir "$tmp/tree" && cp jpeg/video-001.jpeg "$tmp/tree/a.jpg" && mkfifo "$tmp/tree/b.jpg"
+mkdir "$tmp/tree" && cp "$PHASH_SHARED/testdata/formats/jpeg/video-001.jpeg" "$tmp/tree/a.jpg" && mkfifo "$tmp/tree/b.jpg"
 timeout 20 "$phash" hash -r "$tmp/tree" >"$tmp/tree.csv"
 check "hash -r over a FIFO: exit 0, no hang" $?
 [ "$(wc -l <"$tmp/tree.csv")" -eq 2 ]

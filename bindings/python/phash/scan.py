@@ -31,7 +31,8 @@ class _HashC(ctypes.Structure):
 class _MatchC(ctypes.Structure):
     _fields_ = [("algo", c_char_p), ("sig_algo", c_int), ("distance", c_uint),
                 ("variant", c_char_p), ("hash", c_char_p), ("list", c_char_p), ("id", c_char_p),
-                ("metadata", c_char_p), ("quality", c_int), ("view", c_char_p)]
+                ("metadata", c_char_p), ("quality", c_int), ("category", c_char_p),
+                ("view", c_char_p)]
 
 
 class _ReportC(ctypes.Structure):
@@ -110,10 +111,11 @@ class ScanHash:
 class ScanMatch:
     """One match of a file with one signature owner."""
     __slots__ = ("algo", "distance", "variant", "hash", "list", "id", "metadata", "quality",
-                 "view")
+                 "category", "view")
 
     def __init__(self, c):
         self.view = c.view.decode() if c.view else "orig"
+        self.category = _text(c.category) if c.category else ""
         self.algo, self.distance, self.variant = c.algo.decode(), c.distance, c.variant.decode()
         self.hash, self.list, self.id = _text(c.hash), _text(c.list), _text(c.id)
         self.metadata, self.quality = _text(c.metadata), c.quality
