@@ -4,6 +4,7 @@
 # coreutils for an image, a non-image and an empty file; the non-image gets
 # its digests and a decode error for pdq (exit status 2).
 set -eu
+sh "$(dirname "$0")/require_shared.sh" testdata/pdq || exit $?
 phash=$1
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

@@ -546,4 +546,8 @@ static Suite *video_suite(void)
     return s;
 }
 
-int main(void) { return run_suite(video_suite()); }
+int main(void)
+{
+    require_shared("testdata/vpdq"); /* skipped (77) without ../shared, unless CI requires it */
+    return run_suite(video_suite());
+}
