@@ -511,14 +511,62 @@ static void watch_tree(watcher *f, const char *path)
         closedir(d);
 }
 
-/* Follow inotify events until a signal: new files and folders are handed
- * to the scanner (a new folder is also watched). */
+/* Files announced by inotify, held until events settle (see watch_loop). */
+typedef struct pending {
+    char **paths;
+    size_t n, cap;
+} pending;
+
+static void pending_add(pending *q, const char *path)
+{
+    for (size_t i = 0; i < q->n; i++)
+        if (!strcmp(q->paths[i], path))
+            return; /* written twice: scanned once */
+    if (q->n == q->cap) {
+        size_t cap = q->cap ? 2 * q->cap : 64;
+        char **np = realloc(q->paths, cap * sizeof *np);
+        if (!np)
+            return;
+        q->paths = np;
+        q->cap = cap;
+    }
+    if ((q->paths[q->n] = strdup(path)))
+        q->n++;
+}
+
+/* Hand the settled files to the scanner: only those still there as
+ * regular files (a download's temporary renamed away is not news). */
+static int pending_flush(scan *s, pending *q)
+{
+    int rc = 0;
+    for (size_t i = 0; i < q->n; i++) {
+        struct stat st;
+        if (!rc && stat(q->paths[i], &st) == 0 && S_ISREG(st.st_mode) &&
+            phash_scanner_submit(s->scanner, q->paths[i]) != PHASH_OK)
+            rc = -1; /* cancelled */
+        free(q->paths[i]);
+    }
+    q->n = 0;
+    return rc;
+}
+
+/* Follow inotify events until a signal: new folders are watched and
+ * scanned at once; files written or moved in are held until no event came
+ * for a quarter second (or for at most two seconds of steady events), then
+ * scanned if they still exist. A file written under a temporary name and
+ * renamed is so scanned once, under its final name. */
 static void watch_loop(scan *s, watcher *f)
 {
     char buf[64 * 1024] __attribute__((aligned(__alignof__(struct inotify_event))));
+    pending q = {0};
+    double first = 0;
     while (!g_stop) {
         struct pollfd p = {f->fd, POLLIN, 0};
         int r = poll(&p, 1, 250);
+        if (q.n && (r <= 0 || now() - first > 2.0)) {
+            if (pending_flush(s, &q))
+                break;
+        }
         if (r <= 0)
             continue;
         ssize_t n = read(f->fd, buf, sizeof buf);
@@ -533,17 +581,18 @@ static void watch_loop(scan *s, watcher *f)
                 if (ev->mask & (IN_CREATE | IN_MOVED_TO)) {
                     watch_tree(f, path);
                     if (phash_scanner_submit(s->scanner, path) != PHASH_OK)
-                        return; /* cancelled */
+                        g_stop = 1; /* cancelled */
                 }
             } else if (ev->mask & (IN_CLOSE_WRITE | IN_MOVED_TO)) {
-                struct stat st; /* a temporary already renamed away is not news */
-                if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
-                    continue;
-                if (phash_scanner_submit(s->scanner, path) != PHASH_OK)
-                    return; /* cancelled */
+                if (!q.n)
+                    first = now();
+                pending_add(&q, path);
             }
         }
     }
+    for (size_t i = 0; i < q.n; i++)
+        free(q.paths[i]);
+    free(q.paths);
 }
 
 /* ---- the set ---- */
