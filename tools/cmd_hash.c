@@ -24,6 +24,7 @@
 
 #include "commands.h"
 #include "hash_video.h"
+#include "opts.h"
 #include "phash/phash.h"
 #include "scan_out.h"
 
@@ -268,17 +269,43 @@ static int add_algos(run *r, const char *list)
     return 0;
 }
 
-/* The value of --name VALUE or --name=VALUE at argv[*i], or NULL. */
-static const char *option_value(int argc, char **argv, int *i, const char *name)
+enum { OPT_ALGO = 256, OPT_LAYOUT, OPT_PDQ_MODE, OPT_PDQ_FAST, OPT_DIHEDRAL, OPT_JSON };
+
+static const struct option hash_options[] = {
+    {"help", no_argument, NULL, 'h'},
+    {"algo", required_argument, NULL, OPT_ALGO},
+    {"pdq-mode", required_argument, NULL, OPT_PDQ_MODE},
+    {"pdq-fast", no_argument, NULL, OPT_PDQ_FAST},
+    {"dihedral", no_argument, NULL, OPT_DIHEDRAL},
+    {"layout", required_argument, NULL, OPT_LAYOUT},
+    {"json", no_argument, NULL, OPT_JSON},
+    {"recursive", no_argument, NULL, 'r'},
+    {NULL, 0, NULL, 0}};
+
+/* One option into r; -1 on a bad value (message printed). */
+static int apply_option(run *r, int id, const char *v)
 {
-    size_t n = strlen(name);
-    if (strncmp(argv[*i], name, n))
-        return NULL;
-    if (argv[*i][n] == '=')
-        return argv[*i] + n + 1;
-    if (argv[*i][n] == '\0' && *i + 1 < argc)
-        return argv[++*i];
-    return NULL;
+    switch (id) {
+    case 'h': usage(stdout); exit(0);
+    case OPT_DIHEDRAL: r->opts.dihedral = 1; return 0;
+    case OPT_JSON: r->json = 1; return 0;
+    case 'r': r->recursive = 1; return 0;
+    case OPT_PDQ_FAST: r->opts.pdq_fast = 512; return 0;
+    case OPT_ALGO: return add_algos(r, v);
+    case OPT_LAYOUT:
+        if (phash_dct_layout_parse(v, &r->opts.dct_layout) != PHASH_OK) {
+            fprintf(stderr, "phash hash: --layout is 1.0 or 0.9, not '%s'\n", v);
+            return -1;
+        }
+        return 0;
+    case OPT_PDQ_MODE:
+        if (phash_pdq_mode_parse(v, &r->opts.pdq_mode) != PHASH_OK) {
+            fprintf(stderr, "phash hash: --pdq-mode is full or cli512, not '%s'\n", v);
+            return -1;
+        }
+        return 0;
+    default: return -1;
+    }
 }
 
 static int parse_args(run *r, int argc, char **argv, int *first_file)
@@ -286,44 +313,12 @@ static int parse_args(run *r, int argc, char **argv, int *first_file)
     r->opts.pdq_mode = PHASH_PDQ_FULL;
     if (add_algos(r, "pdq") != 0)
         return -1;
-    int i = 1;
-    for (; i < argc; i++) {
-        const char *a = argv[i], *v;
-        if (!strcmp(a, "--")) {
-            i++;
-            break;
-        }
-        if (a[0] != '-' || !a[1])
-            break;
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            usage(stdout);
-            exit(0);
-        } else if (!strcmp(a, "--dihedral")) {
-            r->opts.dihedral = 1;
-        } else if (!strcmp(a, "--json")) {
-            r->json = 1;
-        } else if (!strcmp(a, "-r") || !strcmp(a, "--recursive")) {
-            r->recursive = 1;
-        } else if ((v = option_value(argc, argv, &i, "--algo"))) {
-            if (add_algos(r, v) != 0)
-                return -1;
-        } else if ((v = option_value(argc, argv, &i, "--layout"))) {
-            if (phash_dct_layout_parse(v, &r->opts.dct_layout) != PHASH_OK) {
-                fprintf(stderr, "phash hash: --layout is 1.0 or 0.9, not '%s'\n", v);
-                return -1;
-            }
-        } else if (!strcmp(a, "--pdq-fast")) {
-            r->opts.pdq_fast = 512;
-        } else if ((v = option_value(argc, argv, &i, "--pdq-mode"))) {
-            if (phash_pdq_mode_parse(v, &r->opts.pdq_mode) != PHASH_OK) {
-                fprintf(stderr, "phash hash: --pdq-mode is full or cli512, not '%s'\n", v);
-                return -1;
-            }
-        } else {
-            fprintf(stderr, "phash hash: unknown option '%s'\n", a);
+    const char *v;
+    int id, i = argc;
+    opt_begin();
+    while ((id = opt_next(argc, argv, "phash hash", "hr", hash_options, &v, &i)) != -1)
+        if (id == OPT_BAD || apply_option(r, id, v))
             return -1;
-        }
-    }
     if (r->opts.pdq_fast && !(r->n_algos == 1 && !strcmp(r->algo[0], "pdq"))) {
         fprintf(stderr, "phash hash: --pdq-fast works with --algo pdq alone\n");
         return -1;

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "opts.h"
 #include "phash/phash.h"
 #include "scan_out.h"
 
@@ -96,23 +97,25 @@ static void usage(FILE *out)
 
 int cmd_decode_info(int argc, char **argv)
 {
-    int json = 0, orient = 0, first = 1;
-    for (; first < argc && argv[first][0] == '-' && argv[first][1]; first++) {
-        if (!strcmp(argv[first], "--json")) {
-            json = 1;
-        } else if (!strcmp(argv[first], "--apply-orientation")) {
-            orient = 1;
-        } else if (!strcmp(argv[first], "--")) {
-            first++;
-            break;
-        } else if (!strcmp(argv[first], "-h") || !strcmp(argv[first], "--help")) {
+    static const struct option info_options[] = {
+        {"help", no_argument, NULL, 'h'},
+        {"json", no_argument, NULL, 'j'},
+        {"apply-orientation", no_argument, NULL, 'O'},
+        {NULL, 0, NULL, 0}};
+    int json = 0, orient = 0, first = argc, id;
+    const char *v;
+    opt_begin();
+    while ((id = opt_next(argc, argv, "phash info", "h", info_options, &v, &first)) != -1) {
+        if (id == 'h') {
             usage(stdout);
             return 0;
-        } else {
-            fprintf(stderr, "phash info: unknown option '%s'\n", argv[first]);
+        }
+        if (id == OPT_BAD) {
             usage(stderr);
             return EXIT_ERROR;
         }
+        json |= id == 'j';
+        orient |= id == 'O';
     }
     if (first >= argc) {
         usage(stderr);

@@ -23,6 +23,7 @@
 #include "phash/phash.h"
 #include "phash/dct.h"
 #include "commands.h"
+#include "opts.h"
 #include "scan_out.h"
 
 /* ---- options ---- */
@@ -49,7 +50,8 @@ static void scan_usage(FILE *f)
         "Hash every image under PATH (files and folders, recursively) and print one\n"
         "record per match with a signature set: CSV with a header, or JSON lines.\n"
         "\n"
-        "  --signatures SET   signature list (plain, CSV/TSV, JSON lines) or compiled\n"
+        "  -s, --signatures SET\n"
+        "                     signature list (plain, CSV/TSV, JSON lines) or compiled\n"
         "                     set (.phx from 'phash sigset compile'); several lists\n"
         "                     may be given (repeat the option), a compiled set alone\n"
         "  --algo LIST        pdq, phash or pdq,phash (default: what the set holds)\n"
@@ -62,13 +64,13 @@ static void scan_usage(FILE *f)
         "                     which matched (JSON: \"view\")\n"
         "  --phash-layout L   pHash bit layout of the set: 1.0 (default) or 0.9\n"
         "  --json             JSON lines instead of CSV\n"
-        "  --output FILE      append the records to FILE (created with mode 0600; the\n"
+        "  -o, --output FILE  append the records to FILE (created with mode 0600; the\n"
         "                     CSV header only when it is empty; reopened on SIGHUP,\n"
         "                     for log rotation) instead of standard output\n"
         "  --threads N        worker threads (default 1)\n"
         "  --nice / --no-nice lowest CPU and I/O priority (default on)\n"
         "  --max-rate N       at most N images per second (default unlimited)\n"
-        "  --verbose          list files that could not be hashed on stderr\n"
+        "  -v, --verbose      list files that could not be hashed on stderr\n"
         "  --watch            after the first pass, hash new and changed files as they\n"
         "                     appear (inotify) until SIGINT or SIGTERM\n"
         "\n"
@@ -135,6 +137,94 @@ static int parse_radius(const char *s, unsigned radius[])
     return 0;
 }
 
+enum {
+    OPT_ALGO = 256, OPT_RADIUS, OPT_PHASH_LAYOUT, OPT_THREADS, OPT_MAX_RATE, OPT_EXPAND,
+    OPT_DIHEDRAL, OPT_JSON, OPT_WATCH, OPT_NICE, OPT_NO_NICE
+};
+
+static const struct option scan_options[] = {
+    {"help", no_argument, NULL, 'h'},
+    {"signatures", required_argument, NULL, 's'},
+    {"algo", required_argument, NULL, OPT_ALGO},
+    {"radius", required_argument, NULL, OPT_RADIUS},
+    {"phash-layout", required_argument, NULL, OPT_PHASH_LAYOUT},
+    {"output", required_argument, NULL, 'o'},
+    {"threads", required_argument, NULL, OPT_THREADS},
+    {"max-rate", required_argument, NULL, OPT_MAX_RATE},
+    {"expand", required_argument, NULL, OPT_EXPAND},
+    {"dihedral", no_argument, NULL, OPT_DIHEDRAL},
+    {"json", no_argument, NULL, OPT_JSON},
+    {"verbose", no_argument, NULL, 'v'},
+    {"watch", no_argument, NULL, OPT_WATCH},
+    {"nice", no_argument, NULL, OPT_NICE},
+    {"no-nice", no_argument, NULL, OPT_NO_NICE},
+    {NULL, 0, NULL, 0}};
+
+/* One option with its value (NULL for flags) into o. -1 on a bad value
+ * (message printed). */
+static int apply_option(scan_opts *o, int id, const char *val, int argc)
+{
+    switch (id) {
+    case 's':
+        if (!o->signatures)
+            o->signatures = val;
+        if (!o->lists)
+            o->lists = calloc((size_t)argc, sizeof *o->lists);
+        if (o->lists)
+            o->lists[o->n_lists++] = val;
+        return 0;
+    case OPT_ALGO:
+        if (parse_algos(val, &o->algos)) {
+            fprintf(stderr, "phash scan: --algo: expected pdq, phash or pdq,phash, found '%s'\n", val);
+            return -1;
+        }
+        return 0;
+    case OPT_RADIUS:
+        if (parse_radius(val, o->radius)) {
+            fprintf(stderr, "phash scan: --radius: expected N or pdq=N,phash=M, found '%s'\n", val);
+            return -1;
+        }
+        return 0;
+    case OPT_PHASH_LAYOUT:
+        if (phash_dct_layout_parse(val, &o->layout) != PHASH_OK) {
+            fprintf(stderr, "phash scan: --phash-layout: expected 1.0 or 0.9, found '%s'\n", val);
+            return -1;
+        }
+        return 0;
+    case 'o': o->output = val; return 0;
+    case OPT_THREADS:
+        if (parse_uint(val, 256, &o->threads) || o->threads == 0) {
+            fprintf(stderr, "phash scan: --threads: expected 1 to 256, found '%s'\n", val);
+            return -1;
+        }
+        return 0;
+    case OPT_MAX_RATE: {
+        char *end;
+        o->max_rate = strtod(val, &end);
+        if (end == val || *end || !(o->max_rate >= 0) || o->max_rate > 1e9) {
+            fprintf(stderr, "phash scan: --max-rate: expected images per second, found '%s'\n", val);
+            return -1;
+        }
+        return 0;
+    }
+    case OPT_EXPAND:
+        if (phash_view_kinds_parse(val, &o->expand) != PHASH_OK ||
+            (o->expand & ~(unsigned)PHASH_VIEW_ALL_EXPANSIONS)) {
+            fprintf(stderr, "phash scan: --expand: expected border, embedded, "
+                            "border,embedded or none, found '%s'\n", val);
+            return -1;
+        }
+        return 0;
+    case OPT_DIHEDRAL: o->dihedral = 1; return 0;
+    case OPT_JSON: o->json = 1; return 0;
+    case 'v': o->verbose = 1; return 0;
+    case OPT_WATCH: o->watch = 1; return 0;
+    case OPT_NICE: o->nice = 1; return 0;
+    case OPT_NO_NICE: o->nice = 0; return 0;
+    default: return -1;
+    }
+}
+
 /* Returns -1 on a usage error (message printed), 1 for --help. */
 static int parse_args(int argc, char **argv, scan_opts *o, const char ***paths, int *npaths)
 {
@@ -143,92 +233,19 @@ static int parse_args(int argc, char **argv, scan_opts *o, const char ***paths, 
     o->radius[PHASH_SIG_PHASH] = PHASH_SCAN_DEFAULT_RADIUS_PHASH;
     *paths = calloc((size_t)argc, sizeof **paths);
     *npaths = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char *val = i + 1 < argc ? argv[i + 1] : NULL;
-#define NEED_VALUE()                                                             \
-    do {                                                                         \
-        if (!val) {                                                              \
-            fprintf(stderr, "phash scan: %s needs a value\n", a);                \
-            return -1;                                                           \
-        }                                                                        \
-        i++;                                                                     \
-    } while (0)
-        if (!strcmp(a, "-h") || !strcmp(a, "--help"))
+    if (!*paths)
+        return -1;
+    const char *val;
+    int id, first = argc;
+    opt_begin();
+    while ((id = opt_next(argc, argv, "phash scan", "hs:o:v", scan_options, &val, &first)) != -1) {
+        if (id == 'h')
             return 1;
-        else if (!strcmp(a, "--signatures") || !strcmp(a, "-s")) {
-            NEED_VALUE();
-            if (!o->signatures)
-                o->signatures = val;
-            if (!o->lists)
-                o->lists = calloc((size_t)argc, sizeof *o->lists);
-            if (o->lists)
-                o->lists[o->n_lists++] = val;
-        } else if (!strcmp(a, "--algo")) {
-            NEED_VALUE();
-            if (parse_algos(val, &o->algos)) {
-                fprintf(stderr, "phash scan: --algo: expected pdq, phash or pdq,phash, found '%s'\n", val);
-                return -1;
-            }
-        } else if (!strcmp(a, "--radius")) {
-            NEED_VALUE();
-            if (parse_radius(val, o->radius)) {
-                fprintf(stderr, "phash scan: --radius: expected N or pdq=N,phash=M, found '%s'\n", val);
-                return -1;
-            }
-        } else if (!strcmp(a, "--phash-layout")) {
-            NEED_VALUE();
-            if (phash_dct_layout_parse(val, &o->layout) != PHASH_OK) {
-                fprintf(stderr, "phash scan: --phash-layout: expected 1.0 or 0.9, found '%s'\n", val);
-                return -1;
-            }
-        } else if (!strcmp(a, "--output") || !strcmp(a, "-o")) {
-            NEED_VALUE();
-            o->output = val;
-        } else if (!strcmp(a, "--threads")) {
-            NEED_VALUE();
-            if (parse_uint(val, 256, &o->threads) || o->threads == 0) {
-                fprintf(stderr, "phash scan: --threads: expected 1 to 256, found '%s'\n", val);
-                return -1;
-            }
-        } else if (!strcmp(a, "--max-rate")) {
-            NEED_VALUE();
-            char *end;
-            o->max_rate = strtod(val, &end);
-            if (end == val || *end || !(o->max_rate >= 0) || o->max_rate > 1e9) {
-                fprintf(stderr, "phash scan: --max-rate: expected images per second, found '%s'\n", val);
-                return -1;
-            }
-        } else if (!strcmp(a, "--expand")) {
-            NEED_VALUE();
-            if (phash_view_kinds_parse(val, &o->expand) != PHASH_OK ||
-                (o->expand & ~(unsigned)PHASH_VIEW_ALL_EXPANSIONS)) {
-                fprintf(stderr, "phash scan: --expand: expected border, embedded, "
-                                "border,embedded or none, found '%s'\n", val);
-                return -1;
-            }
-        } else if (!strcmp(a, "--dihedral"))
-            o->dihedral = 1;
-        else if (!strcmp(a, "--json"))
-            o->json = 1;
-        else if (!strcmp(a, "--verbose") || !strcmp(a, "-v"))
-            o->verbose = 1;
-        else if (!strcmp(a, "--watch"))
-            o->watch = 1;
-        else if (!strcmp(a, "--nice"))
-            o->nice = 1;
-        else if (!strcmp(a, "--no-nice"))
-            o->nice = 0;
-        else if (!strcmp(a, "--")) {
-            while (++i < argc)
-                (*paths)[(*npaths)++] = argv[i];
-        } else if (a[0] == '-' && a[1]) {
-            fprintf(stderr, "phash scan: unknown option '%s' (see phash scan --help)\n", a);
+        if (id == OPT_BAD || apply_option(o, id, val, argc))
             return -1;
-        } else
-            (*paths)[(*npaths)++] = a;
-#undef NEED_VALUE
     }
+    for (int i = first; i < argc; i++)
+        (*paths)[(*npaths)++] = argv[i];
     if (!o->signatures || *npaths == 0) {
         fprintf(stderr, "phash scan: %s (see phash scan --help)\n",
                 !o->signatures ? "--signatures SET is required" : "no PATH to scan");

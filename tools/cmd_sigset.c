@@ -8,6 +8,7 @@
 
 #include "phash/phash.h"
 #include "commands.h"
+#include "opts.h"
 
 static void sigset_usage(FILE *f)
 {
@@ -20,7 +21,7 @@ static void sigset_usage(FILE *f)
         "         duplicates, invalid by reason, and the first problems as\n"
         "         file:line: expected ..., found ...\n"
         "compile  load the lists into one set and write it as a compiled set (atomic\n"
-        "         write, mode 0600) that 'phash scan --signatures' opens quickly;\n"
+        "         write, mode 0600) that phash scan opens quickly;\n"
         "         -o must be a regular file or a new name (links, devices, FIFOs\n"
         "         and folders are refused)\n"
         "info     describe a list or a compiled set: entries per algorithm, and each\n"
@@ -33,6 +34,7 @@ static void sigset_usage(FILE *f)
         "  --min-quality N    PDQ quality below N is flagged (default 50)\n"
         "  --keep-flagged     keep all-zero and low-quality entries (default: skip them)\n"
         "  --decimal          read 16-digit all-decimal pHash values as decimal\n"
+        "  -o, --output SET   compile: the compiled set to write\n"
         "Exit status: 0 success, 2 error (a list could not be loaded, or an invalid\n"
         "record with --strict).\n");
 }
@@ -83,52 +85,75 @@ typedef struct sigset_args {
     int n_lists;
 } sigset_args;
 
-/* Parse options into the set; lists and -o into a. -1 on a usage error. */
+enum { OPT_STRICT = 256, OPT_KEEP_FLAGGED, OPT_DECIMAL, OPT_FORMAT, OPT_ALGO, OPT_MIN_QUALITY };
+
+static const struct option sigset_options[] = {
+    {"help", no_argument, NULL, 'h'},
+    {"strict", no_argument, NULL, OPT_STRICT},
+    {"keep-flagged", no_argument, NULL, OPT_KEEP_FLAGGED},
+    {"decimal", no_argument, NULL, OPT_DECIMAL},
+    {"format", required_argument, NULL, OPT_FORMAT},
+    {"algo", required_argument, NULL, OPT_ALGO},
+    {"min-quality", required_argument, NULL, OPT_MIN_QUALITY},
+    {"output", required_argument, NULL, 'o'},
+    {NULL, 0, NULL, 0}};
+
+/* One option into the set (or a); 0, or -1 on a bad value. */
+static int apply_option(phash_sigset *set, sigset_args *a, int id, const char *v)
+{
+    switch (id) {
+    case OPT_STRICT: return phash_sigset_set_option(set, PHASH_SIGSET_OPT_STRICT, 1) ? -1 : 0;
+    case OPT_KEEP_FLAGGED:
+        return phash_sigset_set_option(set, PHASH_SIGSET_OPT_KEEP_FLAGGED, 1) ? -1 : 0;
+    case OPT_DECIMAL:
+        return phash_sigset_set_option(set, PHASH_SIGSET_OPT_U64_FORM, PHASH_U64_UNSIGNED) ? -1
+                                                                                           : 0;
+    case 'o': a->out = v; return 0;
+    case OPT_FORMAT: {
+        int f = !strcmp(v, "auto") ? 0 : !strcmp(v, "plain") ? 1 : !strcmp(v, "csv") ? 2
+                : !strcmp(v, "jsonl") ? 3 : -1;
+        return phash_sigset_set_option(set, PHASH_SIGSET_OPT_FORMAT, f) ? -1 : 0;
+    }
+    case OPT_ALGO: {
+        phash_sig_algo al;
+        return phash_sig_algo_parse(v, strlen(v), &al) != PHASH_OK ||
+                       phash_sigset_set_option(set, PHASH_SIGSET_OPT_ALGO, al) != PHASH_OK
+                   ? -1 : 0;
+    }
+    case OPT_MIN_QUALITY: {
+        char *end;
+        long q = strtol(v, &end, 10);
+        return end == v || *end || q < 0 || q > 100 ||
+                       phash_sigset_set_option(set, PHASH_SIGSET_OPT_MIN_QUALITY, (int)q)
+                   ? -1 : 0;
+    }
+    default: return -1;
+    }
+}
+
+/* Parse options into the set; lists and -o into a. -1 on a usage error, 1
+ * for --help. */
 static int parse(int argc, char **argv, phash_sigset *set, sigset_args *a)
 {
     a->lists = calloc((size_t)argc, sizeof *a->lists);
-    for (int i = 1; i < argc; i++) {
-        const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        int bad = 0;
-        if (!strcmp(o, "--strict"))
-            bad = phash_sigset_set_option(set, PHASH_SIGSET_OPT_STRICT, 1) != PHASH_OK;
-        else if (!strcmp(o, "--keep-flagged"))
-            bad = phash_sigset_set_option(set, PHASH_SIGSET_OPT_KEEP_FLAGGED, 1) != PHASH_OK;
-        else if (!strcmp(o, "--decimal"))
-            bad = phash_sigset_set_option(set, PHASH_SIGSET_OPT_U64_FORM, PHASH_U64_UNSIGNED);
-        else if (!strcmp(o, "-o") || !strcmp(o, "--format") || !strcmp(o, "--algo") ||
-                 !strcmp(o, "--min-quality")) {
-            if (!v) {
-                fprintf(stderr, "phash sigset: %s needs a value\n", o);
-                return -1;
-            }
-            i++;
-            if (!strcmp(o, "-o"))
-                a->out = v;
-            else if (!strcmp(o, "--format")) {
-                int f = !strcmp(v, "auto") ? 0 : !strcmp(v, "plain") ? 1 : !strcmp(v, "csv") ? 2
-                        : !strcmp(v, "jsonl") ? 3 : -1;
-                bad = phash_sigset_set_option(set, PHASH_SIGSET_OPT_FORMAT, f) != PHASH_OK;
-            } else if (!strcmp(o, "--algo")) {
-                phash_sig_algo al;
-                bad = phash_sig_algo_parse(v, strlen(v), &al) != PHASH_OK ||
-                      phash_sigset_set_option(set, PHASH_SIGSET_OPT_ALGO, al) != PHASH_OK;
-            } else
-                bad = phash_sigset_set_option(set, PHASH_SIGSET_OPT_MIN_QUALITY, atoi(v)) !=
-                      PHASH_OK;
-            if (bad) {
-                fprintf(stderr, "phash sigset: %s: bad value '%s'\n", o, v);
-                return -1;
-            }
-            continue;
-        } else if (o[0] == '-' && o[1]) {
-            fprintf(stderr, "phash sigset: unknown option '%s'\n", o);
+    if (!a->lists)
+        return -1;
+    const char *v;
+    int id, first = argc;
+    opt_begin();
+    while ((id = opt_next(argc, argv, "phash sigset", "ho:", sigset_options, &v, &first)) != -1) {
+        if (id == 'h')
+            return 1;
+        if (id == OPT_BAD)
             return -1;
-        } else
-            a->lists[a->n_lists++] = o;
-        if (bad)
+        if (apply_option(set, a, id, v)) {
+            fprintf(stderr, "phash sigset: %.*s: bad value '%s'\n",
+                    (int)strcspn(argv[optind - 1], "="), argv[optind - 1], v ? v : "");
             return -1;
+        }
     }
+    for (int i = first; i < argc; i++)
+        a->lists[a->n_lists++] = argv[i];
     return 0;
 }
 
@@ -235,11 +260,21 @@ int cmd_sigset(int argc, char **argv)
     }
     const char *sub = argv[1];
     if (!strcmp(sub, "info")) {
-        if (argc != 3) {
+        static const struct option info_options[] = {{"help", no_argument, NULL, 'h'},
+                                                     {NULL, 0, NULL, 0}};
+        const char *v;
+        int id, first = argc - 1;
+        opt_begin();
+        while ((id = opt_next(argc - 1, argv + 1, "phash sigset", "h", info_options, &v,
+                              &first)) != -1) {
+            sigset_usage(id == 'h' ? stdout : stderr);
+            return id == 'h' ? EXIT_NO_MATCH : EXIT_ERROR;
+        }
+        if (first != argc - 2) {
             sigset_usage(stderr);
             return EXIT_ERROR;
         }
-        return cmd_info(argv[2]);
+        return cmd_info(argv[1 + first]);
     }
     if (strcmp(sub, "check") && strcmp(sub, "compile")) {
         fprintf(stderr, "phash sigset: unknown subcommand '%s'\n", sub);
@@ -249,9 +284,12 @@ int cmd_sigset(int argc, char **argv)
     phash_sigset *set = phash_sigset_new();
     sigset_args a = {0};
     int rc = EXIT_NO_MATCH;
-    if (!set || parse(argc - 1, argv + 1, set, &a) || a.n_lists == 0 ||
-        (!strcmp(sub, "compile") && !a.out) || (!strcmp(sub, "check") && a.out)) {
-        if (set && a.lists && a.n_lists == 0)
+    int parsed = set ? parse(argc - 1, argv + 1, set, &a) : -1;
+    if (parsed > 0) {
+        sigset_usage(stdout);
+    } else if (parsed || a.n_lists == 0 || (!strcmp(sub, "compile") && !a.out) ||
+               (!strcmp(sub, "check") && a.out)) {
+        if (parsed == 0 && a.n_lists == 0)
             fprintf(stderr, "phash sigset: no LIST given\n");
         sigset_usage(stderr);
         rc = EXIT_ERROR;

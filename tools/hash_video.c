@@ -26,6 +26,7 @@
 
 #include "commands.h"
 #include "hash_video.h"
+#include "opts.h"
 #include "phash/phash.h"
 #include "scan_out.h"
 
@@ -154,51 +155,57 @@ static int set_num(vrun *r, phash_video_opt opt, const char *flag, const char *v
     return 0;
 }
 
-static int parse(vrun *r, int argc, char **argv, int *first)
+enum { OPT_SECONDS = 256, OPT_DOWNSAMPLE, OPT_THREADS, OPT_ALGO, OPT_JSON, OPT_HMA, OPT_DRAIN };
+
+static const struct option video_options[] = {
+    {"help", no_argument, NULL, 'h'},
+    {"algo", required_argument, NULL, OPT_ALGO},
+    {"seconds-per-hash", required_argument, NULL, OPT_SECONDS},
+    {"downsample", required_argument, NULL, OPT_DOWNSAMPLE},
+    {"threads", required_argument, NULL, OPT_THREADS},
+    {"drain-all", no_argument, NULL, OPT_DRAIN},
+    {"json", no_argument, NULL, OPT_JSON},
+    {"hma", no_argument, NULL, OPT_HMA},
+    {NULL, 0, NULL, 0}};
+
+static int apply_option(vrun *r, int id, const char *v)
 {
-    static const struct {
-        const char *flag;
-        phash_video_opt opt;
-    } nums[] = {{"--seconds-per-hash", PHASH_VIDEO_OPT_SECONDS_PER_HASH},
-                {"--downsample", PHASH_VIDEO_OPT_DOWNSAMPLE},
-                {"--threads", PHASH_VIDEO_OPT_THREADS}};
-    int i = 1;
-    for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
-        const char *a = argv[i];
-        size_t k = 0;
-        while (k < sizeof nums / sizeof nums[0] && strcmp(a, nums[k].flag))
-            k++;
-        if (k < sizeof nums / sizeof nums[0]) {
-            if (i + 1 >= argc || set_num(r, nums[k].opt, a, argv[++i]) != 0)
-                return -1;
-        } else if (!strcmp(a, "--algo")) {
-            if (i + 1 >= argc || strcmp(argv[++i], "vpdq"))
-                return -1;
-        } else if (!strcmp(a, "--json")) {
-            r->out = OUT_JSON;
-        } else if (!strcmp(a, "--hma")) {
-            r->out = OUT_HMA;
-        } else if (!strcmp(a, "--drain-all")) {
-            if (phash_video_hasher_set_option(r->h, PHASH_VIDEO_OPT_DRAIN,
-                                              PHASH_VIDEO_DRAIN_ALL) != PHASH_OK)
-                return -1;
-        } else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            usage(stdout);
-            exit(0);
-        } else {
-            fprintf(stderr, "phash hash: unknown option for vpdq: %s\n", a);
-            return -1;
-        }
+    switch (id) {
+    case 'h': usage(stdout); exit(0);
+    case OPT_SECONDS: return set_num(r, PHASH_VIDEO_OPT_SECONDS_PER_HASH, "--seconds-per-hash", v);
+    case OPT_DOWNSAMPLE: return set_num(r, PHASH_VIDEO_OPT_DOWNSAMPLE, "--downsample", v);
+    case OPT_THREADS: return set_num(r, PHASH_VIDEO_OPT_THREADS, "--threads", v);
+    case OPT_ALGO: return strcmp(v, "vpdq") ? -1 : 0;
+    case OPT_JSON: r->out = OUT_JSON; return 0;
+    case OPT_HMA: r->out = OUT_HMA; return 0;
+    case OPT_DRAIN:
+        return phash_video_hasher_set_option(r->h, PHASH_VIDEO_OPT_DRAIN,
+                                             PHASH_VIDEO_DRAIN_ALL) != PHASH_OK ? -1 : 0;
+    default: return -1;
     }
-    *first = i;
-    return i < argc ? 0 : -1;
 }
 
+static int parse(vrun *r, int argc, char **argv, int *first)
+{
+    const char *v;
+    int id;
+    *first = argc;
+    opt_begin();
+    while ((id = opt_next(argc, argv, "phash hash", "h", video_options, &v, first)) != -1)
+        if (id == OPT_BAD || apply_option(r, id, v))
+            return -1;
+    return *first < argc ? 0 : -1;
+}
+
+/* --algo vpdq or --algo=vpdq among the arguments (before a "--"). */
 int hash_video_is_vpdq(int argc, char **argv)
 {
-    for (int i = 1; i + 1 < argc; i++)
-        if (!strcmp(argv[i], "--algo"))
+    for (int i = 1; i < argc && strcmp(argv[i], "--"); i++) {
+        if (!strcmp(argv[i], "--algo") && i + 1 < argc)
             return !strcmp(argv[i + 1], "vpdq");
+        if (!strncmp(argv[i], "--algo=", 7))
+            return !strcmp(argv[i] + 7, "vpdq");
+    }
     return 0;
 }
 
