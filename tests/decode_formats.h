@@ -147,7 +147,7 @@ static const format_case FORMAT_CASES[] = {
     {"png/p_trns_single.png", PHASH_OK, 64, 64, 3, 1, 0x12},
     {"png/padded_idat.png", PHASH_OK, 256, 10, 1, 1, 0x00},
     {"png/rgb_trns.png", PHASH_OK, 64, 64, 3, 1, 0x02},
-    {"png/tRNS_null_1x1.png", PHASH_OK, 1, 1, 3, 1, 0x12},
+    {"png/tRNS_null_1x1.png", PHASH_OK, 1, 1, 3, 1, 0x112}, /* a newline after IEND */
     {"png/tmshre_riaphotographs_alpha.png", PHASH_OK, 500, 500, 3, 1, 0x02},
     {"pngsuite/PngSuite.LICENSE", PHASH_ERR_NOT_IMAGE, 0, 0, 0, 0, 0},
     {"pngsuite/PngSuite.README", PHASH_ERR_NOT_IMAGE, 0, 0, 0, 0, 0},

@@ -86,6 +86,15 @@ check "no file is a usage error (exit 2)" $([ $? -eq 2 ]; echo $?)
 check "unknown option is a usage error (exit 2)" $([ $? -eq 2 ]; echo $?)
 # A named pipe is never opened (opening it for reading would block for ever:
 # issue 15), by info, hash, or hash -r over a folder holding one.
+# An image followed by other bytes decodes as itself, flagged (256).
+f=$PHASH_SHARED/testdata/formats
+cat "$f/jpeg/video-001.jpeg" "$f/png/monkey16.png" >"$tmp/trailing.jpg"
+"$phash" info --json "$tmp/trailing.jpg" >"$tmp/trailing.txt"
+check "trailing data: exit status 0" $?
+grep -q '"width":150,"height":103,"channels":3,"orientation":1,"flags":256,"status":"ok"}' \
+    "$tmp/trailing.txt"
+check "trailing data: flag 256" $?
+
 mkfifo "$tmp/pipe.jpg"
 timeout 20 "$phash" info "$tmp/pipe.jpg" >"$tmp/fifo.csv"
 check "info on a FIFO: exit 2, no hang" $([ $? -eq 2 ]; echo $?)

@@ -223,7 +223,7 @@ static int grid_of_file(const char *path, phash_decoder *dec, ph_buf *rows, int 
         phash_limits lim;
         phash_decoder_get_limits(dec, &lim);
         uint32_t fw, fh;
-        if (ph_dct64_jpeg_grid(data, (size_t)len, &lim, rows, fastg, &fw, &fh) == PHASH_OK) {
+        if (ph_dct64_jpeg_grid(data, (size_t)len, &lim, PHASH_DEFAULT_MAX_WORK, rows, fastg, &fw, &fh) == PHASH_OK) {
             *fast = 1;
             ck_assert_uint_eq(fw, w);
             ck_assert_uint_eq(fh, h);

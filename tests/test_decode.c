@@ -904,6 +904,84 @@ START_TEST(jpeg_scan_limit)
 }
 END_TEST
 
+/* The offset of the n-th (0-based) start-of-scan marker in a JPEG made by
+ * many_scans_jpeg (no 0xFF 0xDA inside its entropy data: checked by the
+ * scan count the tests expect). */
+static size_t nth_sos(const uint8_t *d, size_t len, unsigned n)
+{
+    for (size_t i = 0; i + 1 < len; i++)
+        if (d[i] == 0xFF && d[i + 1] == 0xDA && n-- == 0)
+            return i;
+    ck_abort_msg("no start-of-scan %u", n);
+    return 0;
+}
+
+/* Scans are counted from the markers before any is decoded (issue 17: a
+ * 704-scan file was refused only after its 9 s of decoding): the second
+ * scan here is invalid (Ss > Se), which libjpeg would fail on (CORRUPT) if
+ * it got that far. */
+START_TEST(jpeg_scans_counted_before_decoding)
+{
+    phash_decoder *dec = phash_decoder_new();
+    const phash_image *img;
+    size_t len;
+    uint8_t *data = many_scans_jpeg(600, &len);
+    size_t second = nth_sos(data, len, 1);
+    ck_assert_uint_eq(data[second + 4], 1); /* one component: Ss, Se at +7, +8 */
+    data[second + 7] = 40;
+    data[second + 8] = 2;
+    ck_assert_int_eq(phash_decode_memory(dec, data, len, &img), PHASH_ERR_TOO_LARGE);
+    ck_assert_str_eq(phash_decoder_last_error(dec),
+                     "JPEG: 606 scans, more than 100 (refused before decoding)");
+    /* Under the limit the same damage is libjpeg's to find. */
+    free(data);
+    data = many_scans_jpeg(10, &len);
+    second = nth_sos(data, len, 1);
+    data[second + 7] = 40;
+    data[second + 8] = 2;
+    ck_assert_int_eq(phash_decode_memory(dec, data, len, &img), PHASH_ERR_CORRUPT);
+    free(data);
+    phash_decoder_free(dec);
+}
+END_TEST
+
+/* The work budget (PHASH_DECODE_MAX_WORK) counts 8x8 blocks per scan:
+ * video-005 grey progressive is 150x103, 19x13 = 247 blocks, and has 6
+ * scans; with 20 more, 26 x 247 = 6422 blocks. One block over the budget
+ * is refused before decoding, the exact budget decodes; the fast pHash
+ * path (dct64) leaves such a file to the decoder. */
+START_TEST(jpeg_work_budget)
+{
+    phash_decoder *dec = phash_decoder_new();
+    const phash_image *img;
+    ck_assert_int_eq(phash_decoder_get_option(dec, PHASH_DECODE_MAX_WORK), PHASH_DEFAULT_MAX_WORK);
+    size_t len;
+    uint8_t *data = many_scans_jpeg(20, &len);
+    ck_assert_int_eq(phash_decoder_set_option(dec, PHASH_DECODE_MAX_WORK, 6421), PHASH_OK);
+    ck_assert_int_eq(phash_decode_memory(dec, data, len, &img), PHASH_ERR_BUDGET);
+    ck_assert_str_eq(phash_decoder_last_error(dec),
+                     "JPEG: 26 scans would decode 6422 blocks, over the work budget of 6421 "
+                     "(refused before decoding)");
+    ck_assert_int_eq(phash_decoder_set_option(dec, PHASH_DECODE_MAX_WORK, 6422), PHASH_OK);
+    ck_assert_int_eq(phash_decode_memory(dec, data, len, &img), PHASH_OK);
+    ck_assert_int_eq(phash_decoder_set_option(dec, PHASH_DECODE_MAX_WORK, 0), PHASH_OK);
+    ck_assert_int_eq(phash_decode_memory(dec, data, len, &img), PHASH_OK);
+    ck_assert_int_eq(phash_decoder_set_option(dec, PHASH_DECODE_MAX_WORK, -1),
+                     PHASH_ERR_INVALID_ARG);
+    /* pHash's JPEG fast path honours its decoder's budget. */
+    phash_dct_hasher *dh = phash_dct_hasher_new();
+    phash_dct_result r;
+    ck_assert_int_eq(phash_dct_hash_memory(dh, data, len, &r), PHASH_OK);
+    ck_assert_int_eq(phash_decoder_set_option(phash_dct_hasher_decoder(dh), PHASH_DECODE_MAX_WORK,
+                                              6421),
+                     PHASH_OK);
+    ck_assert_int_eq(phash_dct_hash_memory(dh, data, len, &r), PHASH_ERR_BUDGET);
+    phash_dct_hasher_free(dh);
+    free(data);
+    phash_decoder_free(dec);
+}
+END_TEST
+
 /* ---- truncation ---------------------------------------------------------- */
 
 static void check_truncation(const char *rel, size_t keep_num, size_t keep_den)
@@ -1010,9 +1088,11 @@ END_TEST
  * lost end marker, a progressive JPEG cut after its DC scans, a PNG without
  * IEND) is a normal image flagged PHASH_IMAGE_TRUNCATED; rows missing is
  * PHASH_ERR_TRUNCATED unless the caller takes partial images; bytes after
- * the image never matter. dist: PDQ distance to the whole file's hash. */
+ * the image never change it (they set PHASH_IMAGE_TRAILING_DATA). dist:
+ * PDQ distance to the whole file's hash. */
 
 enum { CUT, ZEROS, NOISE, OTHER_FILE };
+#define TRAILING PHASH_IMAGE_TRAILING_DATA
 typedef struct evasion_case {
     const char *rel;
     int how;
@@ -1036,16 +1116,16 @@ static const evasion_case EVASIONS[] = {
      0},
     {"webp/blue-purple-pink-large.no-filter.lossy.webp", CUT, 12, PHASH_ERR_TRUNCATED, 0, 0},
     {"webp/blue-purple-pink.lossless.webp", CUT, 2, PHASH_ERR_TRUNCATED, 0, 0}, /* last pixels */
-    {"jpeg/video-001.jpeg", ZEROS, 1 << 20, PHASH_OK, 0, 0},
-    {"jpeg/video-001.jpeg", NOISE, 3000, PHASH_OK, 0, 0},
-    {"jpeg/video-001.jpeg", OTHER_FILE, 0, PHASH_OK, 0, 0},
-    {"jpeg/video-001.progressive.jpeg", NOISE, 3000, PHASH_OK, 0, 0},
-    {"jpeg/video-001.png", ZEROS, 1 << 20, PHASH_OK, 0, 0},
-    {"jpeg/video-001.png", NOISE, 3000, PHASH_OK, 0, 0},
-    {"jpeg/video-001.png", OTHER_FILE, 0, PHASH_OK, 0, 0},
-    {"webp/blue-purple-pink-large.no-filter.lossy.webp", ZEROS, 1 << 20, PHASH_OK, 0, 0},
-    {"webp/blue-purple-pink-large.no-filter.lossy.webp", NOISE, 3000, PHASH_OK, 0, 0},
-    {"webp/blue-purple-pink-large.no-filter.lossy.webp", OTHER_FILE, 0, PHASH_OK, 0, 0},
+    {"jpeg/video-001.jpeg", ZEROS, 1 << 20, PHASH_OK, TRAILING, 0},
+    {"jpeg/video-001.jpeg", NOISE, 3000, PHASH_OK, TRAILING, 0},
+    {"jpeg/video-001.jpeg", OTHER_FILE, 0, PHASH_OK, TRAILING, 0},
+    {"jpeg/video-001.progressive.jpeg", NOISE, 3000, PHASH_OK, TRAILING, 0},
+    {"jpeg/video-001.png", ZEROS, 1 << 20, PHASH_OK, TRAILING, 0},
+    {"jpeg/video-001.png", NOISE, 3000, PHASH_OK, TRAILING, 0},
+    {"jpeg/video-001.png", OTHER_FILE, 0, PHASH_OK, TRAILING, 0},
+    {"webp/blue-purple-pink-large.no-filter.lossy.webp", ZEROS, 1 << 20, PHASH_OK, TRAILING, 0},
+    {"webp/blue-purple-pink-large.no-filter.lossy.webp", NOISE, 3000, PHASH_OK, TRAILING, 0},
+    {"webp/blue-purple-pink-large.no-filter.lossy.webp", OTHER_FILE, 0, PHASH_OK, TRAILING, 0},
 };
 
 /* The case's bytes: the file cut, or followed by zeros, noise or another
@@ -1087,6 +1167,7 @@ START_TEST(evasion_corpus)
     const phash_image *img;
     phash_pdq_result whole, got;
     ck_assert_int_eq(phash_decode_memory(dec, data, len, &img), PHASH_OK);
+    ck_assert_uint_eq(phash_image_flags(img) & (PHASH_IMAGE_TRUNCATED | TRAILING), 0);
     ck_assert_int_eq(phash_pdq_hash_image(h, img, 0, &whole), PHASH_OK);
     uint8_t *b = evasion_bytes(c, data, len, &n);
     phash_status st = phash_decode_memory(dec, b, n, &img);
@@ -1094,7 +1175,7 @@ START_TEST(evasion_corpus)
                   phash_status_name(st), phash_status_name(c->status),
                   phash_decoder_last_error(dec));
     if (st == PHASH_OK) {
-        ck_assert_uint_eq(phash_image_flags(img) & PHASH_IMAGE_TRUNCATED, c->flags);
+        ck_assert_uint_eq(phash_image_flags(img) & (PHASH_IMAGE_TRUNCATED | TRAILING), c->flags);
         ck_assert_int_eq(phash_pdq_hash_image(h, img, 0, &got), PHASH_OK);
         ck_assert_uint_eq(phash_pdq_distance(&got.hash, &whole.hash), c->dist);
     }
@@ -1392,6 +1473,8 @@ int main(void)
     tcase_add_test(tc, truncated_png);
     tcase_add_test(tc, truncated_webp);
     tcase_add_test(tc, jpeg_scan_limit_of_real_encoders);
+    tcase_add_test(tc, jpeg_scans_counted_before_decoding);
+    tcase_add_test(tc, jpeg_work_budget);
     tcase_add_loop_test(tc, evasion_corpus, 0, (int)(sizeof EVASIONS / sizeof EVASIONS[0]));
     tcase_add_test(tc, exif_orientation_parser);
     tcase_add_test(tc, orientation_transforms_exact);

@@ -62,6 +62,10 @@ typedef enum phash_pixel_format {
 #define PHASH_IMAGE_ANIMATED 0x20u   /* more than one frame; the first was decoded */
 #define PHASH_IMAGE_ORIENTED 0x40u   /* EXIF orientation has been applied */
 #define PHASH_IMAGE_SCALED 0x80u     /* decoded at reduced JPEG DCT scale */
+/* Bytes follow the end of the image (padding, another file's bytes, a
+ * camera's extra pictures): JPEG after its end-of-image marker, PNG after
+ * IEND, WebP past its RIFF size. The image itself is decoded as usual. */
+#define PHASH_IMAGE_TRAILING_DATA 0x100u
 
 /* ---- decoder ---------------------------------------------------------- */
 
@@ -97,8 +101,18 @@ typedef enum phash_decode_option {
     /* 0 (default): data that ends before every row is decoded is
      * PHASH_ERR_TRUNCATED. 1: return what was decoded (missing rows zero)
      * with PHASH_IMAGE_TRUNCATED set. */
-    PHASH_DECODE_ALLOW_TRUNCATED = 5
+    PHASH_DECODE_ALLOW_TRUNCATED = 5,
+    /* The work budget of one image, in 8x8 blocks decoded (JPEG: each
+     * block of a component counts once per scan that codes it; a 100 MP
+     * colour 4:4:4 baseline JPEG is 4.7 million, the same picture in 100
+     * scans 159 million). Over it: PHASH_ERR_BUDGET, before the first scan
+     * is decoded when the markers show it. 0: no budget. Default
+     * PHASH_DEFAULT_MAX_WORK (docs/formats.md has the measurements). */
+    PHASH_DECODE_MAX_WORK = 6
 } phash_decode_option;
+
+/* About 1.2 s of CPU for the scans at 12 ns per block (docs/formats.md). */
+#define PHASH_DEFAULT_MAX_WORK 100000000
 
 #define PHASH_CMYK_TO_RGB 0
 #define PHASH_CMYK_RAW3 1
@@ -124,7 +138,7 @@ PHASH_API int phash_decoder_get_option(const phash_decoder *dec, phash_decode_op
  * memory buffer. On success *out points to an image owned by the decoder
  * (see top of file). On error *out is NULL and phash_decoder_last_error()
  * gives the detail. Statuses: PHASH_ERR_IO (errno kept), _NOT_IMAGE,
- * _UNSUPPORTED, _CORRUPT, _TRUNCATED, _TOO_LARGE, _NOMEM, _INVALID_ARG. */
+ * _UNSUPPORTED, _CORRUPT, _TRUNCATED, _TOO_LARGE, _BUDGET, _NOMEM, _INVALID_ARG. */
 PHASH_API PHASH_NODISCARD phash_status phash_decode_file(phash_decoder *dec, const char *path,
                                                          const phash_image **out);
 PHASH_API PHASH_NODISCARD phash_status phash_decode_memory(phash_decoder *dec, const void *data,

@@ -2,6 +2,7 @@
 /* The decoder context: limits, options, last error, reusable buffers, and
  * dispatch on the sniffed format. */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -27,6 +28,7 @@ phash_decoder *phash_decoder_new(void)
     dec->cmyk_mode = PHASH_CMYK_TO_RGB;
     dec->sixteen_bit = PHASH_SIXTEEN_BIT_LOW_BYTE;
     dec->jpeg_scale = 8;
+    dec->max_work = PHASH_DEFAULT_MAX_WORK;
     dec->img.owned_by_decoder = 1;
     return dec;
 }
@@ -66,6 +68,7 @@ static int *option_slot(phash_decoder *dec, phash_decode_option option, int *max
     case PHASH_DECODE_APPLY_ORIENTATION: *max = 1; return &dec->apply_orientation;
     case PHASH_DECODE_JPEG_SCALE: *max = 8; return &dec->jpeg_scale;
     case PHASH_DECODE_ALLOW_TRUNCATED: *max = 1; return &dec->allow_truncated;
+    case PHASH_DECODE_MAX_WORK: *max = INT_MAX; return &dec->max_work;
     }
     return NULL;
 }

@@ -25,6 +25,7 @@ struct phash_decoder {
     int apply_orientation;
     int jpeg_scale;       /* numerator over 8 */
     int allow_truncated;
+    int max_work;         /* blocks (PHASH_DECODE_MAX_WORK), 0: no budget */
     ph_error err;
     int last_errno;
     ph_buf file;   /* file contents (phash_decode_file) */

@@ -5,7 +5,9 @@
  * Safety: the error manager longjmps back here instead of exit(); sizes are
  * checked from the header before jpeg_start_decompress() allocates; the
  * codec's own allocator is capped by mem->max_memory_to_use (progressive
- * files keep a whole-image coefficient buffer); scans are limited. */
+ * files keep a whole-image coefficient buffer); the scans are counted and
+ * their work weighed from the markers before the first is decoded
+ * (jpeg_walk.c), and counted again while they are decoded. */
 #include <limits.h>
 #include <setjmp.h>
 #include <stdio.h>
@@ -15,12 +17,15 @@
 #include <jerror.h>
 
 #include "decode.h"
+#include "jpeg_walk.h"
 
 typedef struct jpeg_guard {
     struct jpeg_error_mgr pub; /* first: libjpeg sees only this */
     jmp_buf jmp;
     phash_decoder *dec;
     size_t len;          /* input bytes, for the offset in messages */
+    uint64_t work;       /* blocks the scans decoded so far */
+    uint64_t budget;     /* ...and the most they may (0: no budget) */
     unsigned warnings;
     int ended;           /* the data ended before its end-of-image marker */
     int eof;             /* ...and the decoder wanted more than that marker */
@@ -167,15 +172,49 @@ static void on_emit_message(j_common_ptr c, int level)
 
 static void on_output_message(j_common_ptr c) { (void)c; /* never print */ }
 
+/* Called for each iMCU row libjpeg consumes from a multi-scan file: the
+ * walk's refusal comes first; this holds if the walk and libjpeg ever
+ * disagree on the scans (libjpeg resynchronising in garbage). */
 static void on_progress(j_common_ptr c)
 {
     j_decompress_ptr d = (j_decompress_ptr)c;
+    jpeg_guard *g = (jpeg_guard *)c->err;
     if (d->input_scan_number > PH_JPEG_MAX_SCANS) {
-        jpeg_guard *g = (jpeg_guard *)c->err;
         ph_error_set(&g->dec->err, PHASH_ERR_TOO_LARGE, "JPEG: more than %d scans",
                      PH_JPEG_MAX_SCANS);
         longjmp(g->jmp, 1);
     }
+    /* The monitor also runs once per scan while libjpeg reads markers, so
+     * its count is a little above the walk's: a quarter more is allowed. */
+    g->work += ph_jpeg_row_blocks(d);
+    if (g->budget && g->work > g->budget + g->budget / 4) {
+        ph_error_set(&g->dec->err, PHASH_ERR_BUDGET,
+                     "JPEG: scan %d goes over the work budget of %llu blocks",
+                     d->input_scan_number, (unsigned long long)g->budget);
+        longjmp(g->jmp, 1);
+    }
+}
+
+/* Refuse, before decoding any, scans that are too many or too much work;
+ * note bytes after the end of the image. */
+static phash_status check_scans(phash_decoder *dec, j_decompress_ptr d, jpeg_guard *g,
+                                const uint8_t *data)
+{
+    ph_jpeg_walk w;
+    ph_jpeg_walk_markers(data, g->len, &w);
+    if (w.scans > PH_JPEG_MAX_SCANS)
+        return ph_error_set(&dec->err, PHASH_ERR_TOO_LARGE,
+                            "JPEG: %u scans, more than %d (refused before decoding)", w.scans,
+                            PH_JPEG_MAX_SCANS);
+    uint64_t blocks = ph_jpeg_scan_blocks(d, &w);
+    if (g->budget && blocks > g->budget)
+        return ph_error_set(&dec->err, PHASH_ERR_BUDGET,
+                            "JPEG: %u scans would decode %llu blocks, over the work budget of "
+                            "%llu (refused before decoding)",
+                            w.scans, (unsigned long long)blocks, (unsigned long long)g->budget);
+    if (w.end && w.end < g->len)
+        dec->img.flags |= PHASH_IMAGE_TRAILING_DATA;
+    return PHASH_OK;
 }
 
 /* Bytes of the whole-image coefficient buffer libjpeg keeps for multi-scan
@@ -271,7 +310,8 @@ static uint32_t setup_output(j_decompress_ptr d, int *cmyk)
 
 /* Everything between the setjmp and the cleanup: any libjpeg error longjmps
  * out of here with the detail already recorded. */
-static phash_status decode(phash_decoder *dec, j_decompress_ptr d, jpeg_guard *g)
+static phash_status decode(phash_decoder *dec, j_decompress_ptr d, jpeg_guard *g,
+                           const uint8_t *data)
 {
     jpeg_save_markers(d, JPEG_APP0 + 1, 0xFFFF);
     jpeg_read_header(d, TRUE);
@@ -291,6 +331,8 @@ static phash_status decode(phash_decoder *dec, j_decompress_ptr d, jpeg_guard *g
     uint64_t coef = coefficient_bytes(d);
     phash_status st = ph_decoder_check_size(dec, "JPEG", d->image_width, d->image_height,
                                             channels, coef);
+    if (st == PHASH_OK)
+        st = check_scans(dec, d, g, data);
     if (st != PHASH_OK)
         return st;
     jpeg_calc_output_dimensions(d);
@@ -346,7 +388,7 @@ static phash_status guarded_decode(phash_decoder *dec, j_decompress_ptr d, jpeg_
         return dec->err.status != PHASH_OK ? dec->err.status : PHASH_ERR_CORRUPT;
     jpeg_create_decompress(d);
     use_source(d, src, g, data, len);
-    return decode(dec, d, g);
+    return decode(dec, d, g, data);
 }
 
 phash_status ph_decode_jpeg(phash_decoder *dec, const uint8_t *data, size_t len)
@@ -357,6 +399,7 @@ phash_status ph_decode_jpeg(phash_decoder *dec, const uint8_t *data, size_t len)
     memset(&d, 0, sizeof d); /* d.mem stays NULL if creation fails */
     g.dec = dec;
     g.len = len;
+    g.budget = (uint64_t)dec->max_work;
     d.err = jpeg_std_error(&g.pub);
     g.pub.error_exit = on_error_exit;
     g.pub.emit_message = on_emit_message;

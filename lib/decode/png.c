@@ -154,12 +154,16 @@ static void read_rows(png_structp png, uint8_t *base, size_t stride, uint32_t h,
 }
 
 /* png_read_end() only collects trailing chunks (eXIf may follow IDAT): an
- * error there does not spoil the complete image. */
+ * error there does not spoil the complete image. Bytes after IEND are
+ * noted. */
 static void read_end(png_structp png, png_infop info, png_guard *g)
 {
     ph_error saved = g->dec->err;
-    if (!setjmp(png_jmpbuf(png)))
+    if (!setjmp(png_jmpbuf(png))) {
         png_read_end(png, info);
+        if (g->pos < g->len)
+            g->dec->img.flags |= PHASH_IMAGE_TRAILING_DATA;
+    }
     g->dec->err = saved;
 }
 

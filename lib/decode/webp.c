@@ -167,5 +167,11 @@ phash_status ph_decode_webp(phash_decoder *dec, const uint8_t *data, size_t len)
     st = f->has_animation ? decode_first_frame(dec, data, len) : decode_still(dec, data, len, &cfg);
     if (st == PHASH_OK && f->has_alpha)
         dec->img.flags |= PHASH_IMAGE_HAD_ALPHA;
+    /* The RIFF size says where the file ends (chunks are padded to even). */
+    if (st == PHASH_OK && len >= 12 && !(dec->img.flags & PHASH_IMAGE_TRUNCATED)) {
+        uint64_t end = 8 + (uint64_t)le32(data + 4);
+        if (end + (end & 1) < len)
+            dec->img.flags |= PHASH_IMAGE_TRAILING_DATA;
+    }
     return st;
 }

@@ -284,7 +284,8 @@ static int hash_jpeg_fast(phash_dct_hasher *h, const void *data, size_t len,
     phash_decoder_get_limits(dec, &limits);
     double grid[GRID * GRID];
     uint32_t w, hh;
-    if (ph_dct64_jpeg_grid(data, len, &limits, &h->rows, grid, &w, &hh) != PHASH_OK)
+    uint64_t max_work = (uint64_t)phash_decoder_get_option(dec, PHASH_DECODE_MAX_WORK);
+    if (ph_dct64_jpeg_grid(data, len, &limits, max_work, &h->rows, grid, &w, &hh) != PHASH_OK)
         return 0;
     hash_grid(h, grid, w, hh, out);
     return 1;

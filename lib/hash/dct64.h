@@ -23,10 +23,11 @@ void ph_dct64_grid_from_rows(const uint8_t *const *rows, uint32_t width, uint32_
  * every chroma subsampling). Returns PHASH_OK with *width, *height set, or
  * PHASH_ERR_UNSUPPORTED when this path does not apply (not a clean 8-bit
  * grey/YCbCr/RGB JPEG, any libjpeg warning such as truncation, a limit
- * exceeded): the caller then uses the general decoder, which reports the
- * proper error. rows is a reusable buffer. */
+ * exceeded, scans over max_work blocks as the decoder counts them with
+ * PHASH_DECODE_MAX_WORK, 0 for none): the caller then uses the general
+ * decoder, which reports the proper error. rows is a reusable buffer. */
 phash_status ph_dct64_jpeg_grid(const void *data, size_t len, const phash_limits *limits,
-                                ph_buf *rows, double grid[PH_DCT64_GRID * PH_DCT64_GRID],
+                                uint64_t max_work, ph_buf *rows, double grid[PH_DCT64_GRID * PH_DCT64_GRID],
                                 uint32_t *width, uint32_t *height);
 
 #endif

@@ -21,6 +21,8 @@
 #include <jpeglib.h>
 
 #include "dct64.h"
+#include "../decode/decode.h"
+#include "../decode/jpeg_walk.h"
 
 #define NEEDED (PH_DCT64_GRID * PH_DCT64_TAPS)
 
@@ -44,9 +46,20 @@ static void on_message(j_common_ptr ci, int level)
 
 static int over_limit(uint32_t v, uint32_t limit) { return limit && v > limit; }
 
+/* Scans past the general decoder's limit or work budget: left to it, to be
+ * refused there before they are decoded. */
+static int too_much_work(struct jpeg_decompress_struct *ci, const void *data, size_t len,
+                         uint64_t max_work)
+{
+    ph_jpeg_walk w;
+    ph_jpeg_walk_markers(data, len, &w);
+    return w.scans > PH_JPEG_MAX_SCANS || (max_work && ph_jpeg_scan_blocks(ci, &w) > max_work);
+}
+
 /* Header checks: only what the general decoder would decode to the same
- * 8-bit grey or RGB pixels, within the caller's limits. */
-static int fast_path_applies(struct jpeg_decompress_struct *ci, const phash_limits *limits)
+ * 8-bit grey or RGB pixels, within the caller's limits and work budget. */
+static int fast_path_applies(struct jpeg_decompress_struct *ci, const phash_limits *limits,
+                             uint64_t max_work, const void *data, size_t len)
 {
     if (ci->jpeg_color_space == JCS_GRAYSCALE && ci->num_components == 1)
         ci->out_color_space = JCS_GRAYSCALE;
@@ -58,7 +71,7 @@ static int fast_path_applies(struct jpeg_decompress_struct *ci, const phash_limi
     uint64_t pixels = (uint64_t)ci->image_width * ci->image_height;
     if (over_limit(ci->image_width, limits->max_width) ||
         over_limit(ci->image_height, limits->max_height) ||
-        (limits->max_pixels && pixels > limits->max_pixels))
+        (limits->max_pixels && pixels > limits->max_pixels) || too_much_work(ci, data, len, max_work))
         return 0;
     if (limits->max_memory)
         ci->mem->max_memory_to_use = (long)(limits->max_memory > (uint64_t)0x7fffffff
@@ -111,7 +124,7 @@ static void read_rows(struct jpeg_decompress_struct *ci, const uint32_t *ys, siz
 }
 
 phash_status ph_dct64_jpeg_grid(const void *data, size_t len, const phash_limits *limits,
-                                ph_buf *rows, double grid[PH_DCT64_GRID * PH_DCT64_GRID],
+                                uint64_t max_work, ph_buf *rows, double grid[PH_DCT64_GRID * PH_DCT64_GRID],
                                 uint32_t *width, uint32_t *height)
 {
     struct jpeg_decompress_struct ci;
@@ -127,7 +140,7 @@ phash_status ph_dct64_jpeg_grid(const void *data, size_t len, const phash_limits
     }
     jpeg_create_decompress(&ci);
     jpeg_mem_src(&ci, data, (unsigned long)len);
-    if (jpeg_read_header(&ci, TRUE) != JPEG_HEADER_OK || !fast_path_applies(&ci, limits)) {
+    if (jpeg_read_header(&ci, TRUE) != JPEG_HEADER_OK || !fast_path_applies(&ci, limits, max_work, data, len)) {
         jpeg_destroy_decompress(&ci);
         return PHASH_ERR_UNSUPPORTED;
     }

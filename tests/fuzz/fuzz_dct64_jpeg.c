@@ -33,7 +33,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     ph_buf rows = {0};
     double grid[PH_DCT64_GRID * PH_DCT64_GRID];
     uint32_t w = 0, h = 0;
-    phash_status st = ph_dct64_jpeg_grid(data, size, &limits, &rows, grid, &w, &h);
+    phash_status st = ph_dct64_jpeg_grid(data, size, &limits, PHASH_DEFAULT_MAX_WORK, &rows, grid, &w, &h);
     if (st == PHASH_OK) {
         if (w == 0 || h == 0 || w > limits.max_width || h > limits.max_height)
             __builtin_trap();

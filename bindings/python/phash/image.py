@@ -12,9 +12,10 @@ FORMATS = {0: "unknown", 1: "jpeg", 2: "png", 3: "webp", 4: "raw", 16: "gif", 17
            18: "tiff", 19: "heif", 20: "avif", 21: "jxl", 22: "ico", 23: "pnm"}
 PIXEL_FORMATS = {"L": 1, "LA": 2, "RGB": 3, "RGBA": 4}
 OPTIONS = {"cmyk_mode": 1, "sixteen_bit": 2, "apply_orientation": 3, "jpeg_scale": 4,
-           "allow_truncated": 5}
+           "allow_truncated": 5, "max_work": 6}
 FLAGS = {"truncated": 0x01, "had_alpha": 0x02, "cmyk": 0x04, "sixteen_bit": 0x08,
-         "palette": 0x10, "animated": 0x20, "oriented": 0x40, "scaled": 0x80}
+         "palette": 0x10, "animated": 0x20, "oriented": 0x40, "scaled": 0x80,
+         "trailing_data": 0x100}
 
 
 class _LimitsC(ctypes.Structure):
@@ -234,7 +235,10 @@ class Decoder(Handle):
 
     Decoder(max_pixels=..., max_width=..., max_height=..., max_memory=...,
             cmyk_mode=0|1, sixteen_bit=0|1, apply_orientation=False,
-            jpeg_scale=8, allow_truncated=False)
+            jpeg_scale=8, allow_truncated=False, max_work=100_000_000)
+
+    max_work: the work budget of one image in 8x8 blocks decoded (0: none);
+    over it, decoding raises PhashError ERR_BUDGET.
     """
 
     def __init__(self, **settings):
@@ -255,7 +259,8 @@ class Decoder(Handle):
             if k not in OPTIONS:
                 raise TypeError(f"{k}: unknown decoder setting "
                                 f"({', '.join(fields + list(OPTIONS))})")
-            check(_dec_set_option(self._handle, OPTIONS[k], int(v)))
+            value = int_arg(v, k, 0, (1 << 31) - 1) if k == "max_work" else int(v)
+            check(_dec_set_option(self._handle, OPTIONS[k], value))
 
     def _detail(self):
         msg = _dec_last_error(self._handle)

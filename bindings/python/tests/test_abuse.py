@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: MIT
 """Misuse from Python must raise clear errors naming the argument, never
 crash, read outside a buffer or give wrong results silently (issue 17)."""
+import os
 import random
 import threading
 import unittest
@@ -83,6 +84,41 @@ class Arguments(unittest.TestCase):
         with self.assertRaises(phash.PhashError) as cm:
             phash._lib.check(2, lambda: "success")
         self.assertNotEqual(str(cm.exception), "success")
+
+
+FORMATS = os.path.join(os.environ.get("PHASH_SHARED", "../shared"), "testdata", "formats")
+
+
+class Hostile(unittest.TestCase):
+    """Work budgets and trailing bytes reach Python as the C library sets them."""
+
+    @classmethod
+    def setUpClass(cls):
+        if not os.path.isdir(FORMATS):
+            msg = f"{FORMATS} is missing (test data from shared/)"
+            if os.environ.get("PHASH_REQUIRE_SHARED") == "1":
+                raise RuntimeError(msg)
+            raise unittest.SkipTest(msg)
+
+    def read(self, rel):
+        with open(os.path.join(FORMATS, rel), "rb") as f:
+            return f.read()
+
+    def test_work_budget(self):
+        data = self.read("jpeg/video-001.progressive.jpeg")
+        with self.assertRaises(phash.PhashError) as cm:
+            phash.Decoder(max_work=1000).decode_bytes(data)
+        self.assertEqual(cm.exception.name, "ERR_BUDGET")
+        self.assertIn("refused before decoding", str(cm.exception))
+        self.assertEqual(phash.Decoder(max_work=0).decode_bytes(data).width, 150)
+        with self.assertRaises(ValueError):
+            phash.Decoder(max_work=-1)
+
+    def test_trailing_data_flag(self):
+        data = self.read("jpeg/video-001.jpeg")
+        dec = phash.Decoder()
+        self.assertNotIn("trailing_data", dec.decode_bytes(data).flags)
+        self.assertIn("trailing_data", dec.decode_bytes(data + bytes(4096)).flags)
 
 
 class SharedHandles(unittest.TestCase):
