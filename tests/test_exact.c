@@ -225,7 +225,7 @@ static void check_matches(phash_matcher *mt)
     uint8_t code[32] = {0};
     ck_assert_int_eq(phash_matcher_query(mt, PHASH_SIG_MD5, code, 1, 1, r), PHASH_ERR_INVALID_ARG);
     ck_assert_int_eq(phash_matcher_query(mt, PHASH_SIG_SHA1, code, 8, 0, r), PHASH_ERR_INVALID_ARG);
-    ck_assert_int_eq(phash_matcher_query(mt, 6, code, 1, 0, r), PHASH_ERR_INVALID_ARG);
+    ck_assert_int_eq(phash_matcher_query(mt, PHASH_SIG_ALGO_MAX + 1, code, 1, 0, r), PHASH_ERR_INVALID_ARG);
     phash_matches_free(r);
 }
 

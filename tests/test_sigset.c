@@ -117,7 +117,7 @@ START_TEST(error_unknown_algo)
                      "c,pdq," H1 ",TRUE_POSITIVE,\r\n"
                      "c,url,d41d8cd98f00b204e9800998ecf8427e,TRUE_POSITIVE,\r\n",
                      PHASH_SIGSET_UNKNOWN_ALGO,
-                     "list:3: expected an algorithm phash holds (pdq, phash, md5, sha1, sha256), "
+                     "list:3: expected an algorithm phash holds (pdq, phash, md5, sha1, sha256, vpdq), "
                      "found \"url\"");
 }
 END_TEST

@@ -41,18 +41,20 @@ static void sigset_usage(FILE *f)
 
 static void print_report(FILE *f, const char *path, const phash_sigset_report *r)
 {
-    static const char *const formats[] = {"auto", "plain", "csv", "jsonl"};
+    static const char *const formats[] = {"auto", "plain", "csv", "jsonl", "vpdq"};
     fprintf(f,
             "%s: %s, %llu lines, %llu records: %llu inserted, %llu duplicates, %llu invalid, "
             "%llu all-zero, %llu low quality\n",
-            path, formats[r->format & 3], (unsigned long long)r->lines,
+            path, formats[(unsigned)r->format < 5 ? r->format : 0], (unsigned long long)r->lines,
             (unsigned long long)r->records, (unsigned long long)r->inserted,
             (unsigned long long)r->duplicates, (unsigned long long)r->invalid,
             (unsigned long long)r->zero, (unsigned long long)r->low_quality);
     fputs("  valid records:", f);
-    for (int a = 1; a <= PHASH_SIG_ALGO_MAX; a++)
+    for (int a = 1; a <= PHASH_SIG_SHA256; a++)
         fprintf(f, "%s %s %llu", a > 1 ? "," : "", phash_sig_algo_name((phash_sig_algo)a),
                 (unsigned long long)r->per_algo[a]);
+    if (r->videos)
+        fprintf(f, ", vpdq %llu (videos)", (unsigned long long)r->videos);
     fputc('\n', f);
     if (r->empty_file)
         fprintf(f, "  %llu digests of the empty file (never matched)\n",

@@ -38,6 +38,20 @@
  * "grade" (or "category_id") gives the owner's category text (VICS
  * Category "1", NCMEC classification "A1", ...), reported with every match.
  *
+ * Videos (vPDQ, PHASH_SIG_VPDQ): a record whose algorithm is "vpdq" (a
+ * signal_type column / member, or a column / member named vpdq) holds one
+ * video as python-threatexchange / HMA write it: a JSON array of
+ * "pdqhex,quality,timestamp" strings (in a CSV cell, a JSON string, or a
+ * JSON array member). The reference CLI's per-frame files are read too
+ * (PHASH_SIGSET_VPDQ). Every frame must be valid, or the record is invalid
+ * (the message names the frame). Frames under the minimum quality are not
+ * inserted (they never count in matching); a video with none left is
+ * counted as low quality. A video repeated under the same id in the same
+ * list is a duplicate. Each frame of a video is one owner of its frame
+ * hash's entry (the owner's quality is the frame's; its line the record's).
+ * A CSV / JSON line holds a whole video (about 80 bytes per frame): raise
+ * PHASH_SIGSET_OPT_MAX_LINE for videos of more than about 800 frames.
+ *
  * Every file may be UTF-8 with or without a BOM, with LF or CRLF line ends.
  * Parsing is streaming: memory per record is bounded by the maximum line
  * length (PHASH_SIGSET_OPT_MAX_LINE); a longer line is an invalid record.
@@ -78,17 +92,23 @@ typedef enum phash_sig_algo {
     PHASH_SIG_PHASH = 2, /* 64-bit pHash (DCT) */
     PHASH_SIG_MD5 = 3,   /* exact: MD5 of the file (16 bytes) */
     PHASH_SIG_SHA1 = 4,  /* exact: SHA-1 of the file (20 bytes) */
-    PHASH_SIG_SHA256 = 5 /* exact: SHA-256 of the file (32 bytes) */
+    PHASH_SIG_SHA256 = 5, /* exact: SHA-256 of the file (32 bytes) */
+    /* vPDQ: the PDQ hashes of a video's frames. An entry is one distinct
+     * frame hash (32 bytes, like PDQ); its owners are the videos (list, id)
+     * whose bag of frames holds it, one owner per frame (include/phash/vmatch.h
+     * matches a whole video). */
+    PHASH_SIG_VPDQ = 6
 } phash_sig_algo;
-#define PHASH_SIG_ALGO_MAX 5
+#define PHASH_SIG_ALGO_MAX 6
 
 /* 1 for the exact digests (MD5, SHA-1, SHA-256): matched by equality,
  * queried with their raw bytes, radius 0. */
 PHASH_API int phash_sig_algo_is_exact(phash_sig_algo algo);
-/* Code size in bytes: 32 (PDQ), 8 (pHash), 16, 20, 32; 0 for others. */
+/* Code size in bytes: 32 (PDQ), 8 (pHash), 16, 20, 32, 32 (vPDQ frame); 0
+ * for others. */
 PHASH_API size_t phash_sig_algo_code_size(phash_sig_algo algo);
 
-/* "pdq", "phash", "md5", "sha1", "sha256"; "unknown" for other values.
+/* "pdq", "phash", "md5", "sha1", "sha256", "vpdq"; "unknown" for other values.
  * Static storage. */
 PHASH_API const char *phash_sig_algo_name(phash_sig_algo algo);
 /* Parse an algorithm name as lists spell it, case-insensitively: "pdq",
@@ -103,7 +123,14 @@ typedef enum phash_sigset_format {
     PHASH_SIGSET_AUTO = 0,  /* decide from the first non-blank line */
     PHASH_SIGSET_PLAIN = 1, /* one hash per line */
     PHASH_SIGSET_CSV = 2,   /* header + rows; delimiter from the header */
-    PHASH_SIGSET_JSONL = 3  /* one JSON object per line */
+    PHASH_SIGSET_JSONL = 3, /* one JSON object per line */
+    /* vPDQ frame hashes of one video: the reference CLI's lines
+     * "frame,quality,pdqhex,timestamp" (vpdq-hash-video's output; the file
+     * is one video, its id the file's base name without extension), or
+     * lines that each hold one video as HMA's JSON array of
+     * "pdqhex,quality,timestamp" strings (id: the base name for the first,
+     * "base:LINE" for later ones). Detected by AUTO from the first line. */
+    PHASH_SIGSET_VPDQ = 4
 } phash_sigset_format;
 
 /* Why a record was rejected. Values are ABI-stable. */
@@ -151,7 +178,8 @@ typedef struct phash_sigset_report {
     uint64_t by_reason[PHASH_SIGSET_PROBLEMS]; /* indexed by phash_sigset_problem */
     uint64_t zero;         /* valid but all-zero (flagged) */
     uint64_t low_quality;  /* valid PDQ with quality < the threshold (flagged) */
-    uint64_t per_algo[PHASH_SIG_ALGO_MAX + 1]; /* valid records by algorithm */
+    /* valid records by algorithm up to SHA-256 (vPDQ videos: `videos`) */
+    uint64_t per_algo[PHASH_SIG_SHA256 + 1];
     phash_sigset_format format; /* the format used (detected when AUTO) */
     unsigned n_messages;   /* messages[] used, <= PHASH_SIGSET_MESSAGES */
     /* "list.csv:17: expected 64 hex digits (PDQ), found 63 characters" */
@@ -160,6 +188,7 @@ typedef struct phash_sigset_report {
     uint64_t opaque_only;  /* records with no hash phash can match, only opaque ones */
     /* opaque hash values kept (in metadata), not matchable, by phash_sigset_opaque */
     uint64_t opaque[PHASH_SIGSET_OPAQUE_KINDS];
+    uint64_t videos;       /* valid vPDQ records (each one video) */
 } phash_sigset_report;
 
 /* Options, set before loading (they apply to later loads). */

@@ -234,7 +234,7 @@ phash_status ph_sigset_build_index(const phash_sigset *set, phash_sig_algo algo,
     for (size_t i = 0; i < st->count; i++)
         ids[i] = i;
     phash_index *idx = NULL;
-    phash_status s = phash_index_new(algo == PHASH_SIG_PDQ ? 256 : 64, &idx);
+    phash_status s = phash_index_new((unsigned)phash_sig_algo_code_size(algo) * 8, &idx);
     if (s == PHASH_OK)
         s = phash_index_add(idx, st->codes, ids, st->count);
     if (s == PHASH_OK)
@@ -680,7 +680,7 @@ static phash_status open_indexes(const phash_sigset *set, const found index[],
             return st == PHASH_ERR_NOMEM ? st : PHASH_ERR_BAD_FILE;
         }
         if (phash_index_count(idx[a]) != set->algo[a].count ||
-            phash_index_bits(idx[a]) != (a == PHASH_SIG_PDQ ? 256u : 64u))
+            phash_index_bits(idx[a]) != 8 * phash_sig_algo_code_size((phash_sig_algo)a))
             return bad(detail, "compiled set index does not match its codes");
     }
     return PHASH_OK;

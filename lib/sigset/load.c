@@ -21,7 +21,7 @@ phash_status phash_sigset_set_option(phash_sigset *set, phash_sigset_option opti
         set->strict = value;
         return PHASH_OK;
     case PHASH_SIGSET_OPT_FORMAT:
-        if (value < PHASH_SIGSET_AUTO || value > PHASH_SIGSET_JSONL)
+        if (value < PHASH_SIGSET_AUTO || value > PHASH_SIGSET_VPDQ)
             break;
         set->format = value;
         return PHASH_OK;
@@ -128,6 +128,8 @@ static phash_sigset_format detect(ph_lines *lines)
         ph_lines_unread(lines);
         if (s[0] == '{')
             return PHASH_SIGSET_JSONL;
+        if (ph_vpdq_is_first_line(s, len))
+            return PHASH_SIGSET_VPDQ;
         if (ph_csv_is_header(s, len))
             return PHASH_SIGSET_CSV;
         return PHASH_SIGSET_PLAIN;
@@ -159,6 +161,9 @@ static phash_status load_lines(phash_sigset *set, ph_lines *lines, const char *n
         break;
     case PHASH_SIGSET_JSONL:
         st = ph_parse_jsonl(&L, lines);
+        break;
+    case PHASH_SIGSET_VPDQ:
+        st = ph_parse_vpdq(&L, lines);
         break;
     default:
         st = ph_parse_plain(&L, lines);

@@ -9,11 +9,12 @@
 
 #include "sigset_int.h"
 
-typedef struct ph_snapshot {
+struct ph_snapshot {
     atomic_size_t refs;
     phash_sigset *set;
     phash_index *index[PHASH_SIG_ALGO_MAX + 1]; /* NULL: no entries; may map the set's file */
-} ph_snapshot;
+    ph_videos *videos; /* the vPDQ videos (vmatch.c); NULL: none */
+};
 
 struct phash_matcher {
     pthread_mutex_t lock; /* guards cur (swaps and reference taking) */
@@ -36,11 +37,12 @@ struct phash_matches {
     char hex[65];
 };
 
-static void snapshot_release(ph_snapshot *s)
+void ph_snapshot_release(ph_snapshot *s)
 {
     if (s && atomic_fetch_sub(&s->refs, 1) == 1) {
         for (int a = 1; a <= PHASH_SIG_ALGO_MAX; a++)
             phash_index_free(s->index[a]);
+        ph_videos_free(s->videos);
         phash_sigset_free(s->set); /* after the indexes that map its file */
         ph_free(s);
     }
@@ -51,10 +53,11 @@ static void snapshot_release_unowned(ph_snapshot *s)
 {
     for (int a = 1; a <= PHASH_SIG_ALGO_MAX; a++)
         phash_index_free(s->index[a]);
+    ph_videos_free(s->videos);
     ph_free(s);
 }
 
-static ph_snapshot *snapshot_take(const phash_matcher *m)
+ph_snapshot *ph_matcher_take(const phash_matcher *m)
 {
     phash_matcher *mm = (phash_matcher *)m; /* the lock is not part of the value */
     pthread_mutex_lock(&mm->lock);
@@ -63,6 +66,21 @@ static ph_snapshot *snapshot_take(const phash_matcher *m)
         atomic_fetch_add(&s->refs, 1);
     pthread_mutex_unlock(&mm->lock);
     return s;
+}
+
+const phash_sigset *ph_snapshot_set(const ph_snapshot *s)
+{
+    return s->set;
+}
+
+const phash_index *ph_snapshot_index(const ph_snapshot *s, phash_sig_algo algo)
+{
+    return s->index[algo];
+}
+
+const ph_videos *ph_snapshot_videos(const ph_snapshot *s)
+{
+    return s->videos;
 }
 
 phash_matcher *phash_matcher_new(void)
@@ -79,7 +97,7 @@ void phash_matcher_free(phash_matcher *m)
 {
     if (!m)
         return;
-    snapshot_release(m->cur);
+    ph_snapshot_release(m->cur);
     pthread_mutex_destroy(&m->lock);
     ph_free(m);
 }
@@ -109,7 +127,7 @@ static void publish(phash_matcher *m, ph_snapshot *s)
     ph_snapshot *old = m->cur;
     m->cur = s;
     pthread_mutex_unlock(&m->lock);
-    snapshot_release(old);
+    ph_snapshot_release(old);
     ph_error_clear(&m->err);
 }
 
@@ -129,6 +147,11 @@ phash_status phash_matcher_use(phash_matcher *m, phash_sigset *set)
             return ph_error_set(&m->err, st, "cannot build the index: %s", phash_strerror(st));
         }
     }
+    phash_status st = ph_videos_build(set, &s->videos);
+    if (st != PHASH_OK) {
+        snapshot_release_unowned(s);
+        return ph_error_set(&m->err, st, "cannot build the video table: %s", phash_strerror(st));
+    }
     atomic_init(&s->refs, 1);
     s->set = set;
     publish(m, s);
@@ -144,7 +167,8 @@ phash_status phash_matcher_open(phash_matcher *m, const char *path)
         return ph_error_set(&m->err, PHASH_ERR_NOMEM, "out of memory");
     const char *detail;
     phash_status st = ph_compiled_open(path, &s->set, s->index, &detail);
-    if (st == PHASH_OK && (st = prepare_exact(s->set)) != PHASH_OK) {
+    if (st == PHASH_OK && ((st = prepare_exact(s->set)) != PHASH_OK ||
+                           (st = ph_videos_build(s->set, &s->videos)) != PHASH_OK)) {
         phash_sigset *set = s->set;
         snapshot_release_unowned(s);
         phash_sigset_free(set);
@@ -165,9 +189,9 @@ size_t phash_matcher_size(const phash_matcher *m, phash_sig_algo algo)
 {
     if (!m)
         return 0;
-    ph_snapshot *s = snapshot_take(m);
+    ph_snapshot *s = ph_matcher_take(m);
     size_t n = s ? phash_sigset_size(s->set, algo) : 0;
-    snapshot_release(s);
+    ph_snapshot_release(s);
     return n;
 }
 
@@ -182,7 +206,7 @@ void phash_matches_free(phash_matches *r)
 {
     if (!r)
         return;
-    snapshot_release(r->snap);
+    ph_snapshot_release(r->snap);
     phash_index_results_free(r->found);
     ph_buf_release(&r->hits);
     ph_free(r);
@@ -220,8 +244,10 @@ phash_status phash_matches_get(const phash_matches *r, size_t i, phash_match *ou
     out->owners = phash_sigset_owner_count(set, out->algo, h->entry);
     /* The text lives in the results: one match's hash at a time. */
     phash_matches *rw = (phash_matches *)r;
-    if (out->algo == PHASH_SIG_PDQ)
-        phash_pdq_to_hex(&phash_sigset_pdq_codes(set, NULL)[h->entry], rw->hex);
+    if (out->algo == PHASH_SIG_PDQ || out->algo == PHASH_SIG_VPDQ)
+        phash_pdq_to_hex((const phash_pdq_code *)phash_sigset_codes(set, out->algo, NULL) +
+                             h->entry,
+                         rw->hex);
     else if (phash_sig_algo_is_exact(out->algo))
         exact_hex(set, out->algo, h->entry, rw->hex);
     else
@@ -319,7 +345,8 @@ static int query_args_ok(phash_sig_algo algo, unsigned variants, unsigned radius
         return 0;
     if (phash_sig_algo_is_exact(algo))
         return variants == 1 && radius == 0;
-    return (variants == 1 || variants == 8) && radius <= (algo == PHASH_SIG_PDQ ? 256u : 64u);
+    return (variants == 1 || variants == 8) &&
+           radius <= 8 * (unsigned)phash_sig_algo_code_size(algo);
 }
 
 phash_status phash_matcher_query(const phash_matcher *m, phash_sig_algo algo, const void *codes,
@@ -327,8 +354,8 @@ phash_status phash_matcher_query(const phash_matcher *m, phash_sig_algo algo, co
 {
     if (!m || !r || !codes || !query_args_ok(algo, variants, radius))
         return PHASH_ERR_INVALID_ARG;
-    ph_snapshot *s = snapshot_take(m);
-    snapshot_release(r->snap);
+    ph_snapshot *s = ph_matcher_take(m);
+    ph_snapshot_release(r->snap);
     r->snap = s;
     r->n = 0;
     if (!s)

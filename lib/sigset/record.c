@@ -66,6 +66,7 @@ static const struct {
     {"phash_dct", PHASH_SIG_PHASH}, {"dct64", PHASH_SIG_PHASH},  {"dct", PHASH_SIG_PHASH},
     /* python-threatexchange / StopNCII: the MD5 of a video file */
     {"video_md5", PHASH_SIG_MD5},   {"videomd5", PHASH_SIG_MD5},
+    {"vpdq", PHASH_SIG_VPDQ},       {"video_pdq", PHASH_SIG_VPDQ},
 };
 
 const char *phash_sig_algo_name(phash_sig_algo algo)
@@ -81,6 +82,8 @@ const char *phash_sig_algo_name(phash_sig_algo algo)
         return "sha1";
     case PHASH_SIG_SHA256:
         return "sha256";
+    case PHASH_SIG_VPDQ:
+        return "vpdq";
     }
     return "unknown";
 }
@@ -94,6 +97,7 @@ size_t phash_sig_algo_code_size(phash_sig_algo algo)
 {
     switch (algo) {
     case PHASH_SIG_PDQ:
+    case PHASH_SIG_VPDQ:
         return sizeof(phash_pdq_code);
     case PHASH_SIG_PHASH:
         return sizeof(uint64_t);
@@ -371,6 +375,8 @@ static const char *expectation(phash_sig_algo algo)
         return "40 hex digits (SHA-1)";
     case PHASH_SIG_SHA256:
         return "64 hex digits (SHA-256)";
+    case PHASH_SIG_VPDQ:
+        return "a JSON array of \"pdqhex,quality,timestamp\" strings (vPDQ)";
     }
     return "a PDQ hash (64 hex digits) or a pHash (16 hex digits or a decimal number)";
 }
@@ -488,6 +494,8 @@ static int parse_hash(ph_load *load, phash_sig_algo algo, const char *h, size_t 
     case PHASH_SIG_SHA1:
     case PHASH_SIG_SHA256:
         return parse_digest(load, algo, h, len, code);
+    case PHASH_SIG_VPDQ: /* ph_vpdq_submit() */
+        break;
     }
     if (bad < len)
         return reject_char(load, 0, h, bad);
@@ -529,10 +537,36 @@ static int is_zero(const void *code, size_t size)
     return 1;
 }
 
-static size_t cut_at_nul(const char *s, size_t len)
+size_t ph_cut_at_nul(const char *s, size_t len)
 {
     const char *z = s ? memchr(s, '\0', len) : NULL;
     return z ? (size_t)(z - s) : len;
+}
+
+const char *ph_record_id(const ph_load *load, const ph_record *rec, char line_id[24],
+                         size_t *len)
+{
+    const char *id = rec->id;
+    size_t id_len = rec->id_len;
+    if (id)
+        ph_span_trim(&id, &id_len);
+    id_len = ph_cut_at_nul(id, id_len);
+    if (!id || id_len == 0) {
+        id_len = (size_t)snprintf(line_id, 24, "%llu", (unsigned long long)load->line);
+        id = line_id;
+    }
+    *len = id_len;
+    return id;
+}
+
+const char *ph_record_category(const ph_record *rec, size_t *len)
+{
+    const char *cat = rec->category;
+    size_t cat_len = rec->category_len;
+    if (cat)
+        ph_span_trim(&cat, &cat_len);
+    *len = ph_cut_at_nul(cat, cat_len);
+    return cat;
 }
 
 int ph_record_submit(ph_load *load, const ph_record *rec)
@@ -557,13 +591,15 @@ int ph_record_submit(ph_load *load, const ph_record *rec)
             ph_record_quote(a, alen, q, sizeof q);
             return ph_record_invalid(load, PHASH_SIGSET_UNKNOWN_ALGO,
                                      "expected an algorithm phash holds (pdq, phash, md5, sha1, "
-                                     "sha256), found %s",
+                                     "sha256, vpdq), found %s",
                                      q);
         }
     }
     if (!rec->hash)
         return ph_record_invalid(load, PHASH_SIGSET_MISSING_HASH, "expected %s, found no hash",
                                  expectation(algo));
+    if (algo == PHASH_SIG_VPDQ)
+        return ph_vpdq_submit(load, rec);
     const char *h = rec->hash;
     size_t hlen = rec->hash_len;
     ph_span_trim(&h, &hlen);
@@ -596,20 +632,10 @@ int ph_record_submit(ph_load *load, const ph_record *rec)
         return 0;
 
     char line_id[24];
-    const char *id = rec->id;
-    size_t id_len = rec->id_len;
-    if (id)
-        ph_span_trim(&id, &id_len);
-    id_len = cut_at_nul(id, id_len);
-    if (!id || id_len == 0) {
-        id_len = (size_t)snprintf(line_id, sizeof line_id, "%llu", (unsigned long long)load->line);
-        id = line_id;
-    }
-    const char *cat = rec->category;
-    size_t cat_len = rec->category_len;
-    if (cat)
-        ph_span_trim(&cat, &cat_len);
-    if (cat && ph_sigset_category(set, cat, cut_at_nul(cat, cat_len), &owner.category)) {
+    size_t id_len, cat_len;
+    const char *id = ph_record_id(load, rec, line_id, &id_len);
+    const char *cat = ph_record_category(rec, &cat_len);
+    if (cat && ph_sigset_category(set, cat, cat_len, &owner.category)) {
         load->status = PHASH_ERR_NOMEM;
         ph_error_set(&set->err, PHASH_ERR_NOMEM, "%s:%llu: out of memory", load->name,
                      (unsigned long long)load->line);
@@ -617,7 +643,7 @@ int ph_record_submit(ph_load *load, const ph_record *rec)
     }
     int is_new = 0;
     phash_status st = ph_sigset_insert(set, algo, &code, &owner, id, id_len, rec->meta,
-                                       cut_at_nul(rec->meta, rec->meta_len), &is_new);
+                                       ph_cut_at_nul(rec->meta, rec->meta_len), &is_new);
     if (st != PHASH_OK) {
         load->status = st;
         ph_error_set(&set->err, st, "%s:%llu: out of memory", load->name,

@@ -279,17 +279,51 @@ static int owner_exists(const phash_sigset *set, uint64_t h, const ph_owner *o, 
     return 0;
 }
 
+/* Room for one more entry of st and one more owner. -1 when out of memory
+ * or past the 32-bit numbering of the store. */
+static int reserve_one(phash_sigset *set, ph_algo_store *st)
+{
+    if (st->count >= UINT32_MAX - 1 || set->n_owners >= UINT32_MAX - 1)
+        return -1; /* ids are 32-bit inside the store */
+    if (table_reserve(&st->table, st->count, set, st, entry_key) ||
+        table_reserve(&set->owner_table, set->n_owners, set, NULL, owner_item_key) ||
+        grow(&st->codes, &st->cap, st->count + 1, st->code_size) ||
+        grow((void **)&set->owners, &set->owners_cap, set->n_owners + 1, sizeof(ph_owner)))
+        return -1;
+    return 0;
+}
+
+static void add_entry(ph_algo_store *st, const void *code, size_t epos)
+{
+    memcpy((uint8_t *)st->codes + st->count * st->code_size, code, st->code_size);
+    st->table.slots[epos] = (uint32_t)st->count + 1;
+    st->table.used++;
+    st->count++;
+}
+
+static size_t free_owner_slot(const phash_sigset *set, uint64_t oh)
+{
+    size_t mask = set->owner_table.cap - 1, pos = oh & mask;
+    while (set->owner_table.slots[pos])
+        pos = (pos + 1) & mask;
+    return pos;
+}
+
+static void append_owner(phash_sigset *set, const ph_owner *o, size_t opos)
+{
+    set->owners[set->n_owners] = *o;
+    set->owner_table.slots[opos] = (uint32_t)set->n_owners + 1;
+    set->owner_table.used++;
+    set->n_owners++;
+    set->finalized = 0;
+}
+
 phash_status ph_sigset_insert(phash_sigset *set, phash_sig_algo algo, const void *code,
                               const ph_owner *owner, const char *id, size_t id_len,
                               const char *meta, size_t meta_len, int *is_new)
 {
     ph_algo_store *st = &set->algo[algo];
-    if (st->count >= UINT32_MAX - 1 || set->n_owners >= UINT32_MAX - 1)
-        return PHASH_ERR_NOMEM; /* ids are 32-bit inside the store */
-    if (table_reserve(&st->table, st->count, set, st, entry_key) ||
-        table_reserve(&set->owner_table, set->n_owners, set, NULL, owner_item_key) ||
-        grow(&st->codes, &st->cap, st->count + 1, st->code_size) ||
-        grow((void **)&set->owners, &set->owners_cap, set->n_owners + 1, sizeof(ph_owner)))
+    if (reserve_one(set, st))
         return PHASH_ERR_NOMEM;
 
     uint64_t h = code_hash(code, st->code_size);
@@ -313,23 +347,44 @@ phash_status ph_sigset_insert(phash_sigset *set, phash_sig_algo algo, const void
         return PHASH_ERR_NOMEM;
     }
     if (e < 0) {
-        memcpy((uint8_t *)st->codes + st->count * st->code_size, code, st->code_size);
-        st->table.slots[epos] = (uint32_t)st->count + 1;
-        st->table.used++;
-        st->count++;
-        /* owner_exists() was not run for a new entry: find the free slot. */
-        size_t mask = set->owner_table.cap - 1;
-        opos = oh & mask;
-        while (set->owner_table.slots[opos])
-            opos = (opos + 1) & mask;
+        add_entry(st, code, epos);
+        opos = free_owner_slot(set, oh); /* owner_exists() was not run */
     }
-    set->owners[set->n_owners] = o;
-    set->owner_table.slots[opos] = (uint32_t)set->n_owners + 1;
-    set->owner_table.used++;
-    set->n_owners++;
-    set->finalized = 0;
+    append_owner(set, &o, opos);
     *is_new = e < 0;
     return PHASH_OK;
+}
+
+phash_status ph_sigset_insert_frame(phash_sigset *set, const phash_pdq_code *code,
+                                    const ph_owner *owner)
+{
+    ph_algo_store *st = &set->algo[PHASH_SIG_VPDQ];
+    if (reserve_one(set, st))
+        return PHASH_ERR_NOMEM;
+    size_t epos;
+    int e = find_entry(st, code, code_hash(code, st->code_size), &epos);
+    ph_owner o = *owner;
+    o.algo = PHASH_SIG_VPDQ;
+    o.entry = e >= 0 ? (uint32_t)e : (uint32_t)st->count;
+    if (e < 0)
+        add_entry(st, code, epos);
+    const char *id = set->pool + o.id;
+    append_owner(set, &o, free_owner_slot(set, owner_key(o.algo, o.entry, o.list, id, strlen(id))));
+    return PHASH_OK;
+}
+
+int ph_sigset_video_exists(const phash_sigset *set, const phash_pdq_code *code, uint32_t list,
+                           const char *id, size_t id_len)
+{
+    const ph_algo_store *st = &set->algo[PHASH_SIG_VPDQ];
+    size_t pos;
+    if (!st->table.cap || !set->owner_table.cap)
+        return 0;
+    int e = find_entry(st, code, code_hash(code, st->code_size), &pos);
+    if (e < 0)
+        return 0;
+    ph_owner o = {.algo = PHASH_SIG_VPDQ, .entry = (uint32_t)e, .list = list};
+    return owner_exists(set, owner_key(o.algo, o.entry, list, id, id_len), &o, id, id_len, &pos);
 }
 
 /* ---- grouping owners per entry (counting sort) ---- */

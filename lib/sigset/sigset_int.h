@@ -103,6 +103,16 @@ phash_status ph_sigset_insert(phash_sigset *set, phash_sig_algo algo, const void
                               const ph_owner *owner, const char *id, size_t id_len,
                               const char *meta, size_t meta_len, int *is_new);
 
+/* vPDQ: add one frame of a video as an owner of its frame hash's entry.
+ * owner->id, meta and category are already set (interned once per video);
+ * frames are never merged, so a video's owners are its frames.
+ * PHASH_ERR_NOMEM (nothing changed). */
+phash_status ph_sigset_insert_frame(phash_sigset *set, const phash_pdq_code *code,
+                                    const ph_owner *owner);
+/* 1 if the frame hash code is already owned by video (list, id). */
+int ph_sigset_video_exists(const phash_sigset *set, const phash_pdq_code *code, uint32_t list,
+                           const char *id, size_t id_len);
+
 /* Sizes to roll back to after a failed strict load. */
 typedef struct ph_sigset_mark {
     size_t count[PHASH_SIG_ALGO_MAX + 1];
@@ -133,6 +143,23 @@ phash_status ph_sigset_own(phash_sigset *set);
 /* Unmap a mapped set's file (from phash_sigset_free), clearing the array
  * pointers that pointed into it. */
 void ph_sigset_unmap(phash_sigset *set);
+
+/* ---- matcher snapshots (matcher.c) and the video table (vmatch.c) ---- */
+
+/* A set as a matcher serves it, with its indexes; reference-counted. */
+typedef struct ph_snapshot ph_snapshot;
+/* The vPDQ videos of a set: (list, id) -> video number, frames per video. */
+typedef struct ph_videos ph_videos;
+/* A reference to the current snapshot (NULL: no set); release it. */
+ph_snapshot *ph_matcher_take(const phash_matcher *m);
+void ph_snapshot_release(ph_snapshot *s);
+const phash_sigset *ph_snapshot_set(const ph_snapshot *s);
+const phash_index *ph_snapshot_index(const ph_snapshot *s, phash_sig_algo algo);
+const ph_videos *ph_snapshot_videos(const ph_snapshot *s);
+/* Build the video table of a finalized set (*out NULL when it has no vPDQ
+ * entry). PHASH_ERR_NOMEM. */
+phash_status ph_videos_build(const phash_sigset *set, ph_videos **out);
+void ph_videos_free(ph_videos *v);
 
 /* ---- the line reader (lines.c) ---- */
 
@@ -236,6 +263,15 @@ int ph_opaque_kind(const char *name, size_t len);
 /* Count a record that carried only opaque hashes (records, opaque_only). */
 void ph_record_opaque_only(ph_load *load);
 
+/* A span's length up to its first NUL byte. */
+size_t ph_cut_at_nul(const char *s, size_t len);
+/* The record's id (trimmed, up to a NUL), or its line number written into
+ * line_id; *len its length. */
+const char *ph_record_id(const ph_load *load, const ph_record *rec, char line_id[24],
+                         size_t *len);
+/* The record's category (trimmed, up to a NUL; NULL when none). */
+const char *ph_record_category(const ph_record *rec, size_t *len);
+
 /* Case-insensitive comparison of a span with a NUL-terminated lowercase word. */
 int ph_span_eq(const char *s, size_t len, const char *word);
 /* Trim ASCII spaces and tabs at both ends of a span. */
@@ -255,6 +291,16 @@ phash_status ph_each_line(ph_load *load, ph_lines *lines, ph_line_fn fn, void *c
 phash_status ph_parse_plain(ph_load *load, ph_lines *lines);
 phash_status ph_parse_csv(ph_load *load, ph_lines *lines);
 phash_status ph_parse_jsonl(ph_load *load, ph_lines *lines);
+
+/* vPDQ (vpdq.c): a record of algorithm vpdq (its hash text a JSON array of
+ * "pdqhex,quality,timestamp" strings) as one video. Same return as
+ * ph_record_submit. */
+int ph_vpdq_submit(ph_load *load, const ph_record *rec);
+/* The PHASH_SIGSET_VPDQ format: reference per-frame lines or HMA arrays. */
+phash_status ph_parse_vpdq(ph_load *load, ph_lines *lines);
+/* Does this first line look like a vPDQ file (a reference frame line
+ * "N,Q,HEX64,T" or a JSON array of strings)? */
+int ph_vpdq_is_first_line(const char *line, size_t len);
 
 /* Does this first line look like a CSV/TSV header (a field names a hash
  * column)? Used by format detection. */

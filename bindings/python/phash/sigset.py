@@ -7,11 +7,11 @@ from ._lib import Handle, check, fn, int_arg
 from .pdq import DIHEDRAL
 from .codes import _PdqCodeC, choice, pdq_code, u64_code
 
-ALGOS = {"pdq": 1, "phash": 2, "md5": 3, "sha1": 4, "sha256": 5}
+ALGOS = {"pdq": 1, "phash": 2, "md5": 3, "sha1": 4, "sha256": 5, "vpdq": 6}
 EXACT = {"md5": 16, "sha1": 20, "sha256": 32}  # digest algorithms and their sizes
 OPAQUE_KINDS = ("PhotoDNA", "TMK", "NetClean", "Videntifier", "other")
 ALGO_NAMES = {v: k for k, v in ALGOS.items()}
-FORMATS = {"auto": 0, "plain": 1, "csv": 2, "jsonl": 3}
+FORMATS = {"auto": 0, "plain": 1, "csv": 2, "jsonl": 3, "vpdq": 4}
 OPTIONS = {"strict": 1, "format": 2, "algo": 3, "min_quality": 4, "keep_flagged": 5,
            "max_line": 6, "u64_form": 7}
 PROBLEMS = ("bad length", "bad character", "out of range", "missing hash", "unknown algorithm",
@@ -26,7 +26,7 @@ class _ReportC(ctypes.Structure):
                 ("per_algo", ctypes.c_uint64 * 6), ("format", ctypes.c_int),
                 ("n_messages", ctypes.c_uint), ("messages", (ctypes.c_char * 256) * 8),
                 ("empty_file", ctypes.c_uint64), ("opaque_only", ctypes.c_uint64),
-                ("opaque", ctypes.c_uint64 * 8)]
+                ("opaque", ctypes.c_uint64 * 8), ("videos", ctypes.c_uint64)]
 
 
 class _OwnerC(ctypes.Structure):
@@ -74,7 +74,7 @@ class LoadReport(dict):
     """What one load did: lines, records, inserted, duplicates, invalid,
     by_reason {problem: count}, zero, low_quality, empty_file, opaque_only,
     opaque {kind: count} (hashes kept but not matchable: PhotoDNA, ...),
-    per_algo {algo: valid records}, messages [str]."""
+    per_algo {algo: valid records; vpdq: valid video records}, messages [str]."""
 
     def __init__(self, c):
         super().__init__(
@@ -83,7 +83,8 @@ class LoadReport(dict):
             empty_file=c.empty_file, opaque_only=c.opaque_only,
             opaque={OPAQUE_KINDS[i]: c.opaque[i] for i in range(len(OPAQUE_KINDS))
                     if c.opaque[i]},
-            per_algo={name: c.per_algo[v] for name, v in ALGOS.items() if c.per_algo[v]},
+            per_algo={name: (c.per_algo[v] if v < 6 else c.videos)
+                      for name, v in ALGOS.items() if (c.per_algo[v] if v < 6 else c.videos)},
             by_reason={PROBLEMS[i]: c.by_reason[i] for i in range(len(PROBLEMS))
                        if c.by_reason[i]},
             messages=[c.messages[i].value.decode(errors="replace")
