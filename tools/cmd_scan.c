@@ -267,6 +267,8 @@ typedef enum scan_error_kind {
     SCAN_ERR_TRUNCATED,
     SCAN_ERR_TOO_LARGE,  /* a decoder limit */
     SCAN_ERR_NOMEM,
+    SCAN_ERR_ENCRYPTED, /* an archive member or header */
+    SCAN_ERR_LIMIT,     /* a container limit (nesting, members, bytes, ratio) */
     SCAN_ERR_OTHER,
     SCAN_ERROR_KINDS
 } scan_error_kind;
@@ -275,7 +277,7 @@ static const char *scan_error_name(scan_error_kind kind)
 {
     static const char *const names[SCAN_ERROR_KINDS] = {
         "ok", "unreadable", "vanished", "not an image", "unsupported", "corrupt",
-        "truncated", "too large", "out of memory", "other"};
+        "truncated", "too large", "out of memory", "encrypted", "container limit", "other"};
     return kind < SCAN_ERROR_KINDS ? names[kind] : "other";
 }
 
@@ -291,6 +293,8 @@ static scan_error_kind kind_of(const phash_scan_report *r)
     case PHASH_ERR_TRUNCATED: return SCAN_ERR_TRUNCATED;
     case PHASH_ERR_TOO_LARGE: return SCAN_ERR_TOO_LARGE;
     case PHASH_ERR_NOMEM: return SCAN_ERR_NOMEM;
+    case PHASH_ERR_ENCRYPTED: return SCAN_ERR_ENCRYPTED;
+    case PHASH_ERR_BUDGET: return SCAN_ERR_LIMIT;
     default: return SCAN_ERR_OTHER;
     }
 }
@@ -682,6 +686,10 @@ static void print_summary(scan *s, double seconds)
             counter(s, PHASH_SCAN_UNSUPPORTED), errors, counter(s, PHASH_SCAN_MATCHES),
             counter(s, PHASH_SCAN_MATCHED_FILES), s->opt.threads, s->opt.threads == 1 ? "" : "s",
             seconds > 0 ? (double)images / seconds : 0.0, seconds);
+    if (counter(s, PHASH_SCAN_MEMBERS))
+        fprintf(stderr, "phash scan: %llu members of containers scanned (counted as files), "
+                        "%llu containers opened\n",
+                counter(s, PHASH_SCAN_MEMBERS), counter(s, PHASH_SCAN_CONTAINERS));
     if (errors) {
         fputs("phash scan: errors:", stderr);
         const char *sep = " ";

@@ -106,6 +106,8 @@ typedef struct phash_scan_report {
     size_t n_low_quality;  /* hashes too low in quality to be matched */
     uint32_t channels;     /* decoded image: 1 (grey) or 3 (RGB); 0 when not decoded */
     int orientation;       /* EXIF orientation 1..8 of a decoded image (1 when none) */
+    uint32_t depth;        /* 0: a file (or buffer); n >= 1: a member of a container
+                              n levels down, path "outer.zip!inner.tar!photo.jpg" */
 } phash_scan_report;
 
 /* Element i of a report's arrays, or NULL when out of range. */
@@ -167,7 +169,33 @@ typedef enum phash_scan_option {
     PHASH_SCAN_OPT_DECODE_ALL = 11,
     /* 1: apply EXIF orientation to the pixels before hashing
      * (PHASH_DECODE_APPLY_ORIENTATION; the hash references do not). Default 0. */
-    PHASH_SCAN_OPT_APPLY_ORIENTATION = 12
+    PHASH_SCAN_OPT_APPLY_ORIENTATION = 12,
+    /* Containers (archives and documents: ZIP, docx/xlsx/pptx, odt/ods/odp,
+     * epub, 7z, tar, gzip/bzip2/xz/zstd) are opened and every member is
+     * scanned as a file of its own, read from the archive into memory (never
+     * written anywhere): it gets its own report, path "outer!member" (nested:
+     * "a.zip!b.tar!c.jpg"), depth >= 1; member names are only reported. The
+     * container's report comes after its members' (its status: an archive
+     * error or a limit below; PHASH_ERR_ENCRYPTED for encrypted headers, and
+     * for each encrypted member in that member's report). Limits:
+     * Nesting: containers at levels 0 .. value-1 are opened (0: none is;
+     * default 4; at most 32). A container deeper is reported PHASH_ERR_BUDGET. */
+    PHASH_SCAN_OPT_CONTAINER_DEPTH = 13,
+    /* Members (entries of any type) listed per container, 1 .. 2^31
+     * (default 100000); past it the container is PHASH_ERR_BUDGET. */
+    PHASH_SCAN_OPT_CONTAINER_MEMBERS = 14,
+    /* Uncompressed bytes of all members of one file, all levels counted,
+     * skipped bytes that must be decompressed to skip them included:
+     * 1 MiB .. 2^62 (default 8 GiB); past it the scan of that file's
+     * containers stops (PHASH_ERR_BUDGET). */
+    PHASH_SCAN_OPT_CONTAINER_BYTES = 15,
+    /* Those bytes over the file's own size, 1 .. 1000000 (default 100); only
+     * checked past 16 MiB (small files cannot be bombs); past it:
+     * PHASH_ERR_BUDGET. */
+    PHASH_SCAN_OPT_CONTAINER_RATIO = 16,
+    /* Bytes of one member read into memory, 1 MiB .. 4 GiB (default 256
+     * MiB); a larger member is reported PHASH_ERR_TOO_LARGE. */
+    PHASH_SCAN_OPT_MEMBER_SIZE = 17
 } phash_scan_option;
 
 /* Set an option (see the enum). PHASH_ERR_INVALID_ARG for an unknown option
@@ -261,9 +289,11 @@ typedef enum phash_scan_counter {
     PHASH_SCAN_FOLDERS = 10,      /* folders read */
     PHASH_SCAN_SPECIAL = 11,      /* FIFOs, sockets, devices skipped unopened */
     PHASH_SCAN_LINKS_SKIPPED = 12, /* folders not entered again (loops, links) */
-    PHASH_SCAN_ROOT_ERRORS = 13   /* paths given to scan that could not be read */
+    PHASH_SCAN_ROOT_ERRORS = 13,  /* paths given to scan that could not be read */
+    PHASH_SCAN_CONTAINERS = 14,   /* containers whose members were all listed */
+    PHASH_SCAN_MEMBERS = 15       /* reports of container members (also in FILES) */
 } phash_scan_counter;
-#define PHASH_SCAN_COUNTERS 14
+#define PHASH_SCAN_COUNTERS 16
 
 /* A counter's value (0 for an unknown counter). */
 PHASH_API uint64_t phash_scanner_counter(const phash_scanner *s, phash_scan_counter which);

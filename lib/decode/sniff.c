@@ -4,6 +4,7 @@
 
 #include "image.h"
 #include "phash/media.h"
+#include "container/archive.h"
 
 static int starts_with(const uint8_t *p, size_t len, const void *sig, size_t n)
 {
@@ -77,6 +78,37 @@ static phash_format sniff_video(const uint8_t *p, size_t len)
     return PHASH_FORMAT_UNKNOWN;
 }
 
+/* Archives, compressed streams and documents. tar has its magic at 257
+ * ("ustar", POSIX and GNU); pre-POSIX tar files have none and are not
+ * recognised. */
+static phash_format sniff_container(const uint8_t *p, size_t len)
+{
+    static const struct {
+        const char *sig;
+        size_t n;
+        phash_format f;
+    } sigs[] = {
+        {"PK\3\4", 4, PHASH_FORMAT_ZIP},
+        {"PK\5\6", 4, PHASH_FORMAT_ZIP}, /* empty archive */
+        {"PK\7\x08PK\3\4", 8, PHASH_FORMAT_ZIP}, /* spanned marker */
+        {"7z\xBC\xAF\x27\x1C", 6, PHASH_FORMAT_7Z},
+        {"\x1F\x8B\x08", 3, PHASH_FORMAT_GZIP},
+        {"\xFD" "7zXZ\0", 6, PHASH_FORMAT_XZ},
+        {"\x28\xB5\x2F\xFD", 4, PHASH_FORMAT_ZSTD},
+        {"Rar!\x1A\x07", 6, PHASH_FORMAT_RAR},
+        {"%PDF-", 5, PHASH_FORMAT_PDF},
+        {"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", 8, PHASH_FORMAT_CFB},
+    };
+    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+        if (starts_with(p, len, sigs[i].sig, sigs[i].n))
+            return sigs[i].f;
+    if (len >= 4 && !memcmp(p, "BZh", 3) && p[3] >= '1' && p[3] <= '9')
+        return PHASH_FORMAT_BZIP2;
+    if (len >= 262 && !memcmp(p + 257, "ustar", 5))
+        return PHASH_FORMAT_TAR;
+    return PHASH_FORMAT_UNKNOWN;
+}
+
 static int is_pnm(const uint8_t *p, size_t len)
 {
     if (len < 3 || p[0] != 'P' || p[1] < '1' || p[1] > '7')
@@ -105,6 +137,8 @@ phash_format phash_sniff(const void *data, size_t len)
     phash_format f = sniff_ftyp(p, len);
     if (f == PHASH_FORMAT_UNKNOWN)
         f = sniff_video(p, len);
+    if (f == PHASH_FORMAT_UNKNOWN)
+        f = sniff_container(p, len);
     if (f != PHASH_FORMAT_UNKNOWN)
         return f;
     /* Weaker two-byte signatures last. */
@@ -204,6 +238,6 @@ int phash_format_supported(phash_format format)
     case PHASH_FORMAT_ASF:
         return phash_video_supported(); /* lib/video/, when built with FFmpeg */
     default:
-        return 0;
+        return ph_archive_format_supported(format); /* containers: lib/container/ */
     }
 }

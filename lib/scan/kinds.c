@@ -7,6 +7,7 @@
 
 static const ph_scan_kind kinds[] = {
     {PHASH_MEDIA_IMAGE, ph_scan_image},
+    {PHASH_MEDIA_CONTAINER, ph_scan_container},
 };
 
 const ph_scan_kind *ph_scan_kind_for(phash_media_kind kind)

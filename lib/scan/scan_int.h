@@ -95,6 +95,7 @@ typedef struct ph_scan_kind {
 
 const ph_scan_kind *ph_scan_kind_for(phash_media_kind kind);
 phash_status ph_scan_image(ph_worker *w, ph_scan_input *in); /* kind_image.c */
+phash_status ph_scan_container(ph_worker *w, ph_scan_input *in); /* kind_container.c */
 
 /* ---- the worker: per-thread state ---- */
 
@@ -125,6 +126,15 @@ struct ph_worker {
     ph_buf match_recs; /* phash_scan_match[] */
     size_t match_cap;
     char detail[PH_DETAIL_LEN];
+    /* containers (kind_container.c): members are scanned by a child worker
+     * one level down (made on first need), from a buffer of this one */
+    unsigned depth;            /* 0 for files; members: their nesting level */
+    ph_worker *child;
+    ph_worker *root;           /* the worker of the file itself (depth 0) */
+    ph_buf member;             /* the member being scanned by the child */
+    ph_buf member_path;        /* "this path!member name" */
+    uint64_t container_bytes;  /* root only: members' bytes of the current file */
+    uint64_t container_base;   /* root only: the file's own size */
 };
 
 int ph_worker_init(ph_worker *w, phash_scanner *s);
@@ -134,6 +144,17 @@ void ph_worker_release(ph_worker *w);
 phash_status ph_worker_scan_path(ph_worker *w, const char *path);
 phash_status ph_worker_scan_memory(ph_worker *w, const void *data, size_t len,
                                    const char *name);
+/* A member scanned from memory: as ph_worker_scan_memory, the report's
+ * size set to the member's (its data may hold only the head of a member
+ * nobody decodes). */
+phash_status ph_worker_scan_member(ph_worker *w, const void *data, size_t len, uint64_t size,
+                                   const char *name);
+/* A member that is reported without being scanned (encrypted, too large,
+ * unreadable): st and its detail. */
+phash_status ph_worker_report_member(ph_worker *w, const char *name, uint64_t size,
+                                     phash_status st, const char *detail);
+/* Grow a buffer to size bytes keeping its contents; -1 on failure. */
+int ph_scan_buf_grow(ph_buf *b, size_t size);
 /* Set the report's status with a printf-style detail. */
 void ph_report_fail(ph_worker *w, phash_status st, const char *fmt, ...)
 #if defined(__GNUC__)
@@ -162,6 +183,8 @@ struct phash_scanner {
     uint64_t max_read;
     unsigned expand; /* PHASH_VIEW_* mask of query-side views */
     int decode_all, apply_orientation;
+    unsigned container_depth;   /* levels opened */
+    uint64_t container_members, container_bytes, container_ratio, member_size;
     const ph_scan_algo *algos[PH_SCAN_MAX_ALGOS];
     size_t n_algos;
     size_t n_image_algos; /* algorithms that need a decoded image */

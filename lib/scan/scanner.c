@@ -22,6 +22,11 @@ phash_status phash_scanner_new(phash_scanner **out)
     s->layout = PHASH_DCT_LAYOUT_1_0;
     s->pdq_mode = PHASH_PDQ_FULL;
     s->max_read = PH_SCAN_DEFAULT_MAX_READ;
+    s->container_depth = 4;
+    s->container_members = 100000;
+    s->container_bytes = (uint64_t)8 << 30;
+    s->container_ratio = 100;
+    s->member_size = (uint64_t)256 << 20;
     s->radius[PHASH_SIG_PDQ] = PHASH_SCAN_DEFAULT_RADIUS_PDQ;
     s->radius[PHASH_SIG_PHASH] = PHASH_SCAN_DEFAULT_RADIUS_PHASH;
     phash_limits_default(&s->limits);
@@ -150,6 +155,32 @@ phash_status phash_scanner_set_option(phash_scanner *s, phash_scan_option option
             return bad_value(s, option, value);
         s->max_read = (uint64_t)value;
         return PHASH_OK;
+    case PHASH_SCAN_OPT_CONTAINER_DEPTH:
+        if (value < 0 || value > 32)
+            return bad_value(s, option, value);
+        s->container_depth = (unsigned)value;
+        return PHASH_OK;
+    case PHASH_SCAN_OPT_CONTAINER_MEMBERS:
+        if (value < 1 || value > ((int64_t)1 << 31))
+            return bad_value(s, option, value);
+        s->container_members = (uint64_t)value;
+        return PHASH_OK;
+    case PHASH_SCAN_OPT_CONTAINER_BYTES:
+        if (value < ((int64_t)1 << 20) || value > ((int64_t)1 << 62))
+            return bad_value(s, option, value);
+        s->container_bytes = (uint64_t)value;
+        return PHASH_OK;
+    case PHASH_SCAN_OPT_CONTAINER_RATIO:
+        if (value < 1 || value > 1000000)
+            return bad_value(s, option, value);
+        s->container_ratio = (uint64_t)value;
+        return PHASH_OK;
+    case PHASH_SCAN_OPT_MEMBER_SIZE:
+        if (value < ((int64_t)1 << 20) || value > ((int64_t)4 << 30) ||
+            (uint64_t)value > SIZE_MAX / 2)
+            return bad_value(s, option, value);
+        s->member_size = (uint64_t)value;
+        return PHASH_OK;
     }
     return ph_error_set(&s->err, PHASH_ERR_INVALID_ARG, "unknown scanner option %d", option);
 }
@@ -171,6 +202,11 @@ int64_t phash_scanner_get_option(const phash_scanner *s, phash_scan_option optio
     case PHASH_SCAN_OPT_EXPAND: return s->expand;
     case PHASH_SCAN_OPT_DECODE_ALL: return s->decode_all;
     case PHASH_SCAN_OPT_APPLY_ORIENTATION: return s->apply_orientation;
+    case PHASH_SCAN_OPT_CONTAINER_DEPTH: return s->container_depth;
+    case PHASH_SCAN_OPT_CONTAINER_MEMBERS: return (int64_t)s->container_members;
+    case PHASH_SCAN_OPT_CONTAINER_BYTES: return (int64_t)s->container_bytes;
+    case PHASH_SCAN_OPT_CONTAINER_RATIO: return (int64_t)s->container_ratio;
+    case PHASH_SCAN_OPT_MEMBER_SIZE: return (int64_t)s->member_size;
     }
     return -1;
 }

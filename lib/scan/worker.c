@@ -46,6 +46,12 @@ void ph_worker_release(ph_worker *w)
 {
     if (!w->s)
         return;
+    if (w->child) {
+        ph_worker_release(w->child);
+        ph_free(w->child);
+    }
+    ph_buf_release(&w->member);
+    ph_buf_release(&w->member_path);
     for (size_t i = 0; i < PH_SCAN_MAX_ALGOS; i++) {
         if (w->state[i])
             w->s->algos[i]->state_free(w->state[i]);
@@ -85,6 +91,7 @@ static void report_begin(ph_worker *w, const char *path)
     w->detail[0] = '\0';
     w->rep.path = path;
     w->rep.detail = w->detail;
+    w->rep.depth = w->depth;
     /* A digest left half-fed by a failed file starts over (cannot fail on
      * a live context). */
     if (w->digest && phash_digest_reset(w->digest) != PHASH_OK)
@@ -120,8 +127,7 @@ static phash_status read_until(ph_worker *w, ph_scan_input *in, size_t want)
     return PHASH_OK;
 }
 
-/* Grow the buffer keeping its contents (ph_buf_reserve does not). */
-static int buf_grow(ph_buf *b, size_t size)
+int ph_scan_buf_grow(ph_buf *b, size_t size)
 {
     if (b->cap >= size)
         return 0;
@@ -146,7 +152,7 @@ phash_status ph_scan_read_rest(ph_worker *w, ph_scan_input *in)
             want = cap;
         if (want <= in->len)
             break; /* the cap: bytes past it are not decoded */
-        if (buf_grow(&w->buf, (size_t)want)) {
+        if (ph_scan_buf_grow(&w->buf, (size_t)want)) {
             ph_report_fail(w, PHASH_ERR_NOMEM, "cannot allocate %llu bytes to read %s",
                            (unsigned long long)want, in->path);
             return PHASH_ERR_NOMEM;
@@ -167,7 +173,7 @@ phash_status ph_scan_read_rest(ph_worker *w, ph_scan_input *in)
 static phash_status digest_tail(ph_worker *w, ph_scan_input *in)
 {
     enum { WINDOW = 1 << 20 };
-    if (buf_grow(&w->buf, in->len + WINDOW)) {
+    if (ph_scan_buf_grow(&w->buf, in->len + WINDOW)) {
         ph_report_fail(w, PHASH_ERR_NOMEM, "cannot allocate a read window");
         return PHASH_ERR_NOMEM;
     }
@@ -260,13 +266,18 @@ static void count_outcome(ph_worker *w)
     phash_scanner *s = w->s;
     const phash_scan_report *r = &w->rep;
     if (r->status == PHASH_OK) {
-        ph_scan_count(s, r->kind == PHASH_MEDIA_OTHER ? PHASH_SCAN_NOT_MEDIA : PHASH_SCAN_MEDIA, 1);
+        ph_scan_count(s, r->kind == PHASH_MEDIA_OTHER       ? PHASH_SCAN_NOT_MEDIA
+                         : r->kind == PHASH_MEDIA_CONTAINER ? PHASH_SCAN_CONTAINERS
+                                                            : PHASH_SCAN_MEDIA,
+                      1);
     } else if (r->status == PHASH_ERR_UNSUPPORTED && !phash_format_supported(r->format)) {
         ph_scan_count(s, PHASH_SCAN_UNSUPPORTED, 1);
     } else if (r->status != PHASH_ERR_NOT_REGULAR || r->error_number) {
         ph_scan_count(s, PHASH_SCAN_ERRORS, 1);
     }
     ph_scan_count(s, PHASH_SCAN_LOW_QUALITY, r->n_low_quality);
+    if (r->depth)
+        ph_scan_count(s, PHASH_SCAN_MEMBERS, 1);
     if (r->n_matches) {
         ph_scan_count(s, PHASH_SCAN_MATCHES, r->n_matches);
         ph_scan_count(s, PHASH_SCAN_MATCHED_FILES, 1);
@@ -287,9 +298,9 @@ static phash_status process(ph_worker *w, ph_scan_input *in)
     const ph_scan_kind *k = ph_scan_kind_for(in->kind);
     if (ph_scan_rate_wait(s))
         return PHASH_ERR_CANCELLED;
-    phash_status st = s->decode_all               ? ph_scan_image(w, in)
-                      : k && s->n_image_algos ? k->process(w, in)
-                                              : PHASH_OK;
+    /* Containers are opened for digests alone too: their members may match. */
+    int work = k && (s->n_image_algos || in->kind == PHASH_MEDIA_CONTAINER);
+    phash_status st = s->decode_all ? ph_scan_image(w, in) : work ? k->process(w, in) : PHASH_OK;
     if (st == PHASH_ERR_CANCELLED)
         return st;
     /* Digests of any file, after the kind's work: they come from the same
@@ -320,16 +331,31 @@ phash_status ph_worker_scan_path(ph_worker *w, const char *path)
     return finish(w);
 }
 
-phash_status ph_worker_scan_memory(ph_worker *w, const void *data, size_t len, const char *name)
+phash_status ph_worker_scan_member(ph_worker *w, const void *data, size_t len, uint64_t size,
+                                   const char *name)
 {
     report_begin(w, name ? name : "<memory>");
     ph_scan_input in = {.path = w->rep.path, .data = data, .len = len, .size = len,
                         .complete = 1, .eof = 1};
-    w->rep.size = len;
+    w->rep.size = size;
     if (len > w->s->max_read)
         in.len = (size_t)w->s->max_read;
     phash_status st = process(w, &in);
     if (st == PHASH_ERR_CANCELLED)
         return st;
+    return finish(w);
+}
+
+phash_status ph_worker_scan_memory(ph_worker *w, const void *data, size_t len, const char *name)
+{
+    return ph_worker_scan_member(w, data, len, len, name);
+}
+
+phash_status ph_worker_report_member(ph_worker *w, const char *name, uint64_t size,
+                                     phash_status st, const char *detail)
+{
+    report_begin(w, name);
+    w->rep.size = size;
+    ph_report_fail(w, st, "%s", detail);
     return finish(w);
 }

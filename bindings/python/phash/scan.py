@@ -40,7 +40,8 @@ class _ReportC(ctypes.Structure):
                 ("error_number", c_int), ("format", c_int), ("kind", c_int),
                 ("size", ctypes.c_uint64), ("width", ctypes.c_uint32), ("height", ctypes.c_uint32),
                 ("image_flags", c_uint), ("n_hashes", c_size_t), ("n_matches", c_size_t),
-                ("n_low_quality", c_size_t)]
+                ("n_low_quality", c_size_t), ("channels", ctypes.c_uint32),
+                ("orientation", c_int), ("depth", ctypes.c_uint32)]
 
 
 _CALLBACK = ctypes.CFUNCTYPE(c_int, ctypes.c_void_p, ctypes.POINTER(_ReportC))
@@ -71,11 +72,13 @@ _kind_name = fn("phash_media_kind_name", c_char_p, c_int)
 _is_compiled = fn("phash_sigset_file_is_compiled", c_int, c_char_p)
 
 OPTIONS = {"threads": 1, "dihedral": 2, "report_hashes": 3, "phash_layout": 4, "pdq_mode": 5,
-           "pdq_fast": 6, "follow_links": 7, "low_priority": 8, "max_read": 9, "expand": 10}
+           "pdq_fast": 6, "follow_links": 7, "low_priority": 8, "max_read": 9, "expand": 10,
+           "container_depth": 13, "container_members": 14, "container_bytes": 15,
+           "container_ratio": 16, "member_size": 17}
 EXPAND = {"border": 2, "embedded": 4}
 COUNTERS = ["files", "media", "not_media", "unsupported", "errors", "matches", "matched_files",
             "low_quality", "files_opened", "bytes_read", "folders", "special", "links_skipped",
-            "root_errors"]
+            "root_errors", "containers", "members"]
 SIG_ALGOS = {"pdq": 1, "phash": 2}
 
 
@@ -128,9 +131,12 @@ class ScanMatch:
 class Report:
     """What the scanner says of one file. `status` is the phash_status name
     ('OK', 'ERR_TRUNCATED', ...), `detail` the explanation; `ok` is True
-    when the file was processed (matched or not)."""
+    when the file was processed (matched or not). A member of a container
+    (archive, document) has its own Report: path 'outer.zip!inner/photo.jpg',
+    depth >= 1; scan_file() and scan_bytes() give the file's own Report with
+    its members' Reports in `members` (in order, nested ones included)."""
     __slots__ = ("path", "status", "detail", "errno", "format", "kind", "size", "width", "height",
-                 "image_flags", "hashes", "matches", "low_quality")
+                 "image_flags", "hashes", "matches", "low_quality", "depth", "members")
 
     def __init__(self, rp):
         r = rp.contents
@@ -145,6 +151,8 @@ class Report:
         self.hashes = [ScanHash(_report_hash(rp, i).contents) for i in range(r.n_hashes)]
         self.matches = [ScanMatch(_report_match(rp, i).contents) for i in range(r.n_matches)]
         self.low_quality = r.n_low_quality
+        self.depth = r.depth
+        self.members = []
 
     @property
     def ok(self):
@@ -160,6 +168,14 @@ class Report:
     def __repr__(self):
         return (f"Report({self.path!r}, {self.status}, kind={self.kind}, format={self.format}, "
                 f"{len(self.hashes)} hashes, {len(self.matches)} matches)")
+
+
+def _with_members(reports):
+    """The file's own report (the last one: a container reports after its
+    members), holding the members' reports."""
+    top = reports[-1]
+    top.members = reports[:-1]
+    return top
 
 
 def _matcher_for(signatures):
@@ -230,7 +246,7 @@ class Scanner(Handle):
         out = []
         cb = _CALLBACK(lambda ctx, rp: out.append(Report(rp)) or 0)
         check(_scan_file(self._live(), os.fsencode(path), cb, None), self._detail)
-        return out[0]
+        return _with_members(out)
 
     def scan_bytes(self, data, name="<memory>"):
         """Scan bytes in memory; returns the Report."""
@@ -239,7 +255,7 @@ class Scanner(Handle):
         cb = _CALLBACK(lambda ctx, rp: out.append(Report(rp)) or 0)
         check(_scan_memory(self._live(), data, len(data), os.fsencode(name), cb, None),
               self._detail)
-        return out[0]
+        return _with_members(out)
 
     def scan(self, paths):
         """Yield a Report per file under paths (files and folders). Leaving

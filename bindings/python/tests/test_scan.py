@@ -50,6 +50,44 @@ class ScanTest(unittest.TestCase):
             self.assertEqual(t.kind, "other")
             self.assertEqual([h.algo for h in t.hashes], ["md5"])  # digests of any file
 
+    def test_members_of_archives(self):
+        import hashlib
+        import io
+        import tarfile
+        import zipfile
+        path = os.path.join(SAMPLE, "originals", "o0008.jpg")
+        with open(path, "rb") as f:
+            data = f.read()
+        inner = io.BytesIO()
+        with zipfile.ZipFile(inner, "w", zipfile.ZIP_DEFLATED) as z:
+            z.writestr("word/media/image1.jpg", data)
+            z.writestr("word/document.xml", "<w/>")
+        outer = io.BytesIO()
+        with tarfile.open(fileobj=outer, mode="w:gz") as t:
+            ti = tarfile.TarInfo("docs/report.docx")
+            ti.size = len(inner.getvalue())
+            t.addfile(ti, io.BytesIO(inner.getvalue()))
+        with phash.Scanner(signatures=SIGS, algorithms="pdq,phash,md5") as s:
+            r = s.scan_bytes(outer.getvalue(), name="backup.tgz")
+            self.assertEqual((r.path, r.kind, r.format, r.status, r.depth),
+                             ("backup.tgz", "container", "gzip", "OK", 0))
+            got = [(m.path, m.depth, m.kind, m.status) for m in r.members]
+            self.assertEqual(got, [
+                ("backup.tgz!docs/report.docx!word/media/image1.jpg", 2, "image", "OK"),
+                ("backup.tgz!docs/report.docx!word/document.xml", 2, "other", "OK"),
+                ("backup.tgz!docs/report.docx", 1, "container", "OK")])
+            jpg = r.members[0]
+            self.assertEqual(jpg.hash("pdq"),
+                             "27fe6f8dd80bb73de3c11c8b9d39a3c616495d39e1d612695d28e1d612284e29")
+            self.assertEqual(jpg.hash("md5"), hashlib.md5(data).hexdigest())
+            self.assertEqual(sorted((m.algo, m.distance, m.id) for m in jpg.matches),
+                             [("pdq", 0, "SAMPLE-0008"), ("phash", 0, "SAMPLE-0008")])
+            c = s.counters()
+            self.assertEqual((c["containers"], c["members"]), (2, 3))
+        with phash.Scanner(container_depth=0) as s:
+            r = s.scan_bytes(outer.getvalue(), name="backup.tgz")
+            self.assertEqual((r.status, r.members), ("OK", []))
+
     def test_border_view(self):
         import numpy as np
         img = phash.Decoder().decode_file(os.path.join(SAMPLE, "originals", "o0008.jpg"))

@@ -1,0 +1,634 @@
+/* SPDX-License-Identifier: MIT */
+/* Containers in the scanner (lib/container/, lib/scan/kind_container.c):
+ * every member of ZIP, ZIP-based documents, 7z, tar and compressed tar is
+ * scanned from memory, reported as "outer!member" with its depth, hashed as
+ * the same file outside any archive, and matched (PDQ and MD5); encrypted
+ * members and headers; the limits (nesting, members, bytes, ratio, member
+ * size, skip cost); damaged archives; cancel from inside an archive.
+ *
+ * The archives are written here with libarchive's writer around the
+ * pictures of tests/data/containers (one 96x64 photo in every format phash
+ * decodes). `test_container --matrix` packs every format into every
+ * container (suite 'containers': HEIF and AVIF decodes are slow under
+ * valgrind); the default run uses the JPEG, PNG and GIF only. */
+#include <archive.h>
+#include <archive_entry.h>
+#include <stdint.h>
+
+#include "phash/phash.h"
+#include "testutil.h"
+
+static const char *const all_formats[] = {"jpg", "png", "webp", "gif", "tif", "bmp",
+                                          "heic", "avif", "jxl", "ppm"};
+static const char *const quick_formats[] = {"jpg", "png", "gif"};
+static const char *const *g_formats = quick_formats;
+static size_t g_n_formats = sizeof quick_formats / sizeof quick_formats[0];
+
+typedef struct blob {
+    unsigned char *data;
+    size_t len;
+} blob;
+
+static blob read_sample(const char *name)
+{
+    char rel[256];
+    snprintf(rel, sizeof rel, "tests/data/containers/%s", name);
+    FILE *f = fopen(source_path(rel), "rb");
+    ck_assert_msg(f != NULL, "cannot open %s", rel);
+    blob b = {malloc(1 << 20), 0};
+    b.len = fread(b.data, 1, 1 << 20, f);
+    fclose(f);
+    return b;
+}
+
+/* ---- archives written with libarchive ---- */
+
+typedef struct member {
+    const char *name;
+    const unsigned char *data;
+    size_t len;
+} member;
+
+enum { KIND_ZIP, KIND_ZIP_STORE, KIND_7Z, KIND_TAR, KIND_TGZ, KIND_TBZ2, KIND_TXZ, KIND_TZST,
+       KIND_GZ, KIND_ZIP_CRYPT };
+
+static blob write_archive(int kind, const member *m, size_t n)
+{
+    struct archive *a = archive_write_new();
+    switch (kind) {
+    case KIND_ZIP: case KIND_ZIP_STORE: case KIND_ZIP_CRYPT:
+        archive_write_set_format_zip(a);
+        if (kind == KIND_ZIP_STORE)
+            ck_assert_int_eq(archive_write_set_options(a, "zip:compression=store"), ARCHIVE_OK);
+        if (kind == KIND_ZIP_CRYPT)
+            ck_assert_int_eq(archive_write_set_options(a, "zip:encryption=zipcrypt"), ARCHIVE_OK);
+        break;
+    case KIND_7Z: archive_write_set_format_7zip(a); break;
+    case KIND_GZ: archive_write_set_format_raw(a); break;
+    default: archive_write_set_format_pax_restricted(a); break;
+    }
+    if (kind == KIND_ZIP_CRYPT)
+        ck_assert_int_eq(archive_write_set_passphrase(a, "phash"), ARCHIVE_OK);
+    if (kind == KIND_TGZ || kind == KIND_GZ)
+        ck_assert_int_eq(archive_write_add_filter_gzip(a), ARCHIVE_OK);
+    if (kind == KIND_TBZ2)
+        ck_assert_int_eq(archive_write_add_filter_bzip2(a), ARCHIVE_OK);
+    if (kind == KIND_TXZ)
+        ck_assert_int_eq(archive_write_add_filter_xz(a), ARCHIVE_OK);
+    if (kind == KIND_TZST)
+        ck_assert_int_eq(archive_write_add_filter_zstd(a), ARCHIVE_OK);
+    size_t cap = 64 << 20, used = 0;
+    blob out = {malloc(cap), 0};
+    ck_assert_int_eq(archive_write_open_memory(a, out.data, cap, &used), ARCHIVE_OK);
+    for (size_t i = 0; i < n; i++) {
+        struct archive_entry *e = archive_entry_new();
+        archive_entry_set_pathname(e, m[i].name);
+        archive_entry_set_filetype(e, AE_IFREG);
+        archive_entry_set_perm(e, 0644);
+        archive_entry_set_size(e, (la_int64_t)m[i].len);
+        ck_assert_int_eq(archive_write_header(a, e), ARCHIVE_OK);
+        ck_assert_int_eq(archive_write_data(a, m[i].data, m[i].len), (la_ssize_t)m[i].len);
+        archive_entry_free(e);
+    }
+    ck_assert_int_eq(archive_write_close(a), ARCHIVE_OK);
+    archive_write_free(a);
+    out.len = used;
+    return out;
+}
+
+/* ---- scanning ---- */
+
+#define MAX_REPORTS 64
+typedef struct rep {
+    char path[256];
+    phash_status status;
+    char detail[256];
+    phash_format format;
+    phash_media_kind kind;
+    uint64_t size;
+    uint32_t depth;
+    char pdq[80], md5[40];
+    char pdq_ids[512], md5_ids[256]; /* "id:distance;" of the matches */
+} rep;
+
+typedef struct reports {
+    rep r[MAX_REPORTS];
+    size_t n;
+    size_t cancel_at; /* stop after this many reports (0: never) */
+} reports;
+
+static int collect(void *ctx, const phash_scan_report *r)
+{
+    reports *c = ctx;
+    ck_assert_uint_lt(c->n, MAX_REPORTS);
+    rep *p = &c->r[c->n++];
+    memset(p, 0, sizeof *p);
+    snprintf(p->path, sizeof p->path, "%s", r->path);
+    snprintf(p->detail, sizeof p->detail, "%s", r->detail);
+    p->status = r->status;
+    p->format = r->format;
+    p->kind = r->kind;
+    p->size = r->size;
+    p->depth = r->depth;
+    for (size_t i = 0; i < r->n_hashes; i++) {
+        const phash_scan_hash *h = phash_scan_report_hash(r, i);
+        if (!strcmp(h->algo, "pdq"))
+            snprintf(p->pdq, sizeof p->pdq, "%s", h->hex);
+        if (!strcmp(h->algo, "md5"))
+            snprintf(p->md5, sizeof p->md5, "%s", h->hex);
+    }
+    for (size_t i = 0; i < r->n_matches; i++) {
+        const phash_scan_match *m = phash_scan_report_match(r, i);
+        int md5 = !strcmp(m->algo, "md5");
+        char *ids = md5 ? p->md5_ids : p->pdq_ids;
+        size_t cap = md5 ? sizeof p->md5_ids : sizeof p->pdq_ids, l = strlen(ids);
+        snprintf(ids + l, cap - l, "%s:%u;", m->id, m->distance);
+    }
+    return c->cancel_at && c->n >= c->cancel_at;
+}
+
+static const rep *find(const reports *c, const char *path)
+{
+    for (size_t i = 0; i < c->n; i++)
+        if (!strcmp(c->r[i].path, path))
+            return &c->r[i];
+    return NULL;
+}
+
+static phash_scanner *scanner(const phash_matcher *m, const char *algos)
+{
+    phash_scanner *s = NULL;
+    ck_assert_int_eq(phash_scanner_new(&s), PHASH_OK);
+    if (m)
+        ck_assert_int_eq(phash_scanner_set_matcher(s, m), PHASH_OK);
+    ck_assert_int_eq(phash_scanner_set_algorithms(s, algos), PHASH_OK);
+    ck_assert_int_eq(phash_scanner_set_option(s, PHASH_SCAN_OPT_REPORT_HASHES, 1), PHASH_OK);
+    return s;
+}
+
+static void scan(phash_scanner *s, const blob *b, const char *name, reports *c)
+{
+    memset(c, 0, sizeof *c);
+    ck_assert_int_eq(phash_scanner_scan_memory(s, b->data, b->len, name, collect, c), PHASH_OK);
+}
+
+/* ---- the pictures, their own hashes, and a list of them ---- */
+
+typedef struct sample {
+    char name[32];
+    blob b;
+    char pdq[80], md5[40], id[16];
+} sample;
+
+static sample g_samples[10];
+static phash_matcher *g_matcher;
+
+static void load_samples(void)
+{
+    if (g_matcher)
+        return;
+    phash_scanner *s = scanner(NULL, "pdq,md5");
+    char csv[8192] = "signal_type,signal_str,id\n";
+    for (size_t i = 0; i < g_n_formats; i++) {
+        sample *p = &g_samples[i];
+        snprintf(p->name, sizeof p->name, "sample.%s", g_formats[i]);
+        snprintf(p->id, sizeof p->id, "S-%s", g_formats[i]);
+        p->b = read_sample(p->name);
+        reports c;
+        scan(s, &p->b, p->name, &c);
+        ck_assert_uint_eq(c.n, 1);
+        ck_assert_int_eq(c.r[0].status, PHASH_OK);
+        ck_assert_int_eq(c.r[0].kind, PHASH_MEDIA_IMAGE);
+        ck_assert_uint_eq(strlen(c.r[0].pdq), 64);
+        snprintf(p->pdq, sizeof p->pdq, "%s", c.r[0].pdq);
+        snprintf(p->md5, sizeof p->md5, "%s", c.r[0].md5);
+        size_t l = strlen(csv);
+        snprintf(csv + l, sizeof csv - l, "pdq,%s,%s\nmd5,%s,%s\n", p->pdq, p->id, p->md5, p->id);
+    }
+    phash_scanner_free(s);
+    phash_sigset *set = phash_sigset_new();
+    ck_assert_int_eq(phash_sigset_load_memory(set, csv, strlen(csv), "samples", NULL), PHASH_OK);
+    g_matcher = phash_matcher_new();
+    ck_assert_int_eq(phash_matcher_use(g_matcher, set), PHASH_OK);
+}
+
+static size_t sample_members(member *m, const char *prefix, char names[][64])
+{
+    for (size_t i = 0; i < g_n_formats; i++) {
+        snprintf(names[i], 64, "%.30s%.16s", prefix, g_samples[i].name);
+        m[i] = (member){names[i], g_samples[i].b.data, g_samples[i].b.len};
+    }
+    return g_n_formats;
+}
+
+/* Every sample inside `outer` (path prefix "name!...") was reported at
+ * this depth, with its own PDQ hash and MD5, matched at distance 0 by its
+ * own id (PDQ) and by its MD5 alone. */
+static void expect_samples(const reports *c, const char *prefix, uint32_t depth)
+{
+    for (size_t i = 0; i < g_n_formats; i++) {
+        const sample *p = &g_samples[i];
+        char path[256], own[32];
+        snprintf(path, sizeof path, "%.200s%.16s", prefix, p->name);
+        const rep *r = find(c, path);
+        ck_assert_msg(r != NULL, "no report for %s", path);
+        ck_assert_msg(r->status == PHASH_OK, "%s: %s", path, r->detail);
+        ck_assert_int_eq(r->kind, PHASH_MEDIA_IMAGE);
+        ck_assert_uint_eq(r->depth, depth);
+        ck_assert_uint_eq(r->size, p->b.len);
+        ck_assert_str_eq(r->pdq, p->pdq);
+        ck_assert_str_eq(r->md5, p->md5);
+        snprintf(own, sizeof own, "%s:0;", p->id);
+        ck_assert_msg(strstr(r->pdq_ids, own) != NULL, "%s: pdq matches %s", path, r->pdq_ids);
+        ck_assert_str_eq(r->md5_ids, own);
+    }
+}
+
+static void expect_container_last(const reports *c, const char *name, phash_format f)
+{
+    ck_assert_uint_gt(c->n, 0);
+    const rep *r = &c->r[c->n - 1];
+    ck_assert_str_eq(r->path, name);
+    ck_assert_msg(r->status == PHASH_OK, "%s: %s", name, r->detail);
+    ck_assert_int_eq(r->kind, PHASH_MEDIA_CONTAINER);
+    ck_assert_int_eq(r->format, f);
+    ck_assert_uint_eq(r->depth, 0);
+}
+
+START_TEST(every_format_in_every_container)
+{
+    load_samples();
+    static const struct {
+        int kind;
+        const char *name;
+        phash_format f;
+    } kinds[] = {
+        {KIND_ZIP, "a.zip", PHASH_FORMAT_ZIP},     {KIND_ZIP_STORE, "s.zip", PHASH_FORMAT_ZIP},
+        {KIND_7Z, "a.7z", PHASH_FORMAT_7Z},        {KIND_TAR, "a.tar", PHASH_FORMAT_TAR},
+        {KIND_TGZ, "a.tar.gz", PHASH_FORMAT_GZIP}, {KIND_TBZ2, "a.tar.bz2", PHASH_FORMAT_BZIP2},
+        {KIND_TXZ, "a.tar.xz", PHASH_FORMAT_XZ},   {KIND_TZST, "a.tar.zst", PHASH_FORMAT_ZSTD},
+    };
+    phash_scanner *s = scanner(g_matcher, "pdq,md5");
+    member m[16];
+    char names[16][64];
+    size_t n = sample_members(m, "in/folder/", names);
+    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+        blob b = write_archive(kinds[k].kind, m, n);
+        reports c;
+        scan(s, &b, kinds[k].name, &c);
+        char prefix[64];
+        snprintf(prefix, sizeof prefix, "%s!in/folder/", kinds[k].name);
+        expect_samples(&c, prefix, 1);
+        ck_assert_uint_eq(c.n, n + 1);
+        expect_container_last(&c, kinds[k].name, kinds[k].f);
+        free(b.data);
+    }
+    ck_assert_uint_eq(phash_scanner_counter(s, PHASH_SCAN_CONTAINERS), 8);
+    ck_assert_uint_eq(phash_scanner_counter(s, PHASH_SCAN_MEMBERS), 8 * n);
+    phash_scanner_free(s);
+}
+END_TEST
+
+/* docx/xlsx/pptx, odt/ods/odp and epub are ZIP files with their pictures in
+ * known folders, next to XML that is reported as "other". */
+START_TEST(documents)
+{
+    load_samples();
+    static const struct {
+        const char *name, *first, *media;
+    } docs[] = {
+        {"r.docx", "[Content_Types].xml", "word/media/"},
+        {"r.xlsx", "[Content_Types].xml", "xl/media/"},
+        {"r.pptx", "[Content_Types].xml", "ppt/media/"},
+        {"r.odt", "mimetype", "Pictures/"},
+        {"r.ods", "mimetype", "Pictures/"},
+        {"r.odp", "mimetype", "Pictures/"},
+        {"r.epub", "mimetype", "OEBPS/images/"},
+    };
+    static const unsigned char xml[] = "<?xml version=\"1.0\"?><doc/>";
+    phash_scanner *s = scanner(g_matcher, "pdq");
+    for (size_t d = 0; d < sizeof docs / sizeof docs[0]; d++) {
+        member m[16];
+        char names[16][64];
+        m[0] = (member){docs[d].first, xml, sizeof xml - 1};
+        size_t n = 1 + sample_members(m + 1, docs[d].media, names);
+        blob b = write_archive(KIND_ZIP, m, n);
+        reports c;
+        scan(s, &b, docs[d].name, &c);
+        ck_assert_uint_eq(c.n, n + 1);
+        char path[128];
+        snprintf(path, sizeof path, "%s!%s", docs[d].name, docs[d].first);
+        const rep *x = find(&c, path);
+        ck_assert_ptr_nonnull(x);
+        ck_assert_int_eq(x->status, PHASH_OK);
+        ck_assert_int_eq(x->kind, PHASH_MEDIA_OTHER);
+        ck_assert_uint_eq(x->size, sizeof xml - 1);
+        for (size_t i = 0; i < g_n_formats; i++) {
+            snprintf(path, sizeof path, "%.16s!%.30s%.16s", docs[d].name, docs[d].media,
+                     g_samples[i].name);
+            const rep *r = find(&c, path);
+            ck_assert_msg(r && r->status == PHASH_OK, "%s", path);
+            ck_assert_str_eq(r->pdq, g_samples[i].pdq);
+        }
+        expect_container_last(&c, docs[d].name, PHASH_FORMAT_ZIP);
+        free(b.data);
+    }
+    phash_scanner_free(s);
+}
+END_TEST
+
+/* tar.gz > zip > 7z > pictures: the whole path, depth 3; one level less
+ * opened with the depth limit 2, none with 0. */
+static blob nested(void)
+{
+    member m[16];
+    char names[16][64];
+    size_t n = sample_members(m, "", names);
+    blob inner = write_archive(KIND_7Z, m, n);
+    member mid[] = {{"deep.7z", inner.data, inner.len}};
+    blob zip = write_archive(KIND_ZIP, mid, 1);
+    member top[] = {{"dir/inner.zip", zip.data, zip.len}};
+    blob tgz = write_archive(KIND_TGZ, top, 1);
+    free(inner.data);
+    free(zip.data);
+    return tgz;
+}
+
+START_TEST(nesting)
+{
+    load_samples();
+    blob b = nested();
+    phash_scanner *s = scanner(g_matcher, "pdq,md5");
+    reports c;
+    scan(s, &b, "n.tgz", &c);
+    expect_samples(&c, "n.tgz!dir/inner.zip!deep.7z!", 3);
+    const rep *r = find(&c, "n.tgz!dir/inner.zip!deep.7z");
+    ck_assert_ptr_nonnull(r);
+    ck_assert_int_eq(r->status, PHASH_OK);
+    ck_assert_int_eq(r->format, PHASH_FORMAT_7Z);
+    ck_assert_uint_eq(r->depth, 2);
+    ck_assert_uint_eq(c.n, g_n_formats + 3);
+
+    ck_assert_int_eq(phash_scanner_set_option(s, PHASH_SCAN_OPT_CONTAINER_DEPTH, 2), PHASH_OK);
+    scan(s, &b, "n.tgz", &c);
+    ck_assert_uint_eq(c.n, 3); /* the 7z (not opened), the zip, the tar.gz */
+    r = find(&c, "n.tgz!dir/inner.zip!deep.7z");
+    ck_assert_int_eq(r->status, PHASH_ERR_BUDGET);
+    ck_assert_ptr_nonnull(strstr(r->detail, "nested more than 2 deep"));
+    ck_assert_int_eq(find(&c, "n.tgz!dir/inner.zip")->status, PHASH_OK);
+
+    ck_assert_int_eq(phash_scanner_set_option(s, PHASH_SCAN_OPT_CONTAINER_DEPTH, 0), PHASH_OK);
+    scan(s, &b, "n.tgz", &c);
+    ck_assert_uint_eq(c.n, 1);
+    ck_assert_int_eq(c.r[0].status, PHASH_OK);
+    ck_assert_ptr_nonnull(strstr(c.r[0].detail, "not opened"));
+    ck_assert_int_eq(phash_scanner_set_option(s, PHASH_SCAN_OPT_CONTAINER_DEPTH, 33),
+                     PHASH_ERR_INVALID_ARG);
+    phash_scanner_free(s);
+    free(b.data);
+}
+END_TEST
+
+/* A single compressed file (x.jpg.gz) is a container of one member. */
+START_TEST(single_compressed_file)
+{
+    load_samples();
+    member m[] = {{"sample.jpg", g_samples[0].b.data, g_samples[0].b.len}};
+    blob b = write_archive(KIND_GZ, m, 1);
+    phash_scanner *s = scanner(g_matcher, "pdq,md5");
+    reports c;
+    scan(s, &b, "p.jpg.gz", &c);
+    ck_assert_uint_eq(c.n, 2);
+    ck_assert_int_eq(c.r[0].status, PHASH_OK);
+    ck_assert_str_eq(c.r[0].pdq, g_samples[0].pdq);
+    ck_assert_str_eq(c.r[0].md5_ids, "S-jpg:0;");
+    ck_assert_int_eq(c.r[1].format, PHASH_FORMAT_GZIP);
+    phash_scanner_free(s);
+    free(b.data);
+}
+END_TEST
+
+START_TEST(encrypted)
+{
+    load_samples();
+    member m[16];
+    char names[16][64];
+    size_t n = sample_members(m, "", names);
+    blob b = write_archive(KIND_ZIP_CRYPT, m, n);
+    phash_scanner *s = scanner(g_matcher, "pdq,md5");
+    reports c;
+    scan(s, &b, "e.zip", &c);
+    ck_assert_uint_eq(c.n, n + 1);
+    for (size_t i = 0; i < n; i++) {
+        ck_assert_int_eq(c.r[i].status, PHASH_ERR_ENCRYPTED);
+        ck_assert_uint_eq(c.r[i].depth, 1);
+        ck_assert_uint_eq(c.r[i].size, g_samples[i].b.len);
+        ck_assert_str_eq(c.r[i].pdq_ids, "");
+    }
+    ck_assert_int_eq(c.r[n].status, PHASH_OK);
+    free(b.data);
+    /* 7z with encrypted data: each member; with encrypted headers: the
+     * archive itself (nothing can be listed). */
+    b = read_sample("enc-data.7z");
+    scan(s, &b, "d.7z", &c);
+    ck_assert_uint_eq(c.n, 3);
+    ck_assert_int_eq(find(&c, "d.7z!sample.jpg")->status, PHASH_ERR_ENCRYPTED);
+    ck_assert_int_eq(find(&c, "d.7z!sample.png")->status, PHASH_ERR_ENCRYPTED);
+    free(b.data);
+    b = read_sample("enc-headers.7z");
+    scan(s, &b, "h.7z", &c);
+    ck_assert_uint_eq(c.n, 1);
+    ck_assert_int_eq(c.r[0].status, PHASH_ERR_ENCRYPTED);
+    ck_assert_int_eq(c.r[0].kind, PHASH_MEDIA_CONTAINER);
+    free(b.data);
+    phash_scanner_free(s);
+}
+END_TEST
+
+/* Incompressible bytes (a member of no media kind). */
+static unsigned char *noise(size_t n)
+{
+    unsigned char *p = malloc(n);
+    uint32_t x = 12345;
+    for (size_t i = 0; i < n; i++) {
+        x = x * 1103515245u + 12345u;
+        p[i] = (unsigned char)(x >> 24);
+    }
+    p[0] = 'X'; /* sniffs as nothing */
+    return p;
+}
+
+START_TEST(member_count_and_sizes)
+{
+    load_samples();
+    const blob *jpg = &g_samples[0].b;
+    member m[8];
+    char names[8][16];
+    for (int i = 0; i < 8; i++) {
+        snprintf(names[i], sizeof names[i], "p%d.jpg", i);
+        m[i] = (member){names[i], jpg->data, jpg->len};
+    }
+    blob b = write_archive(KIND_ZIP, m, 8);
+    phash_scanner *s = scanner(g_matcher, "pdq");
+    ck_assert_int_eq(phash_scanner_set_option(s, PHASH_SCAN_OPT_CONTAINER_MEMBERS, 3), PHASH_OK);
+    reports c;
+    scan(s, &b, "m.zip", &c);
+    ck_assert_uint_eq(c.n, 4);
+    ck_assert_str_eq(c.r[2].path, "m.zip!p2.jpg");
+    ck_assert_int_eq(c.r[3].status, PHASH_ERR_BUDGET);
+    ck_assert_ptr_nonnull(strstr(c.r[3].detail, "more than 3 members"));
+    free(b.data);
+    phash_scanner_free(s);
+
+    /* A member over the member limit is reported TOO_LARGE; the next one is
+     * still scanned (stored ZIP: skipping is a seek). With digests the big
+     * member would be read whole, so pdq only. */
+    size_t big = (3u << 20) / 2;
+    unsigned char *nz = noise(big);
+    member two[] = {{"big.bin", nz, big}, {"after.jpg", jpg->data, jpg->len}};
+    b = write_archive(KIND_ZIP_STORE, two, 2);
+    s = scanner(g_matcher, "pdq,md5");
+    ck_assert_int_eq(phash_scanner_set_option(s, PHASH_SCAN_OPT_MEMBER_SIZE, 1 << 20), PHASH_OK);
+    scan(s, &b, "b.zip", &c);
+    ck_assert_uint_eq(c.n, 3);
+    ck_assert_int_eq(c.r[0].status, PHASH_ERR_TOO_LARGE);
+    ck_assert_uint_eq(c.r[0].size, big);
+    ck_assert_int_eq(c.r[1].status, PHASH_OK);
+    ck_assert_str_eq(c.r[1].md5_ids, "S-jpg:0;");
+    ck_assert_int_eq(c.r[2].status, PHASH_OK);
+    /* The same bytes over the per-file budget stop the container. */
+    ck_assert_int_eq(phash_scanner_set_option(s, PHASH_SCAN_OPT_MEMBER_SIZE, 4 << 20), PHASH_OK);
+    ck_assert_int_eq(phash_scanner_set_option(s, PHASH_SCAN_OPT_CONTAINER_BYTES, 1 << 20),
+                     PHASH_OK);
+    scan(s, &b, "b.zip", &c);
+    ck_assert_uint_eq(c.n, 1);
+    ck_assert_int_eq(c.r[0].status, PHASH_ERR_BUDGET);
+    ck_assert_ptr_nonnull(strstr(c.r[0].detail, "uncompressed bytes"));
+    free(b.data);
+    free(nz);
+    phash_scanner_free(s);
+}
+END_TEST
+
+/* 20 MiB of zeros in 25 KB: the ratio stops it once 16 MiB are out,
+ * whether the zeros are read (digests) or skipped (a compressed tar must
+ * inflate what it skips); a ZIP member skipped by seeking costs nothing. */
+START_TEST(bombs)
+{
+    load_samples();
+    phash_scanner *s = scanner(g_matcher, "pdq,md5");
+    reports c;
+    blob b = read_sample("bomb.zip");
+    scan(s, &b, "bomb.zip", &c);
+    ck_assert_uint_eq(c.n, 1);
+    ck_assert_int_eq(c.r[0].status, PHASH_ERR_BUDGET);
+    ck_assert_ptr_nonnull(strstr(c.r[0].detail, "decompression bomb"));
+    phash_scanner_free(s);
+    s = scanner(g_matcher, "pdq");
+    scan(s, &b, "bomb.zip", &c); /* zeros.bin: head only, skipped by seeking */
+    ck_assert_uint_eq(c.n, 3);
+    ck_assert_int_eq(c.r[0].kind, PHASH_MEDIA_OTHER);
+    ck_assert_uint_eq(c.r[0].size, 20u << 20);
+    ck_assert_str_eq(c.r[1].path, "bomb.zip!after.jpg");
+    ck_assert_str_eq(c.r[1].pdq, g_samples[0].pdq);
+    ck_assert_int_eq(c.r[2].status, PHASH_OK);
+    free(b.data);
+    b = read_sample("bomb.tgz");
+    scan(s, &b, "bomb.tgz", &c);
+    ck_assert_uint_eq(c.n, 2); /* zeros.bin reported, then the skip is refused */
+    ck_assert_int_eq(c.r[1].status, PHASH_ERR_BUDGET);
+    ck_assert_int_eq(phash_scanner_set_option(s, PHASH_SCAN_OPT_CONTAINER_RATIO, 1000), PHASH_OK);
+    scan(s, &b, "bomb.tgz", &c);
+    ck_assert_uint_eq(c.n, 3);
+    ck_assert_str_eq(c.r[1].pdq, g_samples[0].pdq);
+    free(b.data);
+    phash_scanner_free(s);
+}
+END_TEST
+
+START_TEST(damaged)
+{
+    load_samples();
+    member m[16];
+    char names[16][64];
+    size_t n = sample_members(m, "", names);
+    blob b = write_archive(KIND_ZIP, m, n);
+    phash_scanner *s = scanner(g_matcher, "pdq");
+    reports c;
+    /* Cut in the last member: the central directory is gone; the members
+     * before the cut are read from their local headers. */
+    blob cut = {b.data, b.len - g_samples[n - 1].b.len / 2 - 200};
+    scan(s, &cut, "cut.zip", &c);
+    for (size_t i = 0; i + 1 < n; i++) {
+        char path[64];
+        snprintf(path, sizeof path, "cut.zip!%.16s", g_samples[i].name);
+        const rep *r = find(&c, path);
+        ck_assert_msg(r && r->status == PHASH_OK, "%s", path);
+        ck_assert_str_eq(r->pdq, g_samples[i].pdq);
+    }
+    const rep *last = &c.r[c.n - 1];
+    ck_assert_str_eq(last->path, "cut.zip");
+    ck_assert_msg(last->status == PHASH_ERR_TRUNCATED || last->status == PHASH_ERR_CORRUPT,
+                  "%d %s", last->status, last->detail);
+    free(b.data);
+    phash_scanner_free(s);
+}
+END_TEST
+
+START_TEST(garbage_and_cancel)
+{
+    load_samples();
+    phash_scanner *s = scanner(g_matcher, "pdq");
+    reports c;
+    /* ZIP and gzip magic followed by garbage: the container's own error. */
+    static const char *const heads[] = {"PK\3\4", "\x1F\x8B\x08", "7z\xBC\xAF\x27\x1C"};
+    for (size_t i = 0; i < 3; i++) {
+        unsigned char *g = noise(4096);
+        memcpy(g, heads[i], strlen(heads[i]));
+        blob b = {g, 4096};
+        scan(s, &b, "g", &c);
+        ck_assert_uint_ge(c.n, 1);
+        ck_assert_int_eq(c.r[c.n - 1].kind, PHASH_MEDIA_CONTAINER);
+        ck_assert_int_ne(c.r[c.n - 1].status, PHASH_OK);
+        free(g);
+    }
+    /* Cancel from a member's report: no more reports, not the container's. */
+    member m[16];
+    char names[16][64];
+    size_t n = sample_members(m, "", names);
+    blob b = write_archive(KIND_TAR, m, n);
+    memset(&c, 0, sizeof c);
+    c.cancel_at = 1;
+    ck_assert_int_eq(phash_scanner_scan_memory(s, b.data, b.len, "t.tar", collect, &c),
+                     PHASH_ERR_CANCELLED);
+    ck_assert_uint_eq(c.n, 1);
+    free(b.data);
+    phash_scanner_free(s);
+}
+END_TEST
+
+int main(int argc, char **argv)
+{
+    if (argc > 1 && !strcmp(argv[1], "--matrix")) {
+        g_formats = all_formats;
+        g_n_formats = sizeof all_formats / sizeof all_formats[0];
+    }
+    Suite *s = suite_create("container");
+    TCase *tc = tcase_create("container");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, every_format_in_every_container);
+    tcase_add_test(tc, documents);
+    tcase_add_test(tc, nesting);
+    tcase_add_test(tc, single_compressed_file);
+    tcase_add_test(tc, encrypted);
+    tcase_add_test(tc, member_count_and_sizes);
+    tcase_add_test(tc, bombs);
+    tcase_add_test(tc, damaged);
+    tcase_add_test(tc, garbage_and_cancel);
+    suite_add_tcase(s, tc);
+    int rc = run_suite(s);
+    phash_matcher_free(g_matcher); /* it owns g_set */
+    for (size_t i = 0; i < g_n_formats; i++)
+        free(g_samples[i].b.data);
+    return rc;
+}
