@@ -537,16 +537,20 @@ START_TEST(png_pixels_equal_libpng_expansion)
 }
 END_TEST
 
+/* Also interlaced and with alpha: the low byte is taken row by row, after
+ * alpha stripping, before interlaced rows are combined. */
 START_TEST(sixteen_bit_low_byte_or_scaled)
 {
     static const char *files[] = {"pngsuite/basn2c16.png", "pngsuite/basn0g16.png",
-                                  "png/monkey16.png"};
+                                  "png/monkey16.png",      "pngsuite/basi0g16.png",
+                                  "pngsuite/basi2c16.png", "pngsuite/basi4a16.png",
+                                  "pngsuite/basi6a16.png", "pngsuite/basn6a16.png"};
     phash_decoder *dec = phash_decoder_new();
     for (size_t f = 0; f < sizeof files / sizeof files[0]; f++) {
         char path[4096];
         snprintf(path, sizeof path, "%s", formats_path(files[f]));
         uint32_t w, h, ch;
-        uint8_t *raw = libpng_read(path, PNG_TRANSFORM_IDENTITY, 16, &w, &h, &ch);
+        uint8_t *raw = libpng_read(path, PNG_TRANSFORM_STRIP_ALPHA, 16, &w, &h, &ch);
         size_t n = (size_t)w * h * ch;
         const phash_image *img;
         ck_assert_int_eq(phash_decoder_set_option(dec, PHASH_DECODE_SIXTEEN_BIT,
@@ -566,6 +570,24 @@ START_TEST(sixteen_bit_low_byte_or_scaled)
         }
         free(raw);
     }
+    phash_decoder_free(dec);
+}
+END_TEST
+
+/* A 16-bit PNG needs its 8-bit output and libpng's rows, not a 16-bit copy
+ * of the image (issue 17: a 777 KB 16-bit RGBA PNG of 100 MP took 890 MB):
+ * monkey16.png (149x227) decodes within 3 bytes a pixel plus 100 KB. */
+START_TEST(png_sixteen_bit_memory)
+{
+    phash_decoder *dec = phash_decoder_new();
+    phash_limits lim;
+    phash_limits_default(&lim);
+    lim.max_memory = 149 * 227 * 3 + 100000;
+    ck_assert_int_eq(phash_decoder_set_limits(dec, &lim), PHASH_OK);
+    const phash_image *img;
+    ck_assert_int_eq(phash_decode_file(dec, formats_path("png/monkey16.png"), &img), PHASH_OK);
+    ck_assert_uint_eq(phash_image_width(img), 149);
+    ck_assert_uint_eq(phash_image_flags(img) & PHASH_IMAGE_SIXTEEN_BIT, PHASH_IMAGE_SIXTEEN_BIT);
     phash_decoder_free(dec);
 }
 END_TEST
@@ -1462,6 +1484,7 @@ int main(void)
     tcase_add_test(tc, pnm_variants);
     tcase_add_test(tc, png_pixels_equal_libpng_expansion);
     tcase_add_test(tc, sixteen_bit_low_byte_or_scaled);
+    tcase_add_test(tc, png_sixteen_bit_memory);
     tcase_add_test(tc, webp_lossless_equals_png_source);
     tcase_add_test(tc, webp_pixels_equal_dwebp);
     tcase_add_test(tc, webp_animated_first_frame);

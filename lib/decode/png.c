@@ -117,11 +117,10 @@ static phash_status check_header(phash_decoder *dec, const uint8_t *data, size_t
         return ph_error_set(&dec->err, PHASH_ERR_CORRUPT, "PNG: no IHDR chunk first");
     uint32_t w = be32(data + 16), h = be32(data + 20);
     unsigned depth = data[24];
-    /* Worst case: 16-bit samples kept whole in the work buffer, plus libpng's
-     * two rows of up to 8 bytes per pixel. */
-    uint64_t extra = depth == 16 ? (uint64_t)w * h * 6 : 0;
-    extra += (uint64_t)w * 16;
-    return ph_decoder_check_size(dec, "PNG", w, h, 3, extra);
+    /* libpng's two rows of up to 8 bytes per pixel (16-bit samples become
+     * 8-bit row by row: no 16-bit copy of the image). */
+    (void)depth;
+    return ph_decoder_check_size(dec, "PNG", w, h, 3, (uint64_t)w * 16);
 }
 
 static void setup_limits(png_structp png, const phash_decoder *dec)
@@ -136,11 +135,22 @@ static void setup_limits(png_structp png, const phash_decoder *dec)
     png_set_keep_unknown_chunks(png, PNG_HANDLE_CHUNK_AS_DEFAULT, (png_const_bytep) "eXIf", 1);
 }
 
-/* Keep the low byte of each big-endian 16-bit sample (the CImg cast). */
-static void low_bytes(const uint8_t *in, uint8_t *out, size_t n)
+/* A libpng user transform, the last step on each row (after expansion and
+ * alpha stripping, before interlaced rows are combined): keep the low byte
+ * of each big-endian 16-bit sample (the CImg cast), in place. The image is
+ * then 8-bit from the start, never held at 16 bits (a 100 MP 16-bit RGBA
+ * file would need 600 MB more). */
+static void low_bytes_transform(png_structp png, png_row_infop row, png_bytep data)
 {
+    (void)png;
+    if (row->bit_depth != 16)
+        return;
+    size_t n = (size_t)row->width * row->channels;
     for (size_t i = 0; i < n; i++)
-        out[i] = in[2 * i + 1];
+        data[i] = data[2 * i + 1];
+    row->bit_depth = 8;
+    row->pixel_depth = (png_byte)(8 * row->channels);
+    row->rowbytes = n;
 }
 
 static void read_rows(png_structp png, uint8_t *base, size_t stride, uint32_t h, int passes,
@@ -177,8 +187,8 @@ static void keep_exif(png_structp png, png_infop info, phash_decoder *dec)
 
 typedef struct png_layout {
     uint32_t w, h, channels;
-    int sixteen, passes;
-    uint8_t *out, *work; /* work: 16-bit rows when keeping low bytes */
+    int passes;
+    uint8_t *out;
 } png_layout;
 
 static phash_status setup_transforms(png_structp png, png_infop info, phash_decoder *dec,
@@ -196,14 +206,17 @@ static phash_status setup_transforms(png_structp png, png_infop info, phash_deco
         flags |= PHASH_IMAGE_SIXTEEN_BIT;
     png_set_expand(png);
     png_set_strip_alpha(png);
-    lay->sixteen = depth == 16 && dec->sixteen_bit == PHASH_SIXTEEN_BIT_LOW_BYTE;
-    if (depth == 16 && !lay->sixteen)
+    if (depth == 16 && dec->sixteen_bit == PHASH_SIXTEEN_BIT_LOW_BYTE) {
+        png_set_read_user_transform_fn(png, low_bytes_transform);
+        png_set_user_transform_info(png, NULL, 8, (type & PNG_COLOR_MASK_COLOR) ? 3 : 1);
+    } else if (depth == 16) {
         png_set_scale_16(png);
+    }
     lay->passes = png_set_interlace_handling(png);
     png_read_update_info(png, info);
     lay->channels = png_get_channels(png, info);
     size_t rowbytes = png_get_rowbytes(png, info);
-    size_t want = (size_t)lay->w * lay->channels * (lay->sixteen ? 2 : 1);
+    size_t want = (size_t)lay->w * lay->channels;
     if ((lay->channels != 1 && lay->channels != 3) || rowbytes != want)
         return ph_error_set(&dec->err, PHASH_ERR_UNSUPPORTED,
                             "PNG: unexpected layout after expansion (%u channels, %zu bytes/row)",
@@ -212,11 +225,6 @@ static phash_status setup_transforms(png_structp png, png_infop info, phash_deco
     if (!lay->out)
         return dec->err.status;
     dec->img.flags |= flags;
-    if (lay->sixteen) {
-        lay->work = ph_buf_reserve(&dec->work, rowbytes * lay->h);
-        if (!lay->work)
-            return ph_error_set(&dec->err, PHASH_ERR_NOMEM, "PNG: cannot allocate 16-bit rows");
-    }
     return PHASH_OK;
 }
 
@@ -227,9 +235,6 @@ static void finish_pixels(phash_decoder *dec, const png_layout *lay, const png_g
     size_t stride = dec->img.stride;
     /* Interlaced: every row was touched by the passes that arrived. */
     uint32_t full = lay->passes == 1 && g->rows_read < lay->h ? g->rows_read : lay->h;
-    if (lay->sixteen)
-        for (uint32_t y = 0; y < full; y++)
-            low_bytes(lay->work + (size_t)y * stride * 2, lay->out + (size_t)y * stride, stride);
     if (full < lay->h)
         memset(lay->out + (size_t)full * stride, 0, (size_t)(lay->h - full) * stride);
 }
@@ -241,11 +246,10 @@ static phash_status decode(png_structp png, png_infop info, png_guard *g, png_la
     phash_status st = setup_transforms(png, info, dec, lay);
     if (st != PHASH_OK)
         return st;
-    size_t stride = (size_t)lay->w * lay->channels * (lay->sixteen ? 2 : 1);
-    uint8_t *base = lay->sixteen ? lay->work : lay->out;
+    size_t stride = (size_t)lay->w * lay->channels;
     if (lay->passes > 1) /* sparkle passes combine with what earlier passes wrote */
-        memset(base, 0, stride * lay->h);
-    read_rows(png, base, stride, lay->h, lay->passes, g);
+        memset(lay->out, 0, stride * lay->h);
+    read_rows(png, lay->out, stride, lay->h, lay->passes, g);
     read_end(png, info, g);
     keep_exif(png, info, dec);
     if (g->animated)
