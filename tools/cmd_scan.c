@@ -23,6 +23,7 @@
 #include "phash/phash.h"
 #include "phash/dct.h"
 #include "commands.h"
+#include "files_from.h"
 #include "opts.h"
 #include "scan_out.h"
 
@@ -40,6 +41,10 @@ typedef struct scan_opts {
     double max_rate; /* images/s, 0 = unlimited */
     phash_dct_layout layout;
     const char *output; /* --output FILE, or NULL: stdout */
+    int follow, one_file_system; /* walk controls */
+    const char **excludes;       /* every --exclude */
+    int n_excludes;
+    const char *files_from;      /* --files-from LIST ("-": stdin) */
 } scan_opts;
 
 static void scan_usage(FILE *f)
@@ -73,10 +78,18 @@ static void scan_usage(FILE *f)
         "  -v, --verbose      list files that could not be hashed on stderr\n"
         "  --watch            after the first pass, hash new and changed files as they\n"
         "                     appear (inotify) until SIGINT or SIGTERM\n"
+        "  --follow           follow symbolic links found in folders, but only to targets\n"
+        "                     inside the PATH being walked (default: links not followed)\n"
+        "  --one-file-system  do not enter folders on another file system than their PATH\n"
+        "  --exclude GLOB     leave out files and folders whose name matches GLOB (a\n"
+        "                     pattern with '/' is matched against the whole path);\n"
+        "                     repeat for several\n"
+        "  --files-from LIST  also scan the paths listed in the file LIST ('-': standard\n"
+        "                     input), one per line or NUL-separated (find -print0)\n"
         "\n"
         "Files are recognised by content (magic bytes), never by name; other files are\n"
-        "skipped. Symbolic links are followed, each folder is visited once. A summary\n"
-        "goes to stderr. Nothing else is written anywhere.\n"
+        "skipped. Each folder is visited once. A summary goes to stderr. Nothing else\n"
+        "is written anywhere.\n"
         "Exit status: 0 no match, 1 at least one match, 2 error (bad usage, the set\n"
         "could not be loaded, a PATH could not be read, or the records could not be\n"
         "written).\n",
@@ -139,7 +152,8 @@ static int parse_radius(const char *s, unsigned radius[])
 
 enum {
     OPT_ALGO = 256, OPT_RADIUS, OPT_PHASH_LAYOUT, OPT_THREADS, OPT_MAX_RATE, OPT_EXPAND,
-    OPT_DIHEDRAL, OPT_JSON, OPT_WATCH, OPT_NICE, OPT_NO_NICE
+    OPT_DIHEDRAL, OPT_JSON, OPT_WATCH, OPT_NICE, OPT_NO_NICE, OPT_FOLLOW, OPT_ONE_FS,
+    OPT_EXCLUDE, OPT_FILES_FROM
 };
 
 static const struct option scan_options[] = {
@@ -158,6 +172,10 @@ static const struct option scan_options[] = {
     {"watch", no_argument, NULL, OPT_WATCH},
     {"nice", no_argument, NULL, OPT_NICE},
     {"no-nice", no_argument, NULL, OPT_NO_NICE},
+    {"follow", no_argument, NULL, OPT_FOLLOW},
+    {"one-file-system", no_argument, NULL, OPT_ONE_FS},
+    {"exclude", required_argument, NULL, OPT_EXCLUDE},
+    {"files-from", required_argument, NULL, OPT_FILES_FROM},
     {NULL, 0, NULL, 0}};
 
 /* One option with its value (NULL for flags) into o. -1 on a bad value
@@ -221,6 +239,18 @@ static int apply_option(scan_opts *o, int id, const char *val, int argc)
     case OPT_WATCH: o->watch = 1; return 0;
     case OPT_NICE: o->nice = 1; return 0;
     case OPT_NO_NICE: o->nice = 0; return 0;
+    case OPT_FOLLOW: o->follow = 1; return 0;
+    case OPT_ONE_FS: o->one_file_system = 1; return 0;
+    case OPT_EXCLUDE:
+        if (!*val) {
+            fprintf(stderr, "phash scan: --exclude needs a pattern\n");
+            return -1;
+        }
+        if (!o->excludes && !(o->excludes = calloc((size_t)argc, sizeof *o->excludes)))
+            return -1;
+        o->excludes[o->n_excludes++] = val;
+        return 0;
+    case OPT_FILES_FROM: o->files_from = val; return 0;
     default: return -1;
     }
 }
@@ -246,9 +276,10 @@ static int parse_args(int argc, char **argv, scan_opts *o, const char ***paths, 
     }
     for (int i = first; i < argc; i++)
         (*paths)[(*npaths)++] = argv[i];
-    if (!o->signatures || *npaths == 0) {
+    if (!o->signatures || (*npaths == 0 && !o->files_from)) {
         fprintf(stderr, "phash scan: %s (see phash scan --help)\n",
-                !o->signatures ? "--signatures SET is required" : "no PATH to scan");
+                !o->signatures ? "--signatures SET is required"
+                               : "no PATH to scan (nor --files-from)");
         return -1;
     }
     return 0;
@@ -616,6 +647,21 @@ static void watch_loop(scan *s, watcher *f)
     free(q.paths);
 }
 
+/* A PATH to scan (from the command line or --files-from), watched with
+ * --watch. Non-zero when the scan was cancelled. */
+struct root_feed {
+    scan *s;
+    watcher *f;
+};
+
+static int submit_root(void *ctx, const char *path)
+{
+    struct root_feed *feed = ctx;
+    if (feed->f->fd >= 0)
+        watch_tree(feed->f, path);
+    return g_stop || phash_scanner_submit(feed->s->scanner, path) != PHASH_OK;
+}
+
 /* ---- the set ---- */
 
 static int load_signatures(scan *s)
@@ -758,6 +804,13 @@ static int configure(scan *s)
         st = phash_scanner_set_option(sc, PHASH_SCAN_OPT_LOW_PRIORITY, s->opt.nice);
     if (st == PHASH_OK)
         st = phash_scanner_set_rate(sc, s->opt.max_rate);
+    if (st == PHASH_OK)
+        st = phash_scanner_set_option(sc, PHASH_SCAN_OPT_FOLLOW_LINKS, s->opt.follow);
+    if (st == PHASH_OK)
+        st = phash_scanner_set_option(sc, PHASH_SCAN_OPT_ONE_FILE_SYSTEM,
+                                      s->opt.one_file_system);
+    for (int i = 0; st == PHASH_OK && i < s->opt.n_excludes; i++)
+        st = phash_scanner_add_exclude(sc, s->opt.excludes[i]);
     if (st != PHASH_OK) {
         fprintf(stderr, "phash scan: %s\n", phash_scanner_last_error(sc));
         return -1;
@@ -773,6 +826,7 @@ static void release(scan *s, const char **paths)
     phash_matcher_free(s->matcher);
     free(paths);
     free(s->opt.lists);
+    free(s->opt.excludes);
     free(s);
 }
 
@@ -821,12 +875,12 @@ int cmd_scan(int argc, char **argv)
         fprintf(stderr, "phash scan: %s\n", phash_scanner_last_error(s->scanner));
         fatal = 1;
     }
-    for (int i = 0; i < npaths && !fatal && !g_stop; i++) {
-        if (f.fd >= 0)
-            watch_tree(&f, paths[i]);
-        if (phash_scanner_submit(s->scanner, paths[i]) != PHASH_OK)
+    struct root_feed feed = {s, &f};
+    for (int i = 0; i < npaths && !fatal && !g_stop; i++)
+        if (submit_root(&feed, paths[i]))
             break; /* cancelled */
-    }
+    int list_failed = s->opt.files_from && !fatal && !g_stop &&
+                      files_from_each(s->opt.files_from, submit_root, &feed) < 0;
     if (f.fd >= 0 && !g_stop && !fatal)
         watch_loop(s, &f);
     if (!fatal) {
@@ -851,7 +905,7 @@ int cmd_scan(int argc, char **argv)
         fatal = 1;
     if (s->out != stdout)
         s->out = NULL; /* closed */
-    int status = fatal || s->output_failed || counter(s, PHASH_SCAN_ROOT_ERRORS) ? EXIT_ERROR
+    int status = fatal || list_failed || s->output_failed || counter(s, PHASH_SCAN_ROOT_ERRORS) ? EXIT_ERROR
                  : counter(s, PHASH_SCAN_MATCHES)             ? EXIT_MATCH
                                                               : EXIT_NO_MATCH;
     release(s, paths);

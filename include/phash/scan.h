@@ -143,9 +143,13 @@ typedef enum phash_scan_option {
     /* PDQ fast mode minimum side (phash_pdq_hasher_set_fast; 0 = off, the
      * default). Takes effect only when pdq is the only algorithm. */
     PHASH_SCAN_OPT_PDQ_FAST = 6,
-    /* Walk policy. 1 (default): symbolic links are followed, every folder
-     * is visited once (loops end). 0: links to folders are not entered
-     * (links to files are still scanned). */
+    /* Symbolic links met in folders. 0 (default): none is followed (links
+     * to files and to folders alike are skipped and counted,
+     * PHASH_SCAN_LINKS_SKIPPED). 1: a link is followed when its target (every
+     * link resolved) is the root being walked or lies below it; links that
+     * lead elsewhere (/, /proc, another user's folder) or nowhere are
+     * skipped and counted. A path given to scan is always followed, and
+     * every folder is visited once whatever leads to it again (loops end). */
     PHASH_SCAN_OPT_FOLLOW_LINKS = 7,
     /* 1: the worker threads run at the lowest CPU priority (nice 19 and
      * SCHED_IDLE where the OS has it) and idle I/O priority (default 0). */
@@ -195,7 +199,11 @@ typedef enum phash_scan_option {
     PHASH_SCAN_OPT_CONTAINER_RATIO = 16,
     /* Bytes of one member read into memory, 1 MiB .. 4 GiB (default 256
      * MiB); a larger member is reported PHASH_ERR_TOO_LARGE. */
-    PHASH_SCAN_OPT_MEMBER_SIZE = 17
+    PHASH_SCAN_OPT_MEMBER_SIZE = 17,
+    /* 1: folders on another file system than the path given to scan (mount
+     * points: network shares, /proc, removable media) are not entered
+     * (counted, PHASH_SCAN_LINKS_SKIPPED). Default 0. */
+    PHASH_SCAN_OPT_ONE_FILE_SYSTEM = 18
 } phash_scan_option;
 
 /* Set an option (see the enum). PHASH_ERR_INVALID_ARG for an unknown option
@@ -232,6 +240,17 @@ PHASH_API PHASH_NODISCARD phash_status phash_scanner_set_limits(phash_scanner *s
 /* At most this many files per second over the whole scan (0: unlimited). */
 PHASH_API PHASH_NODISCARD phash_status phash_scanner_set_rate(phash_scanner *s,
                                                               double files_per_second);
+
+/* Leave out of walks every file and folder whose name matches a shell
+ * pattern (*, ?, [...]; fnmatch on POSIX, PathMatchSpec on Windows): a
+ * pattern without '/' is matched against the last name ("*.tmp", ".cache"),
+ * one with '/' against the whole path as walked ("/srv/backup*", where '*'
+ * matches '/' too). A matched folder is not entered. Paths given to scan
+ * are never left out. Patterns add up; NULL removes them all.
+ * PHASH_ERR_INVALID_ARG (empty pattern), PHASH_ERR_NOMEM, PHASH_ERR_STATE
+ * while a scan runs. */
+PHASH_API PHASH_NODISCARD phash_status phash_scanner_add_exclude(phash_scanner *s,
+                                                                const char *pattern);
 
 /* ---- scanning -------------------------------------------------------------- */
 
@@ -288,7 +307,8 @@ typedef enum phash_scan_counter {
     PHASH_SCAN_BYTES_READ = 9,    /* bytes read from files */
     PHASH_SCAN_FOLDERS = 10,      /* folders read */
     PHASH_SCAN_SPECIAL = 11,      /* FIFOs, sockets, devices skipped unopened */
-    PHASH_SCAN_LINKS_SKIPPED = 12, /* folders not entered again (loops, links) */
+    PHASH_SCAN_LINKS_SKIPPED = 12, /* links not followed, folders not entered
+                                      (loops, other file systems) */
     PHASH_SCAN_ROOT_ERRORS = 13,  /* paths given to scan that could not be read */
     PHASH_SCAN_CONTAINERS = 14,   /* containers whose members were all listed */
     PHASH_SCAN_MEMBERS = 15       /* reports of container members (also in FILES) */

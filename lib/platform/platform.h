@@ -30,6 +30,12 @@ typedef struct ph_stat {
 
 /* Facts about path; follow = 0 describes a symbolic link itself. */
 int ph_stat_path(const char *path, int follow, ph_stat *st);
+/* The absolute path of path with every symbolic link and "." / ".."
+ * resolved, in *out (ph_free it); the file must exist. */
+int ph_real_path(const char *path, char **out);
+/* 1 if name matches the shell pattern (*, ?, [...]; '*' also matches '/'),
+ * else 0. */
+int ph_glob_match(const char *pattern, const char *name);
 
 /* ---- reading files --------------------------------------------------------- */
 

@@ -4,8 +4,10 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/mman.h>
@@ -39,6 +41,24 @@ int ph_stat_path(const char *path, int follow, ph_stat *st)
         return errno;
     fill_stat(&s, st);
     return 0;
+}
+
+int ph_real_path(const char *path, char **out)
+{
+    *out = NULL;
+    char *r = realpath(path, NULL); /* malloc'ed by libc: copied to ph_malloc */
+    if (!r)
+        return errno;
+    size_t n = strlen(r) + 1;
+    if ((*out = ph_malloc(n)) != NULL)
+        memcpy(*out, r, n);
+    free(r);
+    return *out ? 0 : ENOMEM;
+}
+
+int ph_glob_match(const char *pattern, const char *name)
+{
+    return fnmatch(pattern, name, 0) == 0;
 }
 
 /* ---- reading files ------------------------------------------------------- */

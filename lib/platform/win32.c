@@ -10,10 +10,12 @@
  */
 #define WIN32_LEAN_AND_MEAN
 #include <windows.h>
+#include <shlwapi.h>
 
 #include <errno.h>
 #include <process.h>
 #include <string.h>
+#include <wchar.h>
 
 #include "internal.h"
 #include "platform.h"
@@ -121,6 +123,36 @@ int ph_stat_path(const char *path, int follow, ph_stat *st)
     err = fill_stat(h, !follow, st);
     CloseHandle(h);
     return err;
+}
+
+int ph_real_path(const char *path, char **out)
+{
+    *out = NULL;
+    HANDLE h = INVALID_HANDLE_VALUE;
+    int err = open_meta(path, 1, &h);
+    if (err)
+        return err;
+    DWORD n = GetFinalPathNameByHandleW(h, NULL, 0, FILE_NAME_NORMALIZED);
+    wchar_t *w = n ? ph_malloc((size_t)n * sizeof *w) : NULL;
+    if (!w || GetFinalPathNameByHandleW(h, w, n, FILE_NAME_NORMALIZED) >= n)
+        err = w ? errno_of(GetLastError()) : ENOMEM;
+    CloseHandle(h);
+    /* "\\?\C:\..." (the form the API returns): the drive path without it */
+    const wchar_t *p = w && !err && !wcsncmp(w, L"\\\\?\\", 4) ? w + 4 : w;
+    int len = err ? 0 : WideCharToMultiByte(CP_UTF8, 0, p, -1, NULL, 0, NULL, NULL);
+    if (!err && len <= 0)
+        err = EILSEQ;
+    if (!err && (*out = ph_malloc((size_t)len)) == NULL)
+        err = ENOMEM;
+    if (!err)
+        WideCharToMultiByte(CP_UTF8, 0, p, -1, *out, len, NULL, NULL);
+    ph_free(w);
+    return err;
+}
+
+int ph_glob_match(const char *pattern, const char *name)
+{
+    return PathMatchSpecA(name, pattern) ? 1 : 0; /* shlwapi: *, ? */
 }
 
 /* ---- reading files ------------------------------------------------------- */

@@ -194,6 +194,10 @@ struct phash_scanner {
     unsigned radius[PHASH_SIG_ALGO_MAX + 1];
     phash_limits limits;
     double rate;
+    /* walk controls (walk.c) */
+    int one_file_system;
+    char **excludes; /* phash_scanner_add_exclude patterns */
+    size_t n_excludes;
     /* the scan in progress */
     int running;
     atomic_int cancelled;
@@ -234,5 +238,7 @@ typedef struct ph_walk_sink {
 /* Walk root (file or folder); -1 if root itself cannot be read (reported
  * through error), else 0. */
 int ph_walk(phash_scanner *s, const char *root, const ph_walk_sink *sink);
+/* Free the walk controls' memory (the exclude patterns). */
+void ph_walk_release(phash_scanner *s);
 
 #endif

@@ -18,7 +18,6 @@ phash_status phash_scanner_new(phash_scanner **out)
     if (!s)
         return PHASH_ERR_NOMEM;
     s->threads = 1;
-    s->follow_links = 1;
     s->layout = PHASH_DCT_LAYOUT_1_0;
     s->pdq_mode = PHASH_PDQ_FULL;
     s->max_read = PH_SCAN_DEFAULT_MAX_READ;
@@ -56,6 +55,7 @@ void phash_scanner_free(phash_scanner *s)
     if (!s)
         return;
     drop_sync_worker(s);
+    ph_walk_release(s);
     ph_mutex_free(s->cb_lock);
     ph_mutex_free(s->lock);
     ph_mutex_free(s->rate_lock);
@@ -149,6 +149,11 @@ phash_status phash_scanner_set_option(phash_scanner *s, phash_scan_option option
             return bad_value(s, option, value);
         s->apply_orientation = (int)value;
         return PHASH_OK;
+    case PHASH_SCAN_OPT_ONE_FILE_SYSTEM:
+        if (!flag)
+            return bad_value(s, option, value);
+        s->one_file_system = (int)value;
+        return PHASH_OK;
     case PHASH_SCAN_OPT_MAX_READ:
         if (value < ((int64_t)1 << 20) || value > ((int64_t)4 << 30) ||
             (uint64_t)value > SIZE_MAX / 2)
@@ -207,6 +212,7 @@ int64_t phash_scanner_get_option(const phash_scanner *s, phash_scan_option optio
     case PHASH_SCAN_OPT_CONTAINER_BYTES: return (int64_t)s->container_bytes;
     case PHASH_SCAN_OPT_CONTAINER_RATIO: return (int64_t)s->container_ratio;
     case PHASH_SCAN_OPT_MEMBER_SIZE: return (int64_t)s->member_size;
+    case PHASH_SCAN_OPT_ONE_FILE_SYSTEM: return s->one_file_system;
     }
     return -1;
 }

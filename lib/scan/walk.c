@@ -4,8 +4,12 @@
  * the order is stable and what `ls -R | sort` users expect), each folder
  * visited once whatever links, bind mounts or loops lead to it again, an
  * explicit stack so deep trees cannot exhaust the C stack, special files
- * counted and never opened. The link policy is the scanner's
- * PHASH_SCAN_OPT_FOLLOW_LINKS. */
+ * counted and never opened. The scanner's walk controls: symbolic links
+ * (PHASH_SCAN_OPT_FOLLOW_LINKS: none followed by default; when followed,
+ * never to a target outside the root being walked, so a user's link to /proc
+ * or / cannot lead a scan over the machine), file systems
+ * (PHASH_SCAN_OPT_ONE_FILE_SYSTEM) and excluded names
+ * (phash_scanner_add_exclude). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -122,53 +126,101 @@ static int push_children(const char *dir, path_stack *todo, int *err)
     return rc;
 }
 
-/* What a path found in a folder is, under the link policy: 1 a file to
- * scan, 2 a folder to enter, 0 nothing (counted or reported). */
-static int classify(phash_scanner *s, const char *path, const ph_walk_sink *sink, ph_stat *st)
+/* One walk from a root. */
+typedef struct walk {
+    phash_scanner *s;
+    const ph_walk_sink *sink;
+    seen_set seen;
+    path_stack todo;
+    char *root_real;      /* the root resolved (links followed only inside it) */
+    uint64_t root_device; /* PHASH_SCAN_OPT_ONE_FILE_SYSTEM */
+} walk;
+
+static const char *base_name(const char *path)
 {
+    const char *slash = strrchr(path, '/');
+    return slash ? slash + 1 : path;
+}
+
+/* A pattern with a '/' is matched against the whole path, others against
+ * the last name only (as rsync and tar do). */
+static int excluded(const phash_scanner *s, const char *path)
+{
+    for (size_t i = 0; i < s->n_excludes; i++) {
+        const char *p = s->excludes[i];
+        if (ph_glob_match(p, strchr(p, '/') ? path : base_name(path)))
+            return 1;
+    }
+    return 0;
+}
+
+/* Whether the link at path resolves to the root or below it. A dangling
+ * link resolves nowhere: not followed. */
+static int inside_root(const walk *w, const char *path)
+{
+    char *real;
+    if (!w->root_real || ph_real_path(path, &real))
+        return 0;
+    size_t n = strlen(w->root_real);
+    int in = !strncmp(real, w->root_real, n) &&
+             (real[n] == '\0' || real[n] == '/' || real[n] == '\\' ||
+              (n && (w->root_real[n - 1] == '/' || w->root_real[n - 1] == '\\')));
+    ph_free(real);
+    return in;
+}
+
+/* What a path found in a folder is, under the walk controls: 1 a file to
+ * scan, 2 a folder to enter, 0 nothing (counted or reported). */
+static int classify(walk *w, const char *path, ph_stat *st)
+{
+    phash_scanner *s = w->s;
+    if (excluded(s, path))
+        return 0;
     int err = ph_stat_path(path, 0, st);
     if (!err && st->type == PH_FILE_LINK) {
-        ph_stat target;
-        err = ph_stat_path(path, 1, &target);
-        if (!err && target.type == PH_FILE_DIRECTORY && !s->follow_links) {
+        if (!s->follow_links || !inside_root(w, path)) {
             ph_scan_count(s, PHASH_SCAN_LINKS_SKIPPED, 1);
             return 0;
         }
-        *st = target;
+        err = ph_stat_path(path, 1, st);
     }
     if (err) {
-        sink->error(sink->ctx, path, err);
+        w->sink->error(w->sink->ctx, path, err);
         return 0;
     }
     if (st->type == PH_FILE_REGULAR)
         return 1;
-    if (st->type == PH_FILE_DIRECTORY)
+    if (st->type == PH_FILE_DIRECTORY) {
+        if (s->one_file_system && st->device != w->root_device) {
+            ph_scan_count(s, PHASH_SCAN_LINKS_SKIPPED, 1); /* a mount point */
+            return 0;
+        }
         return 2;
+    }
     ph_scan_count(s, PHASH_SCAN_SPECIAL, 1);
     return 0;
 }
 
-static int enter(phash_scanner *s, const char *path, const ph_stat *st, seen_set *seen,
-                 path_stack *todo, const ph_walk_sink *sink)
+static void enter(walk *w, const char *path, const ph_stat *st)
 {
-    int added = seen_add(seen, st->device, st->inode);
+    int added = seen_add(&w->seen, st->device, st->inode);
     if (added <= 0) {
         if (added < 0)
-            sink->error(sink->ctx, path, ENOMEM);
+            w->sink->error(w->sink->ctx, path, ENOMEM);
         else
-            ph_scan_count(s, PHASH_SCAN_LINKS_SKIPPED, 1); /* a loop or a second link */
-        return 0;
+            ph_scan_count(w->s, PHASH_SCAN_LINKS_SKIPPED, 1); /* a loop or a second link */
+        return;
     }
     int err;
-    ph_scan_count(s, PHASH_SCAN_FOLDERS, 1);
-    if (push_children(path, todo, &err))
-        sink->error(sink->ctx, path, err);
-    return 0;
+    ph_scan_count(w->s, PHASH_SCAN_FOLDERS, 1);
+    if (push_children(path, &w->todo, &err))
+        w->sink->error(w->sink->ctx, path, err);
 }
 
 int ph_walk(phash_scanner *s, const char *root, const ph_walk_sink *sink)
 {
     ph_stat st;
+    /* The root itself is followed when it is a link: the caller named it. */
     int err = ph_stat_path(root, 1, &st);
     if (err) {
         sink->error(sink->ctx, root, err);
@@ -181,28 +233,67 @@ int ph_walk(phash_scanner *s, const char *root, const ph_walk_sink *sink)
         sink->file(sink->ctx, root);
         return 0;
     }
-    seen_set seen = {0};
-    path_stack todo = {0};
     ph_dir *probe;
     if ((err = ph_dir_open(root, &probe)) != 0) {
         sink->error(sink->ctx, root, err);
         return -1;
     }
     ph_dir_close(probe);
-    enter(s, root, &st, &seen, &todo, sink);
+    walk w = {.s = s, .sink = sink, .root_device = st.device};
+    if (s->follow_links && (err = ph_real_path(root, &w.root_real)) != 0) {
+        sink->error(sink->ctx, root, err);
+        return -1;
+    }
+    enter(&w, root, &st);
     int stop = 0;
-    while (todo.n) {
-        char *path = todo.items[--todo.n];
+    while (w.todo.n) {
+        char *path = w.todo.items[--w.todo.n];
         if (!stop && !atomic_load(&s->cancelled)) {
-            switch (classify(s, path, sink, &st)) {
+            switch (classify(&w, path, &st)) {
             case 1: stop = sink->file(sink->ctx, path) != 0; break;
-            case 2: enter(s, path, &st, &seen, &todo, sink); break;
+            case 2: enter(&w, path, &st); break;
             default: break;
             }
         }
         ph_free(path);
     }
-    ph_free(todo.items);
-    ph_free(seen.slots);
+    ph_free(w.todo.items);
+    ph_free(w.seen.slots);
+    ph_free(w.root_real);
     return 0;
+}
+
+phash_status phash_scanner_add_exclude(phash_scanner *s, const char *pattern)
+{
+    if (!s)
+        return PHASH_ERR_INVALID_ARG;
+    if (s->running)
+        return ph_error_set(&s->err, PHASH_ERR_STATE, "a scan is running");
+    if (!pattern) {
+        ph_walk_release(s);
+        return PHASH_OK;
+    }
+    if (!*pattern)
+        return ph_error_set(&s->err, PHASH_ERR_INVALID_ARG, "empty exclude pattern");
+    size_t n = strlen(pattern) + 1;
+    char **grown = ph_realloc(s->excludes, (s->n_excludes + 1) * sizeof *grown);
+    char *copy = ph_malloc(n);
+    if (grown)
+        s->excludes = grown;
+    if (!grown || !copy) {
+        ph_free(copy);
+        return ph_error_set(&s->err, PHASH_ERR_NOMEM, "out of memory");
+    }
+    memcpy(copy, pattern, n);
+    s->excludes[s->n_excludes++] = copy;
+    return PHASH_OK;
+}
+
+void ph_walk_release(phash_scanner *s)
+{
+    for (size_t i = 0; i < s->n_excludes; i++)
+        ph_free(s->excludes[i]);
+    ph_free(s->excludes);
+    s->excludes = NULL;
+    s->n_excludes = 0;
 }

@@ -74,7 +74,8 @@ _is_compiled = fn("phash_sigset_file_is_compiled", c_int, c_char_p)
 OPTIONS = {"threads": 1, "dihedral": 2, "report_hashes": 3, "phash_layout": 4, "pdq_mode": 5,
            "pdq_fast": 6, "follow_links": 7, "low_priority": 8, "max_read": 9, "expand": 10,
            "container_depth": 13, "container_members": 14, "container_bytes": 15,
-           "container_ratio": 16, "member_size": 17}
+           "container_ratio": 16, "member_size": 17,
+           "one_file_system": 18}
 EXPAND = {"border": 2, "embedded": 4}
 COUNTERS = ["files", "media", "not_media", "unsupported", "errors", "matches", "matched_files",
             "low_quality", "files_opened", "bytes_read", "folders", "special", "links_skipped",
@@ -199,7 +200,7 @@ class Scanner(Handle):
     SignatureSet or a Matcher), radius ({'pdq': 31, 'phash': 10}),
     threads, dihedral, report_hashes (default True), pdq_mode (0 full, 1
     cli512), phash_layout (0 = 1.0, 1 = 0.9), pdq_fast, expand ('border,embedded'),
-    follow_links,
+    follow_links (links followed inside each PATH only), one_file_system,
     low_priority, max_read, rate (files per second). One scan at a time."""
 
     _release = staticmethod(_free)
