@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "phash/phash.h"
+#include "sigset_testlib.h"
 #include "testutil.h"
 
 /* Digests of "abc" (RFC 1321, FIPS 180-2). */
@@ -19,42 +20,6 @@
 #define MD5_EMPTY "d41d8cd98f00b204e9800998ecf8427e"
 #define SHA1_EMPTY "da39a3ee5e6b4b0d3255bfef95601890afd80709"
 #define PDQ1 "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22"
-
-static phash_sigset_report rep;
-
-static phash_status load(phash_sigset *s, const char *text, const char *name)
-{
-    return phash_sigset_load_memory(s, text, strlen(text), name, &rep);
-}
-
-static void check_invariant(void)
-{
-    ck_assert_uint_eq(rep.records, rep.inserted + rep.duplicates + rep.invalid +
-                                       rep.opaque_only + rep.zero + rep.low_quality +
-                                       rep.empty_file);
-}
-
-static void hex_bytes(const char *hex, uint8_t *out)
-{
-    for (size_t i = 0; hex[2 * i]; i++)
-        out[i] = (uint8_t)strtoul((char[3]){hex[2 * i], hex[2 * i + 1], 0}, NULL, 16);
-}
-
-/* The owner k of the entry holding hex digest `hex` of algo. */
-static void owner_of(const phash_sigset *s, phash_sig_algo algo, const char *hex, size_t k,
-                     phash_sigset_owner *o)
-{
-    size_t n, size = phash_sig_algo_code_size(algo);
-    const uint8_t *codes = phash_sigset_codes(s, algo, &n);
-    uint8_t want[32];
-    hex_bytes(hex, want);
-    for (size_t e = 0; e < n; e++)
-        if (!memcmp(codes + e * size, want, size)) {
-            ck_assert_int_eq(phash_sigset_owner_get(s, algo, e, k, o), PHASH_OK);
-            return;
-        }
-    ck_abort_msg("no entry %s", hex);
-}
 
 START_TEST(forensic_csv_with_digest_columns)
 {

@@ -29,7 +29,7 @@ static void sigset_usage(FILE *f)
         "\n"
         "options:\n"
         "  --strict           fail at the first invalid record\n"
-        "  --format F         auto (default), plain, csv or jsonl\n"
+        "  --format F         auto (default), plain, csv, jsonl, vpdq, vics or ncmec\n"
         "  --algo A           algorithm of records that do not name one: pdq or phash\n"
         "  --min-quality N    PDQ quality below N is flagged (default 50)\n"
         "  --keep-flagged     keep all-zero and low-quality entries (default: skip them)\n"
@@ -39,13 +39,17 @@ static void sigset_usage(FILE *f)
         "record with --strict).\n");
 }
 
+/* phash_sigset_format values by name */
+static const char *const formats[] = {"auto", "plain", "csv", "jsonl", "vpdq", "vics", "ncmec"};
+#define N_FORMATS (sizeof formats / sizeof formats[0])
+
 static void print_report(FILE *f, const char *path, const phash_sigset_report *r)
 {
-    static const char *const formats[] = {"auto", "plain", "csv", "jsonl", "vpdq"};
     fprintf(f,
             "%s: %s, %llu lines, %llu records: %llu inserted, %llu duplicates, %llu invalid, "
             "%llu all-zero, %llu low quality\n",
-            path, formats[(unsigned)r->format < 5 ? r->format : 0], (unsigned long long)r->lines,
+            path, (unsigned)r->format < N_FORMATS ? formats[r->format] : "auto",
+            (unsigned long long)r->lines,
             (unsigned long long)r->records, (unsigned long long)r->inserted,
             (unsigned long long)r->duplicates, (unsigned long long)r->invalid,
             (unsigned long long)r->zero, (unsigned long long)r->low_quality);
@@ -66,6 +70,9 @@ static void print_report(FILE *f, const char *path, const phash_sigset_report *r
                     phash_sigset_opaque_name((phash_sigset_opaque)k));
     if (r->opaque_only)
         fprintf(f, "  %llu records with only such hashes\n", (unsigned long long)r->opaque_only);
+    if (r->tombstones)
+        fprintf(f, "  %llu tombstones (deleted entries): %llu earlier records removed\n",
+                (unsigned long long)r->tombstones, (unsigned long long)r->deleted);
     if (r->invalid) {
         fputs("  invalid:", f);
         const char *sep = " ";
@@ -112,8 +119,10 @@ static int apply_option(phash_sigset *set, sigset_args *a, int id, const char *v
                                                                                            : 0;
     case 'o': a->out = v; return 0;
     case OPT_FORMAT: {
-        int f = !strcmp(v, "auto") ? 0 : !strcmp(v, "plain") ? 1 : !strcmp(v, "csv") ? 2
-                : !strcmp(v, "jsonl") ? 3 : -1;
+        int f = -1;
+        for (size_t k = 0; k < N_FORMATS; k++)
+            if (!strcmp(v, formats[k]))
+                f = (int)k;
         return phash_sigset_set_option(set, PHASH_SIGSET_OPT_FORMAT, f) ? -1 : 0;
     }
     case OPT_ALGO: {

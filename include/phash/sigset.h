@@ -19,7 +19,24 @@
  *   The python-threatexchange export (signal_type,signal_str,collab,category,
  *   tags) is one such file;
  * - JSON lines: one object per line with the same member names; the other
- *   members are kept as metadata, as a JSON object text.
+ *   members are kept as metadata, as a JSON object text;
+ * - VICS JSON (Project VIC 1.3 / 2.0, NIST CAID non-RDS 1.2, UK CAID): one
+ *   OData document, recognised by its "odata.metadata" / "@odata.context"
+ *   member; each Media object (in "value", or in each case's "Media" array
+ *   in the Cases form) is a record: MD5, SHA1 (SHA256), {HashName,
+ *   HashValue} alternatives, PhotoDNA kept, Category, MediaID as the id,
+ *   the other scalar members as metadata (MediaSize, Series, IsDistributed,
+ *   ...). Streamed (a file may be one line of hundreds of MB): memory is
+ *   bounded by PHASH_SIGSET_OPT_MAX_LINE per value and per record, nesting
+ *   by 64 levels. Messages say "list.json:record N: ..." (N: the Media
+ *   object's ordinal); a syntax error anywhere fails the load;
+ * - NCMEC hash-sharing XML (API v2 <queryResult>): each <image>/<video> is
+ *   a record: <id>, <classification> as the category, <fingerprints> md5,
+ *   sha1, pdq (pdna, tmk_pdqf, netclean, videntifier, ... kept, counted);
+ *   <deletedImage>/<deletedVideo> tombstones drop the records of their id
+ *   that came earlier in the same load (report.tombstones, .deleted; lists
+ *   loaded before are not changed). Streamed with libxml2's xmlReader; no
+ *   DOCTYPE, no network, no entity expansion.
  *
  * Exact digests: columns / members / algorithm names "md5", "sha1"
  * ("sha-1"), "sha256" ("sha-256"); hex in either case. Without a name, 32
@@ -120,7 +137,7 @@ PHASH_API phash_status phash_sig_algo_parse(const char *name, size_t len,
 
 /* Input formats. Values are ABI-stable. */
 typedef enum phash_sigset_format {
-    PHASH_SIGSET_AUTO = 0,  /* decide from the first non-blank line */
+    PHASH_SIGSET_AUTO = 0,  /* decide from the first bytes / first non-blank line */
     PHASH_SIGSET_PLAIN = 1, /* one hash per line */
     PHASH_SIGSET_CSV = 2,   /* header + rows; delimiter from the header */
     PHASH_SIGSET_JSONL = 3, /* one JSON object per line */
@@ -130,7 +147,9 @@ typedef enum phash_sigset_format {
      * lines that each hold one video as HMA's JSON array of
      * "pdqhex,quality,timestamp" strings (id: the base name for the first,
      * "base:LINE" for later ones). Detected by AUTO from the first line. */
-    PHASH_SIGSET_VPDQ = 4
+    PHASH_SIGSET_VPDQ = 4,
+    PHASH_SIGSET_VICS = 5,  /* Project VIC VICS / CAID JSON document (OData) */
+    PHASH_SIGSET_NCMEC = 6  /* NCMEC hash-sharing XML (queryResult) */
 } phash_sigset_format;
 
 /* Why a record was rejected. Values are ABI-stable. */
@@ -189,6 +208,11 @@ typedef struct phash_sigset_report {
     /* opaque hash values kept (in metadata), not matchable, by phash_sigset_opaque */
     uint64_t opaque[PHASH_SIGSET_OPAQUE_KINDS];
     uint64_t videos;       /* valid vPDQ records (each one video) */
+    /* NCMEC tombstones (<deletedImage>/<deletedVideo>) read, and the owners
+     * they removed from the same load (records counted as inserted or
+     * duplicates above before the tombstone came) */
+    uint64_t tombstones;
+    uint64_t deleted;
 } phash_sigset_report;
 
 /* Options, set before loading (they apply to later loads). */

@@ -171,3 +171,61 @@ static int next_line(ph_lines *r, const char **line, size_t *len, int *too_long)
             return -1;
     }
 }
+
+/* ---- raw bytes, for the document parsers (VICS JSON, NCMEC XML) ---- */
+
+/* Line feeds in a piece: lineno keeps counting lines for the report. */
+static uint64_t count_lf(const char *s, size_t n)
+{
+    uint64_t count = 0;
+    const char *end = s + n;
+    while ((s = memchr(s, '\n', (size_t)(end - s))) != NULL) {
+        count++;
+        s++;
+    }
+    return count;
+}
+
+size_t ph_lines_peek(ph_lines *r, const char **data)
+{
+    if (!r->file) {
+        *data = r->mem + r->mem_pos;
+        return r->mem_len - r->mem_pos;
+    }
+    /* One read is enough for detection: fill() asks for the whole room. */
+    if (r->end == r->start && !r->eof && fill(r) < 0) {
+        *data = "";
+        return 0;
+    }
+    *data = r->buf + r->start;
+    return r->end - r->start;
+}
+
+int ph_lines_chunk(ph_lines *r, const char **data, size_t *len)
+{
+    if (!r->file) {
+        if (r->mem_pos >= r->mem_len)
+            return 0;
+        size_t n = r->mem_len - r->mem_pos;
+        if (n > PH_LINES_CHUNK)
+            n = PH_LINES_CHUNK; /* the same pieces as from a file: bounded work per call */
+        *data = r->mem + r->mem_pos;
+        *len = n;
+        r->mem_pos += n;
+        r->lineno += count_lf(*data, n);
+        return 1;
+    }
+    if (r->end == r->start) {
+        r->start = r->end = 0;
+        if (r->eof)
+            return 0;
+        int got = fill(r);
+        if (got <= 0)
+            return got;
+    }
+    *data = r->buf + r->start;
+    *len = r->end - r->start;
+    r->start = r->end;
+    r->lineno += count_lf(*data, *len);
+    return 1;
+}

@@ -21,7 +21,7 @@ phash_status phash_sigset_set_option(phash_sigset *set, phash_sigset_option opti
         set->strict = value;
         return PHASH_OK;
     case PHASH_SIGSET_OPT_FORMAT:
-        if (value < PHASH_SIGSET_AUTO || value > PHASH_SIGSET_VPDQ)
+        if (value < PHASH_SIGSET_AUTO || value > PHASH_SIGSET_NCMEC)
             break;
         set->format = value;
         return PHASH_OK;
@@ -117,6 +117,13 @@ static phash_sigset_format detect(ph_lines *lines)
     const char *s;
     size_t len;
     int too_long, more;
+    /* Whole documents first, from their first bytes: a VICS file may be a
+     * single line longer than any line limit. */
+    len = ph_lines_peek(lines, &s);
+    if (ph_vics_sniff(s, len))
+        return PHASH_SIGSET_VICS;
+    if (ph_ncmec_sniff(s, len))
+        return PHASH_SIGSET_NCMEC;
     while ((more = ph_lines_next(lines, &s, &len, &too_long)) > 0) {
         if (too_long) {
             ph_lines_unread(lines);
@@ -146,7 +153,7 @@ static phash_status load_lines(phash_sigset *set, ph_lines *lines, const char *n
         return ph_error_set(&set->err, PHASH_ERR_NOMEM, "%s: out of memory", name);
     ph_sigset_mark mark;
     ph_sigset_mark_get(set, &mark);
-    ph_load L = {.set = set, .report = report, .name = name, .status = PHASH_OK};
+    ph_load L = {.set = set, .report = report, .name = name, .status = PHASH_OK, .mark = &mark};
     if (ph_sigset_add_list(set, name, &L.list))
         return ph_error_set(&set->err, PHASH_ERR_NOMEM, "%s: out of memory", name);
 
@@ -164,6 +171,12 @@ static phash_status load_lines(phash_sigset *set, ph_lines *lines, const char *n
         break;
     case PHASH_SIGSET_VPDQ:
         st = ph_parse_vpdq(&L, lines);
+        break;
+    case PHASH_SIGSET_VICS:
+        st = ph_parse_vics(&L, lines);
+        break;
+    case PHASH_SIGSET_NCMEC:
+        st = ph_parse_ncmec(&L, lines);
         break;
     default:
         st = ph_parse_plain(&L, lines);

@@ -263,7 +263,8 @@ int ph_field_role(const char *s, size_t len, phash_sig_algo *algo)
 /* "name:line: detail", cut to the message size. */
 static void compose(char out[PHASH_SIGSET_MESSAGE_LEN], const ph_load *load, const char *detail)
 {
-    int n = snprintf(out, PHASH_SIGSET_MESSAGE_LEN, "%s:%llu: ", load->name,
+    int n = snprintf(out, PHASH_SIGSET_MESSAGE_LEN, "%s:%s%s%llu: ", load->name,
+                     load->unit ? load->unit : "", load->unit ? " " : "",
                      (unsigned long long)load->line);
     size_t o = n < 0 ? 0 : (size_t)n;
     for (size_t i = 0; detail[i] && o + 1 < PHASH_SIGSET_MESSAGE_LEN; i++)
@@ -282,8 +283,9 @@ static int vinvalid(ph_load *load, phash_sigset_problem problem, const char *fmt
     if (rep->n_messages < PHASH_SIGSET_MESSAGES)
         compose(rep->messages[rep->n_messages++], load, detail);
     if (load->set->strict) {
-        ph_error_set(&load->set->err, PHASH_ERR_BAD_FILE, "%s:%llu: %s", load->name,
-                     (unsigned long long)load->line, detail);
+        char where[PHASH_SIGSET_MESSAGE_LEN];
+        compose(where, load, detail);
+        ph_error_set(&load->set->err, PHASH_ERR_BAD_FILE, "%s", where);
         load->failed = 1;
         return -1;
     }

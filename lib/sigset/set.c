@@ -113,7 +113,9 @@ static uint64_t cat_item_key(const phash_sigset *set, const void *ctx, uint32_t 
 
 /* ---- growth helpers ---- */
 
-static int grow(void **ptr, size_t *cap, size_t need, size_t elem)
+#define grow ph_sigset_grow
+
+int ph_sigset_grow(void **ptr, size_t *cap, size_t need, size_t elem)
 {
     if (need <= *cap)
         return 0;
@@ -581,4 +583,66 @@ long long ph_sigset_lookup(const phash_sigset *set, phash_sig_algo algo, const v
         return -1;
     size_t pos;
     return find_entry(st, code, code_hash(code, st->code_size), &pos);
+}
+
+/* ---- dropping owners of the current load (NCMEC tombstones) ---- */
+
+phash_status ph_sigset_drop_owners(phash_sigset *set, const ph_sigset_mark *mark,
+                                   ph_owner_drop_fn drop, void *ctx, uint64_t *dropped)
+{
+    *dropped = 0;
+    /* Everything that can fail first: the remap of each algorithm's new entries. */
+    uint32_t *remap[PHASH_SIG_ALGO_MAX + 1] = {0};
+    phash_status st = PHASH_OK;
+    for (int a = 1; a <= PHASH_SIG_ALGO_MAX && st == PHASH_OK; a++) {
+        size_t fresh = set->algo[a].count - mark->count[a];
+        if (fresh && !(remap[a] = ph_calloc(fresh, sizeof *remap[a])))
+            st = PHASH_ERR_NOMEM;
+    }
+    if (st != PHASH_OK)
+        goto done;
+    size_t out = mark->n_owners;
+    for (size_t i = mark->n_owners; i < set->n_owners; i++) {
+        ph_owner *o = &set->owners[i];
+        if (drop(ctx, o, set->pool + o->id)) {
+            (*dropped)++;
+            continue;
+        }
+        if (o->entry >= mark->count[o->algo])
+            remap[o->algo][o->entry - mark->count[o->algo]] = 1; /* still owned */
+        set->owners[out++] = *o;
+    }
+    if (*dropped == 0)
+        goto done;
+    set->n_owners = out;
+    for (int a = 1; a <= PHASH_SIG_ALGO_MAX; a++) {
+        ph_algo_store *s = &set->algo[a];
+        size_t keep = mark->count[a];
+        for (size_t e = mark->count[a]; e < s->count; e++) {
+            if (!remap[a][e - mark->count[a]])
+                continue;
+            memmove((uint8_t *)s->codes + keep * s->code_size,
+                    (uint8_t *)s->codes + e * s->code_size, s->code_size);
+            remap[a][e - mark->count[a]] = (uint32_t)keep++;
+        }
+        s->count = keep;
+    }
+    for (size_t i = mark->n_owners; i < set->n_owners; i++) {
+        ph_owner *o = &set->owners[i];
+        if (o->entry >= mark->count[o->algo])
+            o->entry = remap[o->algo][o->entry - mark->count[o->algo]];
+    }
+    for (int a = 1; a <= PHASH_SIG_ALGO_MAX; a++) {
+        ph_algo_store *s = &set->algo[a];
+        if (s->table.cap && table_build(&s->table, s->table.cap, s->count, set, s, entry_key))
+            st = PHASH_ERR_NOMEM;
+    }
+    if (set->owner_table.cap && table_build(&set->owner_table, set->owner_table.cap,
+                                            set->n_owners, set, NULL, owner_item_key))
+        st = PHASH_ERR_NOMEM;
+    set->finalized = 0;
+done:
+    for (int a = 1; a <= PHASH_SIG_ALGO_MAX; a++)
+        ph_free(remap[a]);
+    return st;
 }

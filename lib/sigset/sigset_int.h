@@ -83,6 +83,9 @@ typedef struct ph_list_prov {
     int known;
 } ph_list_prov;
 
+/* Grow an array to hold need elements (doubling, from 64); -1 on overflow
+ * or out of memory (the array is unchanged). */
+int ph_sigset_grow(void **ptr, size_t *cap, size_t need, size_t elem);
 /* Append a string to the pool; returns its offset, or (size_t)-1 when out
  * of memory. */
 size_t ph_sigset_intern(phash_sigset *set, const char *s, size_t len);
@@ -122,6 +125,14 @@ void ph_sigset_mark_get(const phash_sigset *set, ph_sigset_mark *mark);
 /* Undo everything after mark. PHASH_ERR_NOMEM if the tables could not be
  * rebuilt (then the set is emptied of the new entries anyway). */
 phash_status ph_sigset_rollback(phash_sigset *set, const ph_sigset_mark *mark);
+/* Remove the owners added since mark that drop() names (ctx, the owner,
+ * its id), and the entries added since mark that are left without an
+ * owner; *dropped counts the owners. Only what the current load added
+ * changes, so a rollback to mark stays valid. PHASH_ERR_NOMEM (then roll
+ * back). */
+typedef int (*ph_owner_drop_fn)(void *ctx, const ph_owner *owner, const char *id);
+phash_status ph_sigset_drop_owners(phash_sigset *set, const ph_sigset_mark *mark,
+                                   ph_owner_drop_fn drop, void *ctx, uint64_t *dropped);
 /* Group owners per entry (called after every load). */
 phash_status ph_sigset_finalize(phash_sigset *set);
 
@@ -193,6 +204,15 @@ void ph_lines_close(ph_lines *r);
 int ph_lines_next(ph_lines *r, const char **line, size_t *len, int *too_long);
 /* Make the next ph_lines_next() return the line it returned last (once). */
 void ph_lines_unread(ph_lines *r);
+/* The next bytes, not consumed (file input: at most one buffer, read now if
+ * none is buffered); for format detection. Returns their count. */
+size_t ph_lines_peek(ph_lines *r, const char **data);
+/* The next piece of raw bytes, consumed (parsers of whole documents, where
+ * lines mean nothing: one VICS file may be a single 300 MB line). Every
+ * byte still passes through the digest. 1 with *data and *len set, 0 at the
+ * end, -1 on a read error (io_errno set). Not to be mixed with
+ * ph_lines_next() after a line was returned. */
+int ph_lines_chunk(ph_lines *r, const char **data, size_t *len);
 
 /* ---- records (record.c) ---- */
 
@@ -220,7 +240,9 @@ typedef struct ph_load {
     const char *name; /* list name for messages */
     uint32_t list;
     uint64_t line;
+    const char *unit; /* what line counts in messages: NULL for lines, "record" */
     int failed;       /* strict mode hit an invalid record */
+    const struct ph_sigset_mark *mark; /* the set before this load */
     phash_status status; /* first hard error (NOMEM) */
 } ph_load;
 
@@ -291,6 +313,15 @@ phash_status ph_each_line(ph_load *load, ph_lines *lines, ph_line_fn fn, void *c
 phash_status ph_parse_plain(ph_load *load, ph_lines *lines);
 phash_status ph_parse_csv(ph_load *load, ph_lines *lines);
 phash_status ph_parse_jsonl(ph_load *load, ph_lines *lines);
+/* Whole documents, streamed (vics.c, ncmec.c). load->line is the record
+ * number there (load->unit "record"). */
+phash_status ph_parse_vics(ph_load *load, ph_lines *lines);
+phash_status ph_parse_ncmec(ph_load *load, ph_lines *lines);
+/* Does the start of a file look like a VICS / NIST CAID JSON document
+ * (an OData object: "odata.metadata" or "@odata.context" near the top)?
+ * Or like an NCMEC hash-sharing XML (a queryResult element)? */
+int ph_vics_sniff(const char *s, size_t len);
+int ph_ncmec_sniff(const char *s, size_t len);
 
 /* vPDQ (vpdq.c): a record of algorithm vpdq (its hash text a JSON array of
  * "pdqhex,quality,timestamp" strings) as one video. Same return as

@@ -11,46 +11,9 @@
 #include <string.h>
 
 #include "phash/phash.h"
+#include "fuzz_sigset_check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static void check_report(const phash_sigset_report *r, phash_status st, int keep_flagged)
-{
-    uint64_t by_reason = 0;
-    for (int k = 0; k < PHASH_SIGSET_PROBLEMS; k++)
-        by_reason += r->by_reason[k];
-    if (by_reason != r->invalid || r->n_messages > PHASH_SIGSET_MESSAGES)
-        __builtin_trap();
-    for (unsigned k = 0; k < r->n_messages; k++)
-        if (memchr(r->messages[k], '\0', PHASH_SIGSET_MESSAGE_LEN) == NULL)
-            __builtin_trap();
-    if (st == PHASH_OK && !keep_flagged &&
-        r->records != r->inserted + r->duplicates + r->invalid + r->opaque_only + r->zero +
-                          r->low_quality + r->empty_file)
-        __builtin_trap();
-    if (st == PHASH_OK && r->records == r->invalid)
-        __builtin_trap();
-}
-
-static void read_back(const phash_sigset *set)
-{
-    for (int a = 1; a <= PHASH_SIG_ALGO_MAX; a++) {
-        size_t n = phash_sigset_size(set, (phash_sig_algo)a);
-        for (size_t e = 0; e < n; e++) {
-            size_t owners = phash_sigset_owner_count(set, (phash_sig_algo)a, e);
-            if (owners == 0)
-                __builtin_trap(); /* every entry has an owner */
-            for (size_t k = 0; k < owners; k++) {
-                phash_sigset_owner o;
-                if (phash_sigset_owner_get(set, (phash_sig_algo)a, e, k, &o) != PHASH_OK)
-                    __builtin_trap();
-                volatile size_t sink =
-                    strlen(o.list) + strlen(o.id) + strlen(o.metadata) + strlen(o.category);
-                (void)sink;
-            }
-        }
-    }
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -70,12 +33,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         (void)phash_sigset_set_option(set, PHASH_SIGSET_OPT_U64_FORM, PHASH_U64_UNSIGNED);
     static const int default_algo[4] = {0, PHASH_SIG_PDQ, PHASH_SIG_PHASH, PHASH_SIG_SHA256};
     (void)phash_sigset_set_option(set, PHASH_SIGSET_OPT_ALGO, default_algo[opt >> 6]);
-    phash_sigset_report r;
-    for (int round = 0; round < 2; round++) {
-        phash_status st = phash_sigset_load_memory(set, data + 1, size - 1, "fuzz", &r);
-        check_report(&r, st, keep);
-        read_back(set);
-    }
+    load_twice(set, data + 1, size - 1, keep);
     phash_sigset_free(set);
     return 0;
 }

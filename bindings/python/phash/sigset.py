@@ -11,7 +11,7 @@ ALGOS = {"pdq": 1, "phash": 2, "md5": 3, "sha1": 4, "sha256": 5, "vpdq": 6}
 EXACT = {"md5": 16, "sha1": 20, "sha256": 32}  # digest algorithms and their sizes
 OPAQUE_KINDS = ("PhotoDNA", "TMK", "NetClean", "Videntifier", "other")
 ALGO_NAMES = {v: k for k, v in ALGOS.items()}
-FORMATS = {"auto": 0, "plain": 1, "csv": 2, "jsonl": 3, "vpdq": 4}
+FORMATS = {"auto": 0, "plain": 1, "csv": 2, "jsonl": 3, "vpdq": 4, "vics": 5, "ncmec": 6}
 OPTIONS = {"strict": 1, "format": 2, "algo": 3, "min_quality": 4, "keep_flagged": 5,
            "max_line": 6, "u64_form": 7}
 PROBLEMS = ("bad length", "bad character", "out of range", "missing hash", "unknown algorithm",
@@ -26,7 +26,8 @@ class _ReportC(ctypes.Structure):
                 ("per_algo", ctypes.c_uint64 * 6), ("format", ctypes.c_int),
                 ("n_messages", ctypes.c_uint), ("messages", (ctypes.c_char * 256) * 8),
                 ("empty_file", ctypes.c_uint64), ("opaque_only", ctypes.c_uint64),
-                ("opaque", ctypes.c_uint64 * 8), ("videos", ctypes.c_uint64)]
+                ("opaque", ctypes.c_uint64 * 8), ("videos", ctypes.c_uint64),
+                ("tombstones", ctypes.c_uint64), ("deleted", ctypes.c_uint64)]
 
 
 class _OwnerC(ctypes.Structure):
@@ -74,13 +75,17 @@ class LoadReport(dict):
     """What one load did: lines, records, inserted, duplicates, invalid,
     by_reason {problem: count}, zero, low_quality, empty_file, opaque_only,
     opaque {kind: count} (hashes kept but not matchable: PhotoDNA, ...),
-    per_algo {algo: valid records; vpdq: valid video records}, messages [str]."""
+    per_algo {algo: valid records; vpdq: valid video records}, tombstones and
+    deleted (NCMEC), format (the one read: plain, csv, jsonl, vpdq, vics, ncmec),
+    messages [str]."""
 
     def __init__(self, c):
         super().__init__(
             lines=c.lines, records=c.records, inserted=c.inserted, duplicates=c.duplicates,
             invalid=c.invalid, zero=c.zero, low_quality=c.low_quality,
             empty_file=c.empty_file, opaque_only=c.opaque_only,
+            tombstones=c.tombstones, deleted=c.deleted,
+            format={v: k for k, v in FORMATS.items()}.get(c.format, str(c.format)),
             opaque={OPAQUE_KINDS[i]: c.opaque[i] for i in range(len(OPAQUE_KINDS))
                     if c.opaque[i]},
             per_algo={name: (c.per_algo[v] if v < 6 else c.videos)

@@ -1,0 +1,59 @@
+# SPDX-License-Identifier: MIT
+"""The whole-document list formats from Python: a VICS JSON file and an
+NCMEC XML page loaded, their reports, and exact matches with categories."""
+import hashlib
+import json
+import unittest
+
+import phash
+
+MD5_A = hashlib.md5(b"a").hexdigest()
+SHA1_A = hashlib.sha1(b"a").hexdigest()
+MD5_B = hashlib.md5(b"b").hexdigest()
+
+
+class TestDocumentLists(unittest.TestCase):
+    def test_vics(self):
+        doc = {"@odata.context": "http://github.com/VICSDATAMODEL/ProjectVic/DataModels/2.0.xml"
+                                 "/US/$metadata#Media",
+               "value": [{"MediaID": 7, "Category": 1, "MD5": MD5_A.upper(), "SHA1": SHA1_A,
+                          "PhotoDNA": "QUJD", "MediaSize": 1},
+                         {"MediaID": 8, "Category": 0, "MD5": MD5_B}]}
+        with phash.SignatureSet() as s:
+            rep = s.load_bytes(json.dumps(doc).encode(), "vics.json")
+            self.assertEqual(rep.format, "vics")
+            self.assertEqual((rep.records, rep.inserted, rep.invalid), (3, 3, 0))
+            self.assertEqual(rep.opaque, {"PhotoDNA": 1})
+            with phash.Matcher(s) as m:
+                (hit,) = m.query("md5", hashlib.md5(b"a").digest(), 0)
+                self.assertEqual(hit.owners[0]["id"], "7")
+                self.assertEqual(hit.owners[0]["category"], "1")
+                self.assertEqual(hit.owners[0]["list"], "vics.json")
+                self.assertEqual(len(m.query("sha1", SHA1_A, 0)), 1)
+
+    def test_ncmec_with_tombstone(self):
+        xml = (f'<?xml version="1.0"?><queryResult xmlns="https://hashsharing.ncmec.org/'
+               f'hashsharing/v2"><images>'
+               f'<image><id>i1</id><classification>A1</classification><fingerprints>'
+               f'<md5>{MD5_A}</md5></fingerprints></image>'
+               f'<image><id>i2</id><fingerprints><md5>{MD5_B}</md5></fingerprints></image>'
+               f'<deletedImage><id>i2</id></deletedImage></images></queryResult>')
+        with phash.SignatureSet() as s:
+            rep = s.load_bytes(xml.encode(), "page.xml")
+            self.assertEqual(rep.format, "ncmec")
+            self.assertEqual((rep.inserted, rep.tombstones, rep.deleted), (2, 1, 1))
+            self.assertEqual(s.size("md5"), 1)
+            with phash.Matcher(s) as m:
+                (hit,) = m.query("md5", MD5_A, 0)
+                self.assertEqual(hit.owners[0]["category"], "A1")
+                self.assertEqual(m.query("md5", MD5_B, 0), [])
+
+    def test_bad_vics_names_the_record(self):
+        with phash.SignatureSet(format="vics") as s:
+            with self.assertRaises(phash.PhashError) as ctx:
+                s.load_bytes(b'{"value":[{"MD5":"' + MD5_A.encode() + b'"},{"MD5":', "cut.json")
+            self.assertIn("cut.json:record 2: expected valid JSON", str(ctx.exception))
+
+
+if __name__ == "__main__":
+    unittest.main()
