@@ -133,6 +133,7 @@ PHASH_API void phash_free(void *ptr);
 #include "phash/pdq.h"
 #include "phash/digest.h"
 #include "phash/expand.h"
+#include "phash/state.h"
 #include "phash/scan.h"
 #include "phash/video.h"
 #include "phash/alert.h"

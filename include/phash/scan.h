@@ -52,6 +52,7 @@
 #include "phash/image.h"
 #include "phash/media.h"
 #include "phash/sigset.h"
+#include "phash/state.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -88,7 +89,20 @@ typedef struct phash_scan_match {
     const char *category; /* the owner's category / status, "" when none */
     const char *view;     /* the view that matched ("orig", "border", ...);
                              with several views the best distance is kept */
+    const char *match_id; /* stable id of this file x signature: 32 hex digits
+                             of SHA-256(path, algo, hash, id), the same in
+                             every run and in the next release of the list */
 } phash_scan_match;
+
+/* Where a report's facts come from. */
+typedef enum phash_scan_source {
+    PHASH_SCAN_SOURCE_FILE = 0,    /* the file was read (and decoded) */
+    PHASH_SCAN_SOURCE_STATE = 1,   /* unchanged since stored in the state:
+                                      nothing decoded, hashes matched again */
+    PHASH_SCAN_SOURCE_PENDING = 2, /* matches of an earlier run never
+                                      delivered (the file is not read) */
+    PHASH_SCAN_SOURCE_REMATCH = 3  /* phash_scanner_rematch: stored hashes */
+} phash_scan_source;
 
 typedef struct phash_scan_report {
     const char *path;      /* as given or joined by the walk; the name for memory */
@@ -108,6 +122,8 @@ typedef struct phash_scan_report {
     int orientation;       /* EXIF orientation 1..8 of a decoded image (1 when none) */
     uint32_t depth;        /* 0: a file (or buffer); n >= 1: a member of a container
                               n levels down, path "outer.zip!inner.tar!photo.jpg" */
+    int64_t mtime_ns;      /* the file's modification time (ns since 1970), 0 for memory */
+    phash_scan_source source;
 } phash_scan_report;
 
 /* Element i of a report's arrays, or NULL when out of range. */
@@ -251,6 +267,21 @@ PHASH_API PHASH_NODISCARD phash_status phash_scanner_set_rate(phash_scanner *s,
  * while a scan runs. */
 PHASH_API PHASH_NODISCARD phash_status phash_scanner_add_exclude(phash_scanner *s,
                                                                 const char *pattern);
+/* Keep what is learnt in a persistent state (state.h; borrowed, must
+ * outlive the scans; NULL: none). With a state, unchanged files are not
+ * decoded again, only matches not yet delivered are reported, and the
+ * pending matches of earlier runs are delivered first by _start and
+ * _scan_paths. */
+PHASH_API PHASH_NODISCARD phash_status phash_scanner_set_state(phash_scanner *s,
+                                                               phash_state *state);
+/* Match the hashes stored in the state (those hashed with this scanner's
+ * settings) against the scanner's matcher, reading no file: one report per
+ * file with matches not yet delivered (source PHASH_SCAN_SOURCE_REMATCH),
+ * none for the others. Runs on the calling thread. PHASH_OK,
+ * PHASH_ERR_CANCELLED, PHASH_ERR_STATE (no state, or a scan running),
+ * PHASH_ERR_IO (the state could not be read). */
+PHASH_API PHASH_NODISCARD phash_status phash_scanner_rematch(phash_scanner *s,
+                                                             phash_scan_callback cb, void *ctx);
 
 /* ---- scanning -------------------------------------------------------------- */
 
@@ -311,9 +342,12 @@ typedef enum phash_scan_counter {
                                       (loops, other file systems) */
     PHASH_SCAN_ROOT_ERRORS = 13,  /* paths given to scan that could not be read */
     PHASH_SCAN_CONTAINERS = 14,   /* containers whose members were all listed */
-    PHASH_SCAN_MEMBERS = 15       /* reports of container members (also in FILES) */
+    PHASH_SCAN_MEMBERS = 15,      /* reports of container members (also in FILES) */
+    PHASH_SCAN_CACHED = 16,       /* files answered from the state, not decoded */
+    PHASH_SCAN_PRUNED = 17,       /* state entries of files gone, removed */
+    PHASH_SCAN_KNOWN_MATCHES = 18 /* matches delivered earlier: not reported again */
 } phash_scan_counter;
-#define PHASH_SCAN_COUNTERS 16
+#define PHASH_SCAN_COUNTERS 19
 
 /* A counter's value (0 for an unknown counter). */
 PHASH_API uint64_t phash_scanner_counter(const phash_scanner *s, phash_scan_counter which);

@@ -75,6 +75,7 @@ typedef struct ph_scan_input {
     int eof;             /* the file was read to its end */
     phash_format format;
     phash_media_kind kind;
+    ph_stat st;          /* the open file's facts (identity for the state) */
 } ph_scan_input;
 
 /* Read the rest of the file (up to max_read) after the head, continuing the
@@ -135,6 +136,7 @@ struct ph_worker {
     ph_buf member_path;        /* "this path!member name" */
     uint64_t container_bytes;  /* root only: members' bytes of the current file */
     uint64_t container_base;   /* root only: the file's own size */
+    struct ph_scan_cache *cache; /* cache.c's per-worker buffers */
 };
 
 int ph_worker_init(ph_worker *w, phash_scanner *s);
@@ -216,6 +218,9 @@ struct phash_scanner {
     double next_slot;
     atomic_uint_fast64_t counters[PHASH_SCAN_COUNTERS];
     ph_error err;
+    /* the persistent state (cache.c) */
+    phash_state *state;
+    char state_config[512]; /* the settings files are hashed with */
 };
 
 void ph_scan_count(phash_scanner *s, phash_scan_counter c, uint64_t n);
@@ -226,6 +231,27 @@ phash_status ph_scan_deliver(phash_scanner *s, const phash_scan_report *r);
 int ph_scan_rate_wait(phash_scanner *s);
 /* The algorithms of this scan (resolving the default against the matcher). */
 void ph_scan_resolve_algos(phash_scanner *s);
+
+/* ---- the persistent state (cache.c) ---- */
+/* At the start of a scan: the settings key; seen-set reset. 0 or -1. */
+int ph_scan_cache_begin(phash_scanner *s);
+/* A file just opened and its head read: 1 when answered from the state
+ * (the report and results filled, nothing decoded), else 0. */
+int ph_scan_cache_lookup(ph_worker *w, ph_scan_input *in);
+/* Before delivery: match ids for every record; with a state, store the file
+ * (unless cached) with its new matches as pending, drop matches delivered
+ * earlier. */
+void ph_scan_cache_record(ph_worker *w, const ph_scan_input *in, int cached);
+/* After the callback accepted the report: its matches are delivered. */
+void ph_scan_cache_delivered(ph_worker *w);
+void ph_scan_cache_release(ph_worker *w);
+/* The walk saw path / finished root (prunes what it did not see). */
+void ph_scan_cache_seen(phash_scanner *s, const char *path);
+void ph_scan_cache_prune(phash_scanner *s, const char *root);
+/* Deliver the pending matches of earlier runs. PHASH_OK or CANCELLED. */
+phash_status ph_scan_cache_deliver_pending(phash_scanner *s);
+/* phash_scanner_rematch on worker w (the calling thread's). */
+phash_status ph_scan_cache_rematch(ph_worker *w);
 
 /* ---- the walk (walk.c) ---- */
 typedef struct ph_walk_sink {

@@ -393,6 +393,8 @@ static phash_status begin(phash_scanner *s, phash_scan_callback cb, void *ctx)
     s->cb_ctx = ctx;
     s->next_slot = 0;
     atomic_store(&s->cancelled, 0);
+    if (s->state && ph_scan_cache_begin(s))
+        return ph_error_set(&s->err, PHASH_ERR_IO, "%s", phash_state_last_error(s->state));
     return PHASH_OK;
 }
 
@@ -442,6 +444,32 @@ phash_status phash_scanner_scan_memory(phash_scanner *s, const void *data, size_
         return st;
     s->running = 1;
     st = ph_worker_scan_memory(w, data ? data : "", len, name);
+    s->running = 0;
+    return st;
+}
+
+/* ---- the persistent state ------------------------------------------------------ */
+
+phash_status phash_scanner_set_state(phash_scanner *s, phash_state *state)
+{
+    phash_status st = config_check(s);
+    if (st == PHASH_OK)
+        s->state = state;
+    return st;
+}
+
+phash_status phash_scanner_rematch(phash_scanner *s, phash_scan_callback cb, void *ctx)
+{
+    if (s && !s->running && !s->state)
+        return ph_error_set(&s->err, PHASH_ERR_STATE, "no state to rematch (set_state)");
+    phash_status st = begin(s, cb, ctx);
+    ph_worker *w;
+    if (st == PHASH_OK)
+        st = sync_worker(s, &w);
+    if (st != PHASH_OK)
+        return st;
+    s->running = 1;
+    st = ph_scan_cache_rematch(w);
     s->running = 0;
     return st;
 }
@@ -525,6 +553,9 @@ phash_status phash_scanner_start(phash_scanner *s, phash_scan_callback cb, void 
         }
         s->n_workers++;
     }
+    /* Matches of earlier runs that were never delivered come first (a
+     * callback that cancels here cancels the scan: submit says so). */
+    (void)ph_scan_cache_deliver_pending(s);
     return PHASH_OK;
 }
 
@@ -551,6 +582,7 @@ static int queue_file(void *ctx, const char *path)
         return 0;
     }
     memcpy(copy, path, n);
+    ph_scan_cache_seen(s, path);
     ph_mutex_lock(s->lock);
     while (s->q_count == PH_SCAN_QUEUE_CAP && !atomic_load(&s->cancelled))
         ph_cond_wait(s->not_full, s->lock);
@@ -576,6 +608,8 @@ phash_status phash_scanner_submit(phash_scanner *s, const char *path)
     ph_walk_sink sink = {s, queue_file, walk_error};
     if (ph_walk(s, path, &sink) < 0)
         ph_scan_count(s, PHASH_SCAN_ROOT_ERRORS, 1);
+    else
+        ph_scan_cache_prune(s, path); /* entries of files no longer there */
     return atomic_load(&s->cancelled) ? PHASH_ERR_CANCELLED : PHASH_OK;
 }
 

@@ -58,6 +58,7 @@ void ph_worker_release(ph_worker *w)
         for (size_t v = 0; v < PH_SCAN_MAX_VIEWS; v++)
             phash_matches_free(w->matches[v][i]);
     }
+    ph_scan_cache_release(w);
     phash_digest_free(w->digest);
     phash_expander_free(w->expander);
     phash_decoder_free(w->dec);
@@ -247,8 +248,10 @@ static phash_status open_input(ph_worker *w, const char *path, ph_scan_input *in
         return w->rep.status;
     }
     ph_scan_count(w->s, PHASH_SCAN_FILES_OPENED, 1);
+    in->st = st;
     in->size = st.size;
     w->rep.size = st.size;
+    w->rep.mtime_ns = st.mtime_ns;
     size_t head = PH_SCAN_HEAD_BYTES;
     if (st.size + 1 < head)
         head = (size_t)st.size + 1;
@@ -265,7 +268,9 @@ static void count_outcome(ph_worker *w)
 {
     phash_scanner *s = w->s;
     const phash_scan_report *r = &w->rep;
-    if (r->status == PHASH_OK) {
+    if (r->source == PHASH_SCAN_SOURCE_STATE) {
+        /* answered from the state (counted there): nothing decoded */
+    } else if (r->status == PHASH_OK) {
         ph_scan_count(s, r->kind == PHASH_MEDIA_OTHER       ? PHASH_SCAN_NOT_MEDIA
                          : r->kind == PHASH_MEDIA_CONTAINER ? PHASH_SCAN_CONTAINERS
                                                             : PHASH_SCAN_MEDIA,
@@ -312,10 +317,16 @@ static phash_status process(ph_worker *w, ph_scan_input *in)
     return PHASH_OK;
 }
 
-static phash_status finish(ph_worker *w)
+/* Match ids (and with a state: store, drop matches delivered before),
+ * count, deliver; with a state, the matches are then delivered. */
+static phash_status finish(ph_worker *w, const ph_scan_input *in, int cached)
 {
+    ph_scan_cache_record(w, in, cached);
     count_outcome(w);
-    return ph_scan_deliver(w->s, &w->rep);
+    phash_status st = ph_scan_deliver(w->s, &w->rep);
+    if (st == PHASH_OK)
+        ph_scan_cache_delivered(w);
+    return st;
 }
 
 phash_status ph_worker_scan_path(ph_worker *w, const char *path)
@@ -323,12 +334,13 @@ phash_status ph_worker_scan_path(ph_worker *w, const char *path)
     report_begin(w, path);
     ph_scan_input in = {.path = path};
     phash_status st = open_input(w, path, &in);
-    if (st == PHASH_OK)
+    int cached = st == PHASH_OK && w->s->state && ph_scan_cache_lookup(w, &in);
+    if (st == PHASH_OK && !cached)
         st = process(w, &in);
     ph_file_close(in.file);
     if (st == PHASH_ERR_CANCELLED)
         return st;
-    return finish(w);
+    return finish(w, &in, cached);
 }
 
 phash_status ph_worker_scan_member(ph_worker *w, const void *data, size_t len, uint64_t size,
@@ -343,7 +355,7 @@ phash_status ph_worker_scan_member(ph_worker *w, const void *data, size_t len, u
     phash_status st = process(w, &in);
     if (st == PHASH_ERR_CANCELLED)
         return st;
-    return finish(w);
+    return finish(w, &in, 0);
 }
 
 phash_status ph_worker_scan_memory(ph_worker *w, const void *data, size_t len, const char *name)
@@ -357,5 +369,5 @@ phash_status ph_worker_report_member(ph_worker *w, const char *name, uint64_t si
     report_begin(w, name);
     w->rep.size = size;
     ph_report_fail(w, st, "%s", detail);
-    return finish(w);
+    return finish(w, NULL, 0);
 }
