@@ -223,6 +223,62 @@ START_TEST(only_bad_lines)
 }
 END_TEST
 
+/* ---- files that are not lists (issue 17) ---- */
+
+/* Random bytes, a UTF-16 export and a text file of prose are refused with a
+ * clear detail; one-digit numbers are no pHash; a list with a few bad lines
+ * still loads. Before: 10 MB of random bytes loaded 16 pHash entries. */
+START_TEST(not_a_list_is_refused)
+{
+    phash_sigset *s = phash_sigset_new();
+    size_t n = 100000;
+    char *noise = malloc(n);
+    uint32_t x = 7;
+    for (size_t i = 0; i < n; i++) {
+        x = x * 1103515245u + 12345u;
+        noise[i] = (char)(x >> 24);
+    }
+    ck_assert_int_eq(phash_sigset_load_memory(s, noise, n, "noise", &rep), PHASH_ERR_BAD_FILE);
+    ck_assert_ptr_nonnull(strstr(phash_sigset_last_error(s), "noise: binary data, not a text list"));
+    ck_assert_uint_eq(phash_sigset_size(s, PHASH_SIG_PHASH), 0);
+    free(noise);
+
+    /* UTF-16LE: every other byte is NUL. */
+    const char *ascii = H1 "\n" H2 "\n";
+    size_t an = strlen(ascii);
+    char *utf16 = calloc(2, an);
+    for (size_t i = 0; i < an; i++)
+        utf16[2 * i] = ascii[i];
+    ck_assert_int_eq(phash_sigset_load_memory(s, utf16, 2 * an, "u16", &rep), PHASH_ERR_BAD_FILE);
+    ck_assert_str_eq(phash_sigset_last_error(s),
+                     "u16: binary data, not a text list: 3 of 3 lines hold NUL or control bytes "
+                     "(the first is line 1; a UTF-16 file must be saved as UTF-8)");
+    free(utf16);
+
+    char text[4096] = H1 "\n";
+    for (int i = 0; i < 12; i++)
+        strcat(text, "the quick brown fox\n");
+    ck_assert_int_eq(load(s, text, "prose"), PHASH_ERR_BAD_FILE);
+    ck_assert_ptr_nonnull(strstr(phash_sigset_last_error(s),
+                                 "prose: not a signature list: 12 of 13 records are invalid "
+                                 "(prose:2: expected an algorithm"));
+
+    /* One-digit lines are invalid records, not pHashes; nine of them among
+     * valid lines are reported, not fatal. */
+    ck_assert_int_eq(load(s, "1\n2\n3\n4\n5\n6\n7\n8\n9\n" H1 "\n", "digits"), PHASH_OK);
+    ck_assert_uint_eq(rep.invalid, 9);
+    ck_assert_uint_eq(rep.per_algo[PHASH_SIG_PHASH], 0);
+    ck_assert_uint_eq(rep.by_reason[PHASH_SIGSET_BAD_LENGTH], 9);
+    ck_assert_str_eq(rep.messages[0], "digits:1: expected a pHash (16 hex digits or an unsigned "
+                                      "decimal number of 10 to 20 digits), found a number of 1 "
+                                      "digits");
+    /* Ten digits and more are a pHash in decimal, as pHash prints them. */
+    ck_assert_int_eq(load(s, "1234567890\n", "ten"), PHASH_OK);
+    ck_assert_uint_eq(rep.per_algo[PHASH_SIG_PHASH], 1);
+    phash_sigset_free(s);
+}
+END_TEST
+
 /* ---- formats ---- */
 
 START_TEST(plain_forms_bom_crlf)
@@ -926,6 +982,7 @@ static Suite *sigset_suite(void)
     suite_add_tcase(s, tc);
     tc = tcase_create("formats");
     tcase_add_test(tc, plain_forms_bom_crlf);
+    tcase_add_test(tc, not_a_list_is_refused);
     tcase_add_test(tc, threatexchange_csv_export);
     tcase_add_test(tc, tsv_and_semicolon_multi_algo);
     tcase_add_test(tc, json_lines);

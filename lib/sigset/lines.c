@@ -68,6 +68,18 @@ static size_t body_len(const ph_lines *r, const char *s, size_t n)
     return body;
 }
 
+/* Whether a line holds bytes no text list has: NUL (a UTF-16 file, a
+ * binary one) or a control byte other than tab. */
+static int is_binary(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if ((c < 0x20 && c != '\t') || c == 0x7F)
+            return 1;
+    }
+    return 0;
+}
+
 /* Count the line and hand it out: stripped, or flagged as too long. */
 static int deliver(ph_lines *r, const char *s, size_t n, const char **line, size_t *out_len,
                    int *too_long)
@@ -86,6 +98,8 @@ static int deliver(ph_lines *r, const char *s, size_t n, const char **line, size
         n -= 3;
     }
     r->lineno++;
+    if (is_binary(s, n) && r->binary_lines++ == 0)
+        r->first_binary = r->lineno;
     *line = s;
     *out_len = n;
     return 1;

@@ -146,6 +146,42 @@ static phash_sigset_format detect(ph_lines *lines)
 
 /* ---- a whole load ---- */
 
+/* A file that is not a signature list at all must not load as one (issue
+ * 17: 10 MB of random bytes passed with 16 pHash entries from one-digit
+ * lines): refused when more than a tenth of its lines hold binary bytes
+ * (NUL, control characters: a binary file, a UTF-16 export), or when most
+ * of its records (and at least PH_MOSTLY_INVALID_MIN) are invalid, or none
+ * is valid. A list with a few bad lines still loads, with them counted in
+ * the report. */
+/* Fewer invalid records than this never refuse a list that has valid ones:
+ * a short hand-made list with a few typos loads, each typo reported. */
+#define PH_MOSTLY_INVALID_MIN 10
+
+static phash_status check_is_a_list(phash_sigset *set, const ph_lines *lines, const char *name,
+                                    const phash_sigset_report *report)
+{
+    if (lines->binary_lines > 0 && lines->binary_lines >= (lines->lineno + 9) / 10)
+        return ph_error_set(&set->err, PHASH_ERR_BAD_FILE,
+                            "%s: binary data, not a text list: %llu of %llu lines hold NUL or "
+                            "control bytes (the first is line %llu; a UTF-16 file must be "
+                            "saved as UTF-8)",
+                            name, (unsigned long long)lines->binary_lines,
+                            (unsigned long long)lines->lineno,
+                            (unsigned long long)lines->first_binary);
+    if (report->records == report->invalid)
+        return ph_error_set(&set->err, PHASH_ERR_BAD_FILE,
+                            "%s: no valid signature (%llu records, %llu invalid)", name,
+                            (unsigned long long)report->records,
+                            (unsigned long long)report->invalid);
+    if (report->invalid >= PH_MOSTLY_INVALID_MIN && report->invalid * 2 > report->records)
+        return ph_error_set(&set->err, PHASH_ERR_BAD_FILE,
+                            "%s: not a signature list: %llu of %llu records are invalid (%s)",
+                            name, (unsigned long long)report->invalid,
+                            (unsigned long long)report->records,
+                            report->n_messages ? report->messages[0] : "see the report");
+    return PHASH_OK;
+}
+
 static phash_status load_lines(phash_sigset *set, ph_lines *lines, const char *name,
                                phash_sigset_report *report)
 {
@@ -191,11 +227,8 @@ static phash_status load_lines(phash_sigset *set, ph_lines *lines, const char *n
         st = L.status; /* detail already set */
     else if (st == PHASH_OK && L.failed)
         st = PHASH_ERR_BAD_FILE; /* detail already set */
-    else if (st == PHASH_OK && report->records == report->invalid)
-        st = ph_error_set(&set->err, PHASH_ERR_BAD_FILE,
-                          "%s: no valid signature (%llu records, %llu invalid)", name,
-                          (unsigned long long)report->records,
-                          (unsigned long long)report->invalid);
+    else if (st == PHASH_OK)
+        st = check_is_a_list(set, lines, name, report);
     if (st == PHASH_OK && ph_sigset_finalize(set) != PHASH_OK)
         st = ph_error_set(&set->err, PHASH_ERR_NOMEM, "%s: out of memory", name);
     if (st != PHASH_OK) {

@@ -391,6 +391,13 @@ static int reject_char(ph_load *load, phash_sig_algo algo, const char *h, size_t
            expectation(algo), q, at + 1);
 }
 
+/* An unsigned decimal pHash has at least this many digits: a smaller number
+ * would have its 34 top bits all zero, which no picture gives, and a
+ * one-digit line in a file of random bytes is no signature. (Signed
+ * decimals near zero are pHash's own output for hashes with their top bits
+ * set, -1 for all 64: they stay valid.) */
+#define PH_U64_MIN_DECIMAL_DIGITS 10
+
 /* A pHash in any text form: 16 hex digits (optional 0x), signed decimal,
  * unsigned decimal. 16 all-digit characters are hex unless the set's
  * PHASH_SIGSET_OPT_U64_FORM says decimal. */
@@ -414,6 +421,11 @@ static int parse_u64(ph_load *load, const char *h, size_t len, uint64_t *out)
     else
         REJECT(load, PHASH_SIGSET_BAD_LENGTH, "expected %s, found %zu hex digits",
                expectation(PHASH_SIG_PHASH), len);
+    if (form == PHASH_U64_UNSIGNED && len < PH_U64_MIN_DECIMAL_DIGITS)
+        REJECT(load, PHASH_SIGSET_BAD_LENGTH,
+               "expected a pHash (16 hex digits or an unsigned decimal number of %d to 20 "
+               "digits), found a number of %zu digits",
+               PH_U64_MIN_DECIMAL_DIGITS, len);
     if (phash_u64_parse(h, len, form, out, NULL) != PHASH_OK) {
         char q[64];
         ph_record_quote(h, len, q, sizeof q);

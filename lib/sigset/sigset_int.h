@@ -185,6 +185,8 @@ typedef struct ph_lines {
     struct phash_digest *digest; /* fd input: every byte read is fed to it */
     int digest_failed;
     uint64_t lineno;     /* number of the line last returned (1-based) */
+    uint64_t binary_lines; /* lines holding a NUL or a control byte other than tab */
+    uint64_t first_binary; /* the first of them (0: none) */
     int io_errno;
     /* ph_lines_unread(): the last line, handed out again by the next call */
     int pushed;
