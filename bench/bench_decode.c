@@ -365,7 +365,8 @@ static double time_one(int method, phash_decoder *dec, const file_data *f)
     if (method == M_PHASH) {
         ok = phash_decode_memory(dec, f->data, f->len, &img) == PHASH_OK;
     } else if (method == M_FRESH) {
-        phash_decoder *d = phash_decoder_new();
+        phash_decoder *d = NULL;
+        BENCH_OK(phash_decoder_new(&d));
         ok = phash_decode_memory(d, f->data, f->len, &img) == PHASH_OK;
         phash_decoder_free(d);
     } else {
@@ -398,9 +399,10 @@ int main(int argc, char **argv)
            JPEG_LIB_VERSION, png_get_libpng_ver(NULL), WebPGetDecoderVersion() >> 16,
            (WebPGetDecoderVersion() >> 8) & 0xff, WebPGetDecoderVersion() & 0xff);
     walk(dir);
-    phash_decoder *dec = phash_decoder_new();
-    phash_limits lim = {0, 0, 0, 0}; /* wallpapers may exceed the defaults */
-    phash_decoder_set_limits(dec, &lim);
+    phash_decoder *dec = NULL;
+    BENCH_OK(phash_decoder_new(&dec));
+    phash_limits lim = {.size = sizeof lim}; /* no limits: wallpapers may exceed the defaults */
+    BENCH_OK(phash_decoder_set_limits(dec, &lim));
     size_t usable = 0;
     for (size_t i = 0; i < g_n; i++) {
         const phash_image *img;

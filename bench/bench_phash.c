@@ -125,9 +125,11 @@ static double min_d(double a, double b) { return a < b ? a : b; }
 /* pHash 64 on every file: per-file line and totals. */
 static void bench_phash64(int repeats, aetilius_fn aetilius)
 {
-    phash_decoder *dec = phash_decoder_new();
-    phash_decoder_set_option(dec, PHASH_DECODE_CMYK_MODE, PHASH_CMYK_RAW3);
-    phash_dct_hasher *h = phash_dct_hasher_new();
+    phash_decoder *dec = NULL;
+    BENCH_OK(phash_decoder_new(&dec));
+    BENCH_OK(phash_decoder_set_option(dec, PHASH_DECODE_CMYK_MODE, PHASH_CMYK_RAW3));
+    phash_dct_hasher *h = NULL;
+    BENCH_OK(phash_dct_hasher_new(&h));
     double t_dec = 0, t_hash = 0, t_file = 0, t_ae = 0, pixels = 0;
     size_t ok = 0, same = 0, compared = 0;
     printf("\n## pHash 64-bit (layout 1.0), best of %d, ms. decode + hash: full decode"
@@ -223,7 +225,8 @@ static double dct_only_us(unsigned s, phash_dctn_backend b, int iters)
     double *copy = malloc((size_t)n * n * sizeof *copy);
     for (unsigned i = 0; i < n * n; i++)
         grid[i] = (double)((i * 2654435761u) >> 24);
-    phash_dctn_hasher *h = phash_dctn_hasher_new(s);
+    phash_dctn_hasher *h = NULL;
+    BENCH_OK(phash_dctn_hasher_new(s, &h));
     double best = 1e9, best_copy = 1e9;
     for (int rep = 0; rep < 7; rep++) {
         double t0 = cpu_now();
@@ -253,11 +256,13 @@ static void bench_dctn(int repeats)
            " and the DCT alone on an N x N grid (us, best of 7 x 2000)\n",
            PHASH_DCTN_VERSION, repeats);
     printf("%-8s %-7s %14s %12s %8s\n", "algo", "backend", "hash ms/img", "dct-only us", "default");
-    phash_decoder *dec = phash_decoder_new();
+    phash_decoder *dec = NULL;
+    BENCH_OK(phash_decoder_new(&dec));
     for (int k = 0; k < 3; k++) {
         for (int b = 0; b < 2; b++) {
-            phash_dctn_hasher *h = phash_dctn_hasher_new(sizes[k]);
-            phash_dctn_hasher_set_backend(h, backends[b]);
+            phash_dctn_hasher *h = NULL;
+            BENCH_OK(phash_dctn_hasher_new(sizes[k], &h));
+            BENCH_OK(phash_dctn_hasher_set_backend(h, backends[b]));
             double total = 0;
             size_t n = 0;
             for (size_t i = 0; i < g_nfiles; i++) {

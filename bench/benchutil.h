@@ -16,6 +16,17 @@
 
 #include "phash/phash.h"
 
+/* Stop the benchmark, naming the call, when a setup call fails (a bench with
+ * a half-made hasher would print figures of nothing). */
+#define BENCH_OK(call) bench_ok((call), #call)
+static inline void bench_ok(phash_status st, const char *what)
+{
+    if (st != PHASH_OK) {
+        fprintf(stderr, "bench: %s: %s\n", what, phash_strerror(st));
+        exit(2);
+    }
+}
+
 static inline double bench_now(void)
 {
     struct timespec ts;

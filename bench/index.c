@@ -108,10 +108,10 @@ static int read_real_codes(void)
                     }
                     uint64_t *c = g_real[b] + g_nreal[b]++ * w;
                     if (b == 0)
-                        phash_u64_parse(p, 16, PHASH_U64_HEX, c, NULL);
+                        BENCH_OK(phash_u64_parse(p, 16, PHASH_U64_HEX, c, NULL));
                     else { /* the index's layout: the 32 bytes as four words */
                         phash_pdq_code pc;
-                        phash_pdq_from_hex(p, 64, &pc, NULL);
+                        BENCH_OK(phash_pdq_from_hex(p, 64, &pc, NULL));
                         memcpy(c, pc.bytes, 32);
                     }
                 }
@@ -236,7 +236,7 @@ static void run(ctx *c, const char *label, phash_index_search_opts o, int record
     size_t done_best = 0;
     int exact = 1, quiet = record_truth == 2;
     for (size_t i = 0; i < nq && i < 50; i++) /* warm-up */
-        phash_index_search(c->ix, c->q + i * V * c->w, 1, &o, c->res);
+        BENCH_OK(phash_index_search(c->ix, c->q + i * V * c->w, 1, &o, c->res));
     for (int rep = 0; rep < g_reps; rep++) {
         double t[2] = {0, 0};
         size_t cnt[2] = {0, 0}, hits[2] = {0, 0}, i;
@@ -299,7 +299,7 @@ static void run_batch(ctx *c, const char *label, phash_index_search_opts o)
     size_t nq = NQ;
     for (int rep = 0; rep < g_reps; rep++) {
         double t0 = bench_now();
-        phash_index_search(c->ix, c->q, nq, &o, c->res);
+        BENCH_OK(phash_index_search(c->ix, c->q, nq, &o, c->res));
         double qps = nq / (bench_now() - t0);
         best = qps > best ? qps : best;
     }
@@ -326,20 +326,20 @@ static void bench_set(const char *dir, unsigned w, size_t n, int dist)
     for (size_t i = 0; i < n; i++)
         ids[i] = i;
     ctx c = {NULL, w, n, dist_names[dist], q, malloc(NQ * sizeof(size_t)), NULL};
-    phash_index_results_new(&c.res);
+    BENCH_OK(phash_index_results_new(&c.res));
     /* Build. */
     long long rss0 = rss_now();
     double t0 = bench_now();
     phash_index *ix;
-    phash_index_new(64 * w, &ix);
-    phash_index_add(ix, codes, ids, n);
-    phash_index_build(ix);
+    BENCH_OK(phash_index_new(64 * w, &ix));
+    BENCH_OK(phash_index_add(ix, codes, ids, n));
+    BENCH_OK(phash_index_build(ix));
     double tbuild = bench_now() - t0;
     long long rss1 = rss_now();
     char path[4096];
     snprintf(path, sizeof path, "%s/%s-%u-%zu.idx", dir, c.dist, 64 * w, n);
     t0 = bench_now();
-    phash_index_save(ix, path);
+    BENCH_OK(phash_index_save(ix, path));
     double tsave = bench_now() - t0;
     phash_index_free(ix);
     struct stat st;
@@ -354,7 +354,7 @@ static void bench_set(const char *dir, unsigned w, size_t n, int dist)
     double topen_trust = bench_now() - t0;
     phash_index_free(ix);
     t0 = bench_now();
-    phash_index_open(path, 0, &ix, &detail);
+    BENCH_OK(phash_index_open(path, 0, &ix, &detail));
     double topen = bench_now() - t0;
     printf("build\t%s\t%u\t%zu\tbuild_s=%.2f\tsave_s=%.2f\topen_verify_s=%.3f\topen_trust_s=%.4f\t"
            "file_B_per_entry=%.1f\trss_growth_B_per_entry=%.1f\tcodes_ids_B_per_entry=%u\n",
@@ -409,16 +409,16 @@ static void bench_set(const char *dir, unsigned w, size_t n, int dist)
     for (int lay = 1; lay <= 2 && w == 1; lay++) {
         const char *lname = lay == 1 ? "compact" : "lean";
         phash_index *cix;
-        phash_index_new(64, &cix);
-        phash_index_set_compact(cix, lay);
+        BENCH_OK(phash_index_new(64, &cix));
+        BENCH_OK(phash_index_set_compact(cix, lay));
         rss0 = rss_now();
         t0 = bench_now();
-        phash_index_add(cix, codes, ids, n);
-        phash_index_build(cix);
+        BENCH_OK(phash_index_add(cix, codes, ids, n));
+        BENCH_OK(phash_index_build(cix));
         tbuild = bench_now() - t0;
         rss1 = rss_now();
         snprintf(path, sizeof path, "%s/%s-%u-%zu-%s.idx", dir, c.dist, 64 * w, n, lname);
-        phash_index_save(cix, path);
+        BENCH_OK(phash_index_save(cix, path));
         stat(path, &st);
         unlink(path);
         printf("build\t%s\t%u\t%zu\t%s\tbuild_s=%.2f\tfile_B_per_entry=%.1f\t"
@@ -508,7 +508,7 @@ int main(int argc, char **argv)
     mkdir(argv[1], 0755);
     bench_print_machine("index");
     phash_index *probe;
-    phash_index_new(64, &probe);
+    BENCH_OK(phash_index_new(64, &probe));
     printf("# kernel: %s (PHASH_KERNEL overrides); one query per call unless batch > 1; "
            "best of %d runs of <= %.1f s each\n",
            phash_kernel_name(phash_index_kernel(probe)), g_reps, g_budget);

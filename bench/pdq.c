@@ -198,8 +198,10 @@ static void report_classes(void)
 
 static void report_stages(set *s, int repeat)
 {
-    phash_decoder *dec = phash_decoder_new();
-    phash_pdq_hasher *h = phash_pdq_hasher_new();
+    phash_decoder *dec = NULL;
+    BENCH_OK(phash_decoder_new(&dec));
+    phash_pdq_hasher *h = NULL;
+    BENCH_OK(phash_pdq_hasher_new(&h));
     stages sum = {0};
     double worst_ratio = 0;
     s->mpix = 0;
@@ -298,9 +300,9 @@ static rate e2e_rate(set *s, int threads, unsigned flags, uint32_t fast, int rep
     rate best = {0, 0};
     worker wk[2];
     for (int k = 0; k < threads; k++) {
-        wk[k].dec = phash_decoder_new();
-        wk[k].h = phash_pdq_hasher_new();
-        phash_pdq_hasher_set_fast(wk[k].h, fast);
+        BENCH_OK(phash_decoder_new(&wk[k].dec));
+        BENCH_OK(phash_pdq_hasher_new(&wk[k].h));
+        BENCH_OK(phash_pdq_hasher_set_fast(wk[k].h, fast));
     }
     for (int r = 0; r < repeat; r++) {
         e2e job = {s, flags, 0, 0};
@@ -397,9 +399,12 @@ static int fast_accuracy(int argc, char **argv)
     for (int i = 0; i < argc; i++)
         collect(&s, argv[i]);
     qsort(s.files, (size_t)s.n, sizeof(char *), cmp_str);
-    phash_decoder *dec = phash_decoder_new();
-    phash_pdq_hasher *exact = phash_pdq_hasher_new(), *fast = phash_pdq_hasher_new();
-    phash_pdq_hasher_set_fast(fast, 512);
+    phash_decoder *dec = NULL;
+    BENCH_OK(phash_decoder_new(&dec));
+    phash_pdq_hasher *exact = NULL, *fast = NULL;
+    BENCH_OK(phash_pdq_hasher_new(&exact));
+    BENCH_OK(phash_pdq_hasher_new(&fast));
+    BENCH_OK(phash_pdq_hasher_set_fast(fast, 512));
     unsigned *dist = calloc((size_t)s.n + 1, sizeof(unsigned));
     int n = 0, scaled = 0, over31 = 0, qdrop = 0;
     double sum = 0, t_exact = 0, t_fast = 0;

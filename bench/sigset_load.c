@@ -90,7 +90,8 @@ static result run_child(const char *path, int peer)
         double t0 = bench_now();
         if (peer == RUN_COMPILE) {
             /* Load (not timed), then compile: index build + atomic write. */
-            phash_sigset *set = phash_sigset_new();
+            phash_sigset *set = NULL;
+            BENCH_OK(phash_sigset_new(&set));
             r.status = phash_sigset_load_file(set, path, &r.rep);
             char out[4200];
             snprintf(out, sizeof out, "%s.phx", path);
@@ -102,7 +103,8 @@ static result run_child(const char *path, int peer)
         } else if (peer == RUN_OPEN) {
             char in[4200];
             snprintf(in, sizeof in, "%s.phx", path);
-            phash_matcher *m = phash_matcher_new();
+            phash_matcher *m = NULL;
+            BENCH_OK(phash_matcher_new(&m));
             r.status = phash_matcher_open(m, in);
             r.seconds = bench_now() - t0;
             phash_matcher_free(m);
@@ -116,7 +118,8 @@ static result run_child(const char *path, int peer)
                 fclose(f);
             r.rep.lines = (uint64_t)n;
         } else {
-            phash_sigset *set = phash_sigset_new();
+            phash_sigset *set = NULL;
+            BENCH_OK(phash_sigset_new(&set));
             r.status = phash_sigset_load_file(set, path, &r.rep);
             r.seconds = bench_now() - t0; /* the load only, not the free */
             phash_sigset_free(set);

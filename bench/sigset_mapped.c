@@ -79,7 +79,8 @@ enum { RUN_LOAD, RUN_COMPILE, RUN_OPEN, RUN_READ };
 static double run_queries(phash_matcher *m, const phash_pdq_code *entries, size_t n,
                           unsigned variants, size_t *hits)
 {
-    phash_matches *r = phash_matches_new();
+    phash_matches *r = NULL;
+    BENCH_OK(phash_matches_new(&r));
     phash_pdq_code q[8];
     uint64_t s = 99;
     *hits = 0;
@@ -110,7 +111,8 @@ static void child(int what, const char *list, const char *phx, result *r)
 {
     double t0 = bench_now(), c0 = cpu_now();
     if (what == RUN_LOAD || what == RUN_COMPILE) {
-        phash_sigset *set = phash_sigset_new();
+        phash_sigset *set = NULL;
+        BENCH_OK(phash_sigset_new(&set));
         phash_sigset_report rep;
         r->status = phash_sigset_load_file(set, list, &rep);
         if (what == RUN_COMPILE && r->status == PHASH_OK)
@@ -133,7 +135,8 @@ static void child(int what, const char *list, const char *phx, result *r)
         r->status = got == (size_t)sb.st_size ? 0 : 3;
         free(buf);
     } else {
-        phash_matcher *m = phash_matcher_new();
+        phash_matcher *m = NULL;
+        BENCH_OK(phash_matcher_new(&m));
         r->status = phash_matcher_open(m, phx);
         r->wall = bench_now() - t0;
         r->cpu = cpu_now() - c0;

@@ -50,6 +50,22 @@ void ph_error_clear(ph_error *err);
 const char *ph_error_message(const ph_error *err);
 
 /* Value of a hex digit (either case), or -1 for any other character. */
+/* Extensible structs (lib/extstruct.c): the first member is size_t size,
+ * the caller's sizeof or 0 for the first version (v1 bytes). ph_struct_in
+ * copies the caller's *src over *dst (which holds the defaults) and sets
+ * dst's size; -1 for a size below v1 or non-zero bytes this library does not
+ * know. ph_struct_out writes at most dst_size bytes of *src (dst_size below
+ * v1: nothing). */
+int ph_struct_in(void *dst, size_t dst_size, const void *src, size_t v1);
+void ph_struct_out(void *dst, size_t dst_size, const void *src, size_t src_size, size_t v1);
+/* The first version of each extensible struct ends here. */
+#define PH_LIMITS_V1 (offsetof(phash_limits, max_memory) + sizeof(uint64_t))
+#define PH_SEARCH_OPTS_V1 (offsetof(phash_index_search_opts, threads) + sizeof(unsigned))
+#define PH_MATCH_RULE_V1 (offsetof(phash_pdq_match_rule, min_quality) + sizeof(int))
+/* *dst = the defaults overlaid with the caller's *src; PHASH_ERR_VERSION for
+ * a size this library cannot take, *dst unchanged (lib/decode/decode.c). */
+phash_status ph_limits_in(phash_limits *dst, const phash_limits *src);
+
 static inline int ph_hex_value(int c)
 {
     if (c >= '0' && c <= '9')

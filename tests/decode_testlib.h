@@ -102,7 +102,8 @@ static inline unsigned assert_equals_png(const uint8_t *data, size_t len, phash_
                                   const char *what)
 {
     ck_assert_int_eq(phash_sniff(data, len), fmt);
-    phash_decoder *dec = phash_decoder_new();
+    phash_decoder *dec = NULL;
+    ck_assert_int_eq(phash_decoder_new(&dec), PHASH_OK);
     size_t plen;
     uint8_t *png = png_of(px, w, h, ch, &plen);
     decoded a = decode_buf(dec, data, len), b = decode_buf(dec, png, plen);
@@ -125,7 +126,8 @@ static inline unsigned assert_equals_png(const uint8_t *data, size_t len, phash_
 static inline void assert_truncation(const uint8_t *data, size_t len, size_t cut, uint32_t full_rows,
                               const char *what)
 {
-    phash_decoder *dec = phash_decoder_new();
+    phash_decoder *dec = NULL;
+    ck_assert_int_eq(phash_decoder_new(&dec), PHASH_OK);
     decoded full = decode_buf(dec, data, len);
     ck_assert_int_eq(full.st, PHASH_OK);
     decoded t = decode_buf(dec, data, cut);
@@ -151,7 +153,8 @@ static inline void assert_truncation(const uint8_t *data, size_t len, size_t cut
 static inline phash_status decode_status(const uint8_t *data, size_t len, const char **detail)
 {
     static char msg[512];
-    phash_decoder *dec = phash_decoder_new();
+    phash_decoder *dec = NULL;
+    ck_assert_int_eq(phash_decoder_new(&dec), PHASH_OK);
     const phash_image *img;
     phash_status st = phash_decode_memory(dec, data, len, &img);
     snprintf(msg, sizeof msg, "%s", phash_decoder_last_error(dec));

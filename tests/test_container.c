@@ -206,9 +206,10 @@ static void load_samples(void)
         snprintf(csv + l, sizeof csv - l, "pdq,%s,%s\nmd5,%s,%s\n", p->pdq, p->id, p->md5, p->id);
     }
     phash_scanner_free(s);
-    phash_sigset *set = phash_sigset_new();
+    phash_sigset *set = NULL;
+    ck_assert_int_eq(phash_sigset_new(&set), PHASH_OK);
     ck_assert_int_eq(phash_sigset_load_memory(set, csv, strlen(csv), "samples", NULL), PHASH_OK);
-    g_matcher = phash_matcher_new();
+    ck_assert_int_eq(phash_matcher_new(&g_matcher), PHASH_OK);
     ck_assert_int_eq(phash_matcher_use(g_matcher, set), PHASH_OK);
 }
 

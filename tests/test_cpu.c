@@ -204,7 +204,8 @@ START_TEST(pdq_kernels_agree)
         for (size_t j = 0; j < phash_cpu_kernel_count(dct); j++) {
             if (phash_cpu_kernel_select(dct, phash_cpu_kernel_name(dct, j)) != PHASH_OK)
                 continue;
-            phash_pdq_hasher *h = phash_pdq_hasher_new();
+            phash_pdq_hasher *h = NULL;
+            ck_assert_int_eq(phash_pdq_hasher_new(&h), PHASH_OK);
             ck_assert_ptr_nonnull(h);
             phash_pdq_result r;
             ck_assert_int_eq(phash_pdq_hash_image(h, img, PHASH_PDQ_WANT_DIHEDRAL, &r), PHASH_OK);

@@ -38,7 +38,8 @@ static phash_image *wrap(const uint8_t *p, uint32_t w, uint32_t h, size_t stride
 static phash_dctn_result hash_with(unsigned s, phash_dctn_backend b, const phash_image *img,
                                    double *coeffs)
 {
-    phash_dctn_hasher *h = phash_dctn_hasher_new(s);
+    phash_dctn_hasher *h = NULL;
+    ck_assert_int_eq(phash_dctn_hasher_new(s, &h), PHASH_OK);
     ck_assert_ptr_nonnull(h);
     ck_assert_int_eq(phash_dctn_hasher_set_backend(h, b), PHASH_OK);
     phash_dctn_result r;
@@ -257,9 +258,13 @@ START_TEST(degenerate_inputs)
     ck_assert_int_eq(r.quality, 0);
     phash_image_free(img);
     free(p);
-    ck_assert_ptr_null(phash_dctn_hasher_new(12));
-    ck_assert_ptr_null(phash_dctn_hasher_new(64));
-    phash_dctn_hasher *h = phash_dctn_hasher_new(8);
+    phash_dctn_hasher *h = (phash_dctn_hasher *)&r; /* must be reset to NULL */
+    ck_assert_int_eq(phash_dctn_hasher_new(12, &h), PHASH_ERR_INVALID_ARG);
+    ck_assert_ptr_null(h);
+    ck_assert_int_eq(phash_dctn_hasher_new(64, &h), PHASH_ERR_INVALID_ARG);
+    ck_assert_ptr_null(h);
+    ck_assert_int_eq(phash_dctn_hasher_new(8, NULL), PHASH_ERR_INVALID_ARG);
+    ck_assert_int_eq(phash_dctn_hasher_new(8, &h), PHASH_OK);
     ck_assert_ptr_null(phash_dctn_hasher_coefficients(h));
     ck_assert_int_eq(phash_dctn_hasher_set_backend(h, (phash_dctn_backend)9), PHASH_ERR_INVALID_ARG);
     phash_dctn_result rr;
@@ -279,7 +284,8 @@ START_TEST(files_and_memory)
     snprintf(a, sizeof a, "%s", shared_path("testdata/phash/images/rocket.jpg"));
     snprintf(b, sizeof b, "%s", shared_path("testdata/phash/images/rocket_exif_orient6.jpg"));
     for (int k = 0; k < 3; k++) {
-        phash_dctn_hasher *h = phash_dctn_hasher_new(SIZES[k]);
+        phash_dctn_hasher *h = NULL;
+        ck_assert_int_eq(phash_dctn_hasher_new(SIZES[k], &h), PHASH_OK);
         ck_assert_ptr_nonnull(phash_dctn_hasher_decoder(h));
         phash_dctn_result ra, rb, rm;
         ck_assert_int_eq(phash_dctn_hash_file(h, a, &ra), PHASH_OK);
@@ -316,7 +322,8 @@ typedef struct race_arg {
 static void *race_worker(void *p)
 {
     race_arg *a = p;
-    phash_dctn_hasher *h = phash_dctn_hasher_new(a->s);
+    phash_dctn_hasher *h = NULL;
+    ck_assert_int_eq(phash_dctn_hasher_new(a->s, &h), PHASH_OK);
     a->ok = h && phash_dctn_hasher_set_backend(h, PHASH_DCTN_FFTW) == PHASH_OK;
     for (int i = 0; i < 5 && a->ok; i++)
         a->ok = phash_dctn_hash_image(h, a->img, &a->result) == PHASH_OK;

@@ -70,7 +70,8 @@ static uint8_t *decode_copy(phash_decoder *dec, const char *rel, size_t *n)
 
 START_TEST(formats_table_outcomes)
 {
-    phash_decoder *dec = phash_decoder_new();
+    phash_decoder *dec = NULL;
+    ck_assert_int_eq(phash_decoder_new(&dec), PHASH_OK);
     ck_assert_ptr_nonnull(dec);
     for (size_t i = 0; i < N_CASES; i++) {
         const format_case *c = &FORMAT_CASES[i];
@@ -216,7 +217,8 @@ static void assert_same_as_libjpeg(phash_decoder *dec, const char *path, unsigne
 
 START_TEST(jpeg_pixels_equal_libjpeg)
 {
-    phash_decoder *dec = phash_decoder_new();
+    phash_decoder *dec = NULL;
+    ck_assert_int_eq(phash_decoder_new(&dec), PHASH_OK);
     unsigned n = 0;
     for (size_t i = 0; i < N_CASES; i++) {
         const format_case *c = &FORMAT_CASES[i];
@@ -261,7 +263,8 @@ START_TEST(jpeg_pixels_equal_djpeg)
 {
     ck_assert_msg(system("djpeg -version >/dev/null 2>&1") == 0,
                   "djpeg not found: install libjpeg-turbo-progs (.ci/install-deps)");
-    phash_decoder *dec = phash_decoder_new();
+    phash_decoder *dec = NULL;
+    ck_assert_int_eq(phash_decoder_new(&dec), PHASH_OK);
     unsigned n = 0;
     for (size_t i = 0; i < N_CASES; i++) {
         const format_case *c = &FORMAT_CASES[i];
@@ -289,7 +292,8 @@ END_TEST
 
 START_TEST(jpeg_scaled_decode_equals_libjpeg_scaling)
 {
-    phash_decoder *dec = phash_decoder_new();
+    phash_decoder *dec = NULL;
+    ck_assert_int_eq(phash_decoder_new(&dec), PHASH_OK);
     static const int scales[] = {1, 2, 4};
     for (size_t i = 0; i < 3; i++) {
         ck_assert_int_eq(phash_decoder_set_option(dec, PHASH_DECODE_JPEG_SCALE, scales[i]),
@@ -329,7 +333,8 @@ START_TEST(cmyk_raw3_is_first_three_channels)
     uint32_t w, h, ch;
     uint8_t *cmyk = libjpeg_decode(data, len, 8, &w, &h, &ch);
     ck_assert_uint_eq(ch, 4);
-    phash_decoder *dec = phash_decoder_new();
+    phash_decoder *dec = NULL;
+    ck_assert_int_eq(phash_decoder_new(&dec), PHASH_OK);
     ck_assert_int_eq(phash_decoder_set_option(dec, PHASH_DECODE_CMYK_MODE, PHASH_CMYK_RAW3),
                      PHASH_OK);
     const phash_image *img;
@@ -361,7 +366,8 @@ END_TEST
  * conversion) agrees closely with the ImageMagick formula. */
 START_TEST(cmyk_to_rgb_matches_go_reference)
 {
-    phash_decoder *dec = phash_decoder_new();
+    phash_decoder *dec = NULL;
+    ck_assert_int_eq(phash_decoder_new(&dec), PHASH_OK);
     const phash_image *img;
     size_t n;
     uint8_t *go = decode_copy(dec, "jpeg/video-001.cmyk.png", &n);
@@ -396,7 +402,8 @@ START_TEST(synthetic_png_pixels_exact)
 {
     static const char *files[] = {"syn-rgb-512x384.png", "syn-rgb-513x200.png",
                                   "syn-rgb-800x600.png", "syn-rgb-90x700.png"};
-    phash_decoder *dec = phash_decoder_new();
+    phash_decoder *dec = NULL;
+    ck_assert_int_eq(phash_decoder_new(&dec), PHASH_OK);
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
         char path[4096], rel[256];
         snprintf(rel, sizeof rel, "testdata/pdq/synthetic/%s", files[i]);
@@ -424,7 +431,8 @@ START_TEST(synthetic_pnm_pixels_exact)
                                   "syn-rgb-127x129.ppm", "syn-rgb-256x128.ppm",
                                   "syn-rgb-300x200.ppm", "syn-rgb-5x5.ppm",
                                   "syn-rgb-64x64.ppm", "syn-rgb-7x4.ppm"};
-    phash_decoder *dec = phash_decoder_new();
+    phash_decoder *dec = NULL;
+    ck_assert_int_eq(phash_decoder_new(&dec), PHASH_OK);
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
         char rel[256];
         snprintf(rel, sizeof rel, "testdata/pdq/synthetic/%s", files[i]);
@@ -445,7 +453,8 @@ END_TEST
 
 START_TEST(pnm_variants)
 {
-    phash_decoder *dec = phash_decoder_new();
+    phash_decoder *dec = NULL;
+    ck_assert_int_eq(phash_decoder_new(&dec), PHASH_OK);
     const phash_image *img;
     /* ASCII grey with a comment, maxval 15: scaled with rounding. */
     static const char p2[] = "P2\n# c\n3 1\n15\n0 7 15\n";
@@ -461,7 +470,7 @@ START_TEST(pnm_variants)
     ck_assert_uint_eq(phash_image_pixels(img)[0], 0x34);
     ck_assert_uint_eq(phash_image_pixels(img)[1], 0xfe);
     ck_assert_uint_eq(phash_image_flags(img), PHASH_IMAGE_SIXTEEN_BIT);
-    phash_decoder_set_option(dec, PHASH_DECODE_SIXTEEN_BIT, PHASH_SIXTEEN_BIT_SCALE);
+    ck_assert_int_eq(phash_decoder_set_option(dec, PHASH_DECODE_SIXTEEN_BIT, PHASH_SIXTEEN_BIT_SCALE), PHASH_OK);
     ck_assert_int_eq(phash_decode_memory(dec, p5, sizeof p5 - 1, &img), PHASH_OK);
     ck_assert_uint_eq(phash_image_pixels(img)[0], 0x12);
     ck_assert_uint_eq(phash_image_pixels(img)[1], 0xff);
@@ -516,7 +525,8 @@ START_TEST(png_pixels_equal_libpng_expansion)
         "pngsuite/basi6a08.png",  "pngsuite/basn4a08.png",   "pngsuite/tbbn3p08.png",
         "pngsuite/tbrn2c08.png",  "pngsuite/tbbn0g04.png",   "pngsuite/s35i3p04.png",
         "png/benchRGB-interlace.png", "png/p_trns_single.png", "png/l_trns.png"};
-    phash_decoder *dec = phash_decoder_new();
+    phash_decoder *dec = NULL;
+    ck_assert_int_eq(phash_decoder_new(&dec), PHASH_OK);
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
         char path[4096];
         snprintf(path, sizeof path, "%s", formats_path(files[i]));
@@ -545,7 +555,8 @@ START_TEST(sixteen_bit_low_byte_or_scaled)
                                   "png/monkey16.png",      "pngsuite/basi0g16.png",
                                   "pngsuite/basi2c16.png", "pngsuite/basi4a16.png",
                                   "pngsuite/basi6a16.png", "pngsuite/basn6a16.png"};
-    phash_decoder *dec = phash_decoder_new();
+    phash_decoder *dec = NULL;
+    ck_assert_int_eq(phash_decoder_new(&dec), PHASH_OK);
     for (size_t f = 0; f < sizeof files / sizeof files[0]; f++) {
         char path[4096];
         snprintf(path, sizeof path, "%s", formats_path(files[f]));
@@ -579,7 +590,8 @@ END_TEST
  * monkey16.png (149x227) decodes within 3 bytes a pixel plus 100 KB. */
 START_TEST(png_sixteen_bit_memory)
 {
-    phash_decoder *dec = phash_decoder_new();
+    phash_decoder *dec = NULL;
+    ck_assert_int_eq(phash_decoder_new(&dec), PHASH_OK);
     phash_limits lim;
     phash_limits_default(&lim);
     lim.max_memory = 149 * 227 * 3 + 100000;
@@ -597,7 +609,8 @@ END_TEST
 /* Lossless WebP is exact: the yellow rose equals its PNG source's RGB. */
 START_TEST(webp_lossless_equals_png_source)
 {
-    phash_decoder *dec = phash_decoder_new();
+    phash_decoder *dec = NULL;
+    ck_assert_int_eq(phash_decoder_new(&dec), PHASH_OK);
     const phash_image *img;
     size_t n;
     uint8_t *png = decode_copy(dec, "webp/yellow_rose.png", &n);
@@ -619,7 +632,8 @@ START_TEST(webp_pixels_equal_dwebp)
 {
     ck_assert_msg(system("dwebp -version >/dev/null 2>&1") == 0,
                   "dwebp not found: install webp (.ci/install-deps)");
-    phash_decoder *dec = phash_decoder_new();
+    phash_decoder *dec = NULL;
+    ck_assert_int_eq(phash_decoder_new(&dec), PHASH_OK);
     unsigned n = 0;
     for (size_t i = 0; i < N_CASES; i++) {
         const format_case *c = &FORMAT_CASES[i];
@@ -677,7 +691,8 @@ START_TEST(webp_animated_first_frame)
     ck_assert_uint_eq(fread(ref, 1, n, p), n);
     pclose(p);
     unlink(tmpl);
-    phash_decoder *dec = phash_decoder_new();
+    phash_decoder *dec = NULL;
+    ck_assert_int_eq(phash_decoder_new(&dec), PHASH_OK);
     const phash_image *img;
     ck_assert_int_eq(phash_decode_file(dec, path, &img), PHASH_OK);
     ck_assert_uint_eq(phash_image_flags(img) & PHASH_IMAGE_ANIMATED, PHASH_IMAGE_ANIMATED);
@@ -799,7 +814,8 @@ START_TEST(huge_dimensions_refused_before_allocating)
 {
     phash_allocator a = {count_malloc, count_realloc, count_free, NULL};
     ck_assert_int_eq(phash_set_allocator(&a), PHASH_OK);
-    phash_decoder *dec = phash_decoder_new();
+    phash_decoder *dec = NULL;
+    ck_assert_int_eq(phash_decoder_new(&dec), PHASH_OK);
     phash_limits lim;
     phash_limits_default(&lim);
     lim.max_width = lim.max_height = 0; /* only pixels and memory limit */
@@ -839,7 +855,8 @@ END_TEST
 
 START_TEST(limits_each_field)
 {
-    phash_decoder *dec = phash_decoder_new();
+    phash_decoder *dec = NULL;
+    ck_assert_int_eq(phash_decoder_new(&dec), PHASH_OK);
     const phash_image *img;
     const char *p = formats_path("jpeg/video-001.progressive.jpeg"); /* 150x103 */
     char path[4096];
@@ -848,29 +865,29 @@ START_TEST(limits_each_field)
     phash_limits_default(&lim);
     ck_assert_uint_eq(lim.max_pixels, PHASH_DEFAULT_MAX_PIXELS);
     lim.max_width = 149;
-    phash_decoder_set_limits(dec, &lim);
+    ck_assert_int_eq(phash_decoder_set_limits(dec, &lim), PHASH_OK);
     phash_decoder_get_limits(dec, &got);
     ck_assert_uint_eq(got.max_width, 149);
     ck_assert_int_eq(phash_decode_file(dec, path, &img), PHASH_ERR_TOO_LARGE);
     lim.max_width = 150;
     lim.max_height = 102;
-    phash_decoder_set_limits(dec, &lim);
+    ck_assert_int_eq(phash_decoder_set_limits(dec, &lim), PHASH_OK);
     ck_assert_int_eq(phash_decode_file(dec, path, &img), PHASH_ERR_TOO_LARGE);
     lim.max_height = 103;
     lim.max_pixels = 150 * 103 - 1;
-    phash_decoder_set_limits(dec, &lim);
+    ck_assert_int_eq(phash_decoder_set_limits(dec, &lim), PHASH_OK);
     ck_assert_int_eq(phash_decode_file(dec, path, &img), PHASH_ERR_TOO_LARGE);
     lim.max_pixels = 150 * 103;
     /* Output plus the progressive coefficient buffer exceed this. */
     lim.max_memory = 150 * 103 * 3 + 1000;
-    phash_decoder_set_limits(dec, &lim);
+    ck_assert_int_eq(phash_decoder_set_limits(dec, &lim), PHASH_OK);
     ck_assert_int_eq(phash_decode_file(dec, path, &img), PHASH_ERR_TOO_LARGE);
     lim.max_memory = 0;
-    phash_decoder_set_limits(dec, &lim);
+    ck_assert_int_eq(phash_decoder_set_limits(dec, &lim), PHASH_OK);
     ck_assert_int_eq(phash_decode_file(dec, path, &img), PHASH_OK);
     /* PNG: libpng's allocations count against max_memory too. */
     lim.max_memory = 32 * 32 * 3 + 100;
-    phash_decoder_set_limits(dec, &lim);
+    ck_assert_int_eq(phash_decoder_set_limits(dec, &lim), PHASH_OK);
     ck_assert_int_eq(phash_decode_file(dec, formats_path("pngsuite/basn2c08.png"), &img),
                      PHASH_ERR_TOO_LARGE);
     ck_assert_int_eq(phash_decoder_set_limits(dec, NULL), PHASH_ERR_INVALID_ARG);
@@ -911,7 +928,8 @@ static uint8_t *many_scans_jpeg(unsigned n, size_t *out_len)
  * PH_JPEG_MAX_SCANS is refused, fewer decode (djpeg decodes both). */
 START_TEST(jpeg_scan_limit)
 {
-    phash_decoder *dec = phash_decoder_new();
+    phash_decoder *dec = NULL;
+    ck_assert_int_eq(phash_decoder_new(&dec), PHASH_OK);
     const phash_image *img;
     size_t len;
     uint8_t *data = many_scans_jpeg(PH_JPEG_MAX_SCANS + 100, &len);
@@ -944,7 +962,8 @@ static size_t nth_sos(const uint8_t *d, size_t len, unsigned n)
  * it got that far. */
 START_TEST(jpeg_scans_counted_before_decoding)
 {
-    phash_decoder *dec = phash_decoder_new();
+    phash_decoder *dec = NULL;
+    ck_assert_int_eq(phash_decoder_new(&dec), PHASH_OK);
     const phash_image *img;
     size_t len;
     uint8_t *data = many_scans_jpeg(600, &len);
@@ -974,7 +993,8 @@ END_TEST
  * path (dct64) leaves such a file to the decoder. */
 START_TEST(jpeg_work_budget)
 {
-    phash_decoder *dec = phash_decoder_new();
+    phash_decoder *dec = NULL;
+    ck_assert_int_eq(phash_decoder_new(&dec), PHASH_OK);
     const phash_image *img;
     ck_assert_int_eq(phash_decoder_get_option(dec, PHASH_DECODE_MAX_WORK), PHASH_DEFAULT_MAX_WORK);
     size_t len;
@@ -991,7 +1011,8 @@ START_TEST(jpeg_work_budget)
     ck_assert_int_eq(phash_decoder_set_option(dec, PHASH_DECODE_MAX_WORK, -1),
                      PHASH_ERR_INVALID_ARG);
     /* pHash's JPEG fast path honours its decoder's budget. */
-    phash_dct_hasher *dh = phash_dct_hasher_new();
+    phash_dct_hasher *dh = NULL;
+    ck_assert_int_eq(phash_dct_hasher_new(&dh), PHASH_OK);
     phash_dct_result r;
     ck_assert_int_eq(phash_dct_hash_memory(dh, data, len, &r), PHASH_OK);
     ck_assert_int_eq(phash_decoder_set_option(phash_dct_hasher_decoder(dh), PHASH_DECODE_MAX_WORK,
@@ -1010,7 +1031,8 @@ static void check_truncation(const char *rel, size_t keep_num, size_t keep_den)
 {
     size_t len;
     uint8_t *data = read_all(formats_path(rel), &len);
-    phash_decoder *dec = phash_decoder_new();
+    phash_decoder *dec = NULL;
+    ck_assert_int_eq(phash_decoder_new(&dec), PHASH_OK);
     const phash_image *img;
     ck_assert_int_eq(phash_decode_memory(dec, data, len, &img), PHASH_OK);
     uint32_t w = phash_image_width(img), h = phash_image_height(img);
@@ -1083,7 +1105,8 @@ static uint8_t *jpeg_with_scans(int n, size_t *len)
  * 100 MP image cost 9 s of CPU); the limit's own count still decodes. */
 START_TEST(jpeg_scan_limit_of_real_encoders)
 {
-    phash_decoder *dec = phash_decoder_new();
+    phash_decoder *dec = NULL;
+    ck_assert_int_eq(phash_decoder_new(&dec), PHASH_OK);
     const phash_image *img;
     size_t len;
     uint8_t *ok = jpeg_with_scans(PH_JPEG_MAX_SCANS, &len);
@@ -1184,8 +1207,10 @@ START_TEST(evasion_corpus)
     const evasion_case *c = &EVASIONS[_i];
     size_t len, n;
     uint8_t *data = read_all(formats_path(c->rel), &len);
-    phash_decoder *dec = phash_decoder_new();
-    phash_pdq_hasher *h = phash_pdq_hasher_new();
+    phash_decoder *dec = NULL;
+    ck_assert_int_eq(phash_decoder_new(&dec), PHASH_OK);
+    phash_pdq_hasher *h = NULL;
+    ck_assert_int_eq(phash_pdq_hasher_new(&h), PHASH_OK);
     const phash_image *img;
     phash_pdq_result whole, got;
     ck_assert_int_eq(phash_decode_memory(dec, data, len, &img), PHASH_OK);
@@ -1241,7 +1266,8 @@ START_TEST(exif_orientation_parser)
     /* ImageMagick's hex text form, as in a PNG tEXt chunk. */
     static const char raw[] = "\nexif\n      32\n4578696600004d4d002a00000008000101120003000000010005\n"
                               "000000000000\n";
-    phash_decoder *dec = phash_decoder_new();
+    phash_decoder *dec = NULL;
+    ck_assert_int_eq(phash_decoder_new(&dec), PHASH_OK);
     ph_exif_keep_raw_profile(dec, (const uint8_t *)raw, sizeof raw - 1);
     ck_assert_uint_eq(dec->exif_len, 32);
     ck_assert_int_eq(ph_exif_orientation(dec->exif.data, dec->exif_len), 5);
@@ -1271,7 +1297,8 @@ START_TEST(orientation_transforms_exact)
         {6, 2, 3, {4, 1, 5, 2, 6, 3}}, {7, 2, 3, {6, 3, 5, 2, 4, 1}},
         {8, 2, 3, {3, 6, 2, 5, 1, 4}},
     };
-    phash_decoder *dec = phash_decoder_new();
+    phash_decoder *dec = NULL;
+    ck_assert_int_eq(phash_decoder_new(&dec), PHASH_OK);
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
         uint8_t *p = ph_decoder_begin_image(dec, 3, 2, 1, PHASH_FORMAT_RAW);
         memcpy(p, src, 6);
@@ -1290,18 +1317,19 @@ END_TEST
  * applied they differ. */
 static void check_orientations(const char *dir, const char *ext, const char *upright)
 {
-    phash_decoder *dec = phash_decoder_new();
+    phash_decoder *dec = NULL;
+    ck_assert_int_eq(phash_decoder_new(&dec), PHASH_OK);
     const phash_image *img;
     size_t n;
     uint8_t *ref = decode_copy(dec, upright, &n);
     for (int o = 2; o <= 8; o++) {
         char rel[128];
         snprintf(rel, sizeof rel, "%s/hopper_orientation_%d.%s", dir, o, ext);
-        phash_decoder_set_option(dec, PHASH_DECODE_APPLY_ORIENTATION, 0);
+        ck_assert_int_eq(phash_decoder_set_option(dec, PHASH_DECODE_APPLY_ORIENTATION, 0), PHASH_OK);
         ck_assert_int_eq(phash_decode_file(dec, formats_path(rel), &img), PHASH_OK);
         ck_assert_int_eq(phash_image_orientation(img), o);
         double raw = mean_abs_diff(ref, phash_image_pixels(img), n);
-        phash_decoder_set_option(dec, PHASH_DECODE_APPLY_ORIENTATION, 1);
+        ck_assert_int_eq(phash_decoder_set_option(dec, PHASH_DECODE_APPLY_ORIENTATION, 1), PHASH_OK);
         ck_assert_int_eq(phash_decode_file(dec, formats_path(rel), &img), PHASH_OK);
         ck_assert_uint_eq(phash_image_flags(img) & PHASH_IMAGE_ORIENTED, PHASH_IMAGE_ORIENTED);
         double applied = mean_abs_diff(ref, phash_image_pixels(img), n);
@@ -1398,7 +1426,8 @@ START_TEST(sniff_signatures)
     ck_assert_int_eq(phash_format_supported(PHASH_FORMAT_MP4), phash_video_supported());
     ck_assert_int_eq(phash_format_supported(PHASH_FORMAT_ASF), phash_video_supported());
     /* The image decoder names a video for what it is. */
-    phash_decoder *dec = phash_decoder_new();
+    phash_decoder *dec = NULL;
+    ck_assert_int_eq(phash_decoder_new(&dec), PHASH_OK);
     const phash_image *img;
     ck_assert_int_eq(phash_decode_memory(dec, "\0\0\0\x18" "ftypisom\0\0\0\0", 16, &img),
                      PHASH_ERR_NOT_IMAGE);
@@ -1411,7 +1440,8 @@ END_TEST
 
 START_TEST(errors_and_arguments)
 {
-    phash_decoder *dec = phash_decoder_new();
+    phash_decoder *dec = NULL;
+    ck_assert_int_eq(phash_decoder_new(&dec), PHASH_OK);
     const phash_image *img = (const phash_image *)1;
     ck_assert_int_eq(phash_decode_file(dec, "/nonexistent/x.jpg", &img), PHASH_ERR_IO);
     ck_assert_ptr_null(img);
@@ -1445,7 +1475,8 @@ END_TEST
 /* The pixel buffer is reused: a smaller image lands in the same memory. */
 START_TEST(buffers_reused_across_images)
 {
-    phash_decoder *dec = phash_decoder_new();
+    phash_decoder *dec = NULL;
+    ck_assert_int_eq(phash_decoder_new(&dec), PHASH_OK);
     const phash_image *img;
     ck_assert_int_eq(phash_decode_file(dec, formats_path("webp/lossless1.webp"), &img), PHASH_OK);
     const uint8_t *first = phash_image_pixels(img);

@@ -68,7 +68,8 @@ START_TEST(heif_close_to_source)
         rgb[3 * i + 2] = (uint8_t)(255 - rgb[3 * i + 2]);
     membuf m = heif_file(rgb, w, h, 1);
     ck_assert_int_eq(phash_sniff(m.p, m.len), PHASH_FORMAT_HEIF);
-    phash_decoder *dec = phash_decoder_new();
+    phash_decoder *dec = NULL;
+    ck_assert_int_eq(phash_decoder_new(&dec), PHASH_OK);
     decoded d = decode_buf(dec, m.p, m.len);
     ck_assert_msg(d.st == PHASH_OK, "%s", phash_decoder_last_error(dec));
     ck_assert_uint_eq(d.w, w);
@@ -183,7 +184,8 @@ START_TEST(avif_transformations_reported)
     uint8_t *rgb = test_picture(w, h, 3, 33);
     static const struct { int irot, imir, exif; } cases[] = {
         {-1, -1, 1}, {1, -1, 8}, {2, -1, 3}, {3, -1, 6}, {-1, 0, 4}, {-1, 1, 2}, {1, 0, 5}, {1, 1, 7}};
-    phash_decoder *dec = phash_decoder_new();
+    phash_decoder *dec = NULL;
+    ck_assert_int_eq(phash_decoder_new(&dec), PHASH_OK);
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         membuf m = avif_file(rgb, w, h, (avif_opts){0, 1, cases[i].irot, cases[i].imir});
         ck_assert_int_eq(phash_decoder_set_option(dec, PHASH_DECODE_APPLY_ORIENTATION, 0), PHASH_OK);
@@ -209,7 +211,8 @@ START_TEST(avif_truncated_and_limits)
     const uint32_t w = 64, h = 64;
     uint8_t *rgb = test_picture(w, h, 3, 34);
     membuf m = avif_file(rgb, w, h, (avif_opts){0, 1, -1, -1});
-    phash_decoder *dec = phash_decoder_new();
+    phash_decoder *dec = NULL;
+    ck_assert_int_eq(phash_decoder_new(&dec), PHASH_OK);
     decoded d = decode_buf(dec, m.p, m.len * 3 / 4);
     ck_assert_int_eq(d.st, PHASH_ERR_TRUNCATED);
     phash_limits lim;
@@ -290,7 +293,8 @@ START_TEST(jxl_equals_png)
     free(m.p);
     /* The orientation of the header is reported; the pixels are as stored. */
     m = jxl_file(rgb, w, h, 3, 8, 6);
-    phash_decoder *dec = phash_decoder_new();
+    phash_decoder *dec = NULL;
+    ck_assert_int_eq(phash_decoder_new(&dec), PHASH_OK);
     decoded d = decode_buf(dec, m.p, m.len);
     ck_assert_int_eq(d.st, PHASH_OK);
     ck_assert_int_eq(d.orientation, 6);
@@ -314,7 +318,8 @@ START_TEST(jxl_limits)
     const uint32_t w = 300, h = 200;
     uint8_t *rgb = test_picture(w, h, 3, 43);
     membuf m = jxl_file(rgb, w, h, 3, 8, 1);
-    phash_decoder *dec = phash_decoder_new();
+    phash_decoder *dec = NULL;
+    ck_assert_int_eq(phash_decoder_new(&dec), PHASH_OK);
     phash_limits lim;
     phash_limits_default(&lim);
     lim.max_pixels = 50000;

@@ -367,7 +367,8 @@ START_TEST(tiff_depths_palettes_miniswhite)
     membuf m = tiff_file(&s);
     ck_assert_uint_eq(assert_equals_png(m.p, m.len, PHASH_FORMAT_TIFF, low, w, h, 3, "TIFF 16-bit"),
                       PHASH_IMAGE_SIXTEEN_BIT);
-    phash_decoder *dec = phash_decoder_new();
+    phash_decoder *dec = NULL;
+    ck_assert_int_eq(phash_decoder_new(&dec), PHASH_OK);
     ck_assert_int_eq(phash_decoder_set_option(dec, PHASH_DECODE_SIXTEEN_BIT, PHASH_SIXTEEN_BIT_SCALE),
                      PHASH_OK);
     decoded d = decode_buf(dec, m.p, m.len);
@@ -428,7 +429,8 @@ START_TEST(tiff_cmyk_alpha_orientation_pages)
     const uint8_t cmyk[4 * 4] = {0, 0, 0, 0, 255, 0, 0, 0, 0, 0, 0, 255, 10, 20, 30, 0};
     tiff_spec s = {2, 2, 4, 8, PHOTOMETRIC_SEPARATED, PLANARCONFIG_CONTIG, COMPRESSION_NONE, 0, 0, 2, 0, 1, cmyk, NULL};
     membuf m = tiff_file(&s);
-    phash_decoder *dec = phash_decoder_new();
+    phash_decoder *dec = NULL;
+    ck_assert_int_eq(phash_decoder_new(&dec), PHASH_OK);
     decoded d = decode_buf(dec, m.p, m.len);
     ck_assert_int_eq(d.st, PHASH_OK);
     ck_assert_uint_eq(d.flags, PHASH_IMAGE_CMYK);
@@ -663,7 +665,8 @@ START_TEST(bmp_bitfields_scaling)
     uint8_t rgb[4 * 3] = {255, 255, 255, 8, 4, 8, 128, 128, 128, 0, 0, 0};
     bmp_spec s = {4, 1, 16, 3, 40, 0, rgb, NULL, NULL, 0, {0xf800, 0x07e0, 0x001f, 0}};
     membuf m = bmp_file(&s);
-    phash_decoder *dec = phash_decoder_new();
+    phash_decoder *dec = NULL;
+    ck_assert_int_eq(phash_decoder_new(&dec), PHASH_OK);
     decoded d = decode_buf(dec, m.p, m.len);
     ck_assert_int_eq(d.st, PHASH_OK);
     /* 31 -> 255, 63 -> 255; 1 (5 bits) -> 8, 1 (6 bits) -> 4; 16 -> 132, 32 -> 130. */
@@ -718,7 +721,8 @@ START_TEST(seeds_equal_imagemagick)
         "tiff/bilevel-g4.tif", "tiff/rgba.tif", "tiff/two-pages.tif", "tiff/jpeg-ycbcr.tif",
         "bmp/rgb24.bmp", "bmp/v3-rgb24.bmp", "bmp/pal8-rle.bmp", "bmp/pal4-rle.bmp",
         "bmp/pal1.bmp", "bmp/os2.bmp", "bmp/rgba32.bmp", "bmp/rgb565.bmp", "bmp/pil-rgb24.bmp"};
-    phash_decoder *dec = phash_decoder_new();
+    phash_decoder *dec = NULL;
+    ck_assert_int_eq(phash_decoder_new(&dec), PHASH_OK);
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
         char rel[256], cmd[4200];
         snprintf(rel, sizeof rel, "tests/fuzz/corpus/%s", files[i]);

@@ -25,7 +25,8 @@ START_TEST(forensic_csv_with_digest_columns)
 {
     /* A hash export as forensic tools write it: digest columns by name,
      * every other column a property; category kept. */
-    phash_sigset *s = phash_sigset_new();
+    phash_sigset *s = NULL;
+    ck_assert_int_eq(phash_sigset_new(&s), PHASH_OK);
     const char *csv = "FileName,MD5,SHA1,SHA-256,Size,Category\n"
                       "a.jpg," MD5_ABC "," SHA1_ABC "," SHA256_ABC ",3,1\n"
                       "\"b, c.png\",0123456789ABCDEF0123456789ABCDEF,,,10,2\n"
@@ -57,7 +58,8 @@ END_TEST
 
 START_TEST(plain_and_jsonl_digests)
 {
-    phash_sigset *s = phash_sigset_new();
+    phash_sigset *s = NULL;
+    ck_assert_int_eq(phash_sigset_new(&s), PHASH_OK);
     /* Plain: 32 hex digits are MD5, 40 SHA-1; 64 stay PDQ unless named. */
     ck_assert_int_eq(load(s, MD5_ABC "\n" SHA1_ABC "\n" PDQ1 "\nsha256 " SHA256_ABC "\n"
                              "SHA-1 " SHA1_ABC "\n",
@@ -97,7 +99,8 @@ END_TEST
 START_TEST(icse_csv)
 {
     /* INTERPOL ICSE export: ';' separated, MD5, SHA1, PhotoDNA, flags. */
-    phash_sigset *s = phash_sigset_new();
+    phash_sigset *s = NULL;
+    ck_assert_int_eq(phash_sigset_new(&s), PHASH_OK);
     const char *icse =
         "MD5;SHA1;PhotoDNA;Image ID;Is distributed;Victim identified;Offender identified;"
         "Series name;Number of submissions;File Available;Media Type;Baseline\n"
@@ -127,7 +130,8 @@ END_TEST
 
 START_TEST(digest_errors)
 {
-    phash_sigset *s = phash_sigset_new();
+    phash_sigset *s = NULL;
+    ck_assert_int_eq(phash_sigset_new(&s), PHASH_OK);
     ck_assert_int_eq(load(s, "md5,sha1,sha256\n" MD5_ABC ",,\n"
                              "0123456789abcdef0123456789abcdeg,,\n"
                              "," SHA1_ABC "0,\n"
@@ -163,7 +167,8 @@ static size_t query(phash_matcher *mt, phash_matches *r, phash_sig_algo algo, co
 
 static void check_matches(phash_matcher *mt)
 {
-    phash_matches *r = phash_matches_new();
+    phash_matches *r = NULL;
+    ck_assert_int_eq(phash_matches_new(&r), PHASH_OK);
     phash_match m;
     ck_assert_uint_eq(query(mt, r, PHASH_SIG_SHA256, SHA256_ABC, &m), 1);
     ck_assert_int_eq(m.algo, PHASH_SIG_SHA256);
@@ -196,7 +201,8 @@ static void check_matches(phash_matcher *mt)
 
 static phash_sigset *exact_set(void)
 {
-    phash_sigset *s = phash_sigset_new();
+    phash_sigset *s = NULL;
+    ck_assert_int_eq(phash_sigset_new(&s), PHASH_OK);
     ck_assert_int_eq(phash_sigset_set_option(s, PHASH_SIGSET_OPT_KEEP_FLAGGED, 1), PHASH_OK);
     ck_assert_int_eq(load(s, "MediaID,MD5,SHA256,Category\n"
                              "M-1," MD5_ABC "," SHA256_ABC ",1\n"
@@ -213,14 +219,16 @@ static phash_sigset *exact_set(void)
 
 START_TEST(exact_matching)
 {
-    phash_matcher *mt = phash_matcher_new();
+    phash_matcher *mt = NULL;
+    ck_assert_int_eq(phash_matcher_new(&mt), PHASH_OK);
     ck_assert_int_eq(phash_matcher_use(mt, exact_set()), PHASH_OK);
     ck_assert_uint_eq(phash_matcher_size(mt, PHASH_SIG_MD5), 2);
     check_matches(mt);
     /* PDQ beside the digests still goes through its index. */
     phash_pdq_code c;
     ck_assert_int_eq(phash_pdq_from_hex(PDQ1, 64, &c, NULL), PHASH_OK);
-    phash_matches *r = phash_matches_new();
+    phash_matches *r = NULL;
+    ck_assert_int_eq(phash_matches_new(&r), PHASH_OK);
     ck_assert_int_eq(phash_matcher_query(mt, PHASH_SIG_PDQ, &c, 1, 31, r), PHASH_OK);
     ck_assert_uint_eq(phash_matches_count(r), 1);
     phash_matches_free(r);
@@ -251,7 +259,8 @@ START_TEST(compiled_set_keeps_digests_and_categories)
     ck_assert_str_eq(o.category, "0");
     phash_sigset_free(back);
     phash_sigset_free(s);
-    phash_matcher *mt = phash_matcher_new();
+    phash_matcher *mt = NULL;
+    ck_assert_int_eq(phash_matcher_new(&mt), PHASH_OK);
     ck_assert_int_eq(phash_matcher_open(mt, path), PHASH_OK);
     check_matches(mt);
     phash_matcher_free(mt);

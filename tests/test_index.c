@@ -217,7 +217,7 @@ START_TEST(knn_unbounded)
         uint64_t *q = tl_queries(&s, TL_CLUSTERED, 10, 78);
         phash_index *ix = tl_index(&s, 1);
         phash_index_results *res;
-        phash_index_results_new(&res);
+        ck_assert_int_eq(phash_index_results_new(&res), PHASH_OK);
         const size_t ks[] = {1, 10, 6000};
         for (unsigned i = 0; i < 3; i++)
             for (unsigned mi = 0; mi < 4; mi++) {
@@ -260,7 +260,7 @@ START_TEST(bad_arguments)
     ck_assert_int_eq(phash_index_set_compact(ix, 3), PHASH_ERR_INVALID_ARG);
     ck_assert_int_eq(phash_index_set_compact(ix, -1), PHASH_ERR_INVALID_ARG);
     ck_assert_int_eq(phash_index_set_compact(NULL, PHASH_INDEX_LAYOUT_LEAN), PHASH_ERR_INVALID_ARG);
-    phash_index_results_new(&res);
+    ck_assert_int_eq(phash_index_results_new(&res), PHASH_OK);
     uint64_t q = 0;
     phash_index_search_opts o = {.radius = 65};
     ck_assert_int_eq(phash_index_search(ix, &q, 1, &o, res), PHASH_ERR_INVALID_ARG);
@@ -277,7 +277,7 @@ START_TEST(bad_arguments)
     ck_assert_ptr_null(phash_index_results_hits(res, 0, &cnt));
     ck_assert_uint_eq(cnt, 0);
     phash_index *other;
-    phash_index_new(256, &other);
+    ck_assert_int_eq(phash_index_new(256, &other), PHASH_OK);
     ck_assert_int_eq(phash_index_swap(ix, other), PHASH_ERR_INVALID_ARG);
     phash_index_free(other);
     phash_index_results_free(res);

@@ -16,7 +16,7 @@ static void check_all_methods(phash_index *ix, const tl_set *s, const unsigned c
                               const char *what)
 {
     phash_index_results *res;
-    phash_index_results_new(&res);
+    ck_assert_int_eq(phash_index_results_new(&res), PHASH_OK);
     tl_truths t = tl_truths_make(s, alive, q, nq, V, r, k);
     for (unsigned mi = 0; mi < 4; mi++) {
         phash_index_search_opts o = {.radius = r, .k = k, .variants = V, .method = METHODS[mi]};
@@ -114,7 +114,7 @@ static void *query_loop(void *arg)
 {
     qthread *t = arg;
     phash_index_results *res;
-    phash_index_results_new(&res);
+    ck_assert_int_eq(phash_index_results_new(&res), PHASH_OK);
     phash_index_search_opts o = {.radius = 31};
     while (!atomic_load(t->stop) || t->runs < 3) {
         if (phash_index_search(t->ix, t->q, t->nq, &o, res) != PHASH_OK) {
@@ -171,7 +171,7 @@ START_TEST(batch_threads)
     uint64_t *q = tl_queries(&s, TL_CLUSTERED, nq, 42);
     phash_index *ix = tl_index(&s, 1);
     phash_index_results *res;
-    phash_index_results_new(&res);
+    ck_assert_int_eq(phash_index_results_new(&res), PHASH_OK);
     tl_truths t = tl_truths_make(&s, NULL, q, nq, 1, 10, 0);
     const unsigned threads[] = {0, 1, 2, 3, 7, 64};
     for (unsigned i = 0; i < 6; i++) {
@@ -265,7 +265,7 @@ START_TEST(needles_vs_haystack)
     ck_assert_int_eq(phash_index_add(ix, hay, ids, nh), PHASH_OK);
     ck_assert_int_eq(phash_index_build(ix), PHASH_OK);
     phash_index_results *res;
-    phash_index_results_new(&res);
+    ck_assert_int_eq(phash_index_results_new(&res), PHASH_OK);
     const phash_kernel kernels[] = {PHASH_KERNEL_SCALAR, PHASH_KERNEL_AVX2, PHASH_KERNEL_AVX512};
     for (unsigned ki = 0; ki < 3; ki++) {
         if (phash_index_set_kernel(ix, kernels[ki]) != PHASH_OK)

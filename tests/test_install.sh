@@ -42,10 +42,10 @@ cat >main.c <<'C'
 #include <phash/phash.h>
 #include <stdio.h>
 int main(int argc, char **argv) {
-    phash_pdq_hasher *h = phash_pdq_hasher_new();
+    phash_pdq_hasher *h = NULL;
     phash_pdq_result r;
     char hex[65];
-    if (argc < 2 || !h || phash_pdq_hash_file(h, NULL, argv[1], 0, &r) != PHASH_OK)
+    if (argc < 2 || phash_pdq_hasher_new(&h) != PHASH_OK || phash_pdq_hash_file(h, NULL, argv[1], 0, &r) != PHASH_OK)
         return 2;
     phash_pdq_to_hex(&r.hash, hex);
     printf("%s %s\n", phash_version_string(), hex);

@@ -46,7 +46,8 @@ static const char vics_v2[] =
 
 START_TEST(vics_2_0_media)
 {
-    phash_sigset *s = phash_sigset_new();
+    phash_sigset *s = NULL;
+    ck_assert_int_eq(phash_sigset_new(&s), PHASH_OK);
     ck_assert_int_eq(load(s, vics_v2, "vics.json"), PHASH_OK);
     ck_assert_int_eq(rep.format, PHASH_SIGSET_VICS);
     /* 101: MD5 + SHA1, 102: MD5 + SHA256, 103: invalid, 104: PhotoDNA only */
@@ -104,7 +105,8 @@ START_TEST(vics_1_3_cases)
         "{\"CaseID\":\"c2\",\"Media\":[{\"MediaID\":\"m3\",\"MD5\":\"" MD5_D "\"}]}]}",
     };
     for (int k = 0; k < 2; k++) {
-        phash_sigset *s = phash_sigset_new();
+        phash_sigset *s = NULL;
+        ck_assert_int_eq(phash_sigset_new(&s), PHASH_OK);
         ck_assert_int_eq(load(s, docs[k], "cases.json"), PHASH_OK);
         ck_assert_uint_eq(rep.records, 3);
         ck_assert_uint_eq(rep.inserted, 3);
@@ -134,7 +136,8 @@ START_TEST(vics_caid)
         "{\"@odata.context\":\"http://github.com/VICSDATAMODEL/ProjectVic/DataModels/2.0.xml/UK/"
         "$metadata#Media\",\"value\":[{\"MediaID\":7,\"Category\":\"A\",\"SHA1\":\"" SHA1_C
         "\"}]}";
-    phash_sigset *s = phash_sigset_new();
+    phash_sigset *s = NULL;
+    ck_assert_int_eq(phash_sigset_new(&s), PHASH_OK);
     ck_assert_int_eq(load(s, caid, "caid.json"), PHASH_OK);
     ck_assert_uint_eq(rep.inserted, 3);
     phash_sigset_owner o;
@@ -165,7 +168,8 @@ START_TEST(vics_one_huge_line_from_a_file)
                 i % 3, i + 1);
     fputs("]}", f);
     ck_assert_int_eq(fclose(f), 0);
-    phash_sigset *s = phash_sigset_new();
+    phash_sigset *s = NULL;
+    ck_assert_int_eq(phash_sigset_new(&s), PHASH_OK);
     ck_assert_int_eq(phash_sigset_set_option(s, PHASH_SIGSET_OPT_MAX_LINE, 256), PHASH_OK);
     ck_assert_int_eq(phash_sigset_load_file(s, path, &rep), PHASH_OK);
     ck_assert_int_eq(rep.format, PHASH_SIGSET_VICS);
@@ -211,7 +215,8 @@ START_TEST(vics_malformed)
          PHASH_SIGSET_BAD_SYNTAX, NULL},
     };
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
-        phash_sigset *s = phash_sigset_new();
+        phash_sigset *s = NULL;
+        ck_assert_int_eq(phash_sigset_new(&s), PHASH_OK);
         ck_assert_int_eq(load(s, cases[k].doc, "v.json"), PHASH_ERR_BAD_FILE);
         ck_assert_int_eq(rep.format, PHASH_SIGSET_VICS);
         ck_assert_uint_eq(rep.by_reason[cases[k].problem], 1);
@@ -230,7 +235,8 @@ END_TEST
  * a record whose fields outgrow the limit is rejected (the others load). */
 START_TEST(vics_limits)
 {
-    phash_sigset *s = phash_sigset_new();
+    phash_sigset *s = NULL;
+    ck_assert_int_eq(phash_sigset_new(&s), PHASH_OK);
     ck_assert_int_eq(phash_sigset_set_option(s, PHASH_SIGSET_OPT_MAX_LINE, 256), PHASH_OK);
     char doc[8192];
     int n = snprintf(doc, sizeof doc, "{\"odata.metadata\":\"#Media\",\"value\":[{\"Comments\":\"");
@@ -272,7 +278,8 @@ END_TEST
  * document without an OData marker. */
 START_TEST(vics_strict_and_detection)
 {
-    phash_sigset *s = phash_sigset_new();
+    phash_sigset *s = NULL;
+    ck_assert_int_eq(phash_sigset_new(&s), PHASH_OK);
     ck_assert_int_eq(phash_sigset_set_option(s, PHASH_SIGSET_OPT_STRICT, 1), PHASH_OK);
     ck_assert_int_eq(load(s, vics_v2, "vics.json"), PHASH_ERR_BAD_FILE);
     ck_assert_str_eq(phash_sigset_last_error(s), "vics.json:record 3: expected 32 hex digits "
@@ -280,7 +287,7 @@ START_TEST(vics_strict_and_detection)
     ck_assert_uint_eq(phash_sigset_size(s, PHASH_SIG_MD5), 0);
     phash_sigset_free(s);
 
-    s = phash_sigset_new();
+    ck_assert_int_eq(phash_sigset_new(&s), PHASH_OK);
     ck_assert_int_eq(load(s, "\xEF\xBB\xBF \r\n{\n  \"odata.metadata\": \"x#Media\",\n  \"value\": "
                              "[\n    {\n      \"MD5\": \"" MD5_A "\"\n    }\n  ]\n}\n",
                           "pretty.json"),
@@ -348,7 +355,8 @@ static const char ncmec_xml[] =
 
 START_TEST(ncmec_entries_and_tombstones)
 {
-    phash_sigset *s = phash_sigset_new();
+    phash_sigset *s = NULL;
+    ck_assert_int_eq(phash_sigset_new(&s), PHASH_OK);
     ck_assert_int_eq(load(s, ncmec_xml, "ncmec.xml"), PHASH_OK);
     ck_assert_int_eq(rep.format, PHASH_SIGSET_NCMEC);
     ck_assert_uint_eq(rep.records, 5);
@@ -377,9 +385,11 @@ START_TEST(ncmec_entries_and_tombstones)
     ck_assert_str_eq(o.metadata, "{\"type\":\"video\",\"member_id\":\"42\",\"member\":\"Example "
                                  "Member\",\"tmk-pdqf\":\"\"}");
     /* Exact matching with the category. */
-    phash_matcher *m = phash_matcher_new();
+    phash_matcher *m = NULL;
+    ck_assert_int_eq(phash_matcher_new(&m), PHASH_OK);
     ck_assert_int_eq(phash_matcher_use(m, s), PHASH_OK);
-    phash_matches *r = phash_matches_new();
+    phash_matches *r = NULL;
+    ck_assert_int_eq(phash_matches_new(&r), PHASH_OK);
     uint8_t code[20];
     hex_bytes(SHA1_A, code);
     ck_assert_int_eq(phash_matcher_query(m, PHASH_SIG_SHA1, code, 1, 0, r), PHASH_OK);
@@ -409,7 +419,8 @@ START_TEST(ncmec_tombstone_scope)
         "<image><id>z</id><fingerprints><md5>" MD5_C "</md5></fingerprints></image>"
         "<deletedImage><id>b</id></deletedImage>"
         "</images></queryResult>";
-    phash_sigset *s = phash_sigset_new();
+    phash_sigset *s = NULL;
+    ck_assert_int_eq(phash_sigset_new(&s), PHASH_OK);
     ck_assert_int_eq(load(s, "md5,id\n" MD5_B ",b\n", "earlier.csv"), PHASH_OK);
     ck_assert_int_eq(load(s, doc, "page.xml"), PHASH_OK);
     ck_assert_uint_eq(rep.tombstones, 3);
@@ -460,7 +471,8 @@ START_TEST(ncmec_malformed)
          "n.xml:record 0: expected <image> or <video> entries"},
     };
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
-        phash_sigset *s = phash_sigset_new();
+        phash_sigset *s = NULL;
+        ck_assert_int_eq(phash_sigset_new(&s), PHASH_OK);
         ck_assert_int_eq(phash_sigset_set_option(s, PHASH_SIGSET_OPT_FORMAT, PHASH_SIGSET_NCMEC),
                          PHASH_OK);
         ck_assert_int_eq(load(s, cases[k].doc, "n.xml"), cases[k].st);
@@ -472,7 +484,8 @@ START_TEST(ncmec_malformed)
         phash_sigset_free(s);
     }
     /* Bad records inside a good document: counted with their place. */
-    phash_sigset *s = phash_sigset_new();
+    phash_sigset *s = NULL;
+    ck_assert_int_eq(phash_sigset_new(&s), PHASH_OK);
     ck_assert_int_eq(load(s,
                           "<queryResult><images>"
                           "<image><id>a</id><fingerprints><md5>zz</md5></fingerprints></image>\n"

@@ -80,7 +80,8 @@ static const char *listing(void)
 
 static phash_sigset *small_set(void)
 {
-    phash_sigset *s = phash_sigset_new();
+    phash_sigset *s = NULL;
+    ck_assert_int_eq(phash_sigset_new(&s), PHASH_OK);
     static const char list[] =
         "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22\n"
         "9c151c3af838278e3ef57c180c7d031c07aefd12f2ccc1e18f2a1e1c7d0ff163\n";

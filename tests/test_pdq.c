@@ -37,7 +37,8 @@ static phash_pdq_hasher *hasher_for_kernel(int k)
     ph_pdq_blur_fn fn = ph_pdq_kernel_by_name(kernel_names[k]);
     if (!fn)
         return NULL;
-    phash_pdq_hasher *h = phash_pdq_hasher_new();
+    phash_pdq_hasher *h = NULL;
+    ck_assert_int_eq(phash_pdq_hasher_new(&h), PHASH_OK);
     ck_assert_ptr_nonnull(h);
     ph_pdq_hasher_set_kernel(h, fn);
     return h;
@@ -281,7 +282,9 @@ START_TEST(published_hashes_at_recorded_distances)
 {
     FILE *f = fopen(shared_path(PDQ_DIR "expected/published.csv"), "r");
     ck_assert_ptr_nonnull(f);
-    phash_pdq_hasher *full = phash_pdq_hasher_new(), *cli = phash_pdq_hasher_new();
+    phash_pdq_hasher *full = NULL, *cli = NULL;
+    ck_assert_int_eq(phash_pdq_hasher_new(&full), PHASH_OK);
+    ck_assert_int_eq(phash_pdq_hasher_new(&cli), PHASH_OK);
     ck_assert_int_eq(phash_pdq_hasher_set_mode(cli, PHASH_PDQ_CLI512), PHASH_OK);
     char line[2048];
     int checked = 0, exact_full = 0;
@@ -335,7 +338,8 @@ static unsigned format_distance(phash_pdq_hasher *h, const char *a, const char *
 
 START_TEST(format_edge_cases)
 {
-    phash_pdq_hasher *h = phash_pdq_hasher_new();
+    phash_pdq_hasher *h = NULL;
+    ck_assert_int_eq(phash_pdq_hasher_new(&h), PHASH_OK);
     int q;
     /* CMYK JPEG converted as ImageMagick does = its reference decode */
     ck_assert_uint_eq(format_distance(h, "testdata/formats/jpeg/video-001.cmyk.jpeg",
@@ -368,7 +372,9 @@ START_TEST(fast_mode)
     char path[4200];
     snprintf(path, sizeof path, "%s",
              shared_path(PDQ_DIR "images/reg-test-input/exif-rotn/exif-rotn-1.jpg"));
-    phash_pdq_hasher *exact = phash_pdq_hasher_new(), *fast = phash_pdq_hasher_new();
+    phash_pdq_hasher *exact = NULL, *fast = NULL;
+    ck_assert_int_eq(phash_pdq_hasher_new(&exact), PHASH_OK);
+    ck_assert_int_eq(phash_pdq_hasher_new(&fast), PHASH_OK);
     ck_assert_int_eq(phash_pdq_hasher_set_fast(fast, 512), PHASH_OK);
     phash_pdq_result a, b;
     ck_assert_int_eq(phash_pdq_hash_file(exact, g_dec, path, 0, &a), PHASH_OK);
@@ -440,7 +446,7 @@ static void check_intermediates(const char *image, const char *stem, phash_pdq_m
         phash_pdq_hasher *h = hasher_for_kernel(k);
         if (!h)
             continue;
-        phash_pdq_hasher_set_mode(h, mode);
+        ck_assert_int_eq(phash_pdq_hasher_set_mode(h, mode), PHASH_OK);
         phash_pdq_result res;
         ck_assert_int_eq(hash_path(h, image, 0, &res), PHASH_OK);
         const float *grid = ph_pdq_hasher_grid(h), *dct = ph_pdq_hasher_dct(h);
@@ -640,7 +646,8 @@ static int is_zero(const phash_pdq_code *c)
 
 START_TEST(small_images_give_zero_hash)
 {
-    phash_pdq_hasher *h = phash_pdq_hasher_new();
+    phash_pdq_hasher *h = NULL;
+    ck_assert_int_eq(phash_pdq_hasher_new(&h), PHASH_OK);
     static uint8_t px[10000 * 4];
     for (size_t i = 0; i < sizeof px; i++)
         px[i] = (uint8_t)(i * 37);
@@ -702,7 +709,8 @@ START_TEST(channel_layouts_agree)
         rgba[4 * i] = rgba[4 * i + 1] = rgba[4 * i + 2] = v;
         rgba[4 * i + 3] = (uint8_t)(i * 7);
     }
-    phash_pdq_hasher *h = phash_pdq_hasher_new();
+    phash_pdq_hasher *h = NULL;
+    ck_assert_int_eq(phash_pdq_hasher_new(&h), PHASH_OK);
     phash_pdq_result a, b;
     hash_buf(h, g, W, H, 1, PHASH_PDQ_WANT_DIHEDRAL, &a);
     ck_assert_int_gt(a.quality, 50);
@@ -755,7 +763,8 @@ START_TEST(hasher_reuse_is_stateless)
     /* One hasher over images of shrinking and growing sizes gives what a
      * fresh hasher gives. */
     static const uint32_t dims[][2] = {{900, 700}, {64, 64}, {5, 9}, {1500, 300}, {300, 1500}};
-    phash_pdq_hasher *shared = phash_pdq_hasher_new();
+    phash_pdq_hasher *shared = NULL;
+    ck_assert_int_eq(phash_pdq_hasher_new(&shared), PHASH_OK);
     for (int d = 0; d < 5; d++) {
         uint32_t W = dims[d][0], H = dims[d][1];
         uint8_t *px = malloc((size_t)W * H * 3);
@@ -763,7 +772,8 @@ START_TEST(hasher_reuse_is_stateless)
             px[i] = (uint8_t)(i * 2654435761u >> 24);
         phash_pdq_result a, b;
         hash_buf(shared, px, W, H, 3, PHASH_PDQ_WANT_DIHEDRAL, &a);
-        phash_pdq_hasher *fresh = phash_pdq_hasher_new();
+        phash_pdq_hasher *fresh = NULL;
+        ck_assert_int_eq(phash_pdq_hasher_new(&fresh), PHASH_OK);
         hash_buf(fresh, px, W, H, 3, PHASH_PDQ_WANT_DIHEDRAL, &b);
         ck_assert_mem_eq(&a, &b, sizeof a);
         phash_pdq_hasher_free(fresh);
@@ -783,7 +793,8 @@ START_TEST(stride_is_honoured)
             packed[y * 3 * W + x] = v;
             padded[(size_t)y * S + x] = v;
         }
-    phash_pdq_hasher *h = phash_pdq_hasher_new();
+    phash_pdq_hasher *h = NULL;
+    ck_assert_int_eq(phash_pdq_hasher_new(&h), PHASH_OK);
     phash_pdq_result a, b;
     hash_buf(h, packed, W, H, 3, PHASH_PDQ_WANT_DIHEDRAL, &a);
     ck_assert_int_eq(phash_pdq_hash_pixels(h, padded, W, H, S, PHASH_PIXEL_RGB8,
@@ -804,7 +815,8 @@ END_TEST
 
 START_TEST(invalid_arguments)
 {
-    phash_pdq_hasher *h = phash_pdq_hasher_new();
+    phash_pdq_hasher *h = NULL;
+    ck_assert_int_eq(phash_pdq_hasher_new(&h), PHASH_OK);
     phash_pdq_result res;
     uint8_t px[16] = {0};
     ck_assert_int_eq(phash_pdq_hash_pixels(NULL, px, 2, 2, 2, PHASH_PIXEL_GRAY8, 0, &res),
@@ -846,7 +858,8 @@ END_TEST
  * whose last row lies beyond the address space. */
 START_TEST(negative_and_overflowing_strides)
 {
-    phash_pdq_hasher *h = phash_pdq_hasher_new();
+    phash_pdq_hasher *h = NULL;
+    ck_assert_int_eq(phash_pdq_hasher_new(&h), PHASH_OK);
     phash_pdq_result res;
     uint8_t px[64 * 64 * 3] = {0};
     const size_t bad[] = {(size_t)-1, (size_t)-3, (size_t)-(64 * 3), SIZE_MAX / 2,
@@ -953,7 +966,8 @@ int main(void)
     if (!isa_ok || under_valgrind())
         return 77;
 #endif
-    g_dec = phash_decoder_new();
+    if (phash_decoder_new(&g_dec) != PHASH_OK)
+        return 99; /* a hard error for meson */
     int rc = run_suite(pdq_suite());
     phash_decoder_free(g_dec);
     return rc;

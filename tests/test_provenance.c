@@ -48,7 +48,8 @@ START_TEST(file_memory_and_compiled)
     fclose(f);
 
     time_t t0 = time(NULL);
-    phash_sigset *set = phash_sigset_new();
+    phash_sigset *set = NULL;
+    ck_assert_int_eq(phash_sigset_new(&set), PHASH_OK);
     phash_sigset_report rep;
     ck_assert_int_eq(phash_sigset_load_file(set, list, &rep), PHASH_OK);
     ck_assert_int_eq(phash_sigset_load_memory(set, LIST, sizeof LIST - 1, "mem.txt", &rep),

@@ -54,12 +54,14 @@ static int by_str(const void *a, const void *b) { return strcmp(a, b); }
 
 static phash_matcher *sample_matcher(void)
 {
-    phash_sigset *set = phash_sigset_new();
+    phash_sigset *set = NULL;
+    ck_assert_int_eq(phash_sigset_new(&set), PHASH_OK);
     ck_assert_ptr_nonnull(set);
     phash_sigset_report rep;
     ck_assert_int_eq(phash_sigset_load_file(set, source_path("sample/signatures.csv"), &rep),
                      PHASH_OK);
-    phash_matcher *m = phash_matcher_new();
+    phash_matcher *m = NULL;
+    ck_assert_int_eq(phash_matcher_new(&m), PHASH_OK);
     ck_assert_ptr_nonnull(m);
     ck_assert_int_eq(phash_matcher_use(m, set), PHASH_OK);
     return m;
@@ -172,12 +174,14 @@ START_TEST(reported_hashes_equal_hashers)
 {
     char path[4096];
     snprintf(path, sizeof path, "%s", source_path("sample/originals/o0008.jpg"));
-    phash_pdq_hasher *ph = phash_pdq_hasher_new();
+    phash_pdq_hasher *ph = NULL;
+    ck_assert_int_eq(phash_pdq_hasher_new(&ph), PHASH_OK);
     phash_pdq_result pr;
     ck_assert_int_eq(phash_pdq_hash_file(ph, NULL, path, 0, &pr), PHASH_OK);
     char pdq_hex[65];
     phash_pdq_to_hex(&pr.hash, pdq_hex);
-    phash_dct_hasher *dh = phash_dct_hasher_new();
+    phash_dct_hasher *dh = NULL;
+    ck_assert_int_eq(phash_dct_hasher_new(&dh), PHASH_OK);
     phash_dct_result dr;
     ck_assert_int_eq(phash_dct_hash_file(dh, path, &dr), PHASH_OK);
     char ph_hex[21];
@@ -317,7 +321,8 @@ END_TEST
  * photo's exact pixels: PDQ and pHash at distance 0, reported as "border". */
 START_TEST(border_view_matches_exactly)
 {
-    phash_decoder *dec = phash_decoder_new();
+    phash_decoder *dec = NULL;
+    ck_assert_int_eq(phash_decoder_new(&dec), PHASH_OK);
     const phash_image *img;
     ck_assert_int_eq(phash_decode_file(dec, source_path("sample/originals/o0008.jpg"), &img),
                      PHASH_OK);
@@ -368,7 +373,8 @@ static int check_views(void *ctx, const phash_scan_report *r)
 
 START_TEST(border_view_named_in_matches)
 {
-    phash_decoder *dec = phash_decoder_new();
+    phash_decoder *dec = NULL;
+    ck_assert_int_eq(phash_decoder_new(&dec), PHASH_OK);
     const phash_image *img;
     ck_assert_int_eq(phash_decode_file(dec, source_path("sample/originals/o0003.png"), &img),
                      PHASH_OK);

@@ -30,7 +30,8 @@ static phash_status load(phash_sigset *s, const char *text, const char *name)
 /* Load text that must give exactly one invalid record with this message. */
 static void expect_one_error(const char *text, phash_sigset_problem problem, const char *message)
 {
-    phash_sigset *s = phash_sigset_new();
+    phash_sigset *s = NULL;
+    ck_assert_int_eq(phash_sigset_new(&s), PHASH_OK);
     phash_status st = load(s, text, "list");
     ck_assert_uint_eq(rep.invalid, 1);
     ck_assert_uint_eq(rep.by_reason[problem], 1);
@@ -41,7 +42,7 @@ static void expect_one_error(const char *text, phash_sigset_problem problem, con
     ck_assert_uint_eq(rep.inserted, 1);
     /* Strict mode: the same error fails the load and leaves the set empty. */
     phash_sigset_free(s);
-    s = phash_sigset_new();
+    ck_assert_int_eq(phash_sigset_new(&s), PHASH_OK);
     ck_assert_int_eq(phash_sigset_set_option(s, PHASH_SIGSET_OPT_STRICT, 1), PHASH_OK);
     ck_assert_int_eq(load(s, text, "list"), PHASH_ERR_BAD_FILE);
     ck_assert_str_eq(phash_sigset_last_error(s), message);
@@ -144,7 +145,8 @@ START_TEST(error_line_too_long)
 {
     char *text = malloc(2000);
     snprintf(text, 2000, "%s\n%0300d\n", H1, 7);
-    phash_sigset *s = phash_sigset_new();
+    phash_sigset *s = NULL;
+    ck_assert_int_eq(phash_sigset_new(&s), PHASH_OK);
     ck_assert_int_eq(phash_sigset_set_option(s, PHASH_SIGSET_OPT_MAX_LINE, 256), PHASH_OK);
     ck_assert_int_eq(load(s, text, "list"), PHASH_OK);
     ck_assert_uint_eq(rep.by_reason[PHASH_SIGSET_LINE_TOO_LONG], 1);
@@ -178,7 +180,8 @@ END_TEST
 
 START_TEST(header_without_hash_column)
 {
-    phash_sigset *s = phash_sigset_new();
+    phash_sigset *s = NULL;
+    ck_assert_int_eq(phash_sigset_new(&s), PHASH_OK);
     ck_assert_int_eq(phash_sigset_set_option(s, PHASH_SIGSET_OPT_FORMAT, PHASH_SIGSET_CSV),
                      PHASH_OK);
     ck_assert_int_eq(load(s, "\nname,value2,crc32\nx,y," H1 "\n", "list"), PHASH_ERR_BAD_FILE);
@@ -194,7 +197,8 @@ END_TEST
 
 START_TEST(only_bad_lines)
 {
-    phash_sigset *s = phash_sigset_new();
+    phash_sigset *s = NULL;
+    ck_assert_int_eq(phash_sigset_new(&s), PHASH_OK);
     ck_assert_int_eq(load(s, H1 "\n", "good"), PHASH_OK);
     const char *bad = "xyz\n\n12ab\nhash=\ncrc32 d41d8cd9\n"
                       "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcde\n"
@@ -283,7 +287,8 @@ END_TEST
 
 START_TEST(plain_forms_bom_crlf)
 {
-    phash_sigset *s = phash_sigset_new();
+    phash_sigset *s = NULL;
+    ck_assert_int_eq(phash_sigset_new(&s), PHASH_OK);
     const char *text = "\xEF\xBB\xBF" H1_UPPER "\r\n"      /* 1: upper case, BOM, CRLF */
                        "hash=" H2 ",norm=128,delta=0,quality=100,filename=b.jpg\r\n" /* 2 */
                        H1 ",100,a.jpg\r\n"                  /* 3: Meta hasher output */
@@ -336,7 +341,8 @@ END_TEST
 START_TEST(threatexchange_csv_export)
 {
     /* What `threatexchange dataset -P --csv` writes (Python's csv: CRLF). */
-    phash_sigset *s = phash_sigset_new();
+    phash_sigset *s = NULL;
+    ck_assert_int_eq(phash_sigset_new(&s), PHASH_OK);
     const char *text = "collab,signal_type,signal_str,category,tags\r\n"
                        "Sample Data,pdq," H1 ",TRUE_POSITIVE,tag1 tag2\r\n"
                        "Other,pdq," H1 ",FALSE_POSITIVE,\r\n"
@@ -360,7 +366,8 @@ END_TEST
 
 START_TEST(tsv_and_semicolon_multi_algo)
 {
-    phash_sigset *s = phash_sigset_new();
+    phash_sigset *s = NULL;
+    ck_assert_int_eq(phash_sigset_new(&s), PHASH_OK);
     /* One row per image with both hashes: two records each. */
     const char *tsv = "Image ID\tPDQ\tpHash\tSeries\n"
                       "img-1\t" H1 "\t8000000000000001\tS1\n"
@@ -395,7 +402,8 @@ END_TEST
 
 START_TEST(json_lines)
 {
-    phash_sigset *s = phash_sigset_new();
+    phash_sigset *s = NULL;
+    ck_assert_int_eq(phash_sigset_new(&s), PHASH_OK);
     const char *text = "{\"signal_type\": \"pdq\", \"signal_str\": \"" H1 "\", \"id\": \"A\\u00e91\","
                        " \"tags\": [\"x\", {\"y\": \"]}\"}], \"n\": 1.5e3}\n"
                        "\n"
@@ -421,7 +429,8 @@ END_TEST
 
 START_TEST(flags_zero_and_low_quality)
 {
-    phash_sigset *s = phash_sigset_new();
+    phash_sigset *s = NULL;
+    ck_assert_int_eq(phash_sigset_new(&s), PHASH_OK);
     const char *text = ZERO64 "\n" H1 ",49,a.jpg\n" H2 ",50,b.jpg\n0000000000000000\n";
     ck_assert_int_eq(load(s, text, "f"), PHASH_OK);
     ck_assert_uint_eq(rep.zero, 2);
@@ -431,7 +440,7 @@ START_TEST(flags_zero_and_low_quality)
     check_invariant();
     phash_sigset_free(s);
 
-    s = phash_sigset_new();
+    ck_assert_int_eq(phash_sigset_new(&s), PHASH_OK);
     ck_assert_int_eq(phash_sigset_set_option(s, PHASH_SIGSET_OPT_KEEP_FLAGGED, 1), PHASH_OK);
     ck_assert_int_eq(phash_sigset_set_option(s, PHASH_SIGSET_OPT_MIN_QUALITY, 60), PHASH_OK);
     ck_assert_int_eq(load(s, text, "f"), PHASH_OK);
@@ -452,7 +461,8 @@ END_TEST
 
 START_TEST(duplicates_across_lists)
 {
-    phash_sigset *s = phash_sigset_new();
+    phash_sigset *s = NULL;
+    ck_assert_int_eq(phash_sigset_new(&s), PHASH_OK);
     ck_assert_int_eq(load(s, "id,hash\nA," H1 "\nA," H1 "\nB," H1 "\n", "one"), PHASH_OK);
     ck_assert_uint_eq(rep.inserted, 1);
     ck_assert_uint_eq(rep.duplicates, 2);
@@ -475,7 +485,8 @@ END_TEST
 
 START_TEST(strict_rollback_keeps_previous)
 {
-    phash_sigset *s = phash_sigset_new();
+    phash_sigset *s = NULL;
+    ck_assert_int_eq(phash_sigset_new(&s), PHASH_OK);
     ck_assert_int_eq(load(s, "id,hash\nA," H1 "\n", "one"), PHASH_OK);
     ck_assert_int_eq(phash_sigset_set_option(s, PHASH_SIGSET_OPT_STRICT, 1), PHASH_OK);
     /* Adds an owner to H1, a new entry H2, then fails on line 4. */
@@ -500,13 +511,14 @@ END_TEST
 
 START_TEST(forced_algo_and_decimal_form)
 {
-    phash_sigset *s = phash_sigset_new();
+    phash_sigset *s = NULL;
+    ck_assert_int_eq(phash_sigset_new(&s), PHASH_OK);
     ck_assert_int_eq(phash_sigset_set_option(s, PHASH_SIGSET_OPT_U64_FORM, PHASH_U64_UNSIGNED),
                      PHASH_OK);
     ck_assert_int_eq(load(s, "1234567890123456\n", "d"), PHASH_OK);
     ck_assert_uint_eq(phash_sigset_u64_codes(s, PHASH_SIG_PHASH, NULL)[0], 1234567890123456ULL);
     phash_sigset_free(s);
-    s = phash_sigset_new();
+    ck_assert_int_eq(phash_sigset_new(&s), PHASH_OK);
     ck_assert_int_eq(load(s, "1234567890123456\n", "d"), PHASH_OK);
     ck_assert_uint_eq(phash_sigset_u64_codes(s, PHASH_SIG_PHASH, NULL)[0], 0x1234567890123456ULL);
     ck_assert_int_eq(phash_sigset_set_option(s, PHASH_SIGSET_OPT_ALGO, PHASH_SIG_PDQ), PHASH_OK);
@@ -540,7 +552,8 @@ START_TEST(names_and_args)
     ck_assert_str_eq(phash_sigset_problem_name(PHASH_SIGSET_LINE_TOO_LONG), "line too long");
     phash_sigset_free(NULL);
     ck_assert_int_eq(phash_sigset_load_file(NULL, "x", NULL), PHASH_ERR_INVALID_ARG);
-    phash_sigset *s = phash_sigset_new();
+    phash_sigset *s = NULL;
+    ck_assert_int_eq(phash_sigset_new(&s), PHASH_OK);
     ck_assert_int_eq(phash_sigset_load_file(s, "/nonexistent/list.txt", NULL), PHASH_ERR_IO);
     ck_assert_int_eq(phash_sigset_last_errno(s), ENOENT);
     ck_assert_uint_eq(phash_sigset_size(s, 7), 0);
@@ -574,7 +587,9 @@ START_TEST(file_reader_matches_memory)
     fwrite(text, 1, len, f);
     fclose(f);
     phash_sigset_report r1, r2;
-    phash_sigset *a = phash_sigset_new(), *b = phash_sigset_new();
+    phash_sigset *a = NULL, *b = NULL;
+    ck_assert_int_eq(phash_sigset_new(&a), PHASH_OK);
+    ck_assert_int_eq(phash_sigset_new(&b), PHASH_OK);
     ck_assert_int_eq(phash_sigset_set_option(a, PHASH_SIGSET_OPT_MAX_LINE, 1000), PHASH_OK);
     ck_assert_int_eq(phash_sigset_set_option(b, PHASH_SIGSET_OPT_MAX_LINE, 1000), PHASH_OK);
     ck_assert_int_eq(phash_sigset_load_file(a, path, &r1), PHASH_OK);
@@ -611,7 +626,8 @@ static const char *tmp_path(const char *name)
 
 static phash_sigset *sample_set(void)
 {
-    phash_sigset *s = phash_sigset_new();
+    phash_sigset *s = NULL;
+    ck_assert_int_eq(phash_sigset_new(&s), PHASH_OK);
     ck_assert_int_eq(load(s, "collab,signal_type,signal_str,category\n"
                              "c1,pdq," H1 ",A1\nc2,pdq," H1 ",B\nc1,pdq," H2 ",A2\n"
                              "c1,phash,ffffffffffffffff,B\nc1,phash,0f0f0f0f0f0f0f0f,\n",
@@ -739,7 +755,8 @@ START_TEST(compiled_old_index_format)
     FILE *f = fopen(path, "wb");
     ck_assert_uint_eq(fwrite(buf, 1, size, f), size);
     fclose(f);
-    phash_matcher *m = phash_matcher_new();
+    phash_matcher *m = NULL;
+    ck_assert_int_eq(phash_matcher_new(&m), PHASH_OK);
     ck_assert_ptr_nonnull(m);
     ck_assert_int_eq(phash_matcher_open(m, path), PHASH_ERR_VERSION);
     ck_assert_ptr_nonnull(strstr(phash_matcher_last_error(m), "compile it again"));
@@ -814,7 +831,8 @@ START_TEST(compiled_corrupt_files)
             phash_sigset_free(t);
         }
         /* The matcher path also opens the embedded indexes. */
-        phash_matcher *m = phash_matcher_new();
+        phash_matcher *m = NULL;
+        ck_assert_int_eq(phash_matcher_new(&m), PHASH_OK);
         st = phash_matcher_open(m, bad_path);
         ck_assert(st == PHASH_OK || st == PHASH_ERR_BAD_FILE || st == PHASH_ERR_VERSION);
         phash_matcher_free(m);
@@ -830,8 +848,10 @@ END_TEST
 
 START_TEST(matcher_queries_and_swap)
 {
-    phash_matcher *m = phash_matcher_new();
-    phash_matches *r = phash_matches_new();
+    phash_matcher *m = NULL;
+    ck_assert_int_eq(phash_matcher_new(&m), PHASH_OK);
+    phash_matches *r = NULL;
+    ck_assert_int_eq(phash_matches_new(&r), PHASH_OK);
     phash_pdq_code q[8];
     ck_assert_int_eq(phash_pdq_from_hex(H2, 64, &q[0], NULL), PHASH_OK);
     /* No set yet: nothing matches. */
@@ -878,7 +898,8 @@ START_TEST(matcher_queries_and_swap)
     ck_assert_int_eq(phash_matches_get(r, 2, &mt), PHASH_ERR_NOT_FOUND);
 
     /* Replace with a compiled set; a corrupt one leaves it serving. */
-    phash_sigset *other = phash_sigset_new();
+    phash_sigset *other = NULL;
+    ck_assert_int_eq(phash_sigset_new(&other), PHASH_OK);
     ck_assert_int_eq(load(other, "0000000000000001\n", "other"), PHASH_OK);
     const char *path = tmp_path("sigset-swap.phx");
     ck_assert_int_eq(phash_sigset_save(other, path), PHASH_OK);
@@ -920,7 +941,8 @@ typedef struct swap_ctx {
 static void *query_loop(void *arg)
 {
     swap_ctx *c = arg;
-    phash_matches *r = phash_matches_new();
+    phash_matches *r = NULL;
+    ck_assert_int_eq(phash_matches_new(&r), PHASH_OK);
     uint64_t u = 0;
     while (!atomic_load(&c->stop)) {
         if (phash_matcher_query(c->m, PHASH_SIG_PHASH, &u, 1, 0, r) != PHASH_OK) {
@@ -940,8 +962,10 @@ static void *query_loop(void *arg)
 
 START_TEST(matcher_swap_under_queries)
 {
-    swap_ctx c = {.m = phash_matcher_new()};
-    phash_sigset *a = phash_sigset_new();
+    swap_ctx c = {0};
+    ck_assert_int_eq(phash_matcher_new(&c.m), PHASH_OK);
+    phash_sigset *a = NULL;
+    ck_assert_int_eq(phash_sigset_new(&a), PHASH_OK);
     ck_assert_int_eq(phash_sigset_set_option(a, PHASH_SIGSET_OPT_KEEP_FLAGGED, 1), PHASH_OK);
     ck_assert_int_eq(load(a, "0000000000000000\n", "A"), PHASH_OK);
     ck_assert_int_eq(phash_matcher_use(c.m, a), PHASH_OK);
@@ -949,7 +973,8 @@ START_TEST(matcher_swap_under_queries)
     for (int i = 0; i < 2; i++)
         pthread_create(&t[i], NULL, query_loop, &c);
     for (int round = 0; round < 200; round++) {
-        phash_sigset *b = phash_sigset_new();
+        phash_sigset *b = NULL;
+        ck_assert_int_eq(phash_sigset_new(&b), PHASH_OK);
         ck_assert_int_eq(phash_sigset_set_option(b, PHASH_SIGSET_OPT_KEEP_FLAGGED, 1), PHASH_OK);
         ck_assert_int_eq(load(b, "0000000000000000\n", "B1"), PHASH_OK);
         if (round % 2)

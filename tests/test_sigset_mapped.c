@@ -37,7 +37,8 @@ static void teardown(void)
 
 static void compile(const char *list)
 {
-    phash_sigset *s = phash_sigset_new();
+    phash_sigset *s = NULL;
+    ck_assert_int_eq(phash_sigset_new(&s), PHASH_OK);
     phash_sigset_report r;
     ck_assert_int_eq(phash_sigset_load_memory(s, list, strlen(list), "list", &r), PHASH_OK);
     ck_assert_int_eq(phash_sigset_save(s, setpath), PHASH_OK);
@@ -109,7 +110,8 @@ START_TEST(fifo_refused)
     ck_assert_str_eq(detail, "the compiled set path is not a regular file");
     ck_assert_int_eq(phash_sigset_open(dir, &s, &detail), PHASH_ERR_NOT_REGULAR);
     ck_assert_int_eq(phash_sigset_file_is_compiled(p), 0);
-    phash_matcher *m = phash_matcher_new();
+    phash_matcher *m = NULL;
+    ck_assert_int_eq(phash_matcher_new(&m), PHASH_OK);
     ck_assert_int_eq(phash_matcher_open(m, p), PHASH_ERR_NOT_REGULAR);
     phash_matcher_free(m);
 }
@@ -119,7 +121,8 @@ static size_t query(phash_matcher *m, const char *hex, unsigned radius)
 {
     phash_pdq_code q;
     ck_assert_int_eq(phash_pdq_from_hex(hex, 64, &q, NULL), PHASH_OK);
-    phash_matches *r = phash_matches_new();
+    phash_matches *r = NULL;
+    ck_assert_int_eq(phash_matches_new(&r), PHASH_OK);
     ck_assert_int_eq(phash_matcher_query(m, PHASH_SIG_PDQ, &q, 1, radius, r), PHASH_OK);
     size_t n = phash_matches_count(r);
     phash_matches_free(r);
@@ -132,7 +135,8 @@ static size_t query(phash_matcher *m, const char *hex, unsigned radius)
 START_TEST(replaced_while_served)
 {
     compile(H1 "\n");
-    phash_matcher *m = phash_matcher_new();
+    phash_matcher *m = NULL;
+    ck_assert_int_eq(phash_matcher_new(&m), PHASH_OK);
     ck_assert_int_eq(phash_matcher_open(m, setpath), PHASH_OK);
     compile(H2 "\n" H3 "\n");
     ck_assert_uint_eq(query(m, H1, 0), 1);

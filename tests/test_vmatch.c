@@ -66,10 +66,12 @@ static char *two_videos_csv(void)
 
 static phash_matcher *matcher_of(const char *text)
 {
-    phash_sigset *s = phash_sigset_new();
+    phash_sigset *s = NULL;
+    ck_assert_int_eq(phash_sigset_new(&s), PHASH_OK);
     ck_assert_int_eq(phash_sigset_load_memory(s, text, strlen(text), "videos.csv", &rep),
                      PHASH_OK);
-    phash_matcher *m = phash_matcher_new();
+    phash_matcher *m = NULL;
+    ck_assert_int_eq(phash_matcher_new(&m), PHASH_OK);
     ck_assert_int_eq(phash_matcher_use(m, s), PHASH_OK);
     return m;
 }
@@ -90,7 +92,8 @@ static void query_frames(phash_vpdq_frame f[11])
 START_TEST(csv_hma_arrays_load)
 {
     char *t = two_videos_csv();
-    phash_sigset *s = phash_sigset_new();
+    phash_sigset *s = NULL;
+    ck_assert_int_eq(phash_sigset_new(&s), PHASH_OK);
     ck_assert_int_eq(phash_sigset_load_memory(s, t, strlen(t), "videos.csv", &rep), PHASH_OK);
     ck_assert_uint_eq(rep.records, 2);
     ck_assert_uint_eq(rep.inserted, 2);
@@ -130,7 +133,8 @@ START_TEST(jsonl_and_frame_files_load)
              "{\"signal_type\":\"vpdq\",\"signal_str\":\"[\\\"%s,90,1.23e+02\\\"]\","
              "\"id\":\"C\"}\n",
              hex(code_of(1)), hex(code_of(2)), hex(code_of(3)));
-    phash_sigset *s = phash_sigset_new();
+    phash_sigset *s = NULL;
+    ck_assert_int_eq(phash_sigset_new(&s), PHASH_OK);
     ck_assert_int_eq(phash_sigset_load_memory(s, text, strlen(text), "l.jsonl", &rep), PHASH_OK);
     ck_assert_int_eq(rep.format, PHASH_SIGSET_JSONL);
     ck_assert_uint_eq(rep.inserted, 2);
@@ -188,7 +192,8 @@ START_TEST(invalid_frames_are_described)
              "vpdq,\"[\"\"%s,100,0.0\"\"]\",good\n",
              hex(code_of(1)), hex(code_of(2)), hex(code_of(3)), hex(code_of(4)),
              hex(code_of(5)));
-    phash_sigset *s = phash_sigset_new();
+    phash_sigset *s = NULL;
+    ck_assert_int_eq(phash_sigset_new(&s), PHASH_OK);
     ck_assert_int_eq(phash_sigset_load_memory(s, text, strlen(text), "list", &rep), PHASH_OK);
     ck_assert_uint_eq(rep.records, 5);
     ck_assert_uint_eq(rep.invalid, 4);
@@ -341,7 +346,8 @@ END_TEST
 START_TEST(compiled_set_keeps_videos)
 {
     char *t = two_videos_csv();
-    phash_sigset *s = phash_sigset_new();
+    phash_sigset *s = NULL;
+    ck_assert_int_eq(phash_sigset_new(&s), PHASH_OK);
     ck_assert_int_eq(phash_sigset_load_memory(s, t, strlen(t), "videos.csv", &rep), PHASH_OK);
     char path[] = "/tmp/phash-vmatch-XXXXXX";
     int fd = mkstemp(path);
@@ -349,7 +355,8 @@ START_TEST(compiled_set_keeps_videos)
     close(fd);
     ck_assert_int_eq(phash_sigset_save(s, path), PHASH_OK);
     phash_sigset_free(s);
-    phash_matcher *m = phash_matcher_new();
+    phash_matcher *m = NULL;
+    ck_assert_int_eq(phash_matcher_new(&m), PHASH_OK);
     ck_assert_msg(phash_matcher_open(m, path) == PHASH_OK, "%s", phash_matcher_last_error(m));
     unlink(path);
     ck_assert_uint_eq(phash_matcher_video_count(m), 2);
@@ -371,7 +378,8 @@ START_TEST(compiled_set_keeps_videos)
     ck_assert_int_eq(phash_video_query_range(q, 0, 0, &g), PHASH_OK);
     ck_assert_double_eq(g.end, 4.5);
     /* Frame-level queries work on the same entries. */
-    phash_matches *mm = phash_matches_new();
+    phash_matches *mm = NULL;
+    ck_assert_int_eq(phash_matches_new(&mm), PHASH_OK);
     ck_assert_int_eq(phash_matcher_query(m, PHASH_SIG_VPDQ, &f[3].hash, 1, 0, mm), PHASH_OK);
     ck_assert_uint_eq(phash_matches_count(mm), 1);
     phash_match one;

@@ -666,8 +666,7 @@ static int submit_root(void *ctx, const char *path)
 
 static int load_signatures(scan *s)
 {
-    s->matcher = phash_matcher_new();
-    if (!s->matcher || !s->opt.lists)
+    if (phash_matcher_new(&s->matcher) != PHASH_OK || !s->opt.lists)
         return -1;
     if (phash_sigset_file_is_compiled(s->opt.signatures)) {
         if (s->opt.n_lists > 1) {
@@ -680,13 +679,17 @@ static int load_signatures(scan *s)
         }
         return 0;
     }
-    phash_sigset *set = phash_sigset_new();
+    phash_sigset *set = NULL;
+    if (phash_sigset_new(&set) != PHASH_OK) {
+        fprintf(stderr, "phash scan: out of memory\n");
+        return -1;
+    }
     for (int i = 0; i < s->opt.n_lists; i++) {
         const char *list = s->opt.lists[i];
         phash_sigset_report rep;
-        phash_status st = set && !phash_sigset_file_is_compiled(list)
+        phash_status st = !phash_sigset_file_is_compiled(list)
                               ? phash_sigset_load_file(set, list, &rep)
-                              : set ? PHASH_ERR_INVALID_ARG : PHASH_ERR_NOMEM;
+                              : PHASH_ERR_INVALID_ARG;
         if (st == PHASH_ERR_INVALID_ARG) {
             fprintf(stderr, "phash scan: %s: a compiled set must be the only --signatures\n",
                     list);
@@ -695,8 +698,8 @@ static int load_signatures(scan *s)
         }
         if (st != PHASH_OK) {
             fprintf(stderr, "phash scan: cannot load the signature set: %s\n",
-                    set ? phash_sigset_last_error(set) : phash_strerror(st));
-            for (unsigned k = 0; set && k < rep.n_messages; k++)
+                    phash_sigset_last_error(set));
+            for (unsigned k = 0; k < rep.n_messages; k++)
                 fprintf(stderr, "  %s\n", rep.messages[k]);
             phash_sigset_free(set);
             return -1;

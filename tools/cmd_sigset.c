@@ -248,9 +248,8 @@ static int cmd_info(const char *path)
         }
         printf("%s: compiled signature set, %lld bytes\n", path, (long long)st.st_size);
     } else {
-        set = phash_sigset_new();
         phash_sigset_report r;
-        if (!set || phash_sigset_load_file(set, path, &r) != PHASH_OK) {
+        if (phash_sigset_new(&set) != PHASH_OK || phash_sigset_load_file(set, path, &r) != PHASH_OK) {
             fprintf(stderr, "phash sigset: %s\n", set ? phash_sigset_last_error(set) : "out of memory");
             phash_sigset_free(set);
             return EXIT_ERROR;
@@ -292,10 +291,10 @@ int cmd_sigset(int argc, char **argv)
         sigset_usage(stderr);
         return EXIT_ERROR;
     }
-    phash_sigset *set = phash_sigset_new();
+    phash_sigset *set = NULL;
     sigset_args a = {0};
     int rc = EXIT_NO_MATCH;
-    int parsed = set ? parse(argc - 1, argv + 1, set, &a) : -1;
+    int parsed = phash_sigset_new(&set) == PHASH_OK ? parse(argc - 1, argv + 1, set, &a) : -1;
     if (parsed > 0) {
         sigset_usage(stdout);
     } else if (parsed || a.n_lists == 0 || (!strcmp(sub, "compile") && !a.out) ||

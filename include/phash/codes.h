@@ -29,7 +29,7 @@ typedef struct phash_pdq_code {
  * not be NUL-terminated). Returns PHASH_ERR_BAD_HASH on a wrong length or
  * character; *err_pos (if not NULL) then receives the offending offset
  * (len itself for a wrong length). */
-PHASH_API phash_status phash_pdq_from_hex(const char *text, size_t len,
+PHASH_API PHASH_NODISCARD phash_status phash_pdq_from_hex(const char *text, size_t len,
                                           phash_pdq_code *out, size_t *err_pos);
 
 /* Write the canonical form: 64 lowercase hex digits and a NUL into out[65]. */
@@ -60,7 +60,7 @@ typedef enum phash_u64_form {
  * - PHASH_U64_SIGNED: optional '-' then decimal digits within int64 range,
  *   reinterpreted as the unsigned two's-complement value.
  * Returns PHASH_ERR_BAD_HASH with *err_pos (if not NULL) on error. */
-PHASH_API phash_status phash_u64_parse(const char *text, size_t len, phash_u64_form form,
+PHASH_API PHASH_NODISCARD phash_status phash_u64_parse(const char *text, size_t len, phash_u64_form form,
                                        uint64_t *out, size_t *err_pos);
 
 /* Format into out (at least 21 bytes); returns the length written (no NUL

@@ -43,7 +43,7 @@ typedef enum phash_dct_layout {
 
 /* Parse "1.0" / "0.9" (also "master", "1", "0.9.7", ...: any "0.9.x" is 0.9).
  * PHASH_ERR_INVALID_ARG for anything else. */
-PHASH_API phash_status phash_dct_layout_parse(const char *text, phash_dct_layout *out);
+PHASH_API PHASH_NODISCARD phash_status phash_dct_layout_parse(const char *text, phash_dct_layout *out);
 /* "1.0" or "0.9"; static storage, never NULL ("?" for an unknown value). */
 PHASH_API const char *phash_dct_layout_name(phash_dct_layout layout);
 
@@ -86,16 +86,17 @@ typedef struct phash_dct_result {
 
 typedef struct phash_dct_hasher phash_dct_hasher;
 
-/* Create a hasher (layout 1.0). NULL if out of memory. It keeps its own
- * decoder for the file/memory functions, created on first use with
- * PHASH_DECODE_CMYK_MODE = PHASH_CMYK_RAW3 (what pHash's loader does) and
- * the default limits. Free with phash_dct_hasher_free (NULL is a no-op). */
-PHASH_API phash_dct_hasher *phash_dct_hasher_new(void);
+/* Create a hasher (layout 1.0) in *out (NULL on failure: PHASH_ERR_NOMEM,
+ * PHASH_ERR_INVALID_ARG for a NULL out). It keeps its own decoder for the
+ * file/memory functions, created on first use with PHASH_DECODE_CMYK_MODE =
+ * PHASH_CMYK_RAW3 (what pHash's loader does) and the default limits. Free
+ * with phash_dct_hasher_free (NULL is a no-op). */
+PHASH_API PHASH_NODISCARD phash_status phash_dct_hasher_new(phash_dct_hasher **out);
 PHASH_API void phash_dct_hasher_free(phash_dct_hasher *h);
 
 /* Choose the layout of the hashes this hasher returns.
  * PHASH_ERR_INVALID_ARG on NULL or an unknown layout. */
-PHASH_API phash_status phash_dct_hasher_set_layout(phash_dct_hasher *h, phash_dct_layout layout);
+PHASH_API PHASH_NODISCARD phash_status phash_dct_hasher_set_layout(phash_dct_hasher *h, phash_dct_layout layout);
 
 /* Hash an image (1-2 channels: grey channel 0; 3-4 channels: RGB, alpha
  * ignored). Any size >= 1x1 is accepted; small or flat images return a hash
@@ -160,14 +161,15 @@ typedef struct phash_dctn_result {
 
 typedef struct phash_dctn_hasher phash_dctn_hasher;
 
-/* Create a hasher for hash size s = 8, 16 or 32 (64, 256 or 1024 bits);
- * NULL for another size or out of memory. Its decoder (file/memory
- * functions) uses the defaults. Free with phash_dctn_hasher_free. */
-PHASH_API phash_dctn_hasher *phash_dctn_hasher_new(unsigned s);
+/* Create a hasher for hash size s = 8, 16 or 32 (64, 256 or 1024 bits) in
+ * *out (NULL on failure): PHASH_ERR_INVALID_ARG for another size or a NULL
+ * out, PHASH_ERR_NOMEM. Its decoder (file/memory functions) uses the
+ * defaults. Free with phash_dctn_hasher_free. */
+PHASH_API PHASH_NODISCARD phash_status phash_dctn_hasher_new(unsigned s, phash_dctn_hasher **out);
 PHASH_API void phash_dctn_hasher_free(phash_dctn_hasher *h);
 /* Select the DCT backend. PHASH_ERR_INVALID_ARG for an unknown value;
  * the FFTW plan is created on the next hash (PHASH_ERR_NOMEM if FFTW fails). */
-PHASH_API phash_status phash_dctn_hasher_set_backend(phash_dctn_hasher *h,
+PHASH_API PHASH_NODISCARD phash_status phash_dctn_hasher_set_backend(phash_dctn_hasher *h,
                                                      phash_dctn_backend backend);
 /* The backend PHASH_DCTN_AUTO picks for size s (MATRIX or FFTW). */
 PHASH_API phash_dctn_backend phash_dctn_default_backend(unsigned s);
@@ -201,8 +203,8 @@ PHASH_API int phash_dctn_distance(const phash_dctn_result *a, const phash_dctn_r
  * export the current wisdom. Thread-safe (under the planner lock). Note: a
  * plan from wisdom may order the floating-point work differently from the
  * default FFTW_ESTIMATE plan; bits can then differ only on PHASH_DCT_TIES. */
-PHASH_API phash_status phash_dctn_fftw_import_wisdom(const char *path);
-PHASH_API phash_status phash_dctn_fftw_export_wisdom(const char *path);
+PHASH_API PHASH_NODISCARD phash_status phash_dctn_fftw_import_wisdom(const char *path);
+PHASH_API PHASH_NODISCARD phash_status phash_dctn_fftw_export_wisdom(const char *path);
 /* Destroy the shared FFTW plans and FFTW's internal state (e.g. before exit
  * under a leak checker). No hasher may be in use during the call. */
 PHASH_API void phash_dctn_fftw_cleanup(void);

@@ -70,8 +70,16 @@ typedef enum phash_pixel_format {
 /* ---- decoder ---------------------------------------------------------- */
 
 /* Limits for untrusted input, checked from the header before any large
- * allocation. 0 in a field means "no limit" for that field. */
+ * allocation. 0 in a field means "no limit" for that field.
+ *
+ * An extensible struct: `size` is sizeof(phash_limits) as the caller
+ * compiled it (phash_limits_default() sets it), or 0 for the fields of
+ * version 0.1 (max_width to max_memory). A library newer than the caller
+ * keeps its defaults for the fields the caller lacks; an older library
+ * refuses (PHASH_ERR_VERSION) a caller's field it does not know unless it
+ * is zero. Fields are only ever added at the end. */
 typedef struct phash_limits {
+    size_t size;         /* see above */
     uint32_t max_width;  /* pixels */
     uint32_t max_height; /* pixels */
     uint64_t max_pixels; /* width * height */
@@ -85,8 +93,14 @@ typedef struct phash_limits {
 #define PHASH_DEFAULT_MAX_PIXELS (100u * 1000u * 1000u)          /* 100 MP */
 #define PHASH_DEFAULT_MAX_MEMORY ((uint64_t)1024u * 1024u * 1024u) /* 1 GiB */
 
-/* Fill *limits with the defaults above. */
-PHASH_API void phash_limits_default(phash_limits *limits);
+/* Fill *limits with the defaults above, size included. (The inline wrapper
+ * passes the caller's sizeof, so a newer library never writes past an older
+ * caller's struct.) */
+PHASH_API void phash_limits_default_sized(phash_limits *limits, size_t size);
+static inline void phash_limits_default(phash_limits *limits)
+{
+    phash_limits_default_sized(limits, sizeof *limits);
+}
 
 typedef enum phash_decode_option {
     /* PHASH_CMYK_TO_RGB (default) or PHASH_CMYK_RAW3. */
@@ -119,17 +133,26 @@ typedef enum phash_decode_option {
 #define PHASH_SIXTEEN_BIT_LOW_BYTE 0
 #define PHASH_SIXTEEN_BIT_SCALE 1
 
-/* Create a decoder with default limits and options. NULL if out of memory.
- * Free with phash_decoder_free(). */
-PHASH_API phash_decoder *phash_decoder_new(void);
+/* Create a decoder with default limits and options in *out (NULL on
+ * failure): PHASH_ERR_NOMEM, PHASH_ERR_INVALID_ARG for a NULL out. Free with
+ * phash_decoder_free(). */
+PHASH_API PHASH_NODISCARD phash_status phash_decoder_new(phash_decoder **out);
 /* Release the decoder, its buffers and any image it returned. NULL is a no-op. */
 PHASH_API void phash_decoder_free(phash_decoder *dec);
 
-/* Replace the limits (copied). PHASH_ERR_INVALID_ARG on NULL. */
-PHASH_API phash_status phash_decoder_set_limits(phash_decoder *dec, const phash_limits *limits);
-PHASH_API void phash_decoder_get_limits(const phash_decoder *dec, phash_limits *limits);
+/* Replace the limits (copied). PHASH_ERR_INVALID_ARG on NULL,
+ * PHASH_ERR_VERSION for a size the library cannot take (see phash_limits). */
+PHASH_API PHASH_NODISCARD phash_status phash_decoder_set_limits(phash_decoder *dec, const phash_limits *limits);
+/* The decoder's limits into *limits, size included (inline wrapper as for
+ * phash_limits_default). */
+PHASH_API void phash_decoder_get_limits_sized(const phash_decoder *dec, phash_limits *limits,
+                                              size_t size);
+static inline void phash_decoder_get_limits(const phash_decoder *dec, phash_limits *limits)
+{
+    phash_decoder_get_limits_sized(dec, limits, sizeof *limits);
+}
 /* Set an option; PHASH_ERR_INVALID_ARG for an unknown option or value. */
-PHASH_API phash_status phash_decoder_set_option(phash_decoder *dec, phash_decode_option option,
+PHASH_API PHASH_NODISCARD phash_status phash_decoder_set_option(phash_decoder *dec, phash_decode_option option,
                                                 int value);
 /* The option's value, or -1 for an unknown option. */
 PHASH_API int phash_decoder_get_option(const phash_decoder *dec, phash_decode_option option);

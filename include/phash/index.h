@@ -84,8 +84,12 @@ typedef struct phash_index_hit {
                           best (lowest distance, then lowest variant); else 0 */
 } phash_index_hit;
 
-/* Options of phash_index_search. Zero-initialise, then set what you need. */
+/* Options of phash_index_search. Zero-initialise, then set what you need.
+ * An extensible struct (see phash_limits in image.h): size is the caller's
+ * sizeof(phash_index_search_opts) or 0 for the fields of version 0.1
+ * (radius to threads); a zero-initialised struct is always valid. */
 typedef struct phash_index_search_opts {
+    size_t size;               /* 0 or sizeof(phash_index_search_opts) */
     unsigned radius;           /* report entries at distance <= radius (inclusive);
                                   must be <= width */
     size_t k;                  /* 0: all entries within radius; else at most the
@@ -110,7 +114,7 @@ PHASH_API const char *phash_kernel_name(phash_kernel kernel);
 
 /* Create an empty index for codes of `bits` bits: 64 or 256
  * (PHASH_ERR_INVALID_ARG otherwise). Free it with phash_index_free. */
-PHASH_API phash_status phash_index_new(unsigned bits, phash_index **out);
+PHASH_API PHASH_NODISCARD phash_status phash_index_new(unsigned bits, phash_index **out);
 /* Release the index and everything it maps; NULL is a no-op. */
 PHASH_API void phash_index_free(phash_index *index);
 /* Detail of the last error on this handle (static sentence if none).
@@ -125,7 +129,7 @@ PHASH_API size_t phash_index_count(const phash_index *index);
 /* Select the popcount kernel for this index's queries. Returns
  * PHASH_ERR_UNSUPPORTED_CPU if this machine lacks it. AUTO restores the
  * default. */
-PHASH_API phash_status phash_index_set_kernel(phash_index *index, phash_kernel kernel);
+PHASH_API PHASH_NODISCARD phash_status phash_index_set_kernel(phash_index *index, phash_kernel kernel);
 /* Memory layouts of a 64-bit index (phash_index_set_compact). */
 typedef enum phash_index_layout {
     /* default: a 32-bit filter of every entry in every MIH table (about
@@ -143,7 +147,7 @@ typedef enum phash_index_layout {
 /* Memory layout of the next build, a phash_index_layout (0, 1 or 2; other
  * values: PHASH_ERR_INVALID_ARG). No effect on 256-bit indexes, whose
  * tables hold entry numbers only. */
-PHASH_API phash_status phash_index_set_compact(phash_index *index, int compact);
+PHASH_API PHASH_NODISCARD phash_status phash_index_set_compact(phash_index *index, int compact);
 /* The kernel queries use now (never AUTO). */
 PHASH_API phash_kernel phash_index_kernel(const phash_index *index);
 
@@ -151,27 +155,27 @@ PHASH_API phash_kernel phash_index_kernel(const phash_index *index);
 
 /* Append n codes (uint64_t[] or phash_pdq_code[] per the width) with their
  * ids to the append buffer. Ids need not be unique. Copies the data. */
-PHASH_API phash_status phash_index_add(phash_index *index, const void *codes,
+PHASH_API PHASH_NODISCARD phash_status phash_index_add(phash_index *index, const void *codes,
                                        const uint64_t *ids, size_t n);
 /* Remove every entry with this id (tombstone for built entries).
  * PHASH_ERR_NOT_FOUND if there is none. O(count). */
-PHASH_API phash_status phash_index_remove(phash_index *index, uint64_t id);
+PHASH_API PHASH_NODISCARD phash_status phash_index_remove(phash_index *index, uint64_t id);
 /* Merge the buffer and tombstones into freshly built scan, BK-tree and MIH
  * structures. Queries keep running on the old structures meanwhile, so the
  * memory of both is needed until the new one is published. */
-PHASH_API phash_status phash_index_build(phash_index *index);
+PHASH_API PHASH_NODISCARD phash_status phash_index_build(phash_index *index);
 /* Atomically exchange the whole contents (entries, structures, buffer,
  * tombstones) of index and other, which must have the same width. Queries
  * on `index` see either the old or the new set, never a mix. `other` must
  * not be in use by another thread. */
-PHASH_API phash_status phash_index_swap(phash_index *index, phash_index *other);
+PHASH_API PHASH_NODISCARD phash_status phash_index_swap(phash_index *index, phash_index *other);
 
 /* ---- files ------------------------------------------------------------ */
 
 /* Build if needed, then write the index to path atomically (see top).
  * PHASH_ERR_IO on failure (the previous file, if any, is untouched),
  * PHASH_ERR_NOT_REGULAR when path is not a regular file. */
-PHASH_API phash_status phash_index_save(phash_index *index, const char *path);
+PHASH_API PHASH_NODISCARD phash_status phash_index_save(phash_index *index, const char *path);
 /* Map an index file. Flags: 0 verifies every checksum (the body is read
  * once); PHASH_INDEX_OPEN_TRUST skips the body checksums (header checks
  * and structural bounds are always done, so a corrupt body can give wrong
@@ -183,20 +187,20 @@ PHASH_API phash_status phash_index_save(phash_index *index, const char *path);
  * A file truncated by someone else while mapped raises SIGBUS on access:
  * replace index files by rename (as phash_index_save does), never in place. */
 #define PHASH_INDEX_OPEN_TRUST 1u
-PHASH_API phash_status phash_index_open(const char *path, unsigned flags, phash_index **out,
+PHASH_API PHASH_NODISCARD phash_status phash_index_open(const char *path, unsigned flags, phash_index **out,
                                         const char **detail);
 /* The same from a memory buffer that must stay valid and unchanged until the
  * index is freed or rebuilt (it is not copied). The buffer should be
  * 64-byte aligned for speed (8-byte alignment is required:
  * PHASH_ERR_INVALID_ARG otherwise). */
-PHASH_API phash_status phash_index_open_memory(const void *data, size_t size, unsigned flags,
+PHASH_API PHASH_NODISCARD phash_status phash_index_open_memory(const void *data, size_t size, unsigned flags,
                                                phash_index **out, const char **detail);
 
 /* ---- queries ---------------------------------------------------------- */
 
 /* Result container, reusable across queries (its memory is kept). One per
  * thread. */
-PHASH_API phash_status phash_index_results_new(phash_index_results **out);
+PHASH_API PHASH_NODISCARD phash_status phash_index_results_new(phash_index_results **out);
 PHASH_API void phash_index_results_free(phash_index_results *results);
 /* Number of queries answered by the last search. */
 PHASH_API size_t phash_index_results_queries(const phash_index_results *results);
@@ -208,7 +212,7 @@ PHASH_API const phash_index_hit *phash_index_results_hits(const phash_index_resu
 /* Answer nq queries. codes holds nq codes (nq * 8 if opts->variants == 8),
  * uint64_t or phash_pdq_code per the width. Replaces the contents of
  * results. Exact: every method returns the brute-force result. */
-PHASH_API phash_status phash_index_search(const phash_index *index, const void *codes, size_t nq,
+PHASH_API PHASH_NODISCARD phash_status phash_index_search(const phash_index *index, const void *codes, size_t nq,
                                           const phash_index_search_opts *opts,
                                           phash_index_results *results);
 

@@ -49,7 +49,7 @@ typedef enum phash_pdq_mode {
 } phash_pdq_mode;
 
 /* Parse "full" or "cli512"; PHASH_ERR_INVALID_ARG otherwise. */
-PHASH_API phash_status phash_pdq_mode_parse(const char *text, phash_pdq_mode *out);
+PHASH_API PHASH_NODISCARD phash_status phash_pdq_mode_parse(const char *text, phash_pdq_mode *out);
 /* "full" or "cli512" ("unknown" for other values); static storage. */
 PHASH_API const char *phash_pdq_mode_name(phash_pdq_mode mode);
 
@@ -91,15 +91,16 @@ typedef struct phash_pdq_result {
 
 typedef struct phash_pdq_hasher phash_pdq_hasher;
 
-/* A hasher in mode PHASH_PDQ_FULL. Its work buffers grow to the largest
- * image seen and are reused (no allocation per image in the steady state).
- * NULL if out of memory. Free with phash_pdq_hasher_free (NULL is a no-op). */
-PHASH_API phash_pdq_hasher *phash_pdq_hasher_new(void);
+/* A hasher in mode PHASH_PDQ_FULL, in *out (NULL on failure: PHASH_ERR_NOMEM,
+ * PHASH_ERR_INVALID_ARG for a NULL out). Its work buffers grow to the
+ * largest image seen and are reused (no allocation per image in the steady
+ * state). Free with phash_pdq_hasher_free (NULL is a no-op). */
+PHASH_API PHASH_NODISCARD phash_status phash_pdq_hasher_new(phash_pdq_hasher **out);
 PHASH_API void phash_pdq_hasher_free(phash_pdq_hasher *h);
 
 /* Select the pre-processing convention (see top). PHASH_ERR_INVALID_ARG for
  * an unknown mode or NULL. */
-PHASH_API phash_status phash_pdq_hasher_set_mode(phash_pdq_hasher *h, phash_pdq_mode mode);
+PHASH_API PHASH_NODISCARD phash_status phash_pdq_hasher_set_mode(phash_pdq_hasher *h, phash_pdq_mode mode);
 PHASH_API phash_pdq_mode phash_pdq_hasher_get_mode(const phash_pdq_hasher *h);
 
 /* Fast mode for phash_pdq_hash_file/_memory (no effect on phash_pdq_hash_
@@ -117,7 +118,7 @@ PHASH_API phash_pdq_mode phash_pdq_hasher_get_mode(const phash_pdq_hasher *h);
  * images per CPU second on the 5 baseline JPEGs, x1.08 on the 3 progressive
  * ones (they still entropy-decode every coefficient). PHASH_ERR_INVALID_ARG
  * for NULL. */
-PHASH_API phash_status phash_pdq_hasher_set_fast(phash_pdq_hasher *h, uint32_t min_side);
+PHASH_API PHASH_NODISCARD phash_status phash_pdq_hasher_set_fast(phash_pdq_hasher *h, uint32_t min_side);
 
 /* Hash a decoded or wrapped image (1-4 channels, see top). flags:
  * PHASH_PDQ_WANT_DIHEDRAL or 0. On success *out is filled. Errors:
@@ -160,6 +161,8 @@ PHASH_API const char *phash_pdq_hasher_last_error(const phash_pdq_hasher *h);
 
 /* The match rule: distance <= max_distance and quality >= min_quality. */
 typedef struct phash_pdq_match_rule {
+    size_t size;           /* 0 or sizeof(phash_pdq_match_rule): an extensible
+                              struct, see phash_limits in image.h */
     unsigned max_distance; /* default 31 (pdq/README.md, pytx) */
     int min_quality;       /* default 50 (pytx/HMA reject < 50) */
 } phash_pdq_match_rule;
@@ -167,11 +170,16 @@ typedef struct phash_pdq_match_rule {
 #define PHASH_PDQ_DEFAULT_MAX_DISTANCE 31u
 #define PHASH_PDQ_DEFAULT_MIN_QUALITY 50
 
-/* Fill *rule with the defaults above. */
-PHASH_API void phash_pdq_match_rule_default(phash_pdq_match_rule *rule);
+/* Fill *rule with the defaults above, size included (the inline wrapper
+ * passes the caller's sizeof). */
+PHASH_API void phash_pdq_match_rule_default_sized(phash_pdq_match_rule *rule, size_t size);
+static inline void phash_pdq_match_rule_default(phash_pdq_match_rule *rule)
+{
+    phash_pdq_match_rule_default_sized(rule, sizeof *rule);
+}
 
 /* 1 if a hash of this quality should be used at all under rule (NULL: the
- * defaults), else 0. */
+ * defaults), else 0 (also for a rule whose size this library cannot take). */
 PHASH_API int phash_pdq_quality_ok(const phash_pdq_match_rule *rule, int quality);
 
 /* 1 if query (of quality query_quality) matches target under rule (NULL:

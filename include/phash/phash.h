@@ -11,8 +11,12 @@
  *   phash_strerror() turns a status into a static English sentence. Handles
  *   keep a detail string for their last error (e.g. the byte offset where a
  *   JPEG ended early): see the *_last_error() function of each handle.
- * - Handles are opaque, created by *_new() and released by *_free(); every
- *   *_free() accepts NULL.
+ * - Handles are opaque, created by phash_status phash_X_new(..., phash_X
+ *   **out) (*out is NULL on failure) and released by phash_X_free(), which
+ *   accepts NULL.
+ * - Every status-returning function is PHASH_NODISCARD.
+ * - Caller-filled structs that may grow start with `size_t size` (see
+ *   phash_limits in image.h): 0 or the caller's sizeof.
  * - Output pointers are written only on success unless stated otherwise.
  * - The library never prints, never calls exit() or abort(), and releases
  *   everything it allocated on every error path.
@@ -114,7 +118,7 @@ typedef struct phash_allocator {
  * Call it once, before any other phash function and before any other thread
  * uses phash: memory allocated with one allocator must be freed with the
  * same one. Returns PHASH_ERR_INVALID_ARG if a function pointer is NULL. */
-PHASH_API phash_status phash_set_allocator(const phash_allocator *allocator);
+PHASH_API PHASH_NODISCARD phash_status phash_set_allocator(const phash_allocator *allocator);
 
 /* Free memory that a phash function documented as "free with phash_free". */
 PHASH_API void phash_free(void *ptr);

@@ -132,7 +132,7 @@ PHASH_API const char *phash_sig_algo_name(phash_sig_algo algo);
  * "hash_pdq", "pdqhash", "phash", "phash64", "dct64", ... Returns
  * PHASH_ERR_NOT_FOUND for names of algorithms phash does not hold (md5,
  * photodna, ...). len is the number of characters at name. */
-PHASH_API phash_status phash_sig_algo_parse(const char *name, size_t len,
+PHASH_API PHASH_NODISCARD phash_status phash_sig_algo_parse(const char *name, size_t len,
                                             phash_sig_algo *out);
 
 /* Input formats. Values are ABI-stable. */
@@ -238,13 +238,14 @@ typedef enum phash_sigset_option {
     PHASH_SIGSET_OPT_U64_FORM = 7
 } phash_sigset_option;
 
-/* An empty set with default options; NULL if out of memory. */
-PHASH_API phash_sigset *phash_sigset_new(void);
+/* An empty set with default options in *out (NULL on failure:
+ * PHASH_ERR_NOMEM, PHASH_ERR_INVALID_ARG for a NULL out). */
+PHASH_API PHASH_NODISCARD phash_status phash_sigset_new(phash_sigset **out);
 /* Release the set. NULL is a no-op. */
 PHASH_API void phash_sigset_free(phash_sigset *set);
 
 /* PHASH_ERR_INVALID_ARG for an unknown option or a value out of range. */
-PHASH_API phash_status phash_sigset_set_option(phash_sigset *set, phash_sigset_option option,
+PHASH_API PHASH_NODISCARD phash_status phash_sigset_set_option(phash_sigset *set, phash_sigset_option option,
                                                int value);
 /* The option's value, or -1 for an unknown option. */
 PHASH_API int phash_sigset_get_option(const phash_sigset *set, phash_sigset_option option);
@@ -326,7 +327,7 @@ PHASH_API size_t phash_sigset_owner_count(const phash_sigset *set, phash_sig_alg
                                           size_t entry);
 /* Owner k (0-based, in load order) of an entry. PHASH_ERR_NOT_FOUND when out
  * of range. */
-PHASH_API phash_status phash_sigset_owner_get(const phash_sigset *set, phash_sig_algo algo,
+PHASH_API PHASH_NODISCARD phash_status phash_sigset_owner_get(const phash_sigset *set, phash_sig_algo algo,
                                               size_t entry, size_t k,
                                               phash_sigset_owner *out);
 
@@ -385,8 +386,9 @@ typedef struct phash_matcher phash_matcher;
  * alive (even across a replacement) until the next query or their free. */
 typedef struct phash_matches phash_matches;
 
-/* An empty matcher (no set: queries find nothing). NULL if out of memory. */
-PHASH_API phash_matcher *phash_matcher_new(void);
+/* An empty matcher (no set: queries find nothing) in *out (NULL on
+ * failure: PHASH_ERR_NOMEM, PHASH_ERR_INVALID_ARG for a NULL out). */
+PHASH_API PHASH_NODISCARD phash_status phash_matcher_new(phash_matcher **out);
 /* Release the matcher; NULL is a no-op. Must not race with queries. */
 PHASH_API void phash_matcher_free(phash_matcher *m);
 /* Serve this set from now on. The matcher takes ownership of set on
@@ -415,7 +417,9 @@ typedef struct phash_match {
                           long as the results */
 } phash_match;
 
-PHASH_API phash_matches *phash_matches_new(void);
+/* Empty, reusable results in *out (NULL on failure: PHASH_ERR_NOMEM,
+ * PHASH_ERR_INVALID_ARG for a NULL out). */
+PHASH_API PHASH_NODISCARD phash_status phash_matches_new(phash_matches **out);
 PHASH_API void phash_matches_free(phash_matches *r);
 
 /* Find every entry of `algo` within `radius` of the query. codes holds
@@ -435,9 +439,9 @@ PHASH_API PHASH_NODISCARD phash_status phash_matcher_query(const phash_matcher *
                                                            unsigned radius, phash_matches *r);
 PHASH_API size_t phash_matches_count(const phash_matches *r);
 /* Match i (0-based). PHASH_ERR_NOT_FOUND when out of range. */
-PHASH_API phash_status phash_matches_get(const phash_matches *r, size_t i, phash_match *out);
+PHASH_API PHASH_NODISCARD phash_status phash_matches_get(const phash_matches *r, size_t i, phash_match *out);
 /* Owner k of match i; strings valid as long as the results. */
-PHASH_API phash_status phash_matches_owner(const phash_matches *r, size_t i, size_t k,
+PHASH_API PHASH_NODISCARD phash_status phash_matches_owner(const phash_matches *r, size_t i, size_t k,
                                            phash_sigset_owner *out);
 
 #ifdef __cplusplus

@@ -9,17 +9,29 @@
 
 #include "decode.h"
 
-void phash_limits_default(phash_limits *limits)
+void phash_limits_default_sized(phash_limits *limits, size_t size)
 {
     if (!limits)
         return;
-    limits->max_width = PHASH_DEFAULT_MAX_WIDTH;
-    limits->max_height = PHASH_DEFAULT_MAX_HEIGHT;
-    limits->max_pixels = PHASH_DEFAULT_MAX_PIXELS;
-    limits->max_memory = PHASH_DEFAULT_MAX_MEMORY;
+    phash_limits d = {.size = sizeof d,
+                      .max_width = PHASH_DEFAULT_MAX_WIDTH,
+                      .max_height = PHASH_DEFAULT_MAX_HEIGHT,
+                      .max_pixels = PHASH_DEFAULT_MAX_PIXELS,
+                      .max_memory = PHASH_DEFAULT_MAX_MEMORY};
+    ph_struct_out(limits, size, &d, sizeof d, PH_LIMITS_V1);
 }
 
-phash_decoder *phash_decoder_new(void)
+phash_status ph_limits_in(phash_limits *dst, const phash_limits *src)
+{
+    phash_limits l;
+    phash_limits_default(&l);
+    if (ph_struct_in(&l, sizeof l, src, PH_LIMITS_V1))
+        return PHASH_ERR_VERSION;
+    *dst = l;
+    return PHASH_OK;
+}
+
+static phash_decoder *decoder_create(void)
 {
     phash_decoder *dec = ph_calloc(1, sizeof *dec);
     if (!dec)
@@ -31,6 +43,14 @@ phash_decoder *phash_decoder_new(void)
     dec->max_work = PHASH_DEFAULT_MAX_WORK;
     dec->img.owned_by_decoder = 1;
     return dec;
+}
+
+phash_status phash_decoder_new(phash_decoder **out)
+{
+    if (!out)
+        return PHASH_ERR_INVALID_ARG;
+    *out = decoder_create();
+    return *out ? PHASH_OK : PHASH_ERR_NOMEM;
 }
 
 void phash_decoder_free(phash_decoder *dec)
@@ -50,14 +70,13 @@ phash_status phash_decoder_set_limits(phash_decoder *dec, const phash_limits *li
 {
     if (!dec || !limits)
         return PHASH_ERR_INVALID_ARG;
-    dec->limits = *limits;
-    return PHASH_OK;
+    return ph_limits_in(&dec->limits, limits);
 }
 
-void phash_decoder_get_limits(const phash_decoder *dec, phash_limits *limits)
+void phash_decoder_get_limits_sized(const phash_decoder *dec, phash_limits *limits, size_t size)
 {
     if (dec && limits)
-        *limits = dec->limits;
+        ph_struct_out(limits, size, &dec->limits, sizeof dec->limits, PH_LIMITS_V1);
 }
 
 static int *option_slot(phash_decoder *dec, phash_decode_option option, int *max)

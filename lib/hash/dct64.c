@@ -39,7 +39,7 @@ struct phash_dct_hasher {
     double cosines[BAND][GRID];
 };
 
-phash_dct_hasher *phash_dct_hasher_new(void)
+static phash_dct_hasher *dct_hasher_create(void)
 {
     phash_dct_hasher *h = ph_calloc(1, sizeof *h);
     if (!h)
@@ -50,6 +50,14 @@ phash_dct_hasher *phash_dct_hasher_new(void)
         for (int n = 0; n < GRID; n++)
             h->cosines[k][n] = cos(pi / (2.0 * GRID) * (double)(k + 1) * (double)(2 * n + 1));
     return h;
+}
+
+phash_status phash_dct_hasher_new(phash_dct_hasher **out)
+{
+    if (!out)
+        return PHASH_ERR_INVALID_ARG;
+    *out = dct_hasher_create();
+    return *out ? PHASH_OK : PHASH_ERR_NOMEM;
 }
 
 void phash_dct_hasher_free(phash_dct_hasher *h)

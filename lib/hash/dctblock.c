@@ -126,8 +126,7 @@ int ph_dct_image_ok(const phash_image *img)
 phash_decoder *ph_dct_decoder(phash_decoder **dec, int cmyk_raw3)
 {
     if (!*dec) {
-        *dec = phash_decoder_new();
-        if (*dec && cmyk_raw3 &&
+        if (phash_decoder_new(dec) == PHASH_OK && cmyk_raw3 &&
             phash_decoder_set_option(*dec, PHASH_DECODE_CMYK_MODE, PHASH_CMYK_RAW3) != PHASH_OK) {
             phash_decoder_free(*dec);
             *dec = NULL;

@@ -130,13 +130,16 @@ static int fill_cosines(phash_dctn_hasher *h)
     return 0;
 }
 
-phash_dctn_hasher *phash_dctn_hasher_new(unsigned s)
+phash_status phash_dctn_hasher_new(unsigned s, phash_dctn_hasher **out)
 {
+    if (!out)
+        return PHASH_ERR_INVALID_ARG;
+    *out = NULL;
     if (size_slot(s) < 0)
-        return NULL;
+        return PHASH_ERR_INVALID_ARG;
     phash_dctn_hasher *h = ph_calloc(1, sizeof *h);
     if (!h)
-        return NULL;
+        return PHASH_ERR_NOMEM;
     h->s = s;
     h->n = 4 * s;
     h->backend = PHASH_DCTN_AUTO;
@@ -145,9 +148,10 @@ phash_dctn_hasher *phash_dctn_hasher_new(unsigned s)
         !ph_buf_reserve(&h->work, cells * sizeof(double)) ||
         !ph_buf_reserve(&h->sums, h->n * sizeof(uint64_t))) {
         phash_dctn_hasher_free(h);
-        return NULL;
+        return PHASH_ERR_NOMEM;
     }
-    return h;
+    *out = h;
+    return PHASH_OK;
 }
 
 void phash_dctn_hasher_free(phash_dctn_hasher *h)

@@ -106,7 +106,7 @@ ph_pdq_prof *ph_pdq_hasher_prof(phash_pdq_hasher *h)
 
 /* ---- life cycle -------------------------------------------------------- */
 
-phash_pdq_hasher *phash_pdq_hasher_new(void)
+static phash_pdq_hasher *pdq_hasher_create(void)
 {
     phash_pdq_hasher *h = ph_calloc(1, sizeof *h);
     if (!h)
@@ -116,6 +116,14 @@ phash_pdq_hasher *phash_pdq_hasher_new(void)
     ph_pdq_dct_matrix(h->dct_matrix);
     ph_pdq_dct_matrix_t(h->dct_matrix, h->dct_matrix_t);
     return h;
+}
+
+phash_status phash_pdq_hasher_new(phash_pdq_hasher **out)
+{
+    if (!out)
+        return PHASH_ERR_INVALID_ARG;
+    *out = pdq_hasher_create();
+    return *out ? PHASH_OK : PHASH_ERR_NOMEM;
 }
 
 void phash_pdq_hasher_free(phash_pdq_hasher *h)
@@ -322,8 +330,8 @@ static phash_decoder *decoder_for(phash_pdq_hasher *h, phash_decoder *dec)
 {
     if (dec)
         return dec;
-    if (!h->decoder)
-        h->decoder = phash_decoder_new();
+    if (!h->decoder && phash_decoder_new(&h->decoder) != PHASH_OK)
+        return NULL;
     return h->decoder;
 }
 
@@ -347,8 +355,12 @@ static phash_status hash_decoded(phash_pdq_hasher *h, phash_decoder *dec, const 
     }
     phash_status st = path ? phash_decode_file(dec, path, &img)
                            : phash_decode_memory(dec, data, len, &img);
-    if (h->fast_min_side && old_scale > 0)
-        (void)phash_decoder_set_option(dec, PHASH_DECODE_JPEG_SCALE, old_scale);
+    /* Restoring a value read back from the decoder cannot fail; if it
+     * did, the decoder would keep a reduced scale, so say so. */
+    if (h->fast_min_side && old_scale > 0 &&
+        phash_decoder_set_option(dec, PHASH_DECODE_JPEG_SCALE, old_scale) != PHASH_OK &&
+        st == PHASH_OK)
+        st = PHASH_ERR_STATE;
     if (st != PHASH_OK)
         return ph_error_set(&h->err, st, "%s", phash_decoder_last_error(dec));
     return phash_pdq_hash_image(h, img, flags, out);
@@ -368,18 +380,30 @@ phash_status phash_pdq_hash_memory(phash_pdq_hasher *h, phash_decoder *dec, cons
 
 /* ---- matching ---------------------------------------------------------- */
 
-void phash_pdq_match_rule_default(phash_pdq_match_rule *rule)
+static const phash_pdq_match_rule default_rule = {
+    .size = sizeof(phash_pdq_match_rule),
+    .max_distance = PHASH_PDQ_DEFAULT_MAX_DISTANCE,
+    .min_quality = PHASH_PDQ_DEFAULT_MIN_QUALITY,
+};
+
+void phash_pdq_match_rule_default_sized(phash_pdq_match_rule *rule, size_t size)
 {
-    if (!rule)
-        return;
-    rule->max_distance = PHASH_PDQ_DEFAULT_MAX_DISTANCE;
-    rule->min_quality = PHASH_PDQ_DEFAULT_MIN_QUALITY;
+    if (rule)
+        ph_struct_out(rule, size, &default_rule, sizeof default_rule, PH_MATCH_RULE_V1);
+}
+
+/* The caller's rule in this library's layout (NULL: the defaults); 0 for a
+ * size this library cannot take, so that nothing matches. */
+static int rule_in(const phash_pdq_match_rule *rule, phash_pdq_match_rule *out)
+{
+    *out = default_rule;
+    return !rule || ph_struct_in(out, sizeof *out, rule, PH_MATCH_RULE_V1) == 0;
 }
 
 int phash_pdq_quality_ok(const phash_pdq_match_rule *rule, int quality)
 {
-    int min_q = rule ? rule->min_quality : PHASH_PDQ_DEFAULT_MIN_QUALITY;
-    return quality >= min_q;
+    phash_pdq_match_rule r;
+    return rule_in(rule, &r) && quality >= r.min_quality;
 }
 
 int phash_pdq_match(const phash_pdq_match_rule *rule, const phash_pdq_code *query,
@@ -390,6 +414,6 @@ int phash_pdq_match(const phash_pdq_match_rule *rule, const phash_pdq_code *quer
     unsigned d = phash_pdq_distance(query, target);
     if (distance)
         *distance = d;
-    unsigned max_d = rule ? rule->max_distance : PHASH_PDQ_DEFAULT_MAX_DISTANCE;
-    return phash_pdq_quality_ok(rule, query_quality) && d <= max_d;
+    phash_pdq_match_rule r;
+    return rule_in(rule, &r) && query_quality >= r.min_quality && d <= r.max_distance;
 }

@@ -309,9 +309,17 @@ static int answer_threads(const query_ctx *qc, size_t nq, unsigned nt, phash_ind
 
 /* ---- entry point ------------------------------------------------------ */
 
-phash_index_method phash_index_plan(const phash_index *ix, const phash_index_search_opts *o)
+/* The caller's options in this library's layout (see phash_limits). */
+static int opts_in(phash_index_search_opts *dst, const phash_index_search_opts *src)
 {
-    if (!ix || !o)
+    memset(dst, 0, sizeof *dst);
+    return ph_struct_in(dst, sizeof *dst, src, PH_SEARCH_OPTS_V1);
+}
+
+phash_index_method phash_index_plan(const phash_index *ix, const phash_index_search_opts *opts)
+{
+    phash_index_search_opts own, *o = &own;
+    if (!ix || !opts || opts_in(&own, opts))
         return PHASH_INDEX_SCAN;
     phash_index *m = (phash_index *)ix;
     pthread_rwlock_rdlock(&m->lock);
@@ -325,10 +333,13 @@ phash_index_method phash_index_plan(const phash_index *ix, const phash_index_sea
 }
 
 phash_status phash_index_search(const phash_index *ix, const void *codes, size_t nq,
-                                const phash_index_search_opts *o, phash_index_results *r)
+                                const phash_index_search_opts *opts, phash_index_results *r)
 {
-    if (!ix || !o || !r || (nq && !codes))
+    if (!ix || !opts || !r || (nq && !codes))
         return PHASH_ERR_INVALID_ARG;
+    phash_index_search_opts own, *o = &own;
+    if (opts_in(&own, opts))
+        return PHASH_ERR_VERSION;
     unsigned V = o->variants ? o->variants : 1;
     if ((V != 1 && V != 8) || o->radius > ix->bits || o->method < PHASH_INDEX_AUTO ||
         o->method > PHASH_INDEX_MIH)

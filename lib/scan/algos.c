@@ -29,11 +29,10 @@ static void *pdq_new(const phash_scanner *s)
     pdq_state *p = ph_calloc(1, sizeof *p);
     if (!p)
         return NULL;
-    p->hasher = phash_pdq_hasher_new();
-    p->dec = phash_decoder_new();
     p->flags = s->dihedral ? PHASH_PDQ_WANT_DIHEDRAL : 0;
     p->variants = s->dihedral ? PHASH_PDQ_NUM_DIHEDRAL : 1;
-    if (!p->hasher || !p->dec || phash_pdq_hasher_set_mode(p->hasher, s->pdq_mode) != PHASH_OK ||
+    if (phash_pdq_hasher_new(&p->hasher) != PHASH_OK ||
+        phash_decoder_new(&p->dec) != PHASH_OK || phash_pdq_hasher_set_mode(p->hasher, s->pdq_mode) != PHASH_OK ||
         phash_pdq_hasher_set_fast(p->hasher, s->pdq_fast) != PHASH_OK ||
         phash_decoder_set_limits(p->dec, &s->limits) != PHASH_OK) {
         pdq_free(p);
@@ -84,8 +83,8 @@ static void phash_free_state(void *state) { phash_dct_hasher_free(state); }
 
 static void *phash_new(const phash_scanner *s)
 {
-    phash_dct_hasher *h = phash_dct_hasher_new();
-    if (!h || phash_dct_hasher_set_layout(h, s->layout) != PHASH_OK ||
+    phash_dct_hasher *h = NULL;
+    if (phash_dct_hasher_new(&h) != PHASH_OK || phash_dct_hasher_set_layout(h, s->layout) != PHASH_OK ||
         phash_decoder_set_limits(phash_dct_hasher_decoder(h), &s->limits) != PHASH_OK) {
         phash_dct_hasher_free(h);
         return NULL;
@@ -126,9 +125,14 @@ static phash_status phash_bytes(void *state, const uint8_t *data, size_t len, ph
 /* ---- dctN ---------------------------------------------------------------- */
 
 static void dctn_free(void *state) { phash_dctn_hasher_free(state); }
-static void *dct64_new(const phash_scanner *s) { (void)s; return phash_dctn_hasher_new(8); }
-static void *dct256_new(const phash_scanner *s) { (void)s; return phash_dctn_hasher_new(16); }
-static void *dct1024_new(const phash_scanner *s) { (void)s; return phash_dctn_hasher_new(32); }
+static void *dctn_new(unsigned size)
+{
+    phash_dctn_hasher *h = NULL;
+    return phash_dctn_hasher_new(size, &h) == PHASH_OK ? h : NULL;
+}
+static void *dct64_new(const phash_scanner *s) { (void)s; return dctn_new(8); }
+static void *dct256_new(const phash_scanner *s) { (void)s; return dctn_new(16); }
+static void *dct1024_new(const phash_scanner *s) { (void)s; return dctn_new(32); }
 
 static phash_status dctn_image(void *state, const phash_image *img, ph_algo_out *out,
                                const char **detail)

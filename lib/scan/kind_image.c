@@ -13,8 +13,8 @@ static const char *const variant_names[PH_SCAN_MAX_VARIANTS] = {
 static phash_decoder *raw3_decoder(ph_worker *w)
 {
     if (!w->dec_raw3) {
-        phash_decoder *d = phash_decoder_new();
-        if (!d || phash_decoder_set_limits(d, &w->s->limits) != PHASH_OK ||
+        phash_decoder *d = NULL;
+        if (phash_decoder_new(&d) != PHASH_OK || phash_decoder_set_limits(d, &w->s->limits) != PHASH_OK ||
             phash_decoder_set_option(d, PHASH_DECODE_APPLY_ORIENTATION,
                                      w->s->apply_orientation) != PHASH_OK ||
             phash_decoder_set_option(d, PHASH_DECODE_CMYK_MODE, PHASH_CMYK_RAW3) != PHASH_OK) {

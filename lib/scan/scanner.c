@@ -289,7 +289,9 @@ phash_status phash_scanner_set_limits(phash_scanner *s, const phash_limits *limi
         return st;
     if (!limits)
         return ph_error_set(&s->err, PHASH_ERR_INVALID_ARG, "no limits");
-    s->limits = *limits;
+    if (ph_limits_in(&s->limits, limits) != PHASH_OK)
+        return ph_error_set(&s->err, PHASH_ERR_VERSION, "limits: unknown struct size %zu",
+                            limits->size);
     return PHASH_OK;
 }
 

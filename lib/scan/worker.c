@@ -12,15 +12,14 @@ int ph_worker_init(ph_worker *w, phash_scanner *s)
 {
     memset(w, 0, sizeof *w);
     w->s = s;
-    w->dec = phash_decoder_new();
-    if (!w->dec || phash_decoder_set_limits(w->dec, &s->limits) != PHASH_OK ||
+    if (phash_decoder_new(&w->dec) != PHASH_OK || phash_decoder_set_limits(w->dec, &s->limits) != PHASH_OK ||
         phash_decoder_set_option(w->dec, PHASH_DECODE_APPLY_ORIENTATION, s->apply_orientation) !=
             PHASH_OK)
         return -1;
     size_t views = s->expand ? PH_SCAN_MAX_VIEWS : 1;
     for (size_t i = 0; i < s->n_algos; i++) {
         for (size_t v = 0; v < views; v++)
-            if (!(w->matches[v][i] = phash_matches_new()))
+            if (phash_matches_new(&w->matches[v][i]) != PHASH_OK)
                 return -1;
         if (s->algos[i]->digest)
             continue;

@@ -709,8 +709,8 @@ phash_status ph_compiled_open(const char *path, phash_sigset **out,
     phash_index *ix[PHASH_SIG_ALGO_MAX + 1] = {0};
     phash_sigset *set = NULL;
     st = check_layout(map, size, &lists, &pool, codes, &owners, index, &cats, detail);
-    if (st == PHASH_OK && !(set = phash_sigset_new()))
-        st = PHASH_ERR_NOMEM;
+    if (st == PHASH_OK)
+        st = phash_sigset_new(&set);
     if (st == PHASH_OK) {
         set->map = map; /* the set owns the mapping from now on */
         set->map_len = size;

@@ -83,7 +83,7 @@ const ph_videos *ph_snapshot_videos(const ph_snapshot *s)
     return s->videos;
 }
 
-phash_matcher *phash_matcher_new(void)
+static phash_matcher *matcher_create(void)
 {
     phash_matcher *m = ph_calloc(1, sizeof *m);
     if (m && pthread_mutex_init(&m->lock, NULL)) {
@@ -91,6 +91,14 @@ phash_matcher *phash_matcher_new(void)
         return NULL;
     }
     return m;
+}
+
+phash_status phash_matcher_new(phash_matcher **out)
+{
+    if (!out)
+        return PHASH_ERR_INVALID_ARG;
+    *out = matcher_create();
+    return *out ? PHASH_OK : PHASH_ERR_NOMEM;
 }
 
 void phash_matcher_free(phash_matcher *m)
@@ -197,9 +205,17 @@ size_t phash_matcher_size(const phash_matcher *m, phash_sig_algo algo)
 
 /* ---- results ---- */
 
-phash_matches *phash_matches_new(void)
+static phash_matches *matches_create(void)
 {
     return ph_calloc(1, sizeof(phash_matches));
+}
+
+phash_status phash_matches_new(phash_matches **out)
+{
+    if (!out)
+        return PHASH_ERR_INVALID_ARG;
+    *out = matches_create();
+    return *out ? PHASH_OK : PHASH_ERR_NOMEM;
 }
 
 void phash_matches_free(phash_matches *r)

@@ -196,7 +196,7 @@ int ph_sigset_category(phash_sigset *set, const char *c, size_t len, uint32_t *o
 
 /* ---- public lifetime ---- */
 
-phash_sigset *phash_sigset_new(void)
+static phash_sigset *sigset_create(void)
 {
     phash_sigset *set = ph_calloc(1, sizeof *set);
     if (!set)
@@ -216,6 +216,14 @@ phash_sigset *phash_sigset_new(void)
     set->u64_form = PHASH_U64_HEX;
     set->finalized = 1;
     return set;
+}
+
+phash_status phash_sigset_new(phash_sigset **out)
+{
+    if (!out)
+        return PHASH_ERR_INVALID_ARG;
+    *out = sigset_create();
+    return *out ? PHASH_OK : PHASH_ERR_NOMEM;
 }
 
 static void algo_free(ph_algo_store *st)

@@ -74,8 +74,7 @@ phash_status phash_video_hasher_new(phash_video_hasher **out)
     phash_video_hasher *h = ph_calloc(1, sizeof *h);
     if (!h)
         return PHASH_ERR_NOMEM;
-    h->pdq = phash_pdq_hasher_new();
-    if (!h->pdq) {
+    if (phash_pdq_hasher_new(&h->pdq) != PHASH_OK) {
         ph_free(h);
         return PHASH_ERR_NOMEM;
     }

@@ -29,7 +29,8 @@ static void c_paths_under_valgrind(void)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     c_paths_under_valgrind();
-    static const phash_limits limits = {4096, 4096, 4u << 20, 64u << 20};
+    static const phash_limits limits = {.size = sizeof limits, .max_width = 4096, .max_height = 4096,
+                                        .max_pixels = 4u << 20, .max_memory = 64u << 20};
     ph_buf rows = {0};
     double grid[PH_DCT64_GRID * PH_DCT64_GRID];
     uint32_t w = 0, h = 0;

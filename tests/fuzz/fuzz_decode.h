@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "decode/decode.h"
+#include "fuzz_check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -33,13 +34,14 @@ __attribute__((constructor)) static void fuzz_valgrind_setup(void)
 static void fuzz_set_options(phash_decoder *dec, uint8_t o)
 {
     static const int scales[4] = {8, 4, 2, 1};
-    phash_limits lim = {8192, 8192, FUZZ_MAX_PIXELS, 256u * 1024u * 1024u};
-    phash_decoder_set_limits(dec, &lim);
-    phash_decoder_set_option(dec, PHASH_DECODE_CMYK_MODE, o & 1);
-    phash_decoder_set_option(dec, PHASH_DECODE_SIXTEEN_BIT, (o >> 1) & 1);
-    phash_decoder_set_option(dec, PHASH_DECODE_APPLY_ORIENTATION, (o >> 2) & 1);
-    phash_decoder_set_option(dec, PHASH_DECODE_JPEG_SCALE, scales[(o >> 3) & 3]);
-    phash_decoder_set_option(dec, PHASH_DECODE_ALLOW_TRUNCATED, (o >> 5) & 1);
+    phash_limits lim = {.size = sizeof lim, .max_width = 8192, .max_height = 8192,
+                        .max_pixels = FUZZ_MAX_PIXELS, .max_memory = 256u * 1024u * 1024u};
+    FUZZ_OK(phash_decoder_set_limits(dec, &lim));
+    FUZZ_OK(phash_decoder_set_option(dec, PHASH_DECODE_CMYK_MODE, o & 1));
+    FUZZ_OK(phash_decoder_set_option(dec, PHASH_DECODE_SIXTEEN_BIT, (o >> 1) & 1));
+    FUZZ_OK(phash_decoder_set_option(dec, PHASH_DECODE_APPLY_ORIENTATION, (o >> 2) & 1));
+    FUZZ_OK(phash_decoder_set_option(dec, PHASH_DECODE_JPEG_SCALE, scales[(o >> 3) & 3]));
+    FUZZ_OK(phash_decoder_set_option(dec, PHASH_DECODE_ALLOW_TRUNCATED, (o >> 5) & 1));
 }
 
 static void fuzz_check_image(phash_decoder *dec, phash_status st, const phash_image *img)
@@ -67,9 +69,8 @@ static void fuzz_check_image(phash_decoder *dec, phash_status st, const phash_im
  * point). */
 static int fuzz_decode(const uint8_t *data, size_t size, phash_format format)
 {
-    phash_decoder *dec = phash_decoder_new();
-    if (!dec)
-        return 0;
+    phash_decoder *dec = NULL;
+    FUZZ_OK(phash_decoder_new(&dec));
     fuzz_set_options(dec, (uint8_t)((size ? data[size - 1] : 0) ^ size));
     const phash_image *img = NULL;
     phash_status st = format == PHASH_FORMAT_UNKNOWN

@@ -14,6 +14,7 @@
 
 #include "hash/pdq_internal.h"
 #include "phash/phash.h"
+#include "fuzz_check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -37,16 +38,17 @@ static void setup(void)
 {
     if (decoder)
         return;
-    decoder = phash_decoder_new();
+    FUZZ_OK(phash_decoder_new(&decoder));
     /* Small limits: the target checks the kernels, not the decoder. */
-    phash_limits lim = {4096, 4096, 1u << 20, 64u << 20};
+    phash_limits lim = {.size = sizeof lim, .max_width = 4096, .max_height = 4096,
+                        .max_pixels = 1u << 20, .max_memory = 64u << 20};
     if (!decoder || phash_decoder_set_limits(decoder, &lim) != PHASH_OK)
         abort();
     for (size_t k = 0; k < N_KERNELS; k++) {
         ph_pdq_blur_fn fn = ph_pdq_kernel_by_name(kernels[k]);
         if (!fn)
             continue;
-        hashers[k] = phash_pdq_hasher_new();
+        FUZZ_OK(phash_pdq_hasher_new(&hashers[k]));
         if (!hashers[k])
             abort();
         ph_pdq_hasher_set_kernel(hashers[k], fn);
@@ -62,7 +64,7 @@ static void compare_kernels(const phash_image *img)
         for (size_t k = 0; k < N_KERNELS; k++) {
             if (!hashers[k])
                 continue;
-            phash_pdq_hasher_set_mode(hashers[k], mode ? PHASH_PDQ_CLI512 : PHASH_PDQ_FULL);
+            FUZZ_OK(phash_pdq_hasher_set_mode(hashers[k], mode ? PHASH_PDQ_CLI512 : PHASH_PDQ_FULL));
             phash_pdq_result r;
             memset(&r, 0, sizeof r);
             if (phash_pdq_hash_image(hashers[k], img, PHASH_PDQ_WANT_DIHEDRAL, &r) != PHASH_OK)
@@ -100,7 +102,7 @@ static void fuzz_pixels(const uint8_t *data, size_t size)
     for (size_t k = 0; k < N_KERNELS; k++) {
         if (!hashers[k])
             continue;
-        phash_pdq_hasher_set_mode(hashers[k], PHASH_PDQ_FULL);
+        FUZZ_OK(phash_pdq_hasher_set_mode(hashers[k], PHASH_PDQ_FULL));
     }
     phash_image img;
     memset(&img, 0, sizeof img);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "phash/phash.h"
+#include "fuzz_check.h"
 #include "fuzz_sigset_check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -20,19 +21,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size < 1)
         return 0;
     unsigned opt = data[0];
-    phash_sigset *set = phash_sigset_new();
-    if (!set)
-        return 0;
+    phash_sigset *set = NULL;
+    FUZZ_OK(phash_sigset_new(&set));
     int keep = (opt >> 3) & 1;
-    (void)phash_sigset_set_option(set, PHASH_SIGSET_OPT_FORMAT, (int)(opt & 3));
-    (void)phash_sigset_set_option(set, PHASH_SIGSET_OPT_STRICT, (opt >> 2) & 1);
-    (void)phash_sigset_set_option(set, PHASH_SIGSET_OPT_KEEP_FLAGGED, keep);
+    FUZZ_OK(phash_sigset_set_option(set, PHASH_SIGSET_OPT_FORMAT, (int)(opt & 3)));
+    FUZZ_OK(phash_sigset_set_option(set, PHASH_SIGSET_OPT_STRICT, (opt >> 2) & 1));
+    FUZZ_OK(phash_sigset_set_option(set, PHASH_SIGSET_OPT_KEEP_FLAGGED, keep));
     if (opt & 0x10)
-        (void)phash_sigset_set_option(set, PHASH_SIGSET_OPT_MAX_LINE, 256);
+        FUZZ_OK(phash_sigset_set_option(set, PHASH_SIGSET_OPT_MAX_LINE, 256));
     if (opt & 0x20)
-        (void)phash_sigset_set_option(set, PHASH_SIGSET_OPT_U64_FORM, PHASH_U64_UNSIGNED);
+        FUZZ_OK(phash_sigset_set_option(set, PHASH_SIGSET_OPT_U64_FORM, PHASH_U64_UNSIGNED));
     static const int default_algo[4] = {0, PHASH_SIG_PDQ, PHASH_SIG_PHASH, PHASH_SIG_SHA256};
-    (void)phash_sigset_set_option(set, PHASH_SIGSET_OPT_ALGO, default_algo[opt >> 6]);
+    FUZZ_OK(phash_sigset_set_option(set, PHASH_SIGSET_OPT_ALGO, default_algo[opt >> 6]));
     load_twice(set, data + 1, size - 1, keep);
     phash_sigset_free(set);
     return 0;

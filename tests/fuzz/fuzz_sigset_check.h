@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "phash/phash.h"
+#include "fuzz_check.h"
 
 static inline void check_report(const phash_sigset_report *r, phash_status st, int keep_flagged)
 {
@@ -69,16 +70,15 @@ static inline int fuzz_document(const uint8_t *data, size_t size, phash_sigset_f
     if (size < 1)
         return 0;
     unsigned opt = data[0];
-    phash_sigset *set = phash_sigset_new();
-    if (!set)
-        return 0;
+    phash_sigset *set = NULL;
+    FUZZ_OK(phash_sigset_new(&set));
     int keep = (opt >> 3) & 1;
     if (opt & 1)
-        (void)phash_sigset_set_option(set, PHASH_SIGSET_OPT_FORMAT, (int)format);
-    (void)phash_sigset_set_option(set, PHASH_SIGSET_OPT_STRICT, (opt >> 2) & 1);
-    (void)phash_sigset_set_option(set, PHASH_SIGSET_OPT_KEEP_FLAGGED, keep);
+        FUZZ_OK(phash_sigset_set_option(set, PHASH_SIGSET_OPT_FORMAT, (int)format));
+    FUZZ_OK(phash_sigset_set_option(set, PHASH_SIGSET_OPT_STRICT, (opt >> 2) & 1));
+    FUZZ_OK(phash_sigset_set_option(set, PHASH_SIGSET_OPT_KEEP_FLAGGED, keep));
     if (opt & 0x10)
-        (void)phash_sigset_set_option(set, PHASH_SIGSET_OPT_MAX_LINE, 256);
+        FUZZ_OK(phash_sigset_set_option(set, PHASH_SIGSET_OPT_MAX_LINE, 256));
     load_twice(set, data + 1, size - 1, keep);
     phash_sigset_free(set);
     return 0;

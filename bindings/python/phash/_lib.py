@@ -81,6 +81,14 @@ def check(status, detail=None):
         raise PhashError(status, msg)
 
 
+def new_handle(constructor, *args):
+    """Call a phash_X_new(..., phash_X **out) constructor; the new handle's
+    address, or PhashError with the constructor's status."""
+    out = ctypes.c_void_p()
+    check(constructor(*args, ctypes.byref(out)))
+    return out.value
+
+
 def int_arg(value, arg, lo, hi):
     """value as an int in [lo, hi], or TypeError / ValueError naming `arg`
     (ctypes would silently wrap a negative or oversized number)."""

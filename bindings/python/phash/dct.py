@@ -2,7 +2,7 @@
 """pHash (64-bit, aetilius-compatible) and phash's own dctN family."""
 import ctypes
 
-from ._lib import Handle, check, fn
+from ._lib import Handle, check, fn, new_handle
 from .codes import choice, u64_code, u64_distance, u64_format
 from .image import with_pixels
 
@@ -22,7 +22,7 @@ class _DctnResultC(ctypes.Structure):
 
 
 _convert = fn("phash_dct_convert", ctypes.c_uint64, ctypes.c_uint64, ctypes.c_int, ctypes.c_int)
-_h_new = fn("phash_dct_hasher_new", ctypes.c_void_p)
+_h_new = fn("phash_dct_hasher_new", ctypes.c_int, ctypes.POINTER(ctypes.c_void_p))
 _h_free = fn("phash_dct_hasher_free", None, ctypes.c_void_p)
 _h_layout = fn("phash_dct_hasher_set_layout", ctypes.c_int, ctypes.c_void_p, ctypes.c_int)
 _h_image = fn("phash_dct_hash_image", ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p,
@@ -32,7 +32,7 @@ _h_file = fn("phash_dct_hash_file", ctypes.c_int, ctypes.c_void_p, ctypes.c_char
 _h_memory = fn("phash_dct_hash_memory", ctypes.c_int, ctypes.c_void_p, ctypes.c_char_p,
                ctypes.c_size_t, ctypes.POINTER(_DctResultC))
 _h_err = fn("phash_dct_hasher_last_error", ctypes.c_char_p, ctypes.c_void_p)
-_n_new = fn("phash_dctn_hasher_new", ctypes.c_void_p, ctypes.c_uint)
+_n_new = fn("phash_dctn_hasher_new", ctypes.c_int, ctypes.c_uint, ctypes.POINTER(ctypes.c_void_p))
 _n_free = fn("phash_dctn_hasher_free", None, ctypes.c_void_p)
 _n_backend = fn("phash_dctn_hasher_set_backend", ctypes.c_int, ctypes.c_void_p, ctypes.c_int)
 _n_image = fn("phash_dctn_hash_image", ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p,
@@ -163,9 +163,7 @@ class PHasher(Handle):
 
     def __init__(self, layout="1.0"):
         code = choice(LAYOUTS, layout, "layout")
-        self._handle = _h_new()
-        if not self._handle:
-            raise MemoryError("phash_dct_hasher_new failed")
+        self._handle = new_handle(_h_new)
         check(_h_layout(self._handle, code))
 
     def hash(self, src):
@@ -185,9 +183,7 @@ class DctNHasher(Handle):
         code = choice(BACKENDS, backend, "backend")
         if s not in (8, 16, 32):
             raise ValueError(f"s: unsupported dctN size {s!r} (8, 16 or 32)")
-        self._handle = _n_new(s)
-        if not self._handle:
-            raise MemoryError("phash_dctn_hasher_new failed")
+        self._handle = new_handle(_n_new, s)
         check(_n_backend(self._handle, code))
 
     def hash(self, src):

@@ -3,7 +3,7 @@
 import ctypes
 import os
 
-from ._lib import U32_MAX, U64_MAX, Handle, PhashError, check, fn, int_arg
+from ._lib import U32_MAX, U64_MAX, Handle, PhashError, check, fn, int_arg, new_handle
 from .codes import choice
 
 c_void_pp = ctypes.POINTER(ctypes.c_void_p)
@@ -19,16 +19,17 @@ FLAGS = {"truncated": 0x01, "had_alpha": 0x02, "cmyk": 0x04, "sixteen_bit": 0x08
 
 
 class _LimitsC(ctypes.Structure):
-    _fields_ = [("max_width", ctypes.c_uint32), ("max_height", ctypes.c_uint32),
+    _fields_ = [("size", ctypes.c_size_t), ("max_width", ctypes.c_uint32), ("max_height", ctypes.c_uint32),
                 ("max_pixels", ctypes.c_uint64), ("max_memory", ctypes.c_uint64)]
 
 
 _sniff = fn("phash_sniff", ctypes.c_int, ctypes.c_char_p, ctypes.c_size_t)
-_dec_new = fn("phash_decoder_new", ctypes.c_void_p)
+_dec_new = fn("phash_decoder_new", ctypes.c_int, ctypes.POINTER(ctypes.c_void_p))
 _dec_free = fn("phash_decoder_free", None, ctypes.c_void_p)
 _dec_set_limits = fn("phash_decoder_set_limits", ctypes.c_int, ctypes.c_void_p,
                      ctypes.POINTER(_LimitsC))
-_dec_get_limits = fn("phash_decoder_get_limits", None, ctypes.c_void_p, ctypes.POINTER(_LimitsC))
+_dec_get_limits = fn("phash_decoder_get_limits_sized", None, ctypes.c_void_p,
+                     ctypes.POINTER(_LimitsC), ctypes.c_size_t)
 _dec_set_option = fn("phash_decoder_set_option", ctypes.c_int, ctypes.c_void_p, ctypes.c_int,
                      ctypes.c_int)
 _decode_file = fn("phash_decode_file", ctypes.c_int, ctypes.c_void_p, ctypes.c_char_p, c_void_pp)
@@ -242,15 +243,13 @@ class Decoder(Handle):
     """
 
     def __init__(self, **settings):
-        self._handle = _dec_new()
-        if not self._handle:
-            raise MemoryError("phash_decoder_new failed")
+        self._handle = new_handle(_dec_new)
         self._generation = 0
-        fields = [f[0] for f in _LimitsC._fields_]
+        fields = [f[0] for f in _LimitsC._fields_ if f[0] != "size"]
         limits = {k: settings.pop(k) for k in list(settings) if k in fields}
         if limits:
             cur = _LimitsC()
-            _dec_get_limits(self._handle, ctypes.byref(cur))
+            _dec_get_limits(self._handle, ctypes.byref(cur), ctypes.sizeof(cur))
             for k, v in limits.items():
                 top = U32_MAX if k in ("max_width", "max_height") else U64_MAX
                 setattr(cur, k, int_arg(v, k, 0, top))

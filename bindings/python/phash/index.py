@@ -18,7 +18,7 @@ class _HitC(ctypes.Structure):
 
 
 class _OptsC(ctypes.Structure):
-    _fields_ = [("radius", ctypes.c_uint), ("k", ctypes.c_size_t), ("variants", ctypes.c_uint),
+    _fields_ = [("size", ctypes.c_size_t), ("radius", ctypes.c_uint), ("k", ctypes.c_size_t), ("variants", ctypes.c_uint),
                 ("method", ctypes.c_int), ("threads", ctypes.c_uint)]
 
 
@@ -141,7 +141,7 @@ class Index(Handle):
                                      "sequence of 8 codes")
         flat = [c for q in queries for c in q] if dihedral else queries
         nq = len(queries)
-        opts = _OptsC(radius, k, 8 if dihedral else 1, method_c, threads)
+        opts = _OptsC(ctypes.sizeof(_OptsC), radius, k, 8 if dihedral else 1, method_c, threads)
         res = ctypes.c_void_p()
         check(_res_new(ctypes.byref(res)))
         try:

@@ -3,7 +3,7 @@
 import ctypes
 import os
 
-from ._lib import U32_MAX, Handle, check, fn, int_arg
+from ._lib import U32_MAX, Handle, check, fn, int_arg, new_handle
 from .codes import PdqCode, _PdqCodeC, choice, pdq_code
 from .image import with_pixels
 
@@ -17,7 +17,7 @@ class _ResultC(ctypes.Structure):
                 ("width", ctypes.c_uint32), ("height", ctypes.c_uint32)]
 
 
-_new = fn("phash_pdq_hasher_new", ctypes.c_void_p)
+_new = fn("phash_pdq_hasher_new", ctypes.c_int, ctypes.POINTER(ctypes.c_void_p))
 _free = fn("phash_pdq_hasher_free", None, ctypes.c_void_p)
 _set_mode = fn("phash_pdq_hasher_set_mode", ctypes.c_int, ctypes.c_void_p, ctypes.c_int)
 _set_fast = fn("phash_pdq_hasher_set_fast", ctypes.c_int, ctypes.c_void_p, ctypes.c_uint32)
@@ -79,9 +79,7 @@ class PdqHasher(Handle):
     _release = staticmethod(_free)
 
     def __init__(self, mode="full", fast=0):
-        self._handle = _new()
-        if not self._handle:
-            raise MemoryError("phash_pdq_hasher_new failed")
+        self._handle = new_handle(_new)
         check(_set_mode(self._handle, choice(MODES, mode, "mode")))
         check(_set_fast(self._handle, int_arg(fast, "fast", 0, U32_MAX)))
 

@@ -3,7 +3,7 @@
 import ctypes
 import os
 
-from ._lib import Handle, check, fn, int_arg
+from ._lib import Handle, check, fn, int_arg, new_handle
 from .pdq import DIHEDRAL
 from .codes import _PdqCodeC, choice, pdq_code, u64_code
 
@@ -44,7 +44,7 @@ class _MatchC(ctypes.Structure):
 
 
 V, I, S = ctypes.c_void_p, ctypes.c_int, ctypes.c_size_t
-_set_new = fn("phash_sigset_new", V)
+_set_new = fn("phash_sigset_new", ctypes.c_int, ctypes.POINTER(V))
 _set_free = fn("phash_sigset_free", None, V)
 _set_option = fn("phash_sigset_set_option", I, V, I, I)
 _load_file = fn("phash_sigset_load_file", I, V, ctypes.c_char_p, ctypes.POINTER(_ReportC))
@@ -53,13 +53,13 @@ _load_memory = fn("phash_sigset_load_memory", I, V, ctypes.c_char_p, S, ctypes.c
 _set_error = fn("phash_sigset_last_error", ctypes.c_char_p, V)
 _set_size = fn("phash_sigset_size", S, V, I)
 _set_save = fn("phash_sigset_save", I, V, ctypes.c_char_p)
-_m_new = fn("phash_matcher_new", V)
+_m_new = fn("phash_matcher_new", ctypes.c_int, ctypes.POINTER(V))
 _m_free = fn("phash_matcher_free", None, V)
 _m_use = fn("phash_matcher_use", I, V, V)
 _m_open = fn("phash_matcher_open", I, V, ctypes.c_char_p)
 _m_size = fn("phash_matcher_size", S, V, I)
 _m_error = fn("phash_matcher_last_error", ctypes.c_char_p, V)
-_r_new = fn("phash_matches_new", V)
+_r_new = fn("phash_matches_new", ctypes.c_int, ctypes.POINTER(V))
 _r_free = fn("phash_matches_free", None, V)
 _query = fn("phash_matcher_query", I, V, I, V, ctypes.c_uint, ctypes.c_uint, V)
 _r_count = fn("phash_matches_count", S, V)
@@ -104,9 +104,7 @@ class SignatureSet(Handle):
     _release = staticmethod(_set_free)
 
     def __init__(self, **options):
-        self._handle = _set_new()
-        if not self._handle:
-            raise MemoryError("phash_sigset_new failed")
+        self._handle = new_handle(_set_new)
         for k, v in options.items():
             opt = choice(OPTIONS, k, "option")
             if k == "format":
@@ -169,9 +167,7 @@ class Matcher(Handle):
     _release = staticmethod(_m_free)
 
     def __init__(self, source=None):
-        self._handle = _m_new()
-        if not self._handle:
-            raise MemoryError("phash_matcher_new failed")
+        self._handle = new_handle(_m_new)
         if source is not None:
             self.replace(source)
 
@@ -218,9 +214,7 @@ class Matcher(Handle):
         else:
             arr = (ctypes.c_uint64 * 1)(u64_code(code, "code"))
             n = 1
-        res = _r_new()
-        if not res:
-            raise MemoryError("phash_matches_new failed")
+        res = new_handle(_r_new)
         try:
             check(_query(self._handle, algo_c, ctypes.cast(arr, V), n, radius, res))
             out = []
