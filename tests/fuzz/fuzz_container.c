@@ -52,7 +52,8 @@ static phash_scanner *fuzz_scanner(void)
     static phash_scanner *s;
     if (s)
         return s;
-    phash_limits lim = {8192, 8192, 4u << 20, 256u << 20};
+    phash_limits lim = {.size = sizeof lim, .max_width = 8192, .max_height = 8192,
+                        .max_pixels = 4u << 20, .max_memory = 256u << 20};
     if (phash_scanner_new(&s) != PHASH_OK || phash_scanner_set_algorithms(s, "pdq,md5") ||
         phash_scanner_set_limits(s, &lim) ||
         phash_scanner_set_option(s, PHASH_SCAN_OPT_REPORT_HASHES, 1) ||
