@@ -234,7 +234,8 @@ END_TEST
  * still loads. Before: 10 MB of random bytes loaded 16 pHash entries. */
 START_TEST(not_a_list_is_refused)
 {
-    phash_sigset *s = phash_sigset_new();
+    phash_sigset *s = NULL;
+    ck_assert_int_eq(phash_sigset_new(&s), PHASH_OK);
     size_t n = 100000;
     char *noise = malloc(n);
     uint32_t x = 7;

@@ -60,11 +60,13 @@ static int by_str(const void *a, const void *b) { return strcmp(a, b); }
 
 static phash_matcher *matcher_from(const char *list)
 {
-    phash_sigset *set = phash_sigset_new();
+    phash_sigset *set = NULL;
+    ck_assert_int_eq(phash_sigset_new(&set), PHASH_OK);
     ck_assert_ptr_nonnull(set);
     phash_sigset_report rep;
     ck_assert_int_eq(phash_sigset_load_file(set, list, &rep), PHASH_OK);
-    phash_matcher *m = phash_matcher_new();
+    phash_matcher *m = NULL;
+    ck_assert_int_eq(phash_matcher_new(&m), PHASH_OK);
     ck_assert_ptr_nonnull(m);
     ck_assert_int_eq(phash_matcher_use(m, set), PHASH_OK);
     return m;
