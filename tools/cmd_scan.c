@@ -45,6 +45,8 @@ typedef struct scan_opts {
     const char **excludes;       /* every --exclude */
     int n_excludes;
     const char *files_from;      /* --files-from LIST ("-": stdin) */
+    const char *state;           /* --state FILE: the persistent scan state */
+    int rematch;                 /* --rematch: match the state's hashes only */
 } scan_opts;
 
 static void scan_usage(FILE *f)
@@ -72,6 +74,11 @@ static void scan_usage(FILE *f)
         "  -o, --output FILE  append the records to FILE (created with mode 0600; the\n"
         "                     CSV header only when it is empty; reopened on SIGHUP,\n"
         "                     for log rotation) instead of standard output\n"
+        "  --state FILE       keep what is learnt in FILE (SQLite, mode 0600): files\n"
+        "                     unchanged since are not decoded again, a match is\n"
+        "                     reported until written once, deleted files forgotten\n"
+        "  --rematch          with --state and no PATH: match the stored hashes\n"
+        "                     against SET, reading no file; only new matches\n"
         "  --threads N        worker threads (default 1)\n"
         "  --nice / --no-nice lowest CPU and I/O priority (default on)\n"
         "  --max-rate N       at most N images per second (default unlimited)\n"
@@ -153,7 +160,7 @@ static int parse_radius(const char *s, unsigned radius[])
 enum {
     OPT_ALGO = 256, OPT_RADIUS, OPT_PHASH_LAYOUT, OPT_THREADS, OPT_MAX_RATE, OPT_EXPAND,
     OPT_DIHEDRAL, OPT_JSON, OPT_WATCH, OPT_NICE, OPT_NO_NICE, OPT_FOLLOW, OPT_ONE_FS,
-    OPT_EXCLUDE, OPT_FILES_FROM
+    OPT_EXCLUDE, OPT_FILES_FROM, OPT_STATE, OPT_REMATCH
 };
 
 static const struct option scan_options[] = {
@@ -176,6 +183,8 @@ static const struct option scan_options[] = {
     {"one-file-system", no_argument, NULL, OPT_ONE_FS},
     {"exclude", required_argument, NULL, OPT_EXCLUDE},
     {"files-from", required_argument, NULL, OPT_FILES_FROM},
+    {"state", required_argument, NULL, OPT_STATE},
+    {"rematch", no_argument, NULL, OPT_REMATCH},
     {NULL, 0, NULL, 0}};
 
 /* One option with its value (NULL for flags) into o. -1 on a bad value
@@ -251,6 +260,8 @@ static int apply_option(scan_opts *o, int id, const char *val, int argc)
         o->excludes[o->n_excludes++] = val;
         return 0;
     case OPT_FILES_FROM: o->files_from = val; return 0;
+    case OPT_STATE: o->state = val; return 0;
+    case OPT_REMATCH: o->rematch = 1; return 0;
     default: return -1;
     }
 }
@@ -276,7 +287,12 @@ static int parse_args(int argc, char **argv, scan_opts *o, const char ***paths, 
     }
     for (int i = first; i < argc; i++)
         (*paths)[(*npaths)++] = argv[i];
-    if (!o->signatures || (*npaths == 0 && !o->files_from)) {
+    if (o->rematch && (!o->state || *npaths || o->files_from || o->watch)) {
+        fprintf(stderr, "phash scan: --rematch needs --state FILE and takes no PATH, "
+                        "--files-from or --watch (see phash scan --help)\n");
+        return -1;
+    }
+    if (!o->signatures || (*npaths == 0 && !o->files_from && !o->rematch)) {
         fprintf(stderr, "phash scan: %s (see phash scan --help)\n",
                 !o->signatures ? "--signatures SET is required"
                                : "no PATH to scan (nor --files-from)");
@@ -339,6 +355,7 @@ typedef struct scan {
     int progress, progress_shown;
     int output_failed; /* a report row could not be written: stop, exit 2 */
     FILE *out;         /* stdout, or --output FILE */
+    phash_state *state; /* --state FILE */
     int out_fresh;     /* --output FILE was empty: it gets the CSV header */
 } scan;
 
@@ -434,10 +451,40 @@ static void print_header(const scan *s)
 }
 
 /* view: the --expand column (the view of the image that matched). */
-static void print_match(FILE *o, const char *path, const phash_scan_match *m, int json, int view)
+static const char *source_name(phash_scan_source src)
 {
+    switch (src) {
+    case PHASH_SCAN_SOURCE_STATE: return "state";
+    case PHASH_SCAN_SOURCE_PENDING: return "pending";
+    case PHASH_SCAN_SOURCE_REMATCH: return "rematch";
+    default: return "file";
+    }
+}
+
+/* The file's own hashes in a JSON record: {"pdq":"...","md5":"..."} (the
+ * image as decoded, not its rotations or views). */
+static void print_file_hashes(FILE *o, const phash_scan_report *r)
+{
+    fputs(",\"file_hashes\":{", o);
+    const char *sep = "";
+    for (size_t i = 0; i < r->n_hashes; i++) {
+        const phash_scan_hash *h = phash_scan_report_hash(r, i);
+        if (strcmp(h->variant, "orig") || strcmp(h->view, "orig"))
+            continue;
+        fprintf(o, "%s\"%s\":\"%s\"", sep, h->algo, h->hex);
+        sep = ",";
+    }
+    fputc('}', o);
+}
+
+/* One match record (docs/match-record.schema.json for JSON). view: the
+ * --expand column (the view of the image that matched). */
+static void print_match(FILE *o, const phash_scan_report *r, const phash_scan_match *m, int json,
+                        int view)
+{
+    const char *path = r->path;
     if (json) {
-        fputs("{\"path\":", o);
+        fputs("{\"type\":\"match\",\"version\":1,\"path\":", o);
         out_json_string(o, path);
         fprintf(o, ",\"algo\":\"%s\",\"distance\":%u,\"variant\":\"%s\",\"list\":", m->algo,
                 m->distance, m->variant);
@@ -449,6 +496,12 @@ static void print_match(FILE *o, const char *path, const phash_scan_match *m, in
         fprintf(o, ",\"hash\":\"%s\"", m->hash);
         if (view)
             fprintf(o, ",\"view\":\"%s\"", m->view);
+        fputs(",\"category\":", o);
+        out_json_string(o, m->category ? m->category : "");
+        fprintf(o, ",\"match_id\":\"%s\",\"size\":%llu,\"mtime_ns\":%lld,\"source\":\"%s\"",
+                m->match_id ? m->match_id : "", (unsigned long long)r->size,
+                (long long)r->mtime_ns, source_name(r->source));
+        print_file_hashes(o, r);
         fputs("}\n", o);
     } else {
         out_csv_field(o, path);
@@ -508,7 +561,7 @@ static int on_report(void *ctx, const phash_scan_report *r)
             s->progress_shown = 0;
         }
         for (size_t i = 0; i < r->n_matches; i++)
-            print_match(s->out, r->path, phash_scan_report_match(r, i), s->opt.json,
+            print_match(s->out, r, phash_scan_report_match(r, i), s->opt.json,
                         s->opt.expand != 0);
         if (!output_ok(s)) {
             g_stop = 1; /* a --watch ends too */
@@ -821,11 +874,33 @@ static int configure(scan *s)
     return 0;
 }
 
+/* --state FILE: open it (a damaged or foreign file is set aside: say so),
+ * hand it to the scanner; -1 with a message on failure. */
+static int use_state(scan *s)
+{
+    phash_status st = phash_state_new(&s->state);
+    if (st == PHASH_OK)
+        st = phash_state_open(s->state, s->opt.state);
+    if (st != PHASH_OK) {
+        fprintf(stderr, "phash scan: --state: %s\n",
+                s->state ? phash_state_last_error(s->state) : phash_strerror(st));
+        return -1;
+    }
+    if (phash_state_rebuilt(s->state))
+        fprintf(stderr, "phash scan: warning: %s\n", phash_state_rebuilt(s->state));
+    if (phash_scanner_set_state(s->scanner, s->state) != PHASH_OK) {
+        fprintf(stderr, "phash scan: %s\n", phash_scanner_last_error(s->scanner));
+        return -1;
+    }
+    return 0;
+}
+
 static void release(scan *s, const char **paths)
 {
     if (s->out && s->out != stdout)
         fclose(s->out);
     phash_scanner_free(s->scanner);
+    phash_state_free(s->state);
     phash_matcher_free(s->matcher);
     free(paths);
     free(s->opt.lists);
@@ -851,6 +926,13 @@ int cmd_scan(int argc, char **argv)
         release(s, paths);
         return EXIT_ERROR;
     }
+    /* JSON records carry the file's own hashes */
+    if ((s->opt.json &&
+         phash_scanner_set_option(s->scanner, PHASH_SCAN_OPT_REPORT_HASHES, 1) != PHASH_OK) ||
+        (s->opt.state && use_state(s))) {
+        release(s, paths);
+        return EXIT_ERROR;
+    }
     g_scanner = s->scanner;
     struct sigaction sa = {0};
     sa.sa_handler = on_signal;
@@ -873,6 +955,14 @@ int cmd_scan(int argc, char **argv)
     if (!output_ok(s))
         fatal = 1;
     double t0 = now();
+    if (s->opt.rematch && !fatal) {
+        phash_status rs = phash_scanner_rematch(s->scanner, on_report, s);
+        if (rs != PHASH_OK && rs != PHASH_ERR_CANCELLED) {
+            fprintf(stderr, "phash scan: --rematch: %s\n", phash_scanner_last_error(s->scanner));
+            fatal = 1;
+        }
+        fatal |= 2; /* no scan to start */
+    }
     phash_status st = fatal ? PHASH_OK : phash_scanner_start(s->scanner, on_report, s);
     if (st != PHASH_OK) {
         fprintf(stderr, "phash scan: %s\n", phash_scanner_last_error(s->scanner));
@@ -886,7 +976,8 @@ int cmd_scan(int argc, char **argv)
                       files_from_each(s->opt.files_from, submit_root, &feed) < 0;
     if (f.fd >= 0 && !g_stop && !fatal)
         watch_loop(s, &f);
-    if (!fatal) {
+    fatal &= 1;
+    if (!fatal && !s->opt.rematch) {
         st = phash_scanner_finish(s->scanner);
         if (st != PHASH_OK && st != PHASH_ERR_CANCELLED) {
             fprintf(stderr, "phash scan: %s\n", phash_scanner_last_error(s->scanner));
@@ -896,6 +987,15 @@ int cmd_scan(int argc, char **argv)
     g_scanner = NULL;
     show_progress(s, 1);
     print_summary(s, now() - t0);
+    if (s->state)
+        fprintf(stderr, "phash scan: state: %llu files answered from %s (not decoded), %llu "
+                        "entries of deleted files pruned, %llu matches reported before "
+                        "(not repeated)\n",
+                counter(s, PHASH_SCAN_CACHED), s->opt.state, counter(s, PHASH_SCAN_PRUNED),
+                counter(s, PHASH_SCAN_KNOWN_MATCHES));
+    if (s->state && phash_state_last_error(s->state)[0] &&
+        strcmp(phash_state_last_error(s->state), phash_strerror(PHASH_OK)))
+        fprintf(stderr, "phash scan: state: %s\n", phash_state_last_error(s->state));
     if (f.unwatched)
         fprintf(stderr, "phash scan: --watch: %llu folders could not be watched (inotify "
                         "limit? see /proc/sys/fs/inotify/max_user_watches)\n", f.unwatched);

@@ -1,0 +1,200 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
+"""phash scan --state FILE: a second run decodes nothing and repeats no
+match; --rematch reports a new list's matches without reading a file; JSON
+records follow docs/match-record.schema.json; and kill -9 at random moments
+(a loop) leaves a state that opens without being rebuilt, holds every file
+whose records were written, and loses no alert: over all the runs every
+match id of the tree is reported. Usage: test_scan_state.py PHASH"""
+import json
+import os
+import random
+import shutil
+import signal
+import sqlite3
+import stat
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+PHASH = None
+SRC = os.environ.get("PHASH_SOURCE_ROOT", ".")
+SAMPLE = os.path.join(SRC, "sample")
+SIGS = os.path.join(SAMPLE, "signatures.csv")
+SCHEMA = os.path.join(SRC, "docs", "match-record.schema.json")
+
+
+def scan(*args, timeout=300):
+    p = subprocess.run([PHASH, "scan", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       text=True, timeout=timeout)
+    return p.returncode, p.stdout, p.stderr
+
+
+def records(out):
+    return [json.loads(line) for line in out.splitlines() if line.strip()]
+
+
+def answered(err):
+    """The 'N files answered from' figure of the summary."""
+    for line in err.splitlines():
+        if "files answered from" in line:
+            return int(line.split("state: ")[1].split()[0])
+    raise AssertionError("no state line in: " + err)
+
+
+class StateRuns(unittest.TestCase):
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="phash-scan-state-")
+        self.tree = os.path.join(self.dir, "tree")
+        shutil.copytree(SAMPLE, self.tree)
+        self.state = os.path.join(self.dir, "scan.state")
+
+    def tearDown(self):
+        shutil.rmtree(self.dir)
+
+    def test_second_run_decodes_nothing_and_repeats_nothing(self):
+        rc, out, err = scan("--json", "--state", self.state, "-s", SIGS, self.tree)
+        self.assertEqual(rc, 1, err)
+        first = records(out)
+        self.assertEqual(len(first), 23)
+        self.assertEqual(stat.S_IMODE(os.stat(self.state).st_mode), 0o600)
+        rc, out, err = scan("--json", "--state", self.state, "-s", SIGS, self.tree)
+        self.assertEqual(rc, 0, err)  # no new match
+        self.assertEqual(out, "")
+        self.assertIn("0 images hashed", err)
+        self.assertEqual(answered(err), 61)
+        self.assertIn("23 matches reported before", err)
+
+    def test_rematch_reads_no_file(self):
+        small = os.path.join(self.dir, "small.csv")
+        with open(SIGS) as f, open(small, "w") as g:
+            for line in f:
+                if line.startswith("signal_type") or "SAMPLE-0008" in line:
+                    g.write(line)
+        rc, out, err = scan("--json", "--state", self.state, "-s", small, "--algo", "pdq,phash",
+                            self.tree)
+        self.assertEqual(rc, 1, err)
+        self.assertEqual(len(records(out)), 7)  # SAMPLE-0008 rows of the 23
+        os.chmod(self.tree, 0)  # nothing under it can be read now
+        try:
+            rc, out, err = scan("--json", "--state", self.state, "-s", SIGS, "--algo",
+                                "pdq,phash", "--rematch")
+        finally:
+            os.chmod(self.tree, 0o755)
+        self.assertEqual(rc, 1, err)
+        new = records(out)
+        self.assertEqual(len(new), 16)
+        self.assertTrue(all(r["source"] == "rematch" for r in new))
+        self.assertFalse(any(r["id"] == "SAMPLE-0008" for r in new))
+        rc, out, err = scan("--state", self.state, "-s", SIGS, "--algo", "pdq,phash", "--rematch")
+        self.assertEqual((rc, out.count("\n")), (0, 1), err)  # the CSV header only
+
+    def test_rematch_usage(self):
+        rc, _, err = scan("--rematch", "-s", SIGS, self.tree)
+        self.assertEqual(rc, 2)
+        self.assertIn("--rematch needs --state", err)
+
+    def test_records_follow_the_schema(self):
+        import jsonschema
+        with open(SCHEMA) as f:
+            schema = json.load(f)
+        jsonschema.Draft202012Validator.check_schema(schema)
+        rc, out, err = scan("--json", "--state", self.state, "-s", SIGS, "--expand", "border",
+                            self.tree)
+        recs = records(out)
+        self.assertEqual(len(recs), 23, err)
+        for r in recs:
+            jsonschema.validate(r, schema)
+        one = [r for r in recs if r["path"].endswith("originals/o0008.jpg") and r["algo"] == "pdq"]
+        self.assertEqual(len(one), 1)
+        r = one[0]
+        st = os.stat(os.path.join(self.tree, "originals", "o0008.jpg"))
+        self.assertEqual((r["size"], r["mtime_ns"]), (st.st_size, st.st_mtime_ns))
+        self.assertEqual(r["file_hashes"]["pdq"], r["hash"])  # distance 0
+        self.assertEqual(r["category"], "demo")
+        self.assertEqual(r["source"], "file")
+        # ids are stable: the same without a state
+        rc, out, err = scan("--json", "-s", SIGS, "--expand", "border", self.tree)
+        self.assertEqual(sorted(x["match_id"] for x in records(out)),
+                         sorted(x["match_id"] for x in recs))
+
+    def test_damaged_state_is_rebuilt_with_a_warning(self):
+        with open(self.state, "w") as f:
+            f.write("not a state\n")
+        rc, out, err = scan("--json", "--state", self.state, "-s", SIGS, self.tree)
+        self.assertEqual(rc, 1, err)
+        self.assertIn("warning: state " + self.state + " was not an SQLite database", err)
+        self.assertEqual(len(records(out)), 23)
+        with open(self.state + ".corrupt") as f:
+            self.assertEqual(f.read(), "not a state\n")
+
+
+class KillLoop(unittest.TestCase):
+    """kill -9 at random moments, then the state is checked and used."""
+
+    ROUNDS = int(os.environ.get("PHASH_KILL_ROUNDS", "10"))
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="phash-state-kill-")
+        self.tree = os.path.join(self.dir, "tree")
+        os.makedirs(self.tree)
+        for k in range(6):  # 6 copies of the variants: 288 images, 102 matches
+            shutil.copytree(os.path.join(SAMPLE, "variants"), os.path.join(self.tree, "c%d" % k))
+        self.state = os.path.join(self.dir, "scan.state")
+
+    def tearDown(self):
+        shutil.rmtree(self.dir)
+
+    def stored_paths(self):
+        db = sqlite3.connect("file:%s?mode=ro" % self.state, uri=True)
+        try:
+            self.assertEqual(db.execute("PRAGMA quick_check").fetchone()[0], "ok")
+            return {bytes(p).decode() for (p,) in db.execute("SELECT path FROM files")}
+        finally:
+            db.close()
+
+    def test_kill_loop(self):
+        rc, out, err = scan("--json", "-s", SIGS, self.tree)
+        want = {r["match_id"] for r in records(out)}
+        self.assertEqual(len(want), 102, err)
+        rng = random.Random(15)
+        seen = []
+        cut = 0  # rounds killed before their scan ended
+        files = sorted(os.path.join(d, f) for d, _, fs in os.walk(self.tree) for f in fs)
+        for i in range(self.ROUNDS):
+            # a third of the files changed (mtime): hashed again this round
+            for path in rng.sample(files, len(files) // 3):
+                os.utime(path, ns=(time.time_ns(), time.time_ns() - rng.randrange(10**12)))
+            p = subprocess.Popen([PHASH, "scan", "--json", "--state", self.state, "-s", SIGS,
+                                  self.tree], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                 text=True)
+            time.sleep(rng.uniform(0.01, 0.5))
+            p.send_signal(signal.SIGKILL)
+            out, err = p.communicate(timeout=120)
+            self.assertNotIn("warning", err)  # never rebuilt
+            recs = records(out.rsplit("\n", 1)[0] if not out.endswith("\n") else out)
+            seen += [r["match_id"] for r in recs]
+            cut += p.returncode == -signal.SIGKILL and "phash scan:" not in err
+            if os.path.exists(self.state):
+                stored = self.stored_paths()
+                # every file whose record was written is in the state
+                for r in recs:
+                    self.assertIn(r["path"], stored)
+        self.assertGreaterEqual(cut, 2)  # the loop did kill scans mid-way
+        rc, out, err = scan("--json", "--state", self.state, "-s", SIGS, self.tree)
+        self.assertNotIn("warning", err)
+        self.assertIn(rc, (0, 1), err)
+        seen += [r["match_id"] for r in records(out)]
+        self.assertEqual(set(seen), want)  # no alert lost
+        # at most the records of the files in flight at each kill repeat
+        self.assertLessEqual(len(seen) - len(want), 8 * self.ROUNDS)
+        rc, out, err = scan("--json", "--state", self.state, "-s", SIGS, self.tree)
+        self.assertEqual((rc, out), (0, ""), err)
+        self.assertEqual(answered(err), 288)
+
+
+if __name__ == "__main__":
+    PHASH = sys.argv.pop(1)
+    unittest.main()
