@@ -14,7 +14,7 @@ again (in any thread): using it afterwards raises ValueError.
 """
 from ._lib import PhashError, version_number, version_string
 from .codes import PdqCode, u64_distance, u64_format, u64_parse
-from .image import Decoder, Image, sniff
+from .image import Decoder, Image, formats, sniff
 from .index import Hit, Index, kernel_available
 from .pdq import PdqHasher, PdqResult
 from .sigset import LoadReport, Match, Matcher, SignatureSet
@@ -26,7 +26,7 @@ from .digest import Digest, digest_bytes, digest_file, is_empty_digest
 from .video import VideoHasher, VpdqFrame, vpdq
 
 __all__ = ["scan", "Scanner", "Report", "ScanHash", "ScanMatch", "PhashError", "PdqCode", "u64_parse", "u64_format", "u64_distance", "Decoder",
-           "Image", "sniff", "version", "version_info", "Index", "Hit", "kernel_available",
+           "Image", "formats", "sniff", "version", "version_info", "Index", "Hit", "kernel_available",
            "PHasher", "PHashResult", "DctNHasher", "DctNResult", "convert_layout", "PdqHasher", "PdqResult",
            "SignatureSet", "LoadReport", "Matcher", "Match", "Digest", "digest_bytes",
            "digest_file", "is_empty_digest", "Expander", "View", "view_image",

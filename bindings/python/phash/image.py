@@ -24,6 +24,10 @@ class _LimitsC(ctypes.Structure):
 
 
 _sniff = fn("phash_sniff", ctypes.c_int, ctypes.c_char_p, ctypes.c_size_t)
+_format_name = fn("phash_format_name", ctypes.c_char_p, ctypes.c_int)
+_format_kind = fn("phash_format_kind", ctypes.c_int, ctypes.c_int)
+_format_supported = fn("phash_format_supported", ctypes.c_int, ctypes.c_int)
+_kind_name = fn("phash_media_kind_name", ctypes.c_char_p, ctypes.c_int)
 _dec_new = fn("phash_decoder_new", ctypes.c_int, ctypes.POINTER(ctypes.c_void_p))
 _dec_free = fn("phash_decoder_free", None, ctypes.c_void_p)
 _dec_set_limits = fn("phash_decoder_set_limits", ctypes.c_int, ctypes.c_void_p,
@@ -88,9 +92,24 @@ def with_pixels(src, arg, on_image, on_file, on_memory):
 
 
 def sniff(data):
-    """The format name ('jpeg', 'png', 'webp', 'gif', ..., 'unknown') of bytes."""
-    data = bytes(data[:64])
-    return FORMATS.get(_sniff(data, len(data)), "unknown")
+    """The format name ('jpeg', 'png', 'gif', 'heif', 'mp4', 'zip', 'tar',
+    ..., 'unknown') of bytes, from their first 512 (tar's magic is at 257,
+    MPEG-TS needs 389)."""
+    data = bytes(data[:512])
+    return _format_name(_sniff(data, len(data))).decode()
+
+
+def formats():
+    """Every format the library recognises, by name: {'kind': 'image' |
+    'video' | 'container', 'supported': whether this build decodes or opens
+    it}."""
+    out = {}
+    for v in range(1, 96):
+        name = _format_name(v).decode()
+        if name not in ("unknown", "raw"):
+            out[name] = {"kind": _kind_name(_format_kind(v)).decode(),
+                         "supported": bool(_format_supported(v))}
+    return out
 
 
 class Image(Handle):

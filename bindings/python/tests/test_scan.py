@@ -88,6 +88,24 @@ class ScanTest(unittest.TestCase):
             r = s.scan_bytes(outer.getvalue(), name="backup.tgz")
             self.assertEqual((r.status, r.members), ("OK", []))
 
+    def test_formats(self):
+        f = phash.formats()
+        for name in ("jpeg", "png", "webp", "gif", "bmp", "tiff", "heif", "avif", "jxl", "pnm"):
+            self.assertEqual(f[name], {"kind": "image", "supported": True}, name)
+        for name in ("zip", "7z", "tar", "gzip", "bzip2", "xz", "zstd"):
+            self.assertEqual(f[name], {"kind": "container", "supported": True}, name)
+        for name in ("rar", "pdf", "cfb"):
+            self.assertEqual(f[name], {"kind": "container", "supported": False}, name)
+        self.assertEqual(f["mp4"]["kind"], "video")
+        import io
+        import tarfile
+        b = io.BytesIO()
+        with tarfile.open(fileobj=b, mode="w") as t:
+            t.addfile(tarfile.TarInfo("empty"))
+        self.assertEqual(phash.sniff(b.getvalue()), "tar")
+        self.assertEqual(phash.sniff(b"PK\3\4" + bytes(30)), "zip")
+        self.assertEqual(phash.sniff(b"%PDF-1.7\n"), "pdf")
+
     def test_border_view(self):
         import numpy as np
         img = phash.Decoder().decode_file(os.path.join(SAMPLE, "originals", "o0008.jpg"))
