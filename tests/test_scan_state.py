@@ -195,6 +195,74 @@ class KillLoop(unittest.TestCase):
         self.assertEqual(answered(err), 288)
 
 
+class HotReload(unittest.TestCase):
+    """--watch: a new list is used without a restart (SIGHUP or the file
+    changing); a list that fails to load leaves the old one serving."""
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="phash-reload-")
+        self.tree = os.path.join(self.dir, "tree")
+        os.makedirs(self.tree)
+        self.list = os.path.join(self.dir, "list.csv")
+        self.write_list("SAMPLE-0002")
+        self.err = open(os.path.join(self.dir, "err.txt"), "w+")
+        self.out = open(os.path.join(self.dir, "out.txt"), "w+")
+        self.p = subprocess.Popen([PHASH, "scan", "--watch", "--json", "-s", self.list,
+                                   self.tree], stdout=self.out, stderr=self.err)
+
+    def tearDown(self):
+        if self.p.poll() is None:
+            self.p.send_signal(signal.SIGTERM)
+            self.p.wait(timeout=60)
+        self.err.close()
+        self.out.close()
+        shutil.rmtree(self.dir)
+
+    def write_list(self, ident, broken=False):
+        tmp = self.list + ".new"
+        with open(SIGS) as f, open(tmp, "w") as g:
+            for line in f:
+                if line.startswith("signal_type") or ident in line:
+                    g.write(line)
+            if broken:
+                g.write("pdq,zz-not-hex,BROKEN,x,y\n" * 1)
+        os.rename(tmp, self.list)  # installed by rename
+
+    def wait_for(self, path, text, timeout=60):
+        end = time.time() + timeout
+        while time.time() < end:
+            with open(path) as f:
+                got = f.read()
+            if text in got:
+                return got
+            self.assertIsNone(self.p.poll(), got)
+            time.sleep(0.1)
+        self.fail("no %r in %s: %s" % (text, path, got))
+
+    def drop(self, name):
+        shutil.copy(os.path.join(SAMPLE, "originals", "o0008.jpg"), os.path.join(self.tree, name))
+
+    def test_reload_on_change_and_on_sighup(self):
+        time.sleep(0.5)
+        self.drop("a.jpg")  # SAMPLE-0008: not in the first list
+        self.write_list("SAMPLE-0008")  # the file changes: reloaded once settled
+        self.wait_for(self.err.name, "signature set reloaded")
+        self.drop("b.jpg")
+        got = self.wait_for(self.out.name, '"id":"SAMPLE-0008"')
+        self.assertNotIn("a.jpg", got)  # scanned before the reload
+        self.assertIn("b.jpg", got)
+        # SIGHUP does not kill; a list that fails to load leaves the old one
+        with open(self.list, "w") as f:
+            f.write("this is not a signature list\x00\n")
+        self.p.send_signal(signal.SIGHUP)
+        self.wait_for(self.err.name, "the previous one keeps serving")
+        self.drop("c.jpg")
+        got = self.wait_for(self.out.name, "c.jpg")
+        self.assertEqual(got.count('"id":"SAMPLE-0008"'), 4)  # b and c, pdq and phash
+        self.p.send_signal(signal.SIGTERM)
+        self.assertEqual(self.p.wait(timeout=60), 1)
+
+
 if __name__ == "__main__":
     PHASH = sys.argv.pop(1)
     unittest.main()

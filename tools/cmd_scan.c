@@ -84,7 +84,8 @@ static void scan_usage(FILE *f)
         "  --max-rate N       at most N images per second (default unlimited)\n"
         "  -v, --verbose      list files that could not be hashed on stderr\n"
         "  --watch            after the first pass, hash new and changed files as they\n"
-        "                     appear (inotify) until SIGINT or SIGTERM\n"
+        "                     appear (inotify) until SIGINT or SIGTERM; SIGHUP or a\n"
+        "                     changed --signatures file reloads the set meanwhile\n"
         "  --follow           follow symbolic links found in folders, but only to targets\n"
         "                     inside the PATH being walked (default: links not followed)\n"
         "  --one-file-system  do not enter folders on another file system than their PATH\n"
@@ -356,16 +357,25 @@ typedef struct scan {
     int output_failed; /* a report row could not be written: stop, exit 2 */
     FILE *out;         /* stdout, or --output FILE */
     phash_state *state; /* --state FILE */
+    struct list_stamp { /* the --signatures files as loaded (hot reload) */
+        dev_t dev;
+        ino_t ino;
+        off_t size;
+        long long mtime_ns;
+    } list_stamp[64];
+    double list_changed; /* when a change was first seen (0: none) */
+    double list_checked;
     int out_fresh;     /* --output FILE was empty: it gets the CSV header */
 } scan;
 
 static phash_scanner *volatile g_scanner;
-static volatile sig_atomic_t g_stop, g_reopen;
+static volatile sig_atomic_t g_stop, g_reopen, g_reload;
 
 static void on_hangup(int sig)
 {
     (void)sig;
     g_reopen = 1; /* the next report reopens --output FILE */
+    g_reload = 1; /* --watch loads the signature set again */
 }
 
 static void on_signal(int sig)
@@ -660,6 +670,8 @@ static int pending_flush(scan *s, pending *q)
  * for a quarter second (or for at most two seconds of steady events), then
  * scanned if they still exist. A file written under a temporary name and
  * renamed is so scanned once, under its final name. */
+static void maybe_reload(scan *s);
+
 static void watch_loop(scan *s, watcher *f)
 {
     char buf[64 * 1024] __attribute__((aligned(__alignof__(struct inotify_event))));
@@ -668,6 +680,7 @@ static void watch_loop(scan *s, watcher *f)
     while (!g_stop) {
         struct pollfd p = {f->fd, POLLIN, 0};
         int r = poll(&p, 1, 250);
+        maybe_reload(s);
         if (q.n && (r <= 0 || now() - first > 2.0)) {
             if (pending_flush(s, &q))
                 break;
@@ -719,7 +732,7 @@ static int submit_root(void *ctx, const char *path)
 
 static int load_signatures(scan *s)
 {
-    if (phash_matcher_new(&s->matcher) != PHASH_OK || !s->opt.lists)
+    if ((!s->matcher && phash_matcher_new(&s->matcher) != PHASH_OK) || !s->opt.lists)
         return -1;
     if (phash_sigset_file_is_compiled(s->opt.signatures)) {
         if (s->opt.n_lists > 1) {
@@ -767,6 +780,54 @@ static int load_signatures(scan *s)
         return -1;
     }
     return 0;
+}
+
+/* ---- hot reload (--watch) ---- */
+
+static void stamp_lists(const scan *s, struct list_stamp *out)
+{
+    for (int i = 0; i < s->opt.n_lists && i < 64; i++) {
+        struct stat sb;
+        memset(&out[i], 0, sizeof out[i]);
+        if (stat(s->opt.lists[i], &sb) == 0)
+            out[i] = (struct list_stamp){sb.st_dev, sb.st_ino, sb.st_size,
+                                         (long long)sb.st_mtim.tv_sec * 1000000000LL +
+                                             sb.st_mtim.tv_nsec};
+    }
+}
+
+/* Load the set again, on SIGHUP or when a --signatures file changed (and
+ * then stayed unchanged for a second: a list being written is not read
+ * half-way; install lists by rename). The matcher swaps the new set in
+ * atomically while the workers go on matching; a set that fails to load
+ * leaves the old one serving, and the message says why. */
+static void maybe_reload(scan *s)
+{
+    double t = now();
+    int due = g_reload;
+    if (!due && t - s->list_checked >= 0.5) {
+        struct list_stamp cur[64];
+        memset(cur, 0, sizeof cur);
+        s->list_checked = t;
+        stamp_lists(s, cur);
+        if (memcmp(cur, s->list_stamp, sizeof cur)) {
+            memcpy(s->list_stamp, cur, sizeof cur);
+            s->list_changed = t; /* changed again: wait for it to settle */
+        } else if (s->list_changed && t - s->list_changed >= 1.0) {
+            due = 1;
+        }
+    }
+    if (!due)
+        return;
+    g_reload = 0;
+    s->list_changed = 0;
+    stamp_lists(s, s->list_stamp);
+    if (load_signatures(s) == 0)
+        fprintf(stderr, "phash scan: signature set reloaded from %s%s\n", s->opt.signatures,
+                s->opt.n_lists > 1 ? " and the other lists" : "");
+    else
+        fprintf(stderr, "phash scan: the new signature set was not loaded (above): the "
+                        "previous one keeps serving\n");
 }
 
 /* ---- main ---- */
@@ -939,10 +1000,9 @@ int cmd_scan(int argc, char **argv)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
-    if (s->opt.output) {
-        sa.sa_handler = on_hangup;
-        sigaction(SIGHUP, &sa, NULL);
-    }
+    sa.sa_handler = on_hangup; /* never a kill: reopen --output, reload the set */
+    sigaction(SIGHUP, &sa, NULL);
+    stamp_lists(s, s->list_stamp);
 
     s->progress = isatty(2) && !s->opt.verbose;
     watcher f = {.fd = -1};
