@@ -195,6 +195,47 @@ class KillLoop(unittest.TestCase):
         self.assertEqual(answered(err), 288)
 
 
+class OnMatch(unittest.TestCase):
+    """--on-match CMD: run per alert without a shell, record on stdin, a
+    failure or a timeout stops the scan and keeps the alert pending."""
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="phash-onmatch-")
+        self.state = os.path.join(self.dir, "s.state")
+
+    def tearDown(self):
+        shutil.rmtree(self.dir)
+
+    def test_records_on_stdin(self):
+        got = os.path.join(self.dir, "alerts.jsonl")
+        rc, out, err = scan("--json", "--on-match", "tee -a " + got, "-s", SIGS,
+                            os.path.join(SAMPLE, "originals"))
+        self.assertEqual(rc, 1, err)
+        with open(got) as f:
+            self.assertEqual(f.read(), out)  # the same records, one run each
+        self.assertEqual(len(records(out)), 6)
+
+    def test_failure_keeps_the_alert(self):
+        rc, out, err = scan("--state", self.state, "--on-match", "false", "-s", SIGS,
+                            os.path.join(SAMPLE, "originals"))
+        self.assertEqual(rc, 2, err)
+        self.assertIn("--on-match false: exit status 1; stopping", err)
+        rc, out, err = scan("--json", "--state", self.state, "--on-match", "true", "-s", SIGS,
+                            os.path.join(SAMPLE, "originals"))
+        self.assertEqual(rc, 1, err)
+        recs = records(out)
+        self.assertEqual(len(recs), 6)
+        self.assertEqual(recs[0]["source"], "pending")
+
+    def test_timeout(self):
+        t0 = time.time()
+        rc, out, err = scan("--on-match", "sleep 20", "--on-match-timeout", "0.5", "-s", SIGS,
+                            os.path.join(SAMPLE, "originals"))
+        self.assertEqual(rc, 2, err)
+        self.assertIn("--on-match sleep: no exit after", err)
+        self.assertLess(time.time() - t0, 15)
+
+
 class HotReload(unittest.TestCase):
     """--watch: a new list is used without a restart (SIGHUP or the file
     changing); a list that fails to load leaves the old one serving."""

@@ -25,6 +25,7 @@
 #include "commands.h"
 #include "files_from.h"
 #include "opts.h"
+#include "scan_hook.h"
 #include "scan_out.h"
 
 /* ---- options ---- */
@@ -47,6 +48,8 @@ typedef struct scan_opts {
     const char *files_from;      /* --files-from LIST ("-": stdin) */
     const char *state;           /* --state FILE: the persistent scan state */
     int rematch;                 /* --rematch: match the state's hashes only */
+    const char *on_match;        /* --on-match CMD, run per alert */
+    double on_match_timeout;     /* seconds (--on-match-timeout, default 30) */
 } scan_opts;
 
 static void scan_usage(FILE *f)
@@ -79,6 +82,10 @@ static void scan_usage(FILE *f)
         "                     reported until written once, deleted files forgotten\n"
         "  --rematch          with --state and no PATH: match the stored hashes\n"
         "                     against SET, reading no file; only new matches\n"
+        "  --on-match CMD     run CMD (split at spaces, no shell) once per match, the\n"
+        "                     JSON record on its standard input; a failure stops\n"
+        "                     the scan (exit 2; with --state the alert is kept)\n"
+        "  --on-match-timeout SEC  kill --on-match after SEC seconds (default 30)\n"
         "  --threads N        worker threads (default 1)\n"
         "  --nice / --no-nice lowest CPU and I/O priority (default on)\n"
         "  --max-rate N       at most N images per second (default unlimited)\n"
@@ -161,7 +168,8 @@ static int parse_radius(const char *s, unsigned radius[])
 enum {
     OPT_ALGO = 256, OPT_RADIUS, OPT_PHASH_LAYOUT, OPT_THREADS, OPT_MAX_RATE, OPT_EXPAND,
     OPT_DIHEDRAL, OPT_JSON, OPT_WATCH, OPT_NICE, OPT_NO_NICE, OPT_FOLLOW, OPT_ONE_FS,
-    OPT_EXCLUDE, OPT_FILES_FROM, OPT_STATE, OPT_REMATCH
+    OPT_EXCLUDE, OPT_FILES_FROM, OPT_STATE, OPT_REMATCH, OPT_ON_MATCH,
+    OPT_ON_MATCH_TIMEOUT
 };
 
 static const struct option scan_options[] = {
@@ -186,6 +194,8 @@ static const struct option scan_options[] = {
     {"files-from", required_argument, NULL, OPT_FILES_FROM},
     {"state", required_argument, NULL, OPT_STATE},
     {"rematch", no_argument, NULL, OPT_REMATCH},
+    {"on-match", required_argument, NULL, OPT_ON_MATCH},
+    {"on-match-timeout", required_argument, NULL, OPT_ON_MATCH_TIMEOUT},
     {NULL, 0, NULL, 0}};
 
 /* One option with its value (NULL for flags) into o. -1 on a bad value
@@ -263,6 +273,16 @@ static int apply_option(scan_opts *o, int id, const char *val, int argc)
     case OPT_FILES_FROM: o->files_from = val; return 0;
     case OPT_STATE: o->state = val; return 0;
     case OPT_REMATCH: o->rematch = 1; return 0;
+    case OPT_ON_MATCH: o->on_match = val; return 0;
+    case OPT_ON_MATCH_TIMEOUT: {
+        char *end;
+        o->on_match_timeout = strtod(val, &end);
+        if (end == val || *end || !(o->on_match_timeout > 0) || o->on_match_timeout > 86400) {
+            fprintf(stderr, "phash scan: --on-match-timeout: expected seconds, found '%s'\n", val);
+            return -1;
+        }
+        return 0;
+    }
     default: return -1;
     }
 }
@@ -270,7 +290,8 @@ static int apply_option(scan_opts *o, int id, const char *val, int argc)
 /* Returns -1 on a usage error (message printed), 1 for --help. */
 static int parse_args(int argc, char **argv, scan_opts *o, const char ***paths, int *npaths)
 {
-    *o = (scan_opts){.threads = 1, .nice = 1, .layout = PHASH_DCT_LAYOUT_1_0};
+    *o = (scan_opts){.threads = 1, .nice = 1, .layout = PHASH_DCT_LAYOUT_1_0,
+                     .on_match_timeout = 30};
     o->radius[PHASH_SIG_PDQ] = PHASH_SCAN_DEFAULT_RADIUS_PDQ;
     o->radius[PHASH_SIG_PHASH] = PHASH_SCAN_DEFAULT_RADIUS_PHASH;
     *paths = calloc((size_t)argc, sizeof **paths);
@@ -549,6 +570,33 @@ static void show_progress(scan *s, int final)
     s->progress_shown = 1;
 }
 
+/* --on-match: the command once per match, the JSON record on its stdin.
+ * A failure is a delivery failure: said once, the scan stops (exit 2) and,
+ * with --state, the match stays pending for the next run. */
+static int run_hooks(scan *s, const phash_scan_report *r)
+{
+    for (size_t i = 0; s->opt.on_match && i < r->n_matches; i++) {
+        const phash_scan_match *m = phash_scan_report_match(r, i);
+        char *rec = NULL, why[512];
+        size_t len = 0;
+        FILE *f = open_memstream(&rec, &len);
+        if (!f)
+            return -1;
+        print_match(f, r, m, 1, s->opt.expand != 0);
+        fclose(f);
+        int rc = hook_run(s->opt.on_match, s->opt.on_match_timeout, rec, len,
+                          m->match_id ? m->match_id : "", r->path, why, sizeof why);
+        free(rec);
+        if (rc) {
+            if (!s->output_failed)
+                fprintf(stderr, "phash scan: %s; stopping\n", why);
+            s->output_failed = 1;
+            return -1;
+        }
+    }
+    return 0;
+}
+
 /* One report from the scanner (callbacks are serialised by it). */
 static int on_report(void *ctx, const phash_scan_report *r)
 {
@@ -573,7 +621,7 @@ static int on_report(void *ctx, const phash_scan_report *r)
         for (size_t i = 0; i < r->n_matches; i++)
             print_match(s->out, r, phash_scan_report_match(r, i), s->opt.json,
                         s->opt.expand != 0);
-        if (!output_ok(s)) {
+        if (!output_ok(s) || run_hooks(s, r)) {
             g_stop = 1; /* a --watch ends too */
             return 1;   /* cancel the scan */
         }
