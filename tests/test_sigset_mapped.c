@@ -3,7 +3,9 @@
  * the codes a set hands out are the file's own pages, not a copy; a set
  * opened that way still takes more lists; special files are refused
  * without blocking; a matcher keeps serving from its mapping when the file
- * is replaced by a new compile. */
+ * is replaced by a new compile. Files up to 64 MiB are read into private
+ * memory instead (lib/platform/posix.c): rewritten in place under a reader
+ * (`cp new live`), a compiled set or index file must not SIGBUS it. */
 #include <fcntl.h>
 #include <stdint.h>
 #include <sys/stat.h>
@@ -63,6 +65,7 @@ static int in_file_mapping(const void *p, ino_t ino)
 
 START_TEST(codes_are_the_file)
 {
+    setenv("PHASH_MAP_COPY_MAX", "0", 1); /* map even this small file */
     compile(H1 "\n" H2 "\n");
     struct stat sb;
     ck_assert_int_eq(stat(setpath, &sb), 0);
@@ -92,6 +95,33 @@ START_TEST(codes_are_the_file)
     ck_assert_str_eq(o.list, "more");
     ck_assert_int_eq(phash_sigset_owner_get(s, PHASH_SIG_PDQ, 0, 0, &o), PHASH_OK);
     ck_assert_str_eq(o.list, "list");
+    phash_sigset_free(s);
+    unsetenv("PHASH_MAP_COPY_MAX");
+}
+END_TEST
+
+/* Truncate the file at path and write a few other bytes: what `cp` does
+ * over an existing file, to the same inode. */
+static void rewrite_in_place(const char *path)
+{
+    int fd = open(path, O_WRONLY | O_TRUNC);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(write(fd, "not a set\n", 10), 10);
+    close(fd);
+}
+
+/* A small set is a private copy: not in the file's mapping. */
+START_TEST(small_set_is_a_copy)
+{
+    compile(H1 "\n" H2 "\n");
+    struct stat sb;
+    ck_assert_int_eq(stat(setpath, &sb), 0);
+    phash_sigset *s = NULL;
+    ck_assert_int_eq(phash_sigset_open(setpath, &s, NULL), PHASH_OK);
+    size_t n;
+    const phash_pdq_code *c = phash_sigset_pdq_codes(s, &n);
+    ck_assert_uint_eq(n, 2);
+    ck_assert(!in_file_mapping(c, sb.st_ino));
     phash_sigset_free(s);
 }
 END_TEST
@@ -150,6 +180,65 @@ START_TEST(replaced_while_served)
 }
 END_TEST
 
+/* The served file is rewritten in place (issue 17: SIGBUS at the next
+ * query): the matcher answers from the set as it was opened; reopening the
+ * rewritten file fails and keeps the served set; a proper compile (rename)
+ * is then picked up. */
+START_TEST(rewritten_in_place_while_served)
+{
+    compile(H1 "\n");
+    phash_matcher *m = NULL;
+    ck_assert_int_eq(phash_matcher_new(&m), PHASH_OK);
+    ck_assert_int_eq(phash_matcher_open(m, setpath), PHASH_OK);
+    ck_assert_uint_eq(query(m, H1, 0), 1);
+    rewrite_in_place(setpath);
+    ck_assert_uint_eq(query(m, H1, 0), 1);
+    ck_assert_uint_eq(query(m, H2, 0), 0);
+    ck_assert_int_eq(phash_matcher_open(m, setpath), PHASH_ERR_BAD_FILE);
+    ck_assert_uint_eq(query(m, H1, 0), 1);
+    compile(H2 "\n");
+    ck_assert_int_eq(phash_matcher_open(m, setpath), PHASH_OK);
+    ck_assert_uint_eq(query(m, H2, 0), 1);
+    phash_matcher_free(m);
+}
+END_TEST
+
+/* The same for an index file (phash_index_open). */
+START_TEST(index_rewritten_in_place)
+{
+    enum { N = 2000 };
+    uint64_t codes[N], ids[N];
+    uint64_t x = 88172645463325252ull;
+    for (size_t i = 0; i < N; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        codes[i] = x;
+        ids[i] = i;
+    }
+    phash_index *ix = NULL;
+    ck_assert_int_eq(phash_index_new(64, &ix), PHASH_OK);
+    ck_assert_int_eq(phash_index_add(ix, codes, ids, N), PHASH_OK);
+    char idx[160];
+    snprintf(idx, sizeof idx, "%s/live.idx", dir);
+    ck_assert_int_eq(phash_index_save(ix, idx), PHASH_OK);
+    phash_index_free(ix);
+    ck_assert_int_eq(phash_index_open(idx, 0, &ix, NULL), PHASH_OK);
+    phash_index_results *res = NULL;
+    ck_assert_int_eq(phash_index_results_new(&res), PHASH_OK);
+    phash_index_search_opts o = {.radius = 0};
+    size_t count;
+    ck_assert_int_eq(phash_index_search(ix, &codes[N - 1], 1, &o, res), PHASH_OK);
+    ck_assert_uint_eq(phash_index_results_hits(res, 0, &count)[0].id, N - 1);
+    rewrite_in_place(idx);
+    ck_assert_int_eq(phash_index_search(ix, &codes[N - 1], 1, &o, res), PHASH_OK);
+    const phash_index_hit *h = phash_index_results_hits(res, 0, &count);
+    ck_assert_uint_eq(count, 1);
+    ck_assert_uint_eq(h[0].id, N - 1);
+    phash_index_results_free(res);
+    phash_index_free(ix);
+    unlink(idx);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("sigset_mapped");
@@ -158,6 +247,9 @@ int main(void)
     tcase_add_test(tc, codes_are_the_file);
     tcase_add_test(tc, fifo_refused);
     tcase_add_test(tc, replaced_while_served);
+    tcase_add_test(tc, small_set_is_a_copy);
+    tcase_add_test(tc, rewritten_in_place_while_served);
+    tcase_add_test(tc, index_rewritten_in_place);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }

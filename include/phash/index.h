@@ -184,8 +184,11 @@ PHASH_API PHASH_NODISCARD phash_status phash_index_save(phash_index *index, cons
  * inconsistent structure), PHASH_ERR_VERSION (a newer format version).
  * *out is written only on success; on failure *detail (if not NULL)
  * receives a static English sentence saying what is wrong (NULL on success).
- * A file truncated by someone else while mapped raises SIGBUS on access:
- * replace index files by rename (as phash_index_save does), never in place. */
+ * Files up to 64 MiB are read into private memory (POSIX; see
+ * phash_sigset_open() for PHASH_MAP_COPY_MAX): rewriting one in place
+ * leaves the open index as it was. A larger file is mapped, and truncating
+ * it while mapped raises SIGBUS on access: replace index files by rename
+ * (as phash_index_save does), never in place. */
 #define PHASH_INDEX_OPEN_TRUST 1u
 PHASH_API PHASH_NODISCARD phash_status phash_index_open(const char *path, unsigned flags, phash_index **out,
                                         const char **detail);

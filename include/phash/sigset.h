@@ -354,14 +354,19 @@ PHASH_API PHASH_NODISCARD phash_status phash_sigset_save(phash_sigset *set, cons
 PHASH_API int phash_sigset_file_is_compiled(const char *path);
 
 /* Open a compiled set file as a new set (free with phash_sigset_free()).
- * The file is memory-mapped and used in place, not copied: the codes,
- * owners and strings the set hands out are the file's pages (shared with
- * the page cache and with other processes that open it), so RSS after the
- * open is about the file's size. Loading more lists into the set first
+ * A file of more than 64 MiB is memory-mapped and used in place, not
+ * copied: the codes, owners and strings the set hands out are the file's
+ * pages (shared with the page cache and with other processes that open
+ * it), so RSS after the open is about the file's size. A smaller file is
+ * read into private memory at open (POSIX; the environment's
+ * PHASH_MAP_COPY_MAX changes the threshold, in bytes, 0 to always map):
+ * the same RSS, a little slower to open, and rewriting the file in place
+ * (`cp new.phx live.phx`) cannot touch the open set, which keeps answering
+ * as the file was when opened. Loading more lists into the set first
  * copies it to the heap. Every byte is checked (checksums, counts,
  * offsets) before anything is returned. Replace compiled sets by rename
- * (phash_sigset_save does), never by rewriting them in place: a file
- * truncated under a mapping raises SIGBUS. Statuses: PHASH_ERR_IO,
+ * (phash_sigset_save does), never by rewriting them in place: a mapped
+ * file truncated under its reader raises SIGBUS. Statuses: PHASH_ERR_IO,
  * PHASH_ERR_NOT_REGULAR (a FIFO, device, folder...: refused without
  * blocking), PHASH_ERR_BAD_FILE (not a compiled set, truncated, corrupt),
  * PHASH_ERR_VERSION (written by a newer phash), PHASH_ERR_UNSUPPORTED (a

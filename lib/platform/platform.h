@@ -60,7 +60,14 @@ typedef struct ph_map ph_map;
 /* Map a whole regular file read-only (special files refused as by
  * ph_file_open). An empty file gives a handle without a mapping (data NULL,
  * size 0). The mapping stays valid after the path is renamed over or
- * deleted: on Windows the file is opened with delete sharing for that. */
+ * deleted: on Windows the file is opened with delete sharing for that.
+ * Rewriting the file in place: on POSIX, files up to PH_MAP_COPY_MAX (or
+ * the environment's PHASH_MAP_COPY_MAX, in bytes) are read into private
+ * memory (the handle keeps the bytes as opened; a file
+ * that shrinks while being read gives EAGAIN), larger ones are mapped and a
+ * truncation under them raises SIGBUS; Windows refuses to truncate a
+ * mapped file. */
+#define PH_MAP_COPY_MAX ((uint64_t)64 << 20)
 int ph_map_open(const char *path, ph_map **out, ph_stat *st);
 const void *ph_map_data(const ph_map *m);
 size_t ph_map_size(const ph_map *m);
