@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Matching a file's hashes against the signature set and building the
  * report's match records (one per match and owner). */
+#include <stdio.h>
 #include <string.h>
 
 #include "scan_int.h"
@@ -24,6 +25,48 @@ static phash_scan_match *next_rec(ph_worker *w)
         w->match_cap = cap;
     }
     return (phash_scan_match *)w->match_recs.data + n;
+}
+
+/* Room for the hash text of record n. Record k's text is in slot k: when
+ * the slots move, the records of this file follow them. */
+#define PH_MATCH_HEX 65 /* the longest hash text (SHA-256, PDQ: 64) and its NUL */
+
+static char *hex_slot(ph_worker *w, size_t k)
+{
+    return (char *)w->match_hex.data + k * PH_MATCH_HEX;
+}
+
+static int reserve_hex(ph_worker *w, size_t n)
+{
+    if (n < w->hex_cap)
+        return 0;
+    size_t cap = w->hex_cap ? 2 * w->hex_cap : 16;
+    while (cap <= n)
+        cap *= 2;
+    size_t bytes;
+    if (ph_mul_size(cap, PH_MATCH_HEX, &bytes))
+        return -1;
+    void *p = ph_realloc(w->match_hex.data, bytes);
+    if (!p)
+        return -1;
+    w->match_hex.data = p;
+    w->match_hex.cap = bytes;
+    w->hex_cap = cap;
+    phash_scan_match *recs = w->match_recs.data;
+    for (size_t k = 0; k < n; k++)
+        recs[k].hash = hex_slot(w, k);
+    return 0;
+}
+
+/* Store record k with its own copy of the entry's hash text: the matcher
+ * formats one match's hash at a time (phash_matches_get), so a pointer to
+ * its text would name the last match's hash in every record. */
+static void set_rec(ph_worker *w, size_t k, const phash_scan_match *rec)
+{
+    phash_scan_match *recs = w->match_recs.data;
+    recs[k] = *rec;
+    snprintf(hex_slot(w, k), PH_MATCH_HEX, "%s", rec->hash);
+    recs[k].hash = hex_slot(w, k);
 }
 
 /* With several views, one signature owner may match more than one: keep
@@ -58,14 +101,14 @@ static phash_status add_records(ph_worker *w, size_t i, size_t view, const ph_sc
             phash_scan_match *r = view ? same_owner(w, &rec) : NULL;
             if (r) {
                 if (rec.distance < r->distance)
-                    *r = rec;
+                    set_rec(w, (size_t)(r - (phash_scan_match *)w->match_recs.data), &rec);
                 continue;
             }
-            if (!(r = next_rec(w))) {
+            if (!next_rec(w) || reserve_hex(w, w->rep.n_matches)) {
                 ph_report_fail(w, PHASH_ERR_NOMEM, "out of memory for match records");
                 return PHASH_ERR_NOMEM;
             }
-            *r = rec;
+            set_rec(w, w->rep.n_matches, &rec);
             w->rep.n_matches++;
         }
     }

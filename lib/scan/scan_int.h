@@ -126,6 +126,10 @@ struct ph_worker {
     phash_scan_hash hashes[PH_SCAN_MAX_VIEWS * PH_SCAN_MAX_ALGOS * PH_SCAN_MAX_VARIANTS];
     ph_buf match_recs; /* phash_scan_match[] */
     size_t match_cap;
+    /* The hash text of match record k, in slot k (PH_MATCH_HEX bytes each,
+     * match.c): the matcher keeps one match's text at a time. */
+    ph_buf match_hex;
+    size_t hex_cap;
     char detail[PH_DETAIL_LEN];
     /* containers (kind_container.c): members are scanned by a child worker
      * one level down (made on first need), from a buffer of this one */

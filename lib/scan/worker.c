@@ -64,6 +64,7 @@ void ph_worker_release(ph_worker *w)
     phash_decoder_free(w->dec_raw3);
     ph_buf_release(&w->buf);
     ph_buf_release(&w->match_recs);
+    ph_buf_release(&w->match_hex);
     memset(w, 0, sizeof *w);
 }
 

@@ -142,6 +142,19 @@ class ScanTest(unittest.TestCase):
             again = list(s.scan([SAMPLE]))  # the scanner is usable again
             self.assertEqual(len(again), 61)
 
+    def test_each_match_names_its_own_hash(self):
+        # Two signatures of one file at distances 1 and 3: each record names
+        # its entry's hash (all used to name the last one the matcher formatted).
+        h = int("27fe6f8dd80bb73de3c11c8b9d39a3c616495d39e1d612695d28e1d612284e29", 16)
+        near = {"A": format(h ^ 1, "064x"), "B": format(h ^ 7, "064x")}
+        s = phash.SignatureSet()
+        s.load_bytes(("signal_type,signal_str,id\n" + "".join(
+            f"pdq,{v},{k}\n" for k, v in near.items())).encode(), name="two.csv")
+        with phash.Scanner(signatures=s) as sc:
+            r = sc.scan_file(os.path.join(SAMPLE, "originals", "o0008.jpg"))
+        self.assertEqual(sorted((m.id, m.distance, m.hash) for m in r.matches),
+                         [("A", 1, near["A"]), ("B", 3, near["B"])])
+
 
 if __name__ == "__main__":
     unittest.main()
