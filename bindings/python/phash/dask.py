@@ -49,18 +49,13 @@ import time
 import pandas as pd
 
 from .scan import Scanner, _is_compiled as c_is_compiled, algorithms as scanner_algorithms
+from .shard import build_shard, count_lines, match_hashes
 from .sigset import Matcher, SignatureSet
 
 FILE_COLUMNS = ["path", "size", "status", "error", "kind", "format", "width", "height"]
 MATCH_COLUMNS = ["path", "algo", "distance", "variant", "hash", "list", "id", "metadata",
                  "category", "quality", "view"]
 HASH_COLUMNS = ["path", "algo", "variant", "view", "hex", "quality"]
-DIGESTS = ("md5", "sha1", "sha256")
-# Below this quality a perceptual hash is not matched (the scanner's rule:
-# PHASH_PDQ_DEFAULT_MIN_QUALITY in pdq.h, PHASH_DCT_MIN_QUALITY in dct.h).
-MIN_QUALITY = {"pdq": 50, "phash": 50}
-# The scanner's default radii (PHASH_SCAN_DEFAULT_RADIUS_* in scan.h).
-DEFAULT_RADIUS = {"pdq": 31, "phash": 10}
 TIMEOUT_STATUS, DIED_STATUS, EXCEPTION_STATUS = "ERR_TIMEOUT", "ERR_WORKER_DIED", "ERR_EXCEPTION"
 
 
@@ -79,7 +74,7 @@ def worker_stats():
     abandoned on a timeout, tasks run (for tests and benchmarks:
     client.run(phash.dask.worker_stats))."""
     with _lock:
-        return dict(_stats)
+        return dict(_stats, pid=os.getpid())
 
 
 def _open_matcher(path):
@@ -248,10 +243,9 @@ def files_frame(rows):
 
 
 def matches_frame(matches):
-    """A DataFrame of match tuples, sorted (path, algo, list, id, hash)."""
+    """A DataFrame of match tuples, sorted by every column (path first)."""
     df = pd.DataFrame.from_records(matches, columns=MATCH_COLUMNS)
-    return df.sort_values(["path", "algo", "list", "id", "hash", "view"],
-                          kind="stable").reset_index(drop=True)
+    return df.sort_values(MATCH_COLUMNS, kind="stable").reset_index(drop=True)
 
 
 def single_process(paths, **settings):
@@ -378,8 +372,9 @@ def run(files, client=None, *, signatures=None, algorithms=None, radius=None,
     progress(done_batches, total_batches) is called after each batch.
     Returns Results; stats: batches, split (batches split after they
     killed workers), suspects (files run again alone), died (files
-    reported ERR_WORKER_DIED), timeouts, restarted (workers restarted),
-    seconds."""
+    reported ERR_WORKER_DIED), timeouts, restarted (workers restarted for
+    their abandoned scans; one that died meanwhile needs none),
+    restart_failed (why a restart failed), seconds."""
     settings = _settings(signatures, algorithms, radius, options)
     files = list(dict(files).items())  # a path named twice is scanned once
     r = _Run(_client(client), settings, file_timeout, progress)
@@ -396,7 +391,11 @@ class _Run:
     file; a file whose own task is given up is a suspect: it may have
     died beside the culprit. Suspects run again at the end one at a time,
     alone on the cluster: one that still kills its worker is reported
-    ERR_WORKER_DIED."""
+    ERR_WORKER_DIED. Workers left with an abandoned scan (a file past its
+    time budget) are restarted at the end, once the scheduler has
+    forgotten every task of the run: restarted earlier, a worker would
+    lose results that the scheduler then computes again (the hung file
+    hanging again, unseen)."""
 
     def __init__(self, client, settings, file_timeout, progress):
         from distributed import as_completed
@@ -406,13 +405,16 @@ class _Run:
         self.serial = itertools.count()
         self.ac = as_completed()
         self.pending, self.done, self.seen, self.suspects = {}, [], set(), []
+        self.keys, self.stuck = [], set()
         self.stats = {"batches": 0, "split": 0, "suspects": 0, "died": 0, "timeouts": 0,
-                      "restarted": 0}
+                      "restarted": 0, "restart_failed": []}
         self.total = 0
 
     def submit(self, batch):
+        key = f"phash-scan-{self.token}-{next(self.serial)}"
         fut = self.client.submit(scan_batch, batch, self.settings, self.file_timeout,
-                                 pure=False, key=f"phash-scan-{self.token}-{next(self.serial)}")
+                                 pure=False, key=key)
+        self.keys.append(key)
         self.pending[fut] = batch
         self.ac.add(fut)
         return fut
@@ -428,41 +430,66 @@ class _Run:
             fut = self.submit([f])
             fut.exception()  # wait; nothing else runs
             self.finished(fut, self.pending.pop(fut), alone=True)
+        self.restart_stuck()
 
     def finished(self, fut, batch, alone):
         from distributed.scheduler import KilledWorker
-        if fut.status == "finished":
-            self.take(fut.result())
-        else:
-            exc = fut.exception()
-            if not isinstance(exc, KilledWorker):
-                raise exc
-            if len(batch) > 1:
-                self.stats["split"] += 1
-                self.total += len(batch) - 1
-                for f in batch:
-                    self.submit([f])
-            elif not alone:
-                self.suspects.append(batch[0])
-            else:
-                path, size = batch[0]
-                self.stats["died"] += 1
-                self.take({"rows": [_error_row(path, size, DIED_STATUS,
-                                               "the worker process died on this file, "
-                                               f"alone, repeatedly ({exc})")],
-                           "hashes": [], "matches": [], "abandoned": 0})
+        # Not fut.status: a result lost with its worker after as_completed
+        # yielded it is computed again; exception() waits for the outcome.
+        exc = fut.exception()
+        res = fut.result() if exc is None else None
         fut.release()
+        if res is not None:
+            self.take(res)
+        elif not isinstance(exc, KilledWorker):
+            raise exc
+        elif len(batch) > 1:
+            self.stats["split"] += 1
+            self.total += len(batch) - 1
+            for f in batch:
+                self.submit([f])
+        elif not alone:
+            self.suspects.append(batch[0])
+        else:
+            path, size = batch[0]
+            self.stats["died"] += 1
+            self.take({"rows": [_error_row(path, size, DIED_STATUS,
+                                           "the worker process died on this file, "
+                                           f"alone, repeatedly ({exc})")],
+                       "hashes": [], "matches": [], "abandoned": 0})
 
     def take(self, res):
         _check_once(res["rows"], self.seen)
         self.done.append(res)
         self.stats["timeouts"] += res["abandoned"]
         if res["abandoned"] and res.get("worker"):
-            # Its stuck scan thread dies with the process; the result is safe here.
-            self.client.restart_workers([res["worker"]])
-            self.stats["restarted"] += 1
+            self.stuck.add(res["worker"])
         if self.progress:
             self.progress(len(self.done), self.total)
+
+    def restart_stuck(self, patience=60.0):
+        """Restart (through their nannies) the workers with abandoned scans:
+        their stuck threads die with the process."""
+        if not self.stuck:
+            return
+        deadline = time.monotonic() + patience
+        while self.client.run_on_scheduler(_tasks_known, self.keys) and \
+                time.monotonic() < deadline:
+            time.sleep(0.05)
+        alive = self.client.scheduler_info()["workers"]
+        for w in sorted(self.stuck):
+            if w not in alive:  # its process ended, stuck threads with it
+                continue
+            try:
+                self.client.restart_workers([w])
+                self.stats["restarted"] += 1
+            except Exception as e:  # gone already, or slow: the results stand
+                self.stats["restart_failed"].append(f"{w}: {e!r}")
+
+
+def _tasks_known(keys, dask_scheduler=None):
+    """How many of keys the scheduler still holds (run on the scheduler)."""
+    return sum(k in dask_scheduler.tasks for k in keys)
 
 
 def _settings(signatures, algorithms, radius, options):
@@ -500,3 +527,62 @@ def _collect(files, done, stats):
         raise RuntimeError(f"{len(missing)} files without a result, e.g. {missing[0]}")
     rows = [by_path[p] for p, _ in files]
     return Results(rows, hashes, matches, stats)
+
+
+# ---- sharded signature sets ----------------------------------------------------
+
+def shard_lists(lists, out_dir, shards, client=None, **set_options):
+    """Split text lists (paths every worker can read, as the signature set
+    would be loaded: each list keeps its path as its name) into `shards`
+    compiled sets out_dir/shard-K-of-N.phx by entry range, one task per
+    shard (each worker holds one shard's entries, never the whole set).
+    set_options as SignatureSet's. Returns the shard paths, in order."""
+    if shards < 1:
+        raise ValueError("shards: at least 1")
+    client = _client(client)
+    lists = [os.fspath(p) for p in lists]
+    sizes = dict(zip(lists, client.gather(client.map(count_lines, lists, pure=False))))
+    os.makedirs(out_dir, exist_ok=True)
+    paths = [os.path.abspath(os.path.join(out_dir, f"shard-{k}-of-{shards}.phx"))
+             for k in range(shards)]
+    futs = [client.submit(build_shard, lists, k, shards, paths[k], pure=False, **set_options)
+            for k in range(shards)]
+    reports = client.gather(futs)
+    for path in lists:
+        if sizes[path] and not sum(r["valid"][path] for r in reports):
+            raise ValueError(f"{path}: no valid signature")
+    return paths
+
+
+def _match_chunk(by_file, shard, radius):
+    """One task: a chunk of files' hashes against one shard, opened once
+    per worker process (memory-mapped)."""
+    m = _open_matcher(shard)
+    out = []
+    for hashes in by_file:
+        out.extend(match_hashes(m, hashes, radius))
+    return out
+
+
+def match_sharded(hashes, shards, client=None, radius=None, chunk_files=2000):
+    """Match the hashes of a run (Results.hashes: every variant and view,
+    so hash with dihedral=True to match rotations) against every shard:
+    one task per chunk of chunk_files files and shard; the union of the
+    shards' matches, as a DataFrame like Results.matches. Equal to the
+    scanner's matches against the whole set."""
+    client = _client(client)
+    rows = list(hashes.itertuples(index=False, name=None))
+    by_file = {}
+    for r in rows:
+        by_file.setdefault(r[0], []).append(tuple(None if v is pd.NA else v for v in r))
+    files = list(by_file.values())
+    chunks = [files[i:i + chunk_files] for i in range(0, len(files), chunk_files)]
+    futs = []
+    for chunk in chunks:
+        [data] = client.scatter([chunk], hash=False)
+        futs += [client.submit(_match_chunk, data, shard, radius, pure=False)
+                 for shard in shards]
+    matches = []
+    for part in client.gather(futs):
+        matches += part
+    return matches_frame(matches)

@@ -6,6 +6,7 @@ by PID in the middle of a run loses no file and reports none twice; a file
 that kills its worker or hangs is isolated and reported as an error; the
 sharded matcher equals the unsharded scanner on random signature sets."""
 import os
+import random
 import shutil
 import signal
 import sys
@@ -28,9 +29,15 @@ SIGS = os.path.join(SAMPLE, "signatures.csv")
 ALGOS = "pdq,phash,md5,sha1,sha256"
 
 
+# A LocalCluster drops a worker for good when its nanny has not brought it
+# back within lost-worker-timeout (15 s): on a loaded machine a restart
+# takes longer, and the run would wait for ever without workers.
+PATIENT = {"distributed.deploy.lost-worker-timeout": "600s"}
+
+
 def cluster():
     return LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                        dashboard_address=None, silence_logs=50)
+                        dashboard_address=None, silence_logs=int(os.environ.get("PHASH_DASK_LOG", "50")))
 
 
 class ClusterTest(unittest.TestCase):
@@ -127,6 +134,99 @@ class ClusterTest(unittest.TestCase):
         with self.assertRaises(TypeError):
             pdask.hash_paths(self.paths[:1], self.client, colour=1)
 
+    def random_lists(self, seed, hashes):
+        """Two random lists around the sample's hashes (every variant and
+        view): a CSV of PDQ, pHash and MD5 signatures at random distances
+        (some within the radius, some not), random codes and repeated
+        hashes under other ids; a plain list without ids (ids are line
+        numbers) with blank and comment lines."""
+        rng = random.Random(seed)
+        pdqs = sorted(set(hashes[hashes.algo == "pdq"]["hex"]))
+        phs = sorted(set(hashes[hashes.algo == "phash"]["hex"]))
+        md5s = sorted(set(hashes[hashes.algo == "md5"]["hex"]))
+
+        def near(hexcode, bits, nmax):
+            v = int(hexcode, 16)
+            for b in rng.sample(range(bits), rng.randint(0, nmax)):
+                v ^= 1 << b
+            return format(v, "0%dx" % (bits // 4))
+        rows, plain = [], []
+        for i in range(400):
+            r = rng.random()
+            if r < 0.45:
+                row = ("pdq", near(rng.choice(pdqs), 256, 40))
+            elif r < 0.7:
+                row = ("phash", near(rng.choice(phs), 64, 14))
+            elif r < 0.8:
+                row = ("md5", rng.choice(md5s))
+            elif r < 0.9 or not rows:
+                row = ("pdq", "%064x" % rng.getrandbits(256))
+            else:
+                row = rng.choice(rows)[:2]  # the same hash, another owner
+            rows.append(row + ("R%d-%d" % (seed, rng.randint(0, 300)),
+                               rng.choice(["csam", "other", ""]), "note %d" % i))
+        for i in range(150):
+            r = rng.random()
+            if r < 0.1:
+                plain.append("")
+            elif r < 0.15:
+                plain.append("# comment %d" % i)
+            elif r < 0.6:
+                plain.append("pdq " + near(rng.choice(pdqs), 256, 36))
+            else:
+                plain.append("phash " + near(rng.choice(phs), 64, 12))
+        csv_path = os.path.join(self.tmp, "random-%d.csv" % seed)
+        with open(csv_path, "w") as f:
+            f.write("signal_type,signal_str,id,category,note\n")
+            f.writelines(",".join(r) + "\n" for r in rows)
+        plain_path = os.path.join(self.tmp, "random-%d.txt" % seed)
+        with open(plain_path, "w") as f:
+            f.write("\n".join(plain) + "\n")
+        return [csv_path, plain_path]
+
+    def framed_copies(self):
+        """Sample photos inside a black frame (PNG): their border views
+        match where the photo itself does not."""
+        import numpy as np
+        from PIL import Image
+        out = []
+        for name in ("o0008.jpg", "o0003.png", "o0002.webp"):
+            px = np.asarray(phash.Decoder().decode_file(os.path.join(SAMPLE, "originals", name)))
+            framed = np.zeros((px.shape[0] + 300, px.shape[1] + 200, 3), dtype=np.uint8)
+            framed[150:150 + px.shape[0], 100:100 + px.shape[1]] = px[:, :, :3]
+            out.append(os.path.join(self.tmp, "framed-" + name + ".png"))
+            Image.fromarray(framed).save(out[-1])
+        return out
+
+    def test_sharded_equals_unsharded_on_random_sets(self):
+        opts = dict(algorithms="pdq,phash,md5", dihedral=True, expand="border,embedded")
+        paths = self.paths + self.framed_copies()
+        res = pdask.hash_paths(paths, self.client, **opts)
+        for seed, shards in ((1, 3), (2, 1), (3, 7)):
+            lists = self.random_lists(seed, res.hashes)
+            ref = pdask.single_process(paths, signatures=lists, **opts)
+            self.assertEqual(ref.hashes.to_dict("records"), res.hashes.to_dict("records"))
+            out = pdask.shard_lists(lists, os.path.join(self.tmp, "shards-%d" % seed), shards,
+                                    self.client)
+            self.assertEqual(len(out), shards)
+            got = pdask.match_sharded(res.hashes, out, self.client, chunk_files=20)
+            self.assertGreater(len(ref.matches), 40)
+            self.assertEqual(set(ref.matches["algo"]), {"pdq", "phash", "md5"})
+            self.assertGreater(len(set(ref.matches["view"])), 1)
+            self.assertGreater(len(set(ref.matches["variant"])), 1)
+            self.assertEqual(got.to_dict("records"), ref.matches.to_dict("records"))
+            # Each shard holds a part of the entries (a hash listed twice may
+            # be in two shards, each with its own owners).
+            sizes = [len(phash.Matcher(p)) for p in out]
+            whole = phash.SignatureSet()
+            for p in lists:
+                whole.load(p)
+            self.assertGreaterEqual(sum(sizes), len(whole))
+            if shards > 1:
+                self.assertLess(max(sizes), len(whole) * 2 // shards)
+        with self.assertRaises(ValueError):
+            pdask.shard_lists([self.compiled], os.path.join(self.tmp, "x"), 2, self.client)
+
 
 class _Faults(WorkerPlugin):
     """In each worker process (restarted ones too): a file named crash-*
@@ -155,7 +255,7 @@ class FaultTest(unittest.TestCase):
         cls.ref = pdask.single_process(cls.paths, signatures=SIGS, algorithms=ALGOS)
 
     def test_worker_killed_by_pid(self):
-        with dask.config.set({"distributed.scheduler.allowed-failures": 3}), \
+        with dask.config.set({"distributed.scheduler.allowed-failures": 3, **PATIENT}), \
                 cluster() as lc, Client(lc) as client:
             pids = client.run(os.getpid)
             addr, victim = sorted(pids.items())[0]
@@ -186,11 +286,12 @@ class FaultTest(unittest.TestCase):
                 paths.append(os.path.join(tmp, n))
                 shutil.copyfile(os.path.join(SAMPLE, "originals", s), paths[-1])
             ref = pdask.single_process(paths, signatures=SIGS, algorithms=ALGOS)
-            with dask.config.set({"distributed.scheduler.allowed-failures": 1}), \
+            with dask.config.set({"distributed.scheduler.allowed-failures": 0, **PATIENT}), \
                     cluster() as lc, Client(lc) as client:
                 client.register_worker_plugin(_Faults(), name="phash-faults")
                 res = pdask.hash_paths(paths, client, signatures=SIGS, algorithms=ALGOS,
                                        file_timeout=5.0)
+                client.wait_for_workers(2)
                 st = client.run(pdask.worker_stats)
             got = res.files.set_index("path")
             self.assertEqual(got.loc[paths[1], "status"], "ERR_WORKER_DIED")
@@ -203,9 +304,10 @@ class FaultTest(unittest.TestCase):
             self.assertGreaterEqual(res.stats["suspects"], 1)
             self.assertEqual(res.stats["died"], 1)
             self.assertEqual(res.stats["timeouts"], 1)
-            self.assertEqual(res.stats["restarted"], 1)
-            # The hung scan's worker was restarted: no abandoned scan is left.
-            self.assertEqual(sum(s["abandoned"] for s in st.values()), 0)
+            self.assertLessEqual(res.stats["restarted"], 1)  # 0 if the crash killed it first
+            self.assertEqual(res.stats["restart_failed"], [])
+            # The hung scan's worker was restarted (or died): no abandoned scan is left.
+            self.assertEqual(sum(s["abandoned"] for s in st.values()), 0, (st, res.stats))
             want_matches = ref.matches[~ref.matches["path"].isin([paths[1], paths[3]])]
             self.assertEqual(res.matches.to_dict("records"),
                              want_matches.reset_index(drop=True).to_dict("records"))
@@ -214,4 +316,6 @@ class FaultTest(unittest.TestCase):
 
 
 if __name__ == "__main__":
+    import faulthandler
+    faulthandler.dump_traceback_later(240, exit=True)  # a stuck run shows where, then fails
     unittest.main()
