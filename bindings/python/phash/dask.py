@@ -52,7 +52,7 @@ from .scan import Scanner, _is_compiled as c_is_compiled, algorithms as scanner_
 from .shard import build_shard, count_lines, match_hashes
 from .sigset import Matcher, SignatureSet
 
-FILE_COLUMNS = ["path", "size", "status", "error", "kind", "format", "width", "height"]
+FILE_COLUMNS = ["path", "size", "status", "error", "kind", "format", "width", "height", "depth"]
 MATCH_COLUMNS = ["path", "algo", "distance", "variant", "hash", "list", "id", "metadata",
                  "category", "quality", "view"]
 HASH_COLUMNS = ["path", "algo", "variant", "view", "hex", "quality"]
@@ -160,7 +160,8 @@ def scan_batch(files, settings, file_timeout=None):
     """Scan a batch of files in this process (the body of one task).
     files: [(path, size)]; settings: Scanner keyword arguments
     (signatures: a path). Returns a dict: rows (one per file), hashes,
-    matches, worker (address), abandoned (scans left running on a timeout)."""
+    matches, worker (address), abandoned (scans left running on a timeout).
+    rows holds one list per file: its row, then its members' (containers)."""
     out = {"rows": [], "hashes": [], "matches": [], "worker": _worker_address(), "abandoned": 0}
     st = _take_scanner(settings)
     try:
@@ -168,9 +169,9 @@ def scan_batch(files, settings, file_timeout=None):
             try:
                 ok, value = st.scan(path, file_timeout)
             except queue.Empty:
-                out["rows"].append(_error_row(path, size, TIMEOUT_STATUS,
-                                              f"no result within {file_timeout} s; its scan "
-                                              "was abandoned"))
+                out["rows"].append([_error_row(path, size, TIMEOUT_STATUS,
+                                               f"no result within {file_timeout} s; its scan "
+                                               "was abandoned")])
                 out["abandoned"] += 1
                 with _lock:
                     _stats["abandoned"] += 1
@@ -179,8 +180,8 @@ def scan_batch(files, settings, file_timeout=None):
             if ok:
                 _add_report(out, value)
             else:
-                out["rows"].append(_error_row(path, size, EXCEPTION_STATUS,
-                                              f"{type(value).__name__}: {value}"))
+                out["rows"].append([_error_row(path, size, EXCEPTION_STATUS,
+                                               f"{type(value).__name__}: {value}")])
     finally:
         _give_back(st)
     with _lock:
@@ -196,7 +197,8 @@ def report_row(report):
     hashes only)."""
     row = {"path": report.path, "size": report.size, "status": report.status,
            "error": "" if report.ok else (report.detail or ""), "kind": report.kind,
-           "format": report.format, "width": report.width, "height": report.height}
+           "format": report.format, "width": report.width, "height": report.height,
+           "depth": report.depth}
     for h in report.hashes:
         if h.variant == "orig" and h.view == "orig":
             row[h.algo] = h.hex
@@ -217,14 +219,18 @@ def report_matches(report):
 
 
 def _add_report(out, report):
-    out["rows"].append(report_row(report))
-    out["hashes"].extend(report_hashes(report))
-    out["matches"].extend(report_matches(report))
+    """A file's report and its members' (a container's, nested ones
+    included, in the scanner's order) as rows, hashes and matches."""
+    group = [report] + report.members
+    out["rows"].append([report_row(r) for r in group])
+    for r in group:
+        out["hashes"].extend(report_hashes(r))
+        out["matches"].extend(report_matches(r))
 
 
 def _error_row(path, size, status, error):
     return {"path": path, "size": size, "status": status, "error": error, "kind": "",
-            "format": "", "width": 0, "height": 0}
+            "format": "", "width": 0, "height": 0, "depth": 0}
 
 
 def files_frame(rows):
@@ -256,7 +262,8 @@ def single_process(paths, **settings):
     with Scanner(signatures=sigs, **settings) as s:
         for p in paths:
             _add_report(res, s.scan_file(p))
-    return Results(res["rows"], res["hashes"], res["matches"], {})
+    return Results([r for group in res["rows"] for r in group], res["hashes"], res["matches"],
+                   {})
 
 
 # ---- the client side ---------------------------------------------------------
@@ -453,9 +460,9 @@ class _Run:
         else:
             path, size = batch[0]
             self.stats["died"] += 1
-            self.take({"rows": [_error_row(path, size, DIED_STATUS,
-                                           "the worker process died on this file, "
-                                           f"alone, repeatedly ({exc})")],
+            self.take({"rows": [[_error_row(path, size, DIED_STATUS,
+                                            "the worker process died on this file, "
+                                            f"alone, repeatedly ({exc})")]],
                        "hashes": [], "matches": [], "abandoned": 0})
 
     def take(self, res):
@@ -506,11 +513,12 @@ def _settings(signatures, algorithms, radius, options):
     return s
 
 
-def _check_once(rows, seen):
-    for r in rows:
-        if r["path"] in seen:
-            raise RuntimeError(f"{r['path']}: reported twice")
-        seen.add(r["path"])
+def _check_once(groups, seen):
+    for group in groups:
+        path = group[0]["path"]
+        if path in seen:
+            raise RuntimeError(f"{path}: reported twice")
+        seen.add(path)
 
 
 def _collect(files, done, stats):
@@ -518,14 +526,14 @@ def _collect(files, done, stats):
     by_path = {}
     hashes, matches = [], []
     for res in done:
-        for r in res["rows"]:
-            by_path[r["path"]] = r
+        for group in res["rows"]:
+            by_path[group[0]["path"]] = group
         hashes += res["hashes"]
         matches += res["matches"]
     missing = [p for p, _ in files if p not in by_path]
     if missing:
         raise RuntimeError(f"{len(missing)} files without a result, e.g. {missing[0]}")
-    rows = [by_path[p] for p, _ in files]
+    rows = [r for p, _ in files for r in by_path[p]]
     return Results(rows, hashes, matches, stats)
 
 

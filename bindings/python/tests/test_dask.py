@@ -98,12 +98,22 @@ class ClusterTest(unittest.TestCase):
         self.assertEqual(row["status"], "OK")
 
     def test_paths_and_bag(self):
-        paths = self.paths[::-1] + [os.path.join(SAMPLE, "no-such-file.jpg"), self.paths[0]]
+        import zipfile
+        archive = os.path.join(self.tmp, "photos.zip")  # a container: rows for its members
+        with zipfile.ZipFile(archive, "w") as z:
+            z.write(os.path.join(SAMPLE, "originals", "o0008.jpg"), "a/o0008.jpg")
+            z.write(SIGS, "a/list.csv")
+        paths = self.paths[::-1] + [archive, os.path.join(SAMPLE, "no-such-file.jpg"),
+                                    self.paths[0]]
         res = pdask.hash_paths(paths, self.client, signatures=SIGS, algorithms=ALGOS,
                                batch_files=7)
         ref = pdask.single_process(paths[:-1], signatures=SIGS, algorithms=ALGOS)
         self.assertSameResults(res, ref)
         self.assertEqual(res.files["status"].iloc[-1], "ERR_IO")
+        members = res.files[res.files["depth"] > 0]
+        self.assertEqual(list(members["path"]), [archive + "!a/o0008.jpg", archive + "!a/list.csv"])
+        self.assertEqual(set(res.matches[res.matches["path"] == archive + "!a/o0008.jpg"]["id"]),
+                         {"SAMPLE-0008"})
         bag = dask.bag.from_sequence(self.paths, npartitions=3)
         res = pdask.hash_bag(bag, self.client, signatures=SIGS, algorithms=ALGOS)
         self.assertSameResults(res, self.ref)
