@@ -125,6 +125,9 @@ END_TEST
 
 /* One data set: every kernel x method x radius x k against the truth
  * (64-bit: the three layouts of phash_index_set_compact). */
+/* The wide-layout threshold of the indexes exact_sets builds (0: default). */
+static size_t g_wide_min;
+
 static void exact_sets_mode(tl_kind kind, unsigned w, size_t n, uint64_t seed, int compact)
 {
     tl_set s = tl_make(kind, w, n, seed);
@@ -132,6 +135,7 @@ static void exact_sets_mode(tl_kind kind, unsigned w, size_t n, uint64_t seed, i
     uint64_t *q = tl_queries(&s, kind, nq, seed + 1);
     phash_index *ix = tl_index(&s, 0);
     ck_assert_int_eq(phash_index_set_compact(ix, compact), PHASH_OK);
+    ck_assert_int_eq(phash_index_set_wide_min(ix, g_wide_min), PHASH_OK);
     ck_assert_int_eq(phash_index_build(ix), PHASH_OK);
     phash_index_results *res;
     ck_assert_int_eq(phash_index_results_new(&res), PHASH_OK);
@@ -189,14 +193,14 @@ START_TEST(exact_256)
 }
 END_TEST
 
-/* 256-bit indexes of PHASH_INDEX_WIDE_MIN entries or more (6M by default)
- * use 12 substrings of 21-22 bits; test_index_file checks that the variable
- * selects that layout. */
+/* 256-bit indexes of phash_index_set_wide_min() entries or more (6M by
+ * default) use 12 substrings of 21-22 bits; test_index_file checks that the
+ * setting selects that layout. */
 START_TEST(exact_256_wide)
 {
-    ck_assert_int_eq(setenv("PHASH_INDEX_WIDE_MIN", "1000", 1), 0);
+    g_wide_min = 1000;
     exact_sets((tl_kind)_i, 4, 3000, 600 + (uint64_t)_i);
-    ck_assert_int_eq(unsetenv("PHASH_INDEX_WIDE_MIN"), 0);
+    g_wide_min = 0;
 }
 END_TEST
 

@@ -339,14 +339,15 @@ static uint32_t header_u32(const char *path, size_t at)
     return v;
 }
 
-/* PHASH_INDEX_WIDE_MIN selects the wide 256-bit layout (12 substrings of
- * 21-22 bits, header field b = 21), which saves and opens like the others. */
+/* phash_index_set_wide_min selects the wide 256-bit layout (12 substrings
+ * of 21-22 bits, header field b = 21), which saves and opens like the others. */
 START_TEST(wide_layout_round_trip)
 {
-    ck_assert_int_eq(setenv("PHASH_INDEX_WIDE_MIN", "2000", 1), 0);
     tl_set s = tl_make(TL_CLUSTERED, 4, 3000, 64);
     uint64_t *q = tl_queries(&s, TL_CLUSTERED, 10, 65);
     phash_index *ix = tl_index(&s, 0), *ld;
+    ck_assert_int_eq(phash_index_set_wide_min(ix, 2000), PHASH_OK);
+    ck_assert_int_eq(phash_index_build(ix), PHASH_OK);
     const char *path = tmp_path("wide.idx");
     ck_assert_int_eq(phash_index_save(ix, path), PHASH_OK);
     ck_assert_uint_eq(header_u32(path, 32), 12); /* m */
@@ -357,12 +358,17 @@ START_TEST(wide_layout_round_trip)
     phash_index_free(ld);
     phash_index_free(ix);
     /* Below the threshold: the usual layout (8-bit substrings at 3000). */
-    ck_assert_int_eq(setenv("PHASH_INDEX_WIDE_MIN", "3001", 1), 0);
     ix = tl_index(&s, 0);
+    ck_assert_int_eq(phash_index_set_wide_min(ix, 3001), PHASH_OK);
+    ck_assert_int_eq(phash_index_build(ix), PHASH_OK);
     ck_assert_int_eq(phash_index_save(ix, path), PHASH_OK);
     ck_assert_uint_eq(header_u32(path, 36), 8);
     phash_index_free(ix);
-    ck_assert_int_eq(unsetenv("PHASH_INDEX_WIDE_MIN"), 0);
+    /* The default (6M) leaves 3000 entries in the usual layout too. */
+    ix = tl_index(&s, 1);
+    ck_assert_int_eq(phash_index_save(ix, path), PHASH_OK);
+    ck_assert_uint_eq(header_u32(path, 36), 8);
+    phash_index_free(ix);
     unlink(path);
     free(q);
     tl_set_free(&s);

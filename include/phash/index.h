@@ -148,6 +148,13 @@ typedef enum phash_index_layout {
  * values: PHASH_ERR_INVALID_ARG). No effect on 256-bit indexes, whose
  * tables hold entry numbers only. */
 PHASH_API PHASH_NODISCARD phash_status phash_index_set_compact(phash_index *index, int compact);
+/* 256-bit indexes of at least `entries` entries are built with 12 MIH
+ * substrings of 21-22 bits instead of 16 of 16 (fewer candidates at r = 31
+ * for a fixed 134 MB of bucket offsets); 0 restores the default,
+ * PHASH_INDEX_WIDE_MIN_DEFAULT. Takes effect at the next build; no effect
+ * on 64-bit indexes. PHASH_ERR_INVALID_ARG on NULL. */
+#define PHASH_INDEX_WIDE_MIN_DEFAULT 6000000u
+PHASH_API PHASH_NODISCARD phash_status phash_index_set_wide_min(phash_index *index, size_t entries);
 /* The kernel queries use now (never AUTO). */
 PHASH_API phash_kernel phash_index_kernel(const phash_index *index);
 

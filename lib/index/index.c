@@ -114,6 +114,16 @@ phash_status phash_index_set_compact(phash_index *ix, int compact)
     return PHASH_OK;
 }
 
+phash_status phash_index_set_wide_min(phash_index *ix, size_t entries)
+{
+    if (!ix)
+        return PHASH_ERR_INVALID_ARG;
+    pthread_mutex_lock(&ix->wmutex);
+    ix->wide_min = entries;
+    pthread_mutex_unlock(&ix->wmutex);
+    return PHASH_OK;
+}
+
 phash_kernel phash_index_kernel(const phash_index *ix)
 {
     return ix ? ix->kernel : PHASH_KERNEL_SCALAR;
@@ -242,7 +252,7 @@ static phash_status build_core(const phash_index *ix, ph_core **out)
      * then take the scan. */
     int lean = w == 1 && ix->compact == PH_LAYOUT_LEAN;
     if ((st = lean ? ph_mih_order(n, codes, ids) : ph_bktree_build(c, codes, ids)) != PHASH_OK ||
-        (st = ph_mih_build(c, w == 1 ? ix->compact : PH_LAYOUT_FAST)) != PHASH_OK)
+        (st = ph_mih_build(c, w == 1 ? ix->compact : PH_LAYOUT_FAST, ix->wide_min)) != PHASH_OK)
         goto fail;
     *out = c;
     return PHASH_OK;

@@ -19,6 +19,7 @@ struct phash_index {
     uint64_t *buf_ids;
     size_t nbuf, capbuf;
     int compact; /* next build's 64-bit layout: PH_LAYOUT_* */
+    size_t wide_min; /* next build's wide-layout threshold, 0: default */
     phash_kernel kernel;
     const ph_kernel_ops *ops;
     ph_error err;

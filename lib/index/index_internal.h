@@ -20,14 +20,14 @@
  * entries, where 65536 buckets per table would be mostly empty): substring
  * j is bits b*j mod 64 .. of word b*j/64; m = 64 * words / b tables, each a
  * CSR table with 2^b buckets. 256-bit indexes of PH_MIH_WIDE entries or more
- * (or of PHASH_INDEX_WIDE_MIN from the environment, for tests) use "b = 21":
+ * (or of phash_index_set_wide_min's count) use "b = 21":
  * three substrings per word, of 21, 21 and 22 bits at bits 0, 21, 42, so
  * m = 12 (docs/index.md 6: at r = 31 the probes are at radius 2 on 8
  * tables and 1 on 4, ~9K candidates at 10M instead of ~41K with 16 x 16
  * bits). Their offsets take 134 MB whatever N, hence the threshold (at 6M
  * entries that is 22 B/entry, and the whole index stays under 100). */
 #define PH_MIH_SMALL 4096u
-#define PH_MIH_WIDE 6000000u
+#define PH_MIH_WIDE PHASH_INDEX_WIDE_MIN_DEFAULT
 #define PH_MIH_B_WIDE 21u
 
 /* Codes within `radius` bits of one of `bits` bits (2^bits at most). */
@@ -199,7 +199,9 @@ phash_status ph_bktree_build(ph_core *core, uint64_t *codes, uint64_t *ids);
 #define PH_LAYOUT_FAST PHASH_INDEX_LAYOUT_FAST
 #define PH_LAYOUT_COMPACT PHASH_INDEX_LAYOUT_COMPACT
 #define PH_LAYOUT_LEAN PHASH_INDEX_LAYOUT_LEAN
-phash_status ph_mih_build(ph_core *core, int layout);
+/* wide_min: 256-bit indexes of that many entries or more use the wide
+ * substrings (0: PH_MIH_WIDE; phash_index_set_wide_min). */
+phash_status ph_mih_build(ph_core *core, int layout, size_t wide_min);
 /* Lean layout: sort the entries by MIH substring 0 (before ph_mih_build). */
 phash_status ph_mih_order(size_t n, uint64_t *codes, uint64_t *ids);
 void ph_mih_stats(ph_core *core);

@@ -22,23 +22,18 @@
 
 #include <stdlib.h>
 
-static unsigned choose_b(unsigned words, size_t n)
+/* Substring width: 256-bit indexes of wide_min entries or more take the
+ * wide layout (0: PH_MIH_WIDE). */
+static unsigned choose_b(unsigned words, size_t n, size_t wide_min)
 {
-    if (words == 4) {
-        const char *e = getenv("PHASH_INDEX_WIDE_MIN");
-        char *end;
-        unsigned long long min = e && *e ? strtoull(e, &end, 10) : PH_MIH_WIDE;
-        if (e && *e && *end)
-            min = PH_MIH_WIDE;
-        if (n >= min)
-            return PH_MIH_B_WIDE;
-    }
+    if (words == 4 && n >= (wide_min ? wide_min : PH_MIH_WIDE))
+        return PH_MIH_B_WIDE;
     return n < PH_MIH_SMALL ? 8 : 16;
 }
 
 phash_status ph_mih_order(size_t n, uint64_t *codes, uint64_t *ids)
 {
-    unsigned b = choose_b(1, n);
+    unsigned b = choose_b(1, n, 0);
     size_t keys = (size_t)1 << b;
     uint64_t *c2 = ph_malloc((n ? n : 1) * sizeof *c2), *i2 = ph_malloc((n ? n : 1) * sizeof *i2);
     size_t *cur = ph_calloc(keys + 1, sizeof *cur);
@@ -65,10 +60,10 @@ phash_status ph_mih_order(size_t n, uint64_t *codes, uint64_t *ids)
     return PHASH_OK;
 }
 
-phash_status ph_mih_build(ph_core *core, int layout)
+phash_status ph_mih_build(ph_core *core, int layout, size_t wide_min)
 {
     size_t n = core->n;
-    unsigned b = choose_b(core->words, n), m = ph_mih_tables(core->words, b);
+    unsigned b = choose_b(core->words, n, wide_min), m = ph_mih_tables(core->words, b);
     size_t offs = ph_sub_off(b, m);
     /* Lean: the entries are in table 0's bucket order (ph_mih_order). */
     unsigned t0 = core->words == 1 && layout == PH_LAYOUT_LEAN;
