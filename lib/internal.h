@@ -29,6 +29,14 @@ typedef struct ph_buf {
 /* Ensure cap >= size; contents are not preserved. NULL on allocation failure. */
 void *ph_buf_reserve(ph_buf *buf, size_t size);
 void ph_buf_release(ph_buf *buf);
+/* Reused work buffers above this are released after use: a one-off large
+ * file must not keep a long-running scanner at its peak memory. */
+#define PH_KEEP_BUFFER_MAX ((size_t)8 << 20)
+static inline void ph_buf_trim(ph_buf *buf)
+{
+    if (buf->cap > PH_KEEP_BUFFER_MAX)
+        ph_buf_release(buf);
+}
 
 /* A byte sink for streamed writers: returns 0, or -1 with errno set. */
 typedef int (*ph_sink_fn)(void *ctx, const void *data, size_t len);
@@ -46,6 +54,8 @@ phash_status ph_error_set(ph_error *err, phash_status status, const char *fmt, .
 #endif
     ;
 void ph_error_clear(ph_error *err);
+/* Format a detail into a PH_DETAIL_LEN buffer (fmt NULL: empty). */
+void ph_detail_vset(char detail[PH_DETAIL_LEN], const char *fmt, va_list ap);
 /* The detail if set, else phash_strerror(status); never NULL. */
 const char *ph_error_message(const ph_error *err);
 

@@ -61,18 +61,22 @@ const char *phash_status_name(phash_status status)
     return "PHASH_STATUS_UNKNOWN";
 }
 
+void ph_detail_vset(char detail[PH_DETAIL_LEN], const char *fmt, va_list ap)
+{
+    detail[0] = '\0';
+    if (fmt)
+        vsnprintf(detail, PH_DETAIL_LEN, fmt, ap);
+}
+
 phash_status ph_error_set(ph_error *err, phash_status status, const char *fmt, ...)
 {
     if (!err)
         return status;
     err->status = status;
-    err->detail[0] = '\0';
-    if (fmt) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err->detail, sizeof err->detail, fmt, ap);
-        va_end(ap);
-    }
+    va_list ap;
+    va_start(ap, fmt);
+    ph_detail_vset(err->detail, fmt, ap);
+    va_end(ap);
     return status;
 }
 

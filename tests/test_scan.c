@@ -319,24 +319,35 @@ END_TEST
 /* A known photo inside a wide black frame (a lossless PNM made here) does
  * not match as it is; with PHASH_SCAN_OPT_EXPAND the border view is the
  * photo's exact pixels: PDQ and pHash at distance 0, reported as "border". */
-START_TEST(border_view_matches_exactly)
+/* A sample photo inside a flat frame of `fill`, pad_x pixels left and right
+ * and pad_y above and below, as a lossless PNM (malloc'd, *n bytes). */
+static unsigned char *framed_pnm(const char *photo, uint32_t pad_x, uint32_t pad_y,
+                                 unsigned char fill, size_t *n)
 {
     phash_decoder *dec = NULL;
     ck_assert_int_eq(phash_decoder_new(&dec), PHASH_OK);
     const phash_image *img;
-    ck_assert_int_eq(phash_decode_file(dec, source_path("sample/originals/o0008.jpg"), &img),
-                     PHASH_OK);
-    uint32_t w = phash_image_width(img), h = phash_image_height(img), pad = 200;
+    ck_assert_int_eq(phash_decode_file(dec, source_path(photo), &img), PHASH_OK);
     ck_assert_uint_eq(phash_image_channels(img), 3);
-    uint32_t W = w + 2 * pad, H = h + 2 * pad;
+    uint32_t w = phash_image_width(img), h = phash_image_height(img);
+    uint32_t W = w + 2 * pad_x, H = h + 2 * pad_y;
     char head[64];
     int hl = snprintf(head, sizeof head, "P6\n%u %u\n255\n", W, H);
-    size_t n = (size_t)hl + (size_t)W * H * 3;
-    unsigned char *pnm = calloc(1, n);
+    *n = (size_t)hl + (size_t)W * H * 3;
+    unsigned char *pnm = malloc(*n);
     memcpy(pnm, head, (size_t)hl);
+    memset(pnm + hl, fill, *n - (size_t)hl);
     for (uint32_t y = 0; y < h; y++)
-        memcpy(pnm + hl + ((size_t)(y + pad) * W + pad) * 3,
+        memcpy(pnm + hl + ((size_t)(y + pad_y) * W + pad_x) * 3,
                phash_image_pixels(img) + (size_t)y * phash_image_stride(img), (size_t)w * 3);
+    phash_decoder_free(dec);
+    return pnm;
+}
+
+START_TEST(border_view_matches_exactly)
+{
+    size_t n;
+    unsigned char *pnm = framed_pnm("sample/originals/o0008.jpg", 200, 200, 0, &n);
     phash_matcher *m = sample_matcher();
     phash_scanner *s = new_scanner(m);
     collected plain = {0};
@@ -356,7 +367,6 @@ START_TEST(border_view_matches_exactly)
     free(pnm);
     phash_scanner_free(s);
     phash_matcher_free(m);
-    phash_decoder_free(dec);
 }
 END_TEST
 
@@ -373,22 +383,8 @@ static int check_views(void *ctx, const phash_scan_report *r)
 
 START_TEST(border_view_named_in_matches)
 {
-    phash_decoder *dec = NULL;
-    ck_assert_int_eq(phash_decoder_new(&dec), PHASH_OK);
-    const phash_image *img;
-    ck_assert_int_eq(phash_decode_file(dec, source_path("sample/originals/o0003.png"), &img),
-                     PHASH_OK);
-    uint32_t w = phash_image_width(img), h = phash_image_height(img), pad = 150;
-    uint32_t W = w, H = h + 2 * pad; /* letterbox: white bars above and below */
-    char head[64];
-    int hl = snprintf(head, sizeof head, "P6\n%u %u\n255\n", W, H);
-    size_t n = (size_t)hl + (size_t)W * H * 3;
-    unsigned char *pnm = malloc(n);
-    memcpy(pnm, head, (size_t)hl);
-    memset(pnm + hl, 255, n - (size_t)hl);
-    for (uint32_t y = 0; y < h; y++)
-        memcpy(pnm + hl + (size_t)(y + pad) * W * 3,
-               phash_image_pixels(img) + (size_t)y * phash_image_stride(img), (size_t)w * 3);
+    size_t n; /* letterbox: white bars above and below */
+    unsigned char *pnm = framed_pnm("sample/originals/o0003.png", 0, 150, 255, &n);
     phash_matcher *m = sample_matcher();
     phash_scanner *s = new_scanner(m);
     ck_assert_int_eq(phash_scanner_set_option(s, PHASH_SCAN_OPT_EXPAND, PHASH_VIEW_ALL_EXPANSIONS),
@@ -400,7 +396,6 @@ START_TEST(border_view_named_in_matches)
     free(pnm);
     phash_scanner_free(s);
     phash_matcher_free(m);
-    phash_decoder_free(dec);
 }
 END_TEST
 
@@ -410,6 +405,30 @@ static void md5_hex_of(const void *data, size_t len, char *hex)
     ck_assert_int_eq(phash_digest_buffer(PHASH_DIGEST_MD5, data, len, &r), PHASH_OK);
     ck_assert_int_eq(phash_digest_to_hex(&r, PHASH_DIGEST_MD5, hex), PHASH_OK);
 }
+
+/* Decode-only mode (phash info) reads only the head of a file that is not an
+ * image: a 3 MiB MP4 (an ftyp box, then zeros) is answered from 64 KiB. */
+START_TEST(decode_only_reads_the_head_of_non_images)
+{
+    char path[] = "/tmp/phash-scan-mp4-XXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    static const unsigned char ftyp[] = {0, 0, 0, 24, 'f', 't', 'y', 'p', 'i', 's', 'o', 'm',
+                                         0, 0, 2, 0, 'i', 's', 'o', 'm', 'm', 'p', '4', '1'};
+    ck_assert_int_eq(write(fd, ftyp, sizeof ftyp), (ssize_t)sizeof ftyp);
+    ck_assert_int_eq(ftruncate(fd, (off_t)3 << 20), 0);
+    close(fd);
+    phash_scanner *s = new_scanner(NULL);
+    ck_assert_int_eq(phash_scanner_set_algorithms(s, "none"), PHASH_OK);
+    ck_assert_int_eq(phash_scanner_set_option(s, PHASH_SCAN_OPT_DECODE_ALL, 1), PHASH_OK);
+    collected c = {0};
+    ck_assert_int_eq(phash_scanner_scan_file(s, path, collect, &c), PHASH_OK);
+    ck_assert_int_eq(c.first_status, PHASH_ERR_NOT_IMAGE);
+    ck_assert_uint_eq(phash_scanner_counter(s, PHASH_SCAN_BYTES_READ), 65536);
+    phash_scanner_free(s);
+    unlink(path);
+}
+END_TEST
 
 /* Digests come from the one read: a 3 MiB file of no media kind is read
  * once through a window (bytes read = its size), and a known photo padded
@@ -490,6 +509,7 @@ int main(void)
     tcase_add_test(tc, other_and_corrupt_inputs);
     tcase_add_test(tc, border_view_matches_exactly);
     tcase_add_test(tc, digests_from_the_one_read);
+    tcase_add_test(tc, decode_only_reads_the_head_of_non_images);
     tcase_add_test(tc, border_view_named_in_matches);
     suite_add_tcase(s, tc);
     return run_suite(s);

@@ -321,20 +321,14 @@ static int read_jpeg_file(phash_dct_hasher *h, const char *path, size_t *len)
     return ok ? 0 : -1;
 }
 
-/* Fast-path buffers above this size are freed after use: an endpoint
- * hasher should not keep one huge photo's bytes for the rest of its life. */
-#define KEEP_BUFFER_MAX ((size_t)8 << 20)
-
 static int hash_fast(phash_dct_hasher *h, const char *path, const void *data, size_t len,
                      phash_dct_result *out)
 {
     int done = path ? read_jpeg_file(h, path, &len) == 0 &&
                           hash_jpeg_fast(h, h->file.data, len, out)
                     : hash_jpeg_fast(h, data, len, out);
-    if (h->file.cap > KEEP_BUFFER_MAX)
-        ph_buf_release(&h->file);
-    if (h->rows.cap > KEEP_BUFFER_MAX)
-        ph_buf_release(&h->rows);
+    ph_buf_trim(&h->file);
+    ph_buf_trim(&h->rows);
     return done;
 }
 

@@ -5,9 +5,6 @@
 
 #include "scan_int.h"
 
-static const char *const variant_names[PH_SCAN_MAX_VARIANTS] = {
-    "orig", "rot90", "rot180", "rot270", "flipx", "flipy", "flipp", "flipm"};
-
 /* The decoder giving a CMYK JPEG's raw first three channels (pHash's
  * reference loader), created on first need. */
 static phash_decoder *raw3_decoder(ph_worker *w)
@@ -104,7 +101,7 @@ void ph_scan_report_hashes(ph_worker *w)
             for (unsigned v = 0; v < o->n_variants; v++) {
                 phash_scan_hash *h = &w->hashes[n++];
                 h->algo = s->algos[i]->name;
-                h->variant = variant_names[v];
+                h->variant = phash_pdq_dihedral_name((phash_pdq_dihedral)v);
                 h->hex = o->hex[v];
                 h->quality = o->quality;
                 h->view = w->view_name[view];
@@ -146,7 +143,11 @@ phash_status ph_scan_image(ph_worker *w, ph_scan_input *in)
                        phash_format_name(in->format));
         return PHASH_OK;
     }
-    phash_status st = ph_scan_read_rest(w, in);
+    /* Decode-only mode (phash info) asks the decoder's verdict on any file;
+     * for one sniffed as a video, container or nothing known, the head it
+     * was sniffed from gives that verdict: the rest is not read. */
+    phash_status st = s->decode_all && in->kind != PHASH_MEDIA_IMAGE ? PHASH_OK
+                                                                      : ph_scan_read_rest(w, in);
     if (st != PHASH_OK)
         return st == PHASH_ERR_CANCELLED ? st : PHASH_OK;
     if (use_bytes_path(s)) {

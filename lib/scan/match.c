@@ -6,9 +6,6 @@
 
 #include "scan_int.h"
 
-static const char *const variant_names[PH_SCAN_MAX_VARIANTS] = {
-    "orig", "rot90", "rot180", "rot270", "flipx", "flipy", "flipp", "flipm"};
-
 static phash_scan_match *next_rec(ph_worker *w)
 {
     size_t n = w->rep.n_matches;
@@ -95,7 +92,7 @@ static phash_status add_records(ph_worker *w, size_t i, size_t view, const ph_sc
                 continue;
             phash_scan_match rec = {
                 .algo = a->name, .sig_algo = a->sig, .distance = m.distance,
-                .variant = variant_names[m.variant % PH_SCAN_MAX_VARIANTS], .hash = m.hash,
+                .variant = phash_pdq_dihedral_name((phash_pdq_dihedral)m.variant), .hash = m.hash,
                 .list = o.list, .id = o.id, .metadata = o.metadata, .category = o.category,
                 .quality = ph_scan_out(w, view, i)->quality, .view = w->view_name[view]};
             phash_scan_match *r = view ? same_owner(w, &rec) : NULL;

@@ -71,13 +71,10 @@ void ph_worker_release(ph_worker *w)
 void ph_report_fail(ph_worker *w, phash_status st, const char *fmt, ...)
 {
     w->rep.status = st;
-    w->detail[0] = '\0';
-    if (fmt) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(w->detail, sizeof w->detail, fmt, ap);
-        va_end(ap);
-    }
+    va_list ap;
+    va_start(ap, fmt);
+    ph_detail_vset(w->detail, fmt, ap);
+    va_end(ap);
     w->rep.detail = w->detail;
 }
 
@@ -338,9 +335,10 @@ phash_status ph_worker_scan_path(ph_worker *w, const char *path)
     if (st == PHASH_OK && !cached)
         st = process(w, &in);
     ph_file_close(in.file);
-    if (st == PHASH_ERR_CANCELLED)
-        return st;
-    return finish(w, &in, cached);
+    if (st != PHASH_ERR_CANCELLED)
+        st = finish(w, &in, cached);
+    ph_buf_trim(&w->buf); /* the report is delivered: nothing points into it now */
+    return st;
 }
 
 phash_status ph_worker_scan_member(ph_worker *w, const void *data, size_t len, uint64_t size,
