@@ -14,6 +14,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <stdint.h>
+#include <unistd.h>
 
 #include "phash/phash.h"
 #include "testutil.h"
@@ -576,6 +577,52 @@ START_TEST(damaged)
 }
 END_TEST
 
+/* A container file larger than max_read is opened from its first bytes:
+ * members there are scanned, the container says TRUNCATED, and its own
+ * digests still cover every byte of the file. */
+START_TEST(larger_than_max_read)
+{
+    load_samples();
+    const blob *jpg = &g_samples[0].b;
+    size_t big = (3u << 20) / 2;
+    unsigned char *nz = noise(big);
+    member m[] = {{"a.jpg", jpg->data, jpg->len}, {"big.bin", nz, big},
+                  {"b.jpg", jpg->data, jpg->len}};
+    blob b = write_archive(KIND_TAR, m, 3);
+    char path[] = "/tmp/phash-container-XXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(write(fd, b.data, b.len), (ssize_t)b.len);
+    close(fd);
+    phash_scanner *s = scanner(g_matcher, "pdq,md5");
+    reports whole, cut;
+    memset(&whole, 0, sizeof whole);
+    ck_assert_int_eq(phash_scanner_scan_file(s, path, collect, &whole), PHASH_OK);
+    ck_assert_uint_eq(whole.n, 4);
+    ck_assert_int_eq(whole.r[3].status, PHASH_OK);
+    ck_assert_int_eq(phash_scanner_set_option(s, PHASH_SCAN_OPT_MAX_READ, 1 << 20), PHASH_OK);
+    memset(&cut, 0, sizeof cut);
+    ck_assert_int_eq(phash_scanner_scan_file(s, path, collect, &cut), PHASH_OK);
+    unlink(path);
+    char a[300];
+    snprintf(a, sizeof a, "%s!a.jpg", path);
+    const rep *r = find(&cut, a);
+    ck_assert_ptr_nonnull(r);
+    ck_assert_str_eq(r->md5_ids, "S-jpg:0;");
+    snprintf(a, sizeof a, "%s!b.jpg", path);
+    ck_assert_ptr_null(find(&cut, a));
+    const rep *top = &cut.r[cut.n - 1];
+    ck_assert_str_eq(top->path, path);
+    ck_assert_int_eq(top->status, PHASH_ERR_TRUNCATED);
+    ck_assert_uint_eq(top->size, b.len);
+    ck_assert_str_eq(top->md5, whole.r[3].md5);
+    ck_assert_uint_eq(strlen(top->md5), 32);
+    phash_scanner_free(s);
+    free(b.data);
+    free(nz);
+}
+END_TEST
+
 START_TEST(garbage_and_cancel)
 {
     load_samples();
@@ -625,6 +672,7 @@ int main(int argc, char **argv)
     tcase_add_test(tc, member_count_and_sizes);
     tcase_add_test(tc, bombs);
     tcase_add_test(tc, damaged);
+    tcase_add_test(tc, larger_than_max_read);
     tcase_add_test(tc, garbage_and_cancel);
     suite_add_tcase(s, tc);
     int rc = run_suite(s);
