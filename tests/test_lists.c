@@ -526,6 +526,50 @@ START_TEST(ncmec_malformed)
 }
 END_TEST
 
+/* Allowlist entries: VICS Category 0 (Non-Pertinent), every entry of a
+ * NIST CAID (VICS 1.2) document, every entry of a list loaded with
+ * PHASH_SIGSET_OPT_ALLOWLIST; the flag survives a compiled set. */
+START_TEST(allowlist_flags)
+{
+    phash_sigset *s = NULL;
+    ck_assert_int_eq(phash_sigset_new(&s), PHASH_OK);
+    ck_assert_int_eq(load(s, vics_v2, "vics.json"), PHASH_OK);
+    phash_sigset_owner o;
+    owner_of(s, PHASH_SIG_MD5, MD5_B, 0, &o); /* Category 0 */
+    ck_assert_uint_eq(o.flags, PHASH_SIGSET_FLAG_ALLOW);
+    owner_of(s, PHASH_SIG_MD5, MD5_A, 0, &o); /* Category 1 */
+    ck_assert_uint_eq(o.flags, 0);
+    ck_assert_int_eq(load(s,
+                          "{\"odata.metadata\":\"http://github.com/ICMEC/ProjectVic/DataModels/"
+                          "1.2.xml#Media\",\"value\":[{\"MD5\":\"" MD5_C "\"}]}",
+                          "caid.json"),
+                     PHASH_OK);
+    owner_of(s, PHASH_SIG_MD5, MD5_C, 0, &o);
+    ck_assert_uint_eq(o.flags, PHASH_SIGSET_FLAG_ALLOW);
+    ck_assert_int_eq(phash_sigset_set_option(s, PHASH_SIGSET_OPT_ALLOWLIST, 1), PHASH_OK);
+    ck_assert_int_eq(phash_sigset_get_option(s, PHASH_SIGSET_OPT_ALLOWLIST), 1);
+    ck_assert_int_eq(load(s, "md5,id\n" MD5_A ",known\n", "known.csv"), PHASH_OK);
+    ck_assert_int_eq(phash_sigset_set_option(s, PHASH_SIGSET_OPT_ALLOWLIST, 2),
+                     PHASH_ERR_INVALID_ARG);
+    owner_of(s, PHASH_SIG_MD5, MD5_A, 0, &o); /* the VICS owner is unchanged */
+    ck_assert_uint_eq(o.flags, 0);
+    owner_of(s, PHASH_SIG_MD5, MD5_A, 1, &o);
+    ck_assert_str_eq(o.list, "known.csv");
+    ck_assert_uint_eq(o.flags, PHASH_SIGSET_FLAG_ALLOW);
+    char path[256];
+    snprintf(path, sizeof path, "%s/allow-%ld.phx",
+             getenv("PHASH_BUILD_ROOT") ? getenv("PHASH_BUILD_ROOT") : "/tmp", (long)getpid());
+    ck_assert_int_eq(phash_sigset_save(s, path), PHASH_OK);
+    phash_sigset *back = NULL;
+    ck_assert_int_eq(phash_sigset_open(path, &back, NULL), PHASH_OK);
+    owner_of(back, PHASH_SIG_MD5, MD5_A, 1, &o);
+    ck_assert_uint_eq(o.flags, PHASH_SIGSET_FLAG_ALLOW);
+    phash_sigset_free(back);
+    unlink(path);
+    phash_sigset_free(s);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("lists");
@@ -541,6 +585,7 @@ int main(void)
     tcase_add_test(tc, ncmec_entries_and_tombstones);
     tcase_add_test(tc, ncmec_tombstone_scope);
     tcase_add_test(tc, ncmec_malformed);
+    tcase_add_test(tc, allowlist_flags);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }

@@ -32,8 +32,10 @@
 
 typedef struct scan_opts {
     const char *signatures;      /* the first --signatures */
-    const char **lists;          /* every --signatures, in order */
+    const char **lists;          /* every --signatures and --allowlist, in order */
+    unsigned char *allow;        /* per list: an --allowlist */
     int n_lists;
+    int report_suppressed;       /* --report-suppressed */
     unsigned algos;                            /* bit (1 << phash_sig_algo) */
     unsigned radius[PHASH_SIG_ALGO_MAX + 1];
     int dihedral, json, verbose, watch, nice;
@@ -64,6 +66,13 @@ static void scan_usage(FILE *f)
         "                     signature list (plain, CSV/TSV, JSON lines) or compiled\n"
         "                     set (.phx from 'phash sigset compile'); several lists\n"
         "                     may be given (repeat the option), a compiled set alone\n"
+        "  --allowlist LIST   also load LIST as an allowlist: known-benign files whose\n"
+        "                     entries suppress other lists' matches of the same file\n"
+        "                     (digest) or hash (VICS Category 0 and NIST CAID entries\n"
+        "                     are allowlist entries already); may be repeated\n"
+        "  --report-suppressed\n"
+        "                     also print the matches an allowlist suppressed, with a\n"
+        "                     last column suppressed = 1 (JSON: \"suppressed\")\n"
         "  --algo LIST        pdq, phash or pdq,phash (default: what the set holds)\n"
         "  --radius N         match distance, inclusive, for every algorithm, or\n"
         "                     pdq=N,phash=M (default pdq=%u, phash=%u)\n"
@@ -169,7 +178,7 @@ enum {
     OPT_ALGO = 256, OPT_RADIUS, OPT_PHASH_LAYOUT, OPT_THREADS, OPT_MAX_RATE, OPT_EXPAND,
     OPT_DIHEDRAL, OPT_JSON, OPT_WATCH, OPT_NICE, OPT_NO_NICE, OPT_FOLLOW, OPT_ONE_FS,
     OPT_EXCLUDE, OPT_FILES_FROM, OPT_STATE, OPT_REMATCH, OPT_ON_MATCH,
-    OPT_ON_MATCH_TIMEOUT
+    OPT_ON_MATCH_TIMEOUT, OPT_ALLOWLIST, OPT_REPORT_SUPPRESSED
 };
 
 static const struct option scan_options[] = {
@@ -196,6 +205,8 @@ static const struct option scan_options[] = {
     {"rematch", no_argument, NULL, OPT_REMATCH},
     {"on-match", required_argument, NULL, OPT_ON_MATCH},
     {"on-match-timeout", required_argument, NULL, OPT_ON_MATCH_TIMEOUT},
+    {"allowlist", required_argument, NULL, OPT_ALLOWLIST},
+    {"report-suppressed", no_argument, NULL, OPT_REPORT_SUPPRESSED},
     {NULL, 0, NULL, 0}};
 
 /* One option with its value (NULL for flags) into o. -1 on a bad value
@@ -204,13 +215,19 @@ static int apply_option(scan_opts *o, int id, const char *val, int argc)
 {
     switch (id) {
     case 's':
-        if (!o->signatures)
+    case OPT_ALLOWLIST:
+        if (!o->signatures && id == 's')
             o->signatures = val;
-        if (!o->lists)
+        if (!o->lists) {
             o->lists = calloc((size_t)argc, sizeof *o->lists);
-        if (o->lists)
+            o->allow = calloc((size_t)argc, 1);
+        }
+        if (o->lists && o->allow) {
+            o->allow[o->n_lists] = id == OPT_ALLOWLIST;
             o->lists[o->n_lists++] = val;
+        }
         return 0;
+    case OPT_REPORT_SUPPRESSED: o->report_suppressed = 1; return 0;
     case OPT_ALGO:
         if (parse_algos(val, &o->algos)) {
             fprintf(stderr, "phash scan: --algo: expected pdq, phash or pdq,phash, found '%s'\n", val);
@@ -470,15 +487,15 @@ static void reopen_output(scan *s)
         s->output_failed = 1;
     s->out = f;
     if (fresh && !s->opt.json)
-        fprintf(f, "path,algo,distance,variant,list,id,metadata,hash%s\n",
-                s->opt.expand ? ",view" : "");
+        fprintf(f, "path,algo,distance,variant,list,id,metadata,hash%s%s\n",
+                s->opt.expand ? ",view" : "", s->opt.report_suppressed ? ",suppressed" : "");
 }
 
 static void print_header(const scan *s)
 {
     if (!s->opt.json && (!s->opt.output || s->out_fresh))
-        fprintf(s->out, "path,algo,distance,variant,list,id,metadata,hash%s\n",
-                s->opt.expand ? ",view" : "");
+        fprintf(s->out, "path,algo,distance,variant,list,id,metadata,hash%s%s\n",
+                s->opt.expand ? ",view" : "", s->opt.report_suppressed ? ",suppressed" : "");
 }
 
 /* view: the --expand column (the view of the image that matched). */
@@ -511,7 +528,7 @@ static void print_file_hashes(FILE *o, const phash_scan_report *r)
 /* One match record (docs/match-record.schema.json for JSON). view: the
  * --expand column (the view of the image that matched). */
 static void print_match(FILE *o, const phash_scan_report *r, const phash_scan_match *m, int json,
-                        int view)
+                        int view, int suppressed)
 {
     const char *path = r->path;
     if (json) {
@@ -533,6 +550,8 @@ static void print_match(FILE *o, const phash_scan_report *r, const phash_scan_ma
                 m->match_id ? m->match_id : "", (unsigned long long)r->size,
                 (long long)r->mtime_ns, source_name(r->source));
         print_file_hashes(o, r);
+        if (suppressed)
+            fprintf(o, ",\"suppressed\":%s", m->suppressed ? "true" : "false");
         fputs("}\n", o);
     } else {
         out_csv_field(o, path);
@@ -545,6 +564,8 @@ static void print_match(FILE *o, const phash_scan_report *r, const phash_scan_ma
         fprintf(o, ",%s", m->hash);
         if (view)
             fprintf(o, ",%s", m->view);
+        if (suppressed)
+            fprintf(o, ",%d", m->suppressed);
         fputc('\n', o);
     }
 }
@@ -577,12 +598,14 @@ static int run_hooks(scan *s, const phash_scan_report *r)
 {
     for (size_t i = 0; s->opt.on_match && i < r->n_matches; i++) {
         const phash_scan_match *m = phash_scan_report_match(r, i);
+        if (m->suppressed)
+            continue; /* --report-suppressed: printed, but no alert */
         char *rec = NULL, why[512];
         size_t len = 0;
         FILE *f = open_memstream(&rec, &len);
         if (!f)
             return -1;
-        print_match(f, r, m, 1, s->opt.expand != 0);
+        print_match(f, r, m, 1, s->opt.expand != 0, s->opt.report_suppressed);
         fclose(f);
         int rc = hook_run(s->opt.on_match, s->opt.on_match_timeout, rec, len,
                           m->match_id ? m->match_id : "", r->path, why, sizeof why);
@@ -620,7 +643,7 @@ static int on_report(void *ctx, const phash_scan_report *r)
         }
         for (size_t i = 0; i < r->n_matches; i++)
             print_match(s->out, r, phash_scan_report_match(r, i), s->opt.json,
-                        s->opt.expand != 0);
+                        s->opt.expand != 0, s->opt.report_suppressed);
         if (!output_ok(s) || run_hooks(s, r)) {
             g_stop = 1; /* a --watch ends too */
             return 1;   /* cancel the scan */
@@ -801,6 +824,10 @@ static int load_signatures(scan *s)
     for (int i = 0; i < s->opt.n_lists; i++) {
         const char *list = s->opt.lists[i];
         phash_sigset_report rep;
+        if (phash_sigset_set_option(set, PHASH_SIGSET_OPT_ALLOWLIST, s->opt.allow[i])) {
+            phash_sigset_free(set);
+            return -1;
+        }
         phash_status st = !phash_sigset_file_is_compiled(list)
                               ? phash_sigset_load_file(set, list, &rep)
                               : PHASH_ERR_INVALID_ARG;
@@ -962,6 +989,9 @@ static int configure(scan *s)
     if (st == PHASH_OK)
         st = phash_scanner_set_option(sc, PHASH_SCAN_OPT_EXPAND, s->opt.expand);
     if (st == PHASH_OK)
+        st = phash_scanner_set_option(sc, PHASH_SCAN_OPT_REPORT_SUPPRESSED,
+                                      s->opt.report_suppressed);
+    if (st == PHASH_OK)
         st = phash_scanner_set_option(sc, PHASH_SCAN_OPT_PHASH_LAYOUT, s->opt.layout);
     if (st == PHASH_OK)
         st = phash_scanner_set_option(sc, PHASH_SCAN_OPT_THREADS, s->opt.threads);
@@ -1013,6 +1043,7 @@ static void release(scan *s, const char **paths)
     phash_matcher_free(s->matcher);
     free(paths);
     free(s->opt.lists);
+    free(s->opt.allow);
     free(s->opt.excludes);
     free(s);
 }

@@ -35,6 +35,10 @@ static void sigset_usage(FILE *f)
         "  --keep-flagged     keep all-zero and low-quality entries (default: skip them)\n"
         "  --decimal          read 16-digit all-decimal pHash values as decimal\n"
         "  -o, --output SET   compile: the compiled set to write\n"
+        "  --allowlist LIST   also load LIST as an allowlist (known-benign files: its\n"
+        "                     entries suppress other lists' matches of the same file\n"
+        "                     or hash; VICS Category 0 and NIST CAID are such entries\n"
+        "                     already); may be repeated\n"
         "Exit status: 0 success, 2 error (a list could not be loaded, or an invalid\n"
         "record with --strict).\n");
 }
@@ -91,10 +95,14 @@ static void print_report(FILE *f, const char *path, const phash_sigset_report *r
 typedef struct sigset_args {
     const char *out;
     const char **lists;
+    unsigned char *allow; /* per list: loaded as an allowlist (--allowlist) */
     int n_lists;
 } sigset_args;
 
-enum { OPT_STRICT = 256, OPT_KEEP_FLAGGED, OPT_DECIMAL, OPT_FORMAT, OPT_ALGO, OPT_MIN_QUALITY };
+enum {
+    OPT_STRICT = 256, OPT_KEEP_FLAGGED, OPT_DECIMAL, OPT_FORMAT, OPT_ALGO, OPT_MIN_QUALITY,
+    OPT_ALLOWLIST
+};
 
 static const struct option sigset_options[] = {
     {"help", no_argument, NULL, 'h'},
@@ -105,6 +113,7 @@ static const struct option sigset_options[] = {
     {"algo", required_argument, NULL, OPT_ALGO},
     {"min-quality", required_argument, NULL, OPT_MIN_QUALITY},
     {"output", required_argument, NULL, 'o'},
+    {"allowlist", required_argument, NULL, OPT_ALLOWLIST},
     {NULL, 0, NULL, 0}};
 
 /* One option into the set (or a); 0, or -1 on a bad value. */
@@ -118,6 +127,10 @@ static int apply_option(phash_sigset *set, sigset_args *a, int id, const char *v
         return phash_sigset_set_option(set, PHASH_SIGSET_OPT_U64_FORM, PHASH_U64_UNSIGNED) ? -1
                                                                                            : 0;
     case 'o': a->out = v; return 0;
+    case OPT_ALLOWLIST:
+        a->allow[a->n_lists] = 1;
+        a->lists[a->n_lists++] = v;
+        return 0;
     case OPT_FORMAT: {
         int f = -1;
         for (size_t k = 0; k < N_FORMATS; k++)
@@ -147,7 +160,8 @@ static int apply_option(phash_sigset *set, sigset_args *a, int id, const char *v
 static int parse(int argc, char **argv, phash_sigset *set, sigset_args *a)
 {
     a->lists = calloc((size_t)argc, sizeof *a->lists);
-    if (!a->lists)
+    a->allow = calloc((size_t)argc, 1);
+    if (!a->lists || !a->allow)
         return -1;
     const char *v;
     int id, first = argc;
@@ -174,7 +188,9 @@ static int load_all(phash_sigset *set, const sigset_args *a, FILE *f)
     int failed = 0;
     for (int i = 0; i < a->n_lists; i++) {
         phash_sigset_report r;
-        phash_status st = phash_sigset_load_file(set, a->lists[i], &r);
+        phash_status st = phash_sigset_set_option(set, PHASH_SIGSET_OPT_ALLOWLIST, a->allow[i]);
+        if (st == PHASH_OK)
+            st = phash_sigset_load_file(set, a->lists[i], &r);
         if (st == PHASH_ERR_IO || st == PHASH_ERR_NOMEM || st == PHASH_ERR_INVALID_ARG) {
             fprintf(f, "%s\n", phash_sigset_last_error(set));
             failed++;
@@ -317,6 +333,7 @@ int cmd_sigset(int argc, char **argv)
                     phash_sigset_list_count(set));
     }
     free(a.lists);
+    free(a.allow);
     phash_sigset_free(set);
     return rc;
 }

@@ -92,6 +92,9 @@ typedef struct phash_scan_match {
     const char *match_id; /* stable id of this file x signature: 32 hex digits
                              of SHA-256(path, algo, hash, id), the same in
                              every run and in the next release of the list */
+    unsigned owner_flags; /* the owner's PHASH_SIGSET_FLAG_* (ALLOW: an allowlist entry) */
+    int suppressed;       /* 1: suppressed by an allowlist (reported only with
+                             PHASH_SCAN_OPT_REPORT_SUPPRESSED) */
 } phash_scan_match;
 
 /* Where a report's facts come from. */
@@ -124,6 +127,8 @@ typedef struct phash_scan_report {
                               n levels down, path "outer.zip!inner.tar!photo.jpg" */
     int64_t mtime_ns;      /* the file's modification time (ns since 1970), 0 for memory */
     phash_scan_source source;
+    size_t n_suppressed;   /* matches suppressed by an allowlist (left out of
+                              n_matches unless PHASH_SCAN_OPT_REPORT_SUPPRESSED) */
 } phash_scan_report;
 
 /* Element i of a report's arrays, or NULL when out of range. */
@@ -219,7 +224,15 @@ typedef enum phash_scan_option {
     /* 1: folders on another file system than the path given to scan (mount
      * points: network shares, /proc, removable media) are not entered
      * (counted, PHASH_SCAN_LINKS_SKIPPED). Default 0. */
-    PHASH_SCAN_OPT_ONE_FILE_SYSTEM = 18
+    PHASH_SCAN_OPT_ONE_FILE_SYSTEM = 18,
+    /* Allowlists (owners flagged PHASH_SIGSET_FLAG_ALLOW: known-benign
+     * files) suppress matches, as forensic tools' known-file sets do: a
+     * file whose exact digest is on an allowlist has all its matches
+     * suppressed; a signature (hash) with an allowlist owner has all its
+     * owners' matches suppressed; an allowlist owner's own match never
+     * alerts. 0 (default): suppressed matches are left out of the report
+     * (counted in n_suppressed); 1: they are reported with suppressed = 1. */
+    PHASH_SCAN_OPT_REPORT_SUPPRESSED = 19
 } phash_scan_option;
 
 /* Set an option (see the enum). PHASH_ERR_INVALID_ARG for an unknown option

@@ -235,7 +235,12 @@ typedef enum phash_sigset_option {
     /* How 16-character all-digit pHash values are read when no algorithm or
      * form says: phash_u64_form PHASH_U64_HEX (default) or
      * PHASH_U64_UNSIGNED. Other lengths are unambiguous. */
-    PHASH_SIGSET_OPT_U64_FORM = 7
+    PHASH_SIGSET_OPT_U64_FORM = 7,
+    /* 1: the lists loaded from now on are allowlists (known-benign files, as
+     * forensic tools' known-file sets): every owner they add is flagged
+     * PHASH_SIGSET_FLAG_ALLOW. 0 (default): the list's own content decides
+     * (VICS Category 0 and NIST CAID entries are allowlist entries). */
+    PHASH_SIGSET_OPT_ALLOWLIST = 8
 } phash_sigset_option;
 
 /* An empty set with default options in *out (NULL on failure:
@@ -321,6 +326,12 @@ typedef struct phash_sigset_owner {
 #define PHASH_SIGSET_FLAG_ZERO 0x1u        /* all-zero hash (kept only on request) */
 #define PHASH_SIGSET_FLAG_LOW_QUALITY 0x2u /* PDQ quality below the threshold */
 #define PHASH_SIGSET_FLAG_EMPTY_FILE 0x4u  /* digest of the empty file: never matched */
+/* Known-benign (allowlist) owner: a list loaded with
+ * PHASH_SIGSET_OPT_ALLOWLIST, a NIST CAID (VICS 1.2) document, or a VICS
+ * record of Category 0 (Non-Pertinent). Its matches never alert; the
+ * scanner suppresses the other lists' matches of the same file or hash
+ * (scan.h, PHASH_SCAN_OPT_REPORT_SUPPRESSED). */
+#define PHASH_SIGSET_FLAG_ALLOW 0x8u
 
 /* Number of owners of entry `entry` (0 if out of range). */
 PHASH_API size_t phash_sigset_owner_count(const phash_sigset *set, phash_sig_algo algo,

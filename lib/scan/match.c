@@ -94,7 +94,8 @@ static phash_status add_records(ph_worker *w, size_t i, size_t view, const ph_sc
                 .algo = a->name, .sig_algo = a->sig, .distance = m.distance,
                 .variant = phash_pdq_dihedral_name((phash_pdq_dihedral)m.variant), .hash = m.hash,
                 .list = o.list, .id = o.id, .metadata = o.metadata, .category = o.category,
-                .quality = ph_scan_out(w, view, i)->quality, .view = w->view_name[view]};
+                .quality = ph_scan_out(w, view, i)->quality, .view = w->view_name[view],
+                .owner_flags = o.flags};
             phash_scan_match *r = view ? same_owner(w, &rec) : NULL;
             if (r) {
                 if (rec.distance < r->distance)
@@ -172,12 +173,17 @@ static phash_status match_some(ph_worker *w, int digests)
 phash_status ph_scan_match_hashes(ph_worker *w)
 {
     w->rep.n_matches = 0;
-    return match_some(w, 0);
+    w->rep.n_suppressed = 0;
+    phash_status st = match_some(w, 0);
+    ph_scan_apply_allowlist(w);
+    return st;
 }
 
 phash_status ph_scan_match_digests(ph_worker *w)
 {
-    return match_some(w, 1);
+    phash_status st = match_some(w, 1);
+    ph_scan_apply_allowlist(w);
+    return st;
 }
 
 const phash_scan_hash *phash_scan_report_hash(const phash_scan_report *r, size_t i)

@@ -176,6 +176,10 @@ void ph_scan_report_hashes(ph_worker *w);
 phash_status ph_scan_match_hashes(ph_worker *w);
 /* Match the digests (after ph_scan_finish_digests), appending records. */
 phash_status ph_scan_match_digests(ph_worker *w);
+/* Allowlists over the file's matches so far (allow.c): suppressed ones are
+ * dropped (counted in n_suppressed) or, with PHASH_SCAN_OPT_REPORT_SUPPRESSED,
+ * marked. Run after each matching step; idempotent. */
+void ph_scan_apply_allowlist(ph_worker *w);
 
 /* ---- the handle ---- */
 
@@ -189,6 +193,7 @@ struct phash_scanner {
     uint64_t max_read;
     unsigned expand; /* PHASH_VIEW_* mask of query-side views */
     int decode_all, apply_orientation;
+    int report_suppressed; /* PHASH_SCAN_OPT_REPORT_SUPPRESSED */
     unsigned container_depth;   /* levels opened */
     uint64_t container_members, container_bytes, container_ratio, member_size;
     const ph_scan_algo *algos[PH_SCAN_MAX_ALGOS];

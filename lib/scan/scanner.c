@@ -154,6 +154,11 @@ phash_status phash_scanner_set_option(phash_scanner *s, phash_scan_option option
             return bad_value(s, option, value);
         s->one_file_system = (int)value;
         return PHASH_OK;
+    case PHASH_SCAN_OPT_REPORT_SUPPRESSED:
+        if (!flag)
+            return bad_value(s, option, value);
+        s->report_suppressed = (int)value;
+        return PHASH_OK;
     case PHASH_SCAN_OPT_MAX_READ:
         if (value < ((int64_t)1 << 20) || value > ((int64_t)4 << 30) ||
             (uint64_t)value > SIZE_MAX / 2)
@@ -213,6 +218,7 @@ int64_t phash_scanner_get_option(const phash_scanner *s, phash_scan_option optio
     case PHASH_SCAN_OPT_CONTAINER_RATIO: return (int64_t)s->container_ratio;
     case PHASH_SCAN_OPT_MEMBER_SIZE: return (int64_t)s->member_size;
     case PHASH_SCAN_OPT_ONE_FILE_SYSTEM: return s->one_file_system;
+    case PHASH_SCAN_OPT_REPORT_SUPPRESSED: return s->report_suppressed;
     }
     return -1;
 }

@@ -39,6 +39,7 @@ void ph_docrec_reset(ph_docrec *r)
     r->n_opaque = 0;
     r->oversize = 0;
     r->has_id = r->has_cat = 0;
+    r->allow = 0;
 }
 
 /* Copy bytes into the value buffer; the offset, or (size_t)-1 when full. */
@@ -173,7 +174,7 @@ int ph_docrec_submit(ph_load *load, ph_docrec *r, const char *what)
     memmove(r->meta + 1, r->meta, r->meta_len);
     r->meta[0] = '{';
     r->meta[r->meta_len + 1] = '}';
-    ph_record base = {0};
+    ph_record base = {.allow = r->allow};
     if (r->meta_len) {
         base.meta = r->meta;
         base.meta_len = r->meta_len + 2;

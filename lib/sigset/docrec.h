@@ -25,6 +25,7 @@ typedef struct ph_docrec {
     ph_docrec_span id, cat;
     int has_id, has_cat;
     int oversize;            /* something did not fit: the record is rejected */
+    int allow;               /* a known-benign record (PHASH_SIGSET_FLAG_ALLOW) */
 } ph_docrec;
 
 phash_status ph_docrec_init(ph_docrec *r, size_t cap);

@@ -50,6 +50,11 @@ phash_status phash_sigset_set_option(phash_sigset *set, phash_sigset_option opti
             break;
         set->u64_form = value;
         return PHASH_OK;
+    case PHASH_SIGSET_OPT_ALLOWLIST:
+        if (value != 0 && value != 1)
+            break;
+        set->allowlist = value;
+        return PHASH_OK;
     }
     return ph_error_set(&set->err, PHASH_ERR_INVALID_ARG, "bad option %d or value %d",
                         (int)option, value);
@@ -74,6 +79,8 @@ int phash_sigset_get_option(const phash_sigset *set, phash_sigset_option option)
         return (int)set->max_line;
     case PHASH_SIGSET_OPT_U64_FORM:
         return set->u64_form;
+    case PHASH_SIGSET_OPT_ALLOWLIST:
+        return set->allowlist;
     }
     return -1;
 }

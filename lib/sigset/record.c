@@ -644,6 +644,8 @@ int ph_record_submit(ph_load *load, const ph_record *rec)
     }
     if (owner.flags && !set->keep_flagged)
         return 0;
+    if (rec->allow || set->allowlist)
+        owner.flags |= PHASH_SIGSET_FLAG_ALLOW;
 
     char line_id[24];
     size_t id_len, cat_len;

@@ -69,7 +69,7 @@ struct phash_sigset {
     size_t map_len;
     ph_map *mapping; /* owns map (lib/platform/) */
     /* options */
-    int strict, format, default_algo, min_quality, keep_flagged, u64_form;
+    int strict, format, default_algo, min_quality, keep_flagged, u64_form, allowlist;
     size_t max_line;
     ph_error err;
     int last_errno;
@@ -233,6 +233,7 @@ typedef struct ph_record {
     size_t quality_len;
     const char *category; /* NULL: none */
     size_t category_len;
+    int allow;            /* the record is known-benign (PHASH_SIGSET_FLAG_ALLOW) */
 } ph_record;
 
 /* State of one load: the set, the report, where we are. */

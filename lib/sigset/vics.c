@@ -55,6 +55,7 @@ typedef struct vics {
     frame stack[VICS_MAX_DEPTH];
     int depth;
     int cases;       /* the context names the Cases form */
+    int caid;        /* a NIST CAID document (VICS 1.2): known-benign files */
     int saw_value;   /* a "value" array was found */
     uint64_t media;  /* Media objects started */
     const char *why; /* a structural limit that cancelled the parse */
@@ -144,8 +145,12 @@ static void media_member(vics *v, frame *f, const char *s, size_t len, int is_st
         ph_docrec_id(r, s, len);
         return;
     }
-    if (role == PH_ROLE_CATEGORY && !empty)
+    if (role == PH_ROLE_CATEGORY && !empty) {
         ph_docrec_category(r, s, len); /* and kept in the metadata, as elsewhere */
+        /* VICS Category 0: Non-Pertinent, an allowlist entry. */
+        if (ph_span_eq(s, len, "0"))
+            r->allow = 1;
+    }
     if (role == PH_ROLE_OPAQUE && !empty) {
         load->report->opaque[ph_opaque_kind(f->key, klen)]++;
         r->n_opaque++;
@@ -185,6 +190,12 @@ static int scalar(vics *v, const char *s, size_t len, int is_string)
         static const char suffix[] = "#cases";
         size_t n = sizeof suffix - 1;
         v->cases = len >= n && ph_span_eq(s + len - n, n, suffix);
+        /* NIST's CAID non-RDS sets (data model 1.2) list known files to
+         * eliminate, as IPED reads them (status "known"). */
+        static const char caid[] = "/1.2.xml";
+        for (size_t i = 0; i + sizeof caid - 1 <= len; i++)
+            if (!memcmp(s + i, caid, sizeof caid - 1))
+                v->caid = 1;
     } else if (f->kind == F_MEDIA)
         media_member(v, f, s, len, is_string);
     else if (f->kind == F_NESTED)
@@ -233,6 +244,7 @@ static int start(vics *v, int is_map)
         v->media++;
         v->load->line = v->media;
         ph_docrec_reset(&v->rec);
+        v->rec.allow = v->caid;
     }
     return push(v, kind, is_map);
 }

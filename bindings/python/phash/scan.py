@@ -32,7 +32,8 @@ class _MatchC(ctypes.Structure):
     _fields_ = [("algo", c_char_p), ("sig_algo", c_int), ("distance", c_uint),
                 ("variant", c_char_p), ("hash", c_char_p), ("list", c_char_p), ("id", c_char_p),
                 ("metadata", c_char_p), ("quality", c_int), ("category", c_char_p),
-                ("view", c_char_p)]
+                ("view", c_char_p), ("match_id", c_char_p), ("owner_flags", c_uint),
+                ("suppressed", c_int)]
 
 
 class _ReportC(ctypes.Structure):
@@ -75,7 +76,7 @@ OPTIONS = {"threads": 1, "dihedral": 2, "report_hashes": 3, "phash_layout": 4, "
            "pdq_fast": 6, "follow_links": 7, "low_priority": 8, "max_read": 9, "expand": 10,
            "container_depth": 13, "container_members": 14, "container_bytes": 15,
            "container_ratio": 16, "member_size": 17,
-           "one_file_system": 18}
+           "one_file_system": 18, "report_suppressed": 19}
 EXPAND = {"border": 2, "embedded": 4}
 COUNTERS = ["files", "media", "not_media", "unsupported", "errors", "matches", "matched_files",
             "low_quality", "files_opened", "bytes_read", "folders", "special", "links_skipped",
@@ -115,7 +116,7 @@ class ScanHash:
 class ScanMatch:
     """One match of a file with one signature owner."""
     __slots__ = ("algo", "distance", "variant", "hash", "list", "id", "metadata", "quality",
-                 "category", "view")
+                 "category", "view", "allowlist", "suppressed")
 
     def __init__(self, c):
         self.view = c.view.decode() if c.view else "orig"
@@ -123,6 +124,10 @@ class ScanMatch:
         self.algo, self.distance, self.variant = c.algo.decode(), c.distance, c.variant.decode()
         self.hash, self.list, self.id = _text(c.hash), _text(c.list), _text(c.id)
         self.metadata, self.quality = _text(c.metadata), c.quality
+        # an allowlist owner (known-benign); suppressed by an allowlist
+        # (listed only with Scanner(report_suppressed=True))
+        self.allowlist = bool(c.owner_flags & 0x8)
+        self.suppressed = bool(c.suppressed)
 
     def __repr__(self):
         return (f"ScanMatch({self.algo}, distance={self.distance}, variant={self.variant}, "

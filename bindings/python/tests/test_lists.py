@@ -54,6 +54,26 @@ class TestDocumentLists(unittest.TestCase):
                 s.load_bytes(b'{"value":[{"MD5":"' + MD5_A.encode() + b'"},{"MD5":', "cut.json")
             self.assertIn("cut.json:record 2: expected valid JSON", str(ctx.exception))
 
+    def test_allowlist_suppresses_in_a_scan(self):
+        md5 = hashlib.md5(b"hello").hexdigest()
+        doc = {"odata.metadata": "x/1.3.xml#Media",
+               "value": [{"MediaID": 1, "Category": 0, "MD5": md5}]}
+        for report in (False, True):
+            with phash.SignatureSet() as s:
+                s.load_bytes(f"md5,id,category\n{md5},bad-1,1\n".encode(), "alert.csv")
+                s.load_bytes(json.dumps(doc).encode(), "vics.json")
+                m = phash.Matcher(s)
+            with phash.Scanner(signatures=m, algorithms="md5",
+                               report_suppressed=report) as sc:
+                r = sc.scan_bytes(b"hello", "hello.txt")
+            if not report:
+                self.assertEqual(r.matches, [])
+                continue
+            self.assertEqual(sorted((x.list, x.id, x.category, x.allowlist, x.suppressed)
+                                    for x in r.matches),
+                             [("alert.csv", "bad-1", "1", False, True),
+                              ("vics.json", "1", "0", True, True)])
+
 
 if __name__ == "__main__":
     unittest.main()
