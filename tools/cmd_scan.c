@@ -7,9 +7,11 @@
  * scanner the files inotify announces. Low impact by default: one worker,
  * lowest CPU and I/O priority. Writes nothing but the report (stdout, or
  * --output FILE) and the summary (stderr). */
+#define _GNU_SOURCE /* sched_getaffinity, CPU_COUNT: --threads auto */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <dirent.h>
 #include <signal.h>
 #include <stdio.h>
@@ -95,7 +97,8 @@ static void scan_usage(FILE *f)
         "                     JSON record on its standard input; a failure stops\n"
         "                     the scan (exit 2; with --state the alert is kept)\n"
         "  --on-match-timeout SEC  kill --on-match after SEC seconds (default 30)\n"
-        "  --threads N        worker threads (default 1)\n"
+        "  --threads N|auto   worker threads (default 1; auto: one per CPU this process\n"
+        "                     may use); records stay in input order\n"
         "  --nice / --no-nice lowest CPU and I/O priority (default on)\n"
         "  --max-rate N       at most N images per second (default unlimited)\n"
         "  -v, --verbose      list files that could not be hashed on stderr\n"
@@ -115,8 +118,10 @@ static void scan_usage(FILE *f)
         "skipped. Each folder is visited once. A summary goes to stderr. Nothing else\n"
         "is written anywhere.\n"
         "Exit status: 0 no match, 1 at least one match, 2 error (bad usage, the set\n"
-        "could not be loaded, a PATH could not be read, or the records could not be\n"
-        "written).\n",
+        "could not be loaded, the records could not be written, or a PATH could not\n"
+        "be read and nothing matched), 3 matches found and a PATH could not be read.\n"
+        "A PATH that cannot be read is always said on stderr; files inside folders\n"
+        "that cannot be read or decoded are counted in the summary only.\n",
         PHASH_SCAN_DEFAULT_RADIUS_PDQ, PHASH_SCAN_DEFAULT_RADIUS_PHASH);
 }
 
@@ -209,6 +214,21 @@ static const struct option scan_options[] = {
     {"report-suppressed", no_argument, NULL, OPT_REPORT_SUPPRESSED},
     {NULL, 0, NULL, 0}};
 
+/* --threads auto: the CPUs this process may run on (its affinity mask, which
+ * taskset, cgroup cpusets and systemd's CPUAffinity= narrow), 1..256. */
+static unsigned cpus_available(void)
+{
+    long n = 0;
+#ifdef CPU_COUNT
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) == 0)
+        n = CPU_COUNT(&set);
+#endif
+    if (n <= 0)
+        n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > 256 ? 256 : (unsigned)n;
+}
+
 /* One option with its value (NULL for flags) into o. -1 on a bad value
  * (message printed). */
 static int apply_option(scan_opts *o, int id, const char *val, int argc)
@@ -248,8 +268,11 @@ static int apply_option(scan_opts *o, int id, const char *val, int argc)
         return 0;
     case 'o': o->output = val; return 0;
     case OPT_THREADS:
-        if (parse_uint(val, 256, &o->threads) || o->threads == 0) {
-            fprintf(stderr, "phash scan: --threads: expected 1 to 256, found '%s'\n", val);
+        if (!strcmp(val, "auto"))
+            o->threads = cpus_available();
+        else if (parse_uint(val, 256, &o->threads) || o->threads == 0) {
+            fprintf(stderr, "phash scan: --threads: expected 1 to 256 or auto, found '%s'\n",
+                    val);
             return -1;
         }
         return 0;
@@ -356,6 +379,7 @@ typedef enum scan_error_kind {
     SCAN_ERR_ENCRYPTED, /* an archive member or header */
     SCAN_ERR_LIMIT,     /* a container limit (nesting, members, bytes, ratio) */
     SCAN_ERR_OTHER,
+    SCAN_ERR_PATH,      /* a PATH given (command line, --files-from) not read */
     SCAN_ERROR_KINDS
 } scan_error_kind;
 
@@ -363,7 +387,8 @@ static const char *scan_error_name(scan_error_kind kind)
 {
     static const char *const names[SCAN_ERROR_KINDS] = {
         "ok", "unreadable", "vanished", "not an image", "unsupported", "corrupt",
-        "truncated", "too large", "out of memory", "encrypted", "container limit", "other"};
+        "truncated", "too large", "out of memory", "encrypted", "container limit", "other",
+        "PATH not read"};
     return kind < SCAN_ERROR_KINDS ? names[kind] : "other";
 }
 
@@ -625,6 +650,15 @@ static int on_report(void *ctx, const phash_scan_report *r)
 {
     scan *s = ctx;
     scan_error_kind kind = kind_of(r);
+    if (r->named && (r->status == PHASH_ERR_IO || r->status == PHASH_ERR_NOT_REGULAR)) {
+        /* a PATH the user named: always said (a typo, a missing mount) */
+        fprintf(stderr, "phash scan: cannot scan %s: %s\n", r->path,
+                r->status == PHASH_ERR_NOT_REGULAR ? "not a regular file or folder"
+                : r->error_number                ? strerror(r->error_number)
+                                                 : r->detail);
+        s->error_kind[SCAN_ERR_PATH]++;
+        kind = SCAN_OK;
+    }
     int counted_error = kind != SCAN_OK &&
                         !(r->status == PHASH_ERR_UNSUPPORTED && !phash_format_supported(r->format)) &&
                         !(r->status == PHASH_ERR_NOT_REGULAR && !r->error_number);
@@ -999,6 +1033,8 @@ static int configure(scan *s)
         st = phash_scanner_set_option(sc, PHASH_SCAN_OPT_LOW_PRIORITY, s->opt.nice);
     if (st == PHASH_OK)
         st = phash_scanner_set_rate(sc, s->opt.max_rate);
+    if (st == PHASH_OK) /* rows in input order, stable from run to run */
+        st = phash_scanner_set_option(sc, PHASH_SCAN_OPT_ORDERED, 1);
     if (st == PHASH_OK)
         st = phash_scanner_set_option(sc, PHASH_SCAN_OPT_FOLLOW_LINKS, s->opt.follow);
     if (st == PHASH_OK)
@@ -1147,9 +1183,14 @@ int cmd_scan(int argc, char **argv)
         fatal = 1;
     if (s->out != stdout)
         s->out = NULL; /* closed */
-    int status = fatal || list_failed || s->output_failed || counter(s, PHASH_SCAN_ROOT_ERRORS) ? EXIT_ERROR
-                 : counter(s, PHASH_SCAN_MATCHES)             ? EXIT_MATCH
-                                                              : EXIT_NO_MATCH;
+    /* 0 no match, 1 matches; 2 the scan failed (usage, set, output) or a
+     * PATH was not read; 3 matches found and a PATH not read. */
+    int path_failed = list_failed || counter(s, PHASH_SCAN_ROOT_ERRORS) > 0;
+    int matches = counter(s, PHASH_SCAN_MATCHES) > 0;
+    int status = fatal || s->output_failed ? EXIT_ERROR
+                 : path_failed             ? (matches ? EXIT_MATCH_AND_ERROR : EXIT_ERROR)
+                 : matches                 ? EXIT_MATCH
+                                           : EXIT_NO_MATCH;
     release(s, paths);
     return status;
 }

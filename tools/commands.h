@@ -7,6 +7,7 @@
 #define EXIT_NO_MATCH 0 /* success; for scan: no match */
 #define EXIT_MATCH 1    /* scan/match: at least one match */
 #define EXIT_ERROR 2    /* usage error, or a file could not be processed */
+#define EXIT_MATCH_AND_ERROR 3 /* scan: matches found, and a PATH could not be read */
 
 typedef struct phash_command {
     const char *name;

@@ -22,7 +22,8 @@ static void usage(FILE *out)
     for (size_t i = 0; i < N_COMMANDS; i++)
         fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
     fprintf(out, "\n'phash COMMAND --help' describes a command.\n"
-                 "Exit status: 0 success (scan: no match), 1 scan found a match, 2 error.\n");
+                 "Exit status: 0 success (scan: no match), 1 scan found a match, 2 error,\n"
+                 "3 scan found a match and a PATH could not be read.\n");
 }
 
 int cmd_version(int argc, char **argv)

@@ -129,6 +129,10 @@ typedef struct phash_scan_report {
     phash_scan_source source;
     size_t n_suppressed;   /* matches suppressed by an allowlist (left out of
                               n_matches unless PHASH_SCAN_OPT_REPORT_SUPPRESSED) */
+    int named;             /* 1: a file given to scan itself (a path submitted or
+                              passed to scan_paths / scan_file), 0: found by the
+                              walk, a member, or memory. A named file that
+                              cannot be opened counts in PHASH_SCAN_ROOT_ERRORS */
 } phash_scan_report;
 
 /* Element i of a report's arrays, or NULL when out of range. */
@@ -232,7 +236,13 @@ typedef enum phash_scan_option {
      * owners' matches suppressed; an allowlist owner's own match never
      * alerts. 0 (default): suppressed matches are left out of the report
      * (counted in n_suppressed); 1: they are reported with suppressed = 1. */
-    PHASH_SCAN_OPT_REPORT_SUPPRESSED = 19
+    PHASH_SCAN_OPT_REPORT_SUPPRESSED = 19,
+    /* 1: reports come in input order (the order of the submitted paths and
+     * of the walk: names in byte order) whatever the number of threads; a
+     * worker whose file is done waits for the reports before it (at most
+     * the time of the slowest file in flight). 0 (default): in the order
+     * the files are done. Same reports either way. */
+    PHASH_SCAN_OPT_ORDERED = 20
 } phash_scan_option;
 
 /* Set an option (see the enum). PHASH_ERR_INVALID_ARG for an unknown option

@@ -106,6 +106,7 @@ typedef struct ph_match_rec {
 
 struct ph_worker {
     phash_scanner *s;
+    int named; /* the file now scanned was given to scan (report.named) */
     ph_thread *thread;
     ph_buf buf;                 /* the file's bytes, reused */
     phash_decoder *dec;         /* CMYK to RGB (PDQ's reference) */
@@ -205,6 +206,11 @@ struct phash_scanner {
     unsigned radius[PHASH_SIG_ALGO_MAX + 1];
     phash_limits limits;
     double rate;
+    /* reports in input order (order.c) */
+    int ordered;
+    uint64_t tickets_issued; /* under lock */
+    uint64_t tickets_done;   /* under cb_lock */
+    ph_cond *turn;
     /* walk controls (walk.c) */
     int one_file_system;
     char **excludes; /* phash_scanner_add_exclude patterns */
@@ -220,7 +226,11 @@ struct phash_scanner {
     size_t n_workers;
     ph_mutex *lock;
     ph_cond *not_empty, *not_full;
-    char *queue[PH_SCAN_QUEUE_CAP];
+    struct ph_queue_item {
+        char *path;
+        uint64_t ticket; /* order.c */
+        int named;       /* given to scan (a root), not found by the walk */
+    } queue[PH_SCAN_QUEUE_CAP];
     size_t q_head, q_count;
     int q_closed;
     ph_mutex *rate_lock;
@@ -236,6 +246,16 @@ void ph_scan_count(phash_scanner *s, phash_scan_counter c, uint64_t n);
 /* Deliver a report through the callback (serialised); counts it. Returns
  * PHASH_ERR_CANCELLED when the callback asked to stop. */
 phash_status ph_scan_deliver(phash_scanner *s, const phash_scan_report *r);
+/* ---- input order (order.c) ---- */
+/* Start a scan's tickets. */
+void ph_order_begin(phash_scanner *s);
+/* The next ticket (under s->lock). */
+uint64_t ph_order_ticket(phash_scanner *s);
+/* The calling thread now works on this ticket (a no-op unless ordered and
+ * threaded); ph_scan_deliver waits for its turn, ph_order_leave ends it. */
+void ph_order_enter(const phash_scanner *s, uint64_t ticket);
+void ph_order_wait_turn(phash_scanner *s); /* s->cb_lock held */
+void ph_order_leave(phash_scanner *s);
 /* Wait for the rate limit's next slot; 0, or -1 when cancelled. */
 int ph_scan_rate_wait(phash_scanner *s);
 /* The algorithms of this scan (resolving the default against the matcher). */
@@ -265,10 +285,10 @@ phash_status ph_scan_cache_rematch(ph_worker *w);
 /* ---- the walk (walk.c) ---- */
 typedef struct ph_walk_sink {
     void *ctx;
-    /* A regular file found; non-zero stops the walk. */
-    int (*file)(void *ctx, const char *path);
-    /* A path that could not be read (errno err). */
-    void (*error)(void *ctx, const char *path, int err);
+    /* A regular file found (named: the root itself); non-zero stops the walk. */
+    int (*file)(void *ctx, const char *path, int named);
+    /* A path that could not be read (errno err; named: the root itself). */
+    void (*error)(void *ctx, const char *path, int err, int named);
 } ph_walk_sink;
 /* Walk root (file or folder); -1 if root itself cannot be read (reported
  * through error), else 0. */

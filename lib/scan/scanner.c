@@ -33,7 +33,7 @@ phash_status phash_scanner_new(phash_scanner **out)
     for (int i = 0; i < PHASH_SCAN_COUNTERS; i++)
         atomic_init(&s->counters[i], 0);
     if (ph_mutex_new(&s->cb_lock) || ph_mutex_new(&s->lock) || ph_mutex_new(&s->rate_lock) ||
-        ph_cond_new(&s->not_empty) || ph_cond_new(&s->not_full)) {
+        ph_cond_new(&s->not_empty) || ph_cond_new(&s->not_full) || ph_cond_new(&s->turn)) {
         phash_scanner_free(s);
         return PHASH_ERR_NOMEM;
     }
@@ -61,6 +61,7 @@ void phash_scanner_free(phash_scanner *s)
     ph_mutex_free(s->rate_lock);
     ph_cond_free(s->not_empty);
     ph_cond_free(s->not_full);
+    ph_cond_free(s->turn);
     ph_free(s);
 }
 
@@ -159,6 +160,11 @@ phash_status phash_scanner_set_option(phash_scanner *s, phash_scan_option option
             return bad_value(s, option, value);
         s->report_suppressed = (int)value;
         return PHASH_OK;
+    case PHASH_SCAN_OPT_ORDERED:
+        if (!flag)
+            return bad_value(s, option, value);
+        s->ordered = (int)value;
+        return PHASH_OK;
     case PHASH_SCAN_OPT_MAX_READ:
         if (value < ((int64_t)1 << 20) || value > ((int64_t)4 << 30) ||
             (uint64_t)value > SIZE_MAX / 2)
@@ -219,6 +225,7 @@ int64_t phash_scanner_get_option(const phash_scanner *s, phash_scan_option optio
     case PHASH_SCAN_OPT_MEMBER_SIZE: return (int64_t)s->member_size;
     case PHASH_SCAN_OPT_ONE_FILE_SYSTEM: return s->one_file_system;
     case PHASH_SCAN_OPT_REPORT_SUPPRESSED: return s->report_suppressed;
+    case PHASH_SCAN_OPT_ORDERED: return s->ordered;
     }
     return -1;
 }
@@ -361,6 +368,7 @@ phash_status ph_scan_deliver(phash_scanner *s, const phash_scan_report *r)
     if (!s->cb)
         return PHASH_OK;
     ph_mutex_lock(s->cb_lock);
+    ph_order_wait_turn(s);
     int stop = atomic_load(&s->cancelled) ? 0 : s->cb(s->cb_ctx, r);
     ph_mutex_unlock(s->cb_lock);
     if (stop)
@@ -434,7 +442,9 @@ phash_status phash_scanner_scan_file(phash_scanner *s, const char *path, phash_s
     if (st != PHASH_OK)
         return st;
     s->running = 1;
+    w->named = 1;
     st = ph_worker_scan_path(w, path);
+    w->named = 0;
     s->running = 0;
     return st;
 }
@@ -484,12 +494,12 @@ phash_status phash_scanner_rematch(phash_scanner *s, phash_scan_callback cb, voi
 
 /* ---- the queue and the workers -------------------------------------------------- */
 
-static char *queue_pop(phash_scanner *s)
+static struct ph_queue_item queue_pop(phash_scanner *s)
 {
     ph_mutex_lock(s->lock);
     while (s->q_count == 0 && !s->q_closed)
         ph_cond_wait(s->not_empty, s->lock);
-    char *p = NULL;
+    struct ph_queue_item p = {0};
     if (s->q_count) {
         p = s->queue[s->q_head];
         s->q_head = (s->q_head + 1) % PH_SCAN_QUEUE_CAP;
@@ -505,11 +515,18 @@ static void *worker_main(void *arg)
     ph_worker *w = arg;
     if (w->s->low_priority)
         (void)ph_lower_thread_priority();
-    char *path;
-    while ((path = queue_pop(w->s))) {
+    struct ph_queue_item item;
+    while ((item = queue_pop(w->s)).path) {
+        ph_order_enter(w->s, item.ticket);
+        w->named = item.named;
         if (!atomic_load(&w->s->cancelled))
-            (void)ph_worker_scan_path(w, path);
-        ph_free(path);
+            (void)ph_worker_scan_path(w, item.path);
+        /* A PATH given to scan that could not be read is the caller's error. */
+        if (item.named && (w->rep.status == PHASH_ERR_IO || w->rep.status == PHASH_ERR_NOT_REGULAR))
+            ph_scan_count(w->s, PHASH_SCAN_ROOT_ERRORS, 1);
+        w->named = 0;
+        ph_order_leave(w->s);
+        ph_free(item.path);
     }
     return NULL;
 }
@@ -529,7 +546,7 @@ static void stop_workers(phash_scanner *s)
     s->workers = NULL;
     s->n_workers = 0;
     while (s->q_count) { /* dropped by a cancel */
-        ph_free(s->queue[s->q_head]);
+        ph_free(s->queue[s->q_head].path);
         s->q_head = (s->q_head + 1) % PH_SCAN_QUEUE_CAP;
         s->q_count--;
     }
@@ -542,6 +559,7 @@ phash_status phash_scanner_start(phash_scanner *s, phash_scan_callback cb, void 
         return st;
     s->q_head = s->q_count = 0;
     s->q_closed = 0;
+    ph_order_begin(s);
     s->workers = ph_calloc(s->threads, sizeof *s->workers);
     if (!s->workers)
         return ph_error_set(&s->err, PHASH_ERR_NOMEM, "out of memory");
@@ -568,25 +586,30 @@ phash_status phash_scanner_start(phash_scanner *s, phash_scan_callback cb, void 
 }
 
 /* A path the walk could not read: a report of its own. */
-static void walk_error(void *ctx, const char *path, int err)
+static void walk_error(void *ctx, const char *path, int err, int named)
 {
     phash_scanner *s = ctx;
     char detail[PH_DETAIL_LEN];
     snprintf(detail, sizeof detail, "cannot read %s: %s", path, strerror(err));
     phash_scan_report r = {.path = path, .status = err == ENOMEM ? PHASH_ERR_NOMEM : PHASH_ERR_IO,
-                           .detail = detail, .error_number = err};
+                           .detail = detail, .error_number = err, .named = named};
     ph_scan_count(s, PHASH_SCAN_ERRORS, 1);
+    ph_mutex_lock(s->lock);
+    uint64_t ticket = ph_order_ticket(s); /* in order with the files queued */
+    ph_mutex_unlock(s->lock);
+    ph_order_enter(s, ticket);
     (void)ph_scan_deliver(s, &r);
+    ph_order_leave(s);
 }
 
 /* Queue one file for the workers (blocks while the queue is full). */
-static int queue_file(void *ctx, const char *path)
+static int queue_file(void *ctx, const char *path, int named)
 {
     phash_scanner *s = ctx;
     size_t n = strlen(path) + 1;
     char *copy = ph_malloc(n);
     if (!copy) {
-        walk_error(s, path, ENOMEM); /* reported, never dropped silently */
+        walk_error(s, path, ENOMEM, named); /* reported, never dropped silently */
         return 0;
     }
     memcpy(copy, path, n);
@@ -599,7 +622,8 @@ static int queue_file(void *ctx, const char *path)
         ph_free(copy);
         return 1;
     }
-    s->queue[(s->q_head + s->q_count++) % PH_SCAN_QUEUE_CAP] = copy;
+    s->queue[(s->q_head + s->q_count++) % PH_SCAN_QUEUE_CAP] =
+        (struct ph_queue_item){copy, ph_order_ticket(s), named};
     ph_cond_signal(s->not_empty);
     ph_mutex_unlock(s->lock);
     return 0;

@@ -185,7 +185,7 @@ static int classify(walk *w, const char *path, ph_stat *st)
         err = ph_stat_path(path, 1, st);
     }
     if (err) {
-        w->sink->error(w->sink->ctx, path, err);
+        w->sink->error(w->sink->ctx, path, err, 0);
         return 0;
     }
     if (st->type == PH_FILE_REGULAR)
@@ -206,7 +206,7 @@ static void enter(walk *w, const char *path, const ph_stat *st)
     int added = seen_add(&w->seen, st->device, st->inode);
     if (added <= 0) {
         if (added < 0)
-            w->sink->error(w->sink->ctx, path, ENOMEM);
+            w->sink->error(w->sink->ctx, path, ENOMEM, 0);
         else
             ph_scan_count(w->s, PHASH_SCAN_LINKS_SKIPPED, 1); /* a loop or a second link */
         return;
@@ -214,7 +214,7 @@ static void enter(walk *w, const char *path, const ph_stat *st)
     int err;
     ph_scan_count(w->s, PHASH_SCAN_FOLDERS, 1);
     if (push_children(path, &w->todo, &err))
-        w->sink->error(w->sink->ctx, path, err);
+        w->sink->error(w->sink->ctx, path, err, 0);
 }
 
 int ph_walk(phash_scanner *s, const char *root, const ph_walk_sink *sink)
@@ -223,25 +223,25 @@ int ph_walk(phash_scanner *s, const char *root, const ph_walk_sink *sink)
     /* The root itself is followed when it is a link: the caller named it. */
     int err = ph_stat_path(root, 1, &st);
     if (err) {
-        sink->error(sink->ctx, root, err);
+        sink->error(sink->ctx, root, err, 1);
         return -1;
     }
     if (st.type != PH_FILE_DIRECTORY) {
         /* A file named by the caller is reported even when it is special
          * (the worker refuses it unopened: PHASH_ERR_NOT_REGULAR); inside
          * folders special files are only counted. */
-        sink->file(sink->ctx, root);
+        sink->file(sink->ctx, root, 1);
         return 0;
     }
     ph_dir *probe;
     if ((err = ph_dir_open(root, &probe)) != 0) {
-        sink->error(sink->ctx, root, err);
+        sink->error(sink->ctx, root, err, 1);
         return -1;
     }
     ph_dir_close(probe);
     walk w = {.s = s, .sink = sink, .root_device = st.device};
     if (s->follow_links && (err = ph_real_path(root, &w.root_real)) != 0) {
-        sink->error(sink->ctx, root, err);
+        sink->error(sink->ctx, root, err, 1);
         return -1;
     }
     enter(&w, root, &st);
@@ -250,7 +250,7 @@ int ph_walk(phash_scanner *s, const char *root, const ph_walk_sink *sink)
         char *path = w.todo.items[--w.todo.n];
         if (!stop && !atomic_load(&s->cancelled)) {
             switch (classify(&w, path, &st)) {
-            case 1: stop = sink->file(sink->ctx, path) != 0; break;
+            case 1: stop = sink->file(sink->ctx, path, 0) != 0; break;
             case 2: enter(&w, path, &st); break;
             default: break;
             }

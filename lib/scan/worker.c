@@ -89,6 +89,7 @@ static void report_begin(ph_worker *w, const char *path)
     w->detail[0] = '\0';
     w->rep.path = path;
     w->rep.detail = w->detail;
+    w->rep.named = w->named;
     w->rep.depth = w->depth;
     /* A digest left half-fed by a failed file starts over (cannot fail on
      * a live context). */
