@@ -163,20 +163,29 @@ class KillLoop(unittest.TestCase):
         seen = []
         cut = 0  # rounds killed before their scan ended
         files = sorted(os.path.join(d, f) for d, _, fs in os.walk(self.tree) for f in fs)
-        for i in range(self.ROUNDS):
+        # The kill comes at a random moment up to `latest` seconds; a scan
+        # that ended first (a quiet machine, most files unchanged) halves it,
+        # and rounds go on until at least 2 scans were cut, so the loop tests
+        # kills mid-scan however fast or loaded the machine is.
+        latest, i = 0.5, 0
+        while i < self.ROUNDS or (cut < 2 and i < 4 * self.ROUNDS):
+            i += 1
             # a third of the files changed (mtime): hashed again this round
             for path in rng.sample(files, len(files) // 3):
                 os.utime(path, ns=(time.time_ns(), time.time_ns() - rng.randrange(10**12)))
             p = subprocess.Popen([PHASH, "scan", "--json", "--state", self.state, "-s", SIGS,
                                   self.tree], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                  text=True)
-            time.sleep(rng.uniform(0.01, 0.5))
+            time.sleep(rng.uniform(0.005, latest))
             p.send_signal(signal.SIGKILL)
             out, err = p.communicate(timeout=120)
+            mid_scan = p.returncode == -signal.SIGKILL and "phash scan:" not in err
+            if not mid_scan:
+                latest = max(0.01, latest / 2)
             self.assertNotIn("warning", err)  # never rebuilt
             recs = records(out.rsplit("\n", 1)[0] if not out.endswith("\n") else out)
             seen += [r["match_id"] for r in recs]
-            cut += p.returncode == -signal.SIGKILL and "phash scan:" not in err
+            cut += mid_scan
             if os.path.exists(self.state):
                 stored = self.stored_paths()
                 # every file whose record was written is in the state
