@@ -1,14 +1,19 @@
 /* SPDX-License-Identifier: MIT */
 /* Loading a large signature set: time and peak memory for N lines (default
  * 1,000,000) of a CSV list (id, PDQ or pHash, category), with 1% invalid
- * lines and 2% duplicate hashes, and the same as a plain list of bare PDQ
- * hashes. Each load runs in a fresh child process (fork) so its peak RSS is
+ * lines and 2% duplicate hashes, the same as a plain list of bare PDQ
+ * hashes, and N Media records of a VICS 2.0 JSON document on one line (as
+ * Project VIC exports are: MediaID, Category, MD5, SHA1, MediaSize,
+ * DateUpdated, IsPrecategorized, a PhotoDNA on one record in four). Each load runs in a fresh child process (fork) so its peak RSS is
  * its own; best of 3. Peer in the same run: a bare fgets() loop over the
- * same file (the floor any line-based loader pays).
+ * same file (the floor any line-based loader pays); for VICS also yajl
+ * parsing the document with no callbacks (the floor of a streamed JSON
+ * load).
  *
- *   bench/sigset_load [LINES]      (file written under $TMPDIR, then deleted) */
+ *   bench/sigset_load [LINES]      (files written under $TMPDIR, then deleted) */
 #include <stdint.h>
 #include <sys/wait.h>
+#include <yajl/yajl_parse.h>
 
 #include "benchutil.h"
 
@@ -67,6 +72,37 @@ static void write_plain(const char *path, long lines)
     fclose(f);
 }
 
+static void write_vics(const char *path, long records)
+{
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        perror(path);
+        exit(2);
+    }
+    fputs("{\"@odata.context\":\"http://github.com/VICSDATAMODEL/ProjectVic/DataModels/"
+          "2.0.xml/US/$metadata#Media\",\"value\":[", f);
+    uint64_t s = 11;
+    for (long i = 0; i < records; i++) {
+        uint64_t a = next(&s), b = next(&s), c = next(&s);
+        fprintf(f,
+                "%s{\"MediaID\":%ld,\"Category\":%ld,\"MD5\":\"%016llX%016llX\","
+                "\"SHA1\":\"%016llx%016llx%08llx\",\"MediaSize\":%llu,"
+                "\"DateUpdated\":\"2024-03-%02ldT10:00:00Z\",\"IsPrecategorized\":false",
+                i ? "," : "", i + 1, i % 3, (unsigned long long)a, (unsigned long long)b,
+                (unsigned long long)c, (unsigned long long)a, (unsigned long long)(b >> 32),
+                (unsigned long long)(1000 + c % 5000000), 1 + i % 28);
+        if (i % 4 == 0) {
+            fputs(",\"PhotoDNA\":\"", f);
+            for (int k = 0; k < 12; k++)
+                fprintf(f, "%016llx", (unsigned long long)next(&s));
+            fputc('"', f);
+        }
+        fputc('}', f);
+    }
+    fputs("]}", f);
+    fclose(f);
+}
+
 typedef struct result {
     double seconds;
     long long peak_rss;
@@ -74,7 +110,25 @@ typedef struct result {
     int status;
 } result;
 
-enum { RUN_LOAD = 0, RUN_PEER = 1, RUN_COMPILE = 2, RUN_OPEN = 3 };
+enum { RUN_LOAD = 0, RUN_PEER = 1, RUN_COMPILE = 2, RUN_OPEN = 3, RUN_YAJL = 4 };
+
+/* yajl over the file in 64 KiB pieces, no callbacks: the JSON floor. */
+static int yajl_only(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    yajl_handle h = yajl_alloc(NULL, NULL, NULL);
+    static unsigned char buf[65536];
+    size_t n;
+    int ok = f && h;
+    while (ok && (n = fread(buf, 1, sizeof buf, f)) > 0)
+        ok = yajl_parse(h, buf, n) == yajl_status_ok;
+    ok = ok && yajl_complete_parse(h) == yajl_status_ok;
+    if (h)
+        yajl_free(h);
+    if (f)
+        fclose(f);
+    return ok ? 0 : -1;
+}
 
 /* Run one load (or the fgets peer) in a child; the child sends its result
  * through a pipe, the parent takes the child's peak RSS from wait4. */
@@ -108,6 +162,9 @@ static result run_child(const char *path, int peer)
             r.status = phash_matcher_open(m, in);
             r.seconds = bench_now() - t0;
             phash_matcher_free(m);
+        } else if (peer == RUN_YAJL) {
+            r.status = yajl_only(path);
+            r.seconds = bench_now() - t0;
         } else if (peer) {
             FILE *f = fopen(path, "r");
             char line[4096];
@@ -141,7 +198,7 @@ static result run_child(const char *path, int peer)
     return r;
 }
 
-static void bench_file(const char *label, const char *path, long lines)
+static void bench_file(const char *label, const char *path, long lines, int json)
 {
     result best = {.seconds = 1e9}, peer = {.seconds = 1e9};
     for (int k = 0; k < 3; k++) {
@@ -168,6 +225,17 @@ static void bench_file(const char *label, const char *path, long lines)
     printf("  peer fgets() line count: %.3f s best of 3, peak RSS %.1f MB; "
            "load/peer time ratio %.1fx\n",
            peer.seconds, peer.peak_rss / 1e6, best.seconds / peer.seconds);
+    if (json) {
+        result y = {.seconds = 1e9};
+        for (int k = 0; k < 3; k++) {
+            result r = run_child(path, RUN_YAJL);
+            if (r.seconds < y.seconds)
+                y = r;
+        }
+        printf("  peer yajl_parse without callbacks: %.3f s best of 3, status %d, peak RSS "
+               "%.1f MB; load/peer time ratio %.1fx\n",
+               y.seconds, y.status, y.peak_rss / 1e6, best.seconds / y.seconds);
+    }
     result comp = run_child(path, RUN_COMPILE), open = {.seconds = 1e9};
     for (int k = 0; k < 3; k++) {
         result o = run_child(path, RUN_OPEN);
@@ -200,10 +268,16 @@ int main(int argc, char **argv)
     snprintf(csv, sizeof csv, "%s/phash-bench-sigset-%ld.csv", tmp, (long)getpid());
     snprintf(plain, sizeof plain, "%s/phash-bench-sigset-%ld.txt", tmp, (long)getpid());
     write_csv(csv, lines);
-    bench_file("CSV id,signal_type,signal_str,category (95% PDQ, 5% pHash)", csv, lines);
+    bench_file("CSV id,signal_type,signal_str,category (95% PDQ, 5% pHash)", csv, lines, 0);
     unlink(csv);
     write_plain(plain, lines);
-    bench_file("plain list of PDQ hashes", plain, lines);
+    bench_file("plain list of PDQ hashes", plain, lines, 0);
     unlink(plain);
+    char vics[4096];
+    snprintf(vics, sizeof vics, "%s/phash-bench-sigset-%ld.json", tmp, (long)getpid());
+    write_vics(vics, lines);
+    bench_file("VICS 2.0 JSON, one line (MD5 + SHA1 per Media record, PhotoDNA on 1 in 4)",
+               vics, lines, 1);
+    unlink(vics);
     return 0;
 }
