@@ -100,7 +100,7 @@ class SampleScan(unittest.TestCase):
     def test_exact_matches(self):
         rc, out, err = run("scan", SAMPLE, "--signatures", SIGS, "--no-nice")
         self.assertEqual(rc, 1, err)
-        self.assertEqual(out.splitlines()[0], "path,algo,distance,variant,list,id,metadata,hash")
+        self.assertEqual(out.splitlines()[0], "path,algo,distance,variant,list,id,metadata,hash,time,query_percent,index_percent")
         self.assertEqual(matches_of(out, SAMPLE), EXPECTED)
         c = summary_counts(err)
         self.assertEqual(c["files"], SAMPLE_FILES)
@@ -155,7 +155,7 @@ class SampleScan(unittest.TestCase):
         rc, out, err = run("scan", os.path.join(SAMPLE, "originals", "o0001.jpg"),
                            "--signatures", SIGS, "--no-nice")
         self.assertEqual(rc, 0, err)
-        self.assertEqual(out, "path,algo,distance,variant,list,id,metadata,hash\n")
+        self.assertEqual(out, "path,algo,distance,variant,list,id,metadata,hash,time,query_percent,index_percent\n")
         rc, out, err = run("scan", os.path.join(SAMPLE, "variants"), "--signatures", SIGS,
                            "--radius", "phash=3", "--no-nice")
         self.assertEqual(rc, 1, err)
@@ -381,7 +381,7 @@ class Watch(unittest.TestCase):
                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
             try:
                 header = p.stdout.readline()
-                self.assertEqual(header, "path,algo,distance,variant,list,id,metadata,hash\n")
+                self.assertEqual(header, "path,algo,distance,variant,list,id,metadata,hash,time,query_percent,index_percent\n")
                 time.sleep(1.0)  # the first pass is done well before this
                 os.mkdir(os.path.join(tmp, "new"))
                 time.sleep(0.3)
@@ -416,7 +416,7 @@ class Watch(unittest.TestCase):
                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
             try:
                 self.assertEqual(p.stdout.readline(),
-                                 "path,algo,distance,variant,list,id,metadata,hash\n")
+                                 "path,algo,distance,variant,list,id,metadata,hash,time,query_percent,index_percent\n")
                 time.sleep(0.5)
                 p.send_signal(signal.SIGTERM)
                 out, err = p.communicate(timeout=30)

@@ -24,6 +24,7 @@
 
 #include "phash/phash.h"
 #include "phash/dct.h"
+#include "phash/vmatch.h"
 #include "commands.h"
 #include "files_from.h"
 #include "opts.h"
@@ -54,6 +55,10 @@ typedef struct scan_opts {
     int rematch;                 /* --rematch: match the state's hashes only */
     const char *on_match;        /* --on-match CMD, run per alert */
     double on_match_timeout;     /* seconds (--on-match-timeout, default 30) */
+    /* videos */
+    double seconds_per_hash, query_percent, index_percent;
+    unsigned video_threads;
+    phash_vpdq_rule video_rule;
 } scan_opts;
 
 static void scan_usage(FILE *f)
@@ -113,6 +118,19 @@ static void scan_usage(FILE *f)
         "                     repeat for several\n"
         "  --files-from LIST  also scan the paths listed in the file LIST ('-': standard\n"
         "                     input), one per line or NUL-separated (find -print0)\n"
+        "Videos (vPDQ; MP4/MOV, Matroska/WebM, AVI, MPEG-TS/PS, FLV, ASF) are matched as\n"
+        "videos against the set's vpdq entries and frame by frame against its pdq\n"
+        "images; their rows give the matched time ranges (time) and, for vpdq, the\n"
+        "percentages of the query's and the listed video's frames that matched:\n"
+        "  --seconds-per-hash S  seconds between hashed frames (default 1; 0: all)\n"
+        "  --video-threads N  decoder threads per video, taken from --threads' budget\n"
+        "                     when workers leave some (default 1)\n"
+        "  --video-rule R     pytx (default: de-duplicated frames, distance <= radius)\n"
+        "                     or cpp (the C++ reference: every frame, distance < radius)\n"
+        "  --video-match Q[,I] a video matches when Q%% of its frames match the listed\n"
+        "                     video and I%% of the listed video's frames are matched\n"
+        "                     (default 80,0); the frame radius is --radius vpdq=N\n"
+        "                     (default %u)\n"
         "\n"
         "Files are recognised by content (magic bytes), never by name; other files are\n"
         "skipped. Each folder is visited once. A summary goes to stderr. Nothing else\n"
@@ -122,7 +140,8 @@ static void scan_usage(FILE *f)
         "be read and nothing matched), 3 matches found and a PATH could not be read.\n"
         "A PATH that cannot be read is always said on stderr; files inside folders\n"
         "that cannot be read or decoded are counted in the summary only.\n",
-        PHASH_SCAN_DEFAULT_RADIUS_PDQ, PHASH_SCAN_DEFAULT_RADIUS_PHASH);
+        PHASH_SCAN_DEFAULT_RADIUS_PDQ, PHASH_SCAN_DEFAULT_RADIUS_PHASH,
+        PHASH_SCAN_DEFAULT_RADIUS_VPDQ);
 }
 
 static int parse_uint(const char *s, unsigned max, unsigned *out)
@@ -172,7 +191,7 @@ static int parse_radius(const char *s, unsigned radius[])
             return -1;
         memcpy(num, s, m);
         num[m] = '\0';
-        if (parse_uint(num, a == PHASH_SIG_PDQ ? 256 : 64, &radius[a]))
+        if (parse_uint(num, a == PHASH_SIG_PDQ || a == PHASH_SIG_VPDQ ? 256 : 64, &radius[a]))
             return -1;
         s += m + (s[m] == ',');
     }
@@ -183,7 +202,8 @@ enum {
     OPT_ALGO = 256, OPT_RADIUS, OPT_PHASH_LAYOUT, OPT_THREADS, OPT_MAX_RATE, OPT_EXPAND,
     OPT_DIHEDRAL, OPT_JSON, OPT_WATCH, OPT_NICE, OPT_NO_NICE, OPT_FOLLOW, OPT_ONE_FS,
     OPT_EXCLUDE, OPT_FILES_FROM, OPT_STATE, OPT_REMATCH, OPT_ON_MATCH,
-    OPT_ON_MATCH_TIMEOUT, OPT_ALLOWLIST, OPT_REPORT_SUPPRESSED
+    OPT_ON_MATCH_TIMEOUT, OPT_ALLOWLIST, OPT_REPORT_SUPPRESSED, OPT_SECONDS_PER_HASH,
+    OPT_VIDEO_THREADS, OPT_VIDEO_RULE, OPT_VIDEO_MATCH
 };
 
 static const struct option scan_options[] = {
@@ -212,6 +232,10 @@ static const struct option scan_options[] = {
     {"on-match-timeout", required_argument, NULL, OPT_ON_MATCH_TIMEOUT},
     {"allowlist", required_argument, NULL, OPT_ALLOWLIST},
     {"report-suppressed", no_argument, NULL, OPT_REPORT_SUPPRESSED},
+    {"seconds-per-hash", required_argument, NULL, OPT_SECONDS_PER_HASH},
+    {"video-threads", required_argument, NULL, OPT_VIDEO_THREADS},
+    {"video-rule", required_argument, NULL, OPT_VIDEO_RULE},
+    {"video-match", required_argument, NULL, OPT_VIDEO_MATCH},
     {NULL, 0, NULL, 0}};
 
 /* --threads auto: the CPUs this process may run on (its affinity mask, which
@@ -227,6 +251,40 @@ static unsigned cpus_available(void)
     if (n <= 0)
         n = sysconf(_SC_NPROCESSORS_ONLN);
     return n < 1 ? 1 : n > 256 ? 256 : (unsigned)n;
+}
+
+/* The video options (one value each; -1 on a bad one, message printed). */
+static int apply_video_option(scan_opts *o, int id, const char *val)
+{
+    char *end;
+    switch (id) {
+    case OPT_SECONDS_PER_HASH:
+        o->seconds_per_hash = strtod(val, &end);
+        if (end != val && !*end && o->seconds_per_hash >= 0 && o->seconds_per_hash <= 3600)
+            return 0;
+        fprintf(stderr, "phash scan: --seconds-per-hash: expected 0 to 3600, found '%s'\n", val);
+        return -1;
+    case OPT_VIDEO_THREADS:
+        if (!parse_uint(val, 64, &o->video_threads) && o->video_threads > 0)
+            return 0;
+        fprintf(stderr, "phash scan: --video-threads: expected 1 to 64, found '%s'\n", val);
+        return -1;
+    case OPT_VIDEO_RULE:
+        if (phash_vpdq_rule_parse(val, &o->video_rule) == PHASH_OK)
+            return 0;
+        fprintf(stderr, "phash scan: --video-rule: expected pytx or cpp, found '%s'\n", val);
+        return -1;
+    default: /* OPT_VIDEO_MATCH: "Q" or "Q,I" */
+        o->query_percent = strtod(val, &end);
+        if (end != val && *end == ',')
+            o->index_percent = strtod(end + 1, &end);
+        if (end != val && !*end && o->query_percent >= 0 && o->query_percent <= 100 &&
+            o->index_percent >= 0 && o->index_percent <= 100)
+            return 0;
+        fprintf(stderr, "phash scan: --video-match: expected Q or Q,I (percent), found '%s'\n",
+                val);
+        return -1;
+    }
 }
 
 /* One option with its value (NULL for flags) into o. -1 on a bad value
@@ -323,6 +381,10 @@ static int apply_option(scan_opts *o, int id, const char *val, int argc)
         }
         return 0;
     }
+    case OPT_SECONDS_PER_HASH:
+    case OPT_VIDEO_THREADS:
+    case OPT_VIDEO_RULE:
+    case OPT_VIDEO_MATCH: return apply_video_option(o, id, val);
     default: return -1;
     }
 }
@@ -331,7 +393,10 @@ static int apply_option(scan_opts *o, int id, const char *val, int argc)
 static int parse_args(int argc, char **argv, scan_opts *o, const char ***paths, int *npaths)
 {
     *o = (scan_opts){.threads = 1, .nice = 1, .layout = PHASH_DCT_LAYOUT_1_0,
-                     .on_match_timeout = 30};
+                     .on_match_timeout = 30, .seconds_per_hash = 1.0,
+                     .query_percent = 80.0, .video_threads = 1,
+                     .video_rule = PHASH_VPDQ_RULE_PYTX};
+    o->radius[PHASH_SIG_VPDQ] = PHASH_SCAN_DEFAULT_RADIUS_VPDQ;
     o->radius[PHASH_SIG_PDQ] = PHASH_SCAN_DEFAULT_RADIUS_PDQ;
     o->radius[PHASH_SIG_PHASH] = PHASH_SCAN_DEFAULT_RADIUS_PHASH;
     *paths = calloc((size_t)argc, sizeof **paths);
@@ -499,6 +564,10 @@ static FILE *open_output(const char *path, int *fresh)
 
 /* After SIGHUP (log rotation): write to a new file at the --output path.
  * If it cannot be opened, say so and keep writing to the old one. */
+/* Columns of video matches: the matched time ranges in seconds ("0.000-7.000
+ * 10.000-12.000") and the vPDQ rule's percentages; empty for images. */
+#define VIDEO_COLUMNS ",time,query_percent,index_percent"
+
 static void reopen_output(scan *s)
 {
     g_reopen = 0;
@@ -512,15 +581,17 @@ static void reopen_output(scan *s)
         s->output_failed = 1;
     s->out = f;
     if (fresh && !s->opt.json)
-        fprintf(f, "path,algo,distance,variant,list,id,metadata,hash%s%s\n",
-                s->opt.expand ? ",view" : "", s->opt.report_suppressed ? ",suppressed" : "");
+        fprintf(f, "path,algo,distance,variant,list,id,metadata,hash%s%s%s\n",
+                s->opt.expand ? ",view" : "", VIDEO_COLUMNS,
+                s->opt.report_suppressed ? ",suppressed" : "");
 }
 
 static void print_header(const scan *s)
 {
     if (!s->opt.json && (!s->opt.output || s->out_fresh))
-        fprintf(s->out, "path,algo,distance,variant,list,id,metadata,hash%s%s\n",
-                s->opt.expand ? ",view" : "", s->opt.report_suppressed ? ",suppressed" : "");
+        fprintf(s->out, "path,algo,distance,variant,list,id,metadata,hash%s%s%s\n",
+                s->opt.expand ? ",view" : "", VIDEO_COLUMNS,
+                s->opt.report_suppressed ? ",suppressed" : "");
 }
 
 /* view: the --expand column (the view of the image that matched). */
@@ -575,6 +646,12 @@ static void print_match(FILE *o, const phash_scan_report *r, const phash_scan_ma
                 m->match_id ? m->match_id : "", (unsigned long long)r->size,
                 (long long)r->mtime_ns, source_name(r->source));
         print_file_hashes(o, r);
+        if (m->time_ranges) /* a video: where in it, and the vPDQ rule's figures */
+            fprintf(o, ",\"time_start\":%.3f,\"time_end\":%.3f,\"time\":\"%s\",\"frame\":%lld",
+                    m->time_start, m->time_end, m->time_ranges, (long long)m->frame);
+        if (m->time_ranges && m->sig_algo == PHASH_SIG_VPDQ)
+            fprintf(o, ",\"query_percent\":%.2f,\"index_percent\":%.2f", m->query_percent,
+                    m->index_percent);
         if (suppressed)
             fprintf(o, ",\"suppressed\":%s", m->suppressed ? "true" : "false");
         fputs("}\n", o);
@@ -589,6 +666,12 @@ static void print_match(FILE *o, const phash_scan_report *r, const phash_scan_ma
         fprintf(o, ",%s", m->hash);
         if (view)
             fprintf(o, ",%s", m->view);
+        /* time, query_percent, index_percent: videos only */
+        fprintf(o, ",%s", m->time_ranges ? m->time_ranges : "");
+        if (m->time_ranges && m->sig_algo == PHASH_SIG_VPDQ)
+            fprintf(o, ",%.2f,%.2f", m->query_percent, m->index_percent);
+        else
+            fputs(",,", o);
         if (suppressed)
             fprintf(o, ",%d", m->suppressed);
         fputc('\n', o);
@@ -1016,8 +1099,18 @@ static int configure(scan *s)
     if (st == PHASH_OK)
         st = phash_scanner_set_matcher(sc, s->matcher);
     for (int a = 1; st == PHASH_OK && a <= PHASH_SIG_ALGO_MAX; a++)
-        if ((a == PHASH_SIG_PDQ || a == PHASH_SIG_PHASH))
+        if (a == PHASH_SIG_PDQ || a == PHASH_SIG_PHASH || a == PHASH_SIG_VPDQ)
             st = phash_scanner_set_radius(sc, (phash_sig_algo)a, s->opt.radius[a]);
+    const struct {
+        phash_scan_video_option opt;
+        double value;
+    } video[] = {{PHASH_SCAN_VIDEO_SECONDS_PER_HASH, s->opt.seconds_per_hash},
+                 {PHASH_SCAN_VIDEO_THREADS, s->opt.video_threads},
+                 {PHASH_SCAN_VIDEO_RULE, s->opt.video_rule},
+                 {PHASH_SCAN_VIDEO_QUERY_PERCENT, s->opt.query_percent},
+                 {PHASH_SCAN_VIDEO_INDEX_PERCENT, s->opt.index_percent}};
+    for (size_t i = 0; st == PHASH_OK && i < sizeof video / sizeof video[0]; i++)
+        st = phash_scanner_set_video_option(sc, video[i].opt, video[i].value);
     if (st == PHASH_OK)
         st = phash_scanner_set_option(sc, PHASH_SCAN_OPT_DIHEDRAL, s->opt.dihedral);
     if (st == PHASH_OK)

@@ -95,6 +95,15 @@ typedef struct phash_scan_match {
     unsigned owner_flags; /* the owner's PHASH_SIGSET_FLAG_* (ALLOW: an allowlist entry) */
     int suppressed;       /* 1: suppressed by an allowlist (reported only with
                              PHASH_SCAN_OPT_REPORT_SUPPRESSED) */
+    /* Videos (report kind PHASH_MEDIA_VIDEO; 0 / NULL for other files).
+     * sig_algo PHASH_SIG_VPDQ: a listed video matched by the vPDQ rule
+     * (include/phash/vmatch.h): hash is "", distance 0, quality -1.
+     * sig_algo PHASH_SIG_PDQ: frames of the video matched an image's PDQ:
+     * distance and quality are the best frame's. */
+    double query_percent, index_percent; /* vPDQ: the rule's percentages */
+    double time_start, time_end; /* seconds into the video: first and last matched frame */
+    const char *time_ranges;     /* each run of matched frames, "0.000-7.000 10.000-10.000" */
+    int64_t frame;               /* PDQ: frame number of the best frame; vPDQ: the first */
 } phash_scan_match;
 
 /* Where a report's facts come from. */
@@ -133,6 +142,10 @@ typedef struct phash_scan_report {
                               passed to scan_paths / scan_file), 0: found by the
                               walk, a member, or memory. A named file that
                               cannot be opened counts in PHASH_SCAN_ROOT_ERRORS */
+    /* Videos: frames hashed (vPDQ, every PHASH_SCAN_VIDEO_SECONDS_PER_HASH)
+     * and seconds covered (timestamp of the last hashed frame); 0 otherwise. */
+    uint64_t video_frames;
+    double video_seconds;
 } phash_scan_report;
 
 /* Element i of a report's arrays, or NULL when out of range. */
@@ -267,12 +280,50 @@ PHASH_API const char *phash_scan_algorithm_name(size_t i, const char **summary);
 /* Match against this matcher's set (borrowed; NULL: hash only). */
 PHASH_API PHASH_NODISCARD phash_status phash_scanner_set_matcher(phash_scanner *s,
                                                                  const phash_matcher *m);
-/* Match distance (inclusive) of an algorithm: defaults PDQ 31, pHash 10. */
+/* Match distance (inclusive) of an algorithm: defaults PDQ 31, pHash 10,
+ * vPDQ 31 (the frame distance of the video rule, see vmatch.h). */
 PHASH_API PHASH_NODISCARD phash_status phash_scanner_set_radius(phash_scanner *s,
                                                                 phash_sig_algo algo,
                                                                 unsigned radius);
 #define PHASH_SCAN_DEFAULT_RADIUS_PDQ 31u
 #define PHASH_SCAN_DEFAULT_RADIUS_PHASH 10u
+#define PHASH_SCAN_DEFAULT_RADIUS_VPDQ 31u
+/* Videos (PHASH_MEDIA_VIDEO: MP4/MOV, Matroska/WebM, AVI, MPEG-TS/PS, FLV,
+ * ASF) are hashed with vPDQ (include/phash/video.h) when the algorithms
+ * include "vpdq" or "pdq" (the default with a set that holds either) and
+ * this build has video support: their frames are matched as a video
+ * against the set's vPDQ videos (radius of PHASH_SIG_VPDQ: the rule's
+ * distance, default 31) and frame by frame against its PDQ images (radius
+ * of PHASH_SIG_PDQ), each match with the time it was found at. A video is
+ * read like any file (at most PHASH_SCAN_OPT_MAX_READ bytes: a longer one
+ * is hashed up to there, as a truncated file). */
+typedef enum phash_scan_video_option {
+    /* Seconds between hashed frames, 0 (every frame) .. 3600; default 1
+     * (python-threatexchange's and HMA's). */
+    PHASH_SCAN_VIDEO_SECONDS_PER_HASH = 1,
+    /* Decoder threads per video, 1..64 (default 1). Counted in the scan's
+     * thread budget (PHASH_SCAN_OPT_THREADS): a video gets more than one
+     * only while threads of the budget are not running a worker or another
+     * video's decoder. */
+    PHASH_SCAN_VIDEO_THREADS = 2,
+    /* The phash_vpdq_rule (default PHASH_VPDQ_RULE_PYTX). */
+    PHASH_SCAN_VIDEO_RULE = 3,
+    /* Thresholds of the rule in percent, 0..100: query (default 80) and
+     * index (default 0). */
+    PHASH_SCAN_VIDEO_QUERY_PERCENT = 4,
+    PHASH_SCAN_VIDEO_INDEX_PERCENT = 5,
+    /* Most CPU seconds of this thread per video, 0 (default: none) ..
+     * 86400: PHASH_ERR_BUDGET past it. */
+    PHASH_SCAN_VIDEO_MAX_CPU_SECONDS = 6
+} phash_scan_video_option;
+/* PHASH_ERR_INVALID_ARG for an unknown option or a value out of range,
+ * PHASH_ERR_STATE while a scan runs. */
+PHASH_API PHASH_NODISCARD phash_status phash_scanner_set_video_option(phash_scanner *s,
+                                                                      phash_scan_video_option o,
+                                                                      double value);
+/* The option's value, or -1 for an unknown option. */
+PHASH_API double phash_scanner_get_video_option(const phash_scanner *s,
+                                                phash_scan_video_option o);
 /* Decoder limits for every file (copied). */
 PHASH_API PHASH_NODISCARD phash_status phash_scanner_set_limits(phash_scanner *s,
                                                                 const phash_limits *limits);

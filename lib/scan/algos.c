@@ -162,6 +162,9 @@ static const ph_scan_algo algos[] = {
     {"dct256", "dctN v1, s=16: 256 bits", 0, 0, 0, 0, dct256_new, dctn_free, dctn_image, NULL},
     {"dct1024", "dctN v1, s=32: 1024 bits", 0, 0, 0, 0, dct1024_new, dctn_free, dctn_image,
      NULL},
+    /* Videos only (lib/scan/kind_video.c): no image function. */
+    {"vpdq", "Meta's vPDQ: PDQ of video frames (1 per second), matched as a video (videos only)",
+     PHASH_SIG_VPDQ, PHASH_PDQ_DEFAULT_MIN_QUALITY, 0, 0, NULL, NULL, NULL, NULL},
     /* Exact digests of the file's bytes (any file, no decode): fed by the
      * scanner's one read (lib/scan/worker.c). */
     {"md5", "MD5 of the file's bytes (any file; no decode)", PHASH_SIG_MD5, 0, 0,

@@ -64,8 +64,8 @@ static phash_status hash_all(ph_worker *w, ph_scan_input *in, const phash_image 
     for (size_t i = 0; i < s->n_algos; i++) {
         const ph_scan_algo *a = s->algos[i];
         const phash_image *use = img;
-        if (a->digest)
-            continue;
+        if (a->digest || !a->hash_image)
+            continue; /* digests; vpdq (videos only) */
         if (view == 0 && a->cmyk_raw3 && (phash_image_flags(img) & PHASH_IMAGE_CMYK)) {
             if (!raw3 && raw3_image(w, in, &raw3) != PHASH_OK)
                 return w->rep.status;

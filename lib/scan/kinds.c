@@ -8,6 +8,7 @@
 static const ph_scan_kind kinds[] = {
     {PHASH_MEDIA_IMAGE, ph_scan_image},
     {PHASH_MEDIA_CONTAINER, ph_scan_container},
+    {PHASH_MEDIA_VIDEO, ph_scan_video},
 };
 
 const ph_scan_kind *ph_scan_kind_for(phash_media_kind kind)

@@ -78,6 +78,14 @@ static phash_scan_match *same_owner(ph_worker *w, const phash_scan_match *r)
     return NULL;
 }
 
+phash_status ph_scan_add_match(ph_worker *w, const phash_scan_match *rec)
+{
+    if (!next_rec(w) || reserve_hex(w, w->rep.n_matches))
+        return PHASH_ERR_NOMEM;
+    set_rec(w, w->rep.n_matches++, rec);
+    return PHASH_OK;
+}
+
 static phash_status add_records(ph_worker *w, size_t i, size_t view, const ph_scan_algo *a)
 {
     const phash_matches *res = w->matches[view][i];

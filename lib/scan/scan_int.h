@@ -97,6 +97,18 @@ typedef struct ph_scan_kind {
 const ph_scan_kind *ph_scan_kind_for(phash_media_kind kind);
 phash_status ph_scan_image(ph_worker *w, ph_scan_input *in); /* kind_image.c */
 phash_status ph_scan_container(ph_worker *w, ph_scan_input *in); /* kind_container.c */
+phash_status ph_scan_video(ph_worker *w, ph_scan_input *in); /* kind_video.c */
+
+/* Video options (phash_scanner_set_video_option, kind_video.c). */
+typedef struct ph_scan_video_config {
+    double seconds_per_hash, query_percent, index_percent, max_cpu;
+    unsigned threads;
+    int rule;
+} ph_scan_video_config;
+void ph_scan_video_defaults(ph_scan_video_config *c);
+/* A worker's video state (hasher, query, buffers), freed with the worker. */
+struct ph_video_work;
+void ph_scan_video_release(ph_worker *w);
 
 /* ---- the worker: per-thread state ---- */
 
@@ -142,6 +154,7 @@ struct ph_worker {
     uint64_t container_bytes;  /* root only: members' bytes of the current file */
     uint64_t container_base;   /* root only: the file's own size */
     struct ph_scan_cache *cache; /* cache.c's per-worker buffers */
+    struct ph_video_work *video; /* kind_video.c, created on the first video */
 };
 
 int ph_worker_init(ph_worker *w, phash_scanner *s);
@@ -173,6 +186,9 @@ ph_algo_out *ph_scan_out(ph_worker *w, size_t view, size_t i);
 /* Fill the report's hash list from the worker's results (only those
  * computed for this file: n_variants > 0). */
 void ph_scan_report_hashes(ph_worker *w);
+/* Append a match record (its hash text copied into the record's own slot).
+ * PHASH_ERR_NOMEM. */
+phash_status ph_scan_add_match(ph_worker *w, const phash_scan_match *rec);
 /* Match the worker's computed hashes; fills rep.matches. */
 phash_status ph_scan_match_hashes(ph_worker *w);
 /* Match the digests (after ph_scan_finish_digests), appending records. */
@@ -240,6 +256,10 @@ struct phash_scanner {
     /* the persistent state (cache.c) */
     phash_state *state;
     char state_config[512]; /* the settings files are hashed with */
+    /* videos (kind_video.c) */
+    int video;      /* a chosen algorithm hashes videos: vpdq or pdq */
+    ph_scan_video_config vcfg;
+    atomic_uint video_extra; /* decoder threads beyond the workers, in use */
 };
 
 void ph_scan_count(phash_scanner *s, phash_scan_counter c, uint64_t n);

@@ -28,6 +28,9 @@ phash_status phash_scanner_new(phash_scanner **out)
     s->member_size = (uint64_t)256 << 20;
     s->radius[PHASH_SIG_PDQ] = PHASH_SCAN_DEFAULT_RADIUS_PDQ;
     s->radius[PHASH_SIG_PHASH] = PHASH_SCAN_DEFAULT_RADIUS_PHASH;
+    s->radius[PHASH_SIG_VPDQ] = PHASH_SCAN_DEFAULT_RADIUS_VPDQ;
+    ph_scan_video_defaults(&s->vcfg);
+    atomic_init(&s->video_extra, 0);
     phash_limits_default(&s->limits);
     atomic_init(&s->cancelled, 0);
     for (int i = 0; i < PHASH_SCAN_COUNTERS; i++)
@@ -266,11 +269,13 @@ static void summarise_algos(phash_scanner *s)
 {
     s->n_image_algos = 0;
     s->digests = 0;
+    s->video = 0;
     for (size_t i = 0; i < s->n_algos; i++) {
         if (s->algos[i]->digest)
             s->digests |= s->algos[i]->digest;
-        else
+        else if (s->algos[i]->hash_image)
             s->n_image_algos++;
+        s->video |= s->algos[i]->sig == PHASH_SIG_PDQ || s->algos[i]->sig == PHASH_SIG_VPDQ;
     }
 }
 
@@ -287,7 +292,9 @@ phash_status phash_scanner_set_radius(phash_scanner *s, phash_sig_algo algo, uns
     phash_status st = config_check(s);
     if (st != PHASH_OK)
         return st;
-    unsigned max = algo == PHASH_SIG_PDQ ? 256 : algo == PHASH_SIG_PHASH ? 64 : 0;
+    unsigned max = algo == PHASH_SIG_PDQ || algo == PHASH_SIG_VPDQ ? 256
+                 : algo == PHASH_SIG_PHASH                       ? 64
+                                                                 : 0;
     if (!max || radius > max)
         return ph_error_set(&s->err, PHASH_ERR_INVALID_ARG,
                             "radius %u out of range for algorithm %d", radius, (int)algo);

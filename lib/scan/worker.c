@@ -21,8 +21,8 @@ int ph_worker_init(ph_worker *w, phash_scanner *s)
         for (size_t v = 0; v < views; v++)
             if (phash_matches_new(&w->matches[v][i]) != PHASH_OK)
                 return -1;
-        if (s->algos[i]->digest)
-            continue;
+        if (s->algos[i]->digest || !s->algos[i]->state_new)
+            continue; /* digests; vpdq (kind_video.c keeps its own state) */
         w->state[i] = s->algos[i]->state_new(s);
         if (!w->state[i])
             return -1;
@@ -62,6 +62,7 @@ void ph_worker_release(ph_worker *w)
     phash_expander_free(w->expander);
     phash_decoder_free(w->dec);
     phash_decoder_free(w->dec_raw3);
+    ph_scan_video_release(w);
     ph_buf_release(&w->buf);
     ph_buf_release(&w->match_recs);
     ph_buf_release(&w->match_hex);
@@ -301,8 +302,11 @@ static phash_status process(ph_worker *w, ph_scan_input *in)
     const ph_scan_kind *k = ph_scan_kind_for(in->kind);
     if (ph_scan_rate_wait(s))
         return PHASH_ERR_CANCELLED;
-    /* Containers are opened for digests alone too: their members may match. */
-    int work = k && (s->n_image_algos || in->kind == PHASH_MEDIA_CONTAINER);
+    /* Containers are opened for digests alone too: their members may match;
+     * videos are worked on when an algorithm hashes them (vpdq, pdq). */
+    int work = k && (in->kind == PHASH_MEDIA_VIDEO ? s->video
+                                                   : s->n_image_algos ||
+                                                         in->kind == PHASH_MEDIA_CONTAINER);
     phash_status st = s->decode_all ? ph_scan_image(w, in) : work ? k->process(w, in) : PHASH_OK;
     if (st == PHASH_ERR_CANCELLED)
         return st;
