@@ -33,7 +33,10 @@ class _MatchC(ctypes.Structure):
                 ("variant", c_char_p), ("hash", c_char_p), ("list", c_char_p), ("id", c_char_p),
                 ("metadata", c_char_p), ("quality", c_int), ("category", c_char_p),
                 ("view", c_char_p), ("match_id", c_char_p), ("owner_flags", c_uint),
-                ("suppressed", c_int)]
+                ("suppressed", c_int), ("query_percent", ctypes.c_double),
+                ("index_percent", ctypes.c_double), ("time_start", ctypes.c_double),
+                ("time_end", ctypes.c_double), ("time_ranges", c_char_p),
+                ("frame", ctypes.c_int64)]
 
 
 class _ReportC(ctypes.Structure):
@@ -42,7 +45,10 @@ class _ReportC(ctypes.Structure):
                 ("size", ctypes.c_uint64), ("width", ctypes.c_uint32), ("height", ctypes.c_uint32),
                 ("image_flags", c_uint), ("n_hashes", c_size_t), ("n_matches", c_size_t),
                 ("n_low_quality", c_size_t), ("channels", ctypes.c_uint32),
-                ("orientation", c_int), ("depth", ctypes.c_uint32)]
+                ("orientation", c_int), ("depth", ctypes.c_uint32),
+                ("mtime_ns", ctypes.c_int64), ("source", c_int), ("n_suppressed", c_size_t),
+                ("named", c_int), ("video_frames", ctypes.c_uint64),
+                ("video_seconds", ctypes.c_double)]
 
 
 _CALLBACK = ctypes.CFUNCTYPE(c_int, ctypes.c_void_p, ctypes.POINTER(_ReportC))
@@ -54,6 +60,7 @@ _set_algorithms = fn("phash_scanner_set_algorithms", c_int, _vp, c_char_p)
 _set_matcher = fn("phash_scanner_set_matcher", c_int, _vp, _vp)
 _set_radius = fn("phash_scanner_set_radius", c_int, _vp, c_int, c_uint)
 _set_rate = fn("phash_scanner_set_rate", c_int, _vp, ctypes.c_double)
+_set_video_option = fn("phash_scanner_set_video_option", c_int, _vp, c_int, ctypes.c_double)
 _scan_file = fn("phash_scanner_scan_file", c_int, _vp, c_char_p, _CALLBACK, _vp)
 _scan_memory = fn("phash_scanner_scan_memory", c_int, _vp, c_char_p, c_size_t, c_char_p,
                   _CALLBACK, _vp)
@@ -81,7 +88,11 @@ EXPAND = {"border": 2, "embedded": 4}
 COUNTERS = ["files", "media", "not_media", "unsupported", "errors", "matches", "matched_files",
             "low_quality", "files_opened", "bytes_read", "folders", "special", "links_skipped",
             "root_errors", "containers", "members"]
-SIG_ALGOS = {"pdq": 1, "phash": 2}
+SIG_ALGOS = {"pdq": 1, "phash": 2, "vpdq": 6}
+SOURCES = ("file", "state", "pending", "rematch")
+VIDEO_OPTIONS = {"seconds_per_hash": 1, "threads": 2, "rule": 3, "query_percent": 4,
+                 "index_percent": 5, "max_cpu_seconds": 6}
+VIDEO_RULES = {"pytx": 0, "cpp": 1}
 
 
 def _text(b):
@@ -114,11 +125,20 @@ class ScanHash:
 
 
 class ScanMatch:
-    """One match of a file with one signature owner."""
+    """One match of a file with one signature owner. Matches of a video
+    (Report.kind 'video') also say where in it: algo 'vpdq' is a listed
+    video matched by the vPDQ rule (query_percent, index_percent; hash '',
+    distance 0), algo 'pdq' a listed image matched by frames of the video
+    (distance and quality of the best frame); time_start and time_end
+    (seconds: first and last matched frame), time_ranges (each run of
+    matched frames, [(start, end), ...]) and frame (PDQ: the best frame's
+    number; vPDQ: the first matched frame's). These are None for other
+    files, and the percentages None for PDQ matches."""
     __slots__ = ("algo", "distance", "variant", "hash", "list", "id", "metadata", "quality",
-                 "category", "view", "allowlist", "suppressed")
+                 "category", "view", "allowlist", "suppressed", "query_percent",
+                 "index_percent", "time_start", "time_end", "time_ranges", "frame")
 
-    def __init__(self, c):
+    def __init__(self, c, video=False):
         self.view = c.view.decode() if c.view else "orig"
         self.category = _text(c.category) if c.category else ""
         self.algo, self.distance, self.variant = c.algo.decode(), c.distance, c.variant.decode()
@@ -128,8 +148,22 @@ class ScanMatch:
         # (listed only with Scanner(report_suppressed=True))
         self.allowlist = bool(c.owner_flags & 0x8)
         self.suppressed = bool(c.suppressed)
+        vpdq = video and c.sig_algo == SIG_ALGOS["vpdq"]
+        self.query_percent = c.query_percent if vpdq else None
+        self.index_percent = c.index_percent if vpdq else None
+        self.time_start = c.time_start if video else None
+        self.time_end = c.time_end if video else None
+        self.frame = c.frame if video else None
+        self.time_ranges = None
+        if video:
+            self.time_ranges = [tuple(float(t) for t in r.split("-"))
+                                for r in (_text(c.time_ranges) or "").split()]
 
     def __repr__(self):
+        if self.time_start is not None:
+            return (f"ScanMatch({self.algo}, distance={self.distance}, id={self.id!r}, "
+                    f"time={self.time_start:.3f}-{self.time_end:.3f}, "
+                    f"query%={self.query_percent}, index%={self.index_percent})")
         return (f"ScanMatch({self.algo}, distance={self.distance}, variant={self.variant}, "
                 f"id={self.id!r}, list={self.list!r})")
 
@@ -140,9 +174,14 @@ class Report:
     when the file was processed (matched or not). A member of a container
     (archive, document) has its own Report: path 'outer.zip!inner/photo.jpg',
     depth >= 1; scan_file() and scan_bytes() give the file's own Report with
-    its members' Reports in `members` (in order, nested ones included)."""
+    its members' Reports in `members` (in order, nested ones included).
+    A video (kind 'video') has video_frames (frames hashed with vPDQ) and
+    video_seconds (the last hashed frame's time); None for other files.
+    source: 'file' (read), 'state' (answered from the scan state), 'pending'
+    or 'rematch'."""
     __slots__ = ("path", "status", "detail", "errno", "format", "kind", "size", "width", "height",
-                 "image_flags", "hashes", "matches", "low_quality", "depth", "members")
+                 "image_flags", "hashes", "matches", "low_quality", "depth", "members",
+                 "video_frames", "video_seconds", "source")
 
     def __init__(self, rp):
         r = rp.contents
@@ -155,7 +194,12 @@ class Report:
         self.size, self.width, self.height = r.size, r.width, r.height
         self.image_flags = r.image_flags
         self.hashes = [ScanHash(_report_hash(rp, i).contents) for i in range(r.n_hashes)]
-        self.matches = [ScanMatch(_report_match(rp, i).contents) for i in range(r.n_matches)]
+        video = self.kind == "video"
+        self.matches = [ScanMatch(_report_match(rp, i).contents, video)
+                        for i in range(r.n_matches)]
+        self.video_frames = r.video_frames if video else None
+        self.video_seconds = r.video_seconds if video else None
+        self.source = SOURCES[r.source] if 0 <= r.source < len(SOURCES) else str(r.source)
         self.low_quality = r.n_low_quality
         self.depth = r.depth
         self.members = []
@@ -206,12 +250,18 @@ class Scanner(Handle):
     threads, dihedral, report_hashes (default True), pdq_mode (0 full, 1
     cli512), phash_layout (0 = 1.0, 1 = 0.9), pdq_fast, expand ('border,embedded'),
     follow_links (links followed inside each PATH only), one_file_system,
-    low_priority, max_read, rate (files per second). One scan at a time."""
+    low_priority, max_read, rate (files per second). video: a dict of the
+    video settings (videos are hashed with vPDQ when the algorithms include
+    'vpdq' or 'pdq'): seconds_per_hash (1.0; 0 = every frame), threads
+    (decoder threads per video, taken from the thread budget; 1), rule
+    ('pytx' or 'cpp'), query_percent (80), index_percent (0),
+    max_cpu_seconds (per video; 0 = none); radius {'vpdq': 31} is the rule's
+    frame distance. One scan at a time."""
 
     _release = staticmethod(_free)
 
     def __init__(self, signatures=None, algorithms=None, radius=None, rate=0.0,
-                 report_hashes=True, **options):
+                 report_hashes=True, video=None, **options):
         h = _vp()
         check(_new(ctypes.byref(h)))
         self._handle = h.value
@@ -238,6 +288,18 @@ class Scanner(Handle):
             check(_set_radius(self._handle, SIG_ALGOS[algo], int(r)), self._detail)
         if rate:
             check(_set_rate(self._handle, float(rate)), self._detail)
+        for name, value in (video or {}).items():
+            if name not in VIDEO_OPTIONS:
+                raise TypeError(f"video: unknown option {name!r} (known: "
+                                f"{', '.join(VIDEO_OPTIONS)})")
+            if name == "rule":
+                if value not in VIDEO_RULES:
+                    raise ValueError(f"video rule: 'pytx' or 'cpp', got {value!r}")
+                value = VIDEO_RULES[value]
+            elif isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise TypeError(f"video {name}: expected a number, got {type(value).__name__}")
+            if _set_video_option(self._handle, VIDEO_OPTIONS[name], float(value)) != 0:
+                raise ValueError(f"video {name}: {self._detail()}")
 
     def _detail(self):
         return _text(_last_error(self._handle))

@@ -3,6 +3,7 @@
 (shared/testdata/vpdq/expected/debian12)."""
 import json
 import os
+import tempfile
 import unittest
 
 import phash
@@ -73,6 +74,185 @@ class TestVpdq(unittest.TestCase):
         with self.assertRaises(phash.PhashError) as cm:
             phash.vpdq(VIDEO, max_frames=10, seconds_per_hash=0)
         self.assertEqual(cm.exception.name, "ERR_TOO_LARGE")
+
+
+CHAIR = os.path.join(VPDQ, "videos", "chair-19-sd-bar.mp4")
+CHAIR20 = os.path.join(VPDQ, "videos", "chair-20-sd-bar.mp4")
+CHAIR_LIST = os.path.join(VPDQ, "expected", "debian12", "chair-19-sd-bar-r1.txt")
+FRAME5_PDQ = "54c9f04ba0d76ae356d29596eb0deb44d194c1f8835386938609be0f965e96de"
+
+
+def chair_matcher():
+    s = phash.SignatureSet()
+    rep = s.load(CHAIR_LIST)
+    assert rep.format == "vpdq" and rep.per_algo == {"vpdq": 1}, rep
+    return phash.Matcher(s)
+
+
+class TestVideoMatch(unittest.TestCase):
+    """Video matching (vmatch.h) through the bindings, against the reference
+    CLI's per-frame file of chair-19 (19 frames at 1 fps, frames 0, 30, ...
+    540 at 0..18 s)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.matcher = chair_matcher()
+        cls.chair = phash.vpdq(CHAIR)
+
+    def test_the_video_itself(self):
+        self.assertEqual(video.video_count(self.matcher), 1)
+        self.assertEqual(len(self.chair), 19)
+        (m,) = phash.match_video(self.matcher, self.chair)
+        self.assertEqual((m.id, m.list, m.metadata, m.category, m.video),
+                         ("chair-19-sd-bar-r1", CHAIR_LIST, "", "", 0))
+        self.assertEqual((m.query_percent, m.index_percent, m.matched), (100.0, 100.0, True))
+        self.assertEqual((m.query_matched, m.query_frames, m.index_matched, m.index_frames),
+                         (19, 19, 19, 19))
+        self.assertEqual([(r.start, r.end, r.first_frame, r.last_frame, r.frames)
+                          for r in m.ranges], [(0.0, 18.0, 0, 540, 19)])
+        # A path is hashed at 1 fps first: the same answer.
+        (p,) = phash.match_video(self.matcher, CHAIR)
+        self.assertEqual((p.query_percent, p.index_percent, len(p.ranges)), (100.0, 100.0, 1))
+
+    def test_a_cut(self):
+        # Seconds 4 to 11 of the video: all 8 frames are the listed video's,
+        # 8 of its 19 (42.105...%).
+        (m,) = phash.match_video(self.matcher, self.chair[4:12])
+        self.assertEqual((m.query_matched, m.query_frames, m.index_matched, m.index_frames),
+                         (8, 8, 8, 19))
+        self.assertEqual(m.query_percent, 100.0)
+        self.assertAlmostEqual(m.index_percent, 800 / 19, places=9)
+        self.assertEqual([(r.start, r.end, r.first_frame, r.last_frame) for r in m.ranges],
+                         [(4.0, 11.0, 120, 330)])
+        # The index threshold leaves it out; all_candidates keeps it, unmatched.
+        self.assertEqual(phash.match_video(self.matcher, self.chair[4:12], index_percent=50), [])
+        (c,) = phash.match_video(self.matcher, self.chair[4:12], index_percent=50,
+                                 all_candidates=True)
+        self.assertFalse(c.matched)
+
+    def test_another_recording(self):
+        # chair-20: 2 of its 21 frames are within 31 bits of a listed frame,
+        # at 13 s and 18 s; far under the 80 % query threshold.
+        frames = phash.vpdq(CHAIR20)
+        self.assertEqual(len(frames), 21)
+        self.assertEqual(phash.match_video(self.matcher, frames), [])
+        (m,) = phash.match_video(self.matcher, frames, query_percent=9)
+        self.assertEqual((m.query_matched, m.query_frames), (2, 21))
+        self.assertAlmostEqual(m.query_percent, 200 / 21, places=9)
+        self.assertEqual([(r.start, r.end, r.frames) for r in m.ranges],
+                         [(13.0, 13.0, 1), (18.0, 18.0, 1)])
+
+    def test_rules_and_distance(self):
+        # Exact equality: pytx counts distance <= 0, cpp's strict < 0 none.
+        (m,) = phash.match_video(self.matcher, self.chair, distance=0)
+        self.assertEqual(m.query_percent, 100.0)
+        self.assertEqual(phash.match_video(self.matcher, self.chair, rule="cpp", distance=0), [])
+        # A frame repeated: pytx de-duplicates (still 19 distinct of 19),
+        # cpp counts every frame (20 of 20 on the query side).
+        twice = self.chair + self.chair[:1]
+        (p,) = phash.match_video(self.matcher, twice)
+        (c,) = phash.match_video(self.matcher, twice, rule="cpp")
+        self.assertEqual((p.query_matched, p.query_frames), (19, 19))
+        self.assertEqual((c.query_matched, c.query_frames), (20, 20))
+        # Low-quality frames are ignored (none left: nothing matches).
+        low = [video.VpdqFrame.make(f.hash, 49, f.frame_number, f.timestamp) for f in self.chair]
+        self.assertEqual(phash.match_video(self.matcher, low), [])
+        (q,) = phash.match_video(self.matcher, low, quality=49)
+        self.assertEqual(q.query_percent, 100.0)
+
+    def test_hma_form_round_trip(self):
+        sig = video.to_hma(self.chair)
+        frames = video.from_hma(sig)
+        self.assertEqual([f.hex for f in frames], [f.hex for f in self.chair])
+        self.assertEqual([f.timestamp for f in frames], [float(i) for i in range(19)])
+        s = phash.SignatureSet()
+        s.load_bytes(("signal_type,signal_str,id\nvpdq,\"" + sig.replace('"', '""') +
+                      "\",CHAIR-HMA\n").encode(), "hma.csv")
+        m = phash.Matcher(s)
+        (r,) = phash.match_video(m, self.chair)
+        self.assertEqual((r.id, r.list, r.query_percent, r.index_percent),
+                         ("CHAIR-HMA", "hma.csv", 100.0, 100.0))
+
+    def test_query_options_and_errors(self):
+        q = video.VideoQuery(rule="cpp", distance=20, quality=60, query_percent=50.5,
+                             index_percent=10, all_candidates=True)
+        self.assertEqual([q.option(n) for n in ("rule", "distance", "quality", "query_percent",
+                                                "index_percent", "all_candidates")],
+                         ["cpp", 20.0, 60.0, 50.5, 10.0, True])
+        q.close()
+        with self.assertRaises(ValueError):
+            video.VideoQuery(rule="fast")
+        with self.assertRaises(ValueError):
+            video.VideoQuery(distance=257)
+        with self.assertRaises(ValueError):
+            video.VideoQuery(query_percent=101)
+        with self.assertRaises(TypeError):
+            video.VideoQuery(distance="31")
+        with self.assertRaises(TypeError):
+            phash.match_video(self.matcher, [FRAME5_PDQ])
+        with self.assertRaises(ValueError):
+            video.VpdqFrame.make(FRAME5_PDQ, 101, 0, 0.0)
+        with self.assertRaises(ValueError):
+            video.from_hma('["abc,100"]')
+        self.assertEqual(phash.match_video(self.matcher, []), [])
+
+
+class TestScanVideo(unittest.TestCase):
+    """The scanner's video fields through phash.Scanner."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.images = tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False)
+        cls.images.write(f"hash,id\n{FRAME5_PDQ},FRAME5\n")
+        cls.images.close()
+
+    @classmethod
+    def tearDownClass(cls):
+        os.unlink(cls.images.name)
+
+    def test_report_and_matches(self):
+        with phash.Scanner(signatures=[CHAIR_LIST, self.images.name]) as s:
+            r = s.scan_file(CHAIR)
+        self.assertEqual((r.status, r.kind, r.format, r.width, r.height),
+                         ("OK", "video", "mp4", 480, 720))
+        self.assertEqual((r.video_frames, r.video_seconds, r.source), (19, 18.0, "file"))
+        by_algo = {m.algo: m for m in r.matches}
+        self.assertEqual(sorted(by_algo), ["pdq", "vpdq"])
+        v = by_algo["vpdq"]
+        self.assertEqual((v.id, v.hash, v.distance, v.quality, v.frame),
+                         ("chair-19-sd-bar-r1", "", 0, -1, 0))
+        self.assertEqual((v.query_percent, v.index_percent), (100.0, 100.0))
+        self.assertEqual((v.time_start, v.time_end, v.time_ranges), (0.0, 18.0, [(0.0, 18.0)]))
+        p = by_algo["pdq"]
+        self.assertEqual((p.id, p.hash, p.distance, p.frame), ("FRAME5", FRAME5_PDQ, 0, 150))
+        self.assertEqual((p.time_start, p.time_end, p.time_ranges), (5.0, 5.0, [(5.0, 5.0)]))
+        self.assertEqual((p.query_percent, p.index_percent), (None, None))
+
+    def test_video_settings(self):
+        # The cut's thresholds and rule through Scanner(video=...): every
+        # frame hashed (564 frames, as the reference's every-frame file;
+        # the list holds 19 of them).
+        with phash.Scanner(signatures=CHAIR_LIST, algorithms="vpdq",
+                           video={"seconds_per_hash": 0, "query_percent": 0, "rule": "cpp",
+                                  "threads": 2}) as s:
+            r = s.scan_file(CHAIR)
+        self.assertEqual(r.video_frames, len(expected("chair-19-sd-bar.txt")))
+        self.assertEqual(r.video_frames, 564)
+        (m,) = r.matches
+        self.assertEqual((m.index_percent, m.time_start), (100.0, 0.0))
+        with self.assertRaises(TypeError):
+            phash.Scanner(video={"speed": 1})
+        with self.assertRaises(ValueError):
+            phash.Scanner(video={"rule": "brute force"})
+        with self.assertRaises(ValueError):
+            phash.Scanner(video={"query_percent": 120})
+
+    def test_an_image_has_no_video_fields(self):
+        sample = os.path.join(SOURCE, "sample", "originals")
+        photo = os.path.join(sample, sorted(os.listdir(sample))[0])
+        with phash.Scanner() as s:
+            r = s.scan_file(photo)
+        self.assertEqual((r.kind, r.video_frames, r.video_seconds), ("image", None, None))
 
 
 if __name__ == "__main__":
