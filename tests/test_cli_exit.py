@@ -65,6 +65,9 @@ class ScanStatus(unittest.TestCase):
         st, out, err = self.scan(fifo)
         self.assertEqual(st, 2, err)
         self.assertIn(f"cannot scan {fifo}: not a regular file or folder", err)
+        # counted in the errors total; no --verbose hint: the PATH is named above
+        self.assertIn(" 1 errors;", err)
+        self.assertIn("phash scan: errors: PATH not read 1\n", err)
         if os.geteuid() == 0:
             return  # root reads every folder: the permission case needs a user
         locked = os.path.join(self.tmp, "locked")
@@ -79,7 +82,11 @@ class ScanStatus(unittest.TestCase):
             f.write(b"\xff\xd8\xff\xe0 not really a jpeg")
         st, out, err = self.scan(self.tmp)
         self.assertEqual(st, 1, err)  # counted in the summary only
-        self.assertRegex(err, r"errors: \w+")
+        self.assertIn("errors: truncated 1 (--verbose lists the files)\n", err)
+        st, out, err = self.scan(self.tmp, os.path.join(self.tmp, "typo"))
+        self.assertEqual(st, 3, err)
+        self.assertIn(" 2 errors;", err)
+        self.assertIn("errors: truncated 1, PATH not read 1 (--verbose lists the files)\n", err)
 
     def test_2_usage_set_and_output(self):
         self.assertEqual(run("scan", PHOTO)[0], 2)                       # no --signatures

@@ -480,6 +480,7 @@ typedef struct scan {
     phash_matcher *matcher;
     phash_scanner *scanner;
     unsigned long long error_kind[SCAN_ERROR_KINDS]; /* under the callback lock */
+    unsigned long long paths_special; /* named PATHs that were FIFOs, devices... */
     double last_progress;
     int progress, progress_shown;
     int output_failed; /* a report row could not be written: stop, exit 2 */
@@ -740,6 +741,9 @@ static int on_report(void *ctx, const phash_scan_report *r)
                 : r->error_number                ? strerror(r->error_number)
                                                  : r->detail);
         s->error_kind[SCAN_ERR_PATH]++;
+        /* the library counts a named FIFO or device as skipped, not an
+         * error: the summary's errors total counts it (print_summary) */
+        s->paths_special += r->status == PHASH_ERR_NOT_REGULAR && !r->error_number;
         kind = SCAN_OK;
     }
     int counted_error = kind != SCAN_OK &&
@@ -1031,7 +1035,8 @@ static unsigned long long counter(const scan *s, phash_scan_counter c)
 
 static void print_summary(scan *s, double seconds)
 {
-    unsigned long long images = counter(s, PHASH_SCAN_MEDIA), errors = counter(s, PHASH_SCAN_ERRORS);
+    unsigned long long images = counter(s, PHASH_SCAN_MEDIA),
+                       errors = counter(s, PHASH_SCAN_ERRORS) + s->paths_special;
     fprintf(stderr,
             "phash scan: %llu files, %llu images hashed, %llu not images, %llu unsupported "
             "formats, %llu errors; %llu matches, %llu images matched; %u thread%s, "
@@ -1054,7 +1059,9 @@ static void print_summary(scan *s, double seconds)
                         s->error_kind[k]);
                 sep = ", ";
             }
-        fputs(s->opt.verbose ? "\n" : " (--verbose lists the files)\n", stderr);
+        /* PATHs not read are named above already, whatever --verbose */
+        int unlisted = !s->opt.verbose && errors > s->error_kind[SCAN_ERR_PATH];
+        fputs(unlisted ? " (--verbose lists the files)\n" : "\n", stderr);
     }
     if (counter(s, PHASH_SCAN_LOW_QUALITY))
         fprintf(stderr, "phash scan: %llu hashes too low in quality to match (flat or tiny "
