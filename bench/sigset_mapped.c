@@ -4,7 +4,8 @@
  * file's pages dropped from the page cache with POSIX_FADV_DONTNEED; then
  * warm), the RSS after the open and after 1,000 queries (anonymous and
  * file-backed), and the query rates (single code and 8 dihedral codes,
- * radius 31, 10% of the queries near an entry). Peers in the same run:
+ * radius 31, 10% of the queries near an entry), by default (the file read
+ * into private memory) and mapped (PHASH_SIGSET_OPEN_MAP). Peers in the same run:
  * loading the text list (what compile starts with) and read() of the whole
  * compiled file (the floor of any loader that copies it).
  *
@@ -73,7 +74,7 @@ typedef struct result {
     long long peak;             /* from wait4 */
 } result;
 
-enum { RUN_LOAD, RUN_COMPILE, RUN_OPEN, RUN_READ };
+enum { RUN_LOAD, RUN_COMPILE, RUN_OPEN, RUN_READ, RUN_OPEN_MAP };
 
 /* 1,000 queries of `variants` codes: random, every 10th near an entry. */
 static double run_queries(phash_matcher *m, const phash_pdq_code *entries, size_t n,
@@ -137,7 +138,7 @@ static void child(int what, const char *list, const char *phx, result *r)
     } else {
         phash_matcher *m = NULL;
         BENCH_OK(phash_matcher_new(&m));
-        r->status = phash_matcher_open(m, phx);
+        r->status = phash_matcher_open_flags(m, phx, what == RUN_OPEN_MAP ? PHASH_SIGSET_OPEN_MAP : 0);
         r->wall = bench_now() - t0;
         r->cpu = cpu_now() - c0;
         r->after_open = rss_now();
@@ -233,7 +234,12 @@ int main(int argc, char **argv)
     result cold = run(RUN_OPEN, list, phx);
     print_open("cold (file dropped from the page cache)", &cold, size);
     result warm = run(RUN_OPEN, list, phx);
-    print_open("warm", &warm, size);
+    print_open("warm (read into private memory: the default)", &warm, size);
+    drop_cache(phx);
+    result cold_map = run(RUN_OPEN_MAP, list, phx);
+    print_open("cold, PHASH_SIGSET_OPEN_MAP (file dropped from the page cache)", &cold_map, size);
+    result warm_map = run(RUN_OPEN_MAP, list, phx);
+    print_open("warm, PHASH_SIGSET_OPEN_MAP", &warm_map, size);
     result rd = run(RUN_READ, list, phx);
     printf("  peer: read() of the whole file (warm): %.3f s wall, %.3f s CPU, peak RSS %.1f MB\n",
            rd.wall, rd.cpu, rd.peak / 1e6);

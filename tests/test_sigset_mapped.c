@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-/* Compiled signature sets are mapped and used in place (lib/sigset/compiled.c):
- * the codes a set hands out are the file's own pages, not a copy; a set
- * opened that way still takes more lists; special files are refused
- * without blocking; a matcher keeps serving from its mapping when the file
- * is replaced by a new compile. Files up to 64 MiB are read into private
- * memory instead (lib/platform/posix.c): rewritten in place under a reader
+/* Compiled signature sets are used in place (lib/sigset/compiled.c). With
+ * PHASH_SIGSET_OPEN_MAP the codes a set hands out are the file's own
+ * pages, not a copy; a set opened that way still takes more lists; special
+ * files are refused without blocking; a matcher keeps serving when the
+ * file is replaced by a new compile. By default files are read into
+ * private memory (lib/platform/posix.c): rewritten in place under a reader
  * (`cp new live`), a compiled set or index file must not SIGBUS it. */
 #include <fcntl.h>
 #include <stdint.h>
@@ -65,12 +65,11 @@ static int in_file_mapping(const void *p, ino_t ino)
 
 START_TEST(codes_are_the_file)
 {
-    setenv("PHASH_MAP_COPY_MAX", "0", 1); /* map even this small file */
     compile(H1 "\n" H2 "\n");
     struct stat sb;
     ck_assert_int_eq(stat(setpath, &sb), 0);
     phash_sigset *s = NULL;
-    ck_assert_int_eq(phash_sigset_open(setpath, &s, NULL), PHASH_OK);
+    ck_assert_int_eq(phash_sigset_open_flags(setpath, PHASH_SIGSET_OPEN_MAP, &s, NULL), PHASH_OK);
     size_t n;
     const phash_pdq_code *c = phash_sigset_pdq_codes(s, &n);
     ck_assert_uint_eq(n, 2);
@@ -96,7 +95,18 @@ START_TEST(codes_are_the_file)
     ck_assert_int_eq(phash_sigset_owner_get(s, PHASH_SIG_PDQ, 0, 0, &o), PHASH_OK);
     ck_assert_str_eq(o.list, "list");
     phash_sigset_free(s);
-    unsetenv("PHASH_MAP_COPY_MAX");
+    const char *detail = NULL;
+    s = (phash_sigset *)&s;
+    ck_assert_int_eq(phash_sigset_open_flags(setpath, 2, &s, &detail), PHASH_ERR_INVALID_ARG);
+    ck_assert_ptr_null(s);
+    ck_assert_str_eq(detail, "invalid argument");
+    phash_matcher *m = NULL;
+    ck_assert_int_eq(phash_matcher_new(&m), PHASH_OK);
+    ck_assert_int_eq(phash_matcher_open_flags(m, setpath, 4), PHASH_ERR_INVALID_ARG);
+    ck_assert_str_eq(phash_matcher_last_error(m), "unknown open flags 0x4");
+    ck_assert_int_eq(phash_matcher_open_flags(m, setpath, PHASH_SIGSET_OPEN_MAP), PHASH_OK);
+    ck_assert_uint_eq(phash_matcher_size(m, PHASH_SIG_PDQ), 2);
+    phash_matcher_free(m);
 }
 END_TEST
 

@@ -191,12 +191,16 @@ PHASH_API PHASH_NODISCARD phash_status phash_index_save(phash_index *index, cons
  * inconsistent structure), PHASH_ERR_VERSION (a newer format version).
  * *out is written only on success; on failure *detail (if not NULL)
  * receives a static English sentence saying what is wrong (NULL on success).
- * Files up to 64 MiB are read into private memory (POSIX; see
- * phash_sigset_open() for PHASH_MAP_COPY_MAX): rewriting one in place
- * leaves the open index as it was. A larger file is mapped, and truncating
- * it while mapped raises SIGBUS on access: replace index files by rename
- * (as phash_index_save does), never in place. */
+ * The file is read into private memory at open, whatever its size:
+ * rewriting it in place (`cp new.idx live.idx`) or deleting it leaves the
+ * open index as it was. PHASH_INDEX_OPEN_MAP memory-maps it instead (its
+ * pages shared with the page cache and with other processes that map it,
+ * read on demand, a faster open): then, on POSIX, truncating the file in
+ * place while it is open raises SIGBUS in the process at the next access,
+ * so use it only for files replaced by rename (as phash_index_save does).
+ * Windows always maps (it refuses to truncate a mapped file). */
 #define PHASH_INDEX_OPEN_TRUST 1u
+#define PHASH_INDEX_OPEN_MAP 2u
 PHASH_API PHASH_NODISCARD phash_status phash_index_open(const char *path, unsigned flags, phash_index **out,
                                         const char **detail);
 /* The same from a memory buffer that must stay valid and unchanged until the

@@ -365,19 +365,14 @@ PHASH_API PHASH_NODISCARD phash_status phash_sigset_save(phash_sigset *set, cons
 PHASH_API int phash_sigset_file_is_compiled(const char *path);
 
 /* Open a compiled set file as a new set (free with phash_sigset_free()).
- * A file of more than 64 MiB is memory-mapped and used in place, not
- * copied: the codes, owners and strings the set hands out are the file's
- * pages (shared with the page cache and with other processes that open
- * it), so RSS after the open is about the file's size. A smaller file is
- * read into private memory at open (POSIX; the environment's
- * PHASH_MAP_COPY_MAX changes the threshold, in bytes, 0 to always map):
- * the same RSS, a little slower to open, and rewriting the file in place
- * (`cp new.phx live.phx`) cannot touch the open set, which keeps answering
- * as the file was when opened. Loading more lists into the set first
- * copies it to the heap. Every byte is checked (checksums, counts,
- * offsets) before anything is returned. Replace compiled sets by rename
- * (phash_sigset_save does), never by rewriting them in place: a mapped
- * file truncated under its reader raises SIGBUS. Statuses: PHASH_ERR_IO,
+ * The file is read into private memory at open and used in place (the
+ * codes, owners and strings the set hands out point into that copy), so
+ * RSS after the open is about the file's size, and nothing done to the
+ * file afterwards (rewritten in place with `cp new.phx live.phx`,
+ * renamed over, deleted) can touch the open set, which keeps answering as
+ * the file was when opened. Loading more lists into the set first copies
+ * it to the heap. Every byte is checked (checksums, counts, offsets)
+ * before anything is returned. Statuses: PHASH_ERR_IO,
  * PHASH_ERR_NOT_REGULAR (a FIFO, device, folder...: refused without
  * blocking), PHASH_ERR_BAD_FILE (not a compiled set, truncated, corrupt),
  * PHASH_ERR_VERSION (written by a newer phash), PHASH_ERR_UNSUPPORTED (a
@@ -385,6 +380,20 @@ PHASH_API int phash_sigset_file_is_compiled(const char *path);
  * *detail (if not NULL) receives a static sentence saying what is wrong. */
 PHASH_API PHASH_NODISCARD phash_status phash_sigset_open(const char *path, phash_sigset **out,
                                                          const char **detail);
+/* phash_sigset_open() with flags: 0 is phash_sigset_open();
+ * PHASH_SIGSET_OPEN_MAP memory-maps the file instead of reading it: its
+ * pages are shared with the page cache and with every process that maps
+ * the same file (one copy in RAM for many scanner processes), read on
+ * demand, and the open is faster. The price: on POSIX, truncating the
+ * file in place while it is open (`cp new.phx live.phx`) raises SIGBUS in
+ * this process at the next access. Use it only where compiled sets are
+ * replaced by rename (phash_sigset_save and `phash sigset compile` do).
+ * Windows always maps (it refuses to truncate a mapped file). Unknown
+ * flags: PHASH_ERR_INVALID_ARG. */
+#define PHASH_SIGSET_OPEN_MAP 1u
+PHASH_API PHASH_NODISCARD phash_status phash_sigset_open_flags(const char *path, unsigned flags,
+                                                               phash_sigset **out,
+                                                               const char **detail);
 
 /* ---- matching ----------------------------------------------------------- */
 
@@ -416,6 +425,11 @@ PHASH_API PHASH_NODISCARD phash_status phash_matcher_use(phash_matcher *m, phash
  * replacing the current one; on any error the current one keeps serving
  * and phash_matcher_last_error() says why. */
 PHASH_API PHASH_NODISCARD phash_status phash_matcher_open(phash_matcher *m, const char *path);
+/* phash_matcher_open() with the flags of phash_sigset_open_flags()
+ * (PHASH_SIGSET_OPEN_MAP: map the file, shared between processes; see
+ * there for the SIGBUS it risks when the file is rewritten in place). */
+PHASH_API PHASH_NODISCARD phash_status phash_matcher_open_flags(phash_matcher *m, const char *path,
+                                                                unsigned flags);
 /* Entries of an algorithm in the set being served. */
 PHASH_API size_t phash_matcher_size(const phash_matcher *m, phash_sig_algo algo);
 /* Detail of the last failed replacement; never NULL. */

@@ -321,12 +321,12 @@ phash_status phash_index_open(const char *path, unsigned flags, phash_index **ou
     if (!detail)
         detail = &dummy;
     *detail = NULL;
-    if (!path || !out || (flags & ~PHASH_INDEX_OPEN_TRUST)) {
+    if (!path || !out || (flags & ~(PHASH_INDEX_OPEN_TRUST | PHASH_INDEX_OPEN_MAP))) {
         *detail = "invalid argument";
         return PHASH_ERR_INVALID_ARG;
     }
     ph_map *m;
-    int err = ph_map_open(path, &m, NULL);
+    int err = ph_map_open(path, flags & PHASH_INDEX_OPEN_MAP ? PH_MAP_SHARED : 0, &m, NULL);
     if (err) {
         *detail = err == EISDIR || err == ENODEV ? "the index path is not a readable regular file"
                                                 : "cannot open or map the index file";

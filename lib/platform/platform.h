@@ -57,18 +57,19 @@ void ph_file_close(ph_file *f);
 
 typedef struct ph_map ph_map;
 
-/* Map a whole regular file read-only (special files refused as by
- * ph_file_open). An empty file gives a handle without a mapping (data NULL,
- * size 0). The mapping stays valid after the path is renamed over or
- * deleted: on Windows the file is opened with delete sharing for that.
- * Rewriting the file in place: on POSIX, files up to PH_MAP_COPY_MAX (or
- * the environment's PHASH_MAP_COPY_MAX, in bytes) are read into private
- * memory (the handle keeps the bytes as opened; a file
- * that shrinks while being read gives EAGAIN), larger ones are mapped and a
- * truncation under them raises SIGBUS; Windows refuses to truncate a
- * mapped file. */
-#define PH_MAP_COPY_MAX ((uint64_t)64 << 20)
-int ph_map_open(const char *path, ph_map **out, ph_stat *st);
+/* Open a whole regular file read-only in memory (special files refused as
+ * by ph_file_open). An empty file gives a handle without data (NULL, size
+ * 0). By default (flags 0) the file is read into private memory at open:
+ * the handle keeps the bytes as they were, whatever happens to the file
+ * afterwards (renamed over, deleted, rewritten in place); a file that
+ * shrinks while being read gives EAGAIN. PH_MAP_SHARED maps it instead
+ * (pages shared with the page cache and other processes, read on
+ * demand): the mapping stays valid after the path is renamed over or
+ * deleted (on Windows the file is opened with delete sharing for that),
+ * but on POSIX a truncation of the file in place raises SIGBUS at the next
+ * access; Windows refuses to truncate a mapped file. Windows always maps. */
+#define PH_MAP_SHARED 1u
+int ph_map_open(const char *path, unsigned flags, ph_map **out, ph_stat *st);
 const void *ph_map_data(const ph_map *m);
 size_t ph_map_size(const ph_map *m);
 void ph_map_close(ph_map *m);

@@ -139,14 +139,14 @@ struct ph_map {
     size_t size;
 };
 
-/* Files up to PH_MAP_COPY_MAX are read into private anonymous memory: a
- * file truncated under a shared mapping (another process rewriting it in
- * place: `cp new.idx live.idx`) raises SIGBUS at the next access to the
- * lost pages, and a library must not kill its process for that. The copy
- * keeps the file as it was when opened. Larger files are mapped (their
- * pages shared with the page cache, read on demand), and such rewrites
- * stay fatal: replace them by rename. Anonymous memory is page-aligned
- * like a mapping and released the same way. */
+/* By default a file is read into private anonymous memory: a file
+ * truncated under a shared mapping (another process rewriting it in place:
+ * `cp new.idx live.idx`) raises SIGBUS at the next access to the lost
+ * pages, whatever its size, and a library must not kill its process for
+ * that. The copy keeps the file as it was when opened. PH_MAP_SHARED maps
+ * instead (pages shared with the page cache and other processes, read on
+ * demand), for callers that replace their files by rename only. Anonymous
+ * memory is page-aligned like a mapping and released the same way. */
 static int copy_file(ph_file *f, size_t size, void **out)
 {
     void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -168,20 +168,7 @@ static int copy_file(ph_file *f, size_t size, void **out)
     return 0;
 }
 
-/* PH_MAP_COPY_MAX, or the environment's PHASH_MAP_COPY_MAX (bytes; 0:
- * always map), for deployments that prefer shared pages to safety from
- * in-place rewrites, and for tests of the mapped path. */
-static uint64_t copy_max(void)
-{
-    const char *v = getenv("PHASH_MAP_COPY_MAX");
-    if (!v || !*v)
-        return PH_MAP_COPY_MAX;
-    char *end;
-    unsigned long long n = strtoull(v, &end, 10);
-    return *end ? PH_MAP_COPY_MAX : (uint64_t)n;
-}
-
-int ph_map_open(const char *path, ph_map **out, ph_stat *st)
+int ph_map_open(const char *path, unsigned flags, ph_map **out, ph_stat *st)
 {
     *out = NULL;
     ph_file *f;
@@ -200,7 +187,7 @@ int ph_map_open(const char *path, ph_map **out, ph_stat *st)
     }
     if (s.size > 0) {
         void *p = NULL;
-        if (s.size <= copy_max())
+        if (!(flags & PH_MAP_SHARED))
             err = copy_file(f, (size_t)s.size, &p);
         else if ((p = mmap(NULL, (size_t)s.size, PROT_READ, MAP_PRIVATE, f->fd, 0)) == MAP_FAILED)
             err = errno;

@@ -222,8 +222,9 @@ struct ph_map {
     size_t size;
 };
 
-int ph_map_open(const char *path, ph_map **out, ph_stat *st)
+int ph_map_open(const char *path, unsigned flags, ph_map **out, ph_stat *st)
 {
+    (void)flags; /* a mapped file cannot be truncated on Windows: always mapped */
     *out = NULL;
     ph_file *f;
     ph_stat s;

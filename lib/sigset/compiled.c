@@ -532,9 +532,9 @@ static phash_status fill_set(phash_sigset *set, found *lists, found *pool, found
 
 /* Map the whole file read-only through the platform layer, which refuses
  * special files before opening them in a way that could block (a FIFO). */
-static phash_status map_file(const char *path, ph_map **m, const char **detail)
+static phash_status map_file(const char *path, unsigned flags, ph_map **m, const char **detail)
 {
-    int err = ph_map_open(path, m, NULL);
+    int err = ph_map_open(path, flags & PHASH_SIGSET_OPEN_MAP ? PH_MAP_SHARED : 0, m, NULL);
     if (err == EISDIR || err == ENODEV) {
         *detail = "the compiled set path is not a regular file";
         return PHASH_ERR_NOT_REGULAR;
@@ -686,7 +686,7 @@ static phash_status open_indexes(const phash_sigset *set, const found index[],
     return PHASH_OK;
 }
 
-phash_status ph_compiled_open(const char *path, phash_sigset **out,
+phash_status ph_compiled_open(const char *path, unsigned flags, phash_sigset **out,
                               phash_index *idx[PHASH_SIG_ALGO_MAX + 1], const char **detail)
 {
     const char *dummy;
@@ -694,12 +694,12 @@ phash_status ph_compiled_open(const char *path, phash_sigset **out,
         detail = &dummy;
     *detail = NULL;
 #ifndef PHX_IN_PLACE
-    (void)path, (void)out, (void)idx;
+    (void)path, (void)flags, (void)out, (void)idx;
     *detail = "compiled sets are read on 64-bit little-endian hosts only";
     return PHASH_ERR_UNSUPPORTED;
 #else
     ph_map *mapping = NULL;
-    phash_status st = map_file(path, &mapping, detail);
+    phash_status st = map_file(path, flags, &mapping, detail);
     if (st != PHASH_OK)
         return st;
     void *map = (void *)ph_map_data(mapping); /* read-only: never written through */
@@ -739,13 +739,24 @@ phash_status ph_compiled_open(const char *path, phash_sigset **out,
 #endif
 }
 
-phash_status phash_sigset_open(const char *path, phash_sigset **out, const char **detail)
+phash_status phash_sigset_open_flags(const char *path, unsigned flags, phash_sigset **out,
+                                     const char **detail)
 {
     if (detail)
         *detail = NULL;
-    if (!path || !out)
+    if (out)
+        *out = NULL;
+    if (!path || !out || (flags & ~PHASH_SIGSET_OPEN_MAP)) {
+        if (detail)
+            *detail = "invalid argument";
         return PHASH_ERR_INVALID_ARG;
-    return ph_compiled_open(path, out, NULL, detail);
+    }
+    return ph_compiled_open(path, flags, out, NULL, detail);
+}
+
+phash_status phash_sigset_open(const char *path, phash_sigset **out, const char **detail)
+{
+    return phash_sigset_open_flags(path, 0, out, detail);
 }
 
 int phash_sigset_file_is_compiled(const char *path)

@@ -166,15 +166,17 @@ phash_status phash_matcher_use(phash_matcher *m, phash_sigset *set)
     return PHASH_OK;
 }
 
-phash_status phash_matcher_open(phash_matcher *m, const char *path)
+phash_status phash_matcher_open_flags(phash_matcher *m, const char *path, unsigned flags)
 {
     if (!m || !path)
         return PHASH_ERR_INVALID_ARG;
+    if (flags & ~PHASH_SIGSET_OPEN_MAP)
+        return ph_error_set(&m->err, PHASH_ERR_INVALID_ARG, "unknown open flags 0x%x", flags);
     ph_snapshot *s = ph_calloc(1, sizeof *s);
     if (!s)
         return ph_error_set(&m->err, PHASH_ERR_NOMEM, "out of memory");
     const char *detail;
-    phash_status st = ph_compiled_open(path, &s->set, s->index, &detail);
+    phash_status st = ph_compiled_open(path, flags, &s->set, s->index, &detail);
     if (st == PHASH_OK && ((st = prepare_exact(s->set)) != PHASH_OK ||
                            (st = ph_videos_build(s->set, &s->videos)) != PHASH_OK)) {
         phash_sigset *set = s->set;
@@ -191,6 +193,11 @@ phash_status phash_matcher_open(phash_matcher *m, const char *path)
     atomic_init(&s->refs, 1);
     publish(m, s);
     return PHASH_OK;
+}
+
+phash_status phash_matcher_open(phash_matcher *m, const char *path)
+{
+    return phash_matcher_open_flags(m, path, 0);
 }
 
 size_t phash_matcher_size(const phash_matcher *m, phash_sig_algo algo)

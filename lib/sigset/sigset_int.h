@@ -143,10 +143,11 @@ phash_status ph_sigset_finalize(phash_sigset *set);
 phash_status ph_sigset_build_index(const phash_sigset *set, phash_sig_algo algo,
                                    phash_index **out);
 /* Open a compiled set with the indexes it embeds (idx may be NULL: the set
- * only). idx[algo] is NULL for an algorithm without entries. The set maps
- * the file and uses it in place; the indexes point into that mapping, so
+ * only). idx[algo] is NULL for an algorithm without entries. The set holds
+ * the file in memory (a private copy, or its mapping with
+ * PHASH_SIGSET_OPEN_MAP in flags) and uses it in place; the indexes point into that mapping, so
  * free them before the set. */
-phash_status ph_compiled_open(const char *path, phash_sigset **set,
+phash_status ph_compiled_open(const char *path, unsigned flags, phash_sigset **set,
                               phash_index *idx[PHASH_SIG_ALGO_MAX + 1], const char **detail);
 /* Copy a mapped set's arrays to the heap (before a load changes them);
  * PHASH_ERR_NOMEM leaves it mapped and unchanged. No-op when not mapped. */

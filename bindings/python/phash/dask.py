@@ -17,8 +17,8 @@ How it runs: the client lists the files with their sizes and cuts them into
 batches of about `batch_bytes` (at most `batch_files` files); each batch is
 one task. Each worker process keeps its scanners (one per task slot,
 created on first use, reused by every later task with the same settings)
-and opens a signature set once (a compiled set larger than 64 MiB is
-memory-mapped, so the worker processes of one machine share its pages). Files are scanned one by
+and opens a signature set once (a compiled set is read into the
+process's memory, so rewriting it in place cannot crash a worker). Files are scanned one by
 one on a scanner thread with a time budget (`file_timeout`).
 
 Faults: a worker that dies (killed, out of memory, a crash in a decoder)
