@@ -268,6 +268,99 @@ START_TEST(compiled_set_keeps_digests_and_categories)
 }
 END_TEST
 
+/* The digest of test entry i as 40 hex digits: spread over the whole range,
+ * except every 20th, which shares its first 6 bytes with the others of its
+ * kind (one bucket of 150 entries: the directory's worst case). */
+static void digest_hex(unsigned i, char out[41])
+{
+    uint64_t x = 0x9e3779b97f4a7c15ULL * (i + 1), y = x ^ (x >> 29) ^ ((uint64_t)i << 7);
+    if (i % 20 == 0)
+        x = 0xabcdef0123450000ULL | (i & 0xffff);
+    snprintf(out, 41, "%016llx%016llx%08x", (unsigned long long)x, (unsigned long long)y, i);
+}
+
+static char *digest_list(unsigned from, unsigned n)
+{
+    char *text = malloc((size_t)n * 41 + 16), *p = text;
+    ck_assert_ptr_nonnull(text);
+    p += sprintf(p, "sha1\n");
+    for (unsigned i = from; i < from + n; i++) {
+        digest_hex(i, p);
+        p += 40;
+        *p++ = '\n';
+    }
+    *p = '\0';
+    return text;
+}
+
+/* Entry i found (its owner: line i + 2 of list `list`), or not. */
+static void expect_digest(phash_matcher *mt, phash_matches *r, unsigned i, const char *list,
+                          unsigned line)
+{
+    char hex[41];
+    digest_hex(i, hex);
+    phash_match m;
+    ck_assert_uint_eq(query(mt, r, PHASH_SIG_SHA1, hex, &m), list ? 1 : 0);
+    if (!list)
+        return;
+    ck_assert_str_eq(m.hash, hex);
+    phash_sigset_owner o;
+    ck_assert_int_eq(phash_matches_owner(r, 0, 0, &o), PHASH_OK);
+    ck_assert_str_eq(o.list, list);
+    ck_assert_uint_eq(o.line, line);
+}
+
+/* A compiled set answers exact queries from its sorted digest table, in
+ * the mapped file: every entry found, a near miss (last digit changed) not,
+ * whatever the bucket; loading another list into the opened set goes back
+ * to the hash table with the new entries. */
+START_TEST(compiled_digest_table)
+{
+    enum { N = 3000 };
+    char path[256];
+    snprintf(path, sizeof path, "%s/dt-%ld.phx",
+             getenv("PHASH_BUILD_ROOT") ? getenv("PHASH_BUILD_ROOT") : "/tmp", (long)getpid());
+    phash_sigset *s = NULL;
+    ck_assert_int_eq(phash_sigset_new(&s), PHASH_OK);
+    char *text = digest_list(0, N);
+    ck_assert_int_eq(load(s, text, "big.csv"), PHASH_OK);
+    free(text);
+    ck_assert_uint_eq(phash_sigset_size(s, PHASH_SIG_SHA1), N);
+    ck_assert_int_eq(phash_sigset_save(s, path), PHASH_OK);
+    phash_sigset_free(s);
+    phash_matcher *mt = NULL;
+    phash_matches *r = NULL;
+    ck_assert_int_eq(phash_matcher_new(&mt), PHASH_OK);
+    ck_assert_int_eq(phash_matches_new(&r), PHASH_OK);
+    ck_assert_int_eq(phash_matcher_open(mt, path), PHASH_OK);
+    for (unsigned i = 0; i < N; i++)
+        expect_digest(mt, r, i, "big.csv", i + 2);
+    for (unsigned i = N; i < N + 200; i++)
+        expect_digest(mt, r, i, NULL, 0);
+    phash_match m;
+    char hex[41];
+    for (unsigned i = 0; i < N; i += 7) {
+        digest_hex(i, hex);
+        hex[39] = hex[39] == '0' ? '1' : '0';
+        ck_assert_uint_eq(query(mt, r, PHASH_SIG_SHA1, hex, &m), 0);
+    }
+    ck_assert_uint_eq(query(mt, r, PHASH_SIG_SHA1, "0000000000000000000000000000000000000000", &m), 0);
+    ck_assert_uint_eq(query(mt, r, PHASH_SIG_SHA1, "ffffffffffffffffffffffffffffffffffffffff", &m), 0);
+    /* More lists on top of the compiled set. */
+    ck_assert_int_eq(phash_sigset_open(path, &s, NULL), PHASH_OK);
+    text = digest_list(N, 100);
+    ck_assert_int_eq(load(s, text, "more.csv"), PHASH_OK);
+    free(text);
+    ck_assert_int_eq(phash_matcher_use(mt, s), PHASH_OK);
+    for (unsigned i = 0; i < N + 100; i += 3)
+        expect_digest(mt, r, i, i < N ? "big.csv" : "more.csv", i < N ? i + 2 : i - N + 2);
+    expect_digest(mt, r, N + 100, NULL, 0);
+    phash_matches_free(r);
+    phash_matcher_free(mt);
+    unlink(path);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("exact");
@@ -279,6 +372,7 @@ int main(void)
     tcase_add_test(tc, digest_errors);
     tcase_add_test(tc, exact_matching);
     tcase_add_test(tc, compiled_set_keeps_digests_and_categories);
+    tcase_add_test(tc, compiled_digest_table);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }

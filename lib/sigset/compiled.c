@@ -21,11 +21,15 @@
  *            algorithm's codes, ids = entry numbers: opened in place
  *            (phash_index_open_memory), so a large set starts at once;
  *            exact digests (MD5, SHA-1, SHA-256) have none: they are
- *            matched through a hash table built at open
+ *            matched through their DIGESTS section
  *     LISTINFO u64 n (= the lists), n x 56 bytes: u64 size, i64 load time
  *            (seconds since 1970 UTC), 32 bytes SHA-256, u64 flags (1 =
  *            known): the provenance of each list (phash_sigset_list_info);
  *            optional (sets written before it have none)
+ *     DIGESTS (per exact algo) the entries sorted by digest with a bucket
+ *            directory (lib/sigset/digest_table.c), looked up in place:
+ *            no table is built at open; sets written before it have none
+ *            (then a hash table is built at open, as before)
  * Unknown section kinds are skipped.
  * Opening maps the file and points the set at its sections (codes, owners,
  * pool, lists: their file layout is the in-memory one on 64-bit
@@ -60,7 +64,8 @@ enum {
     SEC_OWNERS = 4,
     SEC_INDEX = 5,
     SEC_CATEGORIES = 6,
-    SEC_LISTINFO = 7
+    SEC_LISTINFO = 7,
+    SEC_DIGESTS = 8
 };
 #define PHX_LISTINFO 56u
 
@@ -280,6 +285,8 @@ static phash_status write_section(const phash_sigset *set, const section *sec, o
         phash_index_free(idx);
         return st;
     }
+    case SEC_DIGESTS:
+        return ph_digest_table_write(&set->algo[sec->algo], out_put, o);
     }
     return r ? PHASH_ERR_IO : PHASH_OK;
 }
@@ -318,7 +325,7 @@ static int write_header(out_stream *o, const section *sec, size_t n)
 /* Every section, in the order the table lists them. */
 static phash_status write_set(const phash_sigset *set, out_stream *o)
 {
-    section sec[5 + 2 * PHASH_SIG_ALGO_MAX];
+    section sec[5 + 3 * PHASH_SIG_ALGO_MAX];
     size_t n = 0;
     sec[n++] = (section){.kind = SEC_LISTS};
     sec[n++] = (section){.kind = SEC_POOL};
@@ -331,7 +338,10 @@ static phash_status write_set(const phash_sigset *set, out_stream *o)
     for (uint32_t a = 1; a <= PHASH_SIG_ALGO_MAX; a++)
         if (set->algo[a].count && !phash_sig_algo_is_exact((phash_sig_algo)a))
             sec[n++] = (section){.kind = SEC_INDEX, .algo = a};
-    static const uint8_t zero[PHX_HEADER + PHX_ENTRY * (5 + 2 * PHASH_SIG_ALGO_MAX)];
+    for (uint32_t a = 1; a <= PHASH_SIG_ALGO_MAX; a++)
+        if (set->algo[a].count && phash_sig_algo_is_exact((phash_sig_algo)a))
+            sec[n++] = (section){.kind = SEC_DIGESTS, .algo = a};
+    static const uint8_t zero[PHX_HEADER + PHX_ENTRY * (5 + 3 * PHASH_SIG_ALGO_MAX)];
     if (out_raw(o, zero, PHX_HEADER + PHX_ENTRY * n) || out_pad(o))
         return PHASH_ERR_IO;
     for (size_t i = 0; i < n; i++) {
@@ -401,7 +411,7 @@ typedef struct found {
  * sections this version knows. */
 static phash_status check_layout(const uint8_t *buf, size_t size, found *lists, found *pool,
                                  found codes[], found *owners, found index[], found *cats,
-                                 const char **detail)
+                                 found digests[], const char **detail)
 {
     if (size < PHX_HEADER || memcmp(buf, PHX_MAGIC, 8))
         return bad(detail, "not a phash compiled signature set (bad magic)");
@@ -443,6 +453,9 @@ static phash_status check_layout(const uint8_t *buf, size_t size, found *lists, 
             codes[algo] = f;
         else if (kind == SEC_INDEX && algo >= 1 && algo <= PHASH_SIG_ALGO_MAX)
             index[algo] = f;
+        else if (kind == SEC_DIGESTS && algo >= 1 && algo <= PHASH_SIG_ALGO_MAX &&
+                 phash_sig_algo_is_exact((phash_sig_algo)algo))
+            digests[algo] = f;
     }
     if (!lists->p || !pool->p || !owners->p)
         return bad(detail, "compiled set lacks a required section");
@@ -573,8 +586,10 @@ void ph_sigset_unmap(phash_sigset *set)
     forget_mapped(set, (void **)&set->lists);
     forget_mapped(set, (void **)&set->owners);
     forget_mapped(set, (void **)&set->cats);
-    for (int a = 1; a <= PHASH_SIG_ALGO_MAX; a++)
+    for (int a = 1; a <= PHASH_SIG_ALGO_MAX; a++) {
         forget_mapped(set, &set->algo[a].codes);
+        set->algo[a].dt_dir = set->algo[a].dt_order = NULL; /* in the mapping */
+    }
     ph_map_close(set->mapping);
     set->mapping = NULL;
     set->map = NULL;
@@ -651,6 +666,17 @@ static void read_list_info(phash_sigset *set, const uint8_t *buf)
     }
 }
 
+/* The sorted digest tables (sets written before them have none: the
+ * matcher then builds a hash table). */
+static phash_status attach_digests(phash_sigset *set, const found digests[], const char **detail)
+{
+    for (int a = 1; a <= PHASH_SIG_ALGO_MAX; a++)
+        if (digests[a].p && set->algo[a].count &&
+            ph_digest_table_attach(&set->algo[a], digests[a].p, digests[a].size))
+            return bad(detail, "compiled set digest table does not match its codes");
+    return PHASH_OK;
+}
+
 /* Open the embedded index of each algorithm that has entries; its count
  * must be the set's. */
 static phash_status open_indexes(const phash_sigset *set, const found index[],
@@ -705,10 +731,10 @@ phash_status ph_compiled_open(const char *path, unsigned flags, phash_sigset **o
     void *map = (void *)ph_map_data(mapping); /* read-only: never written through */
     size_t size = ph_map_size(mapping);
     found lists = {0}, pool = {0}, owners = {0}, cats = {0}, codes[PHASH_SIG_ALGO_MAX + 1] = {{0}},
-          index[PHASH_SIG_ALGO_MAX + 1] = {{0}};
+          index[PHASH_SIG_ALGO_MAX + 1] = {{0}}, digests[PHASH_SIG_ALGO_MAX + 1] = {{0}};
     phash_index *ix[PHASH_SIG_ALGO_MAX + 1] = {0};
     phash_sigset *set = NULL;
-    st = check_layout(map, size, &lists, &pool, codes, &owners, index, &cats, detail);
+    st = check_layout(map, size, &lists, &pool, codes, &owners, index, &cats, digests, detail);
     if (st == PHASH_OK)
         st = phash_sigset_new(&set);
     if (st == PHASH_OK) {
@@ -718,6 +744,8 @@ phash_status ph_compiled_open(const char *path, unsigned flags, phash_sigset **o
         mapping = NULL;
         st = fill_set(set, &lists, &pool, codes, &owners, &cats, detail);
     }
+    if (st == PHASH_OK)
+        st = attach_digests(set, digests, detail);
     if (st == PHASH_OK)
         read_list_info(set, (const uint8_t *)set->map); /* the provenance, copied to the heap */
     if (st == PHASH_OK && idx)

@@ -575,8 +575,8 @@ phash_status phash_sigset_owner_get(const phash_sigset *set, phash_sig_algo algo
 phash_status ph_sigset_prepare_lookup(phash_sigset *set, phash_sig_algo algo)
 {
     ph_algo_store *st = &set->algo[algo];
-    if (st->count == 0 || (st->table.cap && st->table.used == st->count))
-        return PHASH_OK;
+    if (st->count == 0 || st->dt_dir || (st->table.cap && st->table.used == st->count))
+        return PHASH_OK; /* a compiled set's sorted table needs no build */
     /* table_reserve() keeps a table that has room; a compiled set has none. */
     size_t cap = 1024;
     while ((st->count + 1) * 2 > cap)
@@ -587,6 +587,8 @@ phash_status ph_sigset_prepare_lookup(phash_sigset *set, phash_sig_algo algo)
 long long ph_sigset_lookup(const phash_sigset *set, phash_sig_algo algo, const void *code)
 {
     const ph_algo_store *st = &set->algo[algo];
+    if (st->count && st->dt_dir)
+        return ph_digest_table_find(st, code);
     if (st->count == 0 || !st->table.cap)
         return -1;
     size_t pos;

@@ -45,6 +45,10 @@ typedef struct ph_algo_store {
     ph_table table;   /* code -> entry */
     uint32_t *owner_start; /* [count + 1], after finalize */
     uint32_t *owner_order; /* owner indices grouped by entry */
+    /* Exact digests of a compiled set: its sorted digest table, in the
+     * mapping (digest_table.c); NULL otherwise (the hash table serves). */
+    const uint32_t *dt_dir, *dt_order;
+    unsigned dt_bits;
 } ph_algo_store;
 
 struct phash_sigset {
@@ -155,6 +159,19 @@ phash_status ph_sigset_own(phash_sigset *set);
 /* Unmap a mapped set's file (from phash_sigset_free), clearing the array
  * pointers that pointed into it. */
 void ph_sigset_unmap(phash_sigset *set);
+
+/* ---- sorted digest tables of compiled sets (digest_table.c) ---- */
+
+/* Bytes of the DIGESTS section of an algorithm with n entries. */
+size_t ph_digest_table_size(size_t n);
+/* Write the section of an exact algorithm's store (entries sorted by code,
+ * bucket directory). PHASH_ERR_NOMEM, PHASH_ERR_IO (a write failed). */
+phash_status ph_digest_table_write(const ph_algo_store *st, ph_sink_fn put, void *ctx);
+/* Point st at a mapped section (its CRC checked); -1 when its header or
+ * directory does not fit st. */
+int ph_digest_table_attach(ph_algo_store *st, const uint8_t *p, uint64_t size);
+/* Entry number of a code, -1 when absent (st->dt_dir set). */
+long long ph_digest_table_find(const ph_algo_store *st, const void *code);
 
 /* ---- matcher snapshots (matcher.c) and the video table (vmatch.c) ---- */
 
