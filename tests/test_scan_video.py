@@ -152,6 +152,38 @@ class ScanVideos(unittest.TestCase):
         self.assertEqual(r["time"], "0.000-0.000 0.533-1.333 2.000-2.000 2.967-3.000 "
                                     "4.000-4.000 5.000-5.000 6.000-6.000")
 
+    def test_state_answers_videos_from_their_stored_frames(self):
+        # A video is stored in the scan state with its frames: the next run
+        # answers it from there (not decoded) and matches those frames
+        # against the lists of that run, as --rematch does without a scan.
+        t = self.tmp.name
+        state = os.path.join(t, "state.db")
+        copies = []
+        for name in ("CHAIR-B", "CHAIR-C"):
+            copies.append(os.path.join(t, name + ".txt"))
+            shutil.copy(CHAIR_LIST, copies[-1])
+        base = ["--state", state, "--algo", "vpdq,pdq"]
+        paths = ["chair-19-sd-bar.mp4"]
+
+        def rows_of(p):
+            return sorted((r["algo"], r["id"], r["time"], r["query_percent"], r["index_percent"])
+                          for r in csv.DictReader(io.StringIO(p.stdout)))
+        p = self.scan(*base, lists=[CHAIR_LIST], paths=paths)
+        self.assertEqual(rows_of(p), [("vpdq", "chair-19-sd-bar-r1", "0.000-18.000", "100.00",
+                                       "100.00")])
+        self.assertIn("state: 0 files answered", p.stderr)
+        p = self.scan(*base, lists=[CHAIR_LIST, copies[0], self.images_csv], paths=paths)
+        self.assertIn("state: 1 files answered", p.stderr)
+        self.assertEqual(rows_of(p), [("pdq", "FRAME5", "5.000-5.000", "", ""),
+                                      ("vpdq", "CHAIR-B", "0.000-18.000", "100.00", "100.00")])
+        p = run([PHASH, "scan", "--rematch", "--state", state, "--algo", "vpdq,pdq",
+                 "--signatures", copies[1]])
+        self.assertEqual(p.returncode, 1, p.stderr)
+        self.assertEqual(rows_of(p), [("vpdq", "CHAIR-C", "0.000-18.000", "100.00", "100.00")])
+        # Other video settings: hashed again.
+        p = self.scan(*base, "--seconds-per-hash", "2", lists=[CHAIR_LIST], paths=paths)
+        self.assertIn("state: 0 files answered", p.stderr)
+
 
 if __name__ == "__main__":
     if not os.path.isdir(VIDEOS):

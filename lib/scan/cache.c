@@ -8,6 +8,12 @@
  *   u8 1, u8 n_views, (n_views - 1) x (u8 length, view name), then per result:
  *   u8 view, u8 algorithm index, i8 quality, u8 n_variants,
  *   n_variants x (u16 length, hex text)
+ * and for a video, once, after them: u8 255 (not a view), 3 x u8 0, u32
+ * n_frames, then per frame (its vPDQ hash, phash_vpdq_frame): 32 bytes of
+ * PDQ, u8 quality, u32 frame number, u64 the bits of the timestamp (an IEEE
+ * double); integers little-endian. A video answered from the state is
+ * matched again from its frames, never decoded (a build that predates this
+ * record finds 255 no view of its own and hashes the file again).
  * Views and algorithm indexes are those of the settings key (state_config):
  * a file stored under other settings is hashed again. The binary codes the
  * matcher needs are parsed back from the text. */
@@ -18,6 +24,8 @@
 #include "state/state_int.h"
 
 #define BLOB_FORMAT 1
+#define BLOB_VIDEO 255
+#define FRAME_BYTES 45 /* 32 + 1 + 4 + 8 */
 #define HEAD_CHECK_MAX ((size_t)64 << 10)
 
 typedef struct ph_scan_cache {
@@ -86,11 +94,12 @@ int ph_scan_cache_begin(phash_scanner *s)
                  s->algos[i]->name);
     snprintf(s->state_config, sizeof s->state_config,
              "phash %s;algos=%s;dihedral=%d;pdq_mode=%d;pdq_fast=%u;layout=%d;expand=%u;"
-             "orient=%d;decode_all=%d;max_read=%llu;limits=%u,%u,%llu,%llu",
+             "orient=%d;decode_all=%d;max_read=%llu;limits=%u,%u,%llu,%llu;video=%d,%.17g",
              phash_version_string(), algos, s->dihedral, (int)s->pdq_mode, s->pdq_fast,
              (int)s->layout, s->expand, s->apply_orientation, s->decode_all,
              (unsigned long long)s->max_read, s->limits.max_width, s->limits.max_height,
-             (unsigned long long)s->limits.max_pixels, (unsigned long long)s->limits.max_memory);
+             (unsigned long long)s->limits.max_pixels, (unsigned long long)s->limits.max_memory,
+             s->video, s->vcfg.seconds_per_hash);
     return ph_state_seen_reset(s->state);
 }
 
@@ -111,6 +120,71 @@ static int put(ph_buf *b, size_t *n, const void *data, size_t len)
     memcpy((uint8_t *)b->data + *n, data, len);
     *n += len;
     return 0;
+}
+
+static void le_put(uint8_t *p, uint64_t v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        p[i] = (uint8_t)(v >> 8 * i);
+}
+
+static uint64_t le_get(const uint8_t *p, size_t n)
+{
+    uint64_t v = 0;
+    for (size_t i = 0; i < n; i++)
+        v |= (uint64_t)p[i] << 8 * i;
+    return v;
+}
+
+/* The frames of a video (see the blob's format above). */
+static int put_video(ph_worker *w, ph_buf *b, size_t *len)
+{
+    size_t n;
+    const phash_vpdq_frame *f = ph_scan_video_frames(w, &n);
+    if (!n)
+        return 0;
+    if (n > UINT32_MAX)
+        return -1;
+    uint8_t head[8] = {BLOB_VIDEO, 0, 0, 0};
+    le_put(head + 4, n, 4);
+    if (put(b, len, head, sizeof head))
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        uint8_t rec[FRAME_BYTES];
+        uint64_t bits;
+        memcpy(&bits, &f[i].timestamp, 8);
+        memcpy(rec, f[i].hash.bytes, 32);
+        rec[32] = (uint8_t)f[i].quality;
+        le_put(rec + 33, f[i].frame_number, 4);
+        le_put(rec + 37, bits, 8);
+        if (put(b, len, rec, sizeof rec))
+            return -1;
+    }
+    return 0;
+}
+
+/* Read the frames of a video; the bytes it used, or 0 when they do not fit. */
+static size_t get_video(ph_worker *w, const uint8_t *p, size_t avail)
+{
+    if (avail < 8 || p[1] || p[2] || p[3])
+        return 0;
+    uint64_t n = le_get(p + 4, 4);
+    if (n == 0 || n > (avail - 8) / FRAME_BYTES)
+        return 0;
+    phash_vpdq_frame *f = ph_scan_video_room(w, (size_t)n);
+    if (!f)
+        return 0;
+    const uint8_t *rec = p + 8;
+    for (size_t i = 0; i < n; i++, rec += FRAME_BYTES) {
+        uint64_t bits = le_get(rec + 37, 8);
+        memcpy(f[i].hash.bytes, rec, 32);
+        f[i].quality = rec[32];
+        f[i].frame_number = (uint32_t)le_get(rec + 33, 4);
+        memcpy(&f[i].timestamp, &bits, 8);
+        if (f[i].quality > 100)
+            return 0;
+    }
+    return 8 + (size_t)n * FRAME_BYTES;
 }
 
 static int serialise(ph_worker *w, ph_buf *b, size_t *len)
@@ -141,7 +215,7 @@ static int serialise(ph_worker *w, ph_buf *b, size_t *len)
                     return -1;
             }
         }
-    return 0;
+    return put_video(w, b, len);
 }
 
 /* The binary form the matcher needs, from the text. */
@@ -199,6 +273,12 @@ static int deserialise(ph_worker *w, const uint8_t *p, size_t len)
         p += 1 + p[0];
     }
     while (p < end) {
+        if (p[0] == BLOB_VIDEO) { /* the last record */
+            size_t used = get_video(w, p, (size_t)(end - p));
+            if (!used || used != (size_t)(end - p))
+                return -1;
+            break;
+        }
         if (end - p < 4 || p[0] >= w->n_views || p[1] >= s->n_algos || p[3] < 1 ||
             p[3] > PH_SCAN_MAX_VARIANTS)
             return -1;
@@ -239,7 +319,8 @@ static int storable(const ph_worker *w)
     case PHASH_ERR_NOT_REGULAR:
         return 0;
     default:
-        return w->rep.kind == PHASH_MEDIA_IMAGE || w->rep.kind == PHASH_MEDIA_OTHER;
+        return w->rep.kind == PHASH_MEDIA_IMAGE || w->rep.kind == PHASH_MEDIA_OTHER ||
+               w->rep.kind == PHASH_MEDIA_VIDEO;
     }
 }
 
@@ -272,6 +353,8 @@ static int answer(ph_worker *w, const ph_state_file *f)
     r->channels = f->channels;
     r->orientation = f->orientation;
     (void)ph_scan_match_hashes(w);
+    if (r->kind == PHASH_MEDIA_VIDEO)
+        ph_scan_video_answer(w); /* its frames, matched again */
     (void)ph_scan_match_digests(w);
     ph_scan_report_hashes(w);
     return 0;
@@ -300,6 +383,7 @@ int ph_scan_cache_lookup(ph_worker *w, ph_scan_input *in)
         w->view_name[0] = "orig";
         w->detail[0] = '\0';
         w->rep.n_matches = w->rep.n_hashes = 0;
+        w->rep.video_frames = 0;
         return 0;
     }
     w->rep.source = PHASH_SCAN_SOURCE_STATE;

@@ -449,6 +449,27 @@ static void fix_strings(ph_worker *w, struct ph_video_work *v, size_t first, siz
     }
 }
 
+/* Match the frames held (hashed or restored from the state), appending
+ * the records after those the report has. */
+static void match_held(ph_worker *w, struct ph_video_work *v)
+{
+    size_t first = w->rep.n_matches;
+    v->text_len = 0;
+    if (!w->s->matcher)
+        return;
+    /* On failure the records hold arena offsets, not strings: drop them. */
+    if (match_videos(w, v) != PHASH_OK) {
+        w->rep.n_matches = first;
+        return;
+    }
+    size_t n_video = w->rep.n_matches - first;
+    if (match_frames(w, v) != PHASH_OK) {
+        w->rep.n_matches = first;
+        return;
+    }
+    fix_strings(w, v, first, n_video);
+}
+
 /* ---- the kind ---- */
 
 static phash_status hash_video(ph_worker *w, struct ph_video_work *v, ph_scan_input *in,
@@ -506,20 +527,42 @@ phash_status ph_scan_video(ph_worker *w, ph_scan_input *in)
         snprintf(w->detail, sizeof w->detail, "hashed up to byte %zu of %llu (%s)", in->len,
                  (unsigned long long)in->size,
                  in->len < in->size ? "the read limit" : "a read error");
-    w->rep.n_matches = 0;
-    v->text_len = 0;
-    if (!s->matcher)
-        return PHASH_OK;
-    /* On failure the records hold arena offsets, not strings: drop them. */
-    if (match_videos(w, v) != PHASH_OK) {
-        w->rep.n_matches = 0;
-        return PHASH_OK;
-    }
-    size_t n_video = w->rep.n_matches;
-    if (match_frames(w, v) != PHASH_OK) {
-        w->rep.n_matches = 0;
-        return PHASH_OK;
-    }
-    fix_strings(w, v, 0, n_video);
+    match_held(w, v);
     return PHASH_OK;
+}
+
+/* ---- the state (cache.c): a video's frames stored, answered again ---- */
+
+const phash_vpdq_frame *ph_scan_video_frames(const ph_worker *w, size_t *n)
+{
+    *n = w->video ? (size_t)w->rep.video_frames : 0;
+    return *n ? w->video->frames : NULL;
+}
+
+phash_vpdq_frame *ph_scan_video_room(ph_worker *w, size_t n)
+{
+    struct ph_video_work *v = work_of(w);
+    if (!v || !n)
+        return NULL;
+    if (n > v->cap) {
+        phash_vpdq_frame *p = ph_realloc(v->frames, n * sizeof *p);
+        if (!p)
+            return NULL;
+        v->frames = p;
+        v->cap = n;
+    }
+    v->n = n;
+    w->rep.video_frames = n;
+    return v->frames;
+}
+
+void ph_scan_video_answer(ph_worker *w)
+{
+    struct ph_video_work *v = w->video;
+    size_t n = v ? (size_t)w->rep.video_frames : 0;
+    w->rep.video_seconds = n ? v->frames[n - 1].timestamp : 0;
+    if (v && w->rep.status == PHASH_OK) {
+        v->n = n;
+        match_held(w, v);
+    }
 }

@@ -12,6 +12,7 @@
 #include "phash/expand.h"
 #include "phash/pdq.h"
 #include "phash/scan.h"
+#include "phash/video.h"
 #include "platform/platform.h"
 
 #define PH_SCAN_MAX_ALGOS 8
@@ -109,6 +110,14 @@ void ph_scan_video_defaults(ph_scan_video_config *c);
 /* A worker's video state (hasher, query, buffers), freed with the worker. */
 struct ph_video_work;
 void ph_scan_video_release(ph_worker *w);
+/* The state (cache.c): the frames of the video this report is of (n 0:
+ * none); room for n frames of a video answered from the state (NULL: out
+ * of memory, or n 0), filled by the caller; then, with the report's status
+ * set, its video fields filled and, when OK, its frames matched (records
+ * appended). */
+const phash_vpdq_frame *ph_scan_video_frames(const ph_worker *w, size_t *n);
+phash_vpdq_frame *ph_scan_video_room(ph_worker *w, size_t n);
+void ph_scan_video_answer(ph_worker *w);
 
 /* ---- the worker: per-thread state ---- */
 
