@@ -25,7 +25,13 @@ START_TEST(default_rule)
     /* pHash needs PDQ within 56 */
     ck_assert_int_eq(decide(NULL, ev(56, 80, 10, 80)), PHASH_ALERT_MATCH);
     ck_assert_int_eq(decide(NULL, ev(57, 80, 10, 80)), PHASH_ALERT_WEAK);
-    ck_assert_int_eq(decide(NULL, ev(-1, 0, 0, 100)), PHASH_ALERT_WEAK); /* pHash alone */
+    /* pHash alone: an alert within 3 (its 99.99%-precision radius), weak
+     * from 4 to 12 */
+    ck_assert_int_eq(decide(NULL, ev(-1, 0, 0, 100)), PHASH_ALERT_MATCH);
+    ck_assert_int_eq(decide(NULL, ev(-1, 0, 3, 50)), PHASH_ALERT_MATCH);
+    ck_assert_int_eq(decide(NULL, ev(-1, 0, 3, 49)), PHASH_ALERT_NONE);
+    ck_assert_int_eq(decide(NULL, ev(-1, 0, 4, 100)), PHASH_ALERT_WEAK);
+    ck_assert_int_eq(decide(NULL, ev(200, 90, 3, 90)), PHASH_ALERT_MATCH);
     ck_assert_int_eq(decide(NULL, ev(50, 49, 4, 80)), PHASH_ALERT_WEAK); /* PDQ gated out */
     ck_assert_int_eq(decide(NULL, ev(50, 80, 11, 80)), PHASH_ALERT_WEAK);
     ck_assert_int_eq(decide(NULL, ev(50, 80, 12, 80)), PHASH_ALERT_WEAK);
@@ -54,6 +60,12 @@ START_TEST(options)
     ck_assert_int_eq(phash_alert_policy_get(p, PHASH_ALERT_OPT_PHASH_NEEDS_PDQ), 56);
     ck_assert_int_eq(phash_alert_policy_set(p, PHASH_ALERT_OPT_PHASH_NEEDS_PDQ, -1), PHASH_OK);
     ck_assert_int_eq(decide(p, ev(-1, 0, 10, 60)), PHASH_ALERT_MATCH); /* pHash alone */
+    ck_assert_int_eq(phash_alert_policy_get(p, PHASH_ALERT_OPT_PHASH_ALONE_RADIUS), 3);
+    ck_assert_int_eq(phash_alert_policy_set(p, PHASH_ALERT_OPT_PHASH_NEEDS_PDQ, 56), PHASH_OK);
+    ck_assert_int_eq(phash_alert_policy_set(p, PHASH_ALERT_OPT_PHASH_ALONE_RADIUS, -1), PHASH_OK);
+    ck_assert_int_eq(decide(p, ev(-1, 0, 0, 60)), PHASH_ALERT_WEAK); /* never alone */
+    ck_assert_int_eq(phash_alert_policy_set(p, PHASH_ALERT_OPT_PHASH_ALONE_RADIUS, 65),
+                     PHASH_ERR_INVALID_ARG);
     ck_assert_int_eq(phash_alert_policy_set(p, PHASH_ALERT_OPT_PDQ_RADIUS, 257),
                      PHASH_ERR_INVALID_ARG);
     ck_assert_int_eq(phash_alert_policy_set(p, PHASH_ALERT_OPT_PHASH_RADIUS, -1),

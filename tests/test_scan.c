@@ -77,7 +77,10 @@ static phash_scanner *new_scanner(const phash_matcher *m)
     return s;
 }
 
-/* The README's 23 matches of the sample folder (phash scan sample). */
+/* The README's 23 matches of the sample folder (phash scan sample), decided
+ * per list entry by the default alert policy: o0008/caption.jpg alerts on
+ * pHash 4 with PDQ agreeing at 34 (both records listed); o0006/caption.jpg
+ * (pHash 4, an entry with no PDQ hash) is weak and not reported. */
 static const char *const sample_rows[] = {
     "sample/originals/o0002.webp,pdq,0,orig,SAMPLE-0002",
     "sample/originals/o0002.webp,phash,0,orig,SAMPLE-0002",
@@ -94,9 +97,9 @@ static const char *const sample_rows[] = {
     "sample/variants/o0003/caption.jpg,pdq,18,orig,SAMPLE-0003",
     "sample/variants/o0003/jpeg_q30.jpg,pdq,4,orig,SAMPLE-0003",
     "sample/variants/o0003/scale50.jpg,pdq,18,orig,SAMPLE-0003",
-    "sample/variants/o0006/caption.jpg,phash,4,orig,SAMPLE-0006",
     "sample/variants/o0006/jpeg_q30.jpg,phash,0,orig,SAMPLE-0006",
     "sample/variants/o0006/scale50.jpg,phash,0,orig,SAMPLE-0006",
+    "sample/variants/o0008/caption.jpg,pdq,34,orig,SAMPLE-0008",
     "sample/variants/o0008/caption.jpg,phash,4,orig,SAMPLE-0008",
     "sample/variants/o0008/jpeg_q30.jpg,pdq,4,orig,SAMPLE-0008",
     "sample/variants/o0008/jpeg_q30.jpg,phash,0,orig,SAMPLE-0008",
@@ -127,7 +130,7 @@ static void scan_sample_with(unsigned threads)
     ck_assert_uint_eq(phash_scanner_counter(s, PHASH_SCAN_NOT_MEDIA), 5);
     ck_assert_uint_eq(phash_scanner_counter(s, PHASH_SCAN_FILES_OPENED), 61);
     ck_assert_uint_eq(phash_scanner_counter(s, PHASH_SCAN_MATCHES), N_SAMPLE_ROWS);
-    ck_assert_uint_eq(phash_scanner_counter(s, PHASH_SCAN_MATCHED_FILES), 16);
+    ck_assert_uint_eq(phash_scanner_counter(s, PHASH_SCAN_MATCHED_FILES), 15);
     ck_assert_uint_eq(phash_scanner_counter(s, PHASH_SCAN_ERRORS), 0);
     ck_assert_uint_eq(phash_scanner_counter(s, PHASH_SCAN_FOLDERS), 11);
     ck_assert_int_eq(c.errors, 0);

@@ -41,7 +41,7 @@ typedef struct scan_opts {
     int report_suppressed;       /* --report-suppressed */
     unsigned algos;                            /* bit (1 << phash_sig_algo) */
     unsigned radius[PHASH_SIG_ALGO_MAX + 1];
-    int dihedral, json, verbose, watch, nice;
+    int dihedral, json, verbose, watch, nice, weak;
     unsigned expand; /* PHASH_VIEW_* mask (--expand) */
     unsigned threads;
     double max_rate; /* images/s, 0 = unlimited */
@@ -88,6 +88,10 @@ static void scan_usage(FILE *f)
         "                     borders removed), embedded (a picture inside a canvas),\n"
         "                     border,embedded, or none (default); the view column says\n"
         "                     which matched (JSON: \"view\")\n"
+        "  --weak             also print weak matches: within PDQ 40 or pHash 12 but not\n"
+        "                     an alert (a pHash hit without PDQ agreement within 56,\n"
+        "                     or PDQ 32-40); adds a level column, alert or weak (JSON:\n"
+        "                     \"level\"); weak matches do not change the exit status\n"
         "  --phash-layout L   pHash bit layout of the set: 1.0 (default) or 0.9\n"
         "  --json             JSON lines instead of CSV\n"
         "  -o, --output FILE  append the records to FILE (created with mode 0600; the\n"
@@ -203,7 +207,7 @@ enum {
     OPT_DIHEDRAL, OPT_JSON, OPT_WATCH, OPT_NICE, OPT_NO_NICE, OPT_FOLLOW, OPT_ONE_FS,
     OPT_EXCLUDE, OPT_FILES_FROM, OPT_STATE, OPT_REMATCH, OPT_ON_MATCH,
     OPT_ON_MATCH_TIMEOUT, OPT_ALLOWLIST, OPT_REPORT_SUPPRESSED, OPT_SECONDS_PER_HASH,
-    OPT_VIDEO_THREADS, OPT_VIDEO_RULE, OPT_VIDEO_MATCH
+    OPT_VIDEO_THREADS, OPT_VIDEO_RULE, OPT_VIDEO_MATCH, OPT_WEAK
 };
 
 static const struct option scan_options[] = {
@@ -217,6 +221,7 @@ static const struct option scan_options[] = {
     {"max-rate", required_argument, NULL, OPT_MAX_RATE},
     {"expand", required_argument, NULL, OPT_EXPAND},
     {"dihedral", no_argument, NULL, OPT_DIHEDRAL},
+    {"weak", no_argument, NULL, OPT_WEAK},
     {"json", no_argument, NULL, OPT_JSON},
     {"verbose", no_argument, NULL, 'v'},
     {"watch", no_argument, NULL, OPT_WATCH},
@@ -352,6 +357,7 @@ static int apply_option(scan_opts *o, int id, const char *val, int argc)
         }
         return 0;
     case OPT_DIHEDRAL: o->dihedral = 1; return 0;
+    case OPT_WEAK: o->weak = 1; return 0;
     case OPT_JSON: o->json = 1; return 0;
     case 'v': o->verbose = 1; return 0;
     case OPT_WATCH: o->watch = 1; return 0;
@@ -582,17 +588,17 @@ static void reopen_output(scan *s)
         s->output_failed = 1;
     s->out = f;
     if (fresh && !s->opt.json)
-        fprintf(f, "path,algo,distance,variant,list,id,metadata,hash%s%s%s\n",
+        fprintf(f, "path,algo,distance,variant,list,id,metadata,hash%s%s%s%s\n",
                 s->opt.expand ? ",view" : "", VIDEO_COLUMNS,
-                s->opt.report_suppressed ? ",suppressed" : "");
+                s->opt.report_suppressed ? ",suppressed" : "", s->opt.weak ? ",level" : "");
 }
 
 static void print_header(const scan *s)
 {
     if (!s->opt.json && (!s->opt.output || s->out_fresh))
-        fprintf(s->out, "path,algo,distance,variant,list,id,metadata,hash%s%s%s\n",
+        fprintf(s->out, "path,algo,distance,variant,list,id,metadata,hash%s%s%s%s\n",
                 s->opt.expand ? ",view" : "", VIDEO_COLUMNS,
-                s->opt.report_suppressed ? ",suppressed" : "");
+                s->opt.report_suppressed ? ",suppressed" : "", s->opt.weak ? ",level" : "");
 }
 
 /* view: the --expand column (the view of the image that matched). */
@@ -623,9 +629,10 @@ static void print_file_hashes(FILE *o, const phash_scan_report *r)
 }
 
 /* One match record (docs/match-record.schema.json for JSON). view: the
- * --expand column (the view of the image that matched). */
+ * --expand column (the view of the image that matched); level: the --weak
+ * column (alert or weak). */
 static void print_match(FILE *o, const phash_scan_report *r, const phash_scan_match *m, int json,
-                        int view, int suppressed)
+                        int view, int suppressed, int level)
 {
     const char *path = r->path;
     if (json) {
@@ -655,6 +662,8 @@ static void print_match(FILE *o, const phash_scan_report *r, const phash_scan_ma
                     m->index_percent);
         if (suppressed)
             fprintf(o, ",\"suppressed\":%s", m->suppressed ? "true" : "false");
+        if (level)
+            fprintf(o, ",\"level\":\"%s\"", phash_alert_level_name(m->level));
         fputs("}\n", o);
     } else {
         out_csv_field(o, path);
@@ -675,6 +684,8 @@ static void print_match(FILE *o, const phash_scan_report *r, const phash_scan_ma
             fputs(",,", o);
         if (suppressed)
             fprintf(o, ",%d", m->suppressed);
+        if (level)
+            fprintf(o, ",%s", phash_alert_level_name(m->level));
         fputc('\n', o);
     }
 }
@@ -709,12 +720,14 @@ static int run_hooks(scan *s, const phash_scan_report *r)
         const phash_scan_match *m = phash_scan_report_match(r, i);
         if (m->suppressed)
             continue; /* --report-suppressed: printed, but no alert */
+        if (m->level != PHASH_ALERT_MATCH)
+            continue; /* weak matches are printed, never acted on */
         char *rec = NULL, why[512];
         size_t len = 0;
         FILE *f = open_memstream(&rec, &len);
         if (!f)
             return -1;
-        print_match(f, r, m, 1, s->opt.expand != 0, s->opt.report_suppressed);
+        print_match(f, r, m, 1, s->opt.expand != 0, s->opt.report_suppressed, s->opt.weak);
         fclose(f);
         int rc = hook_run(s->opt.on_match, s->opt.on_match_timeout, rec, len,
                           m->match_id ? m->match_id : "", r->path, why, sizeof why);
@@ -764,7 +777,7 @@ static int on_report(void *ctx, const phash_scan_report *r)
         }
         for (size_t i = 0; i < r->n_matches; i++)
             print_match(s->out, r, phash_scan_report_match(r, i), s->opt.json,
-                        s->opt.expand != 0, s->opt.report_suppressed);
+                        s->opt.expand != 0, s->opt.report_suppressed, s->opt.weak);
         if (!output_ok(s) || run_hooks(s, r)) {
             g_stop = 1; /* a --watch ends too */
             return 1;   /* cancel the scan */
@@ -1033,18 +1046,29 @@ static unsigned long long counter(const scan *s, phash_scan_counter c)
     return (unsigned long long)phash_scanner_counter(s->scanner, c);
 }
 
+/* ", N weak matches" with --weak, else "" (static buffer: one caller). */
+static const char *weak_note(scan *s)
+{
+    static char note[64];
+    note[0] = '\0';
+    if (s->opt.weak)
+        snprintf(note, sizeof note, ", %llu weak matches", counter(s, PHASH_SCAN_WEAK_MATCHES));
+    return note;
+}
+
 static void print_summary(scan *s, double seconds)
 {
     unsigned long long images = counter(s, PHASH_SCAN_MEDIA),
                        errors = counter(s, PHASH_SCAN_ERRORS) + s->paths_special;
     fprintf(stderr,
             "phash scan: %llu files, %llu images hashed, %llu not images, %llu unsupported "
-            "formats, %llu errors; %llu matches, %llu images matched; %u thread%s, "
+            "formats, %llu errors; %llu matches, %llu images matched%s; %u thread%s, "
             "%.1f images/s, "
             "%.2f s\n",
             counter(s, PHASH_SCAN_FILES), images, counter(s, PHASH_SCAN_NOT_MEDIA),
             counter(s, PHASH_SCAN_UNSUPPORTED), errors, counter(s, PHASH_SCAN_MATCHES),
-            counter(s, PHASH_SCAN_MATCHED_FILES), s->opt.threads, s->opt.threads == 1 ? "" : "s",
+            counter(s, PHASH_SCAN_MATCHED_FILES), weak_note(s), s->opt.threads,
+            s->opt.threads == 1 ? "" : "s",
             seconds > 0 ? (double)images / seconds : 0.0, seconds);
     if (counter(s, PHASH_SCAN_MEMBERS))
         fprintf(stderr, "phash scan: %llu members of containers scanned (counted as files), "
@@ -1125,6 +1149,8 @@ static int configure(scan *s)
     if (st == PHASH_OK)
         st = phash_scanner_set_option(sc, PHASH_SCAN_OPT_REPORT_SUPPRESSED,
                                       s->opt.report_suppressed);
+    if (st == PHASH_OK)
+        st = phash_scanner_set_option(sc, PHASH_SCAN_OPT_REPORT_WEAK, s->opt.weak);
     if (st == PHASH_OK)
         st = phash_scanner_set_option(sc, PHASH_SCAN_OPT_PHASH_LAYOUT, s->opt.layout);
     if (st == PHASH_OK)

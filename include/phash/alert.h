@@ -17,9 +17,12 @@
  * bench/accuracy/README.md and the notes of issue 14):
  *   ALERT when the PDQ distance is <= 31 with both PDQ qualities >= 50, or
  *         when the pHash distance is <= 10 with both pHash qualities >= 50
- *         AND PDQ agrees within 56 (with its own quality gate): a pHash-only
- *         hit is never an alert, because pHash-64 alone matches unrelated
- *         photos (dark skies against galaxies) at 10 with good quality;
+ *         AND PDQ agrees within 56 (with its own quality gate), or when the
+ *         pHash distance alone is <= 3 (quality gated): a pHash-only hit
+ *         at 4..10 is not an alert, because pHash-64 alone matches
+ *         unrelated photos (dark skies against galaxies) at 4-10 with good
+ *         quality; 3 is its 99.99%-precision threshold on photo pairs, so
+ *         a list of pHash hashes alone still alerts on close copies;
  *   WEAK  when any gated algorithm is within its weak radius (PDQ 40,
  *         pHash 12) without meeting the alert rule;
  *   NONE  otherwise, and always for a hash whose quality gate fails.
@@ -80,7 +83,10 @@ typedef enum phash_alert_option {
     PHASH_ALERT_OPT_PDQ_MIN_QUALITY = 4,   /* default 50 (0..100) */
     PHASH_ALERT_OPT_PHASH_MIN_QUALITY = 5, /* default 50 (0..100) */
     PHASH_ALERT_OPT_PDQ_WEAK_RADIUS = 6,   /* default 40 (0..256) */
-    PHASH_ALERT_OPT_PHASH_WEAK_RADIUS = 7  /* default 12 (0..64) */
+    PHASH_ALERT_OPT_PHASH_WEAK_RADIUS = 7, /* default 12 (0..64) */
+    /* pHash distance that alerts without PDQ agreement (quality gated):
+     * default 3, -1..64 (-1: never). */
+    PHASH_ALERT_OPT_PHASH_ALONE_RADIUS = 8
 } phash_alert_option;
 
 typedef struct phash_alert_policy phash_alert_policy;

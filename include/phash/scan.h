@@ -49,6 +49,7 @@
 #define PHASH_SCAN_H
 
 #include "phash/phash.h"
+#include "phash/alert.h"
 #include "phash/image.h"
 #include "phash/media.h"
 #include "phash/sigset.h"
@@ -104,6 +105,15 @@ typedef struct phash_scan_match {
     double time_start, time_end; /* seconds into the video: first and last matched frame */
     const char *time_ranges;     /* each run of matched frames, "0.000-7.000 10.000-10.000" */
     int64_t frame;               /* PDQ: frame number of the best frame; vPDQ: the first */
+    /* The alert policy's decision for this list entry (phash_scanner_set_
+     * alert_policy), taken on the best distance of every algorithm over all
+     * views and variants of the file: PHASH_ALERT_MATCH (an alert), or
+     * PHASH_ALERT_WEAK (reported only with PHASH_SCAN_OPT_REPORT_WEAK).
+     * Exact digests are always PHASH_ALERT_MATCH. Every record of one entry
+     * carries the same level. Records are reported within their algorithm's
+     * alert radius (weak radius with REPORT_WEAK), and the PDQ record that
+     * a pHash alert needed as agreement (farther than PDQ's alert radius). */
+    phash_alert_level level;
 } phash_scan_match;
 
 /* Where a report's facts come from. */
@@ -255,7 +265,11 @@ typedef enum phash_scan_option {
      * worker whose file is done waits for the reports before it (at most
      * the time of the slowest file in flight). 0 (default): in the order
      * the files are done. Same reports either way. */
-    PHASH_SCAN_OPT_ORDERED = 20
+    PHASH_SCAN_OPT_ORDERED = 20,
+    /* 1: also report weak matches (level PHASH_ALERT_WEAK: within the alert
+     * policy's weak radii, PDQ 40 / pHash 12 by default, without meeting
+     * its alert rule). Default 0: alerts only. */
+    PHASH_SCAN_OPT_REPORT_WEAK = 21
 } phash_scan_option;
 
 /* Set an option (see the enum). PHASH_ERR_INVALID_ARG for an unknown option
@@ -280,11 +294,25 @@ PHASH_API const char *phash_scan_algorithm_name(size_t i, const char **summary);
 /* Match against this matcher's set (borrowed; NULL: hash only). */
 PHASH_API PHASH_NODISCARD phash_status phash_scanner_set_matcher(phash_scanner *s,
                                                                  const phash_matcher *m);
-/* Match distance (inclusive) of an algorithm: defaults PDQ 31, pHash 10,
- * vPDQ 31 (the frame distance of the video rule, see vmatch.h). */
+/* Alert radius (inclusive) of an algorithm: defaults PDQ 31, pHash 10,
+ * vPDQ 31 (the frame distance of the video rule, see vmatch.h).
+ * Sets the alert policy's PHASH_ALERT_OPT_PDQ_RADIUS or _PHASH_RADIUS (and
+ * raises that algorithm's weak radius to it when lower; for pHash, lowers
+ * PHASH_ALERT_OPT_PHASH_ALONE_RADIUS to it when higher): a pHash hit still
+ * needs the policy's PDQ agreement to alert (see below). */
 PHASH_API PHASH_NODISCARD phash_status phash_scanner_set_radius(phash_scanner *s,
                                                                 phash_sig_algo algo,
                                                                 unsigned radius);
+/* The alert policy (include/phash/alert.h), copied; NULL restores the
+ * default rule. Matches are decided per list entry (list and id): the best
+ * distance of each algorithm over the file's views and dihedral variants,
+ * with the qualities of the query hash and of the signature, goes to
+ * phash_alert_decide(). By default PDQ <= 31 alerts; pHash <= 10 alerts
+ * only when PDQ agrees within 56 for the same entry, or on its own within 3;
+ * other hits within PDQ 40 / pHash 12 are weak. PDQ is searched beyond its
+ * alert radius only when a pHash hit needs its agreement. */
+PHASH_API PHASH_NODISCARD phash_status phash_scanner_set_alert_policy(
+    phash_scanner *s, const phash_alert_policy *policy);
 #define PHASH_SCAN_DEFAULT_RADIUS_PDQ 31u
 #define PHASH_SCAN_DEFAULT_RADIUS_PHASH 10u
 #define PHASH_SCAN_DEFAULT_RADIUS_VPDQ 31u
@@ -419,9 +447,11 @@ typedef enum phash_scan_counter {
     PHASH_SCAN_MEMBERS = 15,      /* reports of container members (also in FILES) */
     PHASH_SCAN_CACHED = 16,       /* files answered from the state, not decoded */
     PHASH_SCAN_PRUNED = 17,       /* state entries of files gone, removed */
-    PHASH_SCAN_KNOWN_MATCHES = 18 /* matches delivered earlier: not reported again */
+    PHASH_SCAN_KNOWN_MATCHES = 18, /* matches delivered earlier: not reported again */
+    PHASH_SCAN_WEAK_MATCHES = 19  /* weak match records reported (REPORT_WEAK);
+                                     PHASH_SCAN_MATCHES counts alerts only */
 } phash_scan_counter;
-#define PHASH_SCAN_COUNTERS 19
+#define PHASH_SCAN_COUNTERS 20
 
 /* A counter's value (0 for an unknown counter). */
 PHASH_API uint64_t phash_scanner_counter(const phash_scanner *s, phash_scan_counter which);

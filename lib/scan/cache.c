@@ -452,6 +452,10 @@ void ph_scan_cache_record(ph_worker *w, const ph_scan_input *in, int cached)
     /* Keep what is new or still pending; drop what was delivered. */
     size_t kept = 0, n_fresh = 0;
     for (size_t i = 0; i < n; i++) {
+        if (recs[i].level != PHASH_ALERT_MATCH) { /* weak: reported, never kept */
+            recs[kept++] = recs[i];
+            continue;
+        }
         int known = ph_state_match_known(s->state, recs[i].match_id);
         if (known == 2) {
             ph_scan_count(s, PHASH_SCAN_KNOWN_MATCHES, 1);

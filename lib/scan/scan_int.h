@@ -18,6 +18,7 @@
 #define PH_SCAN_MAX_ALGOS 8
 #define PH_SCAN_MAX_VARIANTS 8
 #define PH_SCAN_MAX_VIEWS PHASH_EXPAND_MAX_VIEWS
+#define PH_MATCH_HEX 65 /* longest match hash text (SHA-256, PDQ: 64) + NUL */
 #define PH_SCAN_HEX_MAX 260 /* longest text form (dct1024: 256 digits) + NUL */
 #define PH_SCAN_QUEUE_CAP 64
 /* First read of a file: enough to sniff any format; files of no media kind
@@ -121,8 +122,14 @@ void ph_scan_video_answer(ph_worker *w);
 
 /* ---- the worker: per-thread state ---- */
 
+/* A match record: what the report shows, and what the alert decision needs
+ * besides (the signature's own quality). */
 typedef struct ph_match_rec {
     phash_scan_match pub;
+    int sig_quality; /* the list entry's quality, -1 when it gave none */
+    int decided;     /* the entry's level is set (match.c) */
+    int shown;       /* printed (match.c: shown()) */
+    char hex[PH_MATCH_HEX]; /* the entry's hash text (the matcher's is reused) */
 } ph_match_rec;
 
 struct ph_worker {
@@ -146,12 +153,14 @@ struct ph_worker {
     /* the report being built */
     phash_scan_report rep;
     phash_scan_hash hashes[PH_SCAN_MAX_VIEWS * PH_SCAN_MAX_ALGOS * PH_SCAN_MAX_VARIANTS];
-    ph_buf match_recs; /* phash_scan_match[] */
+    ph_buf match_recs; /* phash_scan_match[]: the report's */
     size_t match_cap;
     /* The hash text of match record k, in slot k (PH_MATCH_HEX bytes each,
      * match.c): the matcher keeps one match's text at a time. */
     ph_buf match_hex;
     size_t hex_cap;
+    ph_buf match_work; /* ph_match_rec[]: being decided (match.c) */
+    size_t work_n, work_cap;
     char detail[PH_DETAIL_LEN];
     /* containers (kind_container.c): members are scanned by a child worker
      * one level down (made on first need), from a buffer of this one */
@@ -228,7 +237,9 @@ struct phash_scanner {
     unsigned digests;     /* phash_digest_algo bits of the digest algorithms */
     int algos_chosen; /* set_algorithms was called with a list */
     const phash_matcher *matcher;
-    unsigned radius[PHASH_SIG_ALGO_MAX + 1];
+    unsigned radius[PHASH_SIG_ALGO_MAX + 1]; /* the policy's alert radii */
+    phash_alert_policy *policy; /* owned copy (phash_scanner_set_alert_policy) */
+    int report_weak;
     phash_limits limits;
     double rate;
     /* reports in input order (order.c) */

@@ -35,7 +35,8 @@ phash_status phash_scanner_new(phash_scanner **out)
     atomic_init(&s->cancelled, 0);
     for (int i = 0; i < PHASH_SCAN_COUNTERS; i++)
         atomic_init(&s->counters[i], 0);
-    if (ph_mutex_new(&s->cb_lock) || ph_mutex_new(&s->lock) || ph_mutex_new(&s->rate_lock) ||
+    if (phash_alert_policy_new(&s->policy) != PHASH_OK || ph_mutex_new(&s->cb_lock) ||
+        ph_mutex_new(&s->lock) || ph_mutex_new(&s->rate_lock) ||
         ph_cond_new(&s->not_empty) || ph_cond_new(&s->not_full) || ph_cond_new(&s->turn)) {
         phash_scanner_free(s);
         return PHASH_ERR_NOMEM;
@@ -59,6 +60,7 @@ void phash_scanner_free(phash_scanner *s)
         return;
     drop_sync_worker(s);
     ph_walk_release(s);
+    phash_alert_policy_free(s->policy);
     ph_mutex_free(s->cb_lock);
     ph_mutex_free(s->lock);
     ph_mutex_free(s->rate_lock);
@@ -168,6 +170,11 @@ phash_status phash_scanner_set_option(phash_scanner *s, phash_scan_option option
             return bad_value(s, option, value);
         s->ordered = (int)value;
         return PHASH_OK;
+    case PHASH_SCAN_OPT_REPORT_WEAK:
+        if (!flag)
+            return bad_value(s, option, value);
+        s->report_weak = (int)value;
+        return PHASH_OK;
     case PHASH_SCAN_OPT_MAX_READ:
         if (value < ((int64_t)1 << 20) || value > ((int64_t)4 << 30) ||
             (uint64_t)value > SIZE_MAX / 2)
@@ -229,6 +236,7 @@ int64_t phash_scanner_get_option(const phash_scanner *s, phash_scan_option optio
     case PHASH_SCAN_OPT_ONE_FILE_SYSTEM: return s->one_file_system;
     case PHASH_SCAN_OPT_REPORT_SUPPRESSED: return s->report_suppressed;
     case PHASH_SCAN_OPT_ORDERED: return s->ordered;
+    case PHASH_SCAN_OPT_REPORT_WEAK: return s->report_weak;
     }
     return -1;
 }
@@ -298,7 +306,53 @@ phash_status phash_scanner_set_radius(phash_scanner *s, phash_sig_algo algo, uns
     if (!max || radius > max)
         return ph_error_set(&s->err, PHASH_ERR_INVALID_ARG,
                             "radius %u out of range for algorithm %d", radius, (int)algo);
+    if (algo == PHASH_SIG_VPDQ) { /* the video rule's distance: not the policy's */
+        s->radius[algo] = radius;
+        return PHASH_OK;
+    }
+    /* The policy's alert radius; a weak radius below it is raised so that
+     * what alerted before still does (a smaller one is not lowered), and
+     * pHash's radius alone is capped by it: nothing farther alerts. */
+    int is_pdq = algo == PHASH_SIG_PDQ;
+    phash_alert_option alert = is_pdq ? PHASH_ALERT_OPT_PDQ_RADIUS : PHASH_ALERT_OPT_PHASH_RADIUS;
+    phash_alert_option weak = is_pdq ? PHASH_ALERT_OPT_PDQ_WEAK_RADIUS
+                                     : PHASH_ALERT_OPT_PHASH_WEAK_RADIUS;
+    if (phash_alert_policy_set(s->policy, alert, (int)radius) != PHASH_OK ||
+        (phash_alert_policy_get(s->policy, weak) < (int)radius &&
+         phash_alert_policy_set(s->policy, weak, (int)radius) != PHASH_OK) ||
+        (!is_pdq && phash_alert_policy_get(s->policy, PHASH_ALERT_OPT_PHASH_ALONE_RADIUS) >
+                        (int)radius &&
+         phash_alert_policy_set(s->policy, PHASH_ALERT_OPT_PHASH_ALONE_RADIUS, (int)radius) !=
+             PHASH_OK))
+        return ph_error_set(&s->err, PHASH_ERR_INVALID_ARG, "radius %u refused by the policy",
+                            radius);
     s->radius[algo] = radius;
+    return PHASH_OK;
+}
+
+phash_status phash_scanner_set_alert_policy(phash_scanner *s, const phash_alert_policy *policy)
+{
+    phash_status st = config_check(s);
+    if (st != PHASH_OK)
+        return st;
+    phash_alert_policy *def = NULL;
+    if (!policy) {
+        if (phash_alert_policy_new(&def) != PHASH_OK)
+            return ph_error_set(&s->err, PHASH_ERR_NOMEM, "out of memory for the alert policy");
+        policy = def;
+    }
+    /* Copied option by option: every value of a valid policy is valid. */
+    for (int o = PHASH_ALERT_OPT_PDQ_RADIUS; o <= PHASH_ALERT_OPT_PHASH_ALONE_RADIUS; o++)
+        if (phash_alert_policy_set(s->policy, (phash_alert_option)o,
+                                   phash_alert_policy_get(policy, (phash_alert_option)o)) !=
+            PHASH_OK) {
+            phash_alert_policy_free(def);
+            return ph_error_set(&s->err, PHASH_ERR_INVALID_ARG, "alert option %d invalid", o);
+        }
+    s->radius[PHASH_SIG_PDQ] = (unsigned)phash_alert_policy_get(policy, PHASH_ALERT_OPT_PDQ_RADIUS);
+    s->radius[PHASH_SIG_PHASH] =
+        (unsigned)phash_alert_policy_get(policy, PHASH_ALERT_OPT_PHASH_RADIUS);
+    phash_alert_policy_free(def);
     return PHASH_OK;
 }
 

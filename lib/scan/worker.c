@@ -66,6 +66,7 @@ void ph_worker_release(ph_worker *w)
     ph_buf_release(&w->buf);
     ph_buf_release(&w->match_recs);
     ph_buf_release(&w->match_hex);
+    ph_buf_release(&w->match_work);
     memset(w, 0, sizeof *w);
 }
 
@@ -282,10 +283,13 @@ static void count_outcome(ph_worker *w)
     ph_scan_count(s, PHASH_SCAN_LOW_QUALITY, r->n_low_quality);
     if (r->depth)
         ph_scan_count(s, PHASH_SCAN_MEMBERS, 1);
-    if (r->n_matches) {
-        ph_scan_count(s, PHASH_SCAN_MATCHES, r->n_matches);
+    size_t alerts = 0;
+    for (size_t i = 0; i < r->n_matches; i++)
+        alerts += phash_scan_report_match(r, i)->level == PHASH_ALERT_MATCH;
+    ph_scan_count(s, PHASH_SCAN_MATCHES, alerts);
+    ph_scan_count(s, PHASH_SCAN_WEAK_MATCHES, r->n_matches - alerts);
+    if (alerts)
         ph_scan_count(s, PHASH_SCAN_MATCHED_FILES, 1);
-    }
 }
 
 static phash_status process(ph_worker *w, ph_scan_input *in)

@@ -6,12 +6,12 @@
 #include "phash/alert.h"
 
 struct phash_alert_policy {
-    int v[8]; /* indexed by phash_alert_option */
+    int v[PHASH_ALERT_OPT_PHASH_ALONE_RADIUS + 1]; /* indexed by phash_alert_option */
 };
 
 static const struct {
     int def, min, max;
-} limits[8] = {
+} limits[PHASH_ALERT_OPT_PHASH_ALONE_RADIUS + 1] = {
     [PHASH_ALERT_OPT_PDQ_RADIUS] = {31, 0, 256},
     [PHASH_ALERT_OPT_PHASH_RADIUS] = {10, 0, 64},
     [PHASH_ALERT_OPT_PHASH_NEEDS_PDQ] = {56, -1, 256},
@@ -19,11 +19,12 @@ static const struct {
     [PHASH_ALERT_OPT_PHASH_MIN_QUALITY] = {50, 0, 100},
     [PHASH_ALERT_OPT_PDQ_WEAK_RADIUS] = {40, 0, 256},
     [PHASH_ALERT_OPT_PHASH_WEAK_RADIUS] = {12, 0, 64},
+    [PHASH_ALERT_OPT_PHASH_ALONE_RADIUS] = {3, -1, 64},
 };
 
 static int known_option(phash_alert_option o)
 {
-    return o >= PHASH_ALERT_OPT_PDQ_RADIUS && o <= PHASH_ALERT_OPT_PHASH_WEAK_RADIUS;
+    return o >= PHASH_ALERT_OPT_PDQ_RADIUS && o <= PHASH_ALERT_OPT_PHASH_ALONE_RADIUS;
 }
 
 /* The default rule, for phash_alert_decide(NULL, ...): the same values as
@@ -36,6 +37,7 @@ static const phash_alert_policy default_policy = {{
     [PHASH_ALERT_OPT_PHASH_MIN_QUALITY] = 50,
     [PHASH_ALERT_OPT_PDQ_WEAK_RADIUS] = 40,
     [PHASH_ALERT_OPT_PHASH_WEAK_RADIUS] = 12,
+    [PHASH_ALERT_OPT_PHASH_ALONE_RADIUS] = 3,
 }};
 
 const char *phash_alert_level_name(phash_alert_level level)
@@ -55,7 +57,7 @@ phash_status phash_alert_policy_new(phash_alert_policy **out)
     *out = ph_malloc(sizeof **out);
     if (!*out)
         return PHASH_ERR_NOMEM;
-    for (int o = PHASH_ALERT_OPT_PDQ_RADIUS; o <= PHASH_ALERT_OPT_PHASH_WEAK_RADIUS; o++)
+    for (int o = PHASH_ALERT_OPT_PDQ_RADIUS; o <= PHASH_ALERT_OPT_PHASH_ALONE_RADIUS; o++)
         (*out)->v[o] = limits[o].def;
     return PHASH_OK;
 }
@@ -100,6 +102,8 @@ phash_alert_level phash_alert_decide(const phash_alert_policy *p, const phash_al
         if (need < 0 || (pdq && e->pdq_distance <= need))
             return PHASH_ALERT_MATCH;
     }
+    if (ph && e->phash_distance <= v[PHASH_ALERT_OPT_PHASH_ALONE_RADIUS])
+        return PHASH_ALERT_MATCH;
     if ((pdq && e->pdq_distance <= v[PHASH_ALERT_OPT_PDQ_WEAK_RADIUS]) ||
         (ph && e->phash_distance <= v[PHASH_ALERT_OPT_PHASH_WEAK_RADIUS]))
         return PHASH_ALERT_WEAK;

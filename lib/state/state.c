@@ -756,6 +756,7 @@ static int pending_fill(phash_state *st, pending_page *p, int64_t *last)
         *last = sqlite3_column_int64(q, 0);
         phash_scan_match *m = &p->recs[p->n];
         memset(m, 0, sizeof *m);
+        m->level = PHASH_ALERT_MATCH; /* only alerts are kept pending */
         m->match_id = keep(p, col_text(q, 1));
         char path[1] = "";
         const char *pb = sqlite3_column_blob(q, 2);

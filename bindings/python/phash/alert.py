@@ -7,7 +7,8 @@ from ._lib import Handle, check, fn
 
 LEVELS = {0: "none", 1: "weak", 2: "alert"}
 OPTIONS = {"pdq_radius": 1, "phash_radius": 2, "phash_needs_pdq": 3, "pdq_min_quality": 4,
-           "phash_min_quality": 5, "pdq_weak_radius": 6, "phash_weak_radius": 7}
+           "phash_min_quality": 5, "pdq_weak_radius": 6, "phash_weak_radius": 7,
+           "phash_alone_radius": 8}
 
 
 class _EvidenceC(ctypes.Structure):
@@ -28,7 +29,7 @@ class AlertPolicy(Handle):
     """AlertPolicy(**options): the default rule, with any option changed
     (pdq_radius=31, phash_radius=10, phash_needs_pdq=56 (-1: pHash alone
     alerts), pdq_min_quality=50, phash_min_quality=50, pdq_weak_radius=40,
-    phash_weak_radius=12)."""
+    phash_weak_radius=12, phash_alone_radius=3 (-1: never without PDQ))."""
 
     _release = staticmethod(_free)
 

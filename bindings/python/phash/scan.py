@@ -19,6 +19,7 @@ import threading
 
 from ._lib import Handle, check, fn
 from .sigset import Matcher, SignatureSet
+from .alert import LEVELS
 
 c_char_p, c_int, c_uint, c_size_t = ctypes.c_char_p, ctypes.c_int, ctypes.c_uint, ctypes.c_size_t
 
@@ -36,7 +37,7 @@ class _MatchC(ctypes.Structure):
                 ("suppressed", c_int), ("query_percent", ctypes.c_double),
                 ("index_percent", ctypes.c_double), ("time_start", ctypes.c_double),
                 ("time_end", ctypes.c_double), ("time_ranges", c_char_p),
-                ("frame", ctypes.c_int64)]
+                ("frame", ctypes.c_int64), ("level", c_int)]
 
 
 class _ReportC(ctypes.Structure):
@@ -67,6 +68,7 @@ _scan_memory = fn("phash_scanner_scan_memory", c_int, _vp, c_char_p, c_size_t, c
 _scan_paths = fn("phash_scanner_scan_paths", c_int, _vp, ctypes.POINTER(c_char_p), c_size_t,
                  _CALLBACK, _vp)
 _cancel = fn("phash_scanner_cancel", None, _vp)
+_set_alert_policy = fn("phash_scanner_set_alert_policy", c_int, _vp, _vp)
 _counter = fn("phash_scanner_counter", ctypes.c_uint64, _vp, c_int)
 _last_error = fn("phash_scanner_last_error", c_char_p, _vp)
 _report_hash = fn("phash_scan_report_hash", ctypes.POINTER(_HashC), ctypes.POINTER(_ReportC),
@@ -83,11 +85,12 @@ OPTIONS = {"threads": 1, "dihedral": 2, "report_hashes": 3, "phash_layout": 4, "
            "pdq_fast": 6, "follow_links": 7, "low_priority": 8, "max_read": 9, "expand": 10,
            "container_depth": 13, "container_members": 14, "container_bytes": 15,
            "container_ratio": 16, "member_size": 17,
-           "one_file_system": 18, "report_suppressed": 19}
+           "one_file_system": 18, "report_suppressed": 19, "weak": 21}
 EXPAND = {"border": 2, "embedded": 4}
 COUNTERS = ["files", "media", "not_media", "unsupported", "errors", "matches", "matched_files",
             "low_quality", "files_opened", "bytes_read", "folders", "special", "links_skipped",
-            "root_errors", "containers", "members"]
+            "root_errors", "containers", "members", "cached", "pruned", "known_matches",
+            "weak_matches"]
 SIG_ALGOS = {"pdq": 1, "phash": 2, "vpdq": 6}
 SOURCES = ("file", "state", "pending", "rematch")
 VIDEO_OPTIONS = {"seconds_per_hash": 1, "threads": 2, "rule": 3, "query_percent": 4,
@@ -133,12 +136,15 @@ class ScanMatch:
     (seconds: first and last matched frame), time_ranges (each run of
     matched frames, [(start, end), ...]) and frame (PDQ: the best frame's
     number; vPDQ: the first matched frame's). These are None for other
-    files, and the percentages None for PDQ matches."""
+    files, and the percentages None for PDQ matches. level: 'alert', or
+    'weak' (reported only with Scanner(weak=True)), the alert policy's
+    decision for the list entry."""
     __slots__ = ("algo", "distance", "variant", "hash", "list", "id", "metadata", "quality",
                  "category", "view", "allowlist", "suppressed", "query_percent",
-                 "index_percent", "time_start", "time_end", "time_ranges", "frame")
+                 "index_percent", "time_start", "time_end", "time_ranges", "frame", "level")
 
     def __init__(self, c, video=False):
+        self.level = LEVELS.get(c.level, "unknown")
         self.view = c.view.decode() if c.view else "orig"
         self.category = _text(c.category) if c.category else ""
         self.algo, self.distance, self.variant = c.algo.decode(), c.distance, c.variant.decode()
@@ -165,7 +171,7 @@ class ScanMatch:
                     f"time={self.time_start:.3f}-{self.time_end:.3f}, "
                     f"query%={self.query_percent}, index%={self.index_percent})")
         return (f"ScanMatch({self.algo}, distance={self.distance}, variant={self.variant}, "
-                f"id={self.id!r}, list={self.list!r})")
+                f"id={self.id!r}, list={self.list!r}, level={self.level})")
 
 
 class Report:
@@ -256,12 +262,13 @@ class Scanner(Handle):
     (decoder threads per video, taken from the thread budget; 1), rule
     ('pytx' or 'cpp'), query_percent (80), index_percent (0),
     max_cpu_seconds (per video; 0 = none); radius {'vpdq': 31} is the rule's
-    frame distance. One scan at a time."""
+    frame distance. alert_policy: an AlertPolicy (default: the library's
+    rule); weak: also report weak matches. One scan at a time."""
 
     _release = staticmethod(_free)
 
     def __init__(self, signatures=None, algorithms=None, radius=None, rate=0.0,
-                 report_hashes=True, video=None, **options):
+                 report_hashes=True, video=None, alert_policy=None, **options):
         h = _vp()
         check(_new(ctypes.byref(h)))
         self._handle = h.value
@@ -282,6 +289,8 @@ class Scanner(Handle):
             if name not in OPTIONS:
                 raise TypeError(f"{name}: unknown scanner option (known: {', '.join(OPTIONS)})")
             check(_set_option(self._handle, OPTIONS[name], int(value)), self._detail)
+        if alert_policy is not None:
+            check(_set_alert_policy(self._handle, alert_policy._handle), self._detail)
         for algo, r in (radius or {}).items():
             if algo not in SIG_ALGOS:
                 raise ValueError(f"radius: unknown algorithm {algo!r}")

@@ -83,10 +83,14 @@ class TestAlertPolicy(unittest.TestCase):
             self.assertEqual(p.decide(pdq=31), "alert")
             self.assertEqual(p.decide(pdq=32), "weak")
             self.assertEqual(p.decide(phash=4), "weak")          # pHash alone
+            self.assertEqual(p.decide(phash=3), "alert")         # within its alone radius
             self.assertEqual(p.decide(pdq=56, phash=10), "alert")
             self.assertEqual(p.decide(pdq=57, phash=10), "weak")
             self.assertEqual(p.decide(pdq=20, pdq_quality=49), "none")
             self.assertEqual(p["phash_needs_pdq"], 56)
+        with phash.AlertPolicy(phash_alone_radius=-1) as p:
+            self.assertEqual(p["phash_alone_radius"], -1)
+            self.assertEqual(p.decide(phash=0), "weak")
         with phash.AlertPolicy(phash_needs_pdq=-1) as p:
             self.assertEqual(p.decide(phash=10), "alert")
         with self.assertRaises(phash.PhashError):

@@ -27,6 +27,23 @@ class ScanTest(unittest.TestCase):
         self.assertIn(("sample/variants/o0002/scale50.jpg", "pdq", 20, "orig", "SAMPLE-0002"), rows)
         self.assertIn(("sample/variants/o0008/caption.jpg", "phash", 4, "orig", "SAMPLE-0008"), rows)
 
+    def test_alert_policy_and_weak_matches(self):
+        cap6 = os.path.join(SAMPLE, "variants", "o0006", "caption.jpg")  # pHash 4, no PDQ entry
+        cap8 = os.path.join(SAMPLE, "variants", "o0008", "caption.jpg")  # pHash 4, PDQ 34
+        with phash.Scanner(signatures=SIGS) as s:
+            self.assertEqual(s.scan_file(cap6).matches, [])
+            self.assertEqual(sorted((m.algo, m.distance, m.level) for m in s.scan_file(cap8).matches),
+                             [("pdq", 34, "alert"), ("phash", 4, "alert")])
+        with phash.Scanner(signatures=SIGS, weak=True) as s:
+            got = [(m.algo, m.distance, m.id, m.level) for m in s.scan_file(cap6).matches]
+            self.assertEqual(got, [("phash", 4, "SAMPLE-0006", "weak")])
+            c = s.counters()
+            self.assertEqual((c["matches"], c["weak_matches"], c["matched_files"]), (0, 1, 0))
+        with phash.AlertPolicy(phash_needs_pdq=-1) as p, \
+                phash.Scanner(signatures=SIGS, alert_policy=p) as s:
+            got = [(m.algo, m.distance, m.level) for m in s.scan_file(cap6).matches]
+            self.assertEqual(got, [("phash", 4, "alert")])
+
     def test_hashes_equal_hashers_and_bytes(self):
         path = os.path.join(SAMPLE, "originals", "o0008.jpg")
         with phash.Scanner(algorithms="pdq,phash,md5") as s:
