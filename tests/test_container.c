@@ -13,8 +13,10 @@
  * valgrind); the default run uses the JPEG, PNG and GIF only. */
 #include <archive.h>
 #include <archive_entry.h>
+#include <stdlib.h>
 #include <stdint.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "phash/phash.h"
 #include "testutil.h"
@@ -655,6 +657,326 @@ START_TEST(garbage_and_cancel)
 }
 END_TEST
 
+/* ---- PDF documents (lib/container/pdf.c) ---- */
+
+/* A PDF whose objects 1-3 are a catalog, its page tree and one page
+ * drawing objects 4 and 5 (images); more objects may follow, used by no
+ * page. Each image is a dictionary's inner text (without << >> and
+ * /Length) and its stream bytes. The xref offsets are exact. */
+typedef struct pdf_image {
+    char dict[256];
+    const unsigned char *data;
+    size_t len;
+} pdf_image;
+
+static void put(blob *b, size_t cap, const void *p, size_t n)
+{
+    ck_assert_uint_le(b->len + n, cap);
+    memcpy(b->data + b->len, p, n);
+    b->len += n;
+}
+
+static blob write_pdf(const pdf_image *img, size_t n)
+{
+    size_t cap = 1 << 22, off[32];
+    ck_assert_uint_le(n + 3, 31);
+    blob b = {malloc(cap), 0};
+    char t[512];
+    put(&b, cap, "%PDF-1.5\n%\xe2\xe3\xcf\xd3\n", 15);
+    const char *fixed[3] = {
+        "<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 96 60] /Resources << /XObject << "
+        "/Im1 4 0 R /Im2 5 0 R >> >> >>"};
+    for (size_t i = 0; i < 3 + n; i++) {
+        off[i] = b.len;
+        int l = i < 3 ? snprintf(t, sizeof t, "%zu 0 obj\n%s\nendobj\n", i + 1, fixed[i])
+                      : snprintf(t, sizeof t, "%zu 0 obj\n<< %s /Length %zu >>\nstream\n", i + 1,
+                                 img[i - 3].dict, img[i - 3].len);
+        put(&b, cap, t, (size_t)l);
+        if (i >= 3) {
+            put(&b, cap, img[i - 3].data, img[i - 3].len);
+            put(&b, cap, "\nendstream\nendobj\n", 18);
+        }
+    }
+    size_t xref = b.len;
+    put(&b, cap, t, (size_t)snprintf(t, sizeof t, "xref\n0 %zu\n0000000000 65535 f \n", n + 4));
+    for (size_t i = 0; i < 3 + n; i++)
+        put(&b, cap, t, (size_t)snprintf(t, sizeof t, "%010zu 00000 n \n", off[i]));
+    put(&b, cap, t,
+        (size_t)snprintf(t, sizeof t, "trailer\n<< /Size %zu /Root 1 0 R >>\nstartxref\n%zu\n%%%%EOF\n",
+                         n + 4, xref));
+    return b;
+}
+
+static blob deflate_blob(const unsigned char *p, size_t n)
+{
+    uLongf len = compressBound((uLong)n);
+    blob b = {malloc(len), 0};
+    ck_assert_int_eq(compress2(b.data, &len, p, (uLong)n, 9), Z_OK);
+    b.len = len;
+    return b;
+}
+
+/* sample.ppm's pixels (96x60 RGB, lossless: the PNG's). */
+static const unsigned char *ppm_pixels(const blob *ppm)
+{
+    ck_assert(!memcmp(ppm->data, "P6\n96 60\n255\n", 13));
+    ck_assert_uint_eq(ppm->len, 13 + 96 * 60 * 3);
+    return ppm->data + 13;
+}
+
+/* Rows of w*c bytes each prefixed with a PNG filter byte (0-4 in turn),
+ * filtered as PNG encoders do. */
+static blob png_predict(const unsigned char *px, size_t w, size_t h, size_t c)
+{
+    size_t row = w * c;
+    blob b = {malloc(h * (row + 1)), h * (row + 1)};
+    for (size_t y = 0; y < h; y++) {
+        unsigned char f = (unsigned char)(y % 5), *o = b.data + y * (row + 1);
+        const unsigned char *r = px + y * row, *u = y ? r - row : NULL;
+        o[0] = f;
+        for (size_t i = 0; i < row; i++) {
+            int a = i >= c ? r[i - c] : 0, up = u ? u[i] : 0, ul = u && i >= c ? u[i - c] : 0;
+            int p = a + up - ul, pa = abs(p - a), pb = abs(p - up), pc = abs(p - ul);
+            int pred = f == 1 ? a : f == 2 ? up : f == 3 ? (a + up) / 2
+                     : f == 4 ? (pa <= pb && pa <= pc ? a : pb <= pc ? up : ul) : 0;
+            o[1 + i] = (unsigned char)(r[i] - pred);
+        }
+    }
+    return b;
+}
+
+/* The PDQ of a file scanned on its own. */
+static void pdq_of(const blob *b, char out[80])
+{
+    phash_scanner *s = scanner(NULL, "pdq");
+    reports c;
+    scan(s, b, "ref", &c);
+    ck_assert_uint_eq(c.n, 1);
+    ck_assert_msg(c.r[0].status == PHASH_OK, "%s", c.r[0].detail);
+    snprintf(out, 80, "%s", c.r[0].pdq);
+    phash_scanner_free(s);
+}
+
+static const rep *expect_member(const reports *c, const char *path, phash_status st)
+{
+    const rep *r = find(c, path);
+    ck_assert_msg(r != NULL, "no report for %s", path);
+    ck_assert_msg(r->status == st, "%s: %s (%s)", path, phash_status_name(r->status), r->detail);
+    ck_assert_uint_eq(r->depth, strchr(strchr(path, '!') + 1, '!') ? 2 : 1);
+    return r;
+}
+
+/* An embedded JPEG (DCTDecode) is the JPEG file itself: same PDQ, same
+ * MD5, matched by both. A Flate raster of the PNG's pixels (no predictor,
+ * a PNG predictor, an unreferenced object) hashes as the PNG. */
+START_TEST(pdf_images)
+{
+    load_samples();
+    if (!phash_format_supported(PHASH_FORMAT_PDF))
+        return;
+    blob jpg = read_sample("sample.jpg"), ppm = read_sample("sample.ppm");
+    const unsigned char *px = ppm_pixels(&ppm);
+    blob flat = deflate_blob(px, 96 * 60 * 3), pred_rows = png_predict(px, 96, 60, 3);
+    blob pred = deflate_blob(pred_rows.data, pred_rows.len);
+    pdf_image img[3] = {
+        {"/Type /XObject /Subtype /Image /Width 96 /Height 60 /ColorSpace /DeviceRGB "
+         "/BitsPerComponent 8 /Filter /DCTDecode", jpg.data, jpg.len},
+        {"/Type /XObject /Subtype /Image /Width 96 /Height 60 /ColorSpace [/ICCBased 99 0 R] "
+         "/BitsPerComponent 8 /Filter /FlateDecode", flat.data, flat.len},
+        {"/Subtype /Image /Width 96 /Height 60 /ColorSpace /DeviceRGB /BitsPerComponent 8 "
+         "/Filter [/FlateDecode] /DecodeParms [<< /Predictor 15 /Colors 3 /Columns 96 >>]",
+         pred.data, pred.len},
+    };
+    /* /ICCBased 99 0 R is missing: not a colour space phash knows. */
+    snprintf(img[1].dict, sizeof img[1].dict, "%s",
+             "/Type /XObject /Subtype /Image /Width 96 /Height 60 /ColorSpace /DeviceRGB "
+             "/BitsPerComponent 8 /Filter /FlateDecode");
+    blob pdf = write_pdf(img, 3);
+    phash_scanner *s = scanner(g_matcher, "pdq,md5");
+    reports c;
+    scan(s, &pdf, "doc.pdf", &c);
+    ck_assert_uint_eq(c.n, 4);
+    const sample *sj = &g_samples[0], *sp = &g_samples[1];
+    ck_assert_str_eq(sj->name, "sample.jpg");
+    ck_assert_str_eq(sp->name, "sample.png");
+    const rep *r = expect_member(&c, "doc.pdf!obj4.jpg", PHASH_OK);
+    ck_assert_int_eq(r->format, PHASH_FORMAT_JPEG);
+    ck_assert_str_eq(r->pdq, sj->pdq);
+    ck_assert_str_eq(r->md5, sj->md5);
+    ck_assert_str_eq(r->md5_ids, "S-jpg:0;");
+    ck_assert_ptr_nonnull(strstr(r->pdq_ids, "S-jpg:0;"));
+    const char *rasters[] = {"doc.pdf!obj5.pnm", "doc.pdf!obj6.pnm"};
+    for (int i = 0; i < 2; i++) {
+        r = expect_member(&c, rasters[i], PHASH_OK);
+        ck_assert_int_eq(r->format, PHASH_FORMAT_PNM);
+        ck_assert_str_eq(r->pdq, sp->pdq);
+        ck_assert_ptr_nonnull(strstr(r->pdq_ids, "S-png:0;"));
+    }
+    expect_container_last(&c, "doc.pdf", PHASH_FORMAT_PDF);
+    ck_assert_uint_eq(phash_scanner_counter(s, PHASH_SCAN_CONTAINERS), 1);
+    ck_assert_uint_eq(phash_scanner_counter(s, PHASH_SCAN_MEMBERS), 3);
+
+    /* Inside a ZIP: the path shows both levels. */
+    member m = {"docs/doc.pdf", pdf.data, pdf.len};
+    blob zip = write_archive(KIND_ZIP, &m, 1);
+    scan(s, &zip, "a.zip", &c);
+    ck_assert_uint_eq(c.n, 5);
+    r = expect_member(&c, "a.zip!docs/doc.pdf!obj4.jpg", PHASH_OK);
+    ck_assert_uint_eq(r->depth, 2);
+    ck_assert_str_eq(r->md5_ids, "S-jpg:0;");
+    phash_scanner_free(s);
+    free(zip.data), free(pdf.data), free(flat.data), free(pred.data), free(pred_rows.data);
+    free(jpg.data), free(ppm.data);
+}
+END_TEST
+
+/* Grey, 1-bit and palette rasters hash as the same pixels written as PNM
+ * by hand. */
+START_TEST(pdf_raster_kinds)
+{
+    if (!phash_format_supported(PHASH_FORMAT_PDF))
+        return;
+    blob ppm = read_sample("sample.ppm");
+    const unsigned char *px = ppm_pixels(&ppm);
+    enum { W = 96, H = 60 };
+    static unsigned char grey[W * H], bits[H * (W / 8)], pgm[16 + W * H], bw[16 + W * H],
+        rgb_grey[16 + W * H * 3], ramp[256 * 3];
+    int hg = snprintf((char *)pgm, 16, "P5\n%d %d\n255\n", W, H);
+    snprintf((char *)bw, 16, "P5\n%d %d\n255\n", W, H);
+    int hc = snprintf((char *)rgb_grey, 16, "P6\n%d %d\n255\n", W, H);
+    memset(bits, 0, sizeof bits);
+    for (int i = 0; i < W * H; i++) {
+        grey[i] = (unsigned char)((px[3 * i] * 3 + px[3 * i + 1] * 6 + px[3 * i + 2]) / 10);
+        pgm[hg + i] = grey[i];
+        bw[hg + i] = grey[i] >= 128 ? 255 : 0;
+        memset(rgb_grey + hc + 3 * i, grey[i], 3);
+        if (grey[i] >= 128)
+            bits[i / 8] |= (unsigned char)(0x80 >> (i % 8));
+    }
+    blob zg = deflate_blob(grey, sizeof grey), zb = deflate_blob(bits, sizeof bits);
+    char idx_dict[256];
+    snprintf(idx_dict, sizeof idx_dict, "%s",
+             "/Subtype /Image /Width 96 /Height 60 /BitsPerComponent 8 /Filter /FlateDecode "
+             "/ColorSpace [/Indexed /DeviceRGB 255 7 0 R]");
+    pdf_image img[4] = {
+        {"/Subtype /Image /Width 96 /Height 60 /ColorSpace /DeviceGray /BitsPerComponent 8 "
+         "/Filter /FlateDecode", zg.data, zg.len},
+        {"/Subtype /Image /Width 96 /Height 60 /ColorSpace /DeviceGray /BitsPerComponent 1 "
+         "/Filter /FlateDecode", zb.data, zb.len},
+        {"", zg.data, zg.len},
+        {"/Length1 0", NULL, 0}, /* the palette: a stream of its bytes */
+    };
+    snprintf(img[2].dict, sizeof img[2].dict, "%s", idx_dict);
+    for (int v = 0; v < 256; v++)
+        memset(ramp + 3 * v, v, 3);
+    img[3].data = ramp, img[3].len = sizeof ramp;
+    blob pdf = write_pdf(img, 4);
+    phash_scanner *s = scanner(NULL, "pdq");
+    reports c;
+    scan(s, &pdf, "k.pdf", &c);
+    ck_assert_uint_eq(c.n, 4); /* 3 images; the palette stream is no image */
+    char want[80];
+    blob b = {pgm, (size_t)hg + sizeof grey};
+    pdq_of(&b, want);
+    ck_assert_str_eq(expect_member(&c, "k.pdf!obj4.pnm", PHASH_OK)->pdq, want);
+    b = (blob){bw, (size_t)hg + sizeof grey};
+    pdq_of(&b, want);
+    ck_assert_str_eq(expect_member(&c, "k.pdf!obj5.pnm", PHASH_OK)->pdq, want);
+    b = (blob){rgb_grey, (size_t)hc + 3 * sizeof grey};
+    pdq_of(&b, want);
+    ck_assert_str_eq(expect_member(&c, "k.pdf!obj6.pnm", PHASH_OK)->pdq, want);
+    expect_container_last(&c, "k.pdf", PHASH_FORMAT_PDF);
+    phash_scanner_free(s);
+    free(pdf.data), free(zg.data), free(zb.data), free(ppm.data);
+}
+END_TEST
+
+/* What is not decoded is said per image; a bomb's dictionary is refused
+ * before anything is inflated; the byte budget and ratio apply before
+ * inflating too. */
+START_TEST(pdf_refusals)
+{
+    if (!phash_format_supported(PHASH_FORMAT_PDF))
+        return;
+    static const unsigned char zeros[64];
+    blob z = deflate_blob(zeros, sizeof zeros);
+    pdf_image img[5] = {
+        {"/Subtype /Image /Width 20000 /Height 20000 /ColorSpace /DeviceRGB /BitsPerComponent 8 "
+         "/Filter /FlateDecode", z.data, z.len},
+        {"/Subtype /Image /Width 96 /Height 60 /ColorSpace /DeviceRGB /BitsPerComponent 8 "
+         "/Filter /JPXDecode", zeros, sizeof zeros},
+        {"/Subtype /Image /Width 4 /Height 4 /ColorSpace /DeviceCMYK /BitsPerComponent 8 "
+         "/Filter /FlateDecode", z.data, z.len},
+        {"/Subtype /Image /Width 4 /Height 4 /ImageMask true /BitsPerComponent 1", zeros, 8},
+        {"/Subtype /Image /Width 96 /Height 60 /ColorSpace /DeviceRGB /BitsPerComponent 8 "
+         "/Filter /FlateDecode", z.data, z.len}, /* 64 bytes of 17,280 */
+    };
+    blob pdf = write_pdf(img, 5);
+    phash_scanner *s = scanner(NULL, "pdq");
+    reports c;
+    scan(s, &pdf, "r.pdf", &c);
+    ck_assert_uint_eq(c.n, 6);
+    ck_assert_str_eq(expect_member(&c, "r.pdf!obj4", PHASH_ERR_TOO_LARGE)->detail,
+                     "20000x20000 image: over the pixel limits (refused before inflating)");
+    ck_assert_str_eq(expect_member(&c, "r.pdf!obj5", PHASH_ERR_UNSUPPORTED)->detail,
+                     "image filter /JPXDecode: not decoded");
+    ck_assert_str_eq(expect_member(&c, "r.pdf!obj6", PHASH_ERR_UNSUPPORTED)->detail,
+                     "raster in colour space /DeviceCMYK: not decoded");
+    ck_assert_str_eq(expect_member(&c, "r.pdf!obj7", PHASH_ERR_UNSUPPORTED)->detail,
+                     "a stencil mask (/ImageMask): not a picture");
+    ck_assert_str_eq(expect_member(&c, "r.pdf!obj8.pnm", PHASH_ERR_TRUNCATED)->detail,
+                     "samples end early: 64 of 17280 bytes of samples");
+    expect_container_last(&c, "r.pdf", PHASH_FORMAT_PDF);
+    free(pdf.data);
+
+    /* 9000x9000 RGB (81 MP, within the pixel limit): 243 MB from a file of
+     * a few hundred bytes is over the ratio: stopped before inflating. */
+    pdf_image bomb = {"/Subtype /Image /Width 9000 /Height 9000 /ColorSpace /DeviceRGB "
+                      "/BitsPerComponent 8 /Filter /FlateDecode", z.data, z.len};
+    pdf = write_pdf(&bomb, 1);
+    scan(s, &pdf, "b.pdf", &c);
+    ck_assert_uint_eq(c.n, 1);
+    ck_assert_int_eq(c.r[0].status, PHASH_ERR_BUDGET);
+    ck_assert_ptr_nonnull(strstr(c.r[0].detail, "a decompression bomb?"));
+    free(pdf.data);
+    phash_scanner_free(s);
+    free(z.data);
+}
+END_TEST
+
+/* Damaged and encrypted documents. */
+START_TEST(pdf_damaged)
+{
+    if (!phash_format_supported(PHASH_FORMAT_PDF))
+        return;
+    load_samples();
+    phash_scanner *s = scanner(NULL, "pdq");
+    reports c;
+    static const char junk[] = "%PDF-1.4\n\x01\x02 this is not a PDF at all";
+    blob b = {(unsigned char *)junk, sizeof junk - 1};
+    scan(s, &b, "j.pdf", &c);
+    ck_assert_uint_eq(c.n, 1);
+    ck_assert_int_eq(c.r[0].status, PHASH_ERR_CORRUPT);
+    ck_assert_int_eq(c.r[0].kind, PHASH_MEDIA_CONTAINER);
+
+    /* Cut inside the JPEG's stream: the document is recovered and the
+     * image reported, whatever is left of it. */
+    blob jpg = read_sample("sample.jpg");
+    pdf_image img = {"/Subtype /Image /Width 96 /Height 60 /ColorSpace /DeviceRGB "
+                     "/BitsPerComponent 8 /Filter /DCTDecode", jpg.data, jpg.len};
+    blob pdf = write_pdf(&img, 1);
+    for (size_t cut = 200; cut < pdf.len; cut += pdf.len / 7) {
+        b = (blob){pdf.data, cut};
+        scan(s, &b, "t.pdf", &c);
+        ck_assert_uint_ge(c.n, 1);
+        ck_assert_str_eq(c.r[c.n - 1].path, "t.pdf");
+    }
+    free(pdf.data), free(jpg.data);
+    phash_scanner_free(s);
+}
+END_TEST
+
 int main(int argc, char **argv)
 {
     if (argc > 1 && !strcmp(argv[1], "--matrix")) {
@@ -674,6 +996,10 @@ int main(int argc, char **argv)
     tcase_add_test(tc, damaged);
     tcase_add_test(tc, larger_than_max_read);
     tcase_add_test(tc, garbage_and_cancel);
+    tcase_add_test(tc, pdf_images);
+    tcase_add_test(tc, pdf_raster_kinds);
+    tcase_add_test(tc, pdf_refusals);
+    tcase_add_test(tc, pdf_damaged);
     suite_add_tcase(s, tc);
     int rc = run_suite(s);
     phash_matcher_free(g_matcher); /* it owns g_set */

@@ -5,6 +5,7 @@
 #include "image.h"
 #include "phash/media.h"
 #include "container/archive.h"
+#include "container/pdf.h"
 
 static int starts_with(const uint8_t *p, size_t len, const void *sig, size_t n)
 {
@@ -237,6 +238,8 @@ int phash_format_supported(phash_format format)
     case PHASH_FORMAT_MPEGPS:
     case PHASH_FORMAT_ASF:
         return phash_video_supported(); /* lib/video/, when built with FFmpeg */
+    case PHASH_FORMAT_PDF:
+        return ph_pdf_supported(); /* lib/container/pdf.c, through qpdf */
     default:
         return ph_archive_format_supported(format); /* containers: lib/container/ */
     }

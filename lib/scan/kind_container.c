@@ -4,11 +4,14 @@
  * The limits (scan.h, PHASH_SCAN_OPT_CONTAINER_*) are checked while the
  * members are read, before each buffer grows: nesting, members per
  * container, uncompressed bytes per file and their ratio to the file's
- * size, bytes per member. */
+ * size, bytes per member. PDF documents (lib/container/pdf.c) give their
+ * image XObjects as members: embedded JPEG files, and rasters inflated
+ * under the same limits and handed on as PNM. */
 #include <stdio.h>
 #include <string.h>
 
 #include "container/archive.h"
+#include "container/pdf.h"
 #include "scan_int.h"
 
 /* Bytes of members a file may hold before the ratio is checked: below it
@@ -18,6 +21,9 @@
  * on are not read further unless digests want every byte. */
 #define PH_MEMBER_HEAD ((size_t)64 << 10)
 #define PH_MEMBER_CHUNK ((size_t)256 << 10)
+/* Object numbers of a PDF visited at most: a real document has far fewer
+ * (a 1,000-page scan has a few thousand); a hostile /Size is not walked. */
+#define PH_PDF_MAX_OBJECTS 1000000u
 
 /* Why a container stopped early (a limit), or 0. */
 typedef struct member_budget {
@@ -133,6 +139,20 @@ static const char *member_path(ph_worker *w, const char *name)
     return p;
 }
 
+/* The child worker and the path of member `name`; -1 (b says why) when
+ * out of memory. */
+static int member_target(ph_worker *w, const char *name, ph_worker **c, const char **path,
+                         member_budget *b)
+{
+    *c = child_worker(w);
+    *path = member_path(w, name);
+    if (*c && *path)
+        return 0;
+    b->status = PHASH_ERR_NOMEM;
+    snprintf(b->detail, sizeof b->detail, "containers: out of memory");
+    return -1;
+}
+
 /* Skipping the unread rest of a member may cost decompressing it: count it
  * against the budget first, and refuse when its size is unknown. */
 static int spend_skip(ph_worker *w, ph_archive *a, const ph_archive_member *m, size_t read,
@@ -156,13 +176,10 @@ static int spend_skip(ph_worker *w, ph_archive *a, const ph_archive_member *m, s
 static phash_status scan_member(ph_worker *w, ph_archive *a, const ph_archive_member *m,
                                 member_budget *b)
 {
-    ph_worker *c = child_worker(w);
-    const char *path = member_path(w, m->name);
-    if (!c || !path) {
-        b->status = PHASH_ERR_NOMEM;
-        snprintf(b->detail, sizeof b->detail, "containers: out of memory");
+    ph_worker *c;
+    const char *path;
+    if (member_target(w, m->name, &c, &path, b))
         return PHASH_ERR_BUDGET;
-    }
     uint64_t declared = m->size > 0 ? (uint64_t)m->size : 0;
     if (m->encrypted)
         return ph_worker_report_member(c, path, declared, PHASH_ERR_ENCRYPTED,
@@ -227,10 +244,69 @@ static phash_status scan_members(ph_worker *w, ph_archive *a)
     }
 }
 
+/* One image of a PDF: its dictionary already checked; the inflated bytes
+ * counted against the budget before they are produced. */
+static phash_status scan_pdf_image(ph_worker *w, ph_pdf *p, ph_pdf_image *img, member_budget *b)
+{
+    ph_worker *c;
+    const char *path;
+    if (member_target(w, img->name, &c, &path, b))
+        return PHASH_ERR_BUDGET;
+    if (img->status == PHASH_OK && spend(w, img->inflate, b))
+        return PHASH_ERR_BUDGET;
+    if (img->status == PHASH_OK)
+        ph_pdf_read(p, img);
+    if (img->status == PHASH_OK && img->len > w->s->member_size) {
+        img->status = PHASH_ERR_TOO_LARGE;
+        snprintf(img->detail, sizeof img->detail, "member larger than the member limit (%llu bytes): not scanned",
+                 (unsigned long long)w->s->member_size);
+    }
+    if (img->status != PHASH_OK)
+        return ph_worker_report_member(c, path, 0, img->status, img->detail);
+    return ph_worker_scan_member(c, img->data, img->len, img->len, path);
+}
+
+/* Every image XObject of a PDF document, as members. */
+static phash_status scan_pdf(ph_worker *w, ph_scan_input *in)
+{
+    const phash_scanner *s = w->s;
+    ph_pdf_limits lim = {s->limits.max_width, s->limits.max_height, s->limits.max_pixels,
+                         s->member_size, PH_PDF_MAX_OBJECTS};
+    ph_pdf *p = NULL;
+    phash_status st = ph_pdf_open(in->data, in->len, &lim, &p, w->detail, sizeof w->detail);
+    if (st != PHASH_OK) {
+        ph_report_fail(w, st, "%s", w->detail);
+        return PHASH_OK;
+    }
+    uint64_t listed = 0;
+    ph_pdf_image img;
+    while (!atomic_load(&s->cancelled) && (st = ph_pdf_next(p, &img)) == PHASH_OK) {
+        if (++listed > s->container_members) {
+            ph_report_fail(w, PHASH_ERR_BUDGET, "containers: more than %llu members; the rest not opened",
+                           (unsigned long long)s->container_members);
+            break;
+        }
+        member_budget b = {0};
+        st = scan_pdf_image(w, p, &img, &b);
+        if (st == PHASH_ERR_CANCELLED)
+            break;
+        if (st == PHASH_ERR_BUDGET) {
+            ph_report_fail(w, b.status, "%s", b.detail);
+            break;
+        }
+    }
+    ph_pdf_close(p);
+    if (st == PHASH_ERR_BUDGET && w->rep.status == PHASH_OK)
+        ph_report_fail(w, PHASH_ERR_BUDGET, "PDF: more than %u objects; the rest not opened",
+                       PH_PDF_MAX_OBJECTS);
+    return atomic_load(&s->cancelled) ? PHASH_ERR_CANCELLED : PHASH_OK;
+}
+
 phash_status ph_scan_container(ph_worker *w, ph_scan_input *in)
 {
     const phash_scanner *s = w->s;
-    if (!ph_archive_format_supported(in->format)) {
+    int pdf = in->format == PHASH_FORMAT_PDF;
+    if (!(pdf ? ph_pdf_supported() : ph_archive_format_supported(in->format))) {
         ph_report_fail(w, PHASH_ERR_UNSUPPORTED, "%s containers are not opened by this build",
                        phash_format_name(in->format));
         return PHASH_OK;
@@ -252,14 +328,18 @@ phash_status ph_scan_container(ph_worker *w, ph_scan_input *in)
         w->container_bytes = 0;
         w->container_base = in->size;
     }
-    ph_archive *a = NULL;
-    st = ph_archive_open(in->data, in->len, &a, w->detail, sizeof w->detail);
-    if (st != PHASH_OK) {
-        ph_report_fail(w, st, "%s", w->detail);
-        return PHASH_OK;
+    if (pdf) {
+        st = scan_pdf(w, in);
+    } else {
+        ph_archive *a = NULL;
+        st = ph_archive_open(in->data, in->len, &a, w->detail, sizeof w->detail);
+        if (st != PHASH_OK) {
+            ph_report_fail(w, st, "%s", w->detail);
+            return PHASH_OK;
+        }
+        st = scan_members(w, a);
+        ph_archive_close(a);
     }
-    st = scan_members(w, a);
-    ph_archive_close(a);
     if (st == PHASH_OK && w->rep.status == PHASH_OK && in->len < in->size)
         ph_report_fail(w, PHASH_ERR_TRUNCATED,
                        "container larger than the read limit (%llu bytes): members past it "

@@ -109,9 +109,9 @@ class ScanTest(unittest.TestCase):
         f = phash.formats()
         for name in ("jpeg", "png", "webp", "gif", "bmp", "tiff", "heif", "avif", "jxl", "pnm"):
             self.assertEqual(f[name], {"kind": "image", "supported": True}, name)
-        for name in ("zip", "7z", "tar", "gzip", "bzip2", "xz", "zstd"):
+        for name in ("zip", "7z", "tar", "gzip", "bzip2", "xz", "zstd", "pdf"):
             self.assertEqual(f[name], {"kind": "container", "supported": True}, name)
-        for name in ("rar", "pdf", "cfb"):
+        for name in ("rar", "cfb"):
             self.assertEqual(f[name], {"kind": "container", "supported": False}, name)
         self.assertEqual(f["mp4"]["kind"], "video")
         import io
