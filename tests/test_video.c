@@ -505,6 +505,30 @@ START_TEST(containers)
 }
 END_TEST
 
+/* Only the listed video decoders are opened (lib/video/demux.c): a
+ * Matroska file whose video is PNG images is refused with a clear status,
+ * by the hasher and by the demuxer's probing, which opens no decoder
+ * outside the list either (the sample videos with an audio track, whose
+ * decoder is not listed, are hashed exactly: every_frame, drain_quirk). */
+START_TEST(codec_whitelist)
+{
+    size_t len, n = 0;
+    char *data = read_all(source_path("tests/data/video/tiny-png.mkv"), &len);
+    ck_assert_ptr_nonnull(data);
+    ck_assert_int_eq(phash_sniff(data, len), PHASH_FORMAT_MATROSKA);
+    phash_video_hasher *h = hasher(0, 0);
+    phash_vpdq_frame *f = NULL;
+    phash_video_info info;
+    ck_assert_int_eq(phash_vpdq_hash_memory(h, data, len, &f, &n, &info), PHASH_ERR_UNSUPPORTED);
+    ck_assert_ptr_null(f);
+    ck_assert_str_eq(info.codec, "png");
+    ck_assert_str_eq(phash_video_hasher_last_error(h),
+                     "video: the png codec is not among the video decoders phash uses");
+    phash_video_hasher_free(h);
+    free(data);
+}
+END_TEST
+
 START_TEST(format_line)
 {
     phash_vpdq_frame f;
@@ -541,6 +565,7 @@ static Suite *video_suite(void)
     tcase_add_test(api, limits);
     tcase_add_test(api, hostile);
     tcase_add_test(api, format_line);
+    tcase_add_test(api, codec_whitelist);
     tcase_add_loop_test(api, containers, 0, (int)(sizeof tiny / sizeof tiny[0]));
     suite_add_tcase(s, api);
     return s;

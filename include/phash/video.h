@@ -44,8 +44,12 @@
  * frames, pixels per frame, decoded pixels per file (a deterministic work
  * budget: PHASH_ERR_BUDGET) and optionally this thread's CPU seconds per
  * file (PHASH_ERR_BUDGET). Only listed demuxers are used (MP4/MOV,
- * Matroska/WebM, AVI, MPEG-TS, MPEG-PS, FLV, ASF, GIF); a file never opens
- * another file or URL (no references, no playlists).
+ * Matroska/WebM, AVI, MPEG-TS, MPEG-PS, FLV, ASF, GIF) and only listed
+ * video decoders (H.264, HEVC, MPEG-1/2/4, VP8, VP9, AV1, WMV, VC-1, FLV,
+ * H.263, Theora, MJPEG, ProRes, DV, GIF and a few more: lib/video/demux.c),
+ * also when the demuxer probes the streams, so no audio, subtitle or image
+ * decoder runs on a scanned file; another codec is PHASH_ERR_UNSUPPORTED. A
+ * file never opens another file or URL (no references, no playlists).
  *
  * Ownership: frame arrays are allocated by the library; free them with
  * phash_free. Errors: every fallible call returns a phash_status; the

@@ -20,7 +20,32 @@
  * comma-separated name shares one entry is allowed). */
 static const char demuxer_whitelist[] = "mov,matroska,avi,mpegts,mpeg,flv,asf,gif";
 
+/* Decoders allowed (libavcodec's names): the video codecs found in those
+ * containers. Neither the demuxer's probing (avformat_find_stream_info
+ * decodes a few frames of every stream) nor the hasher opens any other, so
+ * the audio, subtitle and image decoders (and rare video ones) are no attack
+ * surface here. */
+const char ph_video_decoder_whitelist[] =
+    "h264,hevc,mpeg4,msmpeg4v1,msmpeg4v2,msmpeg4,mpeg1video,mpeg2video,mpegvideo,mjpeg,vp8,"
+    "vp9,libdav1d,av1,wmv1,wmv2,wmv3,vc1,flv,h263,h263p,h263i,theora,gif,vp6,vp6f,vp6a,"
+    "prores,dvvideo,rv10,rv20,rv30,rv40,svq1,svq3,cinepak,qtrle,rawvideo,huffyuv,ffvhuff,"
+    "ffv1";
+
 #define IO_BUFFER 65536
+
+int ph_video_decoder_allowed(const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *p = ph_video_decoder_whitelist;;) {
+        const char *end = strchr(p, ',');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        if (len == n && !memcmp(p, name, n))
+            return 1;
+        if (!end)
+            return 0;
+        p = end + 1;
+    }
+}
 
 const char *ph_av_err(int code, char *buf, size_t cap)
 {
@@ -123,6 +148,7 @@ phash_status ph_demux_open(ph_demux *d, int (*interrupt)(void *), void *user, ph
     AVDictionary *opts = NULL;
     av_dict_set(&opts, "format_whitelist", demuxer_whitelist, 0);
     av_dict_set(&opts, "protocol_whitelist", "none", 0);
+    av_dict_set(&opts, "codec_whitelist", ph_video_decoder_whitelist, 0);
     int rc = avformat_open_input(&d->fmt, "", NULL, &opts);
     av_dict_free(&opts);
     if (rc < 0) {

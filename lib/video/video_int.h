@@ -34,5 +34,9 @@ void ph_demux_close(ph_demux *d);
 /* FFmpeg error code as text (static buffer per call site is not needed:
  * writes into buf). */
 const char *ph_av_err(int code, char *buf, size_t cap);
+/* The decoders phash opens, comma-separated (demux.c), and whether name
+ * (an AVCodec's name) is one of them. */
+extern const char ph_video_decoder_whitelist[];
+int ph_video_decoder_allowed(const char *name);
 
 #endif

@@ -262,6 +262,10 @@ static phash_status open_decoder(vp_run *r)
         return ph_error_set(&r->h->err, PHASH_ERR_UNSUPPORTED, "video: no decoder for codec %s",
                             avcodec_get_name(par->codec_id));
     snprintf(r->info->codec, sizeof r->info->codec, "%s", dec->name);
+    if (!ph_video_decoder_allowed(dec->name))
+        return ph_error_set(&r->h->err, PHASH_ERR_UNSUPPORTED,
+                            "video: the %s codec is not among the video decoders phash uses",
+                            dec->name);
     r->codec = avcodec_alloc_context3(dec);
     if (!r->codec || avcodec_parameters_to_context(r->codec, par) < 0)
         return ph_error_set(&r->h->err, PHASH_ERR_NOMEM, "video: no memory for the decoder");
@@ -276,7 +280,10 @@ static phash_status open_decoder(vp_run *r)
     if (r->h->max_pixels && r->h->max_pixels <= INT64_MAX)
         r->codec->max_pixels = (int64_t)r->h->max_pixels;
     char msg[128];
-    int rc = avcodec_open2(r->codec, dec, NULL);
+    AVDictionary *opts = NULL;
+    av_dict_set(&opts, "codec_whitelist", ph_video_decoder_whitelist, 0);
+    int rc = avcodec_open2(r->codec, dec, &opts);
+    av_dict_free(&opts);
     if (rc < 0)
         return ph_error_set(&r->h->err, rc == AVERROR(ENOMEM) ? PHASH_ERR_NOMEM : PHASH_ERR_CORRUPT,
                             "video: cannot open the %s decoder (%s)", dec->name,
