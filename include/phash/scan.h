@@ -324,7 +324,11 @@ PHASH_API PHASH_NODISCARD phash_status phash_scanner_set_alert_policy(
  * distance, default 31) and frame by frame against its PDQ images (radius
  * of PHASH_SIG_PDQ), each match with the time it was found at. A video is
  * read like any file (at most PHASH_SCAN_OPT_MAX_READ bytes: a longer one
- * is hashed up to there, as a truncated file). */
+ * is hashed up to there, as a truncated file). An animated GIF is an image
+ * (its first frame hashed as the references' loaders do) and, on the same
+ * terms, a video too: its frames are hashed with vPDQ and matched the same
+ * way (report.video_frames; a PDQ owner matched by the image and by frames
+ * is one record, with the frames' times). */
 typedef enum phash_scan_video_option {
     /* Seconds between hashed frames, 0 (every frame) .. 3600; default 1
      * (python-threatexchange's and HMA's). */

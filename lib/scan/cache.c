@@ -353,8 +353,8 @@ static int answer(ph_worker *w, const ph_state_file *f)
     r->channels = f->channels;
     r->orientation = f->orientation;
     (void)ph_scan_match_hashes(w);
-    if (r->kind == PHASH_MEDIA_VIDEO)
-        ph_scan_video_answer(w); /* its frames, matched again */
+    if (r->kind == PHASH_MEDIA_VIDEO || r->video_frames)
+        ph_scan_video_answer(w); /* its frames (a video's, an animated GIF's), matched again */
     (void)ph_scan_match_digests(w);
     ph_scan_report_hashes(w);
     return 0;

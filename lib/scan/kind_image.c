@@ -150,7 +150,9 @@ phash_status ph_scan_image(ph_worker *w, ph_scan_input *in)
                                                                       : ph_scan_read_rest(w, in);
     if (st != PHASH_OK)
         return st == PHASH_ERR_CANCELLED ? st : PHASH_OK;
-    if (use_bytes_path(s)) {
+    /* An animated GIF's frames go to vPDQ too: its flags come from a decode. */
+    int frames = s->video && in->format == PHASH_FORMAT_GIF;
+    if (use_bytes_path(s) && !frames) {
         const char *detail = NULL;
         st = s->algos[0]->hash_bytes(w->state[0], in->data, in->len, &w->out[0], &detail);
         if (st != PHASH_OK) {
@@ -166,5 +168,8 @@ phash_status ph_scan_image(ph_worker *w, ph_scan_input *in)
         if (hash_all(w, in, img, 0) != PHASH_OK || hash_views(w, in, img) != PHASH_OK)
             return PHASH_OK;
     }
-    return ph_scan_match_hashes(w);
+    st = ph_scan_match_hashes(w);
+    if (frames && st == PHASH_OK)
+        ph_scan_animated_image(w, in);
+    return st;
 }

@@ -3,6 +3,8 @@
  * (include/phash/video.h) from those bytes; its frames are matched as a
  * video against the set's vPDQ videos (include/phash/vmatch.h) and one by
  * one against its PDQ images, each match with the times it was found at.
+ * Animated GIFs (images: their first frame is hashed as the references'
+ * loaders do) also go this way, through FFmpeg's gif demuxer.
  * Decoder threads beyond the first come from the scan's thread budget. */
 #include <stdio.h>
 #include <string.h>
@@ -20,6 +22,8 @@ typedef struct frame_match {
     uint32_t best_frame;
     double first, last;
     size_t last_kept;  /* ordinal of the last kept frame that matched */
+    size_t image_rec;  /* 1 + the index of the image's own record of this
+                          owner (an animated GIF's first frame), or 0 */
     size_t ranges;     /* offset of its time-range text (built at the end) */
     ph_buf runs;       /* double[2 * n_runs] */
     size_t n_runs, runs_cap;
@@ -381,7 +385,41 @@ static int note_frame(struct ph_video_work *v, const phash_vpdq_frame *f, size_t
     return 0;
 }
 
-static phash_status match_frames(ph_worker *w, struct ph_video_work *v)
+/* The record of the file's own image (an animated GIF's first frame,
+ * matched as an image) of the same PDQ hash and owner, or 0. */
+static size_t image_record(const ph_worker *w, size_t n_image, const struct ph_video_work *v,
+                           const frame_match *x)
+{
+    const phash_scan_match *recs = w->match_recs.data;
+    for (size_t k = 0; k < n_image; k++)
+        if (recs[k].sig_algo == PHASH_SIG_PDQ && !strcmp(recs[k].hash, x->hash) &&
+            !strcmp(recs[k].list, v->text + x->list) && !strcmp(recs[k].id, v->text + x->id))
+            return k + 1;
+    return 0;
+}
+
+/* An owner matched by the image itself and by frames is one match (one
+ * match id): the image's record gains the frames' times and best frame. */
+static void merge_into_image(ph_worker *w, const struct ph_video_work *v)
+{
+    phash_scan_match *recs = w->match_recs.data;
+    for (size_t i = 0; i < v->n_fm; i++) {
+        const frame_match *x = &v->fm[i];
+        if (!x->image_rec)
+            continue;
+        phash_scan_match *r = &recs[x->image_rec - 1];
+        if (x->distance < r->distance) {
+            r->distance = x->distance;
+            r->quality = x->quality;
+        }
+        r->time_start = x->first;
+        r->time_end = x->last;
+        r->time_ranges = v->text + x->ranges;
+        r->frame = x->best_frame;
+    }
+}
+
+static phash_status match_frames(ph_worker *w, struct ph_video_work *v, size_t n_image)
 {
     phash_scanner *s = w->s;
     v->n_fm = 0;
@@ -419,6 +457,8 @@ static phash_status match_frames(ph_worker *w, struct ph_video_work *v)
         for (size_t k = 0; k < x->n_runs; k++)
             if (append_range(v, &x->ranges, runs[2 * k], runs[2 * k + 1]))
                 return no_memory(w);
+        if ((x->image_rec = image_record(w, n_image, v, x)) != 0)
+            continue; /* merged into the image's record at the end */
         phash_scan_match r = {
             .algo = pdq->name, .sig_algo = PHASH_SIG_PDQ, .distance = x->distance,
             .variant = "orig", .hash = x->hash, /* copied into the record's slot */
@@ -450,10 +490,12 @@ static void fix_strings(ph_worker *w, struct ph_video_work *v, size_t first, siz
 }
 
 /* Match the frames held (hashed or restored from the state), appending
- * the records after those the report has. */
+ * the records after those the report has (an animated GIF's own: its
+ * first frame matched as an image, merged with its frames' matches). */
 static void match_held(ph_worker *w, struct ph_video_work *v)
 {
     size_t first = w->rep.n_matches;
+    v->n_fm = 0;
     v->text_len = 0;
     if (!w->s->matcher)
         return;
@@ -463,11 +505,12 @@ static void match_held(ph_worker *w, struct ph_video_work *v)
         return;
     }
     size_t n_video = w->rep.n_matches - first;
-    if (match_frames(w, v) != PHASH_OK) {
+    if (match_frames(w, v, first) != PHASH_OK) {
         w->rep.n_matches = first;
         return;
     }
     fix_strings(w, v, first, n_video);
+    merge_into_image(w, v);
 }
 
 /* ---- the kind ---- */
@@ -529,6 +572,35 @@ phash_status ph_scan_video(ph_worker *w, ph_scan_input *in)
                  in->len < in->size ? "the read limit" : "a read error");
     match_held(w, v);
     return PHASH_OK;
+}
+
+/* ---- animated images ---- */
+
+void ph_scan_animated_image(ph_worker *w, ph_scan_input *in)
+{
+    phash_scanner *s = w->s;
+    if (!s->video || in->format != PHASH_FORMAT_GIF ||
+        !(w->rep.image_flags & PHASH_IMAGE_ANIMATED) || !phash_video_supported())
+        return;
+    struct ph_video_work *v = work_of(w);
+    if (!v) {
+        snprintf(w->detail, sizeof w->detail, "animated GIF: frames not hashed: out of memory");
+        return;
+    }
+    phash_video_info info;
+    memset(&info, 0, sizeof info);
+    phash_status st = hash_video(w, v, in, &info);
+    if (st == PHASH_ERR_CANCELLED && !v->failed)
+        return; /* the scan is being cancelled */
+    if (st != PHASH_OK) {
+        /* The image itself is hashed and matched: say why its frames are not. */
+        snprintf(w->detail, sizeof w->detail, "animated GIF: frames not hashed: %s",
+                 v->failed ? "out of memory" : phash_video_hasher_last_error(v->hasher));
+        return;
+    }
+    w->rep.video_frames = v->n;
+    w->rep.video_seconds = v->n ? v->frames[v->n - 1].timestamp : 0;
+    match_held(w, v);
 }
 
 /* ---- the state (cache.c): a video's frames stored, answered again ---- */

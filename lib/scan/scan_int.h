@@ -119,6 +119,12 @@ void ph_scan_video_release(ph_worker *w);
 const phash_vpdq_frame *ph_scan_video_frames(const ph_worker *w, size_t *n);
 phash_vpdq_frame *ph_scan_video_room(ph_worker *w, size_t n);
 void ph_scan_video_answer(ph_worker *w);
+/* An image just hashed and matched: when it is an animated GIF and videos
+ * are hashed (s->video), its frames are hashed with vPDQ from the same
+ * bytes and matched as a video's (report.video_frames, records with times;
+ * the image's own PDQ records gain the times of the frames that match them).
+ * A failure leaves the image's results and says why in the detail. */
+void ph_scan_animated_image(ph_worker *w, ph_scan_input *in);
 
 /* ---- the worker: per-thread state ---- */
 

@@ -307,10 +307,12 @@ static phash_status process(ph_worker *w, ph_scan_input *in)
     if (ph_scan_rate_wait(s))
         return PHASH_ERR_CANCELLED;
     /* Containers are opened for digests alone too: their members may match;
-     * videos are worked on when an algorithm hashes them (vpdq, pdq). */
+     * videos (and animated GIFs) are worked on when an algorithm hashes
+     * them (vpdq, pdq). */
     int work = k && (in->kind == PHASH_MEDIA_VIDEO ? s->video
                                                    : s->n_image_algos ||
-                                                         in->kind == PHASH_MEDIA_CONTAINER);
+                                                         in->kind == PHASH_MEDIA_CONTAINER ||
+                                                         (s->video && in->format == PHASH_FORMAT_GIF));
     phash_status st = s->decode_all ? ph_scan_image(w, in) : work ? k->process(w, in) : PHASH_OK;
     if (st == PHASH_ERR_CANCELLED)
         return st;

@@ -135,15 +135,15 @@ class ScanMatch:
     (distance and quality of the best frame); time_start and time_end
     (seconds: first and last matched frame), time_ranges (each run of
     matched frames, [(start, end), ...]) and frame (PDQ: the best frame's
-    number; vPDQ: the first matched frame's). These are None for other
-    files, and the percentages None for PDQ matches. level: 'alert', or
-    'weak' (reported only with Scanner(weak=True)), the alert policy's
-    decision for the list entry."""
+    number; vPDQ: the first matched frame's); an animated GIF's frames too.
+    These are None for other matches, and the percentages None for PDQ
+    matches. level: 'alert', or 'weak' (reported only with
+    Scanner(weak=True)), the alert policy's decision for the list entry."""
     __slots__ = ("algo", "distance", "variant", "hash", "list", "id", "metadata", "quality",
                  "category", "view", "allowlist", "suppressed", "query_percent",
                  "index_percent", "time_start", "time_end", "time_ranges", "frame", "level")
 
-    def __init__(self, c, video=False):
+    def __init__(self, c):
         self.level = LEVELS.get(c.level, "unknown")
         self.view = c.view.decode() if c.view else "orig"
         self.category = _text(c.category) if c.category else ""
@@ -154,6 +154,7 @@ class ScanMatch:
         # (listed only with Scanner(report_suppressed=True))
         self.allowlist = bool(c.owner_flags & 0x8)
         self.suppressed = bool(c.suppressed)
+        video = c.time_ranges is not None  # a video's or an animated GIF's frames
         vpdq = video and c.sig_algo == SIG_ALGOS["vpdq"]
         self.query_percent = c.query_percent if vpdq else None
         self.index_percent = c.index_percent if vpdq else None
@@ -181,8 +182,9 @@ class Report:
     (archive, document) has its own Report: path 'outer.zip!inner/photo.jpg',
     depth >= 1; scan_file() and scan_bytes() give the file's own Report with
     its members' Reports in `members` (in order, nested ones included).
-    A video (kind 'video') has video_frames (frames hashed with vPDQ) and
-    video_seconds (the last hashed frame's time); None for other files.
+    A video (kind 'video') and an animated GIF have video_frames (frames
+    hashed with vPDQ) and video_seconds (the last hashed frame's time); None
+    for other files.
     source: 'file' (read), 'state' (answered from the scan state), 'pending'
     or 'rematch'."""
     __slots__ = ("path", "status", "detail", "errno", "format", "kind", "size", "width", "height",
@@ -200,8 +202,8 @@ class Report:
         self.size, self.width, self.height = r.size, r.width, r.height
         self.image_flags = r.image_flags
         self.hashes = [ScanHash(_report_hash(rp, i).contents) for i in range(r.n_hashes)]
-        video = self.kind == "video"
-        self.matches = [ScanMatch(_report_match(rp, i).contents, video)
+        video = self.kind == "video" or r.video_frames > 0  # an animated GIF's frames too
+        self.matches = [ScanMatch(_report_match(rp, i).contents)
                         for i in range(r.n_matches)]
         self.video_frames = r.video_frames if video else None
         self.video_seconds = r.video_seconds if video else None

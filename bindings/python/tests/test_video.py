@@ -255,5 +255,75 @@ class TestScanVideo(unittest.TestCase):
         self.assertEqual((r.kind, r.video_frames, r.video_seconds), ("image", None, None))
 
 
+class TestAnimatedGif(unittest.TestCase):
+    """An animated GIF also goes to the video path (FFmpeg's gif demuxer):
+    each frame's vPDQ hash is the PDQ of that frame as PIL composes it, and
+    the scanner matches the frames as a video's, beside the first frame's
+    image hashes."""
+
+    @classmethod
+    def setUpClass(cls):
+        try:
+            from PIL import Image
+        except ImportError:
+            raise unittest.SkipTest("PIL is missing (python3-pil)")
+        cls.tmp = tempfile.TemporaryDirectory()
+        src = os.path.join(SOURCE, "sample", "originals")
+        names = sorted(os.listdir(src))[:4]
+        pics = [Image.open(os.path.join(src, n)).convert("RGB").resize((160, 120))
+                for n in names]
+        cls.gif = os.path.join(cls.tmp.name, "anim.gif")
+        pics[0].save(cls.gif, save_all=True, append_images=pics[1:], duration=500, loop=0)
+        cls.still = os.path.join(cls.tmp.name, "still.gif")
+        pics[0].save(cls.still)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def test_frames_are_the_pdq_of_each_frame(self):
+        import numpy as np
+        from PIL import Image, ImageSequence
+        frames = phash.vpdq(self.gif, seconds_per_hash=0)
+        self.assertEqual([(f.frame_number, f.timestamp) for f in frames],
+                         [(0, 0.0), (1, 0.5), (2, 1.0), (3, 1.5)])
+        with Image.open(self.gif) as im, phash.PdqHasher() as h:
+            want = [h.hash(np.asarray(p.convert("RGB"))) for p in ImageSequence.Iterator(im)]
+            first = h.hash(self.gif)  # the image decoder (giflib): the first frame
+        self.assertEqual([(f.hex, f.quality) for f in frames], [(w.hex, w.quality) for w in want])
+        self.assertEqual(first.hex, frames[0].hex)
+        self.assertEqual(len({f.hex for f in frames}), 4)
+
+    def test_scan(self):
+        frames = phash.vpdq(self.gif)  # one per second: frames 0 and 2
+        self.assertEqual([f.frame_number for f in frames], [0, 2])
+        lists = os.path.join(self.tmp.name, "lists.csv")
+        with open(lists, "w") as f:
+            f.write("signal_type,signal_str,id\n")
+            f.write("vpdq,\"" + video.to_hma(frames).replace('"', '""') + "\",GIF-V\n")
+            f.write(f"pdq,{frames[0].hex},FIRST\npdq,{frames[1].hex},THIRD\n")
+        with phash.Scanner(signatures=lists) as s:
+            r = s.scan_file(self.gif)
+            still = s.scan_file(self.still)
+        with phash.Scanner(signatures=lists, algorithms="vpdq") as s:
+            only = s.scan_file(self.gif)
+        self.assertEqual((r.status, r.kind, r.format, r.width, r.height),
+                         ("OK", "image", "gif", 160, 120))
+        self.assertEqual((r.video_frames, r.video_seconds), (2, 1.0))
+        self.assertEqual(r.hash("pdq"), frames[0].hex)
+        got = sorted((m.algo, m.id, m.distance, m.time_ranges, m.frame, m.query_percent)
+                     for m in r.matches)
+        # FIRST is matched by the image and by frame 0: one record, with its time.
+        self.assertEqual(got, [("pdq", "FIRST", 0, [(0.0, 0.0)], 0, None),
+                               ("pdq", "THIRD", 0, [(1.0, 1.0)], 2, None),
+                               ("vpdq", "GIF-V", 0, [(0.0, 1.0)], 0, 100.0)])
+        # A still GIF is an image only.
+        self.assertEqual((still.kind, still.video_frames), ("image", None))
+        self.assertEqual([(m.id, m.time_ranges) for m in still.matches], [("FIRST", None)])
+        # vpdq alone: the GIF's frames still go to the video path.
+        self.assertEqual([(m.algo, m.id) for m in only.matches], [("vpdq", "GIF-V")])
+        self.assertEqual(only.video_frames, 2)
+
+
 if __name__ == "__main__":
     unittest.main()
