@@ -1025,6 +1025,39 @@ START_TEST(jpeg_work_budget)
 }
 END_TEST
 
+/* PNG's work is inflating its samples: one unit per 8 bytes, checked from
+ * the header before libpng starts. sample.png is 96x60 8-bit RGB: 17,280
+ * bytes, 2,160 units. A 16-bit RGBA PNG of 10001x10000 (the header alone)
+ * is over the default budget (100 MP of it is exactly the budget); before
+ * the budget, 200 MP of it cost 4.8 s of CPU. */
+START_TEST(png_work_budget)
+{
+    phash_decoder *dec = NULL;
+    ck_assert_int_eq(phash_decoder_new(&dec), PHASH_OK);
+    const phash_image *img;
+    size_t len;
+    uint8_t *data = read_all(source_path("tests/data/containers/sample.png"), &len);
+    ck_assert_int_eq(phash_decoder_set_option(dec, PHASH_DECODE_MAX_WORK, 2159), PHASH_OK);
+    ck_assert_int_eq(phash_decode_memory(dec, data, len, &img), PHASH_ERR_BUDGET);
+    ck_assert_str_eq(phash_decoder_last_error(dec),
+                     "PNG: 96x60, 8-bit: 17280 bytes of samples to inflate, over the work budget "
+                     "of 2159 units of 8 bytes (refused before decoding)");
+    ck_assert_int_eq(phash_decoder_set_option(dec, PHASH_DECODE_MAX_WORK, 2160), PHASH_OK);
+    ck_assert_int_eq(phash_decode_memory(dec, data, len, &img), PHASH_OK);
+    free(data);
+    static const uint8_t head[33] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13,
+                                     'I', 'H', 'D', 'R', 0, 0, 0x27, 0x11, 0, 0, 0x27, 0x10,
+                                     16, 6, 0, 0, 0};
+    ck_assert_int_eq(phash_decoder_set_option(dec, PHASH_DECODE_MAX_WORK, PHASH_DEFAULT_MAX_WORK),
+                     PHASH_OK);
+    ck_assert_int_eq(phash_decode_memory(dec, head, sizeof head, &img), PHASH_ERR_BUDGET);
+    ck_assert_str_eq(phash_decoder_last_error(dec),
+                     "PNG: 10001x10000, 16-bit: 800080000 bytes of samples to inflate, over the "
+                     "work budget of 100000000 units of 8 bytes (refused before decoding)");
+    phash_decoder_free(dec);
+}
+END_TEST
+
 /* ---- truncation ---------------------------------------------------------- */
 
 static void check_truncation(const char *rel, size_t keep_num, size_t keep_den)
@@ -1529,6 +1562,7 @@ int main(void)
     tcase_add_test(tc, jpeg_scan_limit_of_real_encoders);
     tcase_add_test(tc, jpeg_scans_counted_before_decoding);
     tcase_add_test(tc, jpeg_work_budget);
+    tcase_add_test(tc, png_work_budget);
     tcase_add_loop_test(tc, evasion_corpus, 0, (int)(sizeof EVASIONS / sizeof EVASIONS[0]));
     tcase_add_test(tc, exif_orientation_parser);
     tcase_add_test(tc, orientation_transforms_exact);

@@ -90,7 +90,11 @@ typedef struct phash_limits {
 /* Defaults, sized for photos on an endpoint that must stay light. */
 #define PHASH_DEFAULT_MAX_WIDTH 32768u
 #define PHASH_DEFAULT_MAX_HEIGHT 32768u
-#define PHASH_DEFAULT_MAX_PIXELS (100u * 1000u * 1000u)          /* 100 MP */
+/* 200 MP: phones' high-resolution modes (108 MP 12000x9000, 200 MP
+ * 16320x12240) save baseline JPEGs that cost about 1 s of CPU and 650 MB
+ * at 200 MP (docs/formats.md); the work budget bounds what the pixels do
+ * not (progressive JPEGs, 16-bit PNGs). */
+#define PHASH_DEFAULT_MAX_PIXELS (200u * 1000u * 1000u)
 #define PHASH_DEFAULT_MAX_MEMORY ((uint64_t)1024u * 1024u * 1024u) /* 1 GiB */
 
 /* Fill *limits with the defaults above, size included. (The inline wrapper
@@ -116,11 +120,13 @@ typedef enum phash_decode_option {
      * PHASH_ERR_TRUNCATED. 1: return what was decoded (missing rows zero)
      * with PHASH_IMAGE_TRUNCATED set. */
     PHASH_DECODE_ALLOW_TRUNCATED = 5,
-    /* The work budget of one image, in 8x8 blocks decoded (JPEG: each
-     * block of a component counts once per scan that codes it; a 100 MP
-     * colour 4:4:4 baseline JPEG is 4.7 million, the same picture in 100
-     * scans 159 million). Over it: PHASH_ERR_BUDGET, before the first scan
-     * is decoded when the markers show it. 0: no budget. Default
+    /* The work budget of one image, in units of decoding work. JPEG: 8x8
+     * blocks decoded, each block of a component counted once per scan that
+     * codes it (a 100 MP colour 4:4:4 baseline JPEG is 4.7 million, the
+     * same picture in 100 scans 159 million); over it: PHASH_ERR_BUDGET,
+     * before the first scan is decoded when the markers show it. PNG: 8
+     * bytes of samples to inflate (a 100 MP 16-bit RGBA PNG is 100
+     * million), checked from the header. 0: no budget. Default
      * PHASH_DEFAULT_MAX_WORK (docs/formats.md has the measurements). */
     PHASH_DECODE_MAX_WORK = 6
 } phash_decode_option;
