@@ -167,6 +167,15 @@ uint64_t ph_decoder_memory_left(const phash_decoder *dec, uint64_t out_bytes)
     return dec->limits.max_memory > out_bytes ? dec->limits.max_memory - out_bytes : 0;
 }
 
+void ph_decoder_trim(phash_decoder *dec)
+{
+    if (!dec)
+        return;
+    ph_buf *bufs[] = {&dec->file, &dec->pixels, &dec->work, &dec->rotate, &dec->exif};
+    for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
+        ph_buf_trim(bufs[i]); /* dec->img may point into them: invalid until the next decode */
+}
+
 uint8_t *ph_decoder_begin_image(phash_decoder *dec, uint32_t width, uint32_t height,
                                 uint32_t channels, phash_format format)
 {

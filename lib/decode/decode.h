@@ -50,6 +50,11 @@ uint64_t ph_decoder_memory_left(const phash_decoder *dec, uint64_t out_bytes);
  * 1 or 3 channels, tightly packed. NULL (with the error set) if out of memory. */
 uint8_t *ph_decoder_begin_image(phash_decoder *dec, uint32_t width, uint32_t height,
                                 uint32_t channels, phash_format format);
+/* Release the decoder's buffers that grew past PH_KEEP_BUFFER_MAX (the
+ * last image's pixels among them: call it only when nothing points into
+ * them any more), so that one large file does not keep a long-running
+ * caller at its peak memory. */
+void ph_decoder_trim(phash_decoder *dec);
 /* Keep a copy of EXIF (TIFF structure) bytes for orientation. Oversized or
  * failed copies are dropped silently: EXIF is optional. */
 void ph_decoder_keep_exif(phash_decoder *dec, const uint8_t *data, size_t len);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "decode/decode.h"
 #include "scan_int.h"
 
 int ph_worker_init(ph_worker *w, phash_scanner *s)
@@ -337,6 +338,19 @@ static phash_status finish(ph_worker *w, const ph_scan_input *in, int cached)
     return st;
 }
 
+/* After a file: buffers that one large file grew (its bytes, its pixels,
+ * a container's member) are released, so that the scanner's steady memory
+ * stays that of ordinary files. */
+static void ph_worker_trim(ph_worker *w)
+{
+    for (; w; w = w->child) {
+        ph_buf_trim(&w->buf);
+        ph_buf_trim(&w->member);
+        ph_decoder_trim(w->dec);
+        ph_decoder_trim(w->dec_raw3);
+    }
+}
+
 phash_status ph_worker_scan_path(ph_worker *w, const char *path)
 {
     report_begin(w, path);
@@ -348,7 +362,7 @@ phash_status ph_worker_scan_path(ph_worker *w, const char *path)
     ph_file_close(in.file);
     if (st != PHASH_ERR_CANCELLED)
         st = finish(w, &in, cached);
-    ph_buf_trim(&w->buf); /* the report is delivered: nothing points into it now */
+    ph_worker_trim(w); /* the report is delivered: nothing points into its buffers now */
     return st;
 }
 
@@ -369,7 +383,9 @@ phash_status ph_worker_scan_member(ph_worker *w, const void *data, size_t len, u
 
 phash_status ph_worker_scan_memory(ph_worker *w, const void *data, size_t len, const char *name)
 {
-    return ph_worker_scan_member(w, data, len, len, name);
+    phash_status st = ph_worker_scan_member(w, data, len, len, name);
+    ph_worker_trim(w);
+    return st;
 }
 
 phash_status ph_worker_report_member(ph_worker *w, const char *name, uint64_t size,
