@@ -3,7 +3,10 @@
 """Scan throughput and memory: `phash scan` over a folder with 1 and 2 worker
 threads (--no-nice, best of 3 wall time), once with the default low-impact
 priority, and beside it in the same run the peer `phash hash -r` (decode + PDQ
-only, no matching) over the same files.
+only, no matching) over the same files; then the container rows: the same
+files packed (by Python's zipfile and tarfile, in a temporary folder) into
+a stored ZIP, a deflated ZIP and a tar.gz, each scanned with 1 thread beside
+the folder's figures (the difference is the archive reading and inflating).
 
     bench/scan.py [PHASH [FOLDER [SET]]]
     (defaults: build/tools/phash, sample/, sample/signatures.csv; or the
@@ -16,7 +19,10 @@ import platform
 import re
 import subprocess
 import sys
+import tarfile
+import tempfile
 import time
+import zipfile
 
 root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 phash = sys.argv[1] if len(sys.argv) > 1 else os.path.join(root, "build", "tools", "phash")
@@ -72,4 +78,30 @@ print("phash scan (default: nice 19 + SCHED_IDLE + idle I/O, 1 thread): %.3f s, 
 wall, rss, cpu, err = best([phash, "hash", "-r", folder])
 print("peer phash hash -r (decode + PDQ, no matching): %.3f s best of 3, %.1f files/s, CPU %.2f s, "
       "peak RSS %.1f MB" % (wall, files / wall, cpu, rss / 1e6))
+
+
+def pack(tmp):
+    paths = sorted(os.path.join(d, f) for d, _, fs in os.walk(folder) for f in fs)
+    out = []
+    for name, method in (("stored.zip", zipfile.ZIP_STORED), ("deflated.zip", zipfile.ZIP_DEFLATED)):
+        with zipfile.ZipFile(os.path.join(tmp, name), "w", method) as z:
+            for p in paths:
+                z.write(p, os.path.relpath(p, folder))
+        out.append(name)
+    with tarfile.open(os.path.join(tmp, "files.tar.gz"), "w:gz") as t:
+        for p in paths:
+            t.add(p, os.path.relpath(p, folder))
+    return out + ["files.tar.gz"]
+
+
+with tempfile.TemporaryDirectory() as tmp:
+    for name in pack(tmp):
+        path = os.path.join(tmp, name)
+        wall, rss, cpu, err = best([phash, "scan", path, "--signatures", sigs, "--no-nice",
+                                    "--threads", "1"])
+        m = re.search(r"(\d+) images hashed.*?(\d+) matches", err)
+        print("container %s (%.1f MB): %.3f s best of 3, %s images hashed, CPU %.2f s, "
+              "peak RSS %.1f MB, %s matches" % (name, os.path.getsize(path) / 1e6, wall,
+                                                m.group(1) if m else "?", cpu, rss / 1e6,
+                                                m.group(2) if m else "?"))
 print("# load average after: %.2f %.2f %.2f" % os.getloadavg())
