@@ -685,8 +685,8 @@ static blob write_pdf(const pdf_image *img, size_t n)
     put(&b, cap, "%PDF-1.5\n%\xe2\xe3\xcf\xd3\n", 15);
     const char *fixed[3] = {
         "<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 96 60] /Resources << /XObject << "
-        "/Im1 4 0 R /Im2 5 0 R >> >> >>"};
+        ("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 96 60] /Resources << /XObject << "
+         "/Im1 4 0 R /Im2 5 0 R >> >> >>")};
     for (size_t i = 0; i < 3 + n; i++) {
         off[i] = b.len;
         int l = i < 3 ? snprintf(t, sizeof t, "%zu 0 obj\n%s\nendobj\n", i + 1, fixed[i])
