@@ -1507,7 +1507,8 @@ START_TEST(errors_and_arguments)
     ck_assert_int_eq(phash_decode_file(dec, "/nonexistent/x.jpg", &img), PHASH_ERR_IO);
     ck_assert_ptr_null(img);
     ck_assert_int_eq(phash_decoder_last_errno(dec), ENOENT);
-    ck_assert_int_eq(phash_decode_file(dec, shared_path("testdata"), &img), PHASH_ERR_IO);
+    ck_assert_int_eq(phash_decode_file(dec, shared_path("testdata"), &img), PHASH_ERR_NOT_REGULAR);
+    ck_assert_int_eq(phash_decoder_last_errno(dec), EISDIR);
     ck_assert_int_eq(phash_decode_memory(dec, "", 0, &img), PHASH_ERR_NOT_IMAGE);
     ck_assert_int_eq(phash_decoder_last_errno(dec), 0);
     ck_assert_int_eq(phash_decode_memory(dec, "\0\0\1\0\1\0\0\0", 8, &img), PHASH_ERR_UNSUPPORTED);

@@ -199,8 +199,11 @@ PHASH_API size_t phash_dctn_to_hex(const phash_dctn_result *r, char *out);
 PHASH_API int phash_dctn_distance(const phash_dctn_result *a, const phash_dctn_result *b);
 
 /* FFTW wisdom (optional): import a wisdom file before the first FFTW plan so
- * planning reuses it (PHASH_ERR_IO / PHASH_ERR_BAD_FILE on failure), or
- * export the current wisdom. Thread-safe (under the planner lock). Note: a
+ * planning reuses it (PHASH_ERR_IO / PHASH_ERR_BAD_FILE on failure;
+ * PHASH_ERR_NOT_REGULAR for a folder, FIFO or device, which is never
+ * opened), or export the current wisdom, written atomically (a temporary
+ * file renamed over path; PHASH_ERR_NOT_REGULAR if path is a link or not a
+ * regular file). Thread-safe (under the planner lock). Note: a
  * plan from wisdom may order the floating-point work differently from the
  * default FFTW_ESTIMATE plan; bits can then differ only on PHASH_DCT_TIES. */
 PHASH_API PHASH_NODISCARD phash_status phash_dctn_fftw_import_wisdom(const char *path);

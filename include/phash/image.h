@@ -166,8 +166,10 @@ PHASH_API int phash_decoder_get_option(const phash_decoder *dec, phash_decode_op
 /* Decode a file (format sniffed from its bytes, never from its name) or a
  * memory buffer. On success *out points to an image owned by the decoder
  * (see top of file). On error *out is NULL and phash_decoder_last_error()
- * gives the detail. Statuses: PHASH_ERR_IO (errno kept), _NOT_IMAGE,
- * _UNSUPPORTED, _CORRUPT, _TRUNCATED, _TOO_LARGE, _BUDGET, _NOMEM, _INVALID_ARG. */
+ * gives the detail. Statuses: PHASH_ERR_IO (errno kept), _NOT_REGULAR (a
+ * folder, FIFO, socket or device: never opened, errno EISDIR or ENODEV),
+ * _NOT_IMAGE, _UNSUPPORTED, _CORRUPT, _TRUNCATED, _TOO_LARGE, _BUDGET, _NOMEM,
+ * _INVALID_ARG. */
 PHASH_API PHASH_NODISCARD phash_status phash_decode_file(phash_decoder *dec, const char *path,
                                                          const phash_image **out);
 PHASH_API PHASH_NODISCARD phash_status phash_decode_memory(phash_decoder *dec, const void *data,

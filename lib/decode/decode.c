@@ -5,9 +5,9 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "decode.h"
+#include "platform/platform.h"
 
 void phash_limits_default_sized(phash_limits *limits, size_t size)
 {
@@ -286,52 +286,45 @@ phash_status ph_decode_as(phash_decoder *dec, phash_format format, const uint8_t
     return decode_bytes(dec, format, data, len, out);
 }
 
-static phash_status io_error(phash_decoder *dec, const char *what, const char *path)
+static phash_status io_error(phash_decoder *dec, int err, const char *what, const char *path)
 {
-    dec->last_errno = errno;
-    return ph_error_set(&dec->err, PHASH_ERR_IO, "%s %s: %s", what, path, strerror(errno));
+    dec->last_errno = err;
+    if (err == EISDIR || err == ENODEV)
+        return ph_error_set(&dec->err, PHASH_ERR_NOT_REGULAR, "not a regular file: %s", path);
+    return ph_error_set(&dec->err, err == ENOMEM ? PHASH_ERR_NOMEM : PHASH_ERR_IO, "%s %s: %s",
+                        what, path, strerror(err));
 }
 
-/* Read the whole file into dec->file (reused across calls). Files over the
+/* Read the whole file into dec->file (reused across calls). Special files
+ * are refused before they are opened (a FIFO would block). Files over the
  * memory limit are refused before reading: no image phash decodes needs a
  * file larger than its decoded pixels plus the codec's memory. */
 static phash_status read_file(phash_decoder *dec, const char *path, size_t *len)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return io_error(dec, "cannot open", path);
-    struct stat st;
-    if (fstat(fileno(f), &st) != 0) {
-        phash_status s = io_error(dec, "cannot stat", path);
-        fclose(f);
-        return s;
-    }
-    if (!S_ISREG(st.st_mode)) {
-        fclose(f);
-        errno = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
-        return io_error(dec, "not a regular file:", path);
-    }
-    uint64_t size = (uint64_t)st.st_size;
+    ph_file *f;
+    ph_stat st;
+    int err = ph_file_open(path, &f, &st);
+    if (err)
+        return io_error(dec, err, "cannot open", path);
+    uint64_t size = st.size;
     if ((dec->limits.max_memory && size > dec->limits.max_memory) || size > SIZE_MAX / 2) {
-        fclose(f);
+        ph_file_close(f);
         return ph_error_set(&dec->err, PHASH_ERR_TOO_LARGE,
                             "%s: file of %llu bytes exceeds the memory limit", path,
                             (unsigned long long)size);
     }
     uint8_t *buf = ph_buf_reserve(&dec->file, (size_t)size);
     if (!buf) {
-        fclose(f);
+        ph_file_close(f);
         return ph_error_set(&dec->err, PHASH_ERR_NOMEM, "cannot allocate %llu bytes for %s",
                             (unsigned long long)size, path);
     }
-    size_t n = fread(buf, 1, (size_t)size, f);
-    if (n != (size_t)size && ferror(f)) {
-        phash_status s = io_error(dec, "cannot read", path);
-        fclose(f);
-        return s;
-    }
-    fclose(f);
-    *len = n; /* a file that shrank while reading is decoded as it was read */
+    size_t have;
+    err = ph_file_read_full(f, buf, (size_t)size, &have);
+    ph_file_close(f);
+    if (err)
+        return io_error(dec, err, "cannot read", path);
+    *len = have; /* a file that shrank while reading is decoded as it was read */
     return PHASH_OK;
 }
 

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "platform/platform.h"
 #include "dct64.h"
 #include "dctblock.h"
 #include "image.h"
@@ -300,24 +301,35 @@ static int hash_jpeg_fast(phash_dct_hasher *h, const void *data, size_t len,
 }
 
 /* Files up to this size are read whole for the JPEG fast path. */
-#define FAST_FILE_MAX ((long)64 << 20)
+#define FAST_FILE_MAX ((uint64_t)64 << 20)
+
+/* Read all of f into buf (size bytes); 0 if every byte came. */
+static int read_all(ph_file *f, unsigned char *buf, size_t size)
+{
+    size_t got;
+    return ph_file_read_full(f, buf, size, &got) == 0 && got == size ? 0 : -1;
+}
 
 /* Read a JPEG file into h->file; 0 on success, -1 to leave it to the
- * decoder (which reports any error with its detail). */
+ * decoder (which reports any error with its detail). Special files are
+ * never opened (ph_file_open). */
 static int read_jpeg_file(phash_dct_hasher *h, const char *path, size_t *len)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
+    *len = 0;
+    ph_file *f;
+    ph_stat st;
+    if (ph_file_open(path, &f, &st) != 0)
         return -1;
     unsigned char magic[3];
-    long size = -1;
-    if (fread(magic, 1, 3, f) == 3 && magic[0] == 0xff && magic[1] == 0xd8 && magic[2] == 0xff &&
-        fseek(f, 0, SEEK_END) == 0)
-        size = ftell(f);
-    void *buf = size > 0 && size <= FAST_FILE_MAX ? ph_buf_reserve(&h->file, (size_t)size) : NULL;
-    int ok = buf && fseek(f, 0, SEEK_SET) == 0 && fread(buf, 1, (size_t)size, f) == (size_t)size;
-    fclose(f);
-    *len = ok ? (size_t)size : 0;
+    int ok = st.size >= 3 && st.size <= FAST_FILE_MAX && read_all(f, magic, 3) == 0 &&
+             magic[0] == 0xff && magic[1] == 0xd8 && magic[2] == 0xff;
+    unsigned char *buf = ok ? ph_buf_reserve(&h->file, (size_t)st.size) : NULL;
+    ok = buf && read_all(f, buf + 3, (size_t)st.size - 3) == 0;
+    if (ok)
+        memcpy(buf, magic, 3);
+    ph_file_close(f);
+    if (ok)
+        *len = (size_t)st.size;
     return ok ? 0 : -1;
 }
 

@@ -15,14 +15,16 @@
  *   algorithm on every run, so the floating-point order is reproducible.
  * The default per size is whichever bench/phash measured faster.
  */
+#include <errno.h>
 #include <fftw3.h>
 #include <math.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "atomic_file.h"
 #include "dctblock.h"
 #include "dctn.h"
+#include "platform/platform.h"
 #include "image.h"
 #include "phash/dct.h"
 
@@ -45,7 +47,25 @@ struct phash_dctn_hasher {
 
 /* ---- shared FFTW plans ------------------------------------------------- */
 
-static pthread_mutex_t g_fftw_lock = PTHREAD_MUTEX_INITIALIZER;
+/* The FFTW lock, made on first use (a static mutex initialiser is not
+ * portable); NULL after that only if the allocation failed. */
+static ph_once_flag g_fftw_once = PH_ONCE_INIT;
+static ph_mutex *g_fftw_lock;
+
+static void make_fftw_lock(void)
+{
+    if (ph_mutex_new(&g_fftw_lock) != 0)
+        g_fftw_lock = NULL;
+}
+
+static int fftw_lock(void)
+{
+    ph_once(&g_fftw_once, make_fftw_lock);
+    if (!g_fftw_lock)
+        return 0;
+    ph_mutex_lock(g_fftw_lock);
+    return 1;
+}
 static fftw_plan g_plans[N_SIZES];
 
 static int size_slot(unsigned s)
@@ -58,54 +78,106 @@ static int size_slot(unsigned s)
 static fftw_plan fftw_plan_for(unsigned s, double *in, double *out)
 {
     int slot = size_slot(s);
-    pthread_mutex_lock(&g_fftw_lock);
+    if (!fftw_lock())
+        return NULL;
     if (!g_plans[slot]) {
         int n = (int)(4 * s);
         g_plans[slot] = fftw_plan_r2r_2d(n, n, in, out, FFTW_REDFT10, FFTW_REDFT10,
                                          FFTW_ESTIMATE | FFTW_UNALIGNED | FFTW_DESTROY_INPUT);
     }
     fftw_plan p = g_plans[slot];
-    pthread_mutex_unlock(&g_fftw_lock);
+    ph_mutex_unlock(g_fftw_lock);
     return p;
 }
 
 void phash_dctn_fftw_cleanup(void)
 {
-    pthread_mutex_lock(&g_fftw_lock);
+    if (!fftw_lock())
+        return;
     for (int i = 0; i < N_SIZES; i++)
         if (g_plans[i]) {
             fftw_destroy_plan(g_plans[i]);
             g_plans[i] = NULL;
         }
     fftw_cleanup();
-    pthread_mutex_unlock(&g_fftw_lock);
+    ph_mutex_unlock(g_fftw_lock);
+}
+
+/* Wisdom files are small text (a few KiB per plan); a larger one is not
+ * FFTW wisdom. */
+#define WISDOM_MAX ((uint64_t)16 << 20)
+
+/* The file's bytes plus a NUL in *out (ph_free it). Special files are
+ * refused before opening. */
+static phash_status read_wisdom(const char *path, char **out)
+{
+    ph_file *f;
+    ph_stat st;
+    int err = ph_file_open(path, &f, &st);
+    if (err)
+        return err == EISDIR || err == ENODEV ? PHASH_ERR_NOT_REGULAR
+               : err == ENOMEM                ? PHASH_ERR_NOMEM
+                                              : PHASH_ERR_IO;
+    char *text = st.size <= WISDOM_MAX ? ph_malloc((size_t)st.size + 1) : NULL;
+    if (!text) {
+        ph_file_close(f);
+        return st.size > WISDOM_MAX ? PHASH_ERR_BAD_FILE : PHASH_ERR_NOMEM;
+    }
+    size_t have;
+    err = ph_file_read_full(f, text, (size_t)st.size, &have);
+    ph_file_close(f);
+    if (err) {
+        ph_free(text);
+        return PHASH_ERR_IO;
+    }
+    text[have] = '\0';
+    *out = text;
+    return PHASH_OK;
 }
 
 phash_status phash_dctn_fftw_import_wisdom(const char *path)
 {
     if (!path)
         return PHASH_ERR_INVALID_ARG;
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return PHASH_ERR_IO;
-    pthread_mutex_lock(&g_fftw_lock);
-    int ok = fftw_import_wisdom_from_file(f);
-    pthread_mutex_unlock(&g_fftw_lock);
-    fclose(f);
+    char *text;
+    phash_status st = read_wisdom(path, &text);
+    if (st != PHASH_OK)
+        return st;
+    if (!fftw_lock()) {
+        ph_free(text);
+        return PHASH_ERR_NOMEM;
+    }
+    int ok = fftw_import_wisdom_from_string(text);
+    ph_mutex_unlock(g_fftw_lock);
+    ph_free(text);
     return ok ? PHASH_OK : PHASH_ERR_BAD_FILE;
 }
 
+/* Written atomically (lib/atomic_file.c): never through a link or into a
+ * device or FIFO, never half-written. */
 phash_status phash_dctn_fftw_export_wisdom(const char *path)
 {
     if (!path)
         return PHASH_ERR_INVALID_ARG;
-    FILE *f = fopen(path, "w");
-    if (!f)
-        return PHASH_ERR_IO;
-    pthread_mutex_lock(&g_fftw_lock);
-    fftw_export_wisdom_to_file(f);
-    pthread_mutex_unlock(&g_fftw_lock);
-    return fclose(f) == 0 ? PHASH_OK : PHASH_ERR_IO;
+    if (!fftw_lock())
+        return PHASH_ERR_NOMEM;
+    char *text = fftw_export_wisdom_to_string();
+    ph_mutex_unlock(g_fftw_lock);
+    if (!text)
+        return PHASH_ERR_NOMEM;
+    ph_error err = {0};
+    ph_atomic_file out;
+    phash_status st = ph_atomic_open(&out, path, &err);
+    if (st == PHASH_OK) {
+        if (ph_atomic_write(&out, text, strlen(text)) != 0) {
+            ph_atomic_abort(&out);
+            st = PHASH_ERR_IO;
+        } else {
+            st = ph_atomic_commit(&out, &err);
+        }
+    }
+    fftw_free(text);
+    return st;
 }
 
 /* ---- hasher ------------------------------------------------------------ */

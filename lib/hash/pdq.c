@@ -9,7 +9,7 @@
  *         -> optionally the 7 other dihedral variants of the same DCT.
  */
 #include <string.h>
-#include <time.h>
+#include "platform/platform.h"
 
 #include "cpu.h"
 #include "pdq_internal.h"
@@ -41,9 +41,7 @@ struct phash_pdq_hasher {
  * figures from a shared, loaded machine still mean something. */
 uint64_t ph_pdq_clock_ns(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+    return (uint64_t)(ph_thread_cpu_seconds() * 1e9);
 }
 
 /* ---- kernel dispatch --------------------------------------------------- */

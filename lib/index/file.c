@@ -40,7 +40,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "atomic_file.h"
 #include "index_file.h"
@@ -427,24 +426,24 @@ phash_status phash_index_save(phash_index *ix, const char *path)
 {
     if (!ix || !path || !*path)
         return PHASH_ERR_INVALID_ARG;
-    pthread_mutex_lock(&ix->wmutex);
+    ph_mutex_lock(ix->wmutex);
     phash_status st = PHASH_OK;
     if (ph_index_dirty(ix))
         st = ph_index_build_locked(ix);
     if (st == PHASH_OK)
         st = ph_core_save(ix->core, ix->bits, path, &ix->err);
-    pthread_mutex_unlock(&ix->wmutex);
+    ph_mutex_unlock(ix->wmutex);
     return st;
 }
 
 phash_status ph_index_write(phash_index *ix, ph_sink_fn sink, void *ctx)
 {
-    pthread_mutex_lock(&ix->wmutex);
+    ph_mutex_lock(ix->wmutex);
     phash_status st = PHASH_OK;
     if (ph_index_dirty(ix))
         st = ph_index_build_locked(ix);
     if (st == PHASH_OK && write_index(ix->core, ix->bits, sink, ctx) != 0)
         st = ph_error_set(&ix->err, PHASH_ERR_IO, "cannot write the index: %s", strerror(errno));
-    pthread_mutex_unlock(&ix->wmutex);
+    ph_mutex_unlock(ix->wmutex);
     return st;
 }

@@ -2,7 +2,6 @@
 /* The phash_index handle: the published core, the append buffer and the
  * tombstones, the locks that let queries run during mutations, build and
  * hot swap. Queries are in search.c, files in file.c. */
-#define _GNU_SOURCE /* pthread_rwlockattr_setkind_np: writers must not starve */
 #include <string.h>
 
 #include "index_handle.h"
@@ -12,19 +11,8 @@ static phash_status new_with_core(unsigned bits, ph_core *core, phash_index **ou
     phash_index *ix = ph_calloc(1, sizeof *ix);
     if (!ix)
         return PHASH_ERR_NOMEM;
-    pthread_rwlockattr_t attr;
-    pthread_rwlockattr_init(&attr);
-#ifdef __GLIBC__ /* an enum, not a macro */
-    pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
-#endif
-    int rc = pthread_rwlock_init(&ix->lock, &attr);
-    pthread_rwlockattr_destroy(&attr);
-    if (rc != 0) {
-        ph_free(ix);
-        return PHASH_ERR_NOMEM;
-    }
-    if (pthread_mutex_init(&ix->wmutex, NULL) != 0) {
-        pthread_rwlock_destroy(&ix->lock);
+    if (ph_rwlock_new(&ix->lock) != 0 || ph_mutex_new(&ix->wmutex) != 0) {
+        ph_rwlock_free(ix->lock);
         ph_free(ix);
         return PHASH_ERR_NOMEM;
     }
@@ -64,8 +52,8 @@ void phash_index_free(phash_index *ix)
     ph_free(ix->dead);
     ph_free(ix->buf_codes);
     ph_free(ix->buf_ids);
-    pthread_rwlock_destroy(&ix->lock);
-    pthread_mutex_destroy(&ix->wmutex);
+    ph_rwlock_free(ix->lock);
+    ph_mutex_free(ix->wmutex);
     ph_free(ix);
 }
 
@@ -81,9 +69,9 @@ size_t phash_index_count(const phash_index *ix)
     if (!ix)
         return 0;
     phash_index *m = (phash_index *)ix; /* the lock is not part of the value */
-    pthread_rwlock_rdlock(&m->lock);
+    ph_rwlock_read_lock(m->lock);
     size_t n = ix->core->n - ix->ndead + ix->nbuf;
-    pthread_rwlock_unlock(&m->lock);
+    ph_rwlock_read_unlock(m->lock);
     return n;
 }
 
@@ -97,10 +85,10 @@ phash_status phash_index_set_kernel(phash_index *ix, phash_kernel kernel)
     if (!ops)
         return ph_error_set(&ix->err, PHASH_ERR_UNSUPPORTED_CPU,
                             "kernel %s is not available on this CPU", phash_kernel_name(kernel));
-    pthread_rwlock_wrlock(&ix->lock);
+    ph_rwlock_write_lock(ix->lock);
     ix->kernel = kernel;
     ix->ops = ops;
-    pthread_rwlock_unlock(&ix->lock);
+    ph_rwlock_write_unlock(ix->lock);
     return PHASH_OK;
 }
 
@@ -108,9 +96,9 @@ phash_status phash_index_set_compact(phash_index *ix, int compact)
 {
     if (!ix || compact < PHASH_INDEX_LAYOUT_FAST || compact > PHASH_INDEX_LAYOUT_LEAN)
         return PHASH_ERR_INVALID_ARG;
-    pthread_mutex_lock(&ix->wmutex);
+    ph_mutex_lock(ix->wmutex);
     ix->compact = compact;
-    pthread_mutex_unlock(&ix->wmutex);
+    ph_mutex_unlock(ix->wmutex);
     return PHASH_OK;
 }
 
@@ -118,9 +106,9 @@ phash_status phash_index_set_wide_min(phash_index *ix, size_t entries)
 {
     if (!ix)
         return PHASH_ERR_INVALID_ARG;
-    pthread_mutex_lock(&ix->wmutex);
+    ph_mutex_lock(ix->wmutex);
     ix->wide_min = entries;
-    pthread_mutex_unlock(&ix->wmutex);
+    ph_mutex_unlock(ix->wmutex);
     return PHASH_OK;
 }
 
@@ -137,7 +125,7 @@ phash_status phash_index_add(phash_index *ix, const void *codes, const uint64_t 
         return PHASH_ERR_INVALID_ARG;
     if (n == 0)
         return PHASH_OK;
-    pthread_mutex_lock(&ix->wmutex);
+    ph_mutex_lock(ix->wmutex);
     phash_status st = PHASH_OK;
     size_t need = ix->nbuf + n, w = ix->words;
     /* Entry numbers are uint32 (in the tables and the file). */
@@ -145,7 +133,7 @@ phash_status phash_index_add(phash_index *ix, const void *codes, const uint64_t 
         st = ph_error_set(&ix->err, PHASH_ERR_INVALID_ARG, "an index holds < 2^32 - 1 entries");
         goto out;
     }
-    pthread_rwlock_wrlock(&ix->lock);
+    ph_rwlock_write_lock(ix->lock);
     if (need > ix->capbuf) {
         size_t cap = ix->capbuf ? ix->capbuf : 256;
         while (cap < need)
@@ -166,9 +154,9 @@ phash_status phash_index_add(phash_index *ix, const void *codes, const uint64_t 
         memcpy(ix->buf_ids + ix->nbuf, ids, n * sizeof *ids);
         ix->nbuf = need;
     }
-    pthread_rwlock_unlock(&ix->lock);
+    ph_rwlock_write_unlock(ix->lock);
 out:
-    pthread_mutex_unlock(&ix->wmutex);
+    ph_mutex_unlock(ix->wmutex);
     return st;
 }
 
@@ -176,7 +164,7 @@ phash_status phash_index_remove(phash_index *ix, uint64_t id)
 {
     if (!ix)
         return PHASH_ERR_INVALID_ARG;
-    pthread_mutex_lock(&ix->wmutex);
+    ph_mutex_lock(ix->wmutex);
     phash_status st = PHASH_OK;
     const ph_core *c = ix->core;
     if (!ix->dead && c->n) {
@@ -185,12 +173,12 @@ phash_status phash_index_remove(phash_index *ix, uint64_t id)
             st = ph_error_set(&ix->err, PHASH_ERR_NOMEM, "cannot allocate tombstones");
             goto out;
         }
-        pthread_rwlock_wrlock(&ix->lock);
+        ph_rwlock_write_lock(ix->lock);
         ix->dead = dead;
-        pthread_rwlock_unlock(&ix->lock);
+        ph_rwlock_write_unlock(ix->lock);
     }
     size_t removed = 0;
-    pthread_rwlock_wrlock(&ix->lock);
+    ph_rwlock_write_lock(ix->lock);
     for (size_t i = 0; i < c->n; i++)
         if (c->ids[i] == id && !(ix->dead[i >> 6] >> (i & 63) & 1)) {
             ix->dead[i >> 6] |= 1ull << (i & 63);
@@ -209,12 +197,12 @@ phash_status phash_index_remove(phash_index *ix, uint64_t id)
         memmove(ix->buf_codes + i * w, ix->buf_codes + ix->nbuf * w, w * sizeof(uint64_t));
         removed++;
     }
-    pthread_rwlock_unlock(&ix->lock);
+    ph_rwlock_write_unlock(ix->lock);
     if (removed == 0)
         st = ph_error_set(&ix->err, PHASH_ERR_NOT_FOUND, "no entry with id %llu",
                           (unsigned long long)id);
 out:
-    pthread_mutex_unlock(&ix->wmutex);
+    ph_mutex_unlock(ix->wmutex);
     return st;
 }
 
@@ -267,14 +255,14 @@ phash_status ph_index_build_locked(phash_index *ix)
     phash_status st = build_core(ix, &c);
     if (st != PHASH_OK)
         return ph_error_set(&ix->err, st, "index build failed: %s", phash_strerror(st));
-    pthread_rwlock_wrlock(&ix->lock);
+    ph_rwlock_write_lock(ix->lock);
     ph_core *old = ix->core;
     uint64_t *dead = ix->dead;
     ix->core = c;
     ix->dead = NULL;
     ix->ndead = 0;
     ix->nbuf = 0;
-    pthread_rwlock_unlock(&ix->lock);
+    ph_rwlock_write_unlock(ix->lock);
     ph_core_free(old);
     ph_free(dead);
     return PHASH_OK;
@@ -292,9 +280,9 @@ phash_status phash_index_build(phash_index *ix)
 {
     if (!ix)
         return PHASH_ERR_INVALID_ARG;
-    pthread_mutex_lock(&ix->wmutex);
+    ph_mutex_lock(ix->wmutex);
     phash_status st = ph_index_build_locked(ix);
-    pthread_mutex_unlock(&ix->wmutex);
+    ph_mutex_unlock(ix->wmutex);
     return st;
 }
 
@@ -305,8 +293,8 @@ phash_status phash_index_swap(phash_index *ix, phash_index *other)
     if (ix->bits != other->bits)
         return ph_error_set(&ix->err, PHASH_ERR_INVALID_ARG, "cannot swap a %u-bit and a %u-bit index",
                             ix->bits, other->bits);
-    pthread_mutex_lock(&ix->wmutex);
-    pthread_rwlock_wrlock(&ix->lock);
+    ph_mutex_lock(ix->wmutex);
+    ph_rwlock_write_lock(ix->lock);
 #define SWAP(f)                 \
     do {                        \
         __typeof__(ix->f) t = ix->f; \
@@ -321,7 +309,7 @@ phash_status phash_index_swap(phash_index *ix, phash_index *other)
     SWAP(nbuf);
     SWAP(capbuf);
 #undef SWAP
-    pthread_rwlock_unlock(&ix->lock);
-    pthread_mutex_unlock(&ix->wmutex);
+    ph_rwlock_write_unlock(ix->lock);
+    ph_mutex_unlock(ix->wmutex);
     return PHASH_OK;
 }

@@ -4,14 +4,15 @@
 #define PHASH_LIB_INDEX_HANDLE_H
 
 #include "index_internal.h"
+#include "platform/platform.h"
 
 struct phash_index {
     unsigned bits, words;
     /* Queries hold the read lock for their whole run; mutators take the
      * write lock only to publish a change (writer-preferring, so a stream
      * of queries cannot starve them). wmutex serialises the mutators. */
-    pthread_rwlock_t lock;
-    pthread_mutex_t wmutex;
+    ph_rwlock *lock;
+    ph_mutex *wmutex;
     ph_core *core;    /* never NULL; immutable once published */
     uint64_t *dead;   /* tombstone bitmap over core entries, or NULL */
     size_t ndead;

@@ -3,7 +3,6 @@
 #ifndef PHASH_LIB_INDEX_INTERNAL_H
 #define PHASH_LIB_INDEX_INTERNAL_H
 
-#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>

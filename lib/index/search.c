@@ -249,8 +249,7 @@ typedef struct worker {
     size_t q0, q1;
     phash_index_results res; /* off indexed by global query number */
     int rc;
-    int spawned; /* written and read by the calling thread only */
-    pthread_t th;
+    ph_thread *th; /* NULL: not spawned (written and read by the calling thread only) */
 } worker;
 
 static void *work(void *arg)
@@ -280,12 +279,13 @@ static int answer_threads(const query_ctx *qc, size_t nq, unsigned nt, phash_ind
         wk[t].res.off = r->off; /* disjoint ranges of one array */
         /* A worker that cannot be started runs here instead. Its rc is
          * not the flag: the worker writes rc while this thread would read it. */
-        wk[t].spawned = t > 0 && pthread_create(&wk[t].th, NULL, work, &wk[t]) == 0;
+        if (t > 0 && ph_thread_start(&wk[t].th, work, &wk[t]) != 0)
+            wk[t].th = NULL;
     }
     work(&wk[0]);
     for (unsigned t = 1; t < nt; t++) {
-        if (wk[t].spawned)
-            pthread_join(wk[t].th, NULL);
+        if (wk[t].th)
+            ph_thread_join(wk[t].th);
         else
             work(&wk[t]);
     }
@@ -322,13 +322,13 @@ phash_index_method phash_index_plan(const phash_index *ix, const phash_index_sea
     if (!ix || !opts || opts_in(&own, opts))
         return PHASH_INDEX_SCAN;
     phash_index *m = (phash_index *)ix;
-    pthread_rwlock_rdlock(&m->lock);
+    ph_rwlock_read_lock(m->lock);
     phash_index_method p = ph_plan(ix->core, ix->nbuf, o->radius, o->k, o->method);
     if (p == PHASH_INDEX_MIH && !ix->core->mih_off)
         p = ix->core->bk_nodes ? PHASH_INDEX_BKTREE : PHASH_INDEX_SCAN;
     if (p == PHASH_INDEX_BKTREE && !ix->core->bk_nodes)
         p = PHASH_INDEX_SCAN;
-    pthread_rwlock_unlock(&m->lock);
+    ph_rwlock_read_unlock(m->lock);
     return p;
 }
 
@@ -370,7 +370,7 @@ phash_status phash_index_search(const phash_index *ix, const void *codes, size_t
         q = copy;
     }
     phash_index *m = (phash_index *)ix;
-    pthread_rwlock_rdlock(&m->lock);
+    ph_rwlock_read_lock(m->lock);
     query_ctx qc = {ix, q, o, V};
     unsigned nt = o->threads > 1 ? o->threads : 1;
     if (nt > PH_MAX_THREADS)
@@ -378,7 +378,7 @@ phash_status phash_index_search(const phash_index *ix, const void *codes, size_t
     if (nt > nq)
         nt = nq ? (unsigned)nq : 1;
     int rc = nt > 1 ? answer_threads(&qc, nq, nt, r) : answer_range(&qc, 0, nq, r);
-    pthread_rwlock_unlock(&m->lock);
+    ph_rwlock_read_unlock(m->lock);
     ph_free(copy);
     if (rc != 0) {
         r->nq = 0;

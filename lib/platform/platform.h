@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The platform layer: every call into the operating system that the scanner
- * makes (files, folders, threads, clocks, priority) goes through here, so
+ * The platform layer: every call into the operating system that the library
+ * makes (files, folders, threads, locks, clocks, priority) goes through here, so
  * that a port is one more implementation file (posix.c today), not a
  * rewrite. Functions return 0 or an errno value (ENOMEM, EACCES, ...), never
  * print, never exit.
@@ -51,6 +51,13 @@ int ph_file_open(const char *path, ph_file **out, ph_stat *st);
 /* Read up to n bytes at the current position; *got = 0 at the end. EINTR
  * is retried. */
 int ph_file_read(ph_file *f, void *buf, size_t n, size_t *got);
+/* Read until n bytes or the end of the file: *got < n only at the end (a
+ * file that shrank) or on error (file_util.c). */
+int ph_file_read_full(ph_file *f, void *buf, size_t n, size_t *got);
+/* Read up to n bytes at offset off; *got = 0 at or past the end. EINTR is
+ * retried. The position ph_file_read uses is unspecified afterwards (Windows
+ * moves it): use one style of reading per handle. */
+int ph_file_pread(ph_file *f, uint64_t off, void *buf, size_t n, size_t *got);
 void ph_file_close(ph_file *f);
 
 /* ---- mapping files -------------------------------------------------------- */
@@ -105,10 +112,32 @@ void ph_cond_wait(ph_cond *c, ph_mutex *m);
 void ph_cond_signal(ph_cond *c);
 void ph_cond_broadcast(ph_cond *c);
 
+/* Many readers or one writer. Writers are preferred where the OS lets us
+ * choose (glibc): a steady stream of queries must not starve a swap. */
+typedef struct ph_rwlock ph_rwlock;
+int ph_rwlock_new(ph_rwlock **out);
+void ph_rwlock_free(ph_rwlock *l);
+void ph_rwlock_read_lock(ph_rwlock *l);
+void ph_rwlock_read_unlock(ph_rwlock *l);
+void ph_rwlock_write_lock(ph_rwlock *l);
+void ph_rwlock_write_unlock(ph_rwlock *l);
+
+/* Run fn exactly once per flag, whatever the threads: a caller that loses
+ * the race waits until fn has returned. Statically initialised with
+ * PH_ONCE_INIT and needs no allocation, so it can guard process-wide set-up
+ * (lib/platform/once.c: C11 atomics, the same on every OS). */
+typedef struct ph_once_flag {
+    _Atomic int state; /* 0 not run, 1 running, 2 done */
+} ph_once_flag;
+#define PH_ONCE_INIT {0}
+void ph_once(ph_once_flag *flag, void (*fn)(void));
+
 /* ---- time and priority ------------------------------------------------- */
 
 /* Monotonic seconds. */
 double ph_now(void);
+/* CPU seconds the calling thread has used (user + system). */
+double ph_thread_cpu_seconds(void);
 /* Sleep for seconds (<= 0: return at once). */
 void ph_sleep(double seconds);
 /* Lowest CPU priority for the calling thread (nice 19 and SCHED_IDLE: it

@@ -124,6 +124,21 @@ int ph_file_read(ph_file *f, void *buf, size_t n, size_t *got)
     }
 }
 
+int ph_file_pread(ph_file *f, uint64_t off, void *buf, size_t n, size_t *got)
+{
+    if (off > (uint64_t)INT64_MAX)
+        return EINVAL;
+    for (;;) {
+        ssize_t r = pread(f->fd, buf, n, (off_t)off);
+        if (r >= 0) {
+            *got = (size_t)r;
+            return 0;
+        }
+        if (errno != EINTR)
+            return errno;
+    }
+}
+
 void ph_file_close(ph_file *f)
 {
     if (!f)
@@ -367,12 +382,63 @@ void ph_cond_wait(ph_cond *c, ph_mutex *m) { pthread_cond_wait(&c->c, &m->m); }
 void ph_cond_signal(ph_cond *c) { pthread_cond_signal(&c->c); }
 void ph_cond_broadcast(ph_cond *c) { pthread_cond_broadcast(&c->c); }
 
+struct ph_rwlock {
+    pthread_rwlock_t l;
+};
+
+int ph_rwlock_new(ph_rwlock **out)
+{
+    *out = NULL;
+    ph_rwlock *l = ph_malloc(sizeof *l);
+    if (!l)
+        return ENOMEM;
+    pthread_rwlockattr_t attr;
+    int err = pthread_rwlockattr_init(&attr);
+    if (err) {
+        ph_free(l);
+        return err;
+    }
+#ifdef __GLIBC__ /* an enum, not a macro */
+    /* glibc prefers readers by default: queries would starve a swap. */
+    pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+#endif
+    err = pthread_rwlock_init(&l->l, &attr);
+    pthread_rwlockattr_destroy(&attr);
+    if (err) {
+        ph_free(l);
+        return err;
+    }
+    *out = l;
+    return 0;
+}
+
+void ph_rwlock_free(ph_rwlock *l)
+{
+    if (!l)
+        return;
+    pthread_rwlock_destroy(&l->l);
+    ph_free(l);
+}
+
+void ph_rwlock_read_lock(ph_rwlock *l) { pthread_rwlock_rdlock(&l->l); }
+void ph_rwlock_read_unlock(ph_rwlock *l) { pthread_rwlock_unlock(&l->l); }
+void ph_rwlock_write_lock(ph_rwlock *l) { pthread_rwlock_wrlock(&l->l); }
+void ph_rwlock_write_unlock(ph_rwlock *l) { pthread_rwlock_unlock(&l->l); }
+
 /* ---- time and priority ------------------------------------------------------- */
 
 double ph_now(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+double ph_thread_cpu_seconds(void)
+{
+    struct timespec ts;
+    if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0)
+        return 0.0;
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 

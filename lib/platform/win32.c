@@ -207,6 +207,20 @@ int ph_file_read(ph_file *f, void *buf, size_t n, size_t *got)
     return 0;
 }
 
+int ph_file_pread(ph_file *f, uint64_t off, void *buf, size_t n, size_t *got)
+{
+    DWORD want = n > (1u << 30) ? (1u << 30) : (DWORD)n, r = 0;
+    OVERLAPPED o = {0};
+    o.Offset = (DWORD)off;
+    o.OffsetHigh = (DWORD)(off >> 32);
+    if (!ReadFile(f->h, buf, want, &r, &o)) {
+        *got = 0;
+        return GetLastError() == ERROR_HANDLE_EOF ? 0 : errno_of(GetLastError());
+    }
+    *got = r;
+    return 0;
+}
+
 void ph_file_close(ph_file *f)
 {
     if (!f)
@@ -427,6 +441,29 @@ void ph_cond_wait(ph_cond *c, ph_mutex *m) { SleepConditionVariableSRW(&c->c, &m
 void ph_cond_signal(ph_cond *c) { WakeConditionVariable(&c->c); }
 void ph_cond_broadcast(ph_cond *c) { WakeAllConditionVariable(&c->c); }
 
+/* SRW locks grant in arrival order closely enough that waiting writers are
+ * not starved by new readers. */
+struct ph_rwlock {
+    SRWLOCK l;
+};
+
+int ph_rwlock_new(ph_rwlock **out)
+{
+    *out = NULL;
+    ph_rwlock *l = ph_malloc(sizeof *l);
+    if (!l)
+        return ENOMEM;
+    InitializeSRWLock(&l->l);
+    *out = l;
+    return 0;
+}
+
+void ph_rwlock_free(ph_rwlock *l) { ph_free(l); }
+void ph_rwlock_read_lock(ph_rwlock *l) { AcquireSRWLockShared(&l->l); }
+void ph_rwlock_read_unlock(ph_rwlock *l) { ReleaseSRWLockShared(&l->l); }
+void ph_rwlock_write_lock(ph_rwlock *l) { AcquireSRWLockExclusive(&l->l); }
+void ph_rwlock_write_unlock(ph_rwlock *l) { ReleaseSRWLockExclusive(&l->l); }
+
 /* ---- time and priority ------------------------------------------------------- */
 
 double ph_now(void)
@@ -435,6 +472,16 @@ double ph_now(void)
     QueryPerformanceFrequency(&f);
     QueryPerformanceCounter(&t);
     return (double)t.QuadPart / (double)f.QuadPart;
+}
+
+double ph_thread_cpu_seconds(void)
+{
+    FILETIME created, exited, kernel, user;
+    if (!GetThreadTimes(GetCurrentThread(), &created, &exited, &kernel, &user))
+        return 0.0;
+    uint64_t k = (uint64_t)kernel.dwHighDateTime << 32 | kernel.dwLowDateTime;
+    uint64_t u = (uint64_t)user.dwHighDateTime << 32 | user.dwLowDateTime;
+    return (double)(k + u) * 1e-7; /* 100 ns units */
 }
 
 void ph_sleep(double seconds)

@@ -2,11 +2,11 @@
 /* The matcher: a reference-counted snapshot of a signature set that queries
  * hold while they run, so that a replacement can be swapped in at any time
  * and the old set freed when its last query ends. */
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "platform/platform.h"
 #include "sigset_int.h"
 
 struct ph_snapshot {
@@ -17,7 +17,7 @@ struct ph_snapshot {
 };
 
 struct phash_matcher {
-    pthread_mutex_t lock; /* guards cur (swaps and reference taking) */
+    ph_mutex *lock; /* guards cur (swaps and reference taking) */
     ph_snapshot *cur;
     ph_error err;
 };
@@ -60,11 +60,11 @@ static void snapshot_release_unowned(ph_snapshot *s)
 ph_snapshot *ph_matcher_take(const phash_matcher *m)
 {
     phash_matcher *mm = (phash_matcher *)m; /* the lock is not part of the value */
-    pthread_mutex_lock(&mm->lock);
+    ph_mutex_lock(mm->lock);
     ph_snapshot *s = mm->cur;
     if (s)
         atomic_fetch_add(&s->refs, 1);
-    pthread_mutex_unlock(&mm->lock);
+    ph_mutex_unlock(mm->lock);
     return s;
 }
 
@@ -86,7 +86,7 @@ const ph_videos *ph_snapshot_videos(const ph_snapshot *s)
 static phash_matcher *matcher_create(void)
 {
     phash_matcher *m = ph_calloc(1, sizeof *m);
-    if (m && pthread_mutex_init(&m->lock, NULL)) {
+    if (m && ph_mutex_new(&m->lock) != 0) {
         ph_free(m);
         return NULL;
     }
@@ -106,7 +106,7 @@ void phash_matcher_free(phash_matcher *m)
     if (!m)
         return;
     ph_snapshot_release(m->cur);
-    pthread_mutex_destroy(&m->lock);
+    ph_mutex_free(m->lock);
     ph_free(m);
 }
 
@@ -131,10 +131,10 @@ static phash_status prepare_exact(phash_sigset *set)
 /* Publish a snapshot; the old one is freed now or by its last query. */
 static void publish(phash_matcher *m, ph_snapshot *s)
 {
-    pthread_mutex_lock(&m->lock);
+    ph_mutex_lock(m->lock);
     ph_snapshot *old = m->cur;
     m->cur = s;
-    pthread_mutex_unlock(&m->lock);
+    ph_mutex_unlock(m->lock);
     ph_snapshot_release(old);
     ph_error_clear(&m->err);
 }

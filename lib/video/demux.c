@@ -9,7 +9,6 @@
  */
 #include <errno.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <libavutil/error.h>
 #include <libavutil/mem.h>
@@ -63,18 +62,16 @@ static int src_read(void *opaque, uint8_t *buf, int size)
     if (left <= 0)
         return AVERROR_EOF;
     size_t n = (size_t)(left < size ? left : size);
-    if (s->fd < 0) {
+    if (!s->file) {
         memcpy(buf, s->mem + s->pos, n);
     } else {
-        ssize_t got;
-        do
-            got = pread(s->fd, buf, n, (off_t)s->pos);
-        while (got < 0 && errno == EINTR);
-        if (got < 0)
-            return AVERROR(errno);
+        size_t got;
+        int err = ph_file_pread(s->file, (uint64_t)s->pos, buf, n, &got);
+        if (err)
+            return AVERROR(err);
         if (got == 0)
             return AVERROR_EOF; /* the file shrank under us */
-        n = (size_t)got;
+        n = got;
     }
     s->pos += (int64_t)n;
     return (int)n;

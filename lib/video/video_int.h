@@ -7,11 +7,12 @@
 #include <libavformat/avformat.h>
 
 #include "internal.h"
+#include "platform/platform.h"
 #include "phash/video.h"
 
 /* Where the bytes come from: a file descriptor or a caller's buffer. */
 typedef struct ph_video_src {
-    int fd;             /* -1 for memory */
+    ph_file *file;      /* NULL for memory */
     const uint8_t *mem; /* memory input */
     int64_t size;
     int64_t pos;

@@ -6,14 +6,9 @@
  * for the behaviour, step by step.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <math.h>
-#include <pthread.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
-#include <unistd.h>
 
 #include <libavcodec/avcodec.h>
 #include <libavutil/frame.h>
@@ -67,7 +62,7 @@ static void quiet_ffmpeg(void) { av_log_set_level(AV_LOG_QUIET); }
 
 phash_status phash_video_hasher_new(phash_video_hasher **out)
 {
-    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    static ph_once_flag once = PH_ONCE_INIT;
     if (!out)
         return PHASH_ERR_INVALID_ARG;
     *out = NULL;
@@ -79,7 +74,7 @@ phash_status phash_video_hasher_new(phash_video_hasher **out)
         return PHASH_ERR_NOMEM;
     }
     ph_pdq_hasher_set_float_luma(h->pdq, 1);
-    pthread_once(&once, quiet_ffmpeg);
+    ph_once(&once, quiet_ffmpeg);
     h->seconds_per_hash = 1.0;
     h->threads = 1;
     h->drain = PHASH_VIDEO_DRAIN_REFERENCE;
@@ -178,19 +173,12 @@ phash_status phash_video_hasher_get_option(const phash_video_hasher *h, phash_vi
 
 /* ---- budget ------------------------------------------------------------- */
 
-static double thread_cpu_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 /* FFmpeg's interrupt callback (stream probing, demuxers' loops) and our
  * own check per packet: 1 once the CPU budget is spent. */
 static int over_budget(void *opaque)
 {
     vp_run *r = opaque;
-    if (!r->budget_hit && r->cpu_deadline > 0 && thread_cpu_seconds() > r->cpu_deadline)
+    if (!r->budget_hit && r->cpu_deadline > 0 && ph_thread_cpu_seconds() > r->cpu_deadline)
         r->budget_hit = 1;
     return r->budget_hit;
 }
@@ -459,7 +447,7 @@ static void run_free(vp_run *r)
 static phash_status run(phash_video_hasher *h, vp_run *r)
 {
     if (h->max_cpu_seconds > 0)
-        r->cpu_deadline = thread_cpu_seconds() + h->max_cpu_seconds;
+        r->cpu_deadline = ph_thread_cpu_seconds() + h->max_cpu_seconds;
     phash_status st = ph_demux_open(&r->dx, over_budget, r, &h->err);
     if (st == PHASH_OK)
         st = pick_stream(r);
@@ -489,7 +477,7 @@ static void start(phash_video_hasher *h, vp_run *r, phash_vpdq_frame_fn fn, void
     memset(r->info, 0, sizeof *r->info);
     r->info->stream_index = -1;
     r->info->duration = -1;
-    r->dx.src.fd = -1;
+    r->dx.src.file = NULL;
 }
 
 phash_status phash_vpdq_hash_memory_each(phash_video_hasher *h, const void *data, size_t len,
@@ -518,19 +506,22 @@ phash_status phash_vpdq_hash_file_each(phash_video_hasher *h, const char *path,
     vp_run r;
     phash_video_info local;
     start(h, &r, fn, user, info, &local);
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-    if (fd < 0)
-        return ph_error_set(&h->err, PHASH_ERR_IO, "video: cannot open %s: %s", path,
-                            strerror(errno));
-    struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        close(fd);
+    ph_file *f;
+    ph_stat st;
+    int err = ph_file_open(path, &f, &st);
+    if (err == EISDIR || err == ENODEV)
         return ph_error_set(&h->err, PHASH_ERR_NOT_REGULAR, "video: %s is not a regular file", path);
+    if (err)
+        return ph_error_set(&h->err, err == ENOMEM ? PHASH_ERR_NOMEM : PHASH_ERR_IO,
+                            "video: cannot open %s: %s", path, strerror(err));
+    if (st.size > (uint64_t)INT64_MAX) {
+        ph_file_close(f);
+        return ph_error_set(&h->err, PHASH_ERR_TOO_LARGE, "video: %s is too large", path);
     }
-    r.dx.src.fd = fd;
-    r.dx.src.size = (int64_t)st.st_size;
+    r.dx.src.file = f;
+    r.dx.src.size = (int64_t)st.size;
     phash_status s = run(h, &r);
-    close(fd);
+    ph_file_close(f);
     return s;
 }
 
