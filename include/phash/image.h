@@ -128,7 +128,13 @@ typedef enum phash_decode_option {
      * bytes of samples to inflate (a 100 MP 16-bit RGBA PNG is 100
      * million), checked from the header. 0: no budget. Default
      * PHASH_DEFAULT_MAX_WORK (docs/formats.md has the measurements). */
-    PHASH_DECODE_MAX_WORK = 6
+    PHASH_DECODE_MAX_WORK = 6,
+    /* 0 (default): off. N (1..65535): decode a JPEG at the smallest DCT
+     * scale (1/2, 1/4, 1/8) that keeps both sides >= N, chosen from the
+     * frame header during the one decode; when nonzero it replaces
+     * PHASH_DECODE_JPEG_SCALE. A scaled image has PHASH_IMAGE_SCALED. For
+     * fast modes (phash_pdq_hasher_set_fast). */
+    PHASH_DECODE_JPEG_MIN_SIDE = 7
 } phash_decode_option;
 
 /* About 1.2 s of CPU for the scans at 12 ns per block (docs/formats.md). */

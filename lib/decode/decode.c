@@ -88,6 +88,7 @@ static int *option_slot(phash_decoder *dec, phash_decode_option option, int *max
     case PHASH_DECODE_JPEG_SCALE: *max = 8; return &dec->jpeg_scale;
     case PHASH_DECODE_ALLOW_TRUNCATED: *max = 1; return &dec->allow_truncated;
     case PHASH_DECODE_MAX_WORK: *max = INT_MAX; return &dec->max_work;
+    case PHASH_DECODE_JPEG_MIN_SIDE: *max = 65535; return &dec->jpeg_min_side;
     }
     return NULL;
 }

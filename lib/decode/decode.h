@@ -24,6 +24,7 @@ struct phash_decoder {
     int sixteen_bit;      /* PHASH_SIXTEEN_BIT_* */
     int apply_orientation;
     int jpeg_scale;       /* numerator over 8 */
+    int jpeg_min_side;    /* PHASH_DECODE_JPEG_MIN_SIDE, 0: off */
     int allow_truncated;
     int max_work;         /* blocks (PHASH_DECODE_MAX_WORK), 0: no budget */
     ph_error err;

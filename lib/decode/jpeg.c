@@ -308,6 +308,19 @@ static uint32_t setup_output(j_decompress_ptr d, int *cmyk)
     }
 }
 
+/* The DCT scale numerator (over 8): the fixed option, or with a minimum
+ * side the smallest 1/2^k that keeps both sides >= it. */
+static unsigned scale_numerator(const phash_decoder *dec, const j_decompress_ptr d)
+{
+    if (!dec->jpeg_min_side)
+        return (unsigned)dec->jpeg_scale;
+    uint64_t small = d->image_width < d->image_height ? d->image_width : d->image_height;
+    unsigned num = 8;
+    while (num > 1 && small * (num / 2) >= (uint64_t)dec->jpeg_min_side * 8u)
+        num /= 2;
+    return num;
+}
+
 /* Everything between the setjmp and the cleanup: any libjpeg error longjmps
  * out of here with the detail already recorded. */
 static phash_status decode(phash_decoder *dec, j_decompress_ptr d, jpeg_guard *g,
@@ -325,7 +338,7 @@ static phash_status decode(phash_decoder *dec, j_decompress_ptr d, jpeg_guard *g
                             d->num_components, (int)d->jpeg_color_space);
     d->dct_method = JDCT_ISLOW;
     d->do_fancy_upsampling = TRUE;
-    d->scale_num = (unsigned)dec->jpeg_scale;
+    d->scale_num = scale_numerator(dec, d);
     d->scale_denom = 8;
 
     uint64_t coef = coefficient_bytes(d);
@@ -371,7 +384,7 @@ static phash_status decode(phash_decoder *dec, j_decompress_ptr d, jpeg_guard *g
         dec->img.flags |= PHASH_IMAGE_TRUNCATED;
     if (cmyk)
         dec->img.flags |= PHASH_IMAGE_CMYK;
-    if (dec->jpeg_scale != 8)
+    if (d->scale_num != 8)
         dec->img.flags |= PHASH_IMAGE_SCALED;
     /* No jpeg_finish_decompress(): it would only read what follows the
      * last scan, and trailing garbage must not fail a complete image. */

@@ -34,7 +34,6 @@ struct phash_pdq_hasher {
     float dct[PH_PDQ_DCT * PH_PDQ_DCT];
     phash_decoder *decoder; /* created on first file/memory call without one */
     ph_pdq_prof prof;
-    uint8_t head[PH_PDQ_HEAD_BYTES]; /* fast mode: the start of a JPEG file */
 };
 
 /* Stage timing (bench/pdq only) counts this thread's CPU time, so that
@@ -346,17 +345,19 @@ static phash_status hash_decoded(phash_pdq_hasher *h, phash_decoder *dec, const 
     if (!dec)
         return ph_error_set(&h->err, PHASH_ERR_NOMEM, "pdq: no memory for a decoder");
     const phash_image *img = NULL;
-    int old_scale = phash_decoder_get_option(dec, PHASH_DECODE_JPEG_SCALE);
-    if (h->fast_min_side) {
-        /* A file we cannot size is decoded at full scale. */
-        (void)ph_pdq_fast_scale(dec, path, data, len, h->fast_min_side, h->head);
-    }
+    /* Fast mode: the decoder picks the JPEG scale from the frame header it
+     * reads anyway (no peek of our own), and the caller's setting is put
+     * back afterwards. */
+    int old_min = phash_decoder_get_option(dec, PHASH_DECODE_JPEG_MIN_SIDE);
+    if (h->fast_min_side &&
+        phash_decoder_set_option(dec, PHASH_DECODE_JPEG_MIN_SIDE, (int)h->fast_min_side) != PHASH_OK)
+        return ph_error_set(&h->err, PHASH_ERR_STATE, "pdq: cannot set the fast mode's scale");
     phash_status st = path ? phash_decode_file(dec, path, &img)
                            : phash_decode_memory(dec, data, len, &img);
     /* Restoring a value read back from the decoder cannot fail; if it
      * did, the decoder would keep a reduced scale, so say so. */
-    if (h->fast_min_side && old_scale > 0 &&
-        phash_decoder_set_option(dec, PHASH_DECODE_JPEG_SCALE, old_scale) != PHASH_OK &&
+    if (h->fast_min_side && old_min >= 0 &&
+        phash_decoder_set_option(dec, PHASH_DECODE_JPEG_MIN_SIDE, old_min) != PHASH_OK &&
         st == PHASH_OK)
         st = PHASH_ERR_STATE;
     if (st != PHASH_OK)

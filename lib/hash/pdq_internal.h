@@ -87,10 +87,4 @@ void ph_pdq_bits(const float b[PH_PDQ_DCT * PH_PDQ_DCT], phash_pdq_code *out);
 void ph_pdq_dihedral_bits(const float b[PH_PDQ_DCT * PH_PDQ_DCT],
                           phash_pdq_code out[PHASH_PDQ_NUM_DIHEDRAL]);
 
-/* lib/hash/pdq_fast.c: set dec's JPEG scale for fast mode from the file's SOF
- * (path, or data/len). head is scratch for the first bytes of the file. */
-#define PH_PDQ_HEAD_BYTES 65536 /* SOF follows APPn/DQT/DHT; EXIF thumbnails fit */
-phash_status ph_pdq_fast_scale(phash_decoder *dec, const char *path, const void *data,
-                               size_t len, uint32_t min_side, uint8_t head[PH_PDQ_HEAD_BYTES]);
-
 #endif
