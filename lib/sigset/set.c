@@ -403,31 +403,43 @@ phash_status ph_sigset_finalize(phash_sigset *set)
 {
     if (set->finalized)
         return PHASH_OK;
+    /* Two passes over the owners for all algorithms together (a compiled
+     * set of 10M owners is finalized at every open), each algorithm's
+     * order array sized to its own owners. */
+    size_t per[PHASH_SIG_ALGO_MAX + 1] = {0};
+    uint32_t *start[PHASH_SIG_ALGO_MAX + 1] = {0}, *order[PHASH_SIG_ALGO_MAX + 1] = {0};
+    for (size_t i = 0; i < set->n_owners; i++)
+        per[set->owners[i].algo]++;
     for (int a = 1; a <= PHASH_SIG_ALGO_MAX; a++) {
-        ph_algo_store *st = &set->algo[a];
-        uint32_t *start = ph_calloc(st->count + 1, sizeof *start);
-        uint32_t *order = ph_calloc(set->n_owners ? set->n_owners : 1, sizeof *order);
-        if (!start || !order) {
-            ph_free(start);
-            ph_free(order);
+        start[a] = ph_calloc(set->algo[a].count + 1, sizeof *start[a]);
+        order[a] = ph_calloc(per[a] ? per[a] : 1, sizeof *order[a]);
+        if (!start[a] || !order[a]) {
+            for (int b = 1; b <= a; b++) {
+                ph_free(start[b]);
+                ph_free(order[b]);
+            }
             return PHASH_ERR_NOMEM;
         }
-        for (size_t i = 0; i < set->n_owners; i++)
-            if (set->owners[i].algo == a)
-                start[set->owners[i].entry + 1]++;
-        for (size_t e = 0; e < st->count; e++)
-            start[e + 1] += start[e];
-        /* Fill in load order: a running cursor per entry, borrowed from start[]. */
-        for (size_t i = 0; i < set->n_owners; i++)
-            if (set->owners[i].algo == a)
-                order[start[set->owners[i].entry]++] = (uint32_t)i;
+    }
+    for (size_t i = 0; i < set->n_owners; i++)
+        start[set->owners[i].algo][set->owners[i].entry + 1]++;
+    for (int a = 1; a <= PHASH_SIG_ALGO_MAX; a++)
+        for (size_t e = 0; e < set->algo[a].count; e++)
+            start[a][e + 1] += start[a][e];
+    /* Fill in load order: a running cursor per entry, borrowed from start[]. */
+    for (size_t i = 0; i < set->n_owners; i++) {
+        const ph_owner *o = &set->owners[i];
+        order[o->algo][start[o->algo][o->entry]++] = (uint32_t)i;
+    }
+    for (int a = 1; a <= PHASH_SIG_ALGO_MAX; a++) {
+        ph_algo_store *st = &set->algo[a];
         for (size_t e = st->count; e > 0; e--)
-            start[e] = start[e - 1];
-        start[0] = 0;
+            start[a][e] = start[a][e - 1];
+        start[a][0] = 0;
         ph_free(st->owner_start);
         ph_free(st->owner_order);
-        st->owner_start = start;
-        st->owner_order = order;
+        st->owner_start = start[a];
+        st->owner_order = order[a];
     }
     set->finalized = 1;
     return PHASH_OK;
