@@ -342,6 +342,17 @@ PHASH_API PHASH_NODISCARD phash_status phash_sigset_owner_get(const phash_sigset
                                               size_t entry, size_t k,
                                               phash_sigset_owner *out);
 
+/* The size filter. Lists that record the file size of their digest
+ * entries (VICS MediaSize; a "size", "file_size", "filesize" or
+ * "media_size" column or member in CSV / JSON lines) give the set a size
+ * set. 0 when no digest entry of the set can be a file of `size` bytes:
+ * every digest entry has a recorded size and none is this one. 1
+ * otherwise: the size is listed, or some digest entry has no size (a list
+ * without sizes, a compiled set written before sizes were kept), or the
+ * set has no digest entry. The scanner uses it to leave non-media files
+ * of other sizes undigested (scan.h, PHASH_SCAN_OPT_SIZE_FILTER). */
+PHASH_API int phash_sigset_size_possible(const phash_sigset *set, uint64_t size);
+
 /* ---- compiled sets ------------------------------------------------------ */
 
 /* Write the set as a compiled set file ("SET.phx": its codes, owners, lists

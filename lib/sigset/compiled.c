@@ -30,6 +30,9 @@
  *            directory (lib/sigset/digest_table.c), looked up in place:
  *            no table is built at open; sets written before it have none
  *            (then a hash table is built at open, as before)
+ *     SIZES  u64 digest owners without a file size, u64 n, n x u64 the
+ *            file sizes the lists record, sorted (lib/sigset/sizes.c);
+ *            sets written before it have none (no size filter)
  * Unknown section kinds are skipped.
  * Opening maps the file and points the set at its sections (codes, owners,
  * pool, lists: their file layout is the in-memory one on 64-bit
@@ -65,7 +68,8 @@ enum {
     SEC_INDEX = 5,
     SEC_CATEGORIES = 6,
     SEC_LISTINFO = 7,
-    SEC_DIGESTS = 8
+    SEC_DIGESTS = 8,
+    SEC_SIZES = 9
 };
 #define PHX_LISTINFO 56u
 
@@ -287,6 +291,8 @@ static phash_status write_section(const phash_sigset *set, const section *sec, o
     }
     case SEC_DIGESTS:
         return ph_digest_table_write(&set->algo[sec->algo], out_put, o);
+    case SEC_SIZES:
+        return ph_sizes_write(set, out_put, o);
     }
     return r ? PHASH_ERR_IO : PHASH_OK;
 }
@@ -325,7 +331,7 @@ static int write_header(out_stream *o, const section *sec, size_t n)
 /* Every section, in the order the table lists them. */
 static phash_status write_set(const phash_sigset *set, out_stream *o)
 {
-    section sec[5 + 3 * PHASH_SIG_ALGO_MAX];
+    section sec[6 + 3 * PHASH_SIG_ALGO_MAX];
     size_t n = 0;
     sec[n++] = (section){.kind = SEC_LISTS};
     sec[n++] = (section){.kind = SEC_POOL};
@@ -335,13 +341,14 @@ static phash_status write_set(const phash_sigset *set, out_stream *o)
         sec[n++] = (section){.kind = SEC_CODES, .algo = a};
     sec[n++] = (section){.kind = SEC_OWNERS};
     sec[n++] = (section){.kind = SEC_LISTINFO};
+    sec[n++] = (section){.kind = SEC_SIZES};
     for (uint32_t a = 1; a <= PHASH_SIG_ALGO_MAX; a++)
         if (set->algo[a].count && !phash_sig_algo_is_exact((phash_sig_algo)a))
             sec[n++] = (section){.kind = SEC_INDEX, .algo = a};
     for (uint32_t a = 1; a <= PHASH_SIG_ALGO_MAX; a++)
         if (set->algo[a].count && phash_sig_algo_is_exact((phash_sig_algo)a))
             sec[n++] = (section){.kind = SEC_DIGESTS, .algo = a};
-    static const uint8_t zero[PHX_HEADER + PHX_ENTRY * (5 + 3 * PHASH_SIG_ALGO_MAX)];
+    static const uint8_t zero[PHX_HEADER + PHX_ENTRY * (6 + 3 * PHASH_SIG_ALGO_MAX)];
     if (out_raw(o, zero, PHX_HEADER + PHX_ENTRY * n) || out_pad(o))
         return PHASH_ERR_IO;
     for (size_t i = 0; i < n; i++) {
@@ -411,7 +418,7 @@ typedef struct found {
  * sections this version knows. */
 static phash_status check_layout(const uint8_t *buf, size_t size, found *lists, found *pool,
                                  found codes[], found *owners, found index[], found *cats,
-                                 found digests[], const char **detail)
+                                 found digests[], found *sizes, const char **detail)
 {
     if (size < PHX_HEADER || memcmp(buf, PHX_MAGIC, 8))
         return bad(detail, "not a phash compiled signature set (bad magic)");
@@ -456,6 +463,8 @@ static phash_status check_layout(const uint8_t *buf, size_t size, found *lists, 
         else if (kind == SEC_DIGESTS && algo >= 1 && algo <= PHASH_SIG_ALGO_MAX &&
                  phash_sig_algo_is_exact((phash_sig_algo)algo))
             digests[algo] = f;
+        else if (kind == SEC_SIZES)
+            *sizes = f;
     }
     if (!lists->p || !pool->p || !owners->p)
         return bad(detail, "compiled set lacks a required section");
@@ -590,6 +599,7 @@ void ph_sigset_unmap(phash_sigset *set)
         forget_mapped(set, &set->algo[a].codes);
         set->algo[a].dt_dir = set->algo[a].dt_order = NULL; /* in the mapping */
     }
+    forget_mapped(set, (void **)&set->sizes);
     ph_map_close(set->mapping);
     set->mapping = NULL;
     set->map = NULL;
@@ -617,6 +627,8 @@ phash_status ph_sigset_own(phash_sigset *set)
     for (int a = 1; a <= PHASH_SIG_ALGO_MAX; a++)
         ok = ok && (codes[a] = heap_copy(set->algo[a].codes,
                                          set->algo[a].count * set->algo[a].code_size)) != NULL;
+    if (ok && ph_sizes_own(set) != PHASH_OK)
+        ok = 0;
     if (!ok) {
         ph_free(pool), ph_free(lists), ph_free(owners), ph_free(cats);
         for (int a = 1; a <= PHASH_SIG_ALGO_MAX; a++)
@@ -668,12 +680,19 @@ static void read_list_info(phash_sigset *set, const uint8_t *buf)
 
 /* The sorted digest tables (sets written before them have none: the
  * matcher then builds a hash table). */
-static phash_status attach_digests(phash_sigset *set, const found digests[], const char **detail)
+static phash_status attach_digests(phash_sigset *set, const found digests[], const found *sizes,
+                                   const char **detail)
 {
-    for (int a = 1; a <= PHASH_SIG_ALGO_MAX; a++)
+    for (int a = 1; a <= PHASH_SIG_ALGO_MAX; a++) {
         if (digests[a].p && set->algo[a].count &&
             ph_digest_table_attach(&set->algo[a], digests[a].p, digests[a].size))
             return bad(detail, "compiled set digest table does not match its codes");
+        /* Without a SIZES section the digests' sizes are unknown. */
+        if (!sizes->p && set->algo[a].count && phash_sig_algo_is_exact((phash_sig_algo)a))
+            set->unsized = 1;
+    }
+    if (sizes->p && ph_sizes_attach(set, sizes->p, sizes->size))
+        return bad(detail, "compiled set size table is malformed");
     return PHASH_OK;
 }
 
@@ -731,10 +750,12 @@ phash_status ph_compiled_open(const char *path, unsigned flags, phash_sigset **o
     void *map = (void *)ph_map_data(mapping); /* read-only: never written through */
     size_t size = ph_map_size(mapping);
     found lists = {0}, pool = {0}, owners = {0}, cats = {0}, codes[PHASH_SIG_ALGO_MAX + 1] = {{0}},
-          index[PHASH_SIG_ALGO_MAX + 1] = {{0}}, digests[PHASH_SIG_ALGO_MAX + 1] = {{0}};
+          index[PHASH_SIG_ALGO_MAX + 1] = {{0}}, digests[PHASH_SIG_ALGO_MAX + 1] = {{0}},
+          sizes = {0};
     phash_index *ix[PHASH_SIG_ALGO_MAX + 1] = {0};
     phash_sigset *set = NULL;
-    st = check_layout(map, size, &lists, &pool, codes, &owners, index, &cats, digests, detail);
+    st = check_layout(map, size, &lists, &pool, codes, &owners, index, &cats, digests, &sizes,
+                      detail);
     if (st == PHASH_OK)
         st = phash_sigset_new(&set);
     if (st == PHASH_OK) {
@@ -745,7 +766,7 @@ phash_status ph_compiled_open(const char *path, unsigned flags, phash_sigset **o
         st = fill_set(set, &lists, &pool, codes, &owners, &cats, detail);
     }
     if (st == PHASH_OK)
-        st = attach_digests(set, digests, detail);
+        st = attach_digests(set, digests, &sizes, detail);
     if (st == PHASH_OK)
         read_list_info(set, (const uint8_t *)set->map); /* the provenance, copied to the heap */
     if (st == PHASH_OK && idx)

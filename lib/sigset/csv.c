@@ -246,6 +246,8 @@ static int csv_row(ph_load *load, void *ctx, const char *s, size_t len)
             /* Metadata keeps the category and opaque hashes too. */
             if (role == PH_ROLE_CATEGORY)
                 base.category = f, base.category_len = flen;
+            if (role == PH_ROLE_SIZE)
+                base.size = f, base.size_len = flen;
             char extra[32];
             const char *name = extra;
             size_t nlen;

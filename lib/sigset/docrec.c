@@ -38,7 +38,7 @@ void ph_docrec_reset(ph_docrec *r)
     r->n_hashes = 0;
     r->n_opaque = 0;
     r->oversize = 0;
-    r->has_id = r->has_cat = 0;
+    r->has_id = r->has_cat = r->has_size = 0;
     r->allow = 0;
 }
 
@@ -75,6 +75,15 @@ void ph_docrec_id(ph_docrec *r, const char *v, size_t len)
     if (off != (size_t)-1) {
         r->id = (ph_docrec_span){.off = off, .len = len};
         r->has_id = 1;
+    }
+}
+
+void ph_docrec_size(ph_docrec *r, const char *v, size_t len)
+{
+    size_t off = put_val(r, v, len);
+    if (off != (size_t)-1) {
+        r->size = (ph_docrec_span){.off = off, .len = len};
+        r->has_size = 1;
     }
 }
 
@@ -183,6 +192,8 @@ int ph_docrec_submit(ph_load *load, ph_docrec *r, const char *what)
         base.id = r->vals + r->id.off, base.id_len = r->id.len;
     if (r->has_cat)
         base.category = r->vals + r->cat.off, base.category_len = r->cat.len;
+    if (r->has_size)
+        base.size = r->vals + r->size.off, base.size_len = r->size.len;
     for (size_t k = 0; k < r->n_hashes; k++) {
         ph_record rec = base;
         rec.algo = r->vals + r->hashes[k].name;

@@ -22,8 +22,8 @@ typedef struct ph_docrec {
     ph_docrec_span hashes[PH_DOCREC_MAX_HASHES];
     size_t n_hashes;
     size_t n_opaque;         /* opaque hashes seen (counted by the caller) */
-    ph_docrec_span id, cat;
-    int has_id, has_cat;
+    ph_docrec_span id, cat, size;
+    int has_id, has_cat, has_size;
     int oversize;            /* something did not fit: the record is rejected */
     int allow;               /* a known-benign record (PHASH_SIGSET_FLAG_ALLOW) */
 } ph_docrec;
@@ -36,6 +36,8 @@ void ph_docrec_reset(ph_docrec *r);
 void ph_docrec_hash(ph_docrec *r, const char *name, size_t name_len, const char *v, size_t len);
 void ph_docrec_id(ph_docrec *r, const char *v, size_t len);
 void ph_docrec_category(ph_docrec *r, const char *v, size_t len);
+/* The file's size (MediaSize), for the size filter. */
+void ph_docrec_size(ph_docrec *r, const char *v, size_t len);
 /* A metadata member: a string value (escaped here) or raw JSON (a number,
  * true, false, null). */
 void ph_docrec_meta_str(ph_docrec *r, const char *key, size_t klen, const char *v, size_t len);

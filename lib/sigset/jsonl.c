@@ -251,6 +251,8 @@ static int jsonl_line(ph_load *load, void *ctx, const char *s, size_t len)
                 /* The category is also kept in the metadata, as before. */
                 if (role == PH_ROLE_CATEGORY)
                     base.category = v, base.category_len = vlen;
+                if (role == PH_ROLE_SIZE)
+                    base.size = v, base.size_len = vlen;
                 /* An opaque hash (PhotoDNA, ...): kept here, counted. */
                 if (role == PH_ROLE_OPAQUE && !ph_span_eq(v, vlen, "null") &&
                     !ph_span_eq(v, vlen, "\"\"")) {

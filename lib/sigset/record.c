@@ -230,6 +230,10 @@ static const char *const category_names[] = {"category", "category_id", "status"
 static const char *const algo_column_names[] = {"signal_type", "algo", "algorithm", "hash_type",
                                          "hashtype", "hash_name", "hashname", "type", NULL};
 
+/* The file's size in bytes (VICS MediaSize, forensic exports' size column). */
+static const char *const size_names[] = {"mediasize", "media_size", "size", "filesize",
+                                         "file_size", NULL};
+
 static int in_list(const char *s, size_t len, const char *const *list)
 {
     for (size_t i = 0; list[i]; i++)
@@ -255,6 +259,8 @@ int ph_field_role(const char *s, size_t len, phash_sig_algo *algo)
         return PH_ROLE_CATEGORY;
     if (ph_opaque_kind(s, len) >= 0)
         return PH_ROLE_OPAQUE;
+    if (in_list(s, len, size_names))
+        return PH_ROLE_SIZE;
     return PH_ROLE_META;
 }
 
@@ -670,5 +676,14 @@ int ph_record_submit(ph_load *load, const ph_record *rec)
         rep->inserted++;
     else
         rep->duplicates++;
+    /* The size filter: what size of file this digest can be (the empty
+     * file's digest never matches: no size needed). */
+    if (digest_of(algo) && !(owner.flags & PHASH_SIGSET_FLAG_EMPTY_FILE) &&
+        ph_sigset_note_size(set, rec->size, rec->size_len)) {
+        load->status = PHASH_ERR_NOMEM;
+        ph_error_set(&set->err, PHASH_ERR_NOMEM, "%s:%llu: out of memory", load->name,
+                     (unsigned long long)load->line);
+        return -1;
+    }
     return 0;
 }

@@ -248,6 +248,7 @@ void phash_sigset_free(phash_sigset *set)
     ph_free(set->cats);
     table_free(&set->cat_table);
     ph_free(set->prov);
+    ph_free(set->sizes);
     ph_free(set);
 }
 
@@ -441,6 +442,7 @@ phash_status ph_sigset_finalize(phash_sigset *set)
         st->owner_start = start[a];
         st->owner_order = order[a];
     }
+    ph_sigset_sort_sizes(set);
     set->finalized = 1;
     return PHASH_OK;
 }
@@ -455,6 +457,8 @@ void ph_sigset_mark_get(const phash_sigset *set, ph_sigset_mark *mark)
     mark->pool_len = set->pool_len;
     mark->n_lists = set->n_lists;
     mark->n_cats = set->n_cats;
+    mark->n_sizes = set->n_sizes;
+    mark->unsized = set->unsized;
 }
 
 phash_status ph_sigset_rollback(phash_sigset *set, const ph_sigset_mark *mark)
@@ -482,6 +486,8 @@ phash_status ph_sigset_rollback(phash_sigset *set, const ph_sigset_mark *mark)
     }
     set->pool_len = mark->pool_len;
     set->n_lists = mark->n_lists;
+    set->n_sizes = mark->n_sizes;
+    set->unsized = mark->unsized;
     set->finalized = 0;
     if (ph_sigset_finalize(set))
         st = PHASH_ERR_NOMEM;

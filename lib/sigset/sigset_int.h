@@ -64,6 +64,11 @@ struct phash_sigset {
     size_t n_cats, cats_cap;
     ph_table cat_table; /* category text -> index */
     struct ph_list_prov *prov; /* [prov_cap] >= n_lists: what each list was */
+    /* File sizes recorded for digest entries (sizes.c): sorted, distinct
+     * after finalize; unsized counts digest owners without one. */
+    uint64_t *sizes;
+    size_t n_sizes, sizes_cap;
+    uint64_t unsized;
     size_t prov_cap;
     int finalized;
     /* A compiled set used in place (compiled.c): codes, owners, pool and
@@ -123,7 +128,8 @@ int ph_sigset_video_exists(const phash_sigset *set, const phash_pdq_code *code, 
 /* Sizes to roll back to after a failed strict load. */
 typedef struct ph_sigset_mark {
     size_t count[PHASH_SIG_ALGO_MAX + 1];
-    size_t n_owners, pool_len, n_lists, n_cats;
+    size_t n_owners, pool_len, n_lists, n_cats, n_sizes;
+    uint64_t unsized;
 } ph_sigset_mark;
 void ph_sigset_mark_get(const phash_sigset *set, ph_sigset_mark *mark);
 /* Undo everything after mark. PHASH_ERR_NOMEM if the tables could not be
@@ -172,6 +178,22 @@ phash_status ph_digest_table_write(const ph_algo_store *st, ph_sink_fn put, void
 int ph_digest_table_attach(ph_algo_store *st, const uint8_t *p, uint64_t size);
 /* Entry number of a code, -1 when absent (st->dt_dir set). */
 long long ph_digest_table_find(const ph_algo_store *st, const void *code);
+
+/* ---- the size set (sizes.c) ---- */
+
+/* Record the file size a list gives for a digest owner just inserted
+ * (text NULL or not a size: counted as unsized, which turns the size
+ * filter off). -1 when out of memory. */
+int ph_sigset_note_size(phash_sigset *set, const char *text, size_t len);
+/* Sort and de-duplicate the sizes (from ph_sigset_finalize). */
+void ph_sigset_sort_sizes(phash_sigset *set);
+/* 1 when every digest entry has a size (the filter can be applied). */
+int ph_sigset_has_size_set(const phash_sigset *set);
+/* The SIZES section of a compiled set: write; point the set at it (-1
+ * when malformed); copy a mapped one to the heap (PHASH_ERR_NOMEM). */
+phash_status ph_sizes_write(const phash_sigset *set, ph_sink_fn put, void *ctx);
+int ph_sizes_attach(phash_sigset *set, const uint8_t *p, uint64_t size);
+phash_status ph_sizes_own(phash_sigset *set);
 
 /* ---- matcher snapshots (matcher.c) and the video table (vmatch.c) ---- */
 
@@ -251,6 +273,8 @@ typedef struct ph_record {
     size_t quality_len;
     const char *category; /* NULL: none */
     size_t category_len;
+    const char *size;     /* the file's size in bytes as text (MediaSize); NULL: none */
+    size_t size_len;
     int allow;            /* the record is known-benign (PHASH_SIGSET_FLAG_ALLOW) */
 } ph_record;
 
@@ -297,7 +321,8 @@ enum {
     PH_ROLE_ID,
     PH_ROLE_QUALITY,
     PH_ROLE_CATEGORY,
-    PH_ROLE_OPAQUE /* a hash phash cannot compute: kept as metadata, counted */
+    PH_ROLE_OPAQUE, /* a hash phash cannot compute: kept as metadata, counted */
+    PH_ROLE_SIZE    /* the file's size (MediaSize): kept as metadata too */
 };
 int ph_field_role(const char *name, size_t len, phash_sig_algo *algo);
 /* The phash_sigset_opaque kind of an algorithm name phash cannot compute

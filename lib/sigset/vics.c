@@ -151,6 +151,8 @@ static void media_member(vics *v, frame *f, const char *s, size_t len, int is_st
         if (ph_span_eq(s, len, "0"))
             r->allow = 1;
     }
+    if (role == PH_ROLE_SIZE && !empty)
+        ph_docrec_size(r, s, len); /* and kept in the metadata */
     if (role == PH_ROLE_OPAQUE && !empty) {
         load->report->opaque[ph_opaque_kind(f->key, klen)]++;
         r->n_opaque++;
