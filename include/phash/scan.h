@@ -269,7 +269,16 @@ typedef enum phash_scan_option {
     /* 1: also report weak matches (level PHASH_ALERT_WEAK: within the alert
      * policy's weak radii, PDQ 40 / pHash 12 by default, without meeting
      * its alert rule). Default 0: alerts only. */
-    PHASH_SCAN_OPT_REPORT_WEAK = 21
+    PHASH_SCAN_OPT_REPORT_WEAK = 21,
+    /* The size filter (sigset.h, phash_sigset_size_possible). 1 (default):
+     * when the matcher's set records the file size of every digest entry
+     * (VICS MediaSize, a size column), a file of no media kind whose size
+     * none of them has is not digested: it is read only for its head (the
+     * first 64 KiB, to sniff its kind), not to its end, and its report has
+     * no digests (counted, PHASH_SCAN_SIZE_SKIPPED). Media files (images,
+     * videos, containers) are always digested: they are read whole anyway.
+     * 0: every file is digested. */
+    PHASH_SCAN_OPT_SIZE_FILTER = 22
 } phash_scan_option;
 
 /* Set an option (see the enum). PHASH_ERR_INVALID_ARG for an unknown option
@@ -452,10 +461,12 @@ typedef enum phash_scan_counter {
     PHASH_SCAN_CACHED = 16,       /* files answered from the state, not decoded */
     PHASH_SCAN_PRUNED = 17,       /* state entries of files gone, removed */
     PHASH_SCAN_KNOWN_MATCHES = 18, /* matches delivered earlier: not reported again */
-    PHASH_SCAN_WEAK_MATCHES = 19  /* weak match records reported (REPORT_WEAK);
+    PHASH_SCAN_WEAK_MATCHES = 19, /* weak match records reported (REPORT_WEAK);
                                      PHASH_SCAN_MATCHES counts alerts only */
+    PHASH_SCAN_SIZE_SKIPPED = 20  /* files not digested: no listed digest has
+                                     their size (PHASH_SCAN_OPT_SIZE_FILTER) */
 } phash_scan_counter;
-#define PHASH_SCAN_COUNTERS 20
+#define PHASH_SCAN_COUNTERS 21
 
 /* A counter's value (0 for an unknown counter). */
 PHASH_API uint64_t phash_scanner_counter(const phash_scanner *s, phash_scan_counter which);

@@ -441,6 +441,8 @@ PHASH_API PHASH_NODISCARD phash_status phash_matcher_open(phash_matcher *m, cons
  * there for the SIGBUS it risks when the file is rewritten in place). */
 PHASH_API PHASH_NODISCARD phash_status phash_matcher_open_flags(phash_matcher *m, const char *path,
                                                                 unsigned flags);
+/* phash_sigset_size_possible() on the set being served (1 with no set). */
+PHASH_API int phash_matcher_size_possible(const phash_matcher *m, uint64_t size);
 /* Entries of an algorithm in the set being served. */
 PHASH_API size_t phash_matcher_size(const phash_matcher *m, phash_sig_algo algo);
 /* Detail of the last failed replacement; never NULL. */

@@ -246,6 +246,7 @@ struct phash_scanner {
     unsigned radius[PHASH_SIG_ALGO_MAX + 1]; /* the policy's alert radii */
     phash_alert_policy *policy; /* owned copy (phash_scanner_set_alert_policy) */
     int report_weak;
+    int size_filter; /* PHASH_SCAN_OPT_SIZE_FILTER */
     phash_limits limits;
     double rate;
     /* reports in input order (order.c) */

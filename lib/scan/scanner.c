@@ -18,6 +18,7 @@ phash_status phash_scanner_new(phash_scanner **out)
     if (!s)
         return PHASH_ERR_NOMEM;
     s->threads = 1;
+    s->size_filter = 1;
     s->layout = PHASH_DCT_LAYOUT_1_0;
     s->pdq_mode = PHASH_PDQ_FULL;
     s->max_read = PH_SCAN_DEFAULT_MAX_READ;
@@ -175,6 +176,11 @@ phash_status phash_scanner_set_option(phash_scanner *s, phash_scan_option option
             return bad_value(s, option, value);
         s->report_weak = (int)value;
         return PHASH_OK;
+    case PHASH_SCAN_OPT_SIZE_FILTER:
+        if (!flag)
+            return bad_value(s, option, value);
+        s->size_filter = (int)value;
+        return PHASH_OK;
     case PHASH_SCAN_OPT_MAX_READ:
         if (value < ((int64_t)1 << 20) || value > ((int64_t)4 << 30) ||
             (uint64_t)value > SIZE_MAX / 2)
@@ -237,6 +243,7 @@ int64_t phash_scanner_get_option(const phash_scanner *s, phash_scan_option optio
     case PHASH_SCAN_OPT_REPORT_SUPPRESSED: return s->report_suppressed;
     case PHASH_SCAN_OPT_ORDERED: return s->ordered;
     case PHASH_SCAN_OPT_REPORT_WEAK: return s->report_weak;
+    case PHASH_SCAN_OPT_SIZE_FILTER: return s->size_filter;
     }
     return -1;
 }

@@ -200,11 +200,25 @@ static phash_status digest_tail(ph_worker *w, ph_scan_input *in)
     }
 }
 
+/* The size filter: a file of no media kind that no listed digest can be
+ * (its size, from the open's fstat, is not in the set's size set) is not
+ * read further for digests. */
+static int size_unlisted(ph_worker *w, const ph_scan_input *in)
+{
+    if (!w->s->size_filter || !w->s->matcher || in->kind != PHASH_MEDIA_OTHER)
+        return 0;
+    return !phash_matcher_size_possible(w->s->matcher, in->size);
+}
+
 phash_status ph_scan_finish_digests(ph_worker *w, ph_scan_input *in)
 {
     phash_scanner *s = w->s;
     if (!w->digest)
         return PHASH_OK;
+    if (size_unlisted(w, in)) {
+        ph_scan_count(s, PHASH_SCAN_SIZE_SKIPPED, 1);
+        return phash_digest_reset(w->digest); /* the head's bytes, dropped */
+    }
     phash_status st = in->file && !in->eof ? digest_tail(w, in) : PHASH_OK;
     if (st == PHASH_OK && !in->file)
         st = phash_digest_update(w->digest, in->data, (size_t)in->size);

@@ -187,8 +187,6 @@ long long ph_digest_table_find(const ph_algo_store *st, const void *code);
 int ph_sigset_note_size(phash_sigset *set, const char *text, size_t len);
 /* Sort and de-duplicate the sizes (from ph_sigset_finalize). */
 void ph_sigset_sort_sizes(phash_sigset *set);
-/* 1 when every digest entry has a size (the filter can be applied). */
-int ph_sigset_has_size_set(const phash_sigset *set);
 /* The SIZES section of a compiled set: write; point the set at it (-1
  * when malformed); copy a mapped one to the heap (PHASH_ERR_NOMEM). */
 phash_status ph_sizes_write(const phash_sigset *set, ph_sink_fn put, void *ctx);

@@ -91,9 +91,14 @@ int phash_sigset_size_possible(const phash_sigset *set, uint64_t size)
     return 0;
 }
 
-int ph_sigset_has_size_set(const phash_sigset *set)
+int phash_matcher_size_possible(const phash_matcher *m, uint64_t size)
 {
-    return set && !set->unsized && set->n_sizes > 0;
+    if (!m)
+        return 1;
+    ph_snapshot *snap = ph_matcher_take(m);
+    int possible = !snap || phash_sigset_size_possible(ph_snapshot_set(snap), size);
+    ph_snapshot_release(snap);
+    return possible;
 }
 
 /* ---- compiled sets ---- */
