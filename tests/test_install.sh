@@ -75,5 +75,23 @@ print(phash.PdqHasher().hash("sample/originals/o0002.webp").hash.hex)' "$pydir")
 check "installed Python package ($pydir${PYTHONPATH:+, on PYTHONPATH}): $out" \
     $([ "$out" = "$want_pdq" ]; echo $?)
 
+# The service: the unit runs the installed CLI on the installed configuration,
+# which a second install leaves as the operator edited it.
+sysconfdir=$(opt sysconfdir)
+case $sysconfdir in /*) ;; *) sysconfdir=$prefix/$sysconfdir ;; esac
+unit=$prefix/lib/systemd/system/phash-scan.service
+grep -qxF "ExecStart=$prefix/bin/phash scan --config $sysconfdir/phash/scan.conf" "$unit"
+check "systemd unit $unit runs the installed CLI on $sysconfdir/phash/scan.conf" $?
+cmp -s "$src/install/scan.conf" "$sysconfdir/phash/scan.conf"
+check "configuration installed where there was none (or left as it was)" $?
+cp -p "$sysconfdir/phash/scan.conf" "$tmp/scan.conf.before"
+echo "threads = 2 # edited" >>"$sysconfdir/phash/scan.conf"
+meson install -C "$build" --no-rebuild --quiet >/dev/null
+grep -qxF "threads = 2 # edited" "$sysconfdir/phash/scan.conf"
+check "a second install keeps the edited configuration" $?
+cp -p "$tmp/scan.conf.before" "$sysconfdir/phash/scan.conf"
+cmp -s "$src/install/scan.conf" "$prefix/$(opt datadir)/phash/scan.conf"
+check "the example stays in $prefix/$(opt datadir)/phash" $?
+
 [ $fail -eq 0 ] && echo "all install checks passed"
 exit $fail

@@ -26,6 +26,7 @@
 #include "phash/dct.h"
 #include "phash/vmatch.h"
 #include "commands.h"
+#include "config.h"
 #include "files_from.h"
 #include "opts.h"
 #include "scan_hook.h"
@@ -59,6 +60,8 @@ typedef struct scan_opts {
     double seconds_per_hash, query_percent, index_percent;
     unsigned video_threads;
     phash_vpdq_rule video_rule;
+    const char *config; /* --config FILE */
+    char *config_text;  /* its text: the values of its settings point into it */
 } scan_opts;
 
 static void scan_usage(FILE *f)
@@ -122,6 +125,11 @@ static void scan_usage(FILE *f)
         "                     repeat for several\n"
         "  --files-from LIST  also scan the paths listed in the file LIST ('-': standard\n"
         "                     input), one per line or NUL-separated (find -print0)\n"
+        "  --config FILE      read settings from FILE first: 'key = value' lines, each\n"
+        "                     key a long option above without '--' (a flag alone or\n"
+        "                     = yes|no), 'path = PATH' for a PATH; the command line's\n"
+        "                     options override the file's, its PATHs replace the file's,\n"
+        "                     repeatable options add to the file's\n"
         "Videos (vPDQ; MP4/MOV, Matroska/WebM, AVI, MPEG-TS/PS, FLV, ASF) are matched as\n"
         "videos against the set's vpdq entries and frame by frame against its pdq\n"
         "images; their rows give the matched time ranges (time) and, for vpdq, the\n"
@@ -207,7 +215,7 @@ enum {
     OPT_DIHEDRAL, OPT_JSON, OPT_WATCH, OPT_NICE, OPT_NO_NICE, OPT_FOLLOW, OPT_ONE_FS,
     OPT_EXCLUDE, OPT_FILES_FROM, OPT_STATE, OPT_REMATCH, OPT_ON_MATCH,
     OPT_ON_MATCH_TIMEOUT, OPT_ALLOWLIST, OPT_REPORT_SUPPRESSED, OPT_SECONDS_PER_HASH,
-    OPT_VIDEO_THREADS, OPT_VIDEO_RULE, OPT_VIDEO_MATCH, OPT_WEAK
+    OPT_VIDEO_THREADS, OPT_VIDEO_RULE, OPT_VIDEO_MATCH, OPT_WEAK, OPT_CONFIG
 };
 
 static const struct option scan_options[] = {
@@ -241,6 +249,7 @@ static const struct option scan_options[] = {
     {"video-threads", required_argument, NULL, OPT_VIDEO_THREADS},
     {"video-rule", required_argument, NULL, OPT_VIDEO_RULE},
     {"video-match", required_argument, NULL, OPT_VIDEO_MATCH},
+    {"config", required_argument, NULL, OPT_CONFIG},
     {NULL, 0, NULL, 0}};
 
 /* --threads auto: the CPUs this process may run on (its affinity mask, which
@@ -267,17 +276,17 @@ static int apply_video_option(scan_opts *o, int id, const char *val)
         o->seconds_per_hash = strtod(val, &end);
         if (end != val && !*end && o->seconds_per_hash >= 0 && o->seconds_per_hash <= 3600)
             return 0;
-        fprintf(stderr, "phash scan: --seconds-per-hash: expected 0 to 3600, found '%s'\n", val);
+        opt_value_error("phash scan", "seconds-per-hash", "expected 0 to 3600, found '%s'", val);
         return -1;
     case OPT_VIDEO_THREADS:
         if (!parse_uint(val, 64, &o->video_threads) && o->video_threads > 0)
             return 0;
-        fprintf(stderr, "phash scan: --video-threads: expected 1 to 64, found '%s'\n", val);
+        opt_value_error("phash scan", "video-threads", "expected 1 to 64, found '%s'", val);
         return -1;
     case OPT_VIDEO_RULE:
         if (phash_vpdq_rule_parse(val, &o->video_rule) == PHASH_OK)
             return 0;
-        fprintf(stderr, "phash scan: --video-rule: expected pytx or cpp, found '%s'\n", val);
+        opt_value_error("phash scan", "video-rule", "expected pytx or cpp, found '%s'", val);
         return -1;
     default: /* OPT_VIDEO_MATCH: "Q" or "Q,I" */
         o->query_percent = strtod(val, &end);
@@ -286,46 +295,57 @@ static int apply_video_option(scan_opts *o, int id, const char *val)
         if (end != val && !*end && o->query_percent >= 0 && o->query_percent <= 100 &&
             o->index_percent >= 0 && o->index_percent <= 100)
             return 0;
-        fprintf(stderr, "phash scan: --video-match: expected Q or Q,I (percent), found '%s'\n",
-                val);
+        opt_value_error("phash scan", "video-match", "expected Q or Q,I (percent), found '%s'",
+                        val);
         return -1;
     }
 }
 
-/* One option with its value (NULL for flags) into o. -1 on a bad value
- * (message printed). */
-static int apply_option(scan_opts *o, int id, const char *val, int argc)
+/* Append v to a growing array of strings; -1 out of memory. */
+static int push_string(const char ***arr, int *n, const char *v)
+{
+    const char **p = realloc(*arr, ((size_t)*n + 1) * sizeof *p);
+    if (!p) {
+        fprintf(stderr, "phash scan: out of memory\n");
+        return -1;
+    }
+    p[(*n)++] = v;
+    *arr = p;
+    return 0;
+}
+
+/* One option with its value (NULL for flags) into o, from the command line
+ * or a --config file. -1 on a bad value (message printed). */
+static int apply_option(scan_opts *o, int id, const char *val)
 {
     switch (id) {
     case 's':
-    case OPT_ALLOWLIST:
+    case OPT_ALLOWLIST: {
         if (!o->signatures && id == 's')
             o->signatures = val;
-        if (!o->lists) {
-            o->lists = calloc((size_t)argc, sizeof *o->lists);
-            o->allow = calloc((size_t)argc, 1);
-        }
-        if (o->lists && o->allow) {
-            o->allow[o->n_lists] = id == OPT_ALLOWLIST;
-            o->lists[o->n_lists++] = val;
-        }
-        return 0;
+        unsigned char *allow = realloc(o->allow, (size_t)o->n_lists + 1);
+        if (!allow)
+            return -1;
+        o->allow = allow;
+        allow[o->n_lists] = id == OPT_ALLOWLIST;
+        return push_string(&o->lists, &o->n_lists, val);
+    }
     case OPT_REPORT_SUPPRESSED: o->report_suppressed = 1; return 0;
     case OPT_ALGO:
         if (parse_algos(val, &o->algos)) {
-            fprintf(stderr, "phash scan: --algo: expected pdq, phash or pdq,phash, found '%s'\n", val);
+            opt_value_error("phash scan", "algo", "expected pdq, phash or pdq,phash, found '%s'", val);
             return -1;
         }
         return 0;
     case OPT_RADIUS:
         if (parse_radius(val, o->radius)) {
-            fprintf(stderr, "phash scan: --radius: expected N or pdq=N,phash=M, found '%s'\n", val);
+            opt_value_error("phash scan", "radius", "expected N or pdq=N,phash=M, found '%s'", val);
             return -1;
         }
         return 0;
     case OPT_PHASH_LAYOUT:
         if (phash_dct_layout_parse(val, &o->layout) != PHASH_OK) {
-            fprintf(stderr, "phash scan: --phash-layout: expected 1.0 or 0.9, found '%s'\n", val);
+            opt_value_error("phash scan", "phash-layout", "expected 1.0 or 0.9, found '%s'", val);
             return -1;
         }
         return 0;
@@ -334,8 +354,7 @@ static int apply_option(scan_opts *o, int id, const char *val, int argc)
         if (!strcmp(val, "auto"))
             o->threads = cpus_available();
         else if (parse_uint(val, 256, &o->threads) || o->threads == 0) {
-            fprintf(stderr, "phash scan: --threads: expected 1 to 256 or auto, found '%s'\n",
-                    val);
+            opt_value_error("phash scan", "threads", "expected 1 to 256 or auto, found '%s'", val);
             return -1;
         }
         return 0;
@@ -343,7 +362,7 @@ static int apply_option(scan_opts *o, int id, const char *val, int argc)
         char *end;
         o->max_rate = strtod(val, &end);
         if (end == val || *end || !(o->max_rate >= 0) || o->max_rate > 1e9) {
-            fprintf(stderr, "phash scan: --max-rate: expected images per second, found '%s'\n", val);
+            opt_value_error("phash scan", "max-rate", "expected images per second, found '%s'", val);
             return -1;
         }
         return 0;
@@ -351,8 +370,9 @@ static int apply_option(scan_opts *o, int id, const char *val, int argc)
     case OPT_EXPAND:
         if (phash_view_kinds_parse(val, &o->expand) != PHASH_OK ||
             (o->expand & ~(unsigned)PHASH_VIEW_ALL_EXPANSIONS)) {
-            fprintf(stderr, "phash scan: --expand: expected border, embedded, "
-                            "border,embedded or none, found '%s'\n", val);
+            opt_value_error("phash scan", "expand",
+                            "expected border, embedded, border,embedded or none, found '%s'",
+                            val);
             return -1;
         }
         return 0;
@@ -367,13 +387,10 @@ static int apply_option(scan_opts *o, int id, const char *val, int argc)
     case OPT_ONE_FS: o->one_file_system = 1; return 0;
     case OPT_EXCLUDE:
         if (!*val) {
-            fprintf(stderr, "phash scan: --exclude needs a pattern\n");
+            opt_value_error("phash scan", "exclude", "needs a pattern");
             return -1;
         }
-        if (!o->excludes && !(o->excludes = calloc((size_t)argc, sizeof *o->excludes)))
-            return -1;
-        o->excludes[o->n_excludes++] = val;
-        return 0;
+        return push_string(&o->excludes, &o->n_excludes, val);
     case OPT_FILES_FROM: o->files_from = val; return 0;
     case OPT_STATE: o->state = val; return 0;
     case OPT_REMATCH: o->rematch = 1; return 0;
@@ -382,7 +399,7 @@ static int apply_option(scan_opts *o, int id, const char *val, int argc)
         char *end;
         o->on_match_timeout = strtod(val, &end);
         if (end == val || *end || !(o->on_match_timeout > 0) || o->on_match_timeout > 86400) {
-            fprintf(stderr, "phash scan: --on-match-timeout: expected seconds, found '%s'\n", val);
+            opt_value_error("phash scan", "on-match-timeout", "expected seconds, found '%s'", val);
             return -1;
         }
         return 0;
@@ -395,6 +412,32 @@ static int apply_option(scan_opts *o, int id, const char *val, int argc)
     }
 }
 
+/* --config FILE: its settings, before the command line's (config.h). */
+struct config_target {
+    scan_opts *o;
+    const char ***paths;
+    int *npaths;
+};
+
+static int config_option(void *ctx, int id, const char *val)
+{
+    return apply_option(((struct config_target *)ctx)->o, id, val);
+}
+
+static int config_path(void *ctx, const char *path)
+{
+    struct config_target *t = ctx;
+    return push_string(t->paths, t->npaths, path);
+}
+
+static int read_config(scan_opts *o, const char ***paths, int *npaths)
+{
+    static const char *const refused[] = {"help", "config", NULL};
+    struct config_target t = {o, paths, npaths};
+    config_sink sink = {"phash scan", scan_options, refused, config_option, config_path, &t};
+    return config_read(o->config, &sink, &o->config_text);
+}
+
 /* Returns -1 on a usage error (message printed), 1 for --help. */
 static int parse_args(int argc, char **argv, scan_opts *o, const char ***paths, int *npaths)
 {
@@ -405,21 +448,36 @@ static int parse_args(int argc, char **argv, scan_opts *o, const char ***paths, 
     o->radius[PHASH_SIG_VPDQ] = PHASH_SCAN_DEFAULT_RADIUS_VPDQ;
     o->radius[PHASH_SIG_PDQ] = PHASH_SCAN_DEFAULT_RADIUS_PDQ;
     o->radius[PHASH_SIG_PHASH] = PHASH_SCAN_DEFAULT_RADIUS_PHASH;
-    *paths = calloc((size_t)argc, sizeof **paths);
+    *paths = NULL;
     *npaths = 0;
-    if (!*paths)
-        return -1;
     const char *val;
     int id, first = argc;
+    /* First pass: usage errors, --help and --config, whose settings are
+     * applied first so that the command line's override them. */
     opt_begin();
     while ((id = opt_next(argc, argv, "phash scan", "hs:o:v", scan_options, &val, &first)) != -1) {
         if (id == 'h')
             return 1;
-        if (id == OPT_BAD || apply_option(o, id, val, argc))
+        if (id == OPT_BAD)
             return -1;
+        if (id == OPT_CONFIG && o->config) {
+            fprintf(stderr, "phash scan: --config may be given once\n");
+            return -1;
+        }
+        if (id == OPT_CONFIG)
+            o->config = val;
     }
+    if (o->config && read_config(o, paths, npaths))
+        return -1;
+    if (first < argc)
+        *npaths = 0; /* PATHs given replace the file's */
+    opt_begin();
+    while ((id = opt_next(argc, argv, "phash scan", "hs:o:v", scan_options, &val, &first)) != -1)
+        if (id != OPT_CONFIG && apply_option(o, id, val))
+            return -1;
     for (int i = first; i < argc; i++)
-        (*paths)[(*npaths)++] = argv[i];
+        if (push_string(paths, npaths, argv[i]))
+            return -1;
     if (o->rematch && (!o->state || *npaths || o->files_from || o->watch)) {
         fprintf(stderr, "phash scan: --rematch needs --state FILE and takes no PATH, "
                         "--files-from or --watch (see phash scan --help)\n");
@@ -1207,6 +1265,7 @@ static void release(scan *s, const char **paths)
     free(s->opt.lists);
     free(s->opt.allow);
     free(s->opt.excludes);
+    free(s->opt.config_text);
     free(s);
 }
 

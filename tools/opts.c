@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* The CLI's option parser over getopt_long (see opts.h). */
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -48,4 +49,24 @@ int opt_next(int argc, char **argv, const char *cmd, const char *shorts,
     else
         fprintf(stderr, "%s: unknown or ambiguous option '%s' (see %s --help)\n", cmd, arg, cmd);
     return OPT_BAD;
+}
+
+static const char *g_origin; /* NULL: the command line */
+
+void opt_set_origin(const char *origin)
+{
+    g_origin = origin;
+}
+
+void opt_value_error(const char *cmd, const char *name, const char *fmt, ...)
+{
+    if (g_origin)
+        fprintf(stderr, "%s: %s: %s: ", cmd, g_origin, name);
+    else
+        fprintf(stderr, "%s: --%s: ", cmd, name);
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
 }

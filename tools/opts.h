@@ -23,4 +23,18 @@ void opt_begin(void);
 int opt_next(int argc, char **argv, const char *cmd, const char *shorts,
              const struct option *longs, const char **value, int *first);
 
+/* Where the values being applied come from, for messages: NULL for the
+ * command line (the default), or "FILE:LINE" of a configuration file. The
+ * string must outlive its use. */
+void opt_set_origin(const char *origin);
+
+/* A bad value of the option `name` (long name, without "--"): prints
+ * "CMD: --NAME: MESSAGE" from the command line, "CMD: FILE:LINE: NAME:
+ * MESSAGE" from a configuration file, so one message serves both. */
+void opt_value_error(const char *cmd, const char *name, const char *fmt, ...)
+#if defined(__GNUC__) || defined(__clang__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
 #endif
