@@ -9,8 +9,10 @@ against a signature set, reported once.
 
 Reports are plain Python objects (copied out of the library's callback).
 `scan()` runs the C scanner on a background thread and yields reports as
-they come; leaving the loop early cancels the scan. With threads > 1 the
-order of reports is not the order of the files.
+they come; leaving the loop early cancels the scan. Reports come in input
+order (the paths given, then each folder's names in byte order) whatever the
+number of threads, as phash scan's rows do; ordered=False gives them as the
+files are done.
 """
 import ctypes
 import os
@@ -61,6 +63,7 @@ _set_algorithms = fn("phash_scanner_set_algorithms", c_int, _vp, c_char_p)
 _set_matcher = fn("phash_scanner_set_matcher", c_int, _vp, _vp)
 _set_radius = fn("phash_scanner_set_radius", c_int, _vp, c_int, c_uint)
 _set_rate = fn("phash_scanner_set_rate", c_int, _vp, ctypes.c_double)
+_add_exclude = fn("phash_scanner_add_exclude", c_int, _vp, c_char_p)
 _set_video_option = fn("phash_scanner_set_video_option", c_int, _vp, c_int, ctypes.c_double)
 _scan_file = fn("phash_scanner_scan_file", c_int, _vp, c_char_p, _CALLBACK, _vp)
 _scan_memory = fn("phash_scanner_scan_memory", c_int, _vp, c_char_p, c_size_t, c_char_p,
@@ -85,7 +88,7 @@ OPTIONS = {"threads": 1, "dihedral": 2, "report_hashes": 3, "phash_layout": 4, "
            "pdq_fast": 6, "follow_links": 7, "low_priority": 8, "max_read": 9, "expand": 10,
            "container_depth": 13, "container_members": 14, "container_bytes": 15,
            "container_ratio": 16, "member_size": 17,
-           "one_file_system": 18, "report_suppressed": 19, "weak": 21}
+           "one_file_system": 18, "report_suppressed": 19, "ordered": 20, "weak": 21}
 EXPAND = {"border": 2, "embedded": 4}
 COUNTERS = ["files", "media", "not_media", "unsupported", "errors", "matches", "matched_files",
             "low_quality", "files_opened", "bytes_read", "folders", "special", "links_skipped",
@@ -257,8 +260,14 @@ class Scanner(Handle):
     SignatureSet or a Matcher), radius ({'pdq': 31, 'phash': 10}),
     threads, dihedral, report_hashes (default True), pdq_mode (0 full, 1
     cli512), phash_layout (0 = 1.0, 1 = 0.9), pdq_fast, expand ('border,embedded'),
-    follow_links (links followed inside each PATH only), one_file_system,
-    low_priority, max_read, rate (files per second). video: a dict of the
+    low_priority, max_read, rate (files per second). The walk, with phash
+    scan's names: follow (symbolic links in folders followed, to targets
+    inside the PATH walked only; default False; follow_links is the same
+    option under the C name), one_file_system (folders on another file
+    system not entered), exclude (a shell pattern or a list of them: files
+    and folders whose name matches are left out; a pattern with '/' is
+    matched against the whole path; a PATH given is never left out),
+    ordered (reports in input order whatever the threads; default True). video: a dict of the
     video settings (videos are hashed with vPDQ when the algorithms include
     'vpdq' or 'pdq'): seconds_per_hash (1.0; 0 = every frame), threads
     (decoder threads per video, taken from the thread budget; 1), rule
@@ -270,7 +279,8 @@ class Scanner(Handle):
     _release = staticmethod(_free)
 
     def __init__(self, signatures=None, algorithms=None, radius=None, rate=0.0,
-                 report_hashes=True, video=None, alert_policy=None, **options):
+                 report_hashes=True, video=None, alert_policy=None, exclude=None, ordered=True,
+                 **options):
         h = _vp()
         check(_new(ctypes.byref(h)))
         self._handle = h.value
@@ -282,6 +292,12 @@ class Scanner(Handle):
                 algorithms = ",".join(algorithms)
             check(_set_algorithms(self._handle, algorithms.encode()), self._detail)
         options["report_hashes"] = report_hashes
+        options["ordered"] = ordered
+        if "follow" in options:  # phash scan's --follow
+            if "follow_links" in options:
+                raise TypeError("follow and follow_links are one option: give one")
+            options["follow_links"] = options.pop("follow")
+        self._exclude(exclude)
         if isinstance(options.get("expand"), str):  # "border,embedded" / "none"
             names = [n for n in options["expand"].split(",") if n and n != "none"]
             if any(n not in EXPAND for n in names):
@@ -314,6 +330,20 @@ class Scanner(Handle):
 
     def _detail(self):
         return _text(_last_error(self._handle))
+
+    def _exclude(self, patterns):
+        """exclude=: one pattern (str, bytes, path) or an iterable of them."""
+        if patterns is None:
+            return
+        if isinstance(patterns, (str, bytes, os.PathLike)):
+            patterns = [patterns]
+        for p in patterns:
+            if not isinstance(p, (str, bytes, os.PathLike)):
+                raise TypeError(f"exclude: expected a pattern (str) or a list of them, got "
+                                f"{type(p).__name__}")
+            if not os.fsencode(p):
+                raise ValueError("exclude: an empty pattern")
+            check(_add_exclude(self._handle, os.fsencode(p)), self._detail)
 
     def _live(self):
         if not self._handle:

@@ -2,6 +2,7 @@
 """The library scanner from Python: the sample set's exact matches, reports
 of every file, hashes equal to the hashers', bytes, cancelling a generator."""
 import os
+import shutil
 import sys
 import unittest
 
@@ -171,6 +172,96 @@ class ScanTest(unittest.TestCase):
             r = sc.scan_file(os.path.join(SAMPLE, "originals", "o0008.jpg"))
         self.assertEqual(sorted((m.id, m.distance, m.hash) for m in r.matches),
                          [("A", 1, near["A"]), ("B", 3, near["B"])])
+
+
+def _relpaths(reports, root):
+    return [os.path.relpath(r.path, root) for r in reports]
+
+
+class WalkOptions(unittest.TestCase):
+    """The walk as phash scan's: follow, one_file_system, exclude, ordered."""
+
+    def setUp(self):
+        import tempfile
+        self.tmp = tempfile.mkdtemp(prefix="phash-walk-")
+        self.addCleanup(shutil.rmtree, self.tmp)
+        self.root = os.path.join(self.tmp, "root")
+        outside = os.path.join(self.tmp, "outside")
+        for d in ("sub", "skip", "sub/deep"):
+            os.makedirs(os.path.join(self.root, d))
+        os.makedirs(outside)
+        photo = os.path.join(SAMPLE, "originals", "o0003.png")
+        for name in ("a.png", "sub/b.png", "skip/c.png", "sub/deep/d.png"):
+            shutil.copy(photo, os.path.join(self.root, name))
+        shutil.copy(photo, os.path.join(outside, "e.png"))
+        os.symlink(outside, os.path.join(self.root, "to-outside"))
+        os.symlink("sub/b.png", os.path.join(self.root, "link.png"))
+        os.symlink("../outside/e.png", os.path.join(self.root, "outfile.png"))
+
+    def scan(self, *paths, **options):
+        with phash.Scanner(signatures=SIGS, algorithms="pdq", **options) as s:
+            return sorted(_relpaths(s.scan(list(paths) or [self.root]), self.root))
+
+    def test_links_not_followed_by_default(self):
+        self.assertEqual(self.scan(), ["a.png", "skip/c.png", "sub/b.png", "sub/deep/d.png"])
+
+    def test_follow_stays_inside_the_path(self):
+        inside = ["a.png", "link.png", "skip/c.png", "sub/b.png", "sub/deep/d.png"]
+        self.assertEqual(self.scan(follow=True), inside)  # never to ../outside
+        self.assertEqual(self.scan(follow_links=True), inside)  # the C name, same option
+        with self.assertRaises(TypeError):
+            phash.Scanner(follow=True, follow_links=False)
+
+    def test_exclude(self):
+        self.assertEqual(self.scan(exclude="skip"), ["a.png", "sub/b.png", "sub/deep/d.png"])
+        self.assertEqual(self.scan(exclude=["skip", "deep"]), ["a.png", "sub/b.png"])
+        self.assertEqual(self.scan(exclude=[b"*.png"]), [])
+        self.assertEqual(self.scan(exclude=os.path.join(self.root, "sub", "*")),
+                         ["a.png", "skip/c.png"])  # a '/': the whole path
+        # a PATH named is never left out
+        self.assertEqual(self.scan(os.path.join(self.root, "skip", "c.png"), exclude="*.png"),
+                         ["skip/c.png"])
+        with self.assertRaises(ValueError) as cm:
+            phash.Scanner(exclude="")
+        self.assertIn("exclude", str(cm.exception))
+        with self.assertRaises(TypeError) as cm:
+            phash.Scanner(exclude=[3])
+        self.assertIn("exclude", str(cm.exception))
+
+    def test_one_file_system(self):
+        import subprocess
+        mnt = os.path.join(self.root, "mnt")
+        os.makedirs(mnt)
+        probe = subprocess.run(["unshare", "-m", "sh", "-c", "mount -t tmpfs none " + mnt],
+                               capture_output=True)
+        if probe.returncode != 0:
+            self.skipTest("cannot mount a tmpfs in a mount namespace (needs root): "
+                          + probe.stderr.decode().strip())
+        code = ("import os, sys, phash\n"
+                "s = phash.Scanner(one_file_system=sys.argv[2] == '1')\n"
+                "print(sorted(os.path.relpath(r.path, sys.argv[1]) for r in s.scan(sys.argv[1])))")
+        script = (f'mount -t tmpfs none "{mnt}" && cp "{self.root}/a.png" "{mnt}/m.png" && '
+                  f'"{sys.executable}" -c "$0" "$@"')
+        env = dict(os.environ, PYTHONPATH=os.path.join(os.path.dirname(__file__), ".."))
+        got = {}
+        for flag in ("0", "1"):
+            p = subprocess.run(["unshare", "-m", "sh", "-c", script, code, self.root, flag],
+                               capture_output=True, text=True, timeout=120, env=env)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            got[flag] = p.stdout.strip()
+        self.assertEqual(got["0"], "['a.png', 'mnt/m.png', 'skip/c.png', 'sub/b.png', "
+                                   "'sub/deep/d.png']")
+        self.assertEqual(got["1"], "['a.png', 'skip/c.png', 'sub/b.png', 'sub/deep/d.png']")
+
+    def test_reports_in_input_order_whatever_the_threads(self):
+        with phash.Scanner(signatures=SIGS, threads=1) as s:
+            one = _relpaths(s.scan([SAMPLE, self.root]), ROOT)
+        self.assertEqual(len(one), 61 + 4)
+        for _ in range(3):
+            with phash.Scanner(signatures=SIGS, threads=3) as s:
+                self.assertEqual(_relpaths(s.scan([SAMPLE, self.root]), ROOT), one)
+        with phash.Scanner(signatures=SIGS, threads=3, ordered=False) as s:
+            self.assertEqual(sorted(_relpaths(s.scan([SAMPLE, self.root]), ROOT)), sorted(one))
 
 
 if __name__ == "__main__":
