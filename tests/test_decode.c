@@ -1058,6 +1058,46 @@ START_TEST(png_work_budget)
 }
 END_TEST
 
+/* HEIF, AVIF and JPEG XL count their pixels against the work budget (2, 1
+ * and 1 units a pixel), from the header, before decoding: the 96x60
+ * samples are 11,520, 5,760 and 5,760 units. */
+START_TEST(codec_work_budget)
+{
+    static const struct {
+        const char *file, *what;
+        int units;
+    } c[] = {{"sample.heic", "HEIF", 11520}, {"sample.avif", "AVIF", 5760},
+             {"sample.jxl", "JPEG XL", 5760}};
+    phash_decoder *dec = NULL;
+    ck_assert_int_eq(phash_decoder_new(&dec), PHASH_OK);
+    for (size_t k = 0; k < sizeof c / sizeof c[0]; k++) {
+        char rel[64], want[256];
+        snprintf(rel, sizeof rel, "tests/data/containers/%s", c[k].file);
+        size_t len;
+        uint8_t *data = read_all(source_path(rel), &len);
+        const phash_image *img;
+        if (!phash_format_supported(phash_sniff(data, len))) {
+            free(data);
+            continue; /* a build without this codec */
+        }
+        ck_assert_int_eq(phash_decoder_set_option(dec, PHASH_DECODE_MAX_WORK, c[k].units - 1),
+                         PHASH_OK);
+        ck_assert_int_eq(phash_decode_memory(dec, data, len, &img), PHASH_ERR_BUDGET);
+        snprintf(want, sizeof want,
+                 "%s: 96x60 is %d units of decoding work (%d a pixel), over the work budget of "
+                 "%d (refused before decoding)",
+                 c[k].what, c[k].units, c[k].units / 5760, c[k].units - 1);
+        ck_assert_str_eq(phash_decoder_last_error(dec), want);
+        ck_assert_int_eq(phash_decoder_set_option(dec, PHASH_DECODE_MAX_WORK, c[k].units),
+                         PHASH_OK);
+        ck_assert_int_eq(phash_decode_memory(dec, data, len, &img), PHASH_OK);
+        ck_assert_uint_eq(img->width, 96);
+        free(data);
+    }
+    phash_decoder_free(dec);
+}
+END_TEST
+
 /* After a large image the decoder's buffers over PH_KEEP_BUFFER_MAX are
  * released by ph_decoder_trim (the scanner calls it after each file), and
  * the small ones kept for reuse: before it, a 100 MP JPEG left a scanner at
@@ -1592,6 +1632,7 @@ int main(void)
     tcase_add_test(tc, jpeg_scans_counted_before_decoding);
     tcase_add_test(tc, jpeg_work_budget);
     tcase_add_test(tc, png_work_budget);
+    tcase_add_test(tc, codec_work_budget);
     tcase_add_test(tc, decoder_trim_releases_large_buffers);
     tcase_add_loop_test(tc, evasion_corpus, 0, (int)(sizeof EVASIONS / sizeof EVASIONS[0]));
     tcase_add_test(tc, exif_orientation_parser);

@@ -126,7 +126,9 @@ typedef enum phash_decode_option {
      * same picture in 100 scans 159 million); over it: PHASH_ERR_BUDGET,
      * before the first scan is decoded when the markers show it. PNG: 8
      * bytes of samples to inflate (a 100 MP 16-bit RGBA PNG is 100
-     * million), checked from the header. 0: no budget. Default
+     * million), checked from the header. HEIF, AVIF, JPEG XL: their
+     * pixels, 2, 1 and 1 units each (a 48 MP HEIC is 96 million), checked
+     * from the header. 0: no budget. Default
      * PHASH_DEFAULT_MAX_WORK (docs/formats.md has the measurements). */
     PHASH_DECODE_MAX_WORK = 6,
     /* 0 (default): off. N (1..65535): decode a JPEG at the smallest DCT

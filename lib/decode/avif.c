@@ -121,6 +121,8 @@ static phash_status decode_first(phash_decoder *dec, avifDecoder *d)
     uint64_t px = (uint64_t)im->width * im->height;
     phash_status st = ph_decoder_check_size(dec, "AVIF", im->width, im->height, grey ? 1 : 3,
                                             px * (im->depth > 8 ? 6 : 3) + (grey ? px * 3 : 0));
+    if (st == PHASH_OK) /* AV1 through dav1d, one thread: about 20 ns a pixel here */
+        st = ph_decoder_check_work(dec, "AVIF", im->width, im->height, PH_WORK_AVIF);
     if (st != PHASH_OK)
         return st;
     r = avifDecoderNextImage(d);

@@ -168,6 +168,19 @@ uint64_t ph_decoder_memory_left(const phash_decoder *dec, uint64_t out_bytes)
     return dec->limits.max_memory > out_bytes ? dec->limits.max_memory - out_bytes : 0;
 }
 
+phash_status ph_decoder_check_work(phash_decoder *dec, const char *what, uint32_t width,
+                                   uint32_t height, unsigned units_per_pixel)
+{
+    uint64_t units = (uint64_t)width * height * units_per_pixel;
+    if (!dec->max_work || units <= (uint64_t)dec->max_work)
+        return PHASH_OK;
+    return ph_error_set(&dec->err, PHASH_ERR_BUDGET,
+                        "%s: %ux%u is %llu units of decoding work (%u a pixel), over the work "
+                        "budget of %d (refused before decoding)",
+                        what, width, height, (unsigned long long)units, units_per_pixel,
+                        dec->max_work);
+}
+
 void ph_decoder_trim(phash_decoder *dec)
 {
     if (!dec)

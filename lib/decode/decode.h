@@ -51,6 +51,18 @@ uint64_t ph_decoder_memory_left(const phash_decoder *dec, uint64_t out_bytes);
  * 1 or 3 channels, tightly packed. NULL (with the error set) if out of memory. */
 uint8_t *ph_decoder_begin_image(phash_decoder *dec, uint32_t width, uint32_t height,
                                 uint32_t channels, phash_format format);
+/* The work budget (PHASH_DECODE_MAX_WORK) of a width x height image whose
+ * decoder does about the same work for every pixel (HEIF, AVIF, JPEG XL:
+ * units_per_pixel units a pixel, from their measured CPU cost): checked
+ * before decoding, PHASH_ERR_BUDGET over it. */
+phash_status ph_decoder_check_work(phash_decoder *dec, const char *what, uint32_t width,
+                                   uint32_t height, unsigned units_per_pixel);
+/* Units a pixel, so that the default budget (100 million) is about 3 s of
+ * CPU on the 2-core AMD EPYC of the measurements (docs/formats.md): HEIF
+ * up to 50 MP (a 48 MP phone HEIC passes), AVIF and JPEG XL up to 100 MP. */
+#define PH_WORK_HEIF 2u
+#define PH_WORK_AVIF 1u
+#define PH_WORK_JXL 1u
 /* Release the decoder's buffers that grew past PH_KEEP_BUFFER_MAX (the
  * last image's pixels among them: call it only when nothing points into
  * them any more), so that one large file does not keep a long-running
