@@ -300,6 +300,23 @@ phash_status ph_decode_as(phash_decoder *dec, phash_format format, const uint8_t
     return decode_bytes(dec, format, data, len, out);
 }
 
+phash_status ph_decode_jpeg_rows(phash_decoder *dec, const uint8_t *data, size_t len,
+                                 ph_row_selection *rows, const phash_image **out)
+{
+    *out = NULL;
+    reset_for_image(dec);
+    if (dec->apply_orientation || dec->jpeg_scale != 8 || dec->jpeg_min_side)
+        return ph_error_set(&dec->err, PHASH_ERR_UNSUPPORTED,
+                            "JPEG rows: only without orientation or DCT scaling");
+    dec->rows = rows;
+    phash_status st = ph_decode_jpeg(dec, data, len);
+    dec->rows = NULL;
+    if (st != PHASH_OK)
+        return st;
+    *out = &dec->img;
+    return PHASH_OK;
+}
+
 static phash_status io_error(phash_decoder *dec, int err, const char *what, const char *path)
 {
     dec->last_errno = err;

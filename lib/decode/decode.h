@@ -25,6 +25,7 @@ struct phash_decoder {
     int apply_orientation;
     int jpeg_scale;       /* numerator over 8 */
     int jpeg_min_side;    /* PHASH_DECODE_JPEG_MIN_SIDE, 0: off */
+    struct ph_row_selection *rows; /* ph_decode_jpeg_rows only, else NULL */
     int allow_truncated;
     int max_work;         /* blocks (PHASH_DECODE_MAX_WORK), 0: no budget */
     ph_error err;
@@ -71,6 +72,30 @@ void ph_decoder_trim(phash_decoder *dec);
 /* Keep a copy of EXIF (TIFF structure) bytes for orientation. Oversized or
  * failed copies are dropped silently: EXIF is optional. */
 void ph_decoder_keep_exif(phash_decoder *dec, const uint8_t *data, size_t len);
+
+/* Row selection: decode only some rows of a JPEG (the pHash fast path in
+ * lib/hash/dct64.c reads 7 rows around each of 32 sample rows). Once the
+ * header is read, select(user, width, height, ys, cap) fills ys with the
+ * wanted rows, strictly ascending, at most cap, and returns their count.
+ * The rows in between are passed over with libjpeg-turbo's
+ * jpeg_skip_scanlines (entropy-decoded, no IDCT, upsampling or colour
+ * conversion). The image returned has one row per selected row (row k is
+ * row ys[k]); its height is the count, and *height the picture's. Limits,
+ * the work budget, memory accounting and errors are the decoder's own; a
+ * file that the skipping is not trusted for (CMYK/YCCK, any libjpeg warning,
+ * data that ends early, a DCT scale or orientation option set) gives
+ * PHASH_ERR_UNSUPPORTED, and the caller decodes it whole. */
+typedef size_t (*ph_row_select_fn)(void *user, uint32_t width, uint32_t height, uint32_t *ys,
+                                   size_t cap);
+typedef struct ph_row_selection {
+    ph_row_select_fn select;
+    void *user;
+    uint32_t *ys;
+    size_t cap;
+    uint32_t height; /* out: the picture's height */
+} ph_row_selection;
+phash_status ph_decode_jpeg_rows(phash_decoder *dec, const uint8_t *data, size_t len,
+                                 ph_row_selection *rows, const phash_image **out);
 
 /* phash_decode_memory() with the format given instead of sniffed (fuzz
  * targets aim at one decoder with it). */

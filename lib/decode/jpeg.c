@@ -321,6 +321,42 @@ static unsigned scale_numerator(const phash_decoder *dec, const j_decompress_ptr
     return num;
 }
 
+/* ph_decode_jpeg_rows: the selected rows only, the others skipped (see
+ * decode.h). The skip is trusted only on clean data (libjpeg-turbo has had
+ * skip bugs on damaged files): any warning, or data that ends early, and
+ * the caller decodes the file whole. */
+static phash_status decode_rows(phash_decoder *dec, j_decompress_ptr d, const jpeg_guard *g,
+                                uint32_t channels)
+{
+    ph_row_selection *r = dec->rows;
+    uint32_t w = d->output_width, h = d->output_height;
+    size_t n = r->select(r->user, w, h, r->ys, r->cap);
+    for (size_t k = 0; k < n; k++)
+        if (r->ys[k] >= h || (k && r->ys[k] <= r->ys[k - 1]))
+            return ph_error_set(&dec->err, PHASH_ERR_INVALID_ARG, "JPEG rows: bad selection");
+    if (n == 0 || n > r->cap)
+        return ph_error_set(&dec->err, PHASH_ERR_INVALID_ARG, "JPEG rows: bad selection");
+    uint8_t *out = ph_decoder_begin_image(dec, w, (uint32_t)n, channels, PHASH_FORMAT_JPEG);
+    if (!out)
+        return ph_error_set(&dec->err, PHASH_ERR_NOMEM, "JPEG: cannot allocate the output");
+    size_t stride = dec->img.stride;
+    for (size_t k = 0; k < n && !g->warnings; k++) {
+        if (d->output_scanline < r->ys[k])
+            jpeg_skip_scanlines(d, r->ys[k] - d->output_scanline);
+        JSAMPROW row = out + k * stride;
+        if (jpeg_read_scanlines(d, &row, 1) != 1)
+            return ph_error_set(&dec->err, PHASH_ERR_CORRUPT, "JPEG: decoder made no progress");
+    }
+    /* The rest is passed over too, so that a cut or damage is noticed. */
+    if (!g->warnings && d->output_scanline < h)
+        jpeg_skip_scanlines(d, h - d->output_scanline);
+    if (g->warnings || g->ended)
+        return ph_error_set(&dec->err, PHASH_ERR_UNSUPPORTED,
+                            "JPEG rows: damaged data, decoded whole instead");
+    r->height = h;
+    return PHASH_OK;
+}
+
 /* Everything between the setjmp and the cleanup: any libjpeg error longjmps
  * out of here with the detail already recorded. */
 static phash_status decode(phash_decoder *dec, j_decompress_ptr d, jpeg_guard *g,
@@ -358,6 +394,9 @@ static phash_status decode(phash_decoder *dec, j_decompress_ptr d, jpeg_guard *g
     d->progress = &progress;
     jpeg_start_decompress(d);
     d->progress = NULL; /* progress is about to go out of scope */
+    if (dec->rows)
+        return cmyk ? ph_error_set(&dec->err, PHASH_ERR_UNSUPPORTED, "JPEG rows: CMYK")
+                    : decode_rows(dec, d, g, channels);
 
     uint8_t *out = ph_decoder_begin_image(dec, w, h, channels, PHASH_FORMAT_JPEG);
     uint8_t *row4 = cmyk ? ph_buf_reserve(&dec->work, (size_t)w * 4) : NULL;

@@ -32,7 +32,6 @@
 struct phash_dct_hasher {
     phash_dct_layout layout;
     phash_decoder *decoder; /* for the file/memory functions, on first use */
-    ph_buf rows;            /* JPEG fast path: the decoded rows the hash reads */
     ph_buf file;            /* JPEG fast path: the file's bytes */
     ph_error err;
     /* cosines[k][n] = cos(pi/64 * (k+1) * (2n+1)): DCT rows 1..8 without
@@ -66,7 +65,6 @@ void phash_dct_hasher_free(phash_dct_hasher *h)
     if (!h)
         return;
     phash_decoder_free(h->decoder);
-    ph_buf_release(&h->rows);
     ph_buf_release(&h->file);
     ph_free(h);
 }
@@ -285,16 +283,11 @@ static int hash_jpeg_fast(phash_dct_hasher *h, const void *data, size_t len,
                           phash_dct_result *out)
 {
     phash_decoder *dec = ph_dct_decoder(&h->decoder, 1);
-    if (!dec || phash_sniff(data, len) != PHASH_FORMAT_JPEG ||
-        phash_decoder_get_option(dec, PHASH_DECODE_APPLY_ORIENTATION) != 0 ||
-        phash_decoder_get_option(dec, PHASH_DECODE_JPEG_SCALE) != 8)
+    if (!dec || phash_sniff(data, len) != PHASH_FORMAT_JPEG)
         return 0;
-    phash_limits limits;
-    phash_decoder_get_limits(dec, &limits);
     double grid[GRID * GRID];
     uint32_t w, hh;
-    uint64_t max_work = (uint64_t)phash_decoder_get_option(dec, PHASH_DECODE_MAX_WORK);
-    if (ph_dct64_jpeg_grid(data, len, &limits, max_work, &h->rows, grid, &w, &hh) != PHASH_OK)
+    if (ph_dct64_jpeg_grid(dec, data, len, grid, &w, &hh) != PHASH_OK)
         return 0;
     hash_grid(h, grid, w, hh, out);
     return 1;
@@ -340,7 +333,6 @@ static int hash_fast(phash_dct_hasher *h, const char *path, const void *data, si
                           hash_jpeg_fast(h, h->file.data, len, out)
                     : hash_jpeg_fast(h, data, len, out);
     ph_buf_trim(&h->file);
-    ph_buf_trim(&h->rows);
     return done;
 }
 

@@ -5,6 +5,7 @@
 #define PHASH_LIB_DCT64_H
 
 #include "internal.h"
+#include "phash/image.h"
 
 #define PH_DCT64_GRID 32 /* sample grid side */
 #define PH_DCT64_TAPS 7  /* 7x7 box */
@@ -18,16 +19,17 @@ uint32_t ph_dct64_tap_row(uint32_t i, int d, uint32_t height);
 void ph_dct64_grid_from_rows(const uint8_t *const *rows, uint32_t width, uint32_t channels,
                              double grid[PH_DCT64_GRID * PH_DCT64_GRID]);
 
-/* The grid of a JPEG, decoding only the rows it needs (jpeg_skip_scanlines
- * over the rest; bit-exact with a full decode, tests/test_dct.c checks
- * every chroma subsampling). Returns PHASH_OK with *width, *height set, or
- * PHASH_ERR_UNSUPPORTED when this path does not apply (not a clean 8-bit
- * grey/YCbCr/RGB JPEG, any libjpeg warning such as truncation, a limit
- * exceeded, scans over max_work blocks as the decoder counts them with
- * PHASH_DECODE_MAX_WORK, 0 for none): the caller then uses the general
- * decoder, which reports the proper error. rows is a reusable buffer. */
-phash_status ph_dct64_jpeg_grid(const void *data, size_t len, const phash_limits *limits,
-                                uint64_t max_work, ph_buf *rows, double grid[PH_DCT64_GRID * PH_DCT64_GRID],
-                                uint32_t *width, uint32_t *height);
+/* The grid of a JPEG, decoding only the rows it needs through dec
+ * (ph_decode_jpeg_rows; bit-exact with a full decode, tests/test_dct.c
+ * checks every chroma subsampling). Returns PHASH_OK with *width, *height
+ * set, or the decoder's status: PHASH_ERR_UNSUPPORTED when this path does
+ * not apply (not a clean 8-bit grey/YCbCr/RGB JPEG, any libjpeg warning
+ * such as truncation, an orientation or DCT scale option set), or its
+ * refusal (limits, work budget, memory, corrupt data). On any status but
+ * OK the caller decodes the file whole, whose verdict is the one reported.
+ * The rows live in dec's image buffer until its next call. */
+phash_status ph_dct64_jpeg_grid(phash_decoder *dec, const void *data, size_t len,
+                                double grid[PH_DCT64_GRID * PH_DCT64_GRID], uint32_t *width,
+                                uint32_t *height);
 
 #endif
