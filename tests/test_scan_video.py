@@ -152,6 +152,20 @@ class ScanVideos(unittest.TestCase):
         self.assertEqual(r["time"], "0.000-0.000 0.533-1.333 2.000-2.000 2.967-3.000 "
                                     "4.000-4.000 5.000-5.000 6.000-6.000")
 
+    def test_allowlisted_image_in_the_frames(self):
+        # The frame at 5 s is on an allowlist: its match is suppressed (the
+        # video's own match stays), and reported as such on request.
+        args = ["--algo", "vpdq,pdq", "--allowlist", self.images_csv]
+        p = self.scan(*args, lists=[CHAIR_LIST], paths=["chair-19-sd-bar.mp4"])
+        self.assertEqual([(r["algo"], r["id"]) for r in csv.DictReader(io.StringIO(p.stdout))],
+                         [("vpdq", "chair-19-sd-bar-r1")])
+        p = self.scan(*args, "--report-suppressed", "--json", lists=[CHAIR_LIST],
+                      paths=["chair-19-sd-bar.mp4"])
+        recs = {r["id"]: r for r in map(json.loads, p.stdout.splitlines())}
+        self.assertEqual(sorted(recs), ["FRAME5", "chair-19-sd-bar-r1"])
+        self.assertEqual((recs["FRAME5"]["suppressed"], recs["FRAME5"]["time"]),
+                         (True, "5.000-5.000"))
+
     def test_state_answers_videos_from_their_stored_frames(self):
         # A video is stored in the scan state with its frames: the next run
         # answers it from there (not decoded) and matches those frames

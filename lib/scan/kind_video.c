@@ -18,6 +18,7 @@ typedef struct frame_match {
     char hash[65];
     size_t list, id, meta, cat; /* offsets in the text arena */
     unsigned distance;
+    unsigned flags;    /* the owner's PHASH_SIGSET_FLAG_* (ALLOW: an allowlist entry) */
     int quality;
     uint32_t best_frame;
     double first, last;
@@ -355,6 +356,7 @@ static int note_frame(struct ph_video_work *v, const phash_vpdq_frame *f, size_t
             (x->cat = keep_str(v, o->category)) == (size_t)-1)
             return -1;
         x->distance = m->distance + 1;
+        x->flags = o->flags;
         x->first = f->timestamp;
         x->last_kept = (size_t)-2;
     }
@@ -465,6 +467,7 @@ static phash_status match_frames(ph_worker *w, struct ph_video_work *v, size_t n
             .list = (const char *)(uintptr_t)x->list, .id = (const char *)(uintptr_t)x->id,
             .metadata = (const char *)(uintptr_t)x->meta, .quality = x->quality,
             .category = (const char *)(uintptr_t)x->cat, .view = "orig",
+            .owner_flags = x->flags,
             .time_start = x->first, .time_end = x->last,
             .time_ranges = (const char *)(uintptr_t)x->ranges, .frame = x->best_frame};
         if (ph_scan_add_match(w, &r) != PHASH_OK)
@@ -511,6 +514,7 @@ static void match_held(ph_worker *w, struct ph_video_work *v)
     }
     fix_strings(w, v, first, n_video);
     merge_into_image(w, v);
+    ph_scan_apply_allowlist(w); /* an allowlisted image in the frames */
 }
 
 /* ---- the kind ---- */
