@@ -570,6 +570,29 @@ START_TEST(allowlist_flags)
 }
 END_TEST
 
+/* A record's metadata is stored once, whatever the number of its hashes:
+ * the MD5 and SHA-1 owners of VICS record 101 share one copy (pointer
+ * equality), a 1M-record list holds it once, not once per hash. */
+START_TEST(vics_metadata_once_per_record)
+{
+    phash_sigset *s = NULL;
+    ck_assert_int_eq(phash_sigset_new(&s), PHASH_OK);
+    ck_assert_int_eq(load(s, vics_v2, "vics.json"), PHASH_OK);
+    phash_sigset_owner md5, sha1;
+    owner_of(s, PHASH_SIG_MD5, MD5_A, 0, &md5);
+    owner_of(s, PHASH_SIG_SHA1, SHA1_A, 0, &sha1);
+    ck_assert_str_eq(md5.metadata, sha1.metadata);
+    ck_assert_ptr_eq(md5.metadata, sha1.metadata);
+    ck_assert_ptr_eq(md5.id, sha1.id);
+    /* Another record's owners have their own. */
+    phash_sigset_owner b;
+    owner_of(s, PHASH_SIG_MD5, MD5_B, 0, &b);
+    ck_assert_ptr_ne(b.metadata, md5.metadata);
+    ck_assert_str_eq(b.id, "102");
+    phash_sigset_free(s);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("lists");
@@ -586,6 +609,7 @@ int main(void)
     tcase_add_test(tc, ncmec_tombstone_scope);
     tcase_add_test(tc, ncmec_malformed);
     tcase_add_test(tc, allowlist_flags);
+    tcase_add_test(tc, vics_metadata_once_per_record);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }

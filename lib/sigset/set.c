@@ -329,6 +329,22 @@ static void append_owner(phash_sigset *set, const ph_owner *o, size_t opos)
     set->finalized = 0;
 }
 
+/* The previous owner's string again (a VICS record's MD5 and SHA-1
+ * owners, a CSV row's hash columns: the same id and metadata): its copy
+ * in the pool is shared instead of interning another. Checked against the
+ * pool as it is now (a rollback may have cut it). */
+static size_t intern_again(phash_sigset *set, size_t *last_off, size_t *last_len, const char *s,
+                           size_t len)
+{
+    if (len && *last_len == len && *last_off + len < set->pool_len &&
+        set->pool[*last_off + len] == '\0' && !memcmp(set->pool + *last_off, s, len))
+        return *last_off;
+    size_t off = ph_sigset_intern(set, s, len);
+    if (off != (size_t)-1)
+        *last_off = off, *last_len = len;
+    return off;
+}
+
 phash_status ph_sigset_insert(phash_sigset *set, phash_sig_algo algo, const void *code,
                               const ph_owner *owner, const char *id, size_t id_len,
                               const char *meta, size_t meta_len, int *is_new)
@@ -351,8 +367,10 @@ phash_status ph_sigset_insert(phash_sigset *set, phash_sig_algo algo, const void
         return PHASH_OK;
     }
     size_t pool_mark = set->pool_len;
-    o.id = ph_sigset_intern(set, id, id_len);
-    o.meta = o.id == (size_t)-1 ? (size_t)-1 : ph_sigset_intern(set, meta, meta_len);
+    o.id = intern_again(set, &set->last_id_off, &set->last_id_len, id, id_len);
+    o.meta = o.id == (size_t)-1 ? (size_t)-1
+                                : intern_again(set, &set->last_meta_off, &set->last_meta_len,
+                                               meta, meta_len);
     if (o.meta == (size_t)-1) {
         set->pool_len = pool_mark;
         return PHASH_ERR_NOMEM;

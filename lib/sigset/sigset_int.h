@@ -69,6 +69,9 @@ struct phash_sigset {
     uint64_t *sizes;
     size_t n_sizes, sizes_cap;
     uint64_t unsized;
+    /* The last owner's id and metadata (pool offset, length), reused by
+     * the next owner with the same text (ph_sigset_insert). */
+    size_t last_id_off, last_id_len, last_meta_off, last_meta_len;
     size_t prov_cap;
     int finalized;
     /* A compiled set used in place (compiled.c): codes, owners, pool and
