@@ -156,6 +156,37 @@ class KillLoop(unittest.TestCase):
         finally:
             db.close()
 
+    def killed_round(self, rng, files, i):
+        """One scan killed with SIGKILL; (records written, cut mid-scan).
+
+        Even rounds read a random number of the tree's files from a pipe
+        (--files-from -): the names are followed by 64 KiB of empty lines so
+        that the list reader hands them over at once, then the pipe stays
+        open, so the scan cannot end before the kill: it is cut mid-scan
+        whatever the machine's speed or load, hashing, committing or waiting
+        for more names. Odd rounds walk the whole tree and are killed at a
+        random moment (cut or not: both are fine)."""
+        if i % 2 == 0:
+            k = rng.randrange(1, len(files))
+            p = subprocess.Popen([PHASH, "scan", "--json", "--state", self.state, "-s", SIGS,
+                                  "--files-from", "-"], stdin=subprocess.PIPE,
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            p.stdin.write("".join(f + "\n" for f in rng.sample(files, k)).encode()
+                          + b"\n" * 65536)
+            p.stdin.flush()
+        else:
+            p = subprocess.Popen([PHASH, "scan", "--json", "--state", self.state, "-s", SIGS,
+                                  self.tree], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        time.sleep(rng.uniform(0.005, 0.3))
+        p.send_signal(signal.SIGKILL)
+        out, err = p.communicate(timeout=120)
+        out, err = out.decode(), err.decode()
+        mid_scan = p.returncode == -signal.SIGKILL and "phash scan:" not in err
+        self.assertNotIn("warning", err)  # never rebuilt
+        # the last record may be cut short by the kill
+        recs = records(out.rsplit("\n", 1)[0] if not out.endswith("\n") else out)
+        return recs, mid_scan
+
     def test_kill_loop(self):
         rc, out, err = scan("--json", "-s", SIGS, self.tree)
         want = {r["match_id"] for r in records(out)}
@@ -164,27 +195,13 @@ class KillLoop(unittest.TestCase):
         seen = []
         cut = 0  # rounds killed before their scan ended
         files = sorted(os.path.join(d, f) for d, _, fs in os.walk(self.tree) for f in fs)
-        # The kill comes at a random moment up to `latest` seconds; a scan
-        # that ended first (a quiet machine, most files unchanged) halves it,
-        # and rounds go on until at least 2 scans were cut, so the loop tests
-        # kills mid-scan however fast or loaded the machine is.
-        latest, i = 0.5, 0
-        while i < self.ROUNDS or (cut < 2 and i < 4 * self.ROUNDS):
-            i += 1
+        for i in range(self.ROUNDS):
             # a third of the files changed (mtime): hashed again this round
             for path in rng.sample(files, len(files) // 3):
                 os.utime(path, ns=(time.time_ns(), time.time_ns() - rng.randrange(10**12)))
-            p = subprocess.Popen([PHASH, "scan", "--json", "--state", self.state, "-s", SIGS,
-                                  self.tree], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                 text=True)
-            time.sleep(rng.uniform(0.005, latest))
-            p.send_signal(signal.SIGKILL)
-            out, err = p.communicate(timeout=120)
-            mid_scan = p.returncode == -signal.SIGKILL and "phash scan:" not in err
-            if not mid_scan:
-                latest = max(0.01, latest / 2)
-            self.assertNotIn("warning", err)  # never rebuilt
-            recs = records(out.rsplit("\n", 1)[0] if not out.endswith("\n") else out)
+            recs, mid_scan = self.killed_round(rng, files, i)
+            if i % 2 == 0:
+                self.assertTrue(mid_scan, "round %d: the pipe was open, yet the scan ended" % i)
             seen += [r["match_id"] for r in recs]
             cut += mid_scan
             if os.path.exists(self.state):
@@ -192,7 +209,7 @@ class KillLoop(unittest.TestCase):
                 # every file whose record was written is in the state
                 for r in recs:
                     self.assertIn(r["path"], stored)
-        self.assertGreaterEqual(cut, 2)  # the loop did kill scans mid-way
+        self.assertGreaterEqual(cut, (self.ROUNDS + 1) // 2)  # the loop did kill scans mid-way
         rc, out, err = scan("--json", "--state", self.state, "-s", SIGS, self.tree)
         self.assertNotIn("warning", err)
         self.assertIn(rc, (0, 1), err)
@@ -203,6 +220,27 @@ class KillLoop(unittest.TestCase):
         rc, out, err = scan("--json", "--state", self.state, "-s", SIGS, self.tree)
         self.assertEqual((rc, out), (0, ""), err)
         self.assertEqual(answered(err), 288)
+
+
+class MaxCpu(unittest.TestCase):
+    """--max-cpu PERCENT: a CPU budget the summary accounts for."""
+
+    def test_budget_sleeps_and_is_reported(self):
+        # At 2% of a core every decode leaves a debt (unless this machine
+        # gives the scan under 2% of a CPU): the threads sleep.
+        rc, out, err = scan("--json", "--max-cpu", "2", "--threads", "2", "-s", SIGS,
+                            os.path.join(SAMPLE, "originals"))
+        self.assertEqual(rc, 1, err)
+        self.assertEqual(len(records(out)), 6, err)  # the same matches as without
+        line = [l for l in err.splitlines() if "--max-cpu 2:" in l]
+        self.assertEqual(len(line), 1, err)
+        self.assertGreater(float(line[0].split("slept ")[1].split()[0]), 0.0, err)
+
+    def test_bad_values(self):
+        for bad in ("0", "-5", "25601", "x", "50%"):
+            rc, out, err = scan("--max-cpu", bad, "-s", SIGS, SAMPLE)
+            self.assertEqual(rc, 2, bad)
+            self.assertIn("--max-cpu: expected a percent of one core", err)
 
 
 class OnMatch(unittest.TestCase):

@@ -46,6 +46,7 @@ typedef struct scan_opts {
     unsigned expand; /* PHASH_VIEW_* mask (--expand) */
     unsigned threads;
     double max_rate; /* images/s, 0 = unlimited */
+    unsigned max_cpu; /* --max-cpu PERCENT of one core, 0 = unlimited */
     phash_dct_layout layout;
     const char *output; /* --output FILE, or NULL: stdout */
     int follow, one_file_system; /* walk controls */
@@ -113,6 +114,9 @@ static void scan_usage(FILE *f)
         "                     may use); records stay in input order\n"
         "  --nice / --no-nice lowest CPU and I/O priority (default on)\n"
         "  --max-rate N       at most N images per second (default unlimited)\n"
+        "  --max-cpu PERCENT  the scan's threads use at most PERCENT of one core,\n"
+        "                     averaged over about a second, by sleeping (default\n"
+        "                     unlimited; e.g. 25)\n"
         "  -v, --verbose      list files that could not be hashed on stderr\n"
         "  --watch            after the first pass, hash new and changed files as they\n"
         "                     appear (inotify) until SIGINT or SIGTERM; SIGHUP or a\n"
@@ -215,7 +219,7 @@ enum {
     OPT_DIHEDRAL, OPT_JSON, OPT_WATCH, OPT_NICE, OPT_NO_NICE, OPT_FOLLOW, OPT_ONE_FS,
     OPT_EXCLUDE, OPT_FILES_FROM, OPT_STATE, OPT_REMATCH, OPT_ON_MATCH,
     OPT_ON_MATCH_TIMEOUT, OPT_ALLOWLIST, OPT_REPORT_SUPPRESSED, OPT_SECONDS_PER_HASH,
-    OPT_VIDEO_THREADS, OPT_VIDEO_RULE, OPT_VIDEO_MATCH, OPT_WEAK, OPT_CONFIG
+    OPT_VIDEO_THREADS, OPT_VIDEO_RULE, OPT_VIDEO_MATCH, OPT_WEAK, OPT_CONFIG, OPT_MAX_CPU
 };
 
 static const struct option scan_options[] = {
@@ -227,6 +231,7 @@ static const struct option scan_options[] = {
     {"output", required_argument, NULL, 'o'},
     {"threads", required_argument, NULL, OPT_THREADS},
     {"max-rate", required_argument, NULL, OPT_MAX_RATE},
+    {"max-cpu", required_argument, NULL, OPT_MAX_CPU},
     {"expand", required_argument, NULL, OPT_EXPAND},
     {"dihedral", no_argument, NULL, OPT_DIHEDRAL},
     {"weak", no_argument, NULL, OPT_WEAK},
@@ -367,6 +372,13 @@ static int apply_option(scan_opts *o, int id, const char *val)
         }
         return 0;
     }
+    case OPT_MAX_CPU:
+        if (parse_uint(val, 25600, &o->max_cpu) || o->max_cpu == 0) {
+            fprintf(stderr, "phash scan: --max-cpu: expected a percent of one core, 1 to "
+                            "25600, found '%s'\n", val);
+            return -1;
+        }
+        return 0;
     case OPT_EXPAND:
         if (phash_view_kinds_parse(val, &o->expand) != PHASH_OK ||
             (o->expand & ~(unsigned)PHASH_VIEW_ALL_EXPANSIONS)) {
@@ -1148,6 +1160,9 @@ static void print_summary(scan *s, double seconds)
     if (counter(s, PHASH_SCAN_LOW_QUALITY))
         fprintf(stderr, "phash scan: %llu hashes too low in quality to match (flat or tiny "
                         "images)\n", counter(s, PHASH_SCAN_LOW_QUALITY));
+    if (s->opt.max_cpu)
+        fprintf(stderr, "phash scan: --max-cpu %u: threads slept %.2f s to stay in budget\n",
+                s->opt.max_cpu, (double)counter(s, PHASH_SCAN_THROTTLED_MS) / 1000.0);
 }
 
 /* The scanner, configured from the options. -1 on error (message printed). */
@@ -1217,6 +1232,8 @@ static int configure(scan *s)
         st = phash_scanner_set_option(sc, PHASH_SCAN_OPT_LOW_PRIORITY, s->opt.nice);
     if (st == PHASH_OK)
         st = phash_scanner_set_rate(sc, s->opt.max_rate);
+    if (st == PHASH_OK)
+        st = phash_scanner_set_option(sc, PHASH_SCAN_OPT_MAX_CPU, s->opt.max_cpu);
     if (st == PHASH_OK) /* rows in input order, stable from run to run */
         st = phash_scanner_set_option(sc, PHASH_SCAN_OPT_ORDERED, 1);
     if (st == PHASH_OK)

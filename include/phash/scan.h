@@ -278,7 +278,15 @@ typedef enum phash_scan_option {
      * no digests (counted, PHASH_SCAN_SIZE_SKIPPED). Media files (images,
      * videos, containers) are always digested: they are read whole anyway.
      * 0: every file is digested. */
-    PHASH_SCAN_OPT_SIZE_FILTER = 22
+    PHASH_SCAN_OPT_SIZE_FILTER = 22,
+    /* CPU budget: the scan's threads together use at most this percent of
+     * one core, 1 .. 25600, measured over a window of about a second and
+     * throttled by sleeping between files, before each container member
+     * and after each video frame (so one image's decode can run over it
+     * briefly; the average holds). 0 (default): no budget. The time slept
+     * is counted (PHASH_SCAN_THROTTLED_MS). Not counted: the thread that
+     * walks folders, and FFmpeg's extra decoder threads of a video. */
+    PHASH_SCAN_OPT_MAX_CPU = 23
 } phash_scan_option;
 
 /* Set an option (see the enum). PHASH_ERR_INVALID_ARG for an unknown option
@@ -463,10 +471,12 @@ typedef enum phash_scan_counter {
     PHASH_SCAN_KNOWN_MATCHES = 18, /* matches delivered earlier: not reported again */
     PHASH_SCAN_WEAK_MATCHES = 19, /* weak match records reported (REPORT_WEAK);
                                      PHASH_SCAN_MATCHES counts alerts only */
-    PHASH_SCAN_SIZE_SKIPPED = 20  /* files not digested: no listed digest has
+    PHASH_SCAN_SIZE_SKIPPED = 20, /* files not digested: no listed digest has
                                      their size (PHASH_SCAN_OPT_SIZE_FILTER) */
+    PHASH_SCAN_THROTTLED_MS = 21  /* milliseconds the scan's threads slept for
+                                     PHASH_SCAN_OPT_MAX_CPU, summed over threads */
 } phash_scan_counter;
-#define PHASH_SCAN_COUNTERS 21
+#define PHASH_SCAN_COUNTERS 22
 
 /* A counter's value (0 for an unknown counter). */
 PHASH_API uint64_t phash_scanner_counter(const phash_scanner *s, phash_scan_counter which);

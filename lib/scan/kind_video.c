@@ -197,7 +197,7 @@ static int on_frame(void *user, const phash_vpdq_frame *f)
         v->cap = cap;
     }
     v->frames[v->n++] = *f;
-    return atomic_load(&w->s->cancelled) != 0;
+    return ph_scan_budget_point(w->s) != 0; /* the CPU budget; -1 when cancelled */
 }
 
 /* Copy text into the arena; its offset, or (size_t)-1 when out of memory. */

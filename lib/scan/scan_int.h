@@ -224,6 +224,22 @@ void ph_scan_apply_allowlist(ph_worker *w);
 
 /* ---- the handle ---- */
 
+/* ---- the CPU budget (budget.c) ---- */
+
+#define PH_BUDGET_WINDOW 1.0 /* seconds of credit an idle scan may save up */
+
+typedef struct ph_cpu_budget {
+    double share;    /* CPU seconds allowed per wall second; 0: no budget */
+    double balance;  /* CPU seconds of credit; negative: debt to sleep off */
+    double refilled; /* wall time (ph_now) of the last refill */
+} ph_cpu_budget;
+
+/* Start a bucket: no credit, refilled at now. */
+void ph_cpu_budget_start(ph_cpu_budget *b, double share, double now);
+/* Refill the bucket up to now, charge cpu seconds; the wall seconds to
+ * sleep before more work (0 when in credit). */
+double ph_cpu_budget_charge(ph_cpu_budget *b, double now, double cpu);
+
 struct phash_scanner {
     /* configuration */
     unsigned threads;
@@ -278,6 +294,8 @@ struct phash_scanner {
     int q_closed;
     ph_mutex *rate_lock;
     double next_slot;
+    unsigned max_cpu;    /* PHASH_SCAN_OPT_MAX_CPU, percent of one core; 0: none */
+    ph_cpu_budget budget; /* under rate_lock */
     atomic_uint_fast64_t counters[PHASH_SCAN_COUNTERS];
     ph_error err;
     /* the persistent state (cache.c) */
@@ -305,6 +323,14 @@ void ph_order_wait_turn(phash_scanner *s); /* s->cb_lock held */
 void ph_order_leave(phash_scanner *s);
 /* Wait for the rate limit's next slot; 0, or -1 when cancelled. */
 int ph_scan_rate_wait(phash_scanner *s);
+/* The CPU budget: reset at the start of a scan; enter/leave around a
+ * file's or member's work on a thread (nested: members inside their
+ * container); point charges the CPU used so far and sleeps off any debt
+ * (0, or -1 when cancelled). No-ops without PHASH_SCAN_OPT_MAX_CPU. */
+void ph_scan_budget_begin(phash_scanner *s);
+void ph_scan_budget_enter(phash_scanner *s);
+int ph_scan_budget_point(phash_scanner *s);
+void ph_scan_budget_leave(phash_scanner *s);
 /* The algorithms of this scan (resolving the default against the matcher). */
 void ph_scan_resolve_algos(phash_scanner *s);
 

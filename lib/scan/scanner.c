@@ -181,6 +181,11 @@ phash_status phash_scanner_set_option(phash_scanner *s, phash_scan_option option
             return bad_value(s, option, value);
         s->size_filter = (int)value;
         return PHASH_OK;
+    case PHASH_SCAN_OPT_MAX_CPU:
+        if (value < 0 || value > 25600)
+            return bad_value(s, option, value);
+        s->max_cpu = (unsigned)value;
+        return PHASH_OK;
     case PHASH_SCAN_OPT_MAX_READ:
         if (value < ((int64_t)1 << 20) || value > ((int64_t)4 << 30) ||
             (uint64_t)value > SIZE_MAX / 2)
@@ -244,6 +249,7 @@ int64_t phash_scanner_get_option(const phash_scanner *s, phash_scan_option optio
     case PHASH_SCAN_OPT_ORDERED: return s->ordered;
     case PHASH_SCAN_OPT_REPORT_WEAK: return s->report_weak;
     case PHASH_SCAN_OPT_SIZE_FILTER: return s->size_filter;
+    case PHASH_SCAN_OPT_MAX_CPU: return s->max_cpu;
     }
     return -1;
 }
@@ -476,6 +482,7 @@ static phash_status begin(phash_scanner *s, phash_scan_callback cb, void *ctx)
     s->cb = cb;
     s->cb_ctx = ctx;
     s->next_slot = 0;
+    ph_scan_budget_begin(s);
     atomic_store(&s->cancelled, 0);
     if (s->state && ph_scan_cache_begin(s))
         return ph_error_set(&s->err, PHASH_ERR_IO, "%s", phash_state_last_error(s->state));

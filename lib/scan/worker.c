@@ -319,7 +319,7 @@ static phash_status process(ph_worker *w, ph_scan_input *in)
                  in->size ? "unknown signature: not an image, video or container phash recognises"
                           : "empty file");
     const ph_scan_kind *k = ph_scan_kind_for(in->kind);
-    if (ph_scan_rate_wait(s))
+    if (ph_scan_rate_wait(s) || ph_scan_budget_point(s))
         return PHASH_ERR_CANCELLED;
     /* Containers are opened for digests alone too: their members may match;
      * videos (and animated GIFs) are worked on when an algorithm hashes
@@ -367,6 +367,7 @@ static void ph_worker_trim(ph_worker *w)
 
 phash_status ph_worker_scan_path(ph_worker *w, const char *path)
 {
+    ph_scan_budget_enter(w->s);
     report_begin(w, path);
     ph_scan_input in = {.path = path};
     phash_status st = open_input(w, path, &in);
@@ -377,6 +378,7 @@ phash_status ph_worker_scan_path(ph_worker *w, const char *path)
     if (st != PHASH_ERR_CANCELLED)
         st = finish(w, &in, cached);
     ph_worker_trim(w); /* the report is delivered: nothing points into its buffers now */
+    ph_scan_budget_leave(w->s);
     return st;
 }
 
@@ -389,10 +391,12 @@ phash_status ph_worker_scan_member(ph_worker *w, const void *data, size_t len, u
     w->rep.size = size;
     if (len > w->s->max_read)
         in.len = (size_t)w->s->max_read;
+    ph_scan_budget_enter(w->s);
     phash_status st = process(w, &in);
-    if (st == PHASH_ERR_CANCELLED)
-        return st;
-    return finish(w, &in, 0);
+    if (st != PHASH_ERR_CANCELLED)
+        st = finish(w, &in, 0);
+    ph_scan_budget_leave(w->s);
+    return st;
 }
 
 phash_status ph_worker_scan_memory(ph_worker *w, const void *data, size_t len, const char *name)

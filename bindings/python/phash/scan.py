@@ -88,12 +88,12 @@ OPTIONS = {"threads": 1, "dihedral": 2, "report_hashes": 3, "phash_layout": 4, "
            "pdq_fast": 6, "follow_links": 7, "low_priority": 8, "max_read": 9, "expand": 10,
            "container_depth": 13, "container_members": 14, "container_bytes": 15,
            "container_ratio": 16, "member_size": 17,
-           "one_file_system": 18, "report_suppressed": 19, "ordered": 20, "weak": 21}
+           "one_file_system": 18, "report_suppressed": 19, "ordered": 20, "weak": 21, "max_cpu": 23}
 EXPAND = {"border": 2, "embedded": 4}
 COUNTERS = ["files", "media", "not_media", "unsupported", "errors", "matches", "matched_files",
             "low_quality", "files_opened", "bytes_read", "folders", "special", "links_skipped",
             "root_errors", "containers", "members", "cached", "pruned", "known_matches",
-            "weak_matches"]
+            "weak_matches", "size_skipped", "throttled_ms"]
 SIG_ALGOS = {"pdq": 1, "phash": 2, "vpdq": 6}
 SOURCES = ("file", "state", "pending", "rematch")
 VIDEO_OPTIONS = {"seconds_per_hash": 1, "threads": 2, "rule": 3, "query_percent": 4,
@@ -267,7 +267,9 @@ class Scanner(Handle):
     system not entered), exclude (a shell pattern or a list of them: files
     and folders whose name matches are left out; a pattern with '/' is
     matched against the whole path; a PATH given is never left out),
-    ordered (reports in input order whatever the threads; default True). video: a dict of the
+    ordered (reports in input order whatever the threads; default True),
+    max_cpu (percent of one core the scan's threads may use, throttled by
+    sleeping; 0: no budget). video: a dict of the
     video settings (videos are hashed with vPDQ when the algorithms include
     'vpdq' or 'pdq'): seconds_per_hash (1.0; 0 = every frame), threads
     (decoder threads per video, taken from the thread budget; 1), rule

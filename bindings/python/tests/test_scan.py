@@ -150,6 +150,17 @@ class ScanTest(unittest.TestCase):
             self.assertEqual(r.status, "ERR_IO")
             self.assertIn("no-such-file.jpg", r.detail)
 
+    def test_cpu_budget(self):
+        # max_cpu: percent of one core; at 2% each decode leaves a debt that
+        # the scan sleeps off (counted), with the same reports as without.
+        with phash.Scanner(signatures=SIGS, max_cpu=2) as s:
+            reports = list(s.scan([os.path.join(SAMPLE, "originals")]))
+            self.assertEqual(len(reports), 8)
+            self.assertEqual(sum(len(r.matches) for r in reports), 6)
+            self.assertGreater(s.counters()["throttled_ms"], 0)
+        with self.assertRaises(phash.PhashError):
+            phash.Scanner(max_cpu=-1)
+
     def test_leaving_early_cancels(self):
         with phash.Scanner() as s:
             it = s.scan([SAMPLE])
