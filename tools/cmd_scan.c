@@ -4,20 +4,17 @@
  * (include/phash/scan.h), which walks, reads, sniffs, decodes, hashes and
  * matches on its worker threads. This file parses the options, loads the
  * set, prints the reports and the summary, and with --watch feeds the
- * scanner the files inotify announces. Low impact by default: one worker,
+ * scanner the files the library's watch announces. Low impact by default: one worker,
  * lowest CPU and I/O priority. Writes nothing but the report (stdout, or
  * --output FILE) and the summary (stderr). */
 #define _GNU_SOURCE /* sched_getaffinity, CPU_COUNT: --threads auto */
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <sched.h>
-#include <dirent.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -47,6 +44,7 @@ typedef struct scan_opts {
     unsigned threads;
     double max_rate; /* images/s, 0 = unlimited */
     unsigned max_cpu; /* --max-cpu PERCENT of one core, 0 = unlimited */
+    unsigned watch_rescan; /* --watch-rescan SEC (default 600) */
     phash_dct_layout layout;
     const char *output; /* --output FILE, or NULL: stdout */
     int follow, one_file_system; /* walk controls */
@@ -120,7 +118,10 @@ static void scan_usage(FILE *f)
         "  -v, --verbose      list files that could not be hashed on stderr\n"
         "  --watch            after the first pass, hash new and changed files as they\n"
         "                     appear (inotify) until SIGINT or SIGTERM; SIGHUP or a\n"
-        "                     changed --signatures file reloads the set meanwhile\n"
+        "                     changed --signatures file reloads the set meanwhile;\n"
+        "                     lost events (overflow) walk the PATHs again\n"
+        "  --watch-rescan SEC with --watch: walk the folders that cannot be watched\n"
+        "                     (inotify's limit reached) every SEC seconds (default 600)\n"
         "  --follow           follow symbolic links found in folders, but only to targets\n"
         "                     inside the PATH being walked (default: links not followed)\n"
         "  --one-file-system  do not enter folders on another file system than their PATH\n"
@@ -219,7 +220,7 @@ enum {
     OPT_DIHEDRAL, OPT_JSON, OPT_WATCH, OPT_NICE, OPT_NO_NICE, OPT_FOLLOW, OPT_ONE_FS,
     OPT_EXCLUDE, OPT_FILES_FROM, OPT_STATE, OPT_REMATCH, OPT_ON_MATCH,
     OPT_ON_MATCH_TIMEOUT, OPT_ALLOWLIST, OPT_REPORT_SUPPRESSED, OPT_SECONDS_PER_HASH,
-    OPT_VIDEO_THREADS, OPT_VIDEO_RULE, OPT_VIDEO_MATCH, OPT_WEAK, OPT_CONFIG, OPT_MAX_CPU
+    OPT_VIDEO_THREADS, OPT_VIDEO_RULE, OPT_VIDEO_MATCH, OPT_WEAK, OPT_CONFIG, OPT_MAX_CPU, OPT_WATCH_RESCAN
 };
 
 static const struct option scan_options[] = {
@@ -232,6 +233,7 @@ static const struct option scan_options[] = {
     {"threads", required_argument, NULL, OPT_THREADS},
     {"max-rate", required_argument, NULL, OPT_MAX_RATE},
     {"max-cpu", required_argument, NULL, OPT_MAX_CPU},
+    {"watch-rescan", required_argument, NULL, OPT_WATCH_RESCAN},
     {"expand", required_argument, NULL, OPT_EXPAND},
     {"dihedral", no_argument, NULL, OPT_DIHEDRAL},
     {"weak", no_argument, NULL, OPT_WEAK},
@@ -376,6 +378,13 @@ static int apply_option(scan_opts *o, int id, const char *val)
         if (parse_uint(val, 25600, &o->max_cpu) || o->max_cpu == 0) {
             fprintf(stderr, "phash scan: --max-cpu: expected a percent of one core, 1 to "
                             "25600, found '%s'\n", val);
+            return -1;
+        }
+        return 0;
+    case OPT_WATCH_RESCAN:
+        if (parse_uint(val, 86400 * 365, &o->watch_rescan) || o->watch_rescan == 0) {
+            fprintf(stderr, "phash scan: --watch-rescan: expected seconds, 1 to 31536000, "
+                            "found '%s'\n", val);
             return -1;
         }
         return 0;
@@ -859,147 +868,60 @@ static int on_report(void *ctx, const phash_scan_report *r)
 
 /* ---- walking and watching ---- */
 
-typedef struct watcher {
-    int fd;
-    char **wd_paths; /* watch descriptor -> folder */
-    size_t wd_cap;
-    unsigned long long unwatched; /* folders inotify refused */
-} watcher;
-
-/* Watch a folder and every folder below it (new files there are scanned). */
-static void watch_tree(watcher *f, const char *path)
-{
-    int wd = inotify_add_watch(f->fd, path, IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_ONLYDIR);
-    if (wd < 0) {
-        if (errno != ENOTDIR)
-            f->unwatched++; /* e.g. fs.inotify.max_user_watches reached */
-        return;
-    }
-    if ((size_t)wd >= f->wd_cap) {
-        size_t cap = (size_t)wd * 2 + 16;
-        char **np = realloc(f->wd_paths, cap * sizeof *np);
-        if (!np)
-            return;
-        memset(np + f->wd_cap, 0, (cap - f->wd_cap) * sizeof *np);
-        f->wd_paths = np;
-        f->wd_cap = cap;
-    }
-    free(f->wd_paths[wd]);
-    f->wd_paths[wd] = strdup(path);
-    DIR *d = opendir(path);
-    struct dirent *e;
-    while (d && (e = readdir(d))) {
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-            continue;
-        char child[8192];
-        struct stat st;
-        snprintf(child, sizeof child, "%s/%s", path, e->d_name);
-        if (lstat(child, &st) == 0 && S_ISDIR(st.st_mode))
-            watch_tree(f, child);
-    }
-    if (d)
-        closedir(d);
-}
-
-/* Files announced by inotify, held until events settle (see watch_loop). */
-typedef struct pending {
-    char **paths;
-    size_t n, cap;
-} pending;
-
-static void pending_add(pending *q, const char *path)
-{
-    for (size_t i = 0; i < q->n; i++)
-        if (!strcmp(q->paths[i], path))
-            return; /* written twice: scanned once */
-    if (q->n == q->cap) {
-        size_t cap = q->cap ? 2 * q->cap : 64;
-        char **np = realloc(q->paths, cap * sizeof *np);
-        if (!np)
-            return;
-        q->paths = np;
-        q->cap = cap;
-    }
-    if ((q->paths[q->n] = strdup(path)))
-        q->n++;
-}
-
-/* Hand the settled files to the scanner: only those still there as
- * regular files (a download's temporary renamed away is not news). */
-static int pending_flush(scan *s, pending *q)
-{
-    int rc = 0;
-    for (size_t i = 0; i < q->n; i++) {
-        struct stat st;
-        if (!rc && stat(q->paths[i], &st) == 0 && S_ISREG(st.st_mode) &&
-            phash_scanner_submit(s->scanner, q->paths[i]) != PHASH_OK)
-            rc = -1; /* cancelled */
-        free(q->paths[i]);
-    }
-    q->n = 0;
-    return rc;
-}
-
-/* Follow inotify events until a signal: new folders are watched and
- * scanned at once; files written or moved in are held until no event came
- * for a quarter second (or for at most two seconds of steady events), then
- * scanned if they still exist. A file written under a temporary name and
- * renamed is so scanned once, under its final name. */
+/* Follow the changes under the PATHs (the library's watch: new and
+ * changed files, new folders, lost events, folders over the OS's limit)
+ * until a signal, reloading the set when asked; say at once when events
+ * were lost or folders cannot be watched. */
 static void maybe_reload(scan *s);
+static unsigned long long counter(const scan *s, phash_scan_counter c);
 
-static void watch_loop(scan *s, watcher *f)
+static void watch_notes(scan *s, unsigned long long *overflows, unsigned long long *unwatched)
 {
-    char buf[64 * 1024] __attribute__((aligned(__alignof__(struct inotify_event))));
-    pending q = {0};
-    double first = 0;
-    while (!g_stop) {
-        struct pollfd p = {f->fd, POLLIN, 0};
-        int r = poll(&p, 1, 250);
-        maybe_reload(s);
-        if (q.n && (r <= 0 || now() - first > 2.0)) {
-            if (pending_flush(s, &q))
-                break;
-        }
-        if (r <= 0)
-            continue;
-        ssize_t n = read(f->fd, buf, sizeof buf);
-        for (ssize_t off = 0; n > 0 && off < n;) {
-            const struct inotify_event *ev = (const struct inotify_event *)(buf + off);
-            off += (ssize_t)(sizeof *ev + ev->len);
-            if (!ev->len || ev->wd < 0 || (size_t)ev->wd >= f->wd_cap || !f->wd_paths[ev->wd])
-                continue;
-            char path[8192];
-            snprintf(path, sizeof path, "%s/%s", f->wd_paths[ev->wd], ev->name);
-            if (ev->mask & IN_ISDIR) {
-                if (ev->mask & (IN_CREATE | IN_MOVED_TO)) {
-                    watch_tree(f, path);
-                    if (phash_scanner_submit(s->scanner, path) != PHASH_OK)
-                        g_stop = 1; /* cancelled */
-                }
-            } else if (ev->mask & (IN_CLOSE_WRITE | IN_MOVED_TO)) {
-                if (!q.n)
-                    first = now();
-                pending_add(&q, path);
-            }
-        }
-    }
-    for (size_t i = 0; i < q.n; i++)
-        free(q.paths[i]);
-    free(q.paths);
+    unsigned long long o = counter(s, PHASH_SCAN_WATCH_OVERFLOWS);
+    unsigned long long u = counter(s, PHASH_SCAN_UNWATCHED);
+    if (o > *overflows)
+        fprintf(stderr, "phash scan: warning: --watch: change events were lost (the kernel's "
+                        "queue overflowed): the PATHs are walked again%s\n",
+                s->state ? " (unchanged files answered from the state)" : "");
+    if (u > *unwatched)
+        fprintf(stderr, "phash scan: warning: --watch: %llu folder%s cannot be watched: %s\n",
+                u - *unwatched, u - *unwatched == 1 ? "" : "s",
+                phash_scanner_watch_detail(s->scanner));
+    *overflows = o;
+    *unwatched = u;
 }
 
-/* A PATH to scan (from the command line or --files-from), watched with
- * --watch. Non-zero when the scan was cancelled. */
+static void watch_loop(scan *s)
+{
+    unsigned long long overflows = 0, unwatched = 0;
+    watch_notes(s, &overflows, &unwatched);
+    while (!g_stop) {
+        phash_status st = phash_scanner_watch_wait(s->scanner, 0.25);
+        watch_notes(s, &overflows, &unwatched);
+        if (st != PHASH_OK)
+            break; /* cancelled */
+        maybe_reload(s);
+    }
+}
+
+/* A PATH to scan (from the command line or --files-from), watched first
+ * with --watch. Non-zero when the scan was cancelled. */
 struct root_feed {
     scan *s;
-    watcher *f;
+    int watch_failed; /* --watch cannot work here: said once */
 };
 
 static int submit_root(void *ctx, const char *path)
 {
     struct root_feed *feed = ctx;
-    if (feed->f->fd >= 0)
-        watch_tree(feed->f, path);
+    if (feed->s->opt.watch && !feed->watch_failed) {
+        phash_status ws = phash_scanner_watch(feed->s->scanner, path);
+        if (ws != PHASH_OK && ws != PHASH_ERR_CANCELLED) {
+            fprintf(stderr, "phash scan: --watch: %s\n", phash_scanner_last_error(feed->s->scanner));
+            feed->watch_failed = 1;
+            return 1;
+        }
+    }
     return g_stop || phash_scanner_submit(feed->s->scanner, path) != PHASH_OK;
 }
 
@@ -1234,6 +1156,8 @@ static int configure(scan *s)
         st = phash_scanner_set_rate(sc, s->opt.max_rate);
     if (st == PHASH_OK)
         st = phash_scanner_set_option(sc, PHASH_SCAN_OPT_MAX_CPU, s->opt.max_cpu);
+    if (st == PHASH_OK && s->opt.watch_rescan)
+        st = phash_scanner_set_option(sc, PHASH_SCAN_OPT_WATCH_RESCAN, s->opt.watch_rescan);
     if (st == PHASH_OK) /* rows in input order, stable from run to run */
         st = phash_scanner_set_option(sc, PHASH_SCAN_OPT_ORDERED, 1);
     if (st == PHASH_OK)
@@ -1322,12 +1246,7 @@ int cmd_scan(int argc, char **argv)
     stamp_lists(s, s->list_stamp);
 
     s->progress = isatty(2) && !s->opt.verbose;
-    watcher f = {.fd = -1};
     int fatal = 0;
-    if (s->opt.watch && (f.fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK)) < 0) {
-        fprintf(stderr, "phash scan: --watch: inotify unavailable (%s)\n", strerror(errno));
-        fatal = 1;
-    }
     print_header(s);
     if (!output_ok(s))
         fatal = 1;
@@ -1345,14 +1264,15 @@ int cmd_scan(int argc, char **argv)
         fprintf(stderr, "phash scan: %s\n", phash_scanner_last_error(s->scanner));
         fatal = 1;
     }
-    struct root_feed feed = {s, &f};
+    struct root_feed feed = {s, 0};
     for (int i = 0; i < npaths && !fatal && !g_stop; i++)
         if (submit_root(&feed, paths[i]))
             break; /* cancelled */
     int list_failed = s->opt.files_from && !fatal && !g_stop &&
                       files_from_each(s->opt.files_from, submit_root, &feed) < 0;
-    if (f.fd >= 0 && !g_stop && !fatal)
-        watch_loop(s, &f);
+    fatal |= feed.watch_failed;
+    if (s->opt.watch && !g_stop && !fatal)
+        watch_loop(s);
     fatal &= 1;
     if (!fatal && !s->opt.rematch) {
         st = phash_scanner_finish(s->scanner);
@@ -1373,14 +1293,10 @@ int cmd_scan(int argc, char **argv)
     if (s->state && phash_state_last_error(s->state)[0] &&
         strcmp(phash_state_last_error(s->state), phash_strerror(PHASH_OK)))
         fprintf(stderr, "phash scan: state: %s\n", phash_state_last_error(s->state));
-    if (f.unwatched)
-        fprintf(stderr, "phash scan: --watch: %llu folders could not be watched (inotify "
-                        "limit? see /proc/sys/fs/inotify/max_user_watches)\n", f.unwatched);
-    if (f.fd >= 0)
-        close(f.fd);
-    for (size_t i = 0; i < f.wd_cap; i++)
-        free(f.wd_paths[i]);
-    free(f.wd_paths);
+    if (counter(s, PHASH_SCAN_UNWATCHED) || counter(s, PHASH_SCAN_WATCH_OVERFLOWS))
+        fprintf(stderr, "phash scan: --watch: %llu folders could not be watched (walked again "
+                        "periodically instead), events lost %llu times (the PATHs walked again)\n",
+                counter(s, PHASH_SCAN_UNWATCHED), counter(s, PHASH_SCAN_WATCH_OVERFLOWS));
     if (!output_ok(s) || (s->out != stdout && fclose(s->out) != 0))
         fatal = 1;
     if (s->out != stdout)

@@ -286,7 +286,11 @@ typedef enum phash_scan_option {
      * briefly; the average holds). 0 (default): no budget. The time slept
      * is counted (PHASH_SCAN_THROTTLED_MS). Not counted: the thread that
      * walks folders, and FFmpeg's extra decoder threads of a video. */
-    PHASH_SCAN_OPT_MAX_CPU = 23
+    PHASH_SCAN_OPT_MAX_CPU = 23,
+    /* Seconds between walks of the folders that change notification could
+     * not watch (the OS's limit of watches reached; see
+     * phash_scanner_watch), 0 .. 31536000; 0: never. Default 600. */
+    PHASH_SCAN_OPT_WATCH_RESCAN = 24
 } phash_scan_option;
 
 /* Set an option (see the enum). PHASH_ERR_INVALID_ARG for an unknown option
@@ -446,6 +450,35 @@ PHASH_API PHASH_NODISCARD phash_status phash_scanner_finish(phash_scanner *s);
  * scan starts uncancelled. */
 PHASH_API void phash_scanner_cancel(phash_scanner *s);
 
+/* Change notification: follow a running scan's roots.
+ * After phash_scanner_start, phash_scanner_watch(s, root) watches the
+ * folder root and every folder below it (symbolic links not followed);
+ * call it before phash_scanner_submit(s, root) so that nothing written
+ * between the walk and the watch is missed. A root that is a file is not
+ * watched (PHASH_OK). Then phash_scanner_watch_wait(s, seconds) follows the
+ * changes for that long and submits to the scan (on the calling thread):
+ * - a file written and closed, or moved in, once its events settle (no
+ *   event for a quarter second, at most 2 s of steady events) and if it is
+ *   still a regular file: a file written under a temporary name and renamed
+ *   is scanned once, under its final name;
+ * - a new folder: watched, then walked;
+ * - a root deleted or moved away, then back: watched and walked again;
+ * - events the OS dropped (its queue overflowed): every root watched and
+ *   walked again (with a state, unchanged files come from it), counted
+ *   PHASH_SCAN_WATCH_OVERFLOWS;
+ * - folders over the OS's limit of watches (Linux:
+ *   fs.inotify.max_user_watches): not watched, counted
+ *   PHASH_SCAN_UNWATCHED, walked every PHASH_SCAN_OPT_WATCH_RESCAN seconds
+ *   instead; phash_scanner_watch_detail() says so in words ("" otherwise).
+ * phash_scanner_finish ends the watch. Call these from the thread that
+ * started the scan. PHASH_ERR_UNSUPPORTED where the OS has no change
+ * notification the library uses (Linux inotify today), PHASH_ERR_STATE
+ * without a scan started (watch) or a watch (watch_wait),
+ * PHASH_ERR_CANCELLED once the scan was cancelled. */
+PHASH_API PHASH_NODISCARD phash_status phash_scanner_watch(phash_scanner *s, const char *root);
+PHASH_API PHASH_NODISCARD phash_status phash_scanner_watch_wait(phash_scanner *s, double seconds);
+PHASH_API const char *phash_scanner_watch_detail(const phash_scanner *s);
+
 /* Counters since the scanner was created (or phash_scanner_reset_counters),
  * readable from any thread while a scan runs. */
 typedef enum phash_scan_counter {
@@ -473,10 +506,14 @@ typedef enum phash_scan_counter {
                                      PHASH_SCAN_MATCHES counts alerts only */
     PHASH_SCAN_SIZE_SKIPPED = 20, /* files not digested: no listed digest has
                                      their size (PHASH_SCAN_OPT_SIZE_FILTER) */
-    PHASH_SCAN_THROTTLED_MS = 21  /* milliseconds the scan's threads slept for
+    PHASH_SCAN_THROTTLED_MS = 21, /* milliseconds the scan's threads slept for
                                      PHASH_SCAN_OPT_MAX_CPU, summed over threads */
+    PHASH_SCAN_WATCH_OVERFLOWS = 22, /* times the OS dropped change events: the
+                                        watched roots were walked again */
+    PHASH_SCAN_UNWATCHED = 23     /* folders the OS would not watch (its limit):
+                                     walked every PHASH_SCAN_OPT_WATCH_RESCAN s */
 } phash_scan_counter;
-#define PHASH_SCAN_COUNTERS 22
+#define PHASH_SCAN_COUNTERS 24
 
 /* A counter's value (0 for an unknown counter). */
 PHASH_API uint64_t phash_scanner_counter(const phash_scanner *s, phash_scan_counter which);

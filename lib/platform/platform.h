@@ -146,4 +146,45 @@ void ph_sleep(double seconds);
  * best effort). */
 int ph_lower_thread_priority(void);
 
+/* ---- change notification (service: phash_scanner_watch) ------------------------ */
+
+/* Events of watched folders, OS-neutral: Linux has inotify (one watch per
+ * folder), Windows ReadDirectoryChangesW (one watch covers the folders
+ * below: ph_watch_recursive). Not thread-safe: one thread uses a ph_watch. */
+typedef struct ph_watch ph_watch;
+
+typedef enum ph_watch_kind {
+    PH_WATCH_FILE = 1,     /* a file in a watched folder was written and
+                              closed, or moved in: path */
+    PH_WATCH_FOLDER = 2,   /* a folder was created or moved in: path (not
+                              watched yet) */
+    PH_WATCH_GONE = 3,     /* a watched folder itself was deleted or moved
+                              away: path; its watch has ended */
+    PH_WATCH_OVERFLOW = 4  /* the OS dropped events (its queue was full):
+                              anything may have changed; path NULL */
+} ph_watch_kind;
+
+typedef struct ph_watch_event {
+    ph_watch_kind kind;
+    const char *path; /* valid until the next ph_watch_next */
+} ph_watch_event;
+
+/* A watch with no folder. ENOSYS where the OS has no change notification. */
+int ph_watch_new(ph_watch **out);
+void ph_watch_free(ph_watch *w);
+/* Watch folder (not followed if it is a symbolic link). 0, or ENOSPC when
+ * the OS's limit of watches is reached (ph_watch_limit), ENOENT, ENOTDIR,
+ * EACCES, ENOMEM. Adding a watched folder again is a no-op. */
+int ph_watch_add(ph_watch *w, const char *folder);
+/* Stop watching folder (a no-op when it is not watched). */
+void ph_watch_remove(ph_watch *w, const char *folder);
+/* The next event, waiting up to timeout seconds: 0 with *ev filled, or
+ * ETIMEDOUT when none came. */
+int ph_watch_next(ph_watch *w, double timeout, ph_watch_event *ev);
+/* 1 when a folder's watch also covers every folder below it. */
+int ph_watch_recursive(void);
+/* The OS's limit of watches as text for messages ("fs.inotify.max_user_watches
+ * = 8192"), in out. */
+void ph_watch_limit(char *out, size_t n);
+
 #endif

@@ -465,3 +465,208 @@ int ph_lower_thread_priority(void)
         return errno;
     return 0;
 }
+
+/* ---- change notification (service): inotify ---- */
+
+#ifdef __linux__
+#include <poll.h>
+#include <stdio.h>
+#include <sys/inotify.h>
+
+struct ph_watch {
+    int fd;
+    char **folder; /* watch descriptor -> folder path */
+    size_t cap;
+    _Alignas(struct inotify_event) char buf[64 * 1024];
+    size_t len, off;  /* events read, next one */
+    char *path;       /* the last event's path */
+    size_t path_cap;
+};
+
+int ph_watch_new(ph_watch **out)
+{
+    *out = NULL;
+    ph_watch *w = ph_calloc(1, sizeof *w);
+    if (!w)
+        return ENOMEM;
+    w->fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+    if (w->fd < 0) {
+        int err = errno;
+        ph_free(w);
+        return err;
+    }
+    *out = w;
+    return 0;
+}
+
+void ph_watch_free(ph_watch *w)
+{
+    if (!w)
+        return;
+    close(w->fd);
+    for (size_t i = 0; i < w->cap; i++)
+        ph_free(w->folder[i]);
+    ph_free(w->folder);
+    ph_free(w->path);
+    ph_free(w);
+}
+
+static char *copy_text(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *c = ph_malloc(n);
+    if (c)
+        memcpy(c, s, n);
+    return c;
+}
+
+int ph_watch_add(ph_watch *w, const char *folder)
+{
+    int wd = inotify_add_watch(w->fd, folder,
+                               IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_DELETE_SELF |
+                                   IN_MOVE_SELF | IN_ONLYDIR | IN_DONT_FOLLOW | IN_EXCL_UNLINK);
+    if (wd < 0)
+        return errno;
+    if ((size_t)wd >= w->cap) {
+        size_t cap = (size_t)wd * 2 + 16;
+        char **f = ph_realloc(w->folder, cap * sizeof *f);
+        if (!f) {
+            inotify_rm_watch(w->fd, wd);
+            return ENOMEM;
+        }
+        memset(f + w->cap, 0, (cap - w->cap) * sizeof *f);
+        w->folder = f;
+        w->cap = cap;
+    }
+    if (w->folder[wd] && !strcmp(w->folder[wd], folder))
+        return 0; /* watched already */
+    char *copy = copy_text(folder);
+    if (!copy) {
+        inotify_rm_watch(w->fd, wd);
+        return ENOMEM;
+    }
+    ph_free(w->folder[wd]); /* the same folder under another name */
+    w->folder[wd] = copy;
+    return 0;
+}
+
+void ph_watch_remove(ph_watch *w, const char *folder)
+{
+    for (size_t wd = 0; wd < w->cap; wd++)
+        if (w->folder[wd] && !strcmp(w->folder[wd], folder)) {
+            inotify_rm_watch(w->fd, (int)wd); /* its IN_IGNORED frees the slot */
+            ph_free(w->folder[wd]);
+            w->folder[wd] = NULL;
+        }
+}
+
+/* The event's path, folder + "/" + name (name may be empty). */
+static int event_path(ph_watch *w, const char *folder, const char *name)
+{
+    size_t a = strlen(folder), b = strlen(name), n = a + b + 2;
+    if (n > w->path_cap) {
+        char *p = ph_realloc(w->path, n);
+        if (!p)
+            return ENOMEM;
+        w->path = p;
+        w->path_cap = n;
+    }
+    memcpy(w->path, folder, a);
+    if (b) {
+        w->path[a] = '/';
+        memcpy(w->path + a + 1, name, b + 1);
+    } else {
+        w->path[a] = '\0';
+    }
+    return 0;
+}
+
+/* Turn one inotify event into ours; 1 when it is one to report. */
+static int translate(ph_watch *w, const struct inotify_event *e, ph_watch_event *ev)
+{
+    if (e->mask & IN_Q_OVERFLOW) {
+        *ev = (ph_watch_event){PH_WATCH_OVERFLOW, NULL};
+        return 1;
+    }
+    if (e->wd < 0 || (size_t)e->wd >= w->cap || !w->folder[e->wd])
+        return 0; /* a watch removed meanwhile */
+    char **folder = &w->folder[e->wd];
+    if (e->mask & (IN_DELETE_SELF | IN_MOVE_SELF | IN_IGNORED | IN_UNMOUNT)) {
+        if (event_path(w, *folder, ""))
+            return 0;
+        if (e->mask & IN_MOVE_SELF)
+            inotify_rm_watch(w->fd, e->wd); /* its path is no longer the folder's */
+        ph_free(*folder);
+        *folder = NULL;
+        *ev = (ph_watch_event){PH_WATCH_GONE, w->path};
+        return 1;
+    }
+    if (!e->len || event_path(w, *folder, e->name))
+        return 0;
+    if (e->mask & IN_ISDIR) {
+        if (!(e->mask & (IN_CREATE | IN_MOVED_TO)))
+            return 0;
+        *ev = (ph_watch_event){PH_WATCH_FOLDER, w->path};
+        return 1;
+    }
+    if (!(e->mask & (IN_CLOSE_WRITE | IN_MOVED_TO)))
+        return 0; /* a file created: announced when closed after writing */
+    *ev = (ph_watch_event){PH_WATCH_FILE, w->path};
+    return 1;
+}
+
+int ph_watch_next(ph_watch *w, double timeout, ph_watch_event *ev)
+{
+    double deadline = ph_now() + (timeout > 0 ? timeout : 0);
+    for (;;) {
+        while (w->off < w->len) {
+            const struct inotify_event *e = (const void *)(w->buf + w->off);
+            w->off += sizeof *e + e->len;
+            if (translate(w, e, ev))
+                return 0;
+        }
+        ssize_t n = read(w->fd, w->buf, sizeof w->buf);
+        if (n > 0) {
+            w->len = (size_t)n;
+            w->off = 0;
+            continue;
+        }
+        if (n < 0 && errno != EAGAIN && errno != EINTR)
+            return errno;
+        double left = deadline - ph_now();
+        if (left <= 0)
+            return ETIMEDOUT;
+        struct pollfd p = {w->fd, POLLIN, 0};
+        (void)poll(&p, 1, (int)(left * 1000.0) + 1);
+    }
+}
+
+int ph_watch_recursive(void)
+{
+    return 0;
+}
+
+/* A number from a /proc file, or -1. */
+static long long proc_number(const char *path)
+{
+    long long v = -1;
+    FILE *f = fopen(path, "re");
+    if (f) {
+        if (fscanf(f, "%lld", &v) != 1)
+            v = -1;
+        fclose(f);
+    }
+    return v;
+}
+
+void ph_watch_limit(char *out, size_t n)
+{
+    /* The system-wide setting, and the user namespace's (containers). */
+    long long sys = proc_number("/proc/sys/fs/inotify/max_user_watches");
+    long long ns = proc_number("/proc/sys/user/max_inotify_watches");
+    if (ns >= 0 && (sys < 0 || ns < sys))
+        snprintf(out, n, "user.max_inotify_watches = %lld", ns);
+    else
+        snprintf(out, n, "fs.inotify.max_user_watches = %lld", sys);
+}
+#endif /* __linux__; elsewhere lib/platform/watch_none.c */

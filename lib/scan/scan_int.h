@@ -296,6 +296,9 @@ struct phash_scanner {
     double next_slot;
     unsigned max_cpu;    /* PHASH_SCAN_OPT_MAX_CPU, percent of one core; 0: none */
     ph_cpu_budget budget; /* under rate_lock */
+    /* change notification (watch.c) */
+    struct ph_scan_watch *watch; /* NULL until phash_scanner_watch */
+    unsigned watch_rescan;       /* PHASH_SCAN_OPT_WATCH_RESCAN, seconds */
     atomic_uint_fast64_t counters[PHASH_SCAN_COUNTERS];
     ph_error err;
     /* the persistent state (cache.c) */
@@ -331,6 +334,9 @@ void ph_scan_budget_begin(phash_scanner *s);
 void ph_scan_budget_enter(phash_scanner *s);
 int ph_scan_budget_point(phash_scanner *s);
 void ph_scan_budget_leave(phash_scanner *s);
+/* End the watch of phash_scanner_watch (at finish and free). */
+typedef struct ph_scan_watch ph_scan_watch;
+void ph_scan_watch_end(phash_scanner *s);
 /* The algorithms of this scan (resolving the default against the matcher). */
 void ph_scan_resolve_algos(phash_scanner *s);
 

@@ -26,6 +26,7 @@ phash_status phash_scanner_new(phash_scanner **out)
     s->container_members = 100000;
     s->container_bytes = (uint64_t)8 << 30;
     s->container_ratio = 100;
+    s->watch_rescan = 600;
     s->member_size = (uint64_t)256 << 20;
     s->radius[PHASH_SIG_PDQ] = PHASH_SCAN_DEFAULT_RADIUS_PDQ;
     s->radius[PHASH_SIG_PHASH] = PHASH_SCAN_DEFAULT_RADIUS_PHASH;
@@ -60,6 +61,7 @@ void phash_scanner_free(phash_scanner *s)
     if (!s)
         return;
     drop_sync_worker(s);
+    ph_scan_watch_end(s);
     ph_walk_release(s);
     phash_alert_policy_free(s->policy);
     ph_mutex_free(s->cb_lock);
@@ -186,6 +188,11 @@ phash_status phash_scanner_set_option(phash_scanner *s, phash_scan_option option
             return bad_value(s, option, value);
         s->max_cpu = (unsigned)value;
         return PHASH_OK;
+    case PHASH_SCAN_OPT_WATCH_RESCAN:
+        if (value < 0 || value > 86400 * 365)
+            return bad_value(s, option, value);
+        s->watch_rescan = (unsigned)value;
+        return PHASH_OK;
     case PHASH_SCAN_OPT_MAX_READ:
         if (value < ((int64_t)1 << 20) || value > ((int64_t)4 << 30) ||
             (uint64_t)value > SIZE_MAX / 2)
@@ -250,6 +257,7 @@ int64_t phash_scanner_get_option(const phash_scanner *s, phash_scan_option optio
     case PHASH_SCAN_OPT_REPORT_WEAK: return s->report_weak;
     case PHASH_SCAN_OPT_SIZE_FILTER: return s->size_filter;
     case PHASH_SCAN_OPT_MAX_CPU: return s->max_cpu;
+    case PHASH_SCAN_OPT_WATCH_RESCAN: return s->watch_rescan;
     }
     return -1;
 }
@@ -726,6 +734,7 @@ phash_status phash_scanner_finish(phash_scanner *s)
         return PHASH_ERR_INVALID_ARG;
     if (!s->running || !s->workers)
         return ph_error_set(&s->err, PHASH_ERR_STATE, "no scan started");
+    ph_scan_watch_end(s);
     stop_workers(s);
     s->running = 0;
     return atomic_load(&s->cancelled) ? PHASH_ERR_CANCELLED : PHASH_OK;

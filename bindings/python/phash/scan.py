@@ -93,7 +93,7 @@ EXPAND = {"border": 2, "embedded": 4}
 COUNTERS = ["files", "media", "not_media", "unsupported", "errors", "matches", "matched_files",
             "low_quality", "files_opened", "bytes_read", "folders", "special", "links_skipped",
             "root_errors", "containers", "members", "cached", "pruned", "known_matches",
-            "weak_matches", "size_skipped", "throttled_ms"]
+            "weak_matches", "size_skipped", "throttled_ms", "watch_overflows", "unwatched"]
 SIG_ALGOS = {"pdq": 1, "phash": 2, "vpdq": 6}
 SOURCES = ("file", "state", "pending", "rematch")
 VIDEO_OPTIONS = {"seconds_per_hash": 1, "threads": 2, "rule": 3, "query_percent": 4,

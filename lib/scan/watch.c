@@ -1,0 +1,301 @@
+/* SPDX-License-Identifier: MIT */
+/* Watching the roots of a running scan (phash_scanner_watch, _watch_wait):
+ * the OS's change notification (lib/platform: ph_watch) turned into paths
+ * submitted to the scan.
+ *
+ * - Files written and closed, or moved in, are held until their folder is
+ *   quiet (no event for PH_WATCH_SETTLE s, or at most PH_WATCH_HOLD s of
+ *   steady events) and submitted if still regular files: a download written
+ *   under a temporary name and renamed is scanned once, by its final name.
+ * - New folders are watched, then walked (the walk finds what was written
+ *   before the watch began).
+ * - A root deleted (or moved away) is looked for again at every wait; when it
+ *   is back it is watched and walked again. Folders below a root need no
+ *   such care: their parent announces their return.
+ * - When the OS drops events (inotify's queue overflowed), every root is
+ *   watched again (new folders included) and walked again: with a state,
+ *   unchanged files are answered from it, cheaply.
+ * - A folder the OS refuses to watch (its limit of watches) is not
+ *   descended into; it and everything below are walked again every
+ *   PHASH_SCAN_OPT_WATCH_RESCAN seconds instead (after trying to watch them
+ *   again). */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "scan_int.h"
+
+#define PH_WATCH_SETTLE 0.25
+#define PH_WATCH_HOLD 2.0
+
+typedef struct path_list {
+    char **items;
+    size_t n, cap;
+} path_list;
+
+struct ph_scan_watch {
+    ph_watch *w;
+    path_list roots;
+    unsigned char *lost; /* per root: its watch ended, look for it again */
+    size_t lost_cap;
+    path_list unwatched;  /* folders the OS refused: rescanned */
+    int retrying;         /* rescanning them: not counted again */
+    double next_rescan;
+    path_list files;      /* written files not yet settled */
+    double first, last;   /* their first and last event */
+    char detail[256];
+};
+
+static int list_has(const path_list *l, const char *p)
+{
+    for (size_t i = 0; i < l->n; i++)
+        if (!strcmp(l->items[i], p))
+            return 1;
+    return 0;
+}
+
+static int list_add(path_list *l, const char *p)
+{
+    if (list_has(l, p))
+        return 0;
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? 2 * l->cap : 16;
+        char **items = ph_realloc(l->items, cap * sizeof *items);
+        if (!items)
+            return -1;
+        l->items = items;
+        l->cap = cap;
+    }
+    size_t len = strlen(p) + 1;
+    if (!(l->items[l->n] = ph_malloc(len)))
+        return -1;
+    memcpy(l->items[l->n++], p, len);
+    return 0;
+}
+
+static void list_clear(path_list *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        ph_free(l->items[i]);
+    l->n = 0;
+}
+
+static void list_free(path_list *l)
+{
+    list_clear(l);
+    ph_free(l->items);
+    l->items = NULL;
+    l->cap = 0;
+}
+
+void ph_scan_watch_end(phash_scanner *s)
+{
+    ph_scan_watch *sw = s->watch;
+    if (!sw)
+        return;
+    ph_watch_free(sw->w);
+    list_free(&sw->roots);
+    list_free(&sw->unwatched);
+    list_free(&sw->files);
+    ph_free(sw->lost);
+    ph_free(sw);
+    s->watch = NULL;
+}
+
+/* Watch folder and the folders below it (unless the OS's watch covers
+ * them). A folder over the OS's limit is kept for the periodic rescan. */
+static void watch_tree(phash_scanner *s, const char *folder)
+{
+    ph_scan_watch *sw = s->watch;
+    int err = ph_watch_add(sw->w, folder);
+    if (err == ENOSPC) {
+        if (!list_has(&sw->unwatched, folder) && list_add(&sw->unwatched, folder) == 0 &&
+            !sw->retrying)
+            ph_scan_count(s, PHASH_SCAN_UNWATCHED, 1);
+        char limit[160];
+        ph_watch_limit(limit, sizeof limit);
+        snprintf(sw->detail, sizeof sw->detail,
+                 "the limit of watched folders is reached (%s): folders over it are scanned "
+                 "again every %u s", limit, s->watch_rescan);
+        return;
+    }
+    if (err || ph_watch_recursive())
+        return;
+    ph_dir *d;
+    if (ph_dir_open(folder, &d))
+        return;
+    const char *name;
+    size_t flen = strlen(folder);
+    while (ph_dir_next(d, &name) == 0 && name) {
+        size_t n = flen + strlen(name) + 2;
+        char *child = ph_malloc(n);
+        if (!child)
+            break;
+        snprintf(child, n, "%s%s%s", folder, flen && folder[flen - 1] == '/' ? "" : "/", name);
+        ph_stat st;
+        if (ph_stat_path(child, 0, &st) == 0 && st.type == PH_FILE_DIRECTORY)
+            watch_tree(s, child);
+        ph_free(child);
+    }
+    ph_dir_close(d);
+}
+
+phash_status phash_scanner_watch(phash_scanner *s, const char *root)
+{
+    if (!s || !root)
+        return PHASH_ERR_INVALID_ARG;
+    if (!s->running || !s->workers)
+        return ph_error_set(&s->err, PHASH_ERR_STATE, "no scan started");
+    if (!s->watch) {
+        ph_scan_watch *sw = ph_calloc(1, sizeof *sw);
+        if (!sw)
+            return ph_error_set(&s->err, PHASH_ERR_NOMEM, "out of memory");
+        int err = ph_watch_new(&sw->w);
+        if (err) {
+            ph_free(sw);
+            return ph_error_set(&s->err, err == ENOSYS ? PHASH_ERR_UNSUPPORTED : PHASH_ERR_IO,
+                                "change notification unavailable: %s", strerror(err));
+        }
+        sw->next_rescan = ph_now() + s->watch_rescan;
+        s->watch = sw;
+    }
+    ph_scan_watch *sw = s->watch;
+    ph_stat st;
+    if (ph_stat_path(root, 1, &st) != 0 || st.type != PH_FILE_DIRECTORY)
+        return PHASH_OK; /* a file given to scan: its folder is not watched */
+    if (list_add(&sw->roots, root))
+        return ph_error_set(&s->err, PHASH_ERR_NOMEM, "out of memory");
+    if (sw->lost_cap < sw->roots.cap) {
+        unsigned char *lost = ph_realloc(sw->lost, sw->roots.cap);
+        if (!lost)
+            return ph_error_set(&s->err, PHASH_ERR_NOMEM, "out of memory");
+        memset(lost + sw->lost_cap, 0, sw->roots.cap - sw->lost_cap);
+        sw->lost = lost;
+        sw->lost_cap = sw->roots.cap;
+    }
+    watch_tree(s, root);
+    return PHASH_OK;
+}
+
+const char *phash_scanner_watch_detail(const phash_scanner *s)
+{
+    return s && s->watch ? s->watch->detail : "";
+}
+
+/* Watch folder again and walk it. Non-zero when the scan was cancelled. */
+static int rescan(phash_scanner *s, const char *folder)
+{
+    watch_tree(s, folder);
+    return phash_scanner_submit(s, folder) == PHASH_ERR_CANCELLED;
+}
+
+/* Submit the settled files that are still regular files. */
+static int flush_files(phash_scanner *s)
+{
+    ph_scan_watch *sw = s->watch;
+    int stop = 0;
+    for (size_t i = 0; i < sw->files.n && !stop; i++) {
+        ph_stat st;
+        if (ph_stat_path(sw->files.items[i], 0, &st) == 0 && st.type == PH_FILE_REGULAR)
+            stop = phash_scanner_submit(s, sw->files.items[i]) == PHASH_ERR_CANCELLED;
+    }
+    list_clear(&sw->files);
+    return stop;
+}
+
+static int on_event(phash_scanner *s, const ph_watch_event *ev)
+{
+    ph_scan_watch *sw = s->watch;
+    switch (ev->kind) {
+    case PH_WATCH_FILE:
+        if (!sw->files.n)
+            sw->first = ph_now();
+        sw->last = ph_now();
+        (void)list_add(&sw->files, ev->path); /* out of memory: the rescans find it */
+        return 0;
+    case PH_WATCH_FOLDER:
+        return rescan(s, ev->path);
+    case PH_WATCH_GONE:
+        for (size_t i = 0; i < sw->roots.n; i++)
+            if (!strcmp(sw->roots.items[i], ev->path))
+                sw->lost[i] = 1;
+        return 0;
+    case PH_WATCH_OVERFLOW:
+        ph_scan_count(s, PHASH_SCAN_WATCH_OVERFLOWS, 1);
+        for (size_t i = 0; i < sw->roots.n; i++)
+            if (!sw->lost[i] && rescan(s, sw->roots.items[i]))
+                return 1;
+        return 0;
+    }
+    return 0;
+}
+
+/* Roots whose watch ended: watched and walked again once they are back. */
+static int find_lost_roots(phash_scanner *s)
+{
+    ph_scan_watch *sw = s->watch;
+    for (size_t i = 0; i < sw->roots.n; i++) {
+        ph_stat st;
+        if (sw->lost[i] && ph_stat_path(sw->roots.items[i], 1, &st) == 0 &&
+            st.type == PH_FILE_DIRECTORY) {
+            sw->lost[i] = 0;
+            if (rescan(s, sw->roots.items[i]))
+                return 1;
+        }
+    }
+    return 0;
+}
+
+/* The folders over the OS's limit: tried again, walked again. */
+static int rescan_unwatched(phash_scanner *s)
+{
+    ph_scan_watch *sw = s->watch;
+    path_list again = sw->unwatched;
+    sw->unwatched = (path_list){0};
+    int stop = 0;
+    sw->retrying = 1;
+    for (size_t i = 0; i < again.n && !stop; i++)
+        stop = rescan(s, again.items[i]);
+    sw->retrying = 0;
+    list_free(&again);
+    return stop;
+}
+
+phash_status phash_scanner_watch_wait(phash_scanner *s, double seconds)
+{
+    if (!s || !(seconds >= 0))
+        return PHASH_ERR_INVALID_ARG;
+    if (!s->watch)
+        return ph_error_set(&s->err, PHASH_ERR_STATE, "nothing watched (phash_scanner_watch)");
+    ph_scan_watch *sw = s->watch;
+    double deadline = ph_now() + seconds;
+    int stop = 0;
+    while (!stop && !atomic_load(&s->cancelled)) {
+        double now = ph_now(), wait = deadline - now;
+        if (sw->files.n) {
+            double due = sw->last + PH_WATCH_SETTLE;
+            if (sw->first + PH_WATCH_HOLD < due)
+                due = sw->first + PH_WATCH_HOLD;
+            if (due - now < wait)
+                wait = due - now;
+        }
+        if (wait > PH_WATCH_SETTLE)
+            wait = PH_WATCH_SETTLE; /* roots to look for again */
+        ph_watch_event ev;
+        if (ph_watch_next(sw->w, wait > 0 ? wait : 0, &ev) == 0)
+            stop = on_event(s, &ev);
+        now = ph_now();
+        if (!stop && sw->files.n &&
+            (now >= sw->last + PH_WATCH_SETTLE || now >= sw->first + PH_WATCH_HOLD))
+            stop = flush_files(s);
+        if (!stop)
+            stop = find_lost_roots(s);
+        if (!stop && sw->unwatched.n && s->watch_rescan && now >= sw->next_rescan) {
+            sw->next_rescan = now + s->watch_rescan;
+            stop = rescan_unwatched(s);
+        }
+        if (now >= deadline)
+            break;
+    }
+    return stop || atomic_load(&s->cancelled) ? PHASH_ERR_CANCELLED : PHASH_OK;
+}

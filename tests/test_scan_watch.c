@@ -1,0 +1,202 @@
+/* SPDX-License-Identifier: MIT */
+/* Change notification through the scanner (phash_scanner_watch, _wait;
+ * lib/scan/watch.c over lib/platform's ph_watch): files written in a
+ * watched tree are reported once, under their final name (a temporary name
+ * renamed is never reported); a new folder is watched; the root deleted and
+ * created again is watched again. The lost-events, watch-limit and
+ * CLI cases are in tests/test_scan_watch.py. No timed assertion: each step
+ * waits (in 0.2 s watch waits, at most a minute) for the reports it
+ * expects. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "phash/phash.h"
+#include "platform/platform.h"
+#include "testutil.h"
+
+#define MAX_SEEN 32
+
+typedef struct seen {
+    char paths[MAX_SEEN][256];
+    int n;
+} seen;
+
+static int on_report(void *ctx, const phash_scan_report *r)
+{
+    seen *c = ctx;
+    ck_assert_int_lt(c->n, MAX_SEEN);
+    snprintf(c->paths[c->n++], sizeof c->paths[0], "%s", r->path);
+    return 0;
+}
+
+static int count_of(const seen *c, const char *path)
+{
+    int k = 0;
+    for (int i = 0; i < c->n; i++)
+        k += !strcmp(c->paths[i], path);
+    return k;
+}
+
+static void write_text(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs(text, f);
+    ck_assert_int_eq(fclose(f), 0);
+}
+
+/* Written under path.part, then renamed: as a browser saves a download. */
+static void write_renamed(const char *path, const char *text)
+{
+    char part[300];
+    snprintf(part, sizeof part, "%s.part", path);
+    write_text(part, text);
+    ck_assert_int_eq(rename(part, path), 0);
+}
+
+/* Follow the watch until path was reported (at most a minute). */
+static void wait_for(phash_scanner *s, const seen *c, const char *path)
+{
+    for (int i = 0; i < 300 && !count_of(c, path); i++)
+        ck_assert_int_eq(phash_scanner_watch_wait(s, 0.2), PHASH_OK);
+    ck_assert_msg(count_of(c, path) == 1, "%s reported %d times", path, count_of(c, path));
+}
+
+START_TEST(needs_a_scan)
+{
+    phash_scanner *s = NULL;
+    ck_assert_int_eq(phash_scanner_new(&s), PHASH_OK);
+    ck_assert_int_eq(phash_scanner_watch(s, "/tmp"), PHASH_ERR_STATE);
+    ck_assert_int_eq(phash_scanner_watch_wait(s, 0), PHASH_ERR_STATE);
+    ck_assert_str_eq(phash_scanner_watch_detail(s), "");
+    ck_assert_int_eq(phash_scanner_get_option(s, PHASH_SCAN_OPT_WATCH_RESCAN), 600);
+    ck_assert_int_eq(phash_scanner_set_option(s, PHASH_SCAN_OPT_WATCH_RESCAN, -1),
+                     PHASH_ERR_INVALID_ARG);
+    seen c = {0};
+    ck_assert_int_eq(phash_scanner_start(s, on_report, &c), PHASH_OK);
+    ck_assert_int_eq(phash_scanner_watch_wait(s, 0), PHASH_ERR_STATE);
+    ck_assert_int_eq(phash_scanner_watch(s, NULL), PHASH_ERR_INVALID_ARG);
+    ck_assert_int_eq(phash_scanner_finish(s), PHASH_OK);
+    phash_scanner_free(s);
+}
+END_TEST
+
+START_TEST(files_folders_and_a_root_created_again)
+{
+    char root[] = "/tmp/phash-watch-XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(root));
+    char p[4][300];
+    snprintf(p[0], sizeof p[0], "%s/before.txt", root);
+    write_text(p[0], "written before the scan\n");
+
+    phash_scanner *s = NULL;
+    ck_assert_int_eq(phash_scanner_new(&s), PHASH_OK);
+    seen c = {0};
+    ck_assert_int_eq(phash_scanner_start(s, on_report, &c), PHASH_OK);
+    phash_status ws = phash_scanner_watch(s, root);
+    if (ws == PHASH_ERR_UNSUPPORTED) { /* an OS without the library's watch */
+        ck_assert_int_eq(phash_scanner_finish(s), PHASH_OK);
+        phash_scanner_free(s);
+        return;
+    }
+    ck_assert_int_eq(ws, PHASH_OK);
+    ck_assert_int_eq(phash_scanner_submit(s, root), PHASH_OK);
+    wait_for(s, &c, p[0]);
+
+    /* a file in the root, a file in a new folder */
+    snprintf(p[1], sizeof p[1], "%s/y.txt", root);
+    write_renamed(p[1], "y\n");
+    wait_for(s, &c, p[1]);
+    char sub[64];
+    snprintf(sub, sizeof sub, "%s/new", root);
+    ck_assert_int_eq(mkdir(sub, 0700), 0);
+    snprintf(p[2], sizeof p[2], "%s/x.txt", sub);
+    write_renamed(p[2], "x\n");
+    wait_for(s, &c, p[2]);
+
+    /* the root deleted and created again */
+    unlink(p[0]);
+    unlink(p[1]);
+    unlink(p[2]);
+    ck_assert_int_eq(rmdir(sub), 0);
+    ck_assert_int_eq(rmdir(root), 0);
+    ck_assert_int_eq(phash_scanner_watch_wait(s, 0.3), PHASH_OK); /* it is gone */
+    ck_assert_int_eq(mkdir(root, 0700), 0);
+    ck_assert_int_eq(phash_scanner_watch_wait(s, 0.5), PHASH_OK); /* it is back */
+    snprintf(p[3], sizeof p[3], "%s/z.txt", root);
+    write_renamed(p[3], "z\n");
+    wait_for(s, &c, p[3]);
+
+    ck_assert_int_eq(phash_scanner_finish(s), PHASH_OK);
+    for (int i = 0; i < c.n; i++)
+        ck_assert_msg(!strstr(c.paths[i], ".part"), "a temporary was reported: %s", c.paths[i]);
+    ck_assert_uint_eq(phash_scanner_counter(s, PHASH_SCAN_WATCH_OVERFLOWS), 0);
+    ck_assert_uint_eq(phash_scanner_counter(s, PHASH_SCAN_UNWATCHED), 0);
+    ck_assert_int_eq(c.n, 4);
+    phash_scanner_free(s);
+    unlink(p[3]);
+    rmdir(root);
+}
+END_TEST
+
+/* The platform layer's watch alone: events of a folder, none after it is
+ * removed, the folder's own deletion. */
+START_TEST(platform_watch)
+{
+    ph_watch *w = NULL;
+    int err = ph_watch_new(&w);
+    if (err == ENOSYS)
+        return;
+    ck_assert_int_eq(err, 0);
+    char root[] = "/tmp/phash-watch-XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(root));
+    ck_assert_int_eq(ph_watch_add(w, root), 0);
+    ck_assert_int_eq(ph_watch_add(w, root), 0); /* again: a no-op */
+    char f[64], d[64];
+    snprintf(f, sizeof f, "%s/a.txt", root);
+    snprintf(d, sizeof d, "%s/sub", root);
+    write_text(f, "a\n");
+    ck_assert_int_eq(mkdir(d, 0700), 0);
+    ph_watch_event ev;
+    ck_assert_int_eq(ph_watch_next(w, 5.0, &ev), 0);
+    ck_assert_int_eq(ev.kind, PH_WATCH_FILE);
+    ck_assert_str_eq(ev.path, f);
+    ck_assert_int_eq(ph_watch_next(w, 5.0, &ev), 0);
+    ck_assert_int_eq(ev.kind, PH_WATCH_FOLDER);
+    ck_assert_str_eq(ev.path, d);
+    ck_assert_int_eq(ph_watch_next(w, 0.05, &ev), ETIMEDOUT);
+    ck_assert_int_eq(rmdir(d), 0);
+    unlink(f);
+    ck_assert_int_eq(rmdir(root), 0);
+    ck_assert_int_eq(ph_watch_next(w, 5.0, &ev), 0);
+    ck_assert_int_eq(ev.kind, PH_WATCH_GONE);
+    ck_assert_str_eq(ev.path, root);
+    /* removed: a folder's events stop */
+    ck_assert_int_eq(mkdir(root, 0700), 0);
+    ck_assert_int_eq(ph_watch_add(w, root), 0);
+    ph_watch_remove(w, root);
+    write_text(f, "a\n");
+    ck_assert_int_eq(ph_watch_next(w, 0.2, &ev), ETIMEDOUT);
+    unlink(f);
+    rmdir(root);
+    char limit[128];
+    ph_watch_limit(limit, sizeof limit);
+    ck_assert_ptr_nonnull(strstr(limit, "inotify"));
+    ph_watch_free(w);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *su = suite_create("scan_watch");
+    TCase *tc = tcase_create("watch");
+    tcase_set_timeout(tc, 300);
+    tcase_add_test(tc, platform_watch);
+    tcase_add_test(tc, needs_a_scan);
+    tcase_add_test(tc, files_folders_and_a_root_created_again);
+    suite_add_tcase(su, tc);
+    return run_suite(su);
+}
