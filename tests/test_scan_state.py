@@ -284,6 +284,63 @@ class OnMatch(unittest.TestCase):
         self.assertLess(time.time() - t0, 15)
 
 
+class ReloadDuringWalk(unittest.TestCase):
+    """A one-shot scan (no --watch) loads a new list on SIGHUP while it runs:
+    the files it reads after the reload are matched against the new list.
+    Deterministic: the scan reads its files from a pipe (--files-from -),
+    each handed over at once (64 KiB of empty lines after it), and the next
+    file is given only once the previous step is seen."""
+
+    def test_sighup_mid_scan(self):
+        d = tempfile.mkdtemp(prefix="phash-reload-walk-")
+        try:
+            lst = os.path.join(d, "list.csv")
+
+            def write_list(ident):
+                with open(SIGS) as f, open(lst + ".new", "w") as g:
+                    g.writelines(l for l in f if l.startswith("signal_type") or ident in l)
+                os.rename(lst + ".new", lst)
+
+            write_list("SAMPLE-0003")
+            err = open(os.path.join(d, "err.txt"), "w+")
+            p = subprocess.Popen([PHASH, "scan", "--json", "-s", lst, "--files-from", "-"],
+                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err)
+
+            def feed(path):
+                p.stdin.write(path.encode() + b"\n" * 65537)
+                p.stdin.flush()
+
+            def wait_err(text):
+                for _ in range(600):
+                    err.seek(0)
+                    if text in err.read():
+                        return
+                    time.sleep(0.1)
+                self.fail("no %r on stderr" % text)
+
+            o1 = os.path.join(SAMPLE, "originals", "o0003.png")
+            o2 = os.path.join(SAMPLE, "originals", "o0002.webp")
+            feed(o1)
+            first = json.loads(p.stdout.readline())  # the scan is under way
+            self.assertEqual((first["path"], first["id"]), (o1, "SAMPLE-0003"))
+            write_list("SAMPLE-0002")
+            p.send_signal(signal.SIGHUP)
+            feed(os.path.join(SAMPLE, "README.md"))  # a report: the reload happens there
+            wait_err("signature set reloaded")
+            feed(o2)
+            feed(o1)
+            p.stdin.close()
+            out = p.stdout.read()
+            self.assertEqual(p.wait(timeout=60), 1)
+            recs = records(out)
+            # o0002 matches the new list; o0003 no longer does
+            self.assertEqual({(r["path"], r["id"]) for r in recs}, {(o2, "SAMPLE-0002")})
+            p.stdout.close()
+            err.close()
+        finally:
+            shutil.rmtree(d)
+
+
 class HotReload(unittest.TestCase):
     """--watch: a new list is used without a restart (SIGHUP or the file
     changing); a list that fails to load leaves the old one serving."""

@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -822,6 +823,8 @@ static int run_hooks(scan *s, const phash_scan_report *r)
 }
 
 /* One report from the scanner (callbacks are serialised by it). */
+static void maybe_reload(scan *s); /* hot reload, below */
+
 static int on_report(void *ctx, const phash_scan_report *r)
 {
     scan *s = ctx;
@@ -863,6 +866,8 @@ static int on_report(void *ctx, const phash_scan_report *r)
         }
     }
     show_progress(s, 0);
+    if (!s->opt.rematch)
+        maybe_reload(s); /* SIGHUP or a changed list, during a walk too */
     return 0;
 }
 
@@ -872,7 +877,6 @@ static int on_report(void *ctx, const phash_scan_report *r)
  * changed files, new folders, lost events, folders over the OS's limit)
  * until a signal, reloading the set when asked; say at once when events
  * were lost or folders cannot be watched. */
-static void maybe_reload(scan *s);
 static unsigned long long counter(const scan *s, phash_scan_counter c);
 
 static void watch_notes(scan *s, unsigned long long *overflows, unsigned long long *unwatched)
@@ -1002,7 +1006,23 @@ static void stamp_lists(const scan *s, struct list_stamp *out)
  * half-way; install lists by rename). The matcher swaps the new set in
  * atomically while the workers go on matching; a set that fails to load
  * leaves the old one serving, and the message says why. */
+/* The reload runs on whichever thread gets here first: the --watch loop
+ * or a worker delivering a report (a one-shot scan reloads during its
+ * walk); the others skip it meanwhile. Reports of the old set stay valid
+ * (phash_matches keeps its set alive). */
+static atomic_flag g_reloading = ATOMIC_FLAG_INIT;
+
+static void reload_if_due(scan *s);
+
 static void maybe_reload(scan *s)
+{
+    if (atomic_flag_test_and_set(&g_reloading))
+        return;
+    reload_if_due(s);
+    atomic_flag_clear(&g_reloading);
+}
+
+static void reload_if_due(scan *s)
 {
     double t = now();
     int due = g_reload;
@@ -1242,6 +1262,7 @@ int cmd_scan(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     sa.sa_handler = on_hangup; /* never a kill: reopen --output, reload the set */
+    sa.sa_flags = SA_RESTART;   /* nor a read error of --files-from's pipe (EINTR) */
     sigaction(SIGHUP, &sa, NULL);
     stamp_lists(s, s->list_stamp);
 
