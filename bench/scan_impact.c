@@ -172,8 +172,14 @@ static figures run(const setting *st, const char *tree, const phash_matcher *m, 
         }
         /* Let the scan reach its steady state (sigset in memory, files
          * flowing) before the job starts. */
-        while (atomic_load(files_done) < 3)
+        while (atomic_load(files_done) < 3) {
+            int wst;
+            if (waitpid(child, &wst, WNOHANG) == child) {
+                fprintf(stderr, "bench: the scan process ended (status %d)\n", wst);
+                exit(2);
+            }
             usleep(5000);
+        }
     }
     unsigned long long files0 = atomic_load(files_done);
     double s0 = child > 0 ? process_cpu(child) : 0;
