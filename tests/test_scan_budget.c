@@ -99,6 +99,16 @@ static double largest_file_cpu(void)
     return max_file;
 }
 
+/* Under valgrind (its preload library in LD_PRELOAD) CPU time against wall
+ * time is not the program's own: the JIT's translations are charged to the
+ * thread, and threads run one at a time. The bound checks are made in the
+ * plain and sanitizer builds; under valgrind only memory errors are. */
+static int under_valgrind(void)
+{
+    const char *preload = getenv("LD_PRELOAD");
+    return preload && strstr(preload, "vgpreload") != NULL;
+}
+
 /* The scan on this thread at `percent`: its CPU within the budget's bound,
  * and the time slept. */
 static double scan_within(unsigned percent, size_t n, int rounds)
@@ -110,7 +120,8 @@ static double scan_within(unsigned percent, size_t n, int rounds)
     double wall = ph_now() - t0;
     double slept = (double)phash_scanner_counter(s, PHASH_SCAN_THROTTLED_MS) / 1000.0;
     phash_scanner_free(s);
-    ck_assert_msg(cpu <= share * (wall + PH_BUDGET_WINDOW) + max_file + max_budgeted,
+    ck_assert_msg(under_valgrind() ||
+                      cpu <= share * (wall + PH_BUDGET_WINDOW) + max_file + max_budgeted,
                   "%.3f CPU s in %.3f wall s at %u%% (largest file %.3f)", cpu, wall, percent,
                   max_file);
     return slept;
@@ -157,7 +168,7 @@ static void two_threads(unsigned percent, const char *folder, int n, int rounds)
     ck_assert_int_eq(reports, rounds * n);
     uint64_t slept_ms = phash_scanner_counter(s, PHASH_SCAN_THROTTLED_MS);
     phash_scanner_free(s);
-    ck_assert_msg(cpu <= share * (wall + PH_BUDGET_WINDOW) + 2 * 2 * max_file + 0.05,
+    ck_assert_msg(under_valgrind() || cpu <= share * (wall + PH_BUDGET_WINDOW) + 2 * 2 * max_file + 0.05,
                   "%.3f CPU s in %.3f wall s at %u%% with 2 threads (largest file %.3f)", cpu,
                   wall, percent, max_file);
     if (percent <= 2)
