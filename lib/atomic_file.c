@@ -4,17 +4,13 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "atomic_file.h"
-
-#define RAND_CHARS 8
 
 phash_status ph_atomic_check_target(const char *path, ph_error *err)
 {
@@ -37,55 +33,6 @@ phash_status ph_atomic_check_target(const char *path, ph_error *err)
                         what);
 }
 
-/* A copy of the folder part of path ("." when none). */
-static char *dir_of(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    size_t len = !slash ? 1 : slash == path ? 1 : (size_t)(slash - path);
-    char *d = ph_malloc(len + 1);
-    if (!d)
-        return NULL;
-    memcpy(d, !slash ? "." : path, len);
-    d[len] = '\0';
-    return d;
-}
-
-/* path + TAG + RAND_CHARS characters; uniqueness comes from O_EXCL/EEXIST
- * retries, the characters only make collisions rare. */
-static char *tmp_name(const char *path)
-{
-    static atomic_uint counter;
-    static const char alphabet[] =
-        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_";
-    size_t plen = strlen(path), tlen = sizeof PH_ATOMIC_TMP_TAG - 1;
-    char *t = ph_malloc(plen + tlen + RAND_CHARS + 1);
-    if (!t)
-        return NULL;
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    uint64_t x = (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 30) ^ ((uint64_t)getpid() << 40) ^
-                 ((uint64_t)atomic_fetch_add(&counter, 1) * 0x9e3779b97f4a7c15ull) ^
-                 (uint64_t)(uintptr_t)t;
-    memcpy(t, path, plen);
-    memcpy(t + plen, PH_ATOMIC_TMP_TAG, tlen);
-    for (int i = 0; i < RAND_CHARS; i++) {
-        x ^= x >> 29;
-        x *= 0xbf58476d1ce4e5b9ull;
-        x ^= x >> 32;
-        t[plen + tlen + i] = alphabet[x & 63];
-    }
-    t[plen + tlen + RAND_CHARS] = '\0';
-    return t;
-}
-
-/* Is name "BASE" TAG + RAND_CHARS characters? */
-static int is_tmp_of(const char *name, const char *base)
-{
-    size_t blen = strlen(base), tlen = sizeof PH_ATOMIC_TMP_TAG - 1;
-    return !strncmp(name, base, blen) && !strncmp(name + blen, PH_ATOMIC_TMP_TAG, tlen) &&
-           strlen(name + blen + tlen) == RAND_CHARS;
-}
-
 /* Remove one temporary file if no writer holds it: its lock is free and
  * the name still refers to the file locked. */
 static void remove_if_stale(const char *full)
@@ -104,13 +51,12 @@ static void remove_if_stale(const char *full)
  * cannot list just keeps them. */
 static void remove_stale(const char *path)
 {
-    char *dir = dir_of(path);
+    char *dir = ph_atomic_dir_of(path);
     DIR *d = dir ? opendir(dir) : NULL;
-    const char *slash = strrchr(path, '/');
-    const char *base = slash ? slash + 1 : path;
+    const char *base = ph_atomic_base_of(path);
     struct dirent *e;
     while (d && (e = readdir(d)) != NULL) {
-        if (!is_tmp_of(e->d_name, base))
+        if (!ph_atomic_is_tmp_of(e->d_name, base))
             continue;
         size_t dl = strlen(dir), nl = strlen(e->d_name);
         char *full = ph_malloc(dl + nl + 2);
@@ -133,7 +79,7 @@ static void remove_stale(const char *path)
 static int open_anonymous(const char *path)
 {
 #ifdef O_TMPFILE
-    char *dir = dir_of(path);
+    char *dir = ph_atomic_dir_of(path);
     if (!dir)
         return -1;
     int fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
@@ -160,7 +106,7 @@ static int open_anonymous(const char *path)
 static int open_named(const char *path, char **tmp_out)
 {
     for (int tries = 0; tries < 100; tries++) {
-        char *t = tmp_name(path);
+        char *t = ph_atomic_tmp_name(path);
         if (!t) {
             errno = ENOMEM;
             return -1;
@@ -190,13 +136,9 @@ phash_status ph_atomic_open(ph_atomic_file *f, const char *path, ph_error *err)
 {
     memset(f, 0, sizeof *f);
     f->fd = -1;
-    phash_status st = ph_atomic_check_target(path, err);
+    phash_status st = ph_atomic_begin(f, path, err);
     if (st != PHASH_OK)
         return st;
-    size_t len = strlen(path);
-    if (!(f->path = ph_malloc(len + 1)))
-        return ph_error_set(err, PHASH_ERR_NOMEM, "out of memory");
-    memcpy(f->path, path, len + 1);
     remove_stale(path);
     f->fd = open_anonymous(path);
     f->anonymous = f->fd >= 0;
@@ -211,11 +153,14 @@ phash_status ph_atomic_open(ph_atomic_file *f, const char *path, ph_error *err)
     return PHASH_OK;
 }
 
-int ph_atomic_write(ph_atomic_file *f, const void *data, size_t n)
+/* write(2) or, with `at`, pwrite(2) at *at, until all n bytes are out. */
+static int write_all(int fd, const void *data, size_t n, const uint64_t *at)
 {
     const unsigned char *p = data;
+    uint64_t off = at ? *at : 0;
     while (n > 0) {
-        ssize_t w = write(f->fd, p, n > (1u << 30) ? (1u << 30) : n);
+        size_t chunk = n > (1u << 30) ? (1u << 30) : n;
+        ssize_t w = at ? pwrite(fd, p, chunk, (off_t)off) : write(fd, p, chunk);
         if (w < 0 && errno == EINTR)
             continue;
         if (w <= 0) {
@@ -225,8 +170,19 @@ int ph_atomic_write(ph_atomic_file *f, const void *data, size_t n)
         }
         p += w;
         n -= (size_t)w;
+        off += (uint64_t)w;
     }
     return 0;
+}
+
+int ph_atomic_write(ph_atomic_file *f, const void *data, size_t n)
+{
+    return write_all(f->fd, data, n, NULL);
+}
+
+int ph_atomic_pwrite(ph_atomic_file *f, const void *data, size_t n, uint64_t offset)
+{
+    return write_all(f->fd, data, n, &offset);
 }
 
 void ph_atomic_abort(ph_atomic_file *f)
@@ -249,7 +205,7 @@ static int link_anonymous(ph_atomic_file *f)
     char proc[64];
     snprintf(proc, sizeof proc, "/proc/self/fd/%d", f->fd);
     for (int tries = 0; tries < 100; tries++) {
-        char *t = tmp_name(f->path);
+        char *t = ph_atomic_tmp_name(f->path);
         if (!t) {
             errno = ENOMEM;
             return -1;
@@ -271,7 +227,7 @@ static int link_anonymous(ph_atomic_file *f)
 
 static void sync_folder(const char *path)
 {
-    char *dir = dir_of(path);
+    char *dir = ph_atomic_dir_of(path);
     int fd = dir ? open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
     if (fd >= 0) {
         (void)fsync(fd);

@@ -20,17 +20,28 @@
  * named "TARGET.phash-tmp-XXXXXXXX". Either way the writer holds an
  * exclusive flock() on it; each later write to the same target removes
  * the temporary files of that target whose writer is gone (lock free), so
- * a killed writer's leftovers never accumulate. */
+ * a killed writer's leftovers never accumulate.
+ *
+ * On Windows (lib/platform/win32_atomic.c) the temporary file is always
+ * named, held open without delete sharing (which is what keeps another
+ * writer's sweep off it), and renamed over the target through its handle;
+ * see that file for how a target that readers hold open or mapped is
+ * replaced. */
 #ifndef PHASH_LIB_ATOMIC_FILE_H
 #define PHASH_LIB_ATOMIC_FILE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "internal.h"
 
 typedef struct ph_atomic_file {
-    int fd;        /* write the contents here (write or pwrite) */
+#ifdef _WIN32
+    void *h;       /* the temporary file's HANDLE (write and delete access) */
+#else
+    int fd;        /* the temporary file */
     int anonymous; /* O_TMPFILE: no name before the commit */
+#endif
     char *path;    /* the target */
     char *tmp;     /* the temporary file's name, or NULL */
 } ph_atomic_file;
@@ -45,6 +56,9 @@ typedef struct ph_atomic_file {
 phash_status ph_atomic_open(ph_atomic_file *f, const char *path, ph_error *err);
 /* Write all n bytes at the current offset; 0, or -1 with errno set. */
 int ph_atomic_write(ph_atomic_file *f, const void *data, size_t n);
+/* Write all n bytes at offset, leaving the current offset where it was
+ * (pwrite); 0, or -1 with errno set. */
+int ph_atomic_pwrite(ph_atomic_file *f, const void *data, size_t n, uint64_t offset);
 /* fsync, check the target again, rename over it, fsync the folder. On
  * failure the temporary file is removed and the target left as it was.
  * Releases f either way. */
@@ -55,5 +69,19 @@ void ph_atomic_abort(ph_atomic_file *f);
 /* Is path absent or a regular file (not a link)? PHASH_OK, or
  * PHASH_ERR_NOT_REGULAR / PHASH_ERR_IO with the detail in err. */
 phash_status ph_atomic_check_target(const char *path, ph_error *err);
+
+/* Shared by both implementations (atomic_tmp.c). */
+/* The start of ph_atomic_open: check the target, keep a copy of path in
+ * f->path. */
+phash_status ph_atomic_begin(ph_atomic_file *f, const char *path, ph_error *err);
+/* A copy of the folder part of path ("." when none); NULL: no memory. */
+char *ph_atomic_dir_of(const char *path);
+/* The last component of path (a pointer into it). */
+const char *ph_atomic_base_of(const char *path);
+/* A new "PATH" PH_ATOMIC_TMP_TAG "XXXXXXXX" (8 random characters); NULL:
+ * no memory. */
+char *ph_atomic_tmp_name(const char *path);
+/* Is name (a folder entry) "BASE" PH_ATOMIC_TMP_TAG "XXXXXXXX"? */
+int ph_atomic_is_tmp_of(const char *name, const char *base);
 
 #endif

@@ -42,6 +42,17 @@ static inline void ph_buf_trim(ph_buf *buf)
 typedef int (*ph_sink_fn)(void *ctx, const void *data, size_t len);
 
 /* Per-handle last-error detail: a fixed buffer, so setting it never fails. */
+/* printf-style checking of a function's format (argument fmt) and its
+ * arguments (from first). mingw: the C99 printf of __USE_MINGW_ANSI_STDIO
+ * (%zu, %lld), which gcc calls gnu_printf (its "printf" is msvcrt's). */
+#if defined(__MINGW32__)
+#define PH_PRINTF(fmt, first) __attribute__((format(gnu_printf, fmt, first)))
+#elif defined(__GNUC__)
+#define PH_PRINTF(fmt, first) __attribute__((format(printf, fmt, first)))
+#else
+#define PH_PRINTF(fmt, first)
+#endif
+
 #define PH_DETAIL_LEN 256
 typedef struct ph_error {
     phash_status status;
@@ -49,9 +60,7 @@ typedef struct ph_error {
 } ph_error;
 /* Record status with a printf-style detail; returns status for tail calls. */
 phash_status ph_error_set(ph_error *err, phash_status status, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 3, 4)))
-#endif
+    PH_PRINTF(3, 4)
     ;
 void ph_error_clear(ph_error *err);
 /* Format a detail into a PH_DETAIL_LEN buffer (fmt NULL: empty). */

@@ -244,11 +244,23 @@ static phash_status dispatch(phash_decoder *dec, phash_format fmt, const uint8_t
     case PHASH_FORMAT_PNG: return ph_decode_png(dec, data, len);
     case PHASH_FORMAT_WEBP: return ph_decode_webp(dec, data, len);
     case PHASH_FORMAT_PNM: return ph_decode_pnm(dec, data, len);
+    /* Optional formats (meson options): one not built falls to the default
+     * case, "... images are not decoded" (PHASH_ERR_UNSUPPORTED). */
+#if PH_HAVE_GIF
     case PHASH_FORMAT_GIF: return ph_decode_gif(dec, data, len);
+#endif
+#if PH_HAVE_TIFF
     case PHASH_FORMAT_TIFF: return ph_decode_tiff(dec, data, len);
+#endif
+#if PH_HAVE_HEIF
     case PHASH_FORMAT_HEIF: return ph_decode_heif(dec, data, len);
+#endif
+#if PH_HAVE_AVIF
     case PHASH_FORMAT_AVIF: return ph_decode_avif(dec, data, len);
+#endif
+#if PH_HAVE_JXL
     case PHASH_FORMAT_JXL: return ph_decode_jxl(dec, data, len);
+#endif
     case PHASH_FORMAT_BMP: return ph_decode_bmp(dec, data, len);
     case PHASH_FORMAT_UNKNOWN:
         if (len == 0)

@@ -223,13 +223,14 @@ int phash_format_supported(phash_format format)
     case PHASH_FORMAT_PNG:
     case PHASH_FORMAT_WEBP:
     case PHASH_FORMAT_PNM:
-    case PHASH_FORMAT_GIF:
-    case PHASH_FORMAT_TIFF:
-    case PHASH_FORMAT_HEIF:
-    case PHASH_FORMAT_AVIF:
-    case PHASH_FORMAT_JXL:
     case PHASH_FORMAT_BMP:
         return 1;
+    /* Optional formats: built when their library was found (meson options). */
+    case PHASH_FORMAT_GIF: return PH_HAVE_GIF;
+    case PHASH_FORMAT_TIFF: return PH_HAVE_TIFF;
+    case PHASH_FORMAT_HEIF: return PH_HAVE_HEIF;
+    case PHASH_FORMAT_AVIF: return PH_HAVE_AVIF;
+    case PHASH_FORMAT_JXL: return PH_HAVE_JXL;
     case PHASH_FORMAT_MP4:
     case PHASH_FORMAT_MATROSKA:
     case PHASH_FORMAT_AVI:

@@ -60,6 +60,19 @@ int ph_file_read_full(ph_file *f, void *buf, size_t n, size_t *got);
 int ph_file_pread(ph_file *f, uint64_t off, void *buf, size_t n, size_t *got);
 void ph_file_close(ph_file *f);
 
+/* ---- private files ------------------------------------------------------- */
+
+/* Create path if it is missing, readable and writable by its owner only
+ * (mode 0600; on Windows a protected DACL with one entry, the owner's
+ * rights), or make an existing file so. Never follows a symbolic link and
+ * refuses anything but a regular file: ELOOP for a link (or, on Windows,
+ * any reparse point), EISDIR for a folder, ENXIO for a FIFO, socket or
+ * device (never blocks on one). */
+int ph_file_make_private(const char *path);
+/* Rename from to to, replacing an existing to (rename(2); on Windows
+ * MoveFileExW with MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH). */
+int ph_rename_replace(const char *from, const char *to);
+
 /* ---- mapping files -------------------------------------------------------- */
 
 typedef struct ph_map ph_map;

@@ -7,6 +7,7 @@
 #include <fnmatch.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -145,6 +146,31 @@ void ph_file_close(ph_file *f)
         return;
     close(f->fd);
     ph_free(f);
+}
+
+/* ---- private files ------------------------------------------------------- */
+
+int ph_file_make_private(const char *path)
+{
+    /* O_NONBLOCK: a FIFO is opened without waiting for a writer, then refused. */
+    int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return errno == ENXIO || errno == ENODEV ? ENXIO : errno;
+    struct stat sb;
+    int err = 0;
+    if (fstat(fd, &sb) != 0)
+        err = errno;
+    else if (!S_ISREG(sb.st_mode))
+        err = S_ISDIR(sb.st_mode) ? EISDIR : ENXIO;
+    else if ((sb.st_mode & 0777) != 0600 && fchmod(fd, 0600) != 0)
+        err = errno;
+    close(fd);
+    return err;
+}
+
+int ph_rename_replace(const char *from, const char *to)
+{
+    return rename(from, to) == 0 ? 0 : errno;
 }
 
 /* ---- mapping files -------------------------------------------------------- */

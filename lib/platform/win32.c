@@ -10,6 +10,8 @@
  */
 #define WIN32_LEAN_AND_MEAN
 #include <windows.h>
+#include <aclapi.h>
+#include <sddl.h>
 #include <shlwapi.h>
 
 #include <errno.h>
@@ -19,10 +21,11 @@
 
 #include "internal.h"
 #include "platform.h"
+#include "win32_int.h"
 
 /* ---- errors and paths ------------------------------------------------------- */
 
-static int errno_of(DWORD e)
+int ph_win_errno(DWORD e)
 {
     switch (e) {
     case ERROR_FILE_NOT_FOUND:
@@ -50,9 +53,7 @@ static int errno_of(DWORD e)
     }
 }
 
-/* path (UTF-8) as a newly allocated UTF-16 string with room for `extra`
- * more characters; EILSEQ if it is not valid UTF-8. */
-static int wide_path(const char *path, size_t extra, wchar_t **out)
+int ph_win_wide_path(const char *path, size_t extra, wchar_t **out)
 {
     *out = NULL;
     int n = MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, path, -1, NULL, 0);
@@ -80,7 +81,7 @@ static int fill_stat(HANDLE h, int link, ph_stat *st)
     FILE_BASIC_INFO basic;
     if (!GetFileInformationByHandle(h, &info) ||
         !GetFileInformationByHandleEx(h, FileBasicInfo, &basic, sizeof basic))
-        return errno_of(GetLastError());
+        return ph_win_errno(GetLastError());
     DWORD kind = GetFileType(h);
     if (link && (info.dwFileAttributes & FILE_ATTRIBUTE_REPARSE_POINT))
         st->type = PH_FILE_LINK;
@@ -100,7 +101,7 @@ static int fill_stat(HANDLE h, int link, ph_stat *st)
 static int open_meta(const char *path, int follow, HANDLE *out)
 {
     wchar_t *w;
-    int err = wide_path(path, 0, &w);
+    int err = ph_win_wide_path(path, 0, &w);
     if (err)
         return err;
     DWORD flags = FILE_FLAG_BACKUP_SEMANTICS | (follow ? 0 : FILE_FLAG_OPEN_REPARSE_POINT);
@@ -109,7 +110,7 @@ static int open_meta(const char *path, int follow, HANDLE *out)
                            OPEN_EXISTING, flags, NULL);
     ph_free(w);
     if (h == INVALID_HANDLE_VALUE)
-        return errno_of(GetLastError());
+        return ph_win_errno(GetLastError());
     *out = h;
     return 0;
 }
@@ -135,7 +136,7 @@ int ph_real_path(const char *path, char **out)
     DWORD n = GetFinalPathNameByHandleW(h, NULL, 0, FILE_NAME_NORMALIZED);
     wchar_t *w = n ? ph_malloc((size_t)n * sizeof *w) : NULL;
     if (!w || GetFinalPathNameByHandleW(h, w, n, FILE_NAME_NORMALIZED) >= n)
-        err = w ? errno_of(GetLastError()) : ENOMEM;
+        err = w ? ph_win_errno(GetLastError()) : ENOMEM;
     CloseHandle(h);
     /* "\\?\C:\..." (the form the API returns): the drive path without it */
     const wchar_t *p = w && !err && !wcsncmp(w, L"\\\\?\\", 4) ? w + 4 : w;
@@ -171,7 +172,7 @@ int ph_file_open(const char *path, ph_file **out, ph_stat *st)
     if (pre.type != PH_FILE_REGULAR)
         return pre.type == PH_FILE_DIRECTORY ? EISDIR : ENODEV;
     wchar_t *w;
-    if ((err = wide_path(path, 0, &w)) != 0)
+    if ((err = ph_win_wide_path(path, 0, &w)) != 0)
         return err;
     /* Share everything: a file being scanned may be renamed, replaced or
      * deleted by its owner meanwhile, as on POSIX. */
@@ -179,7 +180,7 @@ int ph_file_open(const char *path, ph_file **out, ph_stat *st)
                            NULL, OPEN_EXISTING, FILE_FLAG_SEQUENTIAL_SCAN, NULL);
     ph_free(w);
     if (h == INVALID_HANDLE_VALUE)
-        return errno_of(GetLastError());
+        return ph_win_errno(GetLastError());
     ph_stat now = {0};
     err = fill_stat(h, 0, &now);
     if (!err && now.type != PH_FILE_REGULAR)
@@ -201,7 +202,7 @@ int ph_file_read(ph_file *f, void *buf, size_t n, size_t *got)
     DWORD want = n > (1u << 30) ? (1u << 30) : (DWORD)n, r = 0;
     if (!ReadFile(f->h, buf, want, &r, NULL)) {
         *got = 0;
-        return GetLastError() == ERROR_HANDLE_EOF ? 0 : errno_of(GetLastError());
+        return GetLastError() == ERROR_HANDLE_EOF ? 0 : ph_win_errno(GetLastError());
     }
     *got = r;
     return 0;
@@ -227,6 +228,86 @@ void ph_file_close(ph_file *f)
         return;
     CloseHandle(f->h);
     ph_free(f);
+}
+
+/* ---- private files ------------------------------------------------------- */
+
+PSECURITY_DESCRIPTOR ph_win_owner_only(void)
+{
+    PSECURITY_DESCRIPTOR sd = NULL;
+    if (!ConvertStringSecurityDescriptorToSecurityDescriptorW(L"D:P(A;;FA;;;OW)", SDDL_REVISION_1,
+                                                              &sd, NULL))
+        return NULL;
+    return sd;
+}
+
+int ph_file_make_private(const char *path)
+{
+    wchar_t *w;
+    int err = ph_win_wide_path(path, 0, &w);
+    if (err)
+        return err;
+    PSECURITY_DESCRIPTOR sd = ph_win_owner_only();
+    if (!sd) {
+        ph_free(w);
+        return ph_win_errno(GetLastError());
+    }
+    SECURITY_ATTRIBUTES sa = {sizeof sa, sd, FALSE};
+    /* The entry itself, never what a link or junction points to. */
+    HANDLE h = CreateFileW(w, GENERIC_READ | GENERIC_WRITE | WRITE_DAC,
+                           FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, &sa, OPEN_ALWAYS,
+                           FILE_ATTRIBUTE_NORMAL | FILE_FLAG_OPEN_REPARSE_POINT |
+                               FILE_FLAG_BACKUP_SEMANTICS,
+                           NULL);
+    DWORD le = GetLastError(); /* ERROR_ALREADY_EXISTS when opened, not created */
+    int created = h != INVALID_HANDLE_VALUE && le != ERROR_ALREADY_EXISTS;
+    ph_free(w);
+    if (h == INVALID_HANDLE_VALUE) {
+        LocalFree(sd);
+        return le == ERROR_ACCESS_DENIED ? EACCES : ph_win_errno(le);
+    }
+    FILE_ATTRIBUTE_TAG_INFO ti;
+    if (GetFileType(h) != FILE_TYPE_DISK)
+        err = ENXIO;
+    else if (!GetFileInformationByHandleEx(h, FileAttributeTagInfo, &ti, sizeof ti))
+        err = ph_win_errno(GetLastError());
+    else if (ti.FileAttributes & FILE_ATTRIBUTE_REPARSE_POINT)
+        err = ELOOP;
+    else if (ti.FileAttributes & FILE_ATTRIBUTE_DIRECTORY)
+        err = EISDIR;
+    if (!err && !created) {
+        /* An existing file gets the owner-only DACL too (as fchmod 0600). */
+        PACL dacl = NULL;
+        BOOL present = FALSE, defaulted = FALSE;
+        le = GetSecurityDescriptorDacl(sd, &present, &dacl, &defaulted)
+                       ? SetSecurityInfo(h, SE_FILE_OBJECT,
+                                         DACL_SECURITY_INFORMATION |
+                                             PROTECTED_DACL_SECURITY_INFORMATION,
+                                         NULL, NULL, dacl, NULL)
+                       : GetLastError();
+        if (le != ERROR_SUCCESS)
+            err = ph_win_errno(le);
+    }
+    CloseHandle(h);
+    LocalFree(sd);
+    return err;
+}
+
+int ph_rename_replace(const char *from, const char *to)
+{
+    wchar_t *wf, *wt;
+    int err = ph_win_wide_path(from, 0, &wf);
+    if (err)
+        return err;
+    if ((err = ph_win_wide_path(to, 0, &wt)) != 0) {
+        ph_free(wf);
+        return err;
+    }
+    if (!MoveFileExW(wf, wt, MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH))
+        err = ph_win_errno(GetLastError());
+    ph_free(wf);
+    ph_free(wt);
+    return err;
 }
 
 /* ---- mapping files -------------------------------------------------------- */
@@ -259,7 +340,7 @@ int ph_map_open(const char *path, unsigned flags, ph_map **out, ph_stat *st)
          * handles are closed. */
         HANDLE sec = CreateFileMappingW(f->h, NULL, PAGE_READONLY, 0, 0, NULL);
         const void *p = sec ? MapViewOfFile(sec, FILE_MAP_READ, 0, 0, 0) : NULL;
-        err = p ? 0 : errno_of(GetLastError());
+        err = p ? 0 : ph_win_errno(GetLastError());
         if (sec)
             CloseHandle(sec);
         if (err) {
@@ -309,7 +390,7 @@ int ph_dir_open(const char *path, ph_dir **out)
 {
     *out = NULL;
     wchar_t *w;
-    int err = wide_path(path, 2, &w);
+    int err = ph_win_wide_path(path, 2, &w);
     if (err)
         return err;
     size_t len = wcslen(w);
@@ -328,7 +409,7 @@ int ph_dir_open(const char *path, ph_dir **out)
     if (d->find == INVALID_HANDLE_VALUE) {
         DWORD e = GetLastError();
         ph_free(d);
-        return e == ERROR_DIRECTORY ? ENOTDIR : errno_of(e);
+        return e == ERROR_DIRECTORY ? ENOTDIR : ph_win_errno(e);
     }
     d->have = 1;
     *out = d;
@@ -341,14 +422,14 @@ int ph_dir_next(ph_dir *d, const char **name)
         if (!d->have && !FindNextFileW(d->find, &d->data)) {
             DWORD e = GetLastError();
             *name = NULL;
-            return e == ERROR_NO_MORE_FILES ? 0 : errno_of(e);
+            return e == ERROR_NO_MORE_FILES ? 0 : ph_win_errno(e);
         }
         d->have = 0;
         const wchar_t *n = d->data.cFileName;
         if (!wcscmp(n, L".") || !wcscmp(n, L".."))
             continue;
         if (!WideCharToMultiByte(CP_UTF8, 0, n, -1, d->name, (int)sizeof d->name, NULL, NULL))
-            return errno_of(GetLastError());
+            return ph_win_errno(GetLastError());
         *name = d->name;
         return 0;
     }
@@ -497,6 +578,6 @@ int ph_lower_thread_priority(void)
     /* Background mode lowers the thread's CPU, I/O and memory priority
      * together (the counterpart of nice 19 + SCHED_IDLE + idle I/O). */
     if (!SetThreadPriority(GetCurrentThread(), THREAD_MODE_BACKGROUND_BEGIN))
-        return errno_of(GetLastError());
+        return ph_win_errno(GetLastError());
     return 0;
 }

@@ -201,9 +201,7 @@ phash_status ph_worker_report_member(ph_worker *w, const char *name, uint64_t si
 int ph_scan_buf_grow(ph_buf *b, size_t size);
 /* Set the report's status with a printf-style detail. */
 void ph_report_fail(ph_worker *w, phash_status st, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 3, 4)))
-#endif
+    PH_PRINTF(3, 4)
     ;
 /* The results of algorithm i for view v (0: the image itself). */
 ph_algo_out *ph_scan_out(ph_worker *w, size_t view, size_t i);

@@ -317,15 +317,7 @@ static int write_header(out_stream *o, const section *sec, size_t n)
     put32(head + 24, crc32_update(0, head, len));
     if (out_flush(o))
         return -1;
-    for (size_t done = 0; done < len;) {
-        ssize_t w = pwrite(o->f.fd, head + done, len - done, (off_t)done);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        done += (size_t)w;
-    }
-    return 0;
+    return ph_atomic_pwrite(&o->f, head, len, 0);
 }
 
 /* Every section, in the order the table lists them. */

@@ -53,9 +53,7 @@ int ph_docrec_submit(ph_load *load, ph_docrec *r, const char *what);
  * PHASH_ERR_BAD_FILE for the parser to return (the load then fails and
  * rolls back). */
 phash_status ph_doc_fail(ph_load *load, phash_sigset_problem problem, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 3, 4)))
-#endif
+    PH_PRINTF(3, 4)
     ;
 /* Does a document start (after a BOM and white space) with `first` and
  * carry `marker` within its first 4 KiB? */

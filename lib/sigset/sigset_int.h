@@ -298,15 +298,11 @@ typedef struct ph_load {
 int ph_record_submit(ph_load *load, const ph_record *rec);
 /* Count an invalid record found by a parser and describe it. Same return. */
 int ph_record_invalid(ph_load *load, phash_sigset_problem problem, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 3, 4)))
-#endif
+    PH_PRINTF(3, 4)
     ;
 /* Add "name:line: detail" to the report's messages (no counting). */
 void ph_report_message(ph_load *load, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
-#endif
+    PH_PRINTF(2, 3)
     ;
 /* Describe text for a message: at most max characters, non-printable bytes
  * as '?', with quotes; writes into out[outlen]. */

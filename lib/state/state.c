@@ -24,13 +24,10 @@
  *   temp.seen(path) per connection: the paths walked by the current scan.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "platform/platform.h"
 #include "state/state_int.h"
@@ -221,28 +218,17 @@ static int create_schema(phash_state *st)
  * anything but a regular file, never following a symbolic link. */
 static phash_status prepare_file(phash_state *st)
 {
-    int fd = open(st->path, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        if (errno == ELOOP)
-            return ph_error_set(&st->err, PHASH_ERR_NOT_REGULAR,
-                                "state %s is a symbolic link: refused", st->path);
-        return ph_error_set(&st->err,
-                            errno == ENXIO || errno == EISDIR ? PHASH_ERR_NOT_REGULAR
-                                                              : PHASH_ERR_IO,
-                            "cannot open the state %s: %s", st->path, strerror(errno));
-    }
-    struct stat sb;
-    phash_status rc = PHASH_OK;
-    if (fstat(fd, &sb) != 0)
-        rc = ph_error_set(&st->err, PHASH_ERR_IO, "state %s: %s", st->path, strerror(errno));
-    else if (!S_ISREG(sb.st_mode))
-        rc = ph_error_set(&st->err, PHASH_ERR_NOT_REGULAR, "state %s is not a regular file",
-                          st->path);
-    else if ((sb.st_mode & 0777) != 0600 && fchmod(fd, 0600) != 0)
-        rc = ph_error_set(&st->err, PHASH_ERR_IO, "state %s: cannot make it mode 0600: %s",
-                          st->path, strerror(errno));
-    close(fd);
-    return rc;
+    int err = ph_file_make_private(st->path);
+    if (err == ELOOP)
+        return ph_error_set(&st->err, PHASH_ERR_NOT_REGULAR,
+                            "state %s is a symbolic link: refused", st->path);
+    if (err == EISDIR || err == ENXIO)
+        return ph_error_set(&st->err, PHASH_ERR_NOT_REGULAR, "state %s is not a regular file",
+                            st->path);
+    if (err)
+        return ph_error_set(&st->err, PHASH_ERR_IO, "cannot open the state %s: %s", st->path,
+                            strerror(err));
+    return PHASH_OK;
 }
 
 static phash_status open_db(phash_state *st)
@@ -270,13 +256,14 @@ static phash_status set_aside(phash_state *st, const char *why)
         return ph_error_set(&st->err, PHASH_ERR_NOMEM, "out of memory");
     }
     snprintf(aside, n + 16, "%s.corrupt", st->path);
-    int err = rename(st->path, aside) == 0 ? 0 : errno;
+    int err = ph_rename_replace(st->path, aside);
     static const char *const sidecars[] = {"-wal", "-shm"};
     for (int i = 0; i < 2; i++) {
         snprintf(from, n + 16, "%s%s", st->path, sidecars[i]);
         snprintf(aside, n + 16, "%s.corrupt%s", st->path, sidecars[i]);
-        if (rename(from, aside) != 0 && errno != ENOENT && !err)
-            err = errno;
+        int e = ph_rename_replace(from, aside);
+        if (e && e != ENOENT && !err)
+            err = e;
     }
     ph_free(aside);
     ph_free(from);

@@ -108,8 +108,10 @@ class ScanTest(unittest.TestCase):
 
     def test_formats(self):
         f = phash.formats()
+        # (Formats a build may leave out: meson options, listed by the test.)
+        left_out = os.environ.get("PHASH_FORMATS_LEFT_OUT", "").split()
         for name in ("jpeg", "png", "webp", "gif", "bmp", "tiff", "heif", "avif", "jxl", "pnm"):
-            self.assertEqual(f[name], {"kind": "image", "supported": True}, name)
+            self.assertEqual(f[name], {"kind": "image", "supported": name not in left_out}, name)
         for name in ("zip", "7z", "tar", "gzip", "bzip2", "xz", "zstd", "pdf"):
             self.assertEqual(f[name], {"kind": "container", "supported": True}, name)
         for name in ("rar", "cfb"):
