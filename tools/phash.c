@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "phash/phash.h"
+#include "cli_os.h"
 #include "commands.h"
 
 static const phash_command commands[] = {
@@ -36,6 +37,8 @@ int cmd_version(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    if (cli_os_init(&argc, &argv) != 0) /* Windows: UTF-8 arguments and output */
+        return EXIT_ERROR;
     if (argc < 2) {
         usage(stderr);
         return EXIT_ERROR;

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: MIT */
+/* The CLI's own calls into the operating system (the library's go through
+ * lib/platform/): cli_os_posix.c, cli_os_win32.c. */
+#ifndef PHASH_TOOLS_CLI_OS_H
+#define PHASH_TOOLS_CLI_OS_H
+
+#include <stdio.h>
+#include <sys/stat.h>
+
+/* First thing in main. Windows: the arguments become UTF-8 (from the
+ * UTF-16 command line, so names outside the ANSI code page arrive intact),
+ * the console shows UTF-8 and standard output writes bytes as on Linux
+ * (LF line ends). Elsewhere nothing. 0, or -1 with a message printed. */
+int cli_os_init(int *argc, char ***argv);
+
+/* stop(0) on SIGINT and SIGTERM (Windows: Ctrl-C, Ctrl-Break, the console
+ * closed, logoff, shutdown); hangup(0) on SIGHUP (none on Windows). Both
+ * must only set flags and call async-signal-safe functions. */
+void cli_on_signals(void (*stop)(int), void (*hangup)(int));
+
+/* The CPUs this process may run on (its affinity mask), 1..256. */
+unsigned cli_cpus_available(void);
+
+/* Open path for appending, created readable by its owner only (mode 0600;
+ * Windows: an owner-only DACL), a regular file only (a FIFO or device is
+ * never waited for). *fresh = 1 when it is empty. NULL with *why set on
+ * failure (errno's text or a reason). */
+FILE *cli_open_append_private(const char *path, int *fresh, const char **why);
+
+/* A stat's modification time in nanoseconds. */
+#ifdef _WIN32
+#define CLI_MTIME_NS(sb) ((long long)(sb).st_mtime * 1000000000LL)
+#else
+#define CLI_MTIME_NS(sb) ((long long)(sb).st_mtim.tv_sec * 1000000000LL + (sb).st_mtim.tv_nsec)
+#endif
+
+#endif

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: MIT */
+/* cli_os.h on POSIX systems. */
+#define _GNU_SOURCE /* sched_getaffinity, CPU_COUNT: --threads auto */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli_os.h"
+
+int cli_os_init(int *argc, char ***argv)
+{
+    (void)argc;
+    (void)argv;
+    return 0;
+}
+
+void cli_on_signals(void (*stop)(int), void (*hangup)(int))
+{
+    struct sigaction sa = {0};
+    sa.sa_handler = stop;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sa.sa_handler = hangup;
+    sigaction(SIGHUP, &sa, NULL);
+}
+
+/* The affinity mask narrowed by taskset, cgroup cpusets, systemd's
+ * CPUAffinity=. */
+unsigned cli_cpus_available(void)
+{
+    long n = 0;
+#ifdef CPU_COUNT
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) == 0)
+        n = CPU_COUNT(&set);
+#endif
+    if (n <= 0)
+        n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > 256 ? 256 : (unsigned)n;
+}
+
+FILE *cli_open_append_private(const char *path, int *fresh, const char **why)
+{
+    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NONBLOCK, 0600);
+    struct stat sb;
+    *why = NULL;
+    if (fd < 0 || fstat(fd, &sb) != 0)
+        *why = strerror(errno);
+    else if (!S_ISREG(sb.st_mode))
+        *why = "not a regular file";
+    FILE *f = *why ? NULL : fdopen(fd, "a");
+    if (!f) {
+        if (!*why)
+            *why = strerror(errno);
+        if (fd >= 0)
+            close(fd);
+        return NULL;
+    }
+    *fresh = sb.st_size == 0;
+    return f;
+}

@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: MIT */
+/* cli_os.h on Windows. */
+#define WIN32_LEAN_AND_MEAN
+#include <windows.h>
+#include <sddl.h>
+#include <shellapi.h>
+
+#include <fcntl.h>
+#include <io.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli_os.h"
+
+/* One UTF-16 string as a new UTF-8 one (NULL: not representable or no memory). */
+static char *utf8_of(const wchar_t *w)
+{
+    int n = WideCharToMultiByte(CP_UTF8, WC_ERR_INVALID_CHARS, w, -1, NULL, 0, NULL, NULL);
+    char *s = n > 0 ? malloc((size_t)n) : NULL;
+    if (s && WideCharToMultiByte(CP_UTF8, WC_ERR_INVALID_CHARS, w, -1, s, n, NULL, NULL) != n) {
+        free(s);
+        s = NULL;
+    }
+    return s;
+}
+
+int cli_os_init(int *argc, char ***argv)
+{
+    /* The arguments as the process got them (UTF-16), not the ANSI code
+     * page's lossy copy in main's argv. They live until the process ends. */
+    int n = 0;
+    wchar_t **wargv = CommandLineToArgvW(GetCommandLineW(), &n);
+    char **args = wargv && n > 0 ? calloc((size_t)n + 1, sizeof *args) : NULL;
+    for (int i = 0; args && i < n; i++)
+        if (!(args[i] = utf8_of(wargv[i]))) {
+            fprintf(stderr, "phash: argument %d is not valid UTF-16\n", i);
+            return -1;
+        }
+    if (wargv)
+        LocalFree(wargv);
+    if (!args) {
+        fprintf(stderr, "phash: cannot read the command line\n");
+        return -1;
+    }
+    *argc = n;
+    *argv = args;
+    SetConsoleOutputCP(CP_UTF8);
+    _setmode(_fileno(stdout), _O_BINARY); /* LF line ends, bytes as on Linux */
+    return 0;
+}
+
+static void (*g_stop)(int);
+
+static BOOL WINAPI on_console_event(DWORD event)
+{
+    switch (event) {
+    case CTRL_C_EVENT:
+    case CTRL_BREAK_EVENT:
+    case CTRL_CLOSE_EVENT:
+    case CTRL_LOGOFF_EVENT:
+    case CTRL_SHUTDOWN_EVENT:
+        if (g_stop)
+            g_stop(0);
+        /* Ctrl-C and Ctrl-Break: handled, the scan winds down and reports.
+         * Close, logoff, shutdown: Windows ends the process when this
+         * returns, so wait a little for the summary. */
+        if (event != CTRL_C_EVENT && event != CTRL_BREAK_EVENT)
+            Sleep(2000);
+        return TRUE;
+    default:
+        return FALSE;
+    }
+}
+
+void cli_on_signals(void (*stop)(int), void (*hangup)(int))
+{
+    (void)hangup; /* no SIGHUP on Windows */
+    g_stop = stop;
+    SetConsoleCtrlHandler(on_console_event, TRUE);
+}
+
+unsigned cli_cpus_available(void)
+{
+    DWORD_PTR proc = 0, sys = 0;
+    unsigned n = 0;
+    if (GetProcessAffinityMask(GetCurrentProcess(), &proc, &sys))
+        for (; proc; proc &= proc - 1)
+            n++;
+    if (n == 0) {
+        SYSTEM_INFO si;
+        GetSystemInfo(&si);
+        n = si.dwNumberOfProcessors;
+    }
+    return n < 1 ? 1 : n > 256 ? 256 : n;
+}
+
+FILE *cli_open_append_private(const char *path, int *fresh, const char **why)
+{
+    *why = NULL;
+    int wn = MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, path, -1, NULL, 0);
+    wchar_t *w = wn > 0 ? malloc((size_t)wn * sizeof *w) : NULL;
+    if (!w || !MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, path, -1, w, wn)) {
+        free(w);
+        *why = "not a valid UTF-8 file name";
+        return NULL;
+    }
+    PSECURITY_DESCRIPTOR sd = NULL;
+    (void)ConvertStringSecurityDescriptorToSecurityDescriptorW(L"D:P(A;;FA;;;OW)", SDDL_REVISION_1,
+                                                               &sd, NULL);
+    SECURITY_ATTRIBUTES sa = {sizeof sa, sd, FALSE};
+    HANDLE h = CreateFileW(w, FILE_APPEND_DATA | FILE_READ_ATTRIBUTES,
+                           FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, &sa, OPEN_ALWAYS,
+                           FILE_ATTRIBUTE_NORMAL, NULL);
+    free(w);
+    if (sd)
+        LocalFree(sd);
+    if (h == INVALID_HANDLE_VALUE) {
+        *why = GetLastError() == ERROR_ACCESS_DENIED ? "access denied" : "cannot be opened";
+        return NULL;
+    }
+    LARGE_INTEGER size = {0};
+    if (GetFileType(h) != FILE_TYPE_DISK || !GetFileSizeEx(h, &size)) {
+        CloseHandle(h);
+        *why = "not a regular file";
+        return NULL;
+    }
+    int fd = _open_osfhandle((intptr_t)h, _O_APPEND | _O_BINARY);
+    FILE *f = fd >= 0 ? _fdopen(fd, "ab") : NULL;
+    if (!f) {
+        if (fd >= 0)
+            _close(fd);
+        else
+            CloseHandle(h);
+        *why = "cannot be opened";
+        return NULL;
+    }
+    *fresh = size.QuadPart == 0;
+    return f;
+}
