@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdint.h>
 
+#include "atomic_file.h"
 #include "platform/platform.h"
 #include "testutil.h"
 
@@ -14,6 +15,7 @@
 #define WIN32_LEAN_AND_MEAN
 #include <direct.h>
 #include <windows.h>
+#include <aclapi.h>
 #else
 #include <sys/stat.h>
 #include <unistd.h>
@@ -315,6 +317,154 @@ START_TEST(threads)
 }
 END_TEST
 
+/* ---- the atomic writer (lib/atomic_file.h: atomic_file.c, win32_atomic.c) ---- */
+
+static int count_entries(const char *dir)
+{
+    ph_dir *d;
+    ck_assert_int_eq(ph_dir_open(dir, &d), 0);
+    const char *name;
+    int n = 0;
+    while (ph_dir_next(d, &name) == 0 && name)
+        n++;
+    ph_dir_close(d);
+    return n;
+}
+
+static void save(const char *path, const char *text)
+{
+    ph_atomic_file f;
+    ph_error err = {0};
+    ck_assert_msg(ph_atomic_open(&f, path, &err) == PHASH_OK, "%s", err.detail);
+    ck_assert_int_eq(ph_atomic_write(&f, text, strlen(text)), 0);
+    ck_assert_msg(ph_atomic_commit(&f, &err) == PHASH_OK, "%s", err.detail);
+}
+
+static void expect_contents(const char *path, const char *text)
+{
+    unsigned char buf[256];
+    size_t n = read_all(path, buf, sizeof buf, NULL);
+    ck_assert_uint_eq(n, strlen(text));
+    ck_assert(memcmp(buf, text, n) == 0);
+}
+
+/* Saving over an existing file replaces it (Windows' rename() would not),
+ * and leaves no temporary file beside it. */
+START_TEST(atomic_replace_existing)
+{
+    const char *p = at("set.phx");
+    save(p, "first contents");
+    expect_contents(p, "first contents");
+    save(p, "second, longer contents");
+    expect_contents(p, "second, longer contents");
+    save(p, "3");
+    expect_contents(p, "3");
+    ck_assert_int_eq(count_entries(g_root), 1);
+}
+END_TEST
+
+/* Saving over a file that a reader has mapped (a served set): the reader
+ * keeps the old bytes, a new open sees the new ones; once the reader is
+ * gone, the next save leaves nothing but the target. */
+START_TEST(atomic_replace_mapped)
+{
+    const char *p = at("served.phx");
+    save(p, "old set, mapped by a reader");
+    ph_map *m;
+    ck_assert_int_eq(ph_map_open(p, PH_MAP_SHARED, &m, NULL), 0);
+    save(p, "new set");
+    ck_assert_uint_eq(ph_map_size(m), strlen("old set, mapped by a reader"));
+    ck_assert(memcmp(ph_map_data(m), "old set, mapped by a reader", ph_map_size(m)) == 0);
+    expect_contents(p, "new set");
+    save(p, "newer set"); /* again while still mapped */
+    expect_contents(p, "newer set");
+    ph_map_close(m);
+    save(p, "newest set");
+    expect_contents(p, "newest set");
+    ck_assert_int_eq(count_entries(g_root), 1);
+}
+END_TEST
+
+/* pwrite goes to its offset and leaves the write position alone; abort
+ * leaves the target as it was and no temporary file. */
+START_TEST(atomic_pwrite_and_abort)
+{
+    const char *p = at("out.bin");
+    ph_atomic_file f;
+    ph_error err = {0};
+    ck_assert_int_eq(ph_atomic_open(&f, p, &err), PHASH_OK);
+    ck_assert_int_eq(ph_atomic_write(&f, "0000aaaa", 8), 0);
+    ck_assert_int_eq(ph_atomic_pwrite(&f, "HEAD", 4, 0), 0);
+    ck_assert_int_eq(ph_atomic_write(&f, "tail", 4), 0);
+    ck_assert_int_eq(ph_atomic_commit(&f, &err), PHASH_OK);
+    expect_contents(p, "HEADaaaatail");
+    ck_assert_int_eq(ph_atomic_open(&f, p, &err), PHASH_OK);
+    ck_assert_int_eq(ph_atomic_write(&f, "never", 5), 0);
+    ph_atomic_abort(&f);
+    expect_contents(p, "HEADaaaatail");
+    ck_assert_int_eq(count_entries(g_root), 1);
+}
+END_TEST
+
+/* A dead writer's temporary file is removed by the next save; a folder is
+ * never replaced. */
+START_TEST(atomic_stale_and_refusals)
+{
+    const char *p = at("list.phx");
+    write_file(at("list.phx" PH_ATOMIC_TMP_TAG "deadbeef"), "left by a killed writer", 23);
+    write_file(at("other.phx" PH_ATOMIC_TMP_TAG "deadbeef"), "another target's", 16);
+    save(p, "x");
+    ck_assert_int_eq(count_entries(g_root), 2); /* list.phx and other.phx's */
+    make_dir(at("folder"));
+    ph_atomic_file f;
+    ph_error err = {0};
+    ck_assert_int_eq(ph_atomic_open(&f, at("folder"), &err), PHASH_ERR_NOT_REGULAR);
+    ck_assert_msg(strstr(err.detail, "a folder"), "%s", err.detail);
+}
+END_TEST
+
+/* ph_file_make_private: created owner-only (0600; Windows: a protected DACL
+ * of one entry, the owner's rights), an existing file made so, a folder
+ * refused. */
+START_TEST(private_files)
+{
+    char p[2048], loose[2048];
+    snprintf(p, sizeof p, "%s", at("state.db"));
+    snprintf(loose, sizeof loose, "%s", at("loose"));
+    ck_assert_int_eq(ph_file_make_private(p), 0);
+    ck_assert_int_eq(ph_file_make_private(p), 0);
+    write_file(loose, "x", 1);
+    ck_assert_int_eq(ph_file_make_private(loose), 0);
+    make_dir(at("dir"));
+    ck_assert_int_eq(ph_file_make_private(at("dir")), EISDIR);
+    const char *files[] = {p, loose};
+    for (int i = 0; i < 2; i++) {
+#ifdef _WIN32
+        PACL dacl = NULL;
+        PSECURITY_DESCRIPTOR sd = NULL;
+        ck_assert_int_eq(GetNamedSecurityInfoW(wide(files[i]), SE_FILE_OBJECT,
+                                               DACL_SECURITY_INFORMATION, NULL, NULL, &dacl,
+                                               NULL, &sd),
+                         ERROR_SUCCESS);
+        ck_assert_ptr_nonnull(dacl);
+        ck_assert_uint_eq(dacl->AceCount, 1);
+        LocalFree(sd);
+#else
+        struct stat sb;
+        ck_assert_int_eq(stat(files[i], &sb), 0);
+        ck_assert_int_eq(sb.st_mode & 0777, 0600);
+#endif
+    }
+#ifndef _WIN32
+    ck_assert_int_eq(symlink("state.db", at("link")), 0);
+    ck_assert_int_eq(ph_file_make_private(at("link")), ELOOP);
+#endif
+    /* ph_rename_replace replaces */
+    ck_assert_int_eq(ph_rename_replace(loose, p), 0);
+    expect_contents(p, "x");
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("platform");
@@ -330,6 +480,11 @@ int main(void)
     tcase_add_test(tc, utf8_names);
     tcase_add_test(tc, errors);
     tcase_add_test(tc, threads);
+    tcase_add_test(tc, atomic_replace_existing);
+    tcase_add_test(tc, atomic_replace_mapped);
+    tcase_add_test(tc, atomic_pwrite_and_abort);
+    tcase_add_test(tc, atomic_stale_and_refusals);
+    tcase_add_test(tc, private_files);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "win_compat.h"
+
 /* Path of a file under ../shared (PHASH_SHARED in the environment, set by
  * meson test). Returns a static buffer: copy it before the next call. */
 static inline const char *shared_path(const char *rel)

@@ -5,6 +5,7 @@
 #ifndef PHASH_FUZZ_CHECK_H
 #define PHASH_FUZZ_CHECK_H
 
+#include "../win_compat.h"
 #include "phash/phash.h"
 
 #define FUZZ_OK(call)                                                                         \

@@ -6,6 +6,7 @@
  * anything else traps. Small limits keep every input cheap. Built as a libFuzzer target
  * with -Dfuzz=true (clang) and always as a regression driver over
  * tests/fuzz/corpus/dct64_jpeg. */
+#include "../win_compat.h"
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>

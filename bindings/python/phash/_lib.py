@@ -4,24 +4,34 @@ import ctypes
 import os
 import threading
 
-SONAME = "libphash.so.0"
 REQUIRED_MAJOR = 0
 
 
-def _candidates():
-    """Where to look, in order: PHASH_LIBRARY, the libdir that `meson install`
-    recorded beside this package, then the dynamic linker's search path."""
-    env = os.environ.get("PHASH_LIBRARY")
-    if env:
-        return [env]
+def library_name(osname=os.name):
+    """libphash's file name: libphash-0.dll on Windows (meson's name for a
+    DLL of soversion 0, installed to bindir), else its SONAME."""
+    return "libphash-0.dll" if osname == "nt" else "libphash.so.0"
+
+
+SONAME = library_name()
+
+
+def _candidates(osname=os.name, env=os.environ):
+    """Where to look, in order: PHASH_LIBRARY, the folders that `meson install`
+    recorded beside this package (bindir first on Windows, where DLLs go),
+    then the system's search path."""
+    if env.get("PHASH_LIBRARY"):
+        return [env["PHASH_LIBRARY"]]
+    name = library_name(osname)
     names = []
     try:
-        from ._paths import LIBDIR
+        from . import _paths
     except ImportError:
         pass
     else:
-        names.append(os.path.join(LIBDIR, SONAME))
-    return names + [SONAME]
+        dirs = [getattr(_paths, "BINDIR", None), _paths.LIBDIR] if osname == "nt" else [_paths.LIBDIR]
+        names += [os.path.join(d, name) for d in dirs if d]
+    return names + [name]
 
 
 def _load():
@@ -33,7 +43,7 @@ def _load():
             tried.append(name)
     raise ImportError(
         f"phash: cannot load the C library libphash (tried {', '.join(tried)}): "
-        "install it (meson install, as root) or set PHASH_LIBRARY to the path of libphash.so.0")
+        f"install it (meson install, as root) or set PHASH_LIBRARY to the path of {SONAME}")
 
 
 lib = _load()

@@ -226,6 +226,19 @@ class TestImportError(unittest.TestCase):
                          "(tried /nonexistent/libphash.so.0): install it (meson install, as "
                          "root) or set PHASH_LIBRARY to the path of libphash.so.0")
 
+    def test_library_name_per_system(self):
+        """Windows loads libphash-0.dll (bindir of the install first), others
+        the SONAME from libdir; PHASH_LIBRARY always wins."""
+        from phash import _lib
+        self.assertEqual(_lib.library_name("nt"), "libphash-0.dll")
+        self.assertEqual(_lib.library_name("posix"), "libphash.so.0")
+        self.assertEqual(_lib._candidates("nt", {"PHASH_LIBRARY": "C:/x/libphash-0.dll"}),
+                         ["C:/x/libphash-0.dll"])
+        for osname, name in (("nt", "libphash-0.dll"), ("posix", "libphash.so.0")):
+            c = _lib._candidates(osname, {})
+            self.assertEqual(c[-1], name)
+            self.assertTrue(all(os.path.basename(p) == name for p in c), c)
+
 
 if __name__ == "__main__":
     unittest.main()
