@@ -319,14 +319,18 @@ END_TEST
 
 /* ---- the atomic writer (lib/atomic_file.h: atomic_file.c, win32_atomic.c) ---- */
 
+/* The number of entries of dir; their names go to stderr (a failed count
+ * then shows what was left behind). */
 static int count_entries(const char *dir)
 {
     ph_dir *d;
     ck_assert_int_eq(ph_dir_open(dir, &d), 0);
     const char *name;
     int n = 0;
-    while (ph_dir_next(d, &name) == 0 && name)
+    while (ph_dir_next(d, &name) == 0 && name) {
+        fprintf(stderr, "  %s: %s\n", dir, name);
         n++;
+    }
     ph_dir_close(d);
     return n;
 }
@@ -447,7 +451,10 @@ START_TEST(private_files)
                                                NULL, &sd),
                          ERROR_SUCCESS);
         ck_assert_ptr_nonnull(dacl);
-        ck_assert_uint_eq(dacl->AceCount, 1);
+        /* Wine does not keep DACLs (it derives one of 3 entries from the
+         * Unix mode): the one-entry check needs a real Windows. */
+        if (!GetProcAddress(GetModuleHandleA("ntdll.dll"), "wine_get_version"))
+            ck_assert_uint_eq(dacl->AceCount, 1);
         LocalFree(sd);
 #else
         struct stat sb;

@@ -232,11 +232,30 @@ void ph_file_close(ph_file *f)
 
 /* ---- private files ------------------------------------------------------- */
 
+/* The entry names the process's user by SID (not OW, the owner-rights SID,
+ * which Wine's access checks do not know: it would lock the owner out). */
 PSECURITY_DESCRIPTOR ph_win_owner_only(void)
 {
+    HANDLE tok;
+    if (!OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &tok))
+        return NULL;
+    union {
+        TOKEN_USER user;
+        unsigned char bytes[256];
+    } u;
+    DWORD got = 0;
+    wchar_t *sid = NULL;
+    BOOL ok = GetTokenInformation(tok, TokenUser, &u, sizeof u, &got) &&
+              ConvertSidToStringSidW(u.user.User.Sid, &sid);
+    CloseHandle(tok);
+    if (!ok)
+        return NULL;
+    wchar_t sddl[256];
     PSECURITY_DESCRIPTOR sd = NULL;
-    if (!ConvertStringSecurityDescriptorToSecurityDescriptorW(L"D:P(A;;FA;;;OW)", SDDL_REVISION_1,
-                                                              &sd, NULL))
+    _snwprintf(sddl, 256, L"D:P(A;;FA;;;%ls)", sid);
+    sddl[255] = 0;
+    LocalFree(sid);
+    if (!ConvertStringSecurityDescriptorToSecurityDescriptorW(sddl, SDDL_REVISION_1, &sd, NULL))
         return NULL;
     return sd;
 }

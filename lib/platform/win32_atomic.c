@@ -237,6 +237,11 @@ void ph_atomic_abort(ph_atomic_file *f)
             (void)SetFileInformationByHandle(f->h, FileDispositionInfo, &del, sizeof del);
         }
         CloseHandle(f->h);
+        wchar_t *w;
+        if (f->tmp && ph_win_wide_path(f->tmp, 0, &w) == 0) {
+            (void)DeleteFileW(w); /* if the disposition was refused (gone: no harm) */
+            ph_free(w);
+        }
     }
     ph_free(f->tmp);
     ph_free(f->path);

@@ -13,9 +13,9 @@ int ph_win_errno(DWORD e);
  * `extra` more characters; 0, or EILSEQ (not valid UTF-8), EINVAL, ENOMEM. */
 int ph_win_wide_path(const char *path, size_t extra, wchar_t **out);
 
-/* A security descriptor giving the owner alone access (a protected DACL
- * with the one entry OW, the owner's rights: mode 0600 of posix); LocalFree
- * it. NULL if the system cannot build one. */
+/* A security descriptor giving the process's user alone access (a
+ * protected DACL with one entry: mode 0600 of posix); LocalFree it. NULL if
+ * the system cannot build one. */
 PSECURITY_DESCRIPTOR ph_win_owner_only(void);
 
 #endif
