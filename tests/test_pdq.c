@@ -484,14 +484,39 @@ static uint32_t rnd(void)
  * equal to the division for counts below 2^23. Check the identity on random
  * floats of every magnitude and sign for each count up to 1024 and every
  * 13th up to 8192 (counts are side / 128), and on the values next to exact
- * multiples, where a quotient lies nearest to a tie. fmaf may be libm's
- * software FMA here, so the sample is kept small enough for valgrind. */
+ * multiples, where a quotient lies nearest to a tie. The sample is kept
+ * small enough for valgrind.
+ *
+ * The FMAs are computed here, not by libm's fmaf: mingw-w64's (libmingwex)
+ * splits x and y in halves and adds the partial products in float, rounding
+ * at every step, which is wrong in the last bit when the result is much
+ * smaller than the products (the near-cancellation the second FMA is). */
+static float exact_fmaf(float x, float y, float z)
+{
+    double p = (double)x * y; /* exact: 24 + 24 bits */
+    double s = p + z;         /* rounded once */
+    double v = s - p;         /* TwoSum: the exact rounding error of s */
+    double err = (p - (s - v)) + (z - v);
+    if (err != 0) {
+        /* Round to odd (an inexact s gets its last bit set, towards the
+         * exact sum): then the one rounding to float is the correct one,
+         * 53 bits being more than 24 + 1. */
+        uint64_t bits;
+        memcpy(&bits, &s, sizeof bits);
+        if (!(bits & 1)) {
+            bits += (err > 0) == (s > 0) ? 1 : (uint64_t)-1;
+            memcpy(&s, &bits, sizeof s);
+        }
+    }
+    return (float)s;
+}
+
 static float fma_quotient(float a, float b)
 {
     float y = 1.0f / b;
     float q = a * y;
-    float r = fmaf(-q, b, a);
-    return fmaf(r, y, q);
+    float r = exact_fmaf(-q, b, a);
+    return exact_fmaf(r, y, q);
 }
 
 START_TEST(reciprocal_division_is_exact)
