@@ -216,7 +216,7 @@ int ph_file_pread(ph_file *f, uint64_t off, void *buf, size_t n, size_t *got)
     o.OffsetHigh = (DWORD)(off >> 32);
     if (!ReadFile(f->h, buf, want, &r, &o)) {
         *got = 0;
-        return GetLastError() == ERROR_HANDLE_EOF ? 0 : errno_of(GetLastError());
+        return GetLastError() == ERROR_HANDLE_EOF ? 0 : ph_win_errno(GetLastError());
     }
     *got = r;
     return 0;
