@@ -1036,7 +1036,6 @@ static void reload_if_due(scan *s)
         fprintf(stderr, "phash scan: the new signature set was not loaded (above): the "
                         "previous one keeps serving\n");
 }
-#endif
 
 /* ---- main ---- */
 
