@@ -27,6 +27,12 @@ unsigned cli_cpus_available(void);
  * failure (errno's text or a reason). */
 FILE *cli_open_append_private(const char *path, int *fresh, const char **why);
 
+/* Open path for reading without waiting for a writer (a FIFO named by
+ * mistake opens at once and is then refused by the caller's fstat), not
+ * inherited by child processes, in binary mode on Windows. A descriptor, or
+ * -1 with errno set. */
+int cli_open_read(const char *path);
+
 /* A stat's modification time in nanoseconds. */
 #ifdef _WIN32
 #define CLI_MTIME_NS(sb) ((long long)(sb).st_mtime * 1000000000LL)

@@ -43,6 +43,11 @@ unsigned cli_cpus_available(void)
     return n < 1 ? 1 : n > 256 ? 256 : (unsigned)n;
 }
 
+int cli_open_read(const char *path)
+{
+    return open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+}
+
 FILE *cli_open_append_private(const char *path, int *fresh, const char **why)
 {
     int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NONBLOCK, 0600);

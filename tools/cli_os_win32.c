@@ -94,6 +94,13 @@ unsigned cli_cpus_available(void)
     return n < 1 ? 1 : n > 256 ? 256 : n;
 }
 
+int cli_open_read(const char *path)
+{
+    /* CreateFile on a named pipe path would wait for no writer either: no
+     * FIFOs in the file system here, the caller's fstat refuses the rest. */
+    return _open(path, _O_RDONLY | _O_BINARY | _O_NOINHERIT);
+}
+
 FILE *cli_open_append_private(const char *path, int *fresh, const char **why)
 {
     *why = NULL;

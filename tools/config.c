@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* The configuration file reader of phash scan --config (see config.h). */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cli_os.h"
 #include "config.h"
 #include "opts.h"
 
@@ -18,7 +18,7 @@
  * file only: opened without blocking (a FIFO named by mistake), then checked. */
 static char *read_text(const char *file, const char **why)
 {
-    int fd = open(file, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    int fd = cli_open_read(file);
     struct stat sb;
     char *text = NULL;
     *why = NULL;
