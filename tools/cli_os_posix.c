@@ -25,6 +25,7 @@ void cli_on_signals(void (*stop)(int), void (*hangup)(int))
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     sa.sa_handler = hangup;
+    sa.sa_flags = SA_RESTART; /* a reload, not a read error of --files-from's pipe (EINTR) */
     sigaction(SIGHUP, &sa, NULL);
 }
 
