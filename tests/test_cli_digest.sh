@@ -45,9 +45,9 @@ status=0
 "$phash" scan "$tmp/scan" --signatures "$tmp/list.csv" --no-nice > "$tmp/scan.csv" 2> "$tmp/scan.err" ||
     status=$?
 [ "$status" -eq 1 ] || { echo "scan: expected exit status 1 (matches), got $status"; cat "$tmp/scan.err"; exit 1; }
-grep -qx "$tmp/scan/notes.dat,md5,0,orig,$tmp/list.csv,T-1,Category=2,$md5_b,,," "$tmp/scan.csv" ||
+grep -qx "$tmp/scan/notes.dat,md5,0,orig,$tmp/list.csv,T-1,Category=2,$md5_b,orig,,," "$tmp/scan.csv" ||
     { echo "no md5 match"; cat "$tmp/scan.csv"; exit 1; }
-grep -qx "$tmp/scan/renamed.bin,sha256,0,orig,$tmp/list.csv,J-1,Category=1,$sha256_a,,," "$tmp/scan.csv" ||
+grep -qx "$tmp/scan/renamed.bin,sha256,0,orig,$tmp/list.csv,J-1,Category=1,$sha256_a,orig,,," "$tmp/scan.csv" ||
     { echo "no sha256 match"; cat "$tmp/scan.csv"; exit 1; }
 [ "$(wc -l < "$tmp/scan.csv")" -eq 3 ] || { echo "expected 2 matches"; cat "$tmp/scan.csv"; exit 1; }
 echo ok

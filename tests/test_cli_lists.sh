@@ -75,7 +75,7 @@ grep -qF "archive.zip!c.jpg" "$tmp/out.json" && { echo "Category 0 member report
 "$phash" scan "$tmp/scan" --no-nice --algo pdq,md5,sha1 --signatures "$tmp/vics.json" \
     --signatures "$tmp/pdq.csv" --allowlist "$tmp/allow.csv" --report-suppressed \
     > "$tmp/out.csv" 2> "$tmp/err" || true
-head -n1 "$tmp/out.csv" | grep -qx 'path,algo,distance,variant,list,id,metadata,hash,time,query_percent,index_percent,suppressed' ||
+head -n1 "$tmp/out.csv" | grep -qx 'path,algo,distance,variant,list,id,metadata,hash,view,time,query_percent,index_percent,suppressed' ||
     { echo "no suppressed column"; head -n1 "$tmp/out.csv"; exit 1; }
 grep -q "^$tmp/scan/logo.png,md5,0,orig,$tmp/vics.json,5,.*,1\$" "$tmp/out.csv" ||
     { echo "logo.png's VICS match not reported as suppressed"; cat "$tmp/out.csv"; exit 1; }

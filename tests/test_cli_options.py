@@ -58,8 +58,8 @@ class BothForms(unittest.TestCase):
         # the value changes the result: the parser did not drop it
         narrow = run("scan", SAMPLE, "--signatures=" + SIGS, "--radius=pdq=0,phash=0")
         wide = run("scan", SAMPLE, "--signatures=" + SIGS)
-        self.assertEqual(len(rows(wide[1])), 23)
-        self.assertEqual(len(rows(narrow[1])), 10)  # the rows at distance 0
+        self.assertEqual(len(rows(wide[1])), 29)  # dihedral and views on by default
+        self.assertEqual(len(rows(narrow[1])), 12)  # the rows at distance 0 (two turned copies)
 
     def test_scan_output(self):
         with tempfile.TemporaryDirectory() as tmp:
@@ -72,7 +72,7 @@ class BothForms(unittest.TestCase):
                 with open(os.path.join(tmp, f + ".csv")) as fh:
                     texts.append(fh.read())
             self.assertEqual(len(set(texts)), 1)
-            self.assertEqual(len(texts[0].splitlines()), 24)
+            self.assertEqual(len(texts[0].splitlines()), 30)
 
     def test_hash(self):
         for opt, val in [("--algo", "pdq,phash"), ("--layout", "0.9"), ("--pdq-mode", "cli512")]:

@@ -77,10 +77,24 @@ static phash_scanner *new_scanner(const phash_matcher *m)
     return s;
 }
 
-/* The README's 23 matches of the sample folder (phash scan sample), decided
+/* A scanner that hashes the image only as it is: no dihedral hashes, no
+ * views (both on by default). */
+static phash_scanner *plain_scanner(const phash_matcher *m)
+{
+    phash_scanner *s = new_scanner(m);
+    ck_assert_int_eq(phash_scanner_get_option(s, PHASH_SCAN_OPT_DIHEDRAL), 1);
+    ck_assert_int_eq(phash_scanner_get_option(s, PHASH_SCAN_OPT_EXPAND),
+                     PHASH_VIEW_BORDER | PHASH_VIEW_EMBEDDED);
+    ck_assert_int_eq(phash_scanner_set_option(s, PHASH_SCAN_OPT_DIHEDRAL, 0), PHASH_OK);
+    ck_assert_int_eq(phash_scanner_set_option(s, PHASH_SCAN_OPT_EXPAND, 0), PHASH_OK);
+    return s;
+}
+
+/* The README's 29 matches of the sample folder (phash scan sample), decided
  * per list entry by the default alert policy: o0008/caption.jpg alerts on
  * pHash 4 with PDQ agreeing at 34 (both records listed); o0006/caption.jpg
- * (pHash 4, an entry with no PDQ hash) is weak and not reported. */
+ * (pHash 4, an entry with no PDQ hash) is weak and not reported; the turned
+ * and mirrored copies match through PDQ's dihedral hashes (on by default). */
 static const char *const sample_rows[] = {
     "sample/originals/o0002.webp,pdq,0,orig,SAMPLE-0002",
     "sample/originals/o0002.webp,phash,0,orig,SAMPLE-0002",
@@ -92,10 +106,14 @@ static const char *const sample_rows[] = {
     "sample/variants/o0002/caption.jpg,phash,2,orig,SAMPLE-0002",
     "sample/variants/o0002/jpeg_q30.jpg,pdq,2,orig,SAMPLE-0002",
     "sample/variants/o0002/jpeg_q30.jpg,phash,0,orig,SAMPLE-0002",
+    "sample/variants/o0002/mirror.jpg,pdq,6,flipy,SAMPLE-0002",
+    "sample/variants/o0002/rot90.jpg,pdq,2,rot90,SAMPLE-0002",
     "sample/variants/o0002/scale50.jpg,pdq,20,orig,SAMPLE-0002",
     "sample/variants/o0002/scale50.jpg,phash,4,orig,SAMPLE-0002",
     "sample/variants/o0003/caption.jpg,pdq,18,orig,SAMPLE-0003",
     "sample/variants/o0003/jpeg_q30.jpg,pdq,4,orig,SAMPLE-0003",
+    "sample/variants/o0003/mirror.jpg,pdq,6,flipy,SAMPLE-0003",
+    "sample/variants/o0003/rot90.jpg,pdq,0,rot90,SAMPLE-0003",
     "sample/variants/o0003/scale50.jpg,pdq,18,orig,SAMPLE-0003",
     "sample/variants/o0006/jpeg_q30.jpg,phash,0,orig,SAMPLE-0006",
     "sample/variants/o0006/scale50.jpg,phash,0,orig,SAMPLE-0006",
@@ -103,6 +121,8 @@ static const char *const sample_rows[] = {
     "sample/variants/o0008/caption.jpg,phash,4,orig,SAMPLE-0008",
     "sample/variants/o0008/jpeg_q30.jpg,pdq,4,orig,SAMPLE-0008",
     "sample/variants/o0008/jpeg_q30.jpg,phash,0,orig,SAMPLE-0008",
+    "sample/variants/o0008/mirror.jpg,pdq,6,flipy,SAMPLE-0008",
+    "sample/variants/o0008/rot90.jpg,pdq,0,rot90,SAMPLE-0008",
     "sample/variants/o0008/scale50.jpg,pdq,12,orig,SAMPLE-0008",
     "sample/variants/o0008/scale50.jpg,phash,4,orig,SAMPLE-0008",
 };
@@ -130,7 +150,7 @@ static void scan_sample_with(unsigned threads)
     ck_assert_uint_eq(phash_scanner_counter(s, PHASH_SCAN_NOT_MEDIA), 5);
     ck_assert_uint_eq(phash_scanner_counter(s, PHASH_SCAN_FILES_OPENED), 61);
     ck_assert_uint_eq(phash_scanner_counter(s, PHASH_SCAN_MATCHES), N_SAMPLE_ROWS);
-    ck_assert_uint_eq(phash_scanner_counter(s, PHASH_SCAN_MATCHED_FILES), 15);
+    ck_assert_uint_eq(phash_scanner_counter(s, PHASH_SCAN_MATCHED_FILES), 21);
     ck_assert_uint_eq(phash_scanner_counter(s, PHASH_SCAN_ERRORS), 0);
     ck_assert_uint_eq(phash_scanner_counter(s, PHASH_SCAN_FOLDERS), 11);
     ck_assert_int_eq(c.errors, 0);
@@ -190,7 +210,7 @@ START_TEST(reported_hashes_equal_hashers)
     char ph_hex[21];
     phash_u64_format(dr.hash, PHASH_U64_HEX, ph_hex);
 
-    phash_scanner *s = new_scanner(NULL);
+    phash_scanner *s = plain_scanner(NULL);
     ck_assert_int_eq(phash_scanner_set_algorithms(s, "phash,pdq,dct256"), PHASH_OK);
     ck_assert_int_eq(phash_scanner_set_option(s, PHASH_SCAN_OPT_REPORT_HASHES, 1), PHASH_OK);
     collected c = {0};
@@ -352,7 +372,7 @@ START_TEST(border_view_matches_exactly)
     size_t n;
     unsigned char *pnm = framed_pnm("sample/originals/o0008.jpg", 200, 200, 0, &n);
     phash_matcher *m = sample_matcher();
-    phash_scanner *s = new_scanner(m);
+    phash_scanner *s = plain_scanner(m);
     collected plain = {0};
     ck_assert_int_eq(phash_scanner_scan_memory(s, pnm, n, "framed.pnm", collect, &plain), PHASH_OK);
     for (int i = 0; i < plain.n_rows; i++)
@@ -454,7 +474,7 @@ START_TEST(digests_from_the_one_read)
     char want[PHASH_DIGEST_HEX_MAX];
     md5_hex_of(tb, tn, want);
 
-    phash_scanner *s = new_scanner(NULL);
+    phash_scanner *s = plain_scanner(NULL);
     ck_assert_int_eq(phash_scanner_set_algorithms(s, "md5,pdq"), PHASH_OK);
     ck_assert_int_eq(phash_scanner_set_option(s, PHASH_SCAN_OPT_REPORT_HASHES, 1), PHASH_OK);
     ck_assert_int_eq(phash_scanner_set_option(s, PHASH_SCAN_OPT_MAX_READ, 1 << 20), PHASH_OK);

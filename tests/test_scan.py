@@ -38,8 +38,10 @@ SIGS = os.path.join(SAMPLE, "signatures.csv")
 # The alert policy decides per list entry: o0008/caption.jpg alerts on pHash 4
 # because PDQ agrees within 56 (its PDQ record, 34, is listed as the evidence);
 # SAMPLE-0006 has no PDQ hash, so o0006/caption.jpg at pHash 4 is only weak
-# (WEAK), while pHash 0 copies alert on their own (<= 3).
-EXPECTED = sorted([
+# (WEAK), while pHash 0 copies alert on their own (<= 3). PLAIN: the images as
+# they are (--no-dihedral); EXPECTED (the default) adds the turned and
+# mirrored copies that PDQ's dihedral hashes find (DIHEDRAL_EXTRA).
+PLAIN = sorted([
     ("originals/o0002.webp", "pdq", 0, "SAMPLE-0002"),
     ("originals/o0002.webp", "phash", 0, "SAMPLE-0002"),
     ("originals/o0003.png", "pdq", 0, "SAMPLE-0003"),
@@ -64,9 +66,8 @@ EXPECTED = sorted([
     ("variants/o0008/scale50.jpg", "pdq", 12, "SAMPLE-0008"),
     ("variants/o0008/scale50.jpg", "phash", 4, "SAMPLE-0008"),
 ])
-MATCHED_IMAGES = 15
 WEAK = [("variants/o0006/caption.jpg", "phash", 4, "SAMPLE-0006")]
-# With --dihedral, PDQ also finds the turned and mirrored copies: (path, distance, variant).
+# PDQ's dihedral hashes also find the turned and mirrored copies: (path, distance, variant).
 DIHEDRAL_EXTRA = sorted([
     ("variants/o0002/mirror.jpg", 6, "flipy"),
     ("variants/o0002/rot90.jpg", 2, "rot90"),
@@ -75,6 +76,11 @@ DIHEDRAL_EXTRA = sorted([
     ("variants/o0008/mirror.jpg", 6, "flipy"),
     ("variants/o0008/rot90.jpg", 0, "rot90"),
 ])
+EXPECTED = sorted(PLAIN + [(p, "pdq", d, "SAMPLE-" + p.split("/")[1][1:])
+                           for p, d, v in DIHEDRAL_EXTRA])
+MATCHED_IMAGES = 21  # 15 without the dihedral hashes
+# The CSV header (the view column: the border and embedded views are on by default)
+HEADER = "path,algo,distance,variant,list,id,metadata,hash,view,time,query_percent,index_percent"
 SAMPLE_FILES = 61  # 56 images + README.md, 3 CSV files, corpus.json, signatures.csv
 
 
@@ -105,7 +111,7 @@ class SampleScan(unittest.TestCase):
     def test_exact_matches(self):
         rc, out, err = run("scan", SAMPLE, "--signatures", SIGS, "--no-nice")
         self.assertEqual(rc, 1, err)
-        self.assertEqual(out.splitlines()[0], "path,algo,distance,variant,list,id,metadata,hash,time,query_percent,index_percent")
+        self.assertEqual(out.splitlines()[0], HEADER)
         self.assertEqual(matches_of(out, SAMPLE), EXPECTED)
         c = summary_counts(err)
         self.assertEqual(c["files"], SAMPLE_FILES)
@@ -118,9 +124,7 @@ class SampleScan(unittest.TestCase):
     def test_weak_matches_on_request(self):
         rc, out, err = run("scan", SAMPLE, "--signatures", SIGS, "--weak", "--no-nice")
         self.assertEqual(rc, 1, err)
-        self.assertEqual(out.splitlines()[0],
-                         "path,algo,distance,variant,list,id,metadata,hash,"
-                         "time,query_percent,index_percent,level")
+        self.assertEqual(out.splitlines()[0], HEADER + ",level")
         rows = list(csv.DictReader(io.StringIO(out)))
         by_level = {lv: sorted((os.path.relpath(r["path"], SAMPLE), r["algo"],
                                 int(r["distance"]), r["id"]) for r in rows if r["level"] == lv)
@@ -138,10 +142,14 @@ class SampleScan(unittest.TestCase):
         self.assertEqual([(r["algo"], r["distance"], r["level"]) for r in rec],
                          [("phash", 4, "weak")])
         rc, out, err = run("scan", path, "--signatures", SIGS, "--no-nice")
-        self.assertEqual((rc, out), (0, "path,algo,distance,variant,list,id,metadata,hash,"
-                                        "time,query_percent,index_percent\n"))
+        self.assertEqual((rc, out), (0, HEADER + "\n"))
 
     def test_dihedral(self):
+        # on by default (--dihedral says it again); --no-dihedral: the images as they are
+        rc, out, err = run("scan", SAMPLE, "--signatures", SIGS, "--no-dihedral", "--no-nice")
+        self.assertEqual(rc, 1, err)
+        self.assertEqual(matches_of(out, SAMPLE), PLAIN)
+        self.assertEqual(summary_counts(err)["images matched"], 15)
         rc, out, err = run("scan", SAMPLE, "--signatures", SIGS, "--dihedral", "--no-nice")
         self.assertEqual(rc, 1, err)
         rows = list(csv.DictReader(io.StringIO(out)))
@@ -151,7 +159,8 @@ class SampleScan(unittest.TestCase):
                        for r in rows if r["variant"] != "orig")
         self.assertEqual(extra, DIHEDRAL_EXTRA)
         self.assertEqual(sorted(g for g in got if (g[0], g[2]) not in
-                                {(p, d) for p, d, v in DIHEDRAL_EXTRA}), EXPECTED)
+                                {(p, d) for p, d, v in DIHEDRAL_EXTRA}), PLAIN)
+        self.assertEqual(got, EXPECTED)
 
     def test_default_low_impact_and_threads(self):
         # Default (nice, 1 worker) and 2 workers give the same set.
@@ -186,7 +195,7 @@ class SampleScan(unittest.TestCase):
         rc, out, err = run("scan", os.path.join(SAMPLE, "originals", "o0001.jpg"),
                            "--signatures", SIGS, "--no-nice")
         self.assertEqual(rc, 0, err)
-        self.assertEqual(out, "path,algo,distance,variant,list,id,metadata,hash,time,query_percent,index_percent\n")
+        self.assertEqual(out, HEADER + "\n")
         rc, out, err = run("scan", os.path.join(SAMPLE, "variants"), "--signatures", SIGS,
                            "--radius", "phash=3", "--no-nice")
         self.assertEqual(rc, 1, err)
@@ -412,7 +421,7 @@ class Watch(unittest.TestCase):
                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
             try:
                 header = p.stdout.readline()
-                self.assertEqual(header, "path,algo,distance,variant,list,id,metadata,hash,time,query_percent,index_percent\n")
+                self.assertEqual(header, HEADER + "\n")
                 time.sleep(1.0)  # the first pass is done well before this
                 os.mkdir(os.path.join(tmp, "new"))
                 time.sleep(0.3)
@@ -446,8 +455,7 @@ class Watch(unittest.TestCase):
                                   "--no-nice"],
                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
             try:
-                self.assertEqual(p.stdout.readline(),
-                                 "path,algo,distance,variant,list,id,metadata,hash,time,query_percent,index_percent\n")
+                self.assertEqual(p.stdout.readline(), HEADER + "\n")
                 time.sleep(0.5)
                 p.send_signal(signal.SIGTERM)
                 out, err = p.communicate(timeout=30)

@@ -58,14 +58,14 @@ class StateRuns(unittest.TestCase):
         rc, out, err = scan("--json", "--state", self.state, "-s", SIGS, self.tree)
         self.assertEqual(rc, 1, err)
         first = records(out)
-        self.assertEqual(len(first), 23)
+        self.assertEqual(len(first), 29)  # 6 through PDQ's dihedral hashes (default)
         self.assertEqual(stat.S_IMODE(os.stat(self.state).st_mode), 0o600)
         rc, out, err = scan("--json", "--state", self.state, "-s", SIGS, self.tree)
         self.assertEqual(rc, 0, err)  # no new match
         self.assertEqual(out, "")
         self.assertIn("0 images hashed", err)
         self.assertEqual(answered(err), 61)
-        self.assertIn("23 matches reported before", err)
+        self.assertIn("29 matches reported before", err)
 
     def test_rematch_reads_no_file(self):
         small = os.path.join(self.dir, "small.csv")
@@ -76,8 +76,9 @@ class StateRuns(unittest.TestCase):
         rc, out, err = scan("--json", "--state", self.state, "-s", small, "--algo", "pdq,phash",
                             self.tree)
         self.assertEqual(rc, 1, err)
-        # SAMPLE-0008 rows of the 23 (caption.jpg's pHash 4 alerts with its PDQ 34 agreeing)
-        self.assertEqual(len(records(out)), 8)
+        # SAMPLE-0008 rows of the 29 (caption.jpg's pHash 4 alerts with its PDQ 34 agreeing;
+        # mirror.jpg and rot90.jpg through the dihedral hashes)
+        self.assertEqual(len(records(out)), 10)
         os.chmod(self.tree, 0)  # nothing under it can be read now
         try:
             rc, out, err = scan("--json", "--state", self.state, "-s", SIGS, "--algo",
@@ -86,7 +87,7 @@ class StateRuns(unittest.TestCase):
             os.chmod(self.tree, 0o755)
         self.assertEqual(rc, 1, err)
         new = records(out)
-        self.assertEqual(len(new), 15)
+        self.assertEqual(len(new), 19)
         self.assertTrue(all(r["source"] == "rematch" for r in new))
         self.assertFalse(any(r["id"] == "SAMPLE-0008" for r in new))
         rc, out, err = scan("--state", self.state, "-s", SIGS, "--algo", "pdq,phash", "--rematch")
@@ -105,7 +106,7 @@ class StateRuns(unittest.TestCase):
         rc, out, err = scan("--json", "--state", self.state, "-s", SIGS, "--expand", "border",
                             self.tree)
         recs = records(out)
-        self.assertEqual(len(recs), 23, err)
+        self.assertEqual(len(recs), 29, err)
         for r in recs:
             jsonschema.validate(r, schema)
         one = [r for r in recs if r["path"].endswith("originals/o0008.jpg") and r["algo"] == "pdq"]
@@ -127,7 +128,7 @@ class StateRuns(unittest.TestCase):
         rc, out, err = scan("--json", "--state", self.state, "-s", SIGS, self.tree)
         self.assertEqual(rc, 1, err)
         self.assertIn("warning: state " + self.state + " was not an SQLite database", err)
-        self.assertEqual(len(records(out)), 23)
+        self.assertEqual(len(records(out)), 29)
         with open(self.state + ".corrupt") as f:
             self.assertEqual(f.read(), "not a state\n")
 
@@ -141,7 +142,7 @@ class KillLoop(unittest.TestCase):
         self.dir = tempfile.mkdtemp(prefix="phash-state-kill-")
         self.tree = os.path.join(self.dir, "tree")
         os.makedirs(self.tree)
-        for k in range(6):  # 6 copies of the variants: 288 images, 102 matches
+        for k in range(6):  # 6 copies of the variants: 288 images, 138 matches
             shutil.copytree(os.path.join(SAMPLE, "variants"), os.path.join(self.tree, "c%d" % k))
         self.state = os.path.join(self.dir, "scan.state")
 
@@ -190,7 +191,7 @@ class KillLoop(unittest.TestCase):
     def test_kill_loop(self):
         rc, out, err = scan("--json", "-s", SIGS, self.tree)
         want = {r["match_id"] for r in records(out)}
-        self.assertEqual(len(want), 102, err)
+        self.assertEqual(len(want), 138, err)
         rng = random.Random(15)
         seen = []
         cut = 0  # rounds killed before their scan ended

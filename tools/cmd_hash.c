@@ -350,6 +350,7 @@ static int configure(run *r)
         {PHASH_SCAN_OPT_REPORT_HASHES, 1},
         {PHASH_SCAN_OPT_FOLLOW_LINKS, 0},
         {PHASH_SCAN_OPT_DIHEDRAL, r->opts.dihedral},
+        {PHASH_SCAN_OPT_EXPAND, 0}, /* the image's own hashes (views are the scan's) */
         {PHASH_SCAN_OPT_PDQ_MODE, r->opts.pdq_mode},
         {PHASH_SCAN_OPT_PDQ_FAST, r->opts.pdq_fast},
         {PHASH_SCAN_OPT_PHASH_LAYOUT, r->opts.dct_layout},

@@ -87,9 +87,11 @@ static void scan_usage(FILE *f)
         "  --radius N         match distance, inclusive, for every algorithm, or\n"
         "                     pdq=N,phash=M (default pdq=%u, phash=%u)\n"
         "  --dihedral         PDQ: also match the 8 rotations/flips of each image\n"
+        "                     (default)\n"
+        "  --no-dihedral      PDQ: match the image only as it is\n"
         "  --expand LIST      also hash and match views of each image: border (uniform\n"
         "                     borders removed), embedded (a picture inside a canvas),\n"
-        "                     border,embedded, or none (default); the view column says\n"
+        "                     border,embedded (default), or none; the view column says\n"
         "                     which matched (JSON: \"view\")\n"
         "  --weak             also print weak matches: within PDQ 40 or pHash 12 but not\n"
         "                     an alert (a pHash hit without PDQ agreement within 56,\n"
@@ -218,7 +220,8 @@ static int parse_radius(const char *s, unsigned radius[])
 
 enum {
     OPT_ALGO = 256, OPT_RADIUS, OPT_PHASH_LAYOUT, OPT_THREADS, OPT_MAX_RATE, OPT_EXPAND,
-    OPT_DIHEDRAL, OPT_JSON, OPT_WATCH, OPT_NICE, OPT_NO_NICE, OPT_FOLLOW, OPT_ONE_FS,
+    OPT_DIHEDRAL, OPT_NO_DIHEDRAL, OPT_JSON, OPT_WATCH, OPT_NICE, OPT_NO_NICE, OPT_FOLLOW,
+    OPT_ONE_FS,
     OPT_EXCLUDE, OPT_FILES_FROM, OPT_STATE, OPT_REMATCH, OPT_ON_MATCH,
     OPT_ON_MATCH_TIMEOUT, OPT_ALLOWLIST, OPT_REPORT_SUPPRESSED, OPT_SECONDS_PER_HASH,
     OPT_VIDEO_THREADS, OPT_VIDEO_RULE, OPT_VIDEO_MATCH, OPT_WEAK, OPT_CONFIG, OPT_MAX_CPU, OPT_WATCH_RESCAN
@@ -237,6 +240,7 @@ static const struct option scan_options[] = {
     {"watch-rescan", required_argument, NULL, OPT_WATCH_RESCAN},
     {"expand", required_argument, NULL, OPT_EXPAND},
     {"dihedral", no_argument, NULL, OPT_DIHEDRAL},
+    {"no-dihedral", no_argument, NULL, OPT_NO_DIHEDRAL},
     {"weak", no_argument, NULL, OPT_WEAK},
     {"json", no_argument, NULL, OPT_JSON},
     {"verbose", no_argument, NULL, 'v'},
@@ -384,6 +388,7 @@ static int apply_option(scan_opts *o, int id, const char *val)
         }
         return 0;
     case OPT_DIHEDRAL: o->dihedral = 1; return 0;
+    case OPT_NO_DIHEDRAL: o->dihedral = 0; return 0;
     case OPT_WEAK: o->weak = 1; return 0;
     case OPT_JSON: o->json = 1; return 0;
     case 'v': o->verbose = 1; return 0;
@@ -449,6 +454,7 @@ static int read_config(scan_opts *o, const char ***paths, int *npaths)
 static int parse_args(int argc, char **argv, scan_opts *o, const char ***paths, int *npaths)
 {
     *o = (scan_opts){.threads = 1, .nice = 1, .layout = PHASH_DCT_LAYOUT_1_0,
+                     .dihedral = 1, .expand = PHASH_VIEW_ALL_EXPANSIONS,
                      .on_match_timeout = 30, .seconds_per_hash = 1.0,
                      .query_percent = 80.0, .video_threads = 1,
                      .video_rule = PHASH_VPDQ_RULE_PYTX};

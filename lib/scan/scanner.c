@@ -21,6 +21,10 @@ phash_status phash_scanner_new(phash_scanner **out)
     s->size_filter = 1;
     s->layout = PHASH_DCT_LAYOUT_1_0;
     s->pdq_mode = PHASH_PDQ_FULL;
+    /* The measured defaults (include/phash/alert.h, bench/accuracy): PDQ's
+     * 8 dihedral hashes and the border and embedded views. */
+    s->dihedral = PHASH_ALERT_RECOMMENDED_DIHEDRAL;
+    s->expand = PHASH_VIEW_ALL_EXPANSIONS;
     s->max_read = PH_SCAN_DEFAULT_MAX_READ;
     s->container_depth = 4;
     s->container_members = 100000;

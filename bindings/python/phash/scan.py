@@ -258,9 +258,9 @@ class Scanner(Handle):
     """A configured scanner. Options: algorithms ('pdq,phash' or a list;
     default: what the signature set holds, else pdq), signatures (paths, a
     SignatureSet or a Matcher), radius ({'pdq': 31, 'phash': 10}),
-    threads, dihedral, report_hashes (default True), pdq_mode (0 full, 1
-    cli512), phash_layout (0 = 1.0, 1 = 0.9), pdq_fast, expand ('border,embedded'),
-    low_priority, max_read, rate (files per second). The walk, with phash
+    threads, dihedral (default True), report_hashes (default True), pdq_mode
+    (0 full, 1 cli512), phash_layout (0 = 1.0, 1 = 0.9), pdq_fast, expand
+    ('border,embedded', the default, or 'none'), low_priority, max_read, rate (files per second). The walk, with phash
     scan's names: follow (symbolic links in folders followed, to targets
     inside the PATH walked only; default False; follow_links is the same
     option under the C name), one_file_system (folders on another file
