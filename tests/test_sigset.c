@@ -457,6 +457,19 @@ START_TEST(flags_zero_and_low_quality)
     ck_assert_int_eq(phash_sigset_set_option(s, PHASH_SIGSET_OPT_MIN_QUALITY, 102),
                      PHASH_ERR_INVALID_ARG);
     phash_sigset_free(s);
+
+    /* pHash signatures pass the same gate (they used to be kept whatever
+     * their quality); a record without a quality is not flagged */
+    ck_assert_int_eq(phash_sigset_new(&s), PHASH_OK);
+    ck_assert_int_eq(load(s, "hash,quality,id\n"
+                             "e66993e1ba4110be,49,low\n"
+                             "282ed7298cd739a4,50,ok\n"
+                             "e3944e2192ef349e,,none\n", "p"), PHASH_OK);
+    ck_assert_uint_eq(rep.low_quality, 1);
+    ck_assert_uint_eq(rep.inserted, 2);
+    ck_assert_uint_eq(phash_sigset_size(s, PHASH_SIG_PHASH), 2);
+    check_invariant();
+    phash_sigset_free(s);
 }
 END_TEST
 

@@ -196,7 +196,7 @@ typedef struct phash_sigset_report {
     uint64_t invalid;      /* rejected records (sum of by_reason) */
     uint64_t by_reason[PHASH_SIGSET_PROBLEMS]; /* indexed by phash_sigset_problem */
     uint64_t zero;         /* valid but all-zero (flagged) */
-    uint64_t low_quality;  /* valid PDQ with quality < the threshold (flagged) */
+    uint64_t low_quality;  /* valid PDQ or pHash with quality < the threshold (flagged) */
     /* valid records by algorithm up to SHA-256 (vPDQ videos: `videos`) */
     uint64_t per_algo[PHASH_SIG_SHA256 + 1];
     phash_sigset_format format; /* the format used (detected when AUTO) */
@@ -225,8 +225,10 @@ typedef enum phash_sigset_option {
      * the text (64 hex digits: PDQ; 16 hex digits or a decimal: pHash), or a
      * phash_sig_algo. */
     PHASH_SIGSET_OPT_ALGO = 3,
-    /* PDQ quality below this is flagged; default 50 (Meta: discard <= 49).
-     * Records without a quality are not flagged for it. 0..101. */
+    /* PDQ and pHash quality below this is flagged; default 50 (Meta: discard
+     * PDQ <= 49; the same gate as the alert policy's on the query side,
+     * include/phash/alert.h). Records without a quality (and digests) are
+     * not flagged for it. 0..101. */
     PHASH_SIGSET_OPT_MIN_QUALITY = 4,
     /* 0 (default): flagged records are counted, not inserted; 1: inserted. */
     PHASH_SIGSET_OPT_KEEP_FLAGGED = 5,
@@ -324,7 +326,7 @@ typedef struct phash_sigset_owner {
 } phash_sigset_owner;
 
 #define PHASH_SIGSET_FLAG_ZERO 0x1u        /* all-zero hash (kept only on request) */
-#define PHASH_SIGSET_FLAG_LOW_QUALITY 0x2u /* PDQ quality below the threshold */
+#define PHASH_SIGSET_FLAG_LOW_QUALITY 0x2u /* PDQ or pHash quality below the threshold */
 #define PHASH_SIGSET_FLAG_EMPTY_FILE 0x4u  /* digest of the empty file: never matched */
 /* Known-benign (allowlist) owner: a list loaded with
  * PHASH_SIGSET_OPT_ALLOWLIST, a NIST CAID (VICS 1.2) document, or a VICS

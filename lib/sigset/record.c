@@ -644,7 +644,8 @@ int ph_record_submit(ph_load *load, const ph_record *rec)
     } else if (digest_of(algo) && phash_digest_is_empty(digest_of(algo), code.digest)) {
         owner.flags |= PHASH_SIGSET_FLAG_EMPTY_FILE;
         rep->empty_file++;
-    } else if (algo == PHASH_SIG_PDQ && quality >= 0 && quality < set->min_quality) {
+    } else if ((algo == PHASH_SIG_PDQ || algo == PHASH_SIG_PHASH) && quality >= 0 &&
+               quality < set->min_quality) {
         owner.flags |= PHASH_SIGSET_FLAG_LOW_QUALITY;
         rep->low_quality++;
     }
