@@ -60,6 +60,52 @@ class TestAccuracyBench(unittest.TestCase):
             self.assertEqual(r["rot90/pdq31/orig"], 0.0)
             self.assertGreater(r["rot90/pdq31+dih/orig"], 0.0)
             self.assertEqual(s["false_pairs"]["policy/+both/all"], 0)
+            # the rot180 view (PDQ of the turned pixels) is reported beside
+            self.assertIn("png/policy/+both+rot180", r)
+            self.assertIn("png/policy-pdq36/+both", r)
+
+    def test_unrelated_tree(self):
+        """--unrelated-tree: files sniffed by content whatever their name,
+        small pictures, exact copies and near-copies dropped, classes by
+        pixels; exact counts."""
+        from PIL import Image
+        with tempfile.TemporaryDirectory() as out:
+            tree = os.path.join(out, "tree")
+            a = os.path.join(tree, "pkg-a", "usr", "share", "pics")
+            b = os.path.join(tree, "pkg-b", "usr", "share", "data")
+            os.makedirs(a)
+            os.makedirs(b)
+            coffee = Image.open(os.path.join(UNRELATED, "coffee.png")).convert("RGB")
+            coffee.save(os.path.join(a, "coffee.png"))
+            coffee.save(os.path.join(b, "same-bytes.png"))           # exact copy
+            coffee.resize((300, 200)).save(os.path.join(a, "coffee-small.jpg"),
+                                           quality=90)                # near-copy
+            coffee.resize((60, 40)).save(os.path.join(a, "thumb.png"))  # side < 128
+            Image.open(os.path.join(UNRELATED, "chelsea.png")).convert("RGB").save(
+                os.path.join(b, "cat.dat"), format="JPEG", quality=90)  # named .dat
+            logo = Image.new("RGB", (200, 200), (255, 255, 255))       # flat: synthetic
+            logo.paste((200, 30, 30), (50, 50, 150, 150))
+            logo.save(os.path.join(b, "logo.png"))
+            with open(os.path.join(b, "readme.txt"), "w") as f:
+                f.write("not a picture\n" * 20)
+            cmd = [sys.executable, os.path.join(ROOT, "bench", "accuracy", "run.py"),
+                   "--out", out, "--source", os.path.join(ROOT, "sample", "originals"),
+                   "--originals", "4", "--transforms", "png,rot180", "--allow-fewer",
+                   "--unrelated-tree", tree, "--make-corpus", TOOL, "--jobs", "1"]
+            subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
+            with open(os.path.join(out, "summary.json")) as f:
+                s = json.load(f)
+            u = s["unrelated"]
+            self.assertEqual(u["pictures"], 3)
+            self.assertEqual({k: u["counts"].get(k, 0) for k in
+                              ("files", "images", "side < 128", "exact copy", "near copy")},
+                             {"files": 7, "images": 6, "side < 128": 1, "exact copy": 1,
+                              "near copy": 1})
+            self.assertEqual(u["classes"], {"photo": 2, "synthetic": 1})
+            # turned copies: exact through the rot180 view
+            self.assertEqual(s["recall"]["rot180/pdq31/orig"], 0.0)
+            self.assertEqual(s["recall"]["rot180/policy/+both+rot180"], 1.0)
 
 
 if __name__ == "__main__":

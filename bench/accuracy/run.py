@@ -37,6 +37,7 @@ import argparse
 import collections
 import csv
 import datetime
+import functools
 import hashlib
 import json
 import os
@@ -53,11 +54,15 @@ import numpy as np
 import phash
 from phash.expand import Expander, view_image
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from unrelated_tree import classify, near_copies, walk  # noqa: E402
+
 PDQ_Q, PH_Q = 50, 50                 # quality gates (pdq.h, dct.h)
 PDQ_R, PH_R = 64, 16                 # index radii of the negative search (the tail)
 INF = 999
 VIEWSETS = {"orig": {"orig"}, "+border": {"orig", "border"}, "+embedded": {"orig", "embedded"},
-            "+both": {"orig", "border", "embedded"}}
+            "+both": {"orig", "border", "embedded"},
+            "+both+rot180": {"orig", "border", "embedded", "rot180"}}
 THORN = {"noop": "png", "blur2": "blur2", "crop0.05": "crop5", "resize0.5": "scale50",
          "rotate4": "rot5", "watermark": "watermark", "pad0.2": "border_white10",
          "jpeg95": "jpeg_q75"}
@@ -68,17 +73,17 @@ THORN = {"noop": "png", "blur2": "blur2", "crop0.05": "crop5", "resize0.5": "sca
 # one view whose quality gates passed (INF where a gate failed or the
 # distance is beyond the search radius)
 # ---------------------------------------------------------------------------
-_POLICY = None
+_POLICIES = {}
 
 
-def library_policy(po, pd, ph):
-    """The library's default alert rule (include/phash/alert.h) on one view;
-    the quality gates were applied already (INF)."""
-    global _POLICY
-    if _POLICY is None:
-        _POLICY = phash.AlertPolicy()
-    return _POLICY.decide(pdq=None if pd >= INF else pd,
-                          phash=None if ph >= INF else ph) == "alert"
+def library_policy(po, pd, ph, pdq_radius=31):
+    """The library's default alert rule (include/phash/alert.h) on one view,
+    with PDQ's alert radius pdq_radius; the quality gates were applied
+    already (INF)."""
+    if pdq_radius not in _POLICIES:
+        _POLICIES[pdq_radius] = phash.AlertPolicy(pdq_radius=pdq_radius)
+    return _POLICIES[pdq_radius].decide(pdq=None if pd >= INF else pd,
+                                        phash=None if ph >= INF else ph) == "alert"
 
 
 RULES = collections.OrderedDict([
@@ -89,9 +94,11 @@ RULES = collections.OrderedDict([
     ("pdq31+dih|phash10", lambda po, pd, ph: pd <= 31 or ph <= 10),
     ("pdq31+dih|(phash10&pdq64)", lambda po, pd, ph: pd <= 31 or (ph <= 10 and pd <= 64)),
     ("policy", library_policy),
+    ("policy-pdq36", lambda po, pd, ph: library_policy(po, pd, ph, 36)),
 ])
 POLICY_TEXT = ("the library's default alert rule (phash_alert_decide, include/phash/alert.h): "
-               "PDQ <= 31 (8 dihedral hashes) OR (pHash <= 10 AND PDQ <= 56, dihedral)")
+               "PDQ <= 31 (8 dihedral hashes) OR (pHash <= 10 AND PDQ <= 56, dihedral) OR "
+               "pHash <= 3")
 
 
 # ---------------------------------------------------------------------------
@@ -168,6 +175,8 @@ def hash_file(path):
     except phash.PhashError as e:
         return {"error": str(e)}
     c1 = clock()
+    cls = classify(img)
+    c1 = clock()
     t.pdq.hash(img, dihedral=False)
     t.ph.hash(img)
     c2 = clock()
@@ -195,6 +204,18 @@ def hash_file(path):
            "default_views": [(v.kind, v.x, v.y, v.width, v.height) for v in default_views]}
     for kinds, box in views:
         out["views"].append((sorted(kinds), box) + _hash_view(t, img, box))
+    out["cls"] = cls
+    # the rot180 view: PDQ (8 dihedral hashes) of the pixels turned by 180
+    # degrees, which PDQ's dihedral hashes of the image itself only
+    # approximate when its box-filter window is even (pdq_dihedral.c); no
+    # pHash (quality -1: gated out)
+    a = np.asarray(img)
+    turned = phash.Image.from_array(np.ascontiguousarray(a[::-1, ::-1]))
+    r0 = clock()
+    r = t.pdq.hash(turned, dihedral=True)
+    out["cpu_rot180"] = clock() - r0
+    out["views"].append((["rot180"], full, r.quality,
+                         b"".join(bytes(r.dihedral[n]) for n in phash.pdq.DIHEDRAL), 0, -1))
     # CPU of the default expansions: each extra view of views(), hashed the
     # way the scanner would (plain PDQ + pHash, or with the dihedral hashes)
     for v in default_views[1:]:
@@ -348,10 +369,16 @@ def near_pairs(tab, sig_rows, log):
 # ---------------------------------------------------------------------------
 # same picture (thumbnails of the two sources)
 # ---------------------------------------------------------------------------
-def thumbs(path):
+@functools.lru_cache(maxsize=65536)
+def _thumb(path):
+    """32x32 grey thumbnail (4 KiB kept per picture: pairs revisit them)."""
     from PIL import Image, ImageOps
     im = ImageOps.exif_transpose(Image.open(path)).convert("L").resize((32, 32), Image.BOX)
-    a = np.asarray(im, dtype=np.float64)
+    return np.asarray(im, dtype=np.float32)
+
+
+def thumbs(path):
+    a = _thumb(path).astype(np.float64)
     return [a, np.rot90(a), np.rot90(a, 2), np.rot90(a, 3), a[::-1], a[:, ::-1], a.T,
             np.rot90(a, 2).T]
 
@@ -582,9 +609,24 @@ def write_report(out, args, meta, items, records, res, log_lines):
     L.append(f"* known: {kc['originals']} originals (seed {args.seed}, classes "
              f"{args.classes}, max side {args.max_side}), {kc['variants']} variants over "
              f"{len(by_t)} transforms; manifest sha256 `{kc['manifest_sha256'][:16]}`.")
-    L.append(f"* unrelated: {uc['pictures']} pictures (seed {args.seed + 1000}, classes "
-             f"{args.unrelated_classes}; {uc['dropped']} dropped as known originals); manifest "
-             f"sha256 `{uc['manifest_sha256'][:16]}`. Packages: {uc['packages']}.")
+    if uc.get("tree"):
+        c = uc["counts"]
+        L.append(f"* unrelated: {uc['pictures']} pictures as the packages ship them, from "
+                 f"{', '.join(args.unrelated_tree)}: {c.get('files', 0):,} files walked, "
+                 f"{c.get('images', 0):,} sniffed as decodable images, dropped: "
+                 f"{c.get('side < 128', 0):,} with a side < 128, {c.get('exact copy', 0):,} "
+                 f"exact copies (SHA-256), {c.get('near copy', 0):,} near-copies (the same "
+                 f"picture at another size: PDQ dihedral <= 40 or pHash <= 12 and the "
+                 f"thumbnail check), {c.get('known original', 0)} known originals, "
+                 f"{c.get('not decoded', 0)} not decoded. Classes by pixels "
+                 f"(unrelated_tree.classify): " +
+                 ", ".join(f"{k} {v:,}" for k, v in sorted(uc["classes"].items())) +
+                 f". Listing sha256 `{uc['manifest_sha256'][:16]}` (unrelated-tree.csv). "
+                 f"Packages: {uc['packages']}.")
+    else:
+        L.append(f"* unrelated: {uc['pictures']} pictures (seed {args.seed + 1000}, classes "
+                 f"{args.unrelated_classes}; {uc['dropped']} dropped as known originals); "
+                 f"manifest sha256 `{uc['manifest_sha256'][:16]}`. Packages: {uc['packages']}.")
     L.append(f"* signatures: the {res['sig_count']} originals and unrelated pictures; negative "
              f"pairs: every hashed image against every signature that is not its own source: "
              f"{res['neg_pairs']['all']:,} pairs (x8 orientations with dihedral matching, x the "
@@ -601,13 +643,16 @@ def write_report(out, args, meta, items, records, res, log_lines):
              "orientations |\n| phash10 | pHash <= 10 |\n| pdq31\\|phash10 | either (what the "
              "scan does today) |\n| pdq31+dih\\|phash10 | either, PDQ dihedral |")
     L.append("| pdq31+dih\\|(phash10&pdq64) | PDQ <= 31 dihedral, or pHash <= 10 with PDQ <= 64 |")
-    L.append(f"| policy | {POLICY_TEXT} |\n")
+    L.append(f"| policy | {POLICY_TEXT} |")
+    L.append("| policy-pdq36 | the same with PDQ's alert radius 36 |\n")
     L.append("Views: `orig` = the whole image only; `+border` adds the border-trimmed view, "
              "`+embedded` the embedded picture, `+both` both (the library's default "
-             "expansions). A pair matches if any of its views does.\n")
+             "expansions), `+both+rot180` also PDQ of the pixels turned by 180 degrees. A "
+             "pair matches if any of its views does.\n")
     L.append("## Recall per transform (%)\n")
     cols = [(r, "orig") for r in RULES] + [("pdq31+dih", "+both"), ("policy", "+border"),
-                                           ("policy", "+embedded"), ("policy", "+both")]
+                                           ("policy", "+embedded"), ("policy", "+both"),
+                                           ("policy-pdq36", "+both"), ("policy", "+both+rot180")]
     L.append("| transform | n | " + " | ".join(f"{r} {v}" for r, v in cols) + " |")
     L.append("| --- | --- |" + " --- |" * len(cols))
     for t in sorted(by_t):
@@ -645,6 +690,15 @@ def write_report(out, args, meta, items, records, res, log_lines):
                      f"{n['synthetic-synthetic']} | {lt}{p:.1e} | "
                      f"{lt}{expected_alerts(p, 1e5):,.0f} | {lt}{expected_alerts(p, 1e6):,.0f} |")
     L.append("")
+    fp = sorted({tuple(sorted(p)) for p in res["false"].get(("policy", "+both", "photo-photo"), [])})
+    if fp:
+        L.append(f"Photo-photo pairs that the default rule matches ({len(fp)} unordered; the "
+                 "class is by pixels, so renders and textures count as photos): judge each "
+                 "one, a pair of edited versions of one picture is a true match.\n")
+        for a, b in fp[:60]:
+            L.append(f"* `{os.path.relpath(items[a]['path'], out)}` ~ "
+                     f"`{os.path.relpath(items[b]['path'], out)}`")
+        L.append("")
     L.append("Closest unrelated pairs (orig views; cumulative counts at or under each "
              f"distance, up to the search radius PDQ {PDQ_R}, pHash {PH_R}):\n")
     ds = (4, 8, 10, 12, 16, 24, 31, 40, 48, 56, 64)
@@ -709,12 +763,15 @@ def write_report(out, args, meta, items, records, res, log_lines):
     L.append(f"| expansion detectors (border + embedded) | {mean('cpu_detect'):.2f} |")
     L.append(f"| hashing the extra views (plain) | {mean('cpu_views_plain'):.2f} |")
     L.append(f"| hashing the extra views (dihedral PDQ + pHash) | {mean('cpu_views_dihedral'):.2f} |")
+    L.append(f"| PDQ (8 dihedral hashes) of the rot180 view | {mean('cpu_rot180'):.2f} |")
     L.append("")
     L.append(f"Extra views per image: {fired / max(1, len(ok)):.3f} ({fired} over {len(ok)} "
              "images). End to end per image, plain hash = decode + PDQ + pHash "
              f"= {plain:.2f} ms; with the default expansions "
              f"{plain + mean('cpu_detect') + mean('cpu_views_plain'):.2f} ms "
-             f"(x{(plain + mean('cpu_detect') + mean('cpu_views_plain')) / max(1e-9, plain):.3f}).\n")
+             f"(x{(plain + mean('cpu_detect') + mean('cpu_views_plain')) / max(1e-9, plain):.3f}); "
+             "adding the rot180 view: "
+             f"x{(plain + mean('cpu_detect') + mean('cpu_views_plain') + mean('cpu_rot180')) / max(1e-9, plain):.3f}.\n")
     fires = collections.Counter()
     for it, r in zip(items, records):
         for v in r.get("default_views", [])[1:]:
@@ -769,6 +826,10 @@ def main():
                    help="take the known originals from this folder instead of the recipe")
     p.add_argument("--unrelated-source", action="append", default=[],
                    help="take the unrelated pictures from this folder instead of the recipe")
+    p.add_argument("--unrelated-tree", action="append", default=[],
+                   help="unrelated pictures as found in this folder of unpacked packages "
+                        "(PKG/usr/...; sniffed by content, sides >= 128, exact and near "
+                        "copies once, hashed at their own size; instead of make_corpus)")
     p.add_argument("--transforms", default="all", help="make_corpus --transforms")
     p.add_argument("--make-corpus", default=os.path.join(root, "..", "shared", "tools",
                                                          "make_corpus.py"))
@@ -803,6 +864,8 @@ def main():
         known_args.append("--allow-fewer")
     kdir, udir = os.path.join(args.out, "known"), os.path.join(args.out, "unrelated")
     make_corpus(args.make_corpus, kdir, known_args, log)
+    if args.unrelated_tree:
+        return run_tree(args, meta, kdir, log, log_lines, t0)
     useed = ["--seed", str(args.seed + 1000)] + common[2:]
     if args.unrelated_source:
         uargs = [a for s in args.unrelated_source for a in ("--source", s)]
@@ -812,15 +875,8 @@ def main():
     make_corpus(args.make_corpus, udir, uargs, log)
     print(f"corpora ready after {time.time() - t0:.0f} s", file=log, flush=True)
 
-    known = read_manifest(kdir)
+    items, known_src = known_items(kdir)
     unrel = read_manifest(udir)
-    known_src = {(r["source_package"], r["source_path"]) for r in known
-                 if r["transform"] == "original"}
-    items = []
-    for r in known:
-        role = "original" if r["transform"] == "original" else "variant"
-        items.append({"path": os.path.join(kdir, r["file"]), "role": role,
-                      "oid": r["original_id"], "transform": r["transform"], "cls": r["class"]})
     dropped = 0
     pkgs = collections.Counter()
     for r in unrel:
@@ -839,10 +895,81 @@ def main():
                          "dropped": dropped,
                          "manifest_sha256": file_digest(os.path.join(udir, "manifest.csv")),
                          "packages": ", ".join(f"{k} {v}" for k, v in sorted(pkgs.items()))}
+    return finish(args, meta, items, log, log_lines)
+
+
+def known_items(kdir):
+    """The known corpus as items, and the (package, path) of its originals."""
+    known = read_manifest(kdir)
+    src = {(r["source_package"], r["source_path"]) for r in known if r["transform"] == "original"}
+    items = []
+    for r in known:
+        role = "original" if r["transform"] == "original" else "variant"
+        items.append({"path": os.path.join(kdir, r["file"]), "role": role,
+                      "oid": r["original_id"], "transform": r["transform"], "cls": r["class"]})
+    return items, src
+
+
+def run_tree(args, meta, kdir, log, log_lines, t0):
+    """--unrelated-tree: the unrelated pictures as the packages ship them."""
+    items, known_src = known_items(kdir)
+    pics, counts = walk(args.unrelated_tree, known_src, log,
+                        os.path.join(args.out, "treecache.json"))
+    for k, pic in enumerate(pics):
+        items.append({"path": pic["path"], "role": "unrelated", "oid": f"t{k:05d}",
+                      "transform": "unrelated", "cls": None, "package": pic["package"]})
+    print(f"corpora ready after {time.time() - t0:.0f} s", file=log, flush=True)
     t1 = time.time()
     records = hash_all([it["path"] for it in items], args.jobs, log,
                        os.path.join(args.out, "hashcache.pickle"))
     print(f"hashed {len(items)} files in {time.time() - t1:.0f} s", file=log, flush=True)
+    # classes by pixels; near-copies among the unrelated pictures dropped
+    unrel = [i for i, it in enumerate(items) if it["role"] == "unrelated" and
+             "views" in records[i]]
+    for i in unrel:
+        items[i]["cls"] = records[i]["cls"]
+    codes = np.stack([np.frombuffer(records[i]["views"][0][3], np.uint8).reshape(8, 32)
+                      for i in unrel])
+    drop, cand = near_copies([items[i]["path"] for i in unrel], codes,
+                             np.array([records[i]["views"][0][4] for i in unrel], np.uint64),
+                             same_picture)
+    counts["near copy"] = len(drop)
+    gone = {unrel[k] for k in drop} | {i for i, it in enumerate(items)
+                                       if it["role"] == "unrelated" and "views" not in records[i]}
+    counts["not decoded"] = sum(1 for i, it in enumerate(items)
+                                if it["role"] == "unrelated" and "views" not in records[i])
+    print(f"near-copies: {cand} candidate pairs, {len(drop)} pictures dropped", file=log,
+          flush=True)
+    items = [it for i, it in enumerate(items) if i not in gone]
+    records = [r for i, r in enumerate(records) if i not in gone]
+    kept = [it for it in items if it["role"] == "unrelated"]
+    pkgs = collections.Counter(it["package"] for it in kept)
+    classes = collections.Counter(it["cls"] for it in kept)
+    meta["known"] = {"originals": sum(1 for i in items if i["role"] == "original"),
+                     "variants": sum(1 for i in items if i["role"] == "variant"),
+                     "manifest_sha256": file_digest(os.path.join(kdir, "manifest.csv"))}
+    listing = hashlib.sha256("".join(f"{it['path']}\n" for it in kept).encode()).hexdigest()
+    meta["unrelated"] = {"pictures": len(kept), "dropped": counts["known original"],
+                         "manifest_sha256": listing, "tree": True,
+                         "counts": dict(counts), "classes": dict(classes),
+                         "packages": ", ".join(f"{k} {v}" for k, v in sorted(pkgs.items()))}
+    with open(os.path.join(args.out, "unrelated-tree.csv"), "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["path", "package", "class"])
+        for it in kept:
+            w.writerow([it["path"], it["package"], it["cls"]])
+    return analyse_and_report(args, meta, items, records, log, log_lines, t1)
+
+
+def finish(args, meta, items, log, log_lines):
+    t1 = time.time()
+    records = hash_all([it["path"] for it in items], args.jobs, log,
+                       os.path.join(args.out, "hashcache.pickle"))
+    print(f"hashed {len(items)} files in {time.time() - t1:.0f} s", file=log, flush=True)
+    return analyse_and_report(args, meta, items, records, log, log_lines, t1)
+
+
+def analyse_and_report(args, meta, items, records, log, log_lines, t1):
     tab = Table(records)
     res = analyse(items, records, tab, log)
     print(f"analysed in {time.time() - t1:.0f} s since hashing began", file=log, flush=True)
