@@ -41,6 +41,7 @@ typedef struct scan_opts {
     unsigned algos;                            /* bit (1 << phash_sig_algo) */
     unsigned radius[PHASH_SIG_ALGO_MAX + 1];
     int dihedral, json, verbose, watch, nice, weak;
+    int size_filter; /* --size-filter / --no-size-filter (default on) */
     unsigned expand; /* PHASH_VIEW_* mask (--expand) */
     unsigned threads;
     double max_rate; /* images/s, 0 = unlimited */
@@ -97,6 +98,11 @@ static void scan_usage(FILE *f)
         "                     an alert (a pHash hit without PDQ agreement within 56,\n"
         "                     or PDQ 32-40); adds a level column, alert or weak (JSON:\n"
         "                     \"level\"); weak matches do not change the exit status\n"
+        "  --size-filter / --no-size-filter\n"
+        "                     when every digest entry of the set records its file's\n"
+        "                     size (VICS MediaSize, a size column), files that are not\n"
+        "                     media and whose size no entry has are not digested: read\n"
+        "                     for their first 64 KiB only (default on)\n"
         "  --phash-layout L   pHash bit layout of the set: 1.0 (default) or 0.9\n"
         "  --json             JSON lines instead of CSV\n"
         "  -o, --output FILE  append the records to FILE (created with mode 0600; the\n"
@@ -224,7 +230,8 @@ enum {
     OPT_ONE_FS,
     OPT_EXCLUDE, OPT_FILES_FROM, OPT_STATE, OPT_REMATCH, OPT_ON_MATCH,
     OPT_ON_MATCH_TIMEOUT, OPT_ALLOWLIST, OPT_REPORT_SUPPRESSED, OPT_SECONDS_PER_HASH,
-    OPT_VIDEO_THREADS, OPT_VIDEO_RULE, OPT_VIDEO_MATCH, OPT_WEAK, OPT_CONFIG, OPT_MAX_CPU, OPT_WATCH_RESCAN
+    OPT_VIDEO_THREADS, OPT_VIDEO_RULE, OPT_VIDEO_MATCH, OPT_WEAK, OPT_CONFIG, OPT_MAX_CPU, OPT_WATCH_RESCAN,
+    OPT_SIZE_FILTER, OPT_NO_SIZE_FILTER
 };
 
 static const struct option scan_options[] = {
@@ -262,6 +269,8 @@ static const struct option scan_options[] = {
     {"video-rule", required_argument, NULL, OPT_VIDEO_RULE},
     {"video-match", required_argument, NULL, OPT_VIDEO_MATCH},
     {"config", required_argument, NULL, OPT_CONFIG},
+    {"size-filter", no_argument, NULL, OPT_SIZE_FILTER},
+    {"no-size-filter", no_argument, NULL, OPT_NO_SIZE_FILTER},
     {NULL, 0, NULL, 0}};
 
 /* The video options (one value each; -1 on a bad one, message printed). */
@@ -390,6 +399,8 @@ static int apply_option(scan_opts *o, int id, const char *val)
     case OPT_DIHEDRAL: o->dihedral = 1; return 0;
     case OPT_NO_DIHEDRAL: o->dihedral = 0; return 0;
     case OPT_WEAK: o->weak = 1; return 0;
+    case OPT_SIZE_FILTER: o->size_filter = 1; return 0;
+    case OPT_NO_SIZE_FILTER: o->size_filter = 0; return 0;
     case OPT_JSON: o->json = 1; return 0;
     case 'v': o->verbose = 1; return 0;
     case OPT_WATCH: o->watch = 1; return 0;
@@ -453,7 +464,7 @@ static int read_config(scan_opts *o, const char ***paths, int *npaths)
 /* Returns -1 on a usage error (message printed), 1 for --help. */
 static int parse_args(int argc, char **argv, scan_opts *o, const char ***paths, int *npaths)
 {
-    *o = (scan_opts){.threads = 1, .nice = 1, .layout = PHASH_DCT_LAYOUT_1_0,
+    *o = (scan_opts){.threads = 1, .nice = 1, .size_filter = 1, .layout = PHASH_DCT_LAYOUT_1_0,
                      .dihedral = 1, .expand = PHASH_VIEW_ALL_EXPANSIONS,
                      .on_match_timeout = 30, .seconds_per_hash = 1.0,
                      .query_percent = 80.0, .video_threads = 1,
@@ -1094,6 +1105,9 @@ static void print_summary(scan *s, double seconds)
     if (counter(s, PHASH_SCAN_LOW_QUALITY))
         fprintf(stderr, "phash scan: %llu hashes too low in quality to match (flat or tiny "
                         "images)\n", counter(s, PHASH_SCAN_LOW_QUALITY));
+    if (counter(s, PHASH_SCAN_SIZE_SKIPPED))
+        fprintf(stderr, "phash scan: %llu files not digested: no listed digest has their size "
+                        "(--no-size-filter digests them)\n", counter(s, PHASH_SCAN_SIZE_SKIPPED));
     if (s->opt.max_cpu)
         fprintf(stderr, "phash scan: --max-cpu %u: threads slept %.2f s to stay in budget\n",
                 s->opt.max_cpu, (double)counter(s, PHASH_SCAN_THROTTLED_MS) / 1000.0);
@@ -1158,6 +1172,8 @@ static int configure(scan *s)
                                       s->opt.report_suppressed);
     if (st == PHASH_OK)
         st = phash_scanner_set_option(sc, PHASH_SCAN_OPT_REPORT_WEAK, s->opt.weak);
+    if (st == PHASH_OK)
+        st = phash_scanner_set_option(sc, PHASH_SCAN_OPT_SIZE_FILTER, s->opt.size_filter);
     if (st == PHASH_OK)
         st = phash_scanner_set_option(sc, PHASH_SCAN_OPT_PHASH_LAYOUT, s->opt.layout);
     if (st == PHASH_OK)

@@ -88,7 +88,8 @@ OPTIONS = {"threads": 1, "dihedral": 2, "report_hashes": 3, "phash_layout": 4, "
            "pdq_fast": 6, "follow_links": 7, "low_priority": 8, "max_read": 9, "expand": 10,
            "container_depth": 13, "container_members": 14, "container_bytes": 15,
            "container_ratio": 16, "member_size": 17,
-           "one_file_system": 18, "report_suppressed": 19, "ordered": 20, "weak": 21, "max_cpu": 23}
+           "one_file_system": 18, "report_suppressed": 19, "ordered": 20, "weak": 21,
+           "size_filter": 22, "max_cpu": 23}
 EXPAND = {"border": 2, "embedded": 4}
 COUNTERS = ["files", "media", "not_media", "unsupported", "errors", "matches", "matched_files",
             "low_quality", "files_opened", "bytes_read", "folders", "special", "links_skipped",
@@ -269,7 +270,10 @@ class Scanner(Handle):
     matched against the whole path; a PATH given is never left out),
     ordered (reports in input order whatever the threads; default True),
     max_cpu (percent of one core the scan's threads may use, throttled by
-    sleeping; 0: no budget). video: a dict of the
+    sleeping; 0: no budget), size_filter (default True: when the set records
+    the file size of every digest entry, files of no media kind whose size
+    none has are read for their head only and not digested; False: every
+    file is digested). video: a dict of the
     video settings (videos are hashed with vPDQ when the algorithms include
     'vpdq' or 'pdq'): seconds_per_hash (1.0; 0 = every frame), threads
     (decoder threads per video, taken from the thread budget; 1), rule

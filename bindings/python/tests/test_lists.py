@@ -74,6 +74,23 @@ class TestDocumentLists(unittest.TestCase):
                              [("alert.csv", "bad-1", "1", False, True),
                               ("vics.json", "1", "0", True, True)])
 
+    def test_size_filter_keyword(self):
+        listed, other = b"L" * 5000, b"O" * 7000
+        doc = {"odata.metadata": "x/1.3.xml#Media",
+               "value": [{"MediaID": 3, "MD5": hashlib.md5(listed).hexdigest(),
+                          "MediaSize": len(listed)}]}
+        with phash.SignatureSet() as s:
+            s.load_bytes(json.dumps(doc).encode(), "vics.json")
+            m = phash.Matcher(s)
+        for flag, skipped in ((None, 1), (True, 1), (False, 0)):
+            kw = {} if flag is None else {"size_filter": flag}
+            with phash.Scanner(signatures=m, algorithms="md5", **kw) as sc:
+                self.assertEqual([x.id for x in sc.scan_bytes(listed, "l.dat").matches], ["3"])
+                r = sc.scan_bytes(other, "o.dat")
+                self.assertEqual(r.hash("md5"),
+                                 None if skipped else hashlib.md5(other).hexdigest())
+                self.assertEqual(sc.counters()["size_skipped"], skipped)
+
 
 if __name__ == "__main__":
     unittest.main()
