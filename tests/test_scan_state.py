@@ -6,6 +6,7 @@ records follow docs/match-record.schema.json; and kill -9 at random moments
 (a loop) leaves a state that opens without being rebuilt, holds every file
 whose records were written, and loses no alert: over all the runs every
 match id of the tree is reported. Usage: test_scan_state.py PHASH"""
+import hashlib
 import json
 import os
 import random
@@ -408,6 +409,107 @@ class HotReload(unittest.TestCase):
         self.assertEqual(got.count('"id":"SAMPLE-0008"'), 4)  # b and c, pdq and phash
         self.p.send_signal(signal.SIGTERM)
         self.assertEqual(self.p.wait(timeout=60), 1)
+
+
+class NewAlgorithmsOnReload(unittest.TestCase):
+    """A reloaded set that holds an algorithm the running scan does not
+    compute (its hashers are made at start) is not ignored: a one-shot scan
+    walks its PATHs again for it after the walk, computing only the new
+    algorithm (no match repeated); --watch restarts with every algorithm,
+    the PATHs watched and walked again. Before: never matched, nothing said."""
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="phash-newalgo-")
+        self.tree = os.path.join(self.dir, "tree")
+        os.makedirs(self.tree)
+        self.list = os.path.join(self.dir, "list.csv")
+        self.o8 = os.path.join(SAMPLE, "originals", "o0008.jpg")
+        with open(self.o8, "rb") as f:
+            self.md5 = hashlib.md5(f.read()).hexdigest()
+        self.write_list(md5=False)
+        self.err = open(os.path.join(self.dir, "err.txt"), "w+")
+
+    def tearDown(self):
+        self.err.close()
+        shutil.rmtree(self.dir)
+
+    def write_list(self, md5):
+        with open(SIGS) as f, open(self.list + ".new", "w") as g:
+            g.writelines(l for l in f if l.startswith("signal_type") or "SAMPLE-0003" in l)
+            if md5:
+                g.write("md5,%s,MD5-0008,demo,x\n" % self.md5)
+        os.rename(self.list + ".new", self.list)
+
+    def wait_err(self, p, text):
+        for _ in range(600):
+            self.err.seek(0)
+            got = self.err.read()
+            if text in got:
+                return got
+            self.assertIsNone(p.poll(), got)
+            time.sleep(0.1)
+        self.fail("no %r on stderr" % text)
+
+    def drop(self, name):
+        shutil.copy(self.o8, os.path.join(self.tree, name))
+
+    def test_one_shot_walks_again_for_the_new_algorithm(self):
+        self.drop("a.jpg")  # walked before the reload: pdq and phash only
+        p = subprocess.Popen([PHASH, "scan", "--json", "-s", self.list, self.tree,
+                              "--files-from", "-"], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, stderr=self.err)
+
+        def feed(path):  # handed over at once (see ReloadDuringWalk)
+            p.stdin.write(path.encode() + b"\n" * 65537)
+            p.stdin.flush()
+
+        o3 = os.path.join(SAMPLE, "originals", "o0003.png")
+        feed(o3)
+        first = json.loads(p.stdout.readline())  # the tree is walked, o0003 reported
+        self.assertEqual(first["id"], "SAMPLE-0003")
+        self.write_list(md5=True)
+        p.send_signal(signal.SIGHUP)
+        feed(os.path.join(SAMPLE, "README.md"))  # a report: the reload happens there
+        self.wait_err(p, "which this scan does not compute")
+        p.stdin.close()
+        recs = [first] + records(p.stdout.read().decode())
+        p.stdout.close()
+        self.assertEqual(p.wait(timeout=60), 1)
+        got = sorted((r["path"], r["algo"], r["id"]) for r in recs)
+        self.assertEqual(got, sorted([(o3, "pdq", "SAMPLE-0003"),
+                                      (os.path.join(self.tree, "a.jpg"), "md5", "MD5-0008")]))
+        self.err.seek(0)
+        err = self.err.read()
+        self.assertIn("walking the PATHs again for the md5 hashes", err)
+        self.assertIn("--files-from - cannot be read again", err)
+
+    def test_watch_restarts_with_the_new_algorithm(self):
+        out = open(os.path.join(self.dir, "out.txt"), "w+")
+        p = subprocess.Popen([PHASH, "scan", "--watch", "--json", "-s", self.list, self.tree],
+                             stdout=out, stderr=self.err)
+        try:
+            time.sleep(0.5)
+            self.drop("a.jpg")  # before the reload: no md5 computed, no match
+            self.write_list(md5=True)  # the file changes: reloaded once settled
+            self.wait_err(p, "the scan restarts with them")
+            self.drop("b.jpg")
+            for _ in range(600):
+                out.seek(0)
+                recs = records(out.read())
+                if len(recs) >= 2:
+                    break
+                self.assertIsNone(p.poll())
+                time.sleep(0.1)
+            p.send_signal(signal.SIGTERM)
+            self.assertEqual(p.wait(timeout=60), 1)
+            out.seek(0)
+            got = {(os.path.basename(r["path"]), r["algo"], r["id"]) for r in records(out.read())}
+            self.assertEqual(got, {("a.jpg", "md5", "MD5-0008"), ("b.jpg", "md5", "MD5-0008")})
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+            out.close()
 
 
 if __name__ == "__main__":

@@ -581,6 +581,16 @@ typedef struct scan {
         long long mtime_ns;
     } list_stamp[64];
     double list_changed; /* when a change was first seen (0: none) */
+    /* The algorithms the running scanner computes, and those a reloaded
+     * set holds that it does not (set by the reload, on any thread): the
+     * scan restarts with them (restart_scanner) instead of ignoring them. */
+    unsigned algos_covered; /* computed by this scan's scanners so far */
+    atomic_uint algos_added;
+    unsigned long long counted[PHASH_SCAN_COUNTERS]; /* of finished scanners */
+    const char **paths; /* the PATHs, walked again on such a restart */
+    int npaths;
+    const char **fed; /* --watch: the PATHs read from --files-from, kept for the same */
+    int n_fed;
     double list_checked;
     int out_fresh;     /* --output FILE was empty: it gets the CSV header */
 } scan;
@@ -900,7 +910,10 @@ static void watch_notes(scan *s, unsigned long long *overflows, unsigned long lo
     *unwatched = u;
 }
 
-static void watch_loop(scan *s)
+static int restart_watch(scan *s, unsigned added);
+
+/* -1 when the scan cannot go on (a restart failed: said). */
+static int watch_loop(scan *s)
 {
     unsigned long long overflows = 0, unwatched = 0;
     watch_notes(s, &overflows, &unwatched);
@@ -908,9 +921,13 @@ static void watch_loop(scan *s)
         phash_status st = phash_scanner_watch_wait(s->scanner, 0.25);
         watch_notes(s, &overflows, &unwatched);
         if (st != PHASH_OK)
-            break; /* cancelled */
+            return 0; /* cancelled */
         maybe_reload(s);
+        unsigned added = atomic_exchange(&s->algos_added, 0);
+        if (added && !g_stop && restart_watch(s, added))
+            return -1;
     }
+    return 0;
 }
 
 /* A PATH to scan (from the command line or --files-from), watched first
@@ -919,6 +936,23 @@ struct root_feed {
     scan *s;
     int watch_failed; /* --watch cannot work here: said once */
 };
+
+static int submit_root(void *ctx, const char *path);
+
+/* --watch: a PATH read from --files-from is kept (s->fed), to be watched
+ * and walked again after a restart (restart_scanner). */
+static int submit_fed_root(void *ctx, const char *path)
+{
+    struct root_feed *feed = ctx;
+    if (feed->s->opt.watch) {
+        char *copy = strdup(path);
+        if (!copy || push_string(&feed->s->fed, &feed->s->n_fed, copy)) {
+            free(copy);
+            return 1;
+        }
+    }
+    return submit_root(ctx, path);
+}
 
 static int submit_root(void *ctx, const char *path)
 {
@@ -1025,6 +1059,31 @@ static void maybe_reload(scan *s)
     atomic_flag_clear(&g_reloading);
 }
 
+static int algos_to_compute(const scan *s, int tell, unsigned *mask);
+static void algo_names(unsigned mask, char *names, size_t size);
+
+/* A reloaded set may hold hashes of an algorithm the running scanner does
+ * not compute (its hashers are made at start): never ignore them. The
+ * scan restarts with them (--watch: at once, the PATHs watched and walked
+ * again; otherwise: the PATHs are walked again for them after this walk).
+ * With --algo the user chose the algorithms: nothing changes. */
+static void note_new_algos(scan *s)
+{
+    unsigned want;
+    if (s->opt.algos || algos_to_compute(s, 0, &want))
+        return;
+    unsigned added = want & ~s->algos_covered & ~atomic_load(&s->algos_added);
+    if (!added)
+        return;
+    atomic_fetch_or(&s->algos_added, added);
+    char names[128];
+    algo_names(added, names, sizeof names);
+    fprintf(stderr, "phash scan: the reloaded set holds %s hashes, which this scan does not "
+                    "compute: %s\n", names,
+            s->opt.watch ? "the scan restarts with them (the PATHs are watched and walked again)"
+                         : "the PATHs are walked again for them after this walk");
+}
+
 static void reload_if_due(scan *s)
 {
     double t = now();
@@ -1046,10 +1105,11 @@ static void reload_if_due(scan *s)
     g_reload = 0;
     s->list_changed = 0;
     stamp_lists(s, s->list_stamp);
-    if (load_signatures(s) == 0)
+    if (load_signatures(s) == 0) {
         fprintf(stderr, "phash scan: signature set reloaded from %s%s\n", s->opt.signatures,
                 s->opt.n_lists > 1 ? " and the other lists" : "");
-    else
+        note_new_algos(s);
+    } else
         fprintf(stderr, "phash scan: the new signature set was not loaded (above): the "
                         "previous one keeps serving\n");
 }
@@ -1058,7 +1118,7 @@ static void reload_if_due(scan *s)
 
 static unsigned long long counter(const scan *s, phash_scan_counter c)
 {
-    return (unsigned long long)phash_scanner_counter(s->scanner, c);
+    return s->counted[c] + (unsigned long long)phash_scanner_counter(s->scanner, c);
 }
 
 /* ", N weak matches" with --weak, else "" (static buffer: one caller). */
@@ -1113,16 +1173,13 @@ static void print_summary(scan *s, double seconds)
                 s->opt.max_cpu, (double)counter(s, PHASH_SCAN_THROTTLED_MS) / 1000.0);
 }
 
-/* The scanner, configured from the options. -1 on error (message printed). */
-static int configure(scan *s)
+/* The algorithms to compute, as bits (1 << phash_sig_algo): --algo, or
+ * every one the set holds that this build computes (those it cannot are
+ * said when tell). -1 (said) when --algo names one this build cannot
+ * compute, or when nothing is left to match. */
+static int algos_to_compute(const scan *s, int tell, unsigned *mask)
 {
-    phash_scanner *sc;
-    if (phash_scanner_new(&sc) != PHASH_OK) {
-        fprintf(stderr, "phash scan: out of memory\n");
-        return -1;
-    }
-    s->scanner = sc;
-    char names[128] = "";
+    *mask = 0;
     for (int a = 1; a <= PHASH_SIG_ALGO_MAX; a++) {
         int want = s->opt.algos ? (s->opt.algos >> a) & 1
                                 : phash_matcher_size(s->matcher, (phash_sig_algo)a) > 0;
@@ -1133,20 +1190,48 @@ static int configure(scan *s)
         for (size_t i = 0; phash_scan_algorithm_name(i, NULL); i++)
             computable |= !strcmp(phash_scan_algorithm_name(i, NULL), name);
         if (!computable) {
-            fprintf(stderr, "phash scan: %s hashes %s\n", name,
-                    s->opt.algos ? "cannot be computed by this build"
-                                 : "in the set cannot be computed by this build: not matched");
+            if (tell)
+                fprintf(stderr, "phash scan: %s hashes %s\n", name,
+                        s->opt.algos ? "cannot be computed by this build"
+                                     : "in the set cannot be computed by this build: not matched");
             if (s->opt.algos)
                 return -1;
             continue;
         }
-        snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", *names ? "," : "",
-                 name);
+        *mask |= 1u << a;
     }
-    if (!*names) {
-        fprintf(stderr, "phash scan: nothing to match: the set holds no hash this build computes\n");
+    if (!*mask) {
+        if (tell)
+            fprintf(stderr,
+                    "phash scan: nothing to match: the set holds no hash this build computes\n");
         return -1;
     }
+    return 0;
+}
+
+/* "pdq,md5" for a mask of algorithms. */
+static void algo_names(unsigned mask, char *names, size_t size)
+{
+    names[0] = '\0';
+    for (int a = 1; a <= PHASH_SIG_ALGO_MAX; a++)
+        if ((mask >> a) & 1)
+            snprintf(names + strlen(names), size - strlen(names), "%s%s", *names ? "," : "",
+                     phash_sig_algo_name((phash_sig_algo)a));
+}
+
+/* A scanner computing the algorithms of mask, configured from the options.
+ * -1 on error (message printed). */
+static int configure_algos(scan *s, unsigned mask)
+{
+    phash_scanner *sc;
+    if (phash_scanner_new(&sc) != PHASH_OK) {
+        fprintf(stderr, "phash scan: out of memory\n");
+        return -1;
+    }
+    s->scanner = sc;
+    s->algos_covered |= mask;
+    char names[128];
+    algo_names(mask, names, sizeof names);
     phash_status st = phash_scanner_set_algorithms(sc, names);
     if (st == PHASH_OK)
         st = phash_scanner_set_matcher(sc, s->matcher);
@@ -1195,11 +1280,20 @@ static int configure(scan *s)
                                       s->opt.one_file_system);
     for (int i = 0; st == PHASH_OK && i < s->opt.n_excludes; i++)
         st = phash_scanner_add_exclude(sc, s->opt.excludes[i]);
+    if (st == PHASH_OK && s->opt.json) /* JSON records carry the file's own hashes */
+        st = phash_scanner_set_option(sc, PHASH_SCAN_OPT_REPORT_HASHES, 1);
     if (st != PHASH_OK) {
         fprintf(stderr, "phash scan: %s\n", phash_scanner_last_error(sc));
         return -1;
     }
     return 0;
+}
+
+/* The scanner, configured from the options and the set. */
+static int configure(scan *s)
+{
+    unsigned mask;
+    return algos_to_compute(s, 1, &mask) ? -1 : configure_algos(s, mask);
 }
 
 /* --state FILE: open it (a damaged or foreign file is set aside: say so),
@@ -1223,6 +1317,101 @@ static int use_state(scan *s)
     return 0;
 }
 
+static int on_report(void *ctx, const phash_scan_report *r);
+
+/* Replace the finished scanner (its counters kept for the summary) by one
+ * computing the algorithms of mask, with the same options and state, and
+ * start it. -1 (said) on error. */
+static int restart_scanner(scan *s, unsigned mask)
+{
+    g_scanner = NULL;
+    for (int c = 0; c < PHASH_SCAN_COUNTERS; c++)
+        s->counted[c] += phash_scanner_counter(s->scanner, (phash_scan_counter)c);
+    phash_scanner_free(s->scanner);
+    s->scanner = NULL;
+    if (configure_algos(s, mask))
+        return -1;
+    phash_status st = PHASH_OK;
+    if (s->state)
+        st = phash_scanner_set_state(s->scanner, s->state);
+    if (st == PHASH_OK)
+        st = phash_scanner_start(s->scanner, on_report, s);
+    if (st != PHASH_OK) {
+        fprintf(stderr, "phash scan: %s\n", phash_scanner_last_error(s->scanner));
+        return -1;
+    }
+    g_scanner = s->scanner;
+    if (g_stop)
+        phash_scanner_cancel(s->scanner);
+    return 0;
+}
+
+/* Submit the PATHs again to a restarted scanner (watched first with
+ * --watch): the command line's, and those of --files-from (read again
+ * from its file; --watch kept them; a one-shot scan cannot read
+ * --files-from - twice: said). Non-zero when cancelled or not watchable. */
+static int walk_again(scan *s, int *list_failed)
+{
+    struct root_feed feed = {s, 0};
+    for (int i = 0; i < s->npaths; i++)
+        if (submit_root(&feed, s->paths[i]))
+            return 1;
+    for (int i = 0; i < s->n_fed; i++)
+        if (submit_root(&feed, s->fed[i]))
+            return 1;
+    if (s->opt.files_from && !s->opt.watch) {
+        if (!strcmp(s->opt.files_from, "-"))
+            fprintf(stderr, "phash scan: warning: the files named on --files-from - cannot be "
+                            "read again: the hashes new in the reloaded set were not computed "
+                            "for them\n");
+        else if (files_from_each(s->opt.files_from, submit_root, &feed) < 0)
+            *list_failed = 1;
+    }
+    return feed.watch_failed || g_stop;
+}
+
+/* --watch: after a reload that brought algorithms the scan does not
+ * compute, finish it and start again with every algorithm, the PATHs
+ * watched and walked again (with --state, unchanged files are hashed again
+ * for the new algorithms only once, and known matches are not repeated).
+ * -1 when the scan cannot go on. */
+static int restart_watch(scan *s, unsigned added)
+{
+    phash_status st = phash_scanner_finish(s->scanner);
+    if (st != PHASH_OK && st != PHASH_ERR_CANCELLED) {
+        fprintf(stderr, "phash scan: %s\n", phash_scanner_last_error(s->scanner));
+        return -1;
+    }
+    int list_failed = 0;
+    if (restart_scanner(s, s->algos_covered | added) || walk_again(s, &list_failed))
+        return -1;
+    return 0;
+}
+
+/* A one-shot scan whose set gained algorithms during its walk (a reload):
+ * once the walk is finished, the PATHs are walked again computing only
+ * those, so that no file goes unmatched against them and no match already
+ * reported is repeated. Repeated while reloads bring more. -1 on error. */
+static int walk_for_new_algos(scan *s, int *list_failed)
+{
+    unsigned added;
+    while (!g_stop && (added = atomic_exchange(&s->algos_added, 0)) != 0) {
+        char names[128];
+        algo_names(added, names, sizeof names);
+        fprintf(stderr, "phash scan: walking the PATHs again for the %s hashes of the reloaded "
+                        "set\n", names);
+        if (restart_scanner(s, added))
+            return -1;
+        walk_again(s, list_failed);
+        phash_status st = phash_scanner_finish(s->scanner);
+        if (st != PHASH_OK && st != PHASH_ERR_CANCELLED) {
+            fprintf(stderr, "phash scan: %s\n", phash_scanner_last_error(s->scanner));
+            return -1;
+        }
+    }
+    return 0;
+}
+
 static void release(scan *s, const char **paths)
 {
     if (s->out && s->out != stdout)
@@ -1235,6 +1424,9 @@ static void release(scan *s, const char **paths)
     free(s->opt.allow);
     free(s->opt.excludes);
     free(s->opt.config_text);
+    for (int i = 0; i < s->n_fed; i++)
+        free((char *)s->fed[i]);
+    free(s->fed);
     free(s);
 }
 
@@ -1256,10 +1448,7 @@ int cmd_scan(int argc, char **argv)
         release(s, paths);
         return EXIT_ERROR;
     }
-    /* JSON records carry the file's own hashes */
-    if ((s->opt.json &&
-         phash_scanner_set_option(s->scanner, PHASH_SCAN_OPT_REPORT_HASHES, 1) != PHASH_OK) ||
-        (s->opt.state && use_state(s))) {
+    if (s->opt.state && use_state(s)) {
         release(s, paths);
         return EXIT_ERROR;
     }
@@ -1288,14 +1477,19 @@ int cmd_scan(int argc, char **argv)
         fatal = 1;
     }
     struct root_feed feed = {s, 0};
+    s->paths = paths;
+    s->npaths = npaths;
     for (int i = 0; i < npaths && !fatal && !g_stop; i++)
         if (submit_root(&feed, paths[i]))
             break; /* cancelled */
     int list_failed = s->opt.files_from && !fatal && !g_stop &&
-                      files_from_each(s->opt.files_from, submit_root, &feed) < 0;
+                      files_from_each(s->opt.files_from, submit_fed_root, &feed) < 0;
     fatal |= feed.watch_failed;
-    if (s->opt.watch && !g_stop && !fatal)
-        watch_loop(s);
+    if (s->opt.watch && !g_stop && !fatal && watch_loop(s)) {
+        phash_status ws = phash_scanner_finish(s->scanner); /* whatever a restart started */
+        (void)ws;
+        fatal = 1;
+    }
     fatal &= 1;
     if (!fatal && !s->opt.rematch) {
         st = phash_scanner_finish(s->scanner);
@@ -1304,6 +1498,8 @@ int cmd_scan(int argc, char **argv)
             fatal = 1;
         }
     }
+    if (!fatal && !s->opt.rematch && !s->opt.watch && walk_for_new_algos(s, &list_failed))
+        fatal = 1;
     g_scanner = NULL;
     show_progress(s, 1);
     print_summary(s, now() - t0);
