@@ -4,15 +4,9 @@
  * (platform/win32_atomic.c). */
 #include <stdatomic.h>
 #include <string.h>
-#include <time.h>
-#ifdef _WIN32
-#include <process.h>
-#define getpid _getpid
-#else
-#include <unistd.h>
-#endif
 
 #include "atomic_file.h"
+#include "platform/platform.h"
 
 #define RAND_CHARS 8
 
@@ -57,9 +51,7 @@ char *ph_atomic_tmp_name(const char *path)
     char *t = ph_malloc(plen + tlen + RAND_CHARS + 1);
     if (!t)
         return NULL;
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    uint64_t x = (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 30) ^ ((uint64_t)getpid() << 40) ^
+    uint64_t x = ph_unique_bits() ^
                  ((uint64_t)atomic_fetch_add(&counter, 1) * 0x9e3779b97f4a7c15ull) ^
                  (uint64_t)(uintptr_t)t;
     memcpy(t, path, plen);

@@ -149,6 +149,10 @@ void ph_once(ph_once_flag *flag, void (*fn)(void));
 
 /* Monotonic seconds. */
 double ph_now(void);
+/* Bits that differ between processes and between calls (the wall clock in
+ * nanoseconds mixed with the process id): a seed for names that must not
+ * collide, not a secret. */
+uint64_t ph_unique_bits(void);
 /* CPU seconds the calling thread has used (user + system). */
 double ph_thread_cpu_seconds(void);
 /* Sleep for seconds (<= 0: return at once). */

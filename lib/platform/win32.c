@@ -574,6 +574,14 @@ double ph_now(void)
     return (double)t.QuadPart / (double)f.QuadPart;
 }
 
+uint64_t ph_unique_bits(void)
+{
+    FILETIME now; /* 100 ns units */
+    GetSystemTimePreciseAsFileTime(&now);
+    uint64_t t = ((uint64_t)now.dwHighDateTime << 32) | now.dwLowDateTime;
+    return t ^ ((uint64_t)GetCurrentProcessId() << 40);
+}
+
 double ph_thread_cpu_seconds(void)
 {
     FILETIME created, exited, kernel, user;

@@ -39,14 +39,11 @@
  * little-endian hosts), after checking every checksum and reference; only
  * the per-entry owner grouping (8 B per entry) is built on the heap. */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <zlib.h>
 
 #include "atomic_file.h"
