@@ -100,15 +100,8 @@ static void add_path(const char *path)
     free(names);
 }
 
-/* CPU time of this thread (user + system): on a shared 2-core machine it
- * is far steadier than wall time, and every stage here is single-threaded
- * (on an idle machine the two agree). */
-static double cpu_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
+/* Timings are CPU time of this thread (bench_thread_cpu): every stage here
+ * is single-threaded (on an idle machine CPU and wall time agree). */
 
 static const char *base_name(const char *p)
 {
@@ -145,19 +138,19 @@ static void bench_phash64(int repeats, aetilius_fn aetilius)
         int failed = 0;
         for (int k = 0; k < repeats && !failed; k++) {
             const phash_image *img;
-            double t0 = cpu_now();
+            double t0 = bench_thread_cpu();
             if (phash_decode_memory(dec, g_files[i].data, g_files[i].len, &img) != PHASH_OK) {
                 failed = 1;
                 break;
             }
-            double t1 = cpu_now();
+            double t1 = bench_thread_cpu();
             if (phash_dct_hash_image(h, img, &r) != PHASH_OK)
                 failed = 1;
-            double t2 = cpu_now();
+            double t2 = bench_thread_cpu();
             phash_dct_result rf;
             if (phash_dct_hash_file(h, g_files[i].path, &rf) != PHASH_OK || rf.hash != r.hash)
                 failed = 1;
-            double t3 = cpu_now();
+            double t3 = bench_thread_cpu();
             best.decode = min_d(best.decode, t1 - t0);
             best.hash = min_d(best.hash, t2 - t1);
             best.file = min_d(best.file, t3 - t2);
@@ -173,9 +166,9 @@ static void bench_phash64(int repeats, aetilius_fn aetilius)
         int ae_ok = 0;
         if (aetilius)
             for (int k = 0; k < repeats; k++) {
-                double t0 = cpu_now();
+                double t0 = bench_thread_cpu();
                 ae_ok = aetilius(g_files[i].path, &ae_hash) == 0;
-                best.aetilius = min_d(best.aetilius, cpu_now() - t0);
+                best.aetilius = min_d(best.aetilius, bench_thread_cpu() - t0);
             }
         ok++;
         pixels += (double)w * hh;
@@ -229,16 +222,16 @@ static double dct_only_us(unsigned s, phash_dctn_backend b, int iters)
     BENCH_OK(phash_dctn_hasher_new(s, &h));
     double best = 1e9, best_copy = 1e9;
     for (int rep = 0; rep < 7; rep++) {
-        double t0 = cpu_now();
+        double t0 = bench_thread_cpu();
         for (int i = 0; i < iters; i++)
             if (ph_dctn_transform(h, b, grid) != PHASH_OK)
                 return -1;
-        double t1 = cpu_now();
+        double t1 = bench_thread_cpu();
         for (int i = 0; i < iters; i++) {
             memcpy(copy, grid, (size_t)n * n * sizeof *copy);
             __asm__ volatile("" : : "r"(copy) : "memory");
         }
-        double t2 = cpu_now();
+        double t2 = bench_thread_cpu();
         best = min_d(best, (t1 - t0) / iters);
         best_copy = min_d(best_copy, (t2 - t1) / iters);
     }
@@ -272,10 +265,10 @@ static void bench_dctn(int repeats)
                 double best = 1e9;
                 phash_dctn_result r;
                 for (int rep = 0; rep < repeats; rep++) {
-                    double t0 = cpu_now();
+                    double t0 = bench_thread_cpu();
                     if (phash_dctn_hash_image(h, img, &r) != PHASH_OK)
                         break;
-                    best = min_d(best, cpu_now() - t0);
+                    best = min_d(best, bench_thread_cpu() - t0);
                 }
                 total += best;
                 n++;

@@ -34,6 +34,38 @@ static inline double bench_now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+/* CPU seconds (user + system) of a getrusage record. */
+static inline double bench_rusage_cpu(const struct rusage *ru)
+{
+    return (double)ru->ru_utime.tv_sec + (double)ru->ru_utime.tv_usec * 1e-6 +
+           (double)ru->ru_stime.tv_sec + (double)ru->ru_stime.tv_usec * 1e-6;
+}
+
+/* CPU seconds used so far by this process (every thread), and by its
+ * children that have been waited for. */
+static inline double bench_process_cpu(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return bench_rusage_cpu(&ru);
+}
+
+static inline double bench_children_cpu(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_CHILDREN, &ru);
+    return bench_rusage_cpu(&ru);
+}
+
+/* CPU seconds used so far by the calling thread. On a host shared with
+ * other work this is far steadier than wall time. */
+static inline double bench_thread_cpu(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
 /* Peak resident set size of this process, in bytes. */
 static inline long long bench_peak_rss(void)
 {

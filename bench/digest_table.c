@@ -24,13 +24,6 @@
 #define SEED 7u
 #define QUERIES 1000000
 
-static double cpu_now(void)
-{
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec * 1e-6 + (double)ru.ru_stime.tv_sec +
-           ru.ru_stime.tv_usec * 1e-6;
-}
 
 /* Output j of bench_splitmix64 from SEED, directly. */
 static uint64_t nth(uint64_t j)
@@ -113,14 +106,14 @@ static void compile_fn(void *ctx, void *out)
 {
     const char *const *paths = ctx;
     result *r = out;
-    double t0 = bench_now(), c0 = cpu_now();
+    double t0 = bench_now(), c0 = bench_process_cpu();
     phash_sigset *set = NULL;
     BENCH_OK(phash_sigset_new(&set));
     r->status = phash_sigset_load_file(set, paths[0], NULL);
     if (r->status == PHASH_OK)
         r->status = phash_sigset_save(set, paths[1]);
     r->wall = bench_now() - t0;
-    r->cpu = cpu_now() - c0;
+    r->cpu = bench_process_cpu() - c0;
     phash_sigset_free(set);
 }
 
@@ -135,10 +128,10 @@ static void open_fn(void *ctx, void *out)
     result *r = out;
     phash_matcher *m = NULL;
     BENCH_OK(phash_matcher_new(&m));
-    double t0 = bench_now(), c0 = cpu_now();
+    double t0 = bench_now(), c0 = bench_process_cpu();
     r->status = phash_matcher_open_flags(m, j->path, j->flags);
     r->wall = bench_now() - t0;
-    r->cpu = cpu_now() - c0;
+    r->cpu = bench_process_cpu() - c0;
     if (r->status == PHASH_OK) {
         phash_matches *res = NULL;
         BENCH_OK(phash_matches_new(&res));
@@ -148,13 +141,13 @@ static void open_fn(void *ctx, void *out)
             digest_of(i % 2 ? (uint64_t)n_entries + (uint64_t)i
                             : bench_splitmix64(&s) % (uint64_t)n_entries,
                       q[i]);
-        double q0 = cpu_now();
+        double q0 = bench_process_cpu();
         for (long i = 0; i < QUERIES; i++) {
             if (phash_matcher_query(m, PHASH_SIG_SHA1, q[i], 1, 0, res) != PHASH_OK)
                 exit(2);
             r->hits += phash_matches_count(res);
         }
-        r->lookup_ns = (cpu_now() - q0) / QUERIES * 1e9;
+        r->lookup_ns = (bench_process_cpu() - q0) / QUERIES * 1e9;
         free(q);
         phash_matches_free(res);
     }
@@ -190,12 +183,12 @@ static double digest_us(phash_digest_algo algo)
         buf[i] = (uint8_t)bench_splitmix64(&s);
     double best = 0;
     for (int k = 0; k < 3; k++) {
-        double c0 = cpu_now();
+        double c0 = bench_process_cpu();
         for (int i = 0; i < 200; i++) {
             phash_digest_result r;
             BENCH_OK(phash_digest_buffer((unsigned)algo, buf, LEN, &r));
         }
-        double t = (cpu_now() - c0) / 200 * 1e6;
+        double t = (bench_process_cpu() - c0) / 200 * 1e6;
         if (k == 0 || t < best)
             best = t;
     }

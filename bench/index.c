@@ -40,14 +40,9 @@
 
 static double g_budget = 2.0;
 
-/* CPU time of this thread: on a host shared with other work, wall-clock
- * rates also count time spent descheduled; both are printed. */
-static double cpu_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
+/* Rates are given per wall second and per CPU second of this thread
+ * (bench_thread_cpu): on a shared host, wall-clock rates also count time
+ * spent descheduled. */
 static int g_reps = 3;
 
 static uint64_t rnd(uint64_t *s)
@@ -240,7 +235,7 @@ static void run(ctx *c, const char *label, phash_index_search_opts o, int record
     for (int rep = 0; rep < g_reps; rep++) {
         double t[2] = {0, 0};
         size_t cnt[2] = {0, 0}, hits[2] = {0, 0}, i;
-        double start = bench_now(), c0 = cpu_now();
+        double start = bench_now(), c0 = bench_thread_cpu();
         for (i = 0; i < nq && (i < 8 || bench_now() - start < g_budget); i++) {
             double t0 = bench_now();
             if (phash_index_search(c->ix, c->q + i * V * c->w, 1, &o, c->res) != PHASH_OK) {
@@ -261,7 +256,7 @@ static void run(ctx *c, const char *label, phash_index_search_opts o, int record
                 exact = 0;
         }
         double all = (double)(cnt[0] + cnt[1]) / (t[0] + t[1]);
-        double cpu = (double)(cnt[0] + cnt[1]) / (cpu_now() - c0);
+        double cpu = (double)(cnt[0] + cnt[1]) / (bench_thread_cpu() - c0);
         best_cpu = cpu > best_cpu ? cpu : best_cpu;
         if (all > best[0]) {
             best[0] = all;

@@ -272,13 +272,6 @@ static void *e2e_worker(void *arg)
     return NULL;
 }
 
-static double cpu_seconds(int who)
-{
-    struct rusage ru;
-    getrusage(who, &ru);
-    return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec * 1e-6 + (double)ru.ru_stime.tv_sec +
-           ru.ru_stime.tv_usec * 1e-6;
-}
 
 /* A throughput: images per wall second and per CPU second (user + system,
  * all threads and children), each the best of repeat runs. On a loaded
@@ -307,7 +300,7 @@ static rate e2e_rate(set *s, int threads, unsigned flags, uint32_t fast, int rep
     for (int r = 0; r < repeat; r++) {
         e2e job = {s, flags, 0, 0};
         pthread_t t[2];
-        double t0 = bench_now(), c0 = cpu_seconds(RUSAGE_SELF);
+        double t0 = bench_now(), c0 = bench_process_cpu();
         for (int k = 0; k < threads; k++) {
             wk[k].job = &job;
             pthread_create(&t[k], NULL, e2e_worker, &wk[k]);
@@ -318,7 +311,7 @@ static rate e2e_rate(set *s, int threads, unsigned flags, uint32_t fast, int rep
             best = (rate){0, 0};
             break;
         }
-        keep_best(&best, s->n, bench_now() - t0, cpu_seconds(RUSAGE_SELF) - c0);
+        keep_best(&best, s->n, bench_now() - t0, bench_process_cpu() - c0);
     }
     for (int k = 0; k < threads; k++) {
         phash_pdq_hasher_free(wk[k].h);
@@ -345,13 +338,13 @@ static rate cli_rate(const char *cli, set *s, int dihedral, int repeat)
         pid_t pid;
         int status;
         /* RUSAGE_CHILDREN includes the ImageMagick processes it waits for */
-        double t0 = bench_now(), c0 = cpu_seconds(RUSAGE_CHILDREN);
+        double t0 = bench_now(), c0 = bench_children_cpu();
         if (posix_spawn(&pid, cli, &fa, NULL, argv, environ) != 0 ||
             waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
             best = (rate){0, 0};
             break;
         }
-        keep_best(&best, s->n, bench_now() - t0, cpu_seconds(RUSAGE_CHILDREN) - c0);
+        keep_best(&best, s->n, bench_now() - t0, bench_children_cpu() - c0);
     }
     posix_spawn_file_actions_destroy(&fa);
     free(argv);
@@ -410,13 +403,13 @@ static int fast_accuracy(int argc, char **argv)
     double sum = 0, t_exact = 0, t_fast = 0;
     for (int i = 0; i < s.n; i++) {
         phash_pdq_result a, b;
-        double t0 = cpu_seconds(RUSAGE_SELF);
+        double t0 = bench_process_cpu();
         if (phash_pdq_hash_file(exact, dec, s.files[i], 0, &a) != PHASH_OK)
             continue;
-        double t1 = cpu_seconds(RUSAGE_SELF);
+        double t1 = bench_process_cpu();
         if (phash_pdq_hash_file(fast, dec, s.files[i], 0, &b) != PHASH_OK)
             continue;
-        double t2 = cpu_seconds(RUSAGE_SELF);
+        double t2 = bench_process_cpu();
         if (b.width == a.width) /* not a JPEG, or too small to scale */
             continue;
         t_exact += t1 - t0;

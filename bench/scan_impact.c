@@ -50,18 +50,6 @@ static void pin(void)
     }
 }
 
-static double cpu_of(const struct rusage *ru)
-{
-    return (double)ru->ru_utime.tv_sec + (double)ru->ru_utime.tv_usec * 1e-6 +
-           (double)ru->ru_stime.tv_sec + (double)ru->ru_stime.tv_usec * 1e-6;
-}
-
-static double thread_cpu(void)
-{
-    struct rusage ru;
-    getrusage(RUSAGE_THREAD, &ru);
-    return cpu_of(&ru);
-}
 
 /* ---- the foreground job: compress a text-like buffer, MB at a time ---- */
 
@@ -183,11 +171,11 @@ static figures run(const setting *st, const char *tree, const phash_matcher *m, 
     }
     unsigned long long files0 = atomic_load(files_done);
     double s0 = child > 0 ? process_cpu(child) : 0;
-    double c0 = thread_cpu(), t0 = bench_now();
+    double c0 = bench_thread_cpu(), t0 = bench_now();
     volatile unsigned long sink = job_run(mb);
     (void)sink;
     f.job_wall = bench_now() - t0;
-    f.job_cpu = thread_cpu() - c0;
+    f.job_cpu = bench_thread_cpu() - c0;
     f.files = (double)(atomic_load(files_done) - files0);
     if (child > 0) {
         f.scan_cpu = process_cpu(child) - s0; /* while the job ran */

@@ -21,13 +21,6 @@
 #include "scan/scan_int.h"
 #include "state/state_int.h"
 
-static double cpu_self(void)
-{
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec * 1e-6 +
-           (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec * 1e-6;
-}
 
 static void die(const char *what)
 {
@@ -67,10 +60,10 @@ static void tree_scan(const char *label, const char *tree, const char *state_pat
         die("scanner");
     uint64_t matches = 0;
     const char *paths[] = {tree};
-    double t0 = bench_now(), c0 = cpu_self();
+    double t0 = bench_now(), c0 = bench_process_cpu();
     if (phash_scanner_scan_paths(s, paths, 1, count_matches, &matches) != PHASH_OK)
         die("scan");
-    double wall = bench_now() - t0, cpu = cpu_self() - c0;
+    double wall = bench_now() - t0, cpu = bench_process_cpu() - c0;
     printf("%-24s %6.2f s wall %6.2f CPU s | files %llu, decoded %llu, from state %llu, "
            "opened %llu, read %.1f MB, matches reported %llu (known %llu)\n",
            label, wall, cpu, (unsigned long long)phash_scanner_counter(s, PHASH_SCAN_FILES),
@@ -202,21 +195,21 @@ static void bench_rematch(const char *work, long n_files, long n_sigs)
     if (phash_scanner_set_matcher(s, m) != PHASH_OK)
         die("matcher");
     uint64_t rows = 0;
-    double w0 = bench_now(), c0 = cpu_self();
+    double w0 = bench_now(), c0 = bench_process_cpu();
     if (ph_state_files_each(st, s->state_config, count_rows, &rows) < 0)
         die("read");
     printf("%-28s %6.2f s wall %6.2f CPU s | %llu rows\n", "read every row (floor)",
-           bench_now() - w0, cpu_self() - c0, (unsigned long long)rows);
+           bench_now() - w0, bench_process_cpu() - c0, (unsigned long long)rows);
     for (int run = 0; run < 2; run++) {
         uint64_t matches = 0;
         phash_scanner_reset_counters(s);
         w0 = bench_now();
-        c0 = cpu_self();
+        c0 = bench_process_cpu();
         if (phash_scanner_rematch(s, count_matches, &matches) != PHASH_OK)
             die(phash_scanner_last_error(s));
         printf("%-28s %6.2f s wall %6.2f CPU s | files %llu, opened %llu, new matches %llu, "
                "known %llu\n", run ? "rematch again (all known)" : "rematch",
-               bench_now() - w0, cpu_self() - c0,
+               bench_now() - w0, bench_process_cpu() - c0,
                (unsigned long long)phash_scanner_counter(s, PHASH_SCAN_CACHED),
                (unsigned long long)phash_scanner_counter(s, PHASH_SCAN_FILES_OPENED),
                (unsigned long long)matches,

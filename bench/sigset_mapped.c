@@ -57,13 +57,6 @@ static rss rss_now(void)
     return r;
 }
 
-static double cpu_now(void)
-{
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec * 1e-6 + (double)ru.ru_stime.tv_sec +
-           ru.ru_stime.tv_usec * 1e-6;
-}
 
 typedef struct result {
     int status;
@@ -85,7 +78,7 @@ static double run_queries(phash_matcher *m, const phash_pdq_code *entries, size_
     phash_pdq_code q[8];
     uint64_t s = 99;
     *hits = 0;
-    double t0 = cpu_now();
+    double t0 = bench_process_cpu();
     for (int i = 0; i < 1000; i++) {
         for (unsigned v = 0; v < variants; v++)
             for (int w = 0; w < 4; w++) {
@@ -101,7 +94,7 @@ static double run_queries(phash_matcher *m, const phash_pdq_code *entries, size_
             exit(2);
         *hits += phash_matches_count(r);
     }
-    double t = cpu_now() - t0;
+    double t = bench_process_cpu() - t0;
     phash_matches_free(r);
     return 1000 / t;
 }
@@ -110,7 +103,7 @@ static long n_entries;
 
 static void child(int what, const char *list, const char *phx, result *r)
 {
-    double t0 = bench_now(), c0 = cpu_now();
+    double t0 = bench_now(), c0 = bench_process_cpu();
     if (what == RUN_LOAD || what == RUN_COMPILE) {
         phash_sigset *set = NULL;
         BENCH_OK(phash_sigset_new(&set));
@@ -119,7 +112,7 @@ static void child(int what, const char *list, const char *phx, result *r)
         if (what == RUN_COMPILE && r->status == PHASH_OK)
             r->status = phash_sigset_save(set, phx);
         r->wall = bench_now() - t0;
-        r->cpu = cpu_now() - c0;
+        r->cpu = bench_process_cpu() - c0;
         phash_sigset_free(set);
     } else if (what == RUN_READ) {
         int fd = open(phx, O_RDONLY);
@@ -132,7 +125,7 @@ static void child(int what, const char *list, const char *phx, result *r)
             got += (size_t)k;
         close(fd);
         r->wall = bench_now() - t0;
-        r->cpu = cpu_now() - c0;
+        r->cpu = bench_process_cpu() - c0;
         r->status = got == (size_t)sb.st_size ? 0 : 3;
         free(buf);
     } else {
@@ -140,7 +133,7 @@ static void child(int what, const char *list, const char *phx, result *r)
         BENCH_OK(phash_matcher_new(&m));
         r->status = phash_matcher_open_flags(m, phx, what == RUN_OPEN_MAP ? PHASH_SIGSET_OPEN_MAP : 0);
         r->wall = bench_now() - t0;
-        r->cpu = cpu_now() - c0;
+        r->cpu = bench_process_cpu() - c0;
         r->after_open = rss_now();
         if (r->status == PHASH_OK) {
             /* Every 100th entry, for near queries: the list's generator

@@ -26,13 +26,6 @@
 #define N_OTHER 200
 #define N_RANDOM 20000
 
-static double cpu_now(void)
-{
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec * 1e-6 + (double)ru.ru_stime.tv_sec +
-           ru.ru_stime.tv_usec * 1e-6;
-}
 
 static char *list_buf;
 static size_t list_len, list_cap;
@@ -120,9 +113,9 @@ static run scan(const phash_matcher *m, const char *dir, int filter)
     BENCH_OK(phash_scanner_set_option(s, PHASH_SCAN_OPT_SIZE_FILTER, filter));
     const char *paths[] = {dir};
     run r = {0};
-    double c0 = cpu_now(), t0 = bench_now();
+    double c0 = bench_process_cpu(), t0 = bench_now();
     BENCH_OK(phash_scanner_scan_paths(s, paths, 1, count_cb, &r.media));
-    r.cpu = cpu_now() - c0;
+    r.cpu = bench_process_cpu() - c0;
     r.wall = bench_now() - t0;
     r.bytes = phash_scanner_counter(s, PHASH_SCAN_BYTES_READ);
     r.skipped = phash_scanner_counter(s, PHASH_SCAN_SIZE_SKIPPED);

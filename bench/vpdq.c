@@ -39,20 +39,6 @@
 
 extern char **environ;
 
-static double thread_cpu(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static double process_cpu(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 /* ---- hashing ---- */
 
 typedef struct hashed {
@@ -85,9 +71,9 @@ static hashed hash_phash(phash_video_hasher *h, const char *path, double sph, in
         phash_vpdq_frame *f = NULL;
         size_t n = 0;
         phash_video_info info;
-        double c0 = thread_cpu();
+        double c0 = bench_thread_cpu();
         r.st = phash_vpdq_hash_file(h, path, &f, &n, &info);
-        double c = thread_cpu() - c0;
+        double c = bench_thread_cpu() - c0;
         if (r.st != PHASH_OK)
             return r;
         if (c < r.cpu)
@@ -320,17 +306,17 @@ static void bench_matching(int nv, int nq, int reps)
     }
     printf("\n## matching: %d listed videos x %d frames (%zu frame hashes, HMA CSV of %.1f MB "
            "in memory), %d queries\n", nv, NF, (size_t)nv * NF, (double)o / 1e6, nq);
-    double c0 = process_cpu();
+    double c0 = bench_process_cpu();
     phash_sigset *set;
     phash_sigset_report rep;
     BENCH_OK(phash_sigset_new(&set));
     BENCH_OK(phash_sigset_set_option(set, PHASH_SIGSET_OPT_MAX_LINE, 1 << 20));
     BENCH_OK(phash_sigset_load_memory(set, csv, o, "bench.csv", &rep));
-    double c1 = process_cpu();
+    double c1 = bench_process_cpu();
     phash_matcher *m;
     BENCH_OK(phash_matcher_new(&m));
     BENCH_OK(phash_matcher_use(m, set));
-    double c2 = process_cpu();
+    double c2 = bench_process_cpu();
     printf("# load %.2f s CPU, index + video table %.2f s CPU; %zu videos served\n", c1 - c0,
            c2 - c1, phash_matcher_video_count(m));
     phash_video_query *q;
@@ -358,7 +344,7 @@ static void bench_matching(int nv, int nq, int reps)
     size_t right = 0;
     for (int r = 0; r < reps; r++) {
         right = 0;
-        double t0 = thread_cpu();
+        double t0 = bench_thread_cpu();
         for (int k = 0; k < nq; k++) {
             BENCH_OK(phash_video_query_run(q, m, &qf[(size_t)k * NF], NF));
             phash_video_match vm;
@@ -366,7 +352,7 @@ static void bench_matching(int nv, int nq, int reps)
                 vm.video == (size_t)truth[k] && vm.query_percent == 100.0)
                 right++;
         }
-        double t = thread_cpu() - t0;
+        double t = bench_thread_cpu() - t0;
         if (t < best)
             best = t;
     }
@@ -374,12 +360,12 @@ static void bench_matching(int nv, int nq, int reps)
            "lookups/s at distance 31); %zu/%d found exactly their video at 100 %%\n",
            best / nq * 1e3, nq / best, (double)nq * NF / best, right, nq);
     int nb = nq < BRUTE ? nq : BRUTE, agree = 0;
-    double t0 = thread_cpu();
+    double t0 = bench_thread_cpu();
     for (int k = 0; k < nb; k++) {
         double pct;
         agree += brute_best(codes, nv, NF, &qf[(size_t)k * NF], &pct) == truth[k] && pct == 100.0;
     }
-    double tb = (thread_cpu() - t0) / nb;
+    double tb = (bench_thread_cpu() - t0) / nb;
     printf("brute force (every frame x every listed frame): %.1f ms CPU per query = %.1f video "
            "queries/s; %d/%d the same video; index / brute force speed-up %.0fx\n", tb * 1e3,
            1 / tb, agree, nb, tb / (best / nq));
