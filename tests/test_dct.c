@@ -5,6 +5,7 @@
 
 #include <dirent.h>
 
+#include "decode/decode.h"
 #include "hash/dct64.h"
 #include "phash/phash.h"
 #include "testutil.h"
@@ -280,6 +281,52 @@ START_TEST(jpeg_skip_scanlines_is_bit_exact)
 }
 END_TEST
 
+/* Row selectors that break the contract of ph_row_selection: each is refused
+ * with PHASH_ERR_INVALID_ARG, and the decoder reads no row number beyond the
+ * cap it was given (ys is a heap array of exactly cap rows, so ASan would
+ * catch a read past it: the count was once checked after the rows). */
+enum bad_kind { BAD_OVER_CAP, BAD_NONE, BAD_DESCENDING, BAD_OUTSIDE };
+
+static size_t bad_select(void *user, uint32_t width, uint32_t height, uint32_t *ys, size_t cap)
+{
+    (void)width;
+    enum bad_kind kind = *(const enum bad_kind *)user;
+    for (size_t k = 0; k < cap; k++)
+        ys[k] = (uint32_t)k;
+    switch (kind) {
+    case BAD_OVER_CAP: return cap + 1000;
+    case BAD_NONE: return 0;
+    case BAD_DESCENDING: ys[1] = 0; return cap;
+    default: ys[cap - 1] = height; return cap;
+    }
+}
+
+START_TEST(jpeg_rows_refuses_bad_selections)
+{
+    const char *path = shared_path("testdata/formats/jpeg/video-001.q50.420.jpeg");
+    FILE *f = fopen(path, "rb");
+    ck_assert_ptr_nonnull(f);
+    static unsigned char data[1 << 20];
+    size_t len = fread(data, 1, sizeof data, f);
+    fclose(f);
+    ck_assert_uint_gt(len, 0);
+    phash_decoder *dec = NULL;
+    ck_assert_int_eq(phash_decoder_new(&dec), PHASH_OK);
+    for (enum bad_kind kind = BAD_OVER_CAP; kind <= BAD_OUTSIDE; kind++) {
+        const size_t cap = 4;
+        uint32_t *ys = malloc(cap * sizeof *ys);
+        ck_assert_ptr_nonnull(ys);
+        ph_row_selection sel = {.select = bad_select, .user = &kind, .ys = ys, .cap = cap};
+        const phash_image *img;
+        ck_assert_int_eq(ph_decode_jpeg_rows(dec, data, len, &sel, &img),
+                         PHASH_ERR_INVALID_ARG);
+        ck_assert_str_eq(phash_decoder_last_error(dec), "JPEG rows: bad selection");
+        free(ys);
+    }
+    phash_decoder_free(dec);
+}
+END_TEST
+
 /* Text forms of reference values >= 2^63 round-trip in every form. */
 static void roundtrip(uint64_t v, phash_u64_form form, const char *text)
 {
@@ -488,6 +535,7 @@ int main(void)
     tcase_add_test(tc, v097_table_reproduced);
     tcase_add_test(tc, memory_entry_point_and_errors);
     tcase_add_test(tc, jpeg_skip_scanlines_is_bit_exact);
+    tcase_add_test(tc, jpeg_rows_refuses_bad_selections);
     tcase_add_test(tc, text_forms_of_high_values);
     tcase_add_test(tc, layout_names);
     tcase_add_test(tc, alpha_is_ignored_and_layouts_agree);

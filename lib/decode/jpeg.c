@@ -331,10 +331,10 @@ static phash_status decode_rows(phash_decoder *dec, j_decompress_ptr d, const jp
     ph_row_selection *r = dec->rows;
     uint32_t w = d->output_width, h = d->output_height;
     size_t n = r->select(r->user, w, h, r->ys, r->cap);
-    for (size_t k = 0; k < n; k++)
-        if (r->ys[k] >= h || (k && r->ys[k] <= r->ys[k - 1]))
-            return ph_error_set(&dec->err, PHASH_ERR_INVALID_ARG, "JPEG rows: bad selection");
-    if (n == 0 || n > r->cap)
+    int bad = n == 0 || n > r->cap; /* checked first: ys holds cap rows */
+    for (size_t k = 0; !bad && k < n; k++)
+        bad = r->ys[k] >= h || (k && r->ys[k] <= r->ys[k - 1]);
+    if (bad)
         return ph_error_set(&dec->err, PHASH_ERR_INVALID_ARG, "JPEG rows: bad selection");
     uint8_t *out = ph_decoder_begin_image(dec, w, (uint32_t)n, channels, PHASH_FORMAT_JPEG);
     if (!out)
