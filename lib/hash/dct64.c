@@ -326,16 +326,9 @@ static int read_jpeg_file(phash_dct_hasher *h, const char *path, size_t *len)
     return ok ? 0 : -1;
 }
 
-static int hash_fast(phash_dct_hasher *h, const char *path, const void *data, size_t len,
-                     phash_dct_result *out)
-{
-    int done = path ? read_jpeg_file(h, path, &len) == 0 &&
-                          hash_jpeg_fast(h, h->file.data, len, out)
-                    : hash_jpeg_fast(h, data, len, out);
-    ph_buf_trim(&h->file);
-    return done;
-}
-
+/* A JPEG file is read once: when the fast path declines it (CMYK, a
+ * warning), the full decode takes the same bytes. Other files go to the
+ * decoder by path. */
 static phash_status hash_decoded(phash_dct_hasher *h, const char *path, const void *data,
                                  size_t len, phash_dct_result *out)
 {
@@ -343,11 +336,19 @@ static phash_status hash_decoded(phash_dct_hasher *h, const char *path, const vo
         return PHASH_ERR_INVALID_ARG;
     if (!out || (!path && !data))
         return ph_error_set(&h->err, PHASH_ERR_INVALID_ARG, "pHash: no file or no output");
-    if (hash_fast(h, path, data, len, out))
-        return PHASH_OK;
-    const phash_image *img;
-    phash_status st = ph_dct_decode(&h->decoder, 1, &h->err, path, data, len, &img);
-    return st == PHASH_OK ? phash_dct_hash_image(h, img, out) : st;
+    if (path && read_jpeg_file(h, path, &len) == 0) {
+        data = h->file.data;
+        path = NULL;
+    }
+    phash_status st = PHASH_OK;
+    if (path || !hash_jpeg_fast(h, data, len, out)) {
+        const phash_image *img;
+        st = ph_dct_decode(&h->decoder, 1, &h->err, path, data, len, &img);
+        if (st == PHASH_OK)
+            st = phash_dct_hash_image(h, img, out);
+    }
+    ph_buf_trim(&h->file);
+    return st;
 }
 
 phash_status phash_dct_hash_file(phash_dct_hasher *h, const char *path, phash_dct_result *out)
