@@ -20,7 +20,8 @@
  *   loader takes as RGB);
  * - EXIF orientation is parsed and reported, applied only on request (TIFF's
  *   orientation tag, JPEG XL's header and AVIF's irot/imir likewise; HEIF's
- *   transformations are applied by libheif and reported as 1);
+ *   irot/imir/clap are applied by libheif, as the PDQ reference reads HEIF,
+ *   and reported with PHASH_IMAGE_ORIENTED, unless PHASH_ORIENTATION_STORED);
  * - libjpeg-turbo defaults: JDCT_ISLOW, fancy upsampling, no DCT scaling
  *   unless PHASH_DECODE_JPEG_SCALE asks for it.
  *
@@ -60,7 +61,7 @@ typedef enum phash_pixel_format {
 #define PHASH_IMAGE_SIXTEEN_BIT 0x08u /* the source had 16-bit samples */
 #define PHASH_IMAGE_PALETTE 0x10u    /* the source was palette-based */
 #define PHASH_IMAGE_ANIMATED 0x20u   /* more than one frame; the first was decoded */
-#define PHASH_IMAGE_ORIENTED 0x40u   /* EXIF orientation has been applied */
+#define PHASH_IMAGE_ORIENTED 0x40u   /* the orientation reported has been applied */
 #define PHASH_IMAGE_SCALED 0x80u     /* decoded at reduced JPEG DCT scale */
 /* Bytes follow the end of the image (padding, another file's bytes, a
  * camera's extra pictures): JPEG after its end-of-image marker, PNG after
@@ -106,12 +107,24 @@ static inline void phash_limits_default(phash_limits *limits)
     phash_limits_default_sized(limits, sizeof *limits);
 }
 
+/* Values of PHASH_DECODE_APPLY_ORIENTATION. */
+#define PHASH_ORIENTATION_REPORT 0
+#define PHASH_ORIENTATION_APPLY 1
+#define PHASH_ORIENTATION_STORED 2
+
 typedef enum phash_decode_option {
     /* PHASH_CMYK_TO_RGB (default) or PHASH_CMYK_RAW3. */
     PHASH_DECODE_CMYK_MODE = 1,
     /* PHASH_SIXTEEN_BIT_LOW_BYTE (default) or PHASH_SIXTEEN_BIT_SCALE. */
     PHASH_DECODE_SIXTEEN_BIT = 2,
-    /* 0 (default): report EXIF orientation only; 1: rotate/flip the pixels. */
+    /* PHASH_ORIENTATION_REPORT (0, default): report the EXIF orientation
+     * only; PHASH_ORIENTATION_APPLY (1): rotate/flip the pixels;
+     * PHASH_ORIENTATION_STORED (2): the stored pixels of every format, HEIF
+     * included. HEIF's transformations (irot, imir, clap) are applied by
+     * libheif under 0 and 1, as the PDQ reference (ImageMagick) decodes
+     * HEIF, and reported as the EXIF orientation asking for the same
+     * display with PHASH_IMAGE_ORIENTED set; under 2 they are not applied
+     * (nor is the crop) and the orientation is reported as for a JPEG. */
     PHASH_DECODE_APPLY_ORIENTATION = 3,
     /* JPEG DCT-domain scaling numerator over 8: 8 (default, full size), 4,
      * 2 or 1. Changes pixels, hence hashes: for fast modes only. */

@@ -13,6 +13,9 @@
  * scaled, as ImageMagick 6 gets them through libheif); monochrome (4:0:0)
  * images come out grey; alpha is dropped. A cropped ('clap') image is
  * decoded whole, as libavif 0.11 leaves cropping to the caller.
+ * Work: a grid's tiles are read from the boxes (isobmff.c) and their
+ * pixels counted against the work budget before decoding; a grid whose
+ * tiles contradict its output is refused as corrupt.
  * Truncated files are PHASH_ERR_TRUNCATED (libavif decodes no partial
  * frame from memory). */
 #include <string.h>
@@ -20,6 +23,7 @@
 #include <avif/avif.h>
 
 #include "decode.h"
+#include "isobmff.h"
 
 static phash_status status_of(avifResult r)
 {
@@ -110,7 +114,7 @@ static phash_status convert(phash_decoder *dec, const avifImage *im)
     return PHASH_OK;
 }
 
-static phash_status decode_first(phash_decoder *dec, avifDecoder *d)
+static phash_status decode_first(phash_decoder *dec, avifDecoder *d, const ph_bmff_image *bx)
 {
     avifResult r = avifDecoderParse(d);
     if (r != AVIF_RESULT_OK)
@@ -123,6 +127,8 @@ static phash_status decode_first(phash_decoder *dec, avifDecoder *d)
                                             px * (im->depth > 8 ? 6 : 3) + (grey ? px * 3 : 0));
     if (st == PHASH_OK) /* AV1 through dav1d, one thread: about 20 ns a pixel here */
         st = ph_decoder_check_work(dec, "AVIF", im->width, im->height, PH_WORK_AVIF);
+    if (st == PHASH_OK) /* a grid's tiles may hold more pixels than its output */
+        st = ph_decoder_check_tiles(dec, "AVIF", bx, PH_WORK_AVIF);
     if (st != PHASH_OK)
         return st;
     r = avifDecoderNextImage(d);
@@ -147,8 +153,11 @@ phash_status ph_decode_avif(phash_decoder *dec, const uint8_t *data, size_t len)
     if (!d)
         return ph_error_set(&dec->err, PHASH_ERR_NOMEM, "AVIF: cannot create a decoder");
     set_limits(d, dec);
+    ph_bmff_image bx;
+    phash_status st = ph_decoder_read_boxes(dec, "AVIF", data, len, &bx);
     avifResult r = avifDecoderSetIOMemory(d, data, len);
-    phash_status st = r != AVIF_RESULT_OK ? avif_fail(dec, r, d, "input") : decode_first(dec, d);
+    if (st == PHASH_OK)
+        st = r != AVIF_RESULT_OK ? avif_fail(dec, r, d, "input") : decode_first(dec, d, &bx);
     avifDecoderDestroy(d);
     return st;
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "decode.h"
+#include "isobmff.h"
 #include "platform/platform.h"
 
 void phash_limits_default_sized(phash_limits *limits, size_t size)
@@ -84,7 +85,7 @@ static int *option_slot(phash_decoder *dec, phash_decode_option option, int *max
     switch (option) {
     case PHASH_DECODE_CMYK_MODE: *max = 1; return &dec->cmyk_mode;
     case PHASH_DECODE_SIXTEEN_BIT: *max = 1; return &dec->sixteen_bit;
-    case PHASH_DECODE_APPLY_ORIENTATION: *max = 1; return &dec->apply_orientation;
+    case PHASH_DECODE_APPLY_ORIENTATION: *max = 2; return &dec->apply_orientation;
     case PHASH_DECODE_JPEG_SCALE: *max = 8; return &dec->jpeg_scale;
     case PHASH_DECODE_ALLOW_TRUNCATED: *max = 1; return &dec->allow_truncated;
     case PHASH_DECODE_MAX_WORK: *max = INT_MAX; return &dec->max_work;
@@ -179,6 +180,34 @@ phash_status ph_decoder_check_work(phash_decoder *dec, const char *what, uint32_
                         "budget of %d (refused before decoding)",
                         what, width, height, (unsigned long long)units, units_per_pixel,
                         dec->max_work);
+}
+
+phash_status ph_decoder_read_boxes(phash_decoder *dec, const char *what, const uint8_t *data,
+                                   size_t len, ph_bmff_image *out)
+{
+    char why[200];
+    phash_status st = ph_bmff_read(data, len, out, why, sizeof why);
+    if (st != PHASH_OK)
+        return ph_error_set(&dec->err, st, "%s: %s", what, why);
+    return PHASH_OK;
+}
+
+phash_status ph_decoder_check_tiles(phash_decoder *dec, const char *what, const ph_bmff_image *bx,
+                                    unsigned units_per_pixel)
+{
+    if (!bx->tile_count || !dec->max_work)
+        return PHASH_OK;
+    uint64_t units = bx->tile_pixels > UINT64_MAX / units_per_pixel
+                         ? UINT64_MAX
+                         : bx->tile_pixels * units_per_pixel;
+    if (units <= (uint64_t)dec->max_work)
+        return PHASH_OK;
+    return ph_error_set(&dec->err, PHASH_ERR_BUDGET,
+                        "%s: a grid of %u tile%s (up to %ux%u) is %llu units of decoding work (%u "
+                        "a pixel), over the work budget of %d (refused before decoding)",
+                        what, bx->tile_count, bx->tile_count == 1 ? "" : "s", bx->tile_width,
+                        bx->tile_height,
+                        (unsigned long long)units, units_per_pixel, dec->max_work);
 }
 
 void ph_decoder_trim(phash_decoder *dec)
@@ -284,7 +313,9 @@ static phash_status decode_bytes(phash_decoder *dec, phash_format fmt, const uin
     if (st == PHASH_OK) {
         if (dec->exif_len)
             dec->img.orientation = ph_exif_orientation(dec->exif.data, dec->exif_len);
-        if (dec->apply_orientation && dec->img.orientation != 1)
+        /* HEIF's transformations may be applied already (ORIENTED). */
+        if (dec->apply_orientation == PHASH_ORIENTATION_APPLY && dec->img.orientation != 1 &&
+            !(dec->img.flags & PHASH_IMAGE_ORIENTED))
             st = ph_apply_orientation(dec);
     }
     if (st != PHASH_OK)
@@ -317,7 +348,7 @@ phash_status ph_decode_jpeg_rows(phash_decoder *dec, const uint8_t *data, size_t
 {
     *out = NULL;
     reset_for_image(dec);
-    if (dec->apply_orientation || dec->jpeg_scale != 8 || dec->jpeg_min_side)
+    if (dec->apply_orientation == PHASH_ORIENTATION_APPLY || dec->jpeg_scale != 8 || dec->jpeg_min_side)
         return ph_error_set(&dec->err, PHASH_ERR_UNSUPPORTED,
                             "JPEG rows: only without orientation or DCT scaling");
     dec->rows = rows;

@@ -61,6 +61,15 @@ phash_status ph_decoder_check_work(phash_decoder *dec, const char *what, uint32_
 /* Units a pixel, so that the default budget (100 million) is about 3 s of
  * CPU on the 2-core AMD EPYC of the measurements (docs/formats.md): HEIF
  * up to 50 MP (a 48 MP phone HEIC passes), AVIF and JPEG XL up to 100 MP. */
+struct ph_bmff_image;
+/* Read the boxes of a HEIF/AVIF file (isobmff.h), the error detail
+ * prefixed by what ("HEIF"). */
+phash_status ph_decoder_read_boxes(phash_decoder *dec, const char *what, const uint8_t *data,
+                                   size_t len, struct ph_bmff_image *out);
+/* The work budget of a grid: the pixels of every tile it references
+ * (tile count x tile size), checked before decoding; OK when not a grid. */
+phash_status ph_decoder_check_tiles(phash_decoder *dec, const char *what,
+                                    const struct ph_bmff_image *bx, unsigned units_per_pixel);
 #define PH_WORK_HEIF 2u
 #define PH_WORK_AVIF 1u
 #define PH_WORK_JXL 1u
