@@ -1105,6 +1105,35 @@ START_TEST(codec_work_budget)
 }
 END_TEST
 
+/* JPEG XL runs its tasks through phash's runner, which stops the decode
+ * once the thread's CPU passes the cap (the work budget at 30 ns a unit;
+ * forced tiny here through the decoder's test field): PHASH_ERR_BUDGET
+ * with the cap in the detail; the default cap decodes the sample. */
+START_TEST(jxl_cpu_cap)
+{
+    size_t len;
+    uint8_t *data = read_all(source_path("tests/data/containers/sample.jxl"), &len);
+    if (!phash_format_supported(phash_sniff(data, len))) {
+        free(data);
+        return;
+    }
+    phash_decoder *dec = NULL;
+    ck_assert_int_eq(phash_decoder_new(&dec), PHASH_OK);
+    const phash_image *img;
+    ck_assert_int_eq(phash_decode_memory(dec, data, len, &img), PHASH_OK);
+    dec->cpu_cap = 1e-9;
+    ck_assert_int_eq(phash_decode_memory(dec, data, len, &img), PHASH_ERR_BUDGET);
+    ck_assert_str_eq(phash_decoder_last_error(dec),
+                     "JPEG XL: stopped after 0.00 s of CPU, the work budget of 100000000 units "
+                     "(30 ns each)");
+    dec->cpu_cap = 0;
+    ck_assert_int_eq(phash_decode_memory(dec, data, len, &img), PHASH_OK);
+    ck_assert_uint_eq(phash_image_width(img), 96);
+    free(data);
+    phash_decoder_free(dec);
+}
+END_TEST
+
 /* After a large image the decoder's buffers over PH_KEEP_BUFFER_MAX are
  * released by ph_decoder_trim (the scanner calls it after each file), and
  * the small ones kept for reuse: before it, a 100 MP JPEG left a scanner at
@@ -1644,6 +1673,7 @@ int main(void)
     tcase_add_test(tc, jpeg_work_budget);
     tcase_add_test(tc, png_work_budget);
     tcase_add_test(tc, codec_work_budget);
+    tcase_add_test(tc, jxl_cpu_cap);
     tcase_add_test(tc, decoder_trim_releases_large_buffers);
     tcase_add_loop_test(tc, evasion_corpus, 0, (int)(sizeof EVASIONS / sizeof EVASIONS[0]));
     tcase_add_test(tc, exif_orientation_parser);

@@ -28,6 +28,7 @@ struct phash_decoder {
     struct ph_row_selection *rows; /* ph_decode_jpeg_rows only, else NULL */
     int allow_truncated;
     int max_work;         /* blocks (PHASH_DECODE_MAX_WORK), 0: no budget */
+    double cpu_cap;       /* tests only: JPEG XL's CPU cap in seconds (0: from max_work) */
     ph_error err;
     int last_errno;
     ph_buf file;   /* file contents (phash_decode_file) */
@@ -70,6 +71,11 @@ phash_status ph_decoder_read_boxes(phash_decoder *dec, const char *what, const u
  * (tile count x tile size), checked before decoding; OK when not a grid. */
 phash_status ph_decoder_check_tiles(phash_decoder *dec, const char *what,
                                     const struct ph_bmff_image *bx, unsigned units_per_pixel);
+/* JPEG XL's CPU cap, checked between the tasks libjxl runs (jxl.c): the
+ * work budget at this many nanoseconds a unit (the default budget: 3 s of
+ * the thread's CPU), never under PH_CPU_CAP_MIN seconds. */
+#define PH_WORK_NS 30.0
+#define PH_CPU_CAP_MIN 0.25
 #define PH_WORK_HEIF 2u
 #define PH_WORK_AVIF 1u
 #define PH_WORK_JXL 1u

@@ -14,13 +14,26 @@
  * manager are counted against the memory limit (libjxl 0.7 routes only
  * part of its memory there: the rest is estimated into the size check).
  * Truncated files: libjxl says it needs more input; with
- * PHASH_DECODE_ALLOW_TRUNCATED what was decoded is flushed out. */
+ * PHASH_DECODE_ALLOW_TRUNCATED what was decoded is flushed out.
+ *
+ * CPU: the pixels are counted against the work budget from the header, but
+ * a file can ask for work beyond its pixels (splines, patches, noise,
+ * passes, frames). libjxl runs its work as tasks through a parallel
+ * runner; phash gives it its own, which runs every task on the calling
+ * thread (one thread per image, as the scanner wants) and stops the decode
+ * once the thread's CPU time since the decode began passes the work budget
+ * at PH_WORK_NS a unit (3 s by default): PHASH_ERR_BUDGET. libjxl 0.7 runs
+ * nearly all of a decode in tasks, each short (48 MP: 1,528 tasks, the
+ * longest 14 ms, at most 1.6 ms of CPU outside them), so the cap holds to
+ * within a few milliseconds. */
 #include <stddef.h>
 #include <string.h>
 
 #include <jxl/decode.h>
+#include <jxl/parallel_runner.h>
 
 #include "decode.h"
+#include "platform/platform.h"
 
 typedef union jxl_block_head {
     size_t size;
@@ -31,6 +44,8 @@ typedef struct jxl_state {
     phash_decoder *dec;
     uint64_t used, budget;
     int over_budget;
+    double cpu_start, cpu_cap; /* thread CPU seconds */
+    int over_cpu;
     JxlBasicInfo info;
     JxlPixelFormat fmt;
     uint8_t *buf;   /* what libjxl writes: the output, or 16-bit samples */
@@ -62,8 +77,33 @@ static void jxl_free_cb(void *opaque, void *p)
     ph_free(h);
 }
 
+/* libjxl's parallel runner: the tasks start_range..end_range-1 of one
+ * stage, run here one after the other, the CPU cap checked after each. */
+static JxlParallelRetCode run_tasks(void *opaque, void *jpegxl_opaque, JxlParallelRunInit init,
+                                    JxlParallelRunFunction func, uint32_t start_range,
+                                    uint32_t end_range)
+{
+    jxl_state *s = opaque;
+    JxlParallelRetCode r = init(jpegxl_opaque, 1);
+    if (r != 0)
+        return r;
+    for (uint32_t i = start_range; i < end_range; i++) {
+        func(jpegxl_opaque, i, 0);
+        if (ph_thread_cpu_seconds() - s->cpu_start > s->cpu_cap) {
+            s->over_cpu = 1;
+            return JXL_PARALLEL_RET_RUNNER_ERROR;
+        }
+    }
+    return 0;
+}
+
 static phash_status jxl_fail(jxl_state *s, phash_status st, const char *what)
 {
+    if (s->over_cpu)
+        return ph_error_set(&s->dec->err, PHASH_ERR_BUDGET,
+                            "JPEG XL: stopped after %.2f s of CPU, the work budget of %d units "
+                            "(%.0f ns each)",
+                            s->cpu_cap, s->dec->max_work, PH_WORK_NS);
     if (s->over_budget)
         st = PHASH_ERR_TOO_LARGE;
     return ph_error_set(&s->dec->err, st, "JPEG XL: %s%s", what,
@@ -169,6 +209,12 @@ static phash_status run(JxlDecoder *jd, jxl_state *s)
 phash_status ph_decode_jxl(phash_decoder *dec, const uint8_t *data, size_t len)
 {
     jxl_state s = {.dec = dec, .budget = ph_decoder_memory_left(dec, 0)};
+    s.cpu_cap = dec->cpu_cap > 0 ? dec->cpu_cap : dec->max_work * PH_WORK_NS * 1e-9;
+    if (!(dec->cpu_cap > 0) && s.cpu_cap < PH_CPU_CAP_MIN)
+        s.cpu_cap = PH_CPU_CAP_MIN;
+    if (!dec->max_work && !(dec->cpu_cap > 0))
+        s.cpu_cap = 1e300; /* no budget */
+    s.cpu_start = ph_thread_cpu_seconds();
     JxlMemoryManager mm = {&s, jxl_alloc_cb, jxl_free_cb};
     JxlDecoder *jd = JxlDecoderCreate(&mm);
     if (!jd)
@@ -177,6 +223,7 @@ phash_status ph_decode_jxl(phash_decoder *dec, const uint8_t *data, size_t len)
     if (JxlDecoderSubscribeEvents(jd, JXL_DEC_BASIC_INFO | JXL_DEC_FULL_IMAGE) !=
             JXL_DEC_SUCCESS ||
         JxlDecoderSetKeepOrientation(jd, JXL_TRUE) != JXL_DEC_SUCCESS ||
+        JxlDecoderSetParallelRunner(jd, run_tasks, &s) != JXL_DEC_SUCCESS ||
         JxlDecoderSetInput(jd, data, len) != JXL_DEC_SUCCESS)
         st = jxl_fail(&s, PHASH_ERR_CORRUPT, "cannot set up the decoder");
     if (st == PHASH_OK)
