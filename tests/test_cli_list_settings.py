@@ -1,7 +1,9 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: MIT
-"""lists: phash scan's list settings: the size filter switch
-(--size-filter / --no-size-filter, its config key and summary line).
+"""lists: phash scan's list settings: --list-option NAME:KEY=VALUE (the
+alert rule per list: exact rows with two lists holding the same entries,
+errors, a name that matches no list, the config key), the size filter
+switch (--size-filter / --no-size-filter, its config key and summary line).
 Usage: test_cli_list_settings.py PHASH."""
 import hashlib
 import json
@@ -77,6 +79,98 @@ class SizeFilter(unittest.TestCase):
             rc, out, err = self.scan("--config", conf)
             self.assertEqual(rc, 1, err)
             self.assertEqual("files not digested" in err, skipped, (value, err))
+
+
+SRC = os.environ.get("PHASH_SOURCE_ROOT", os.path.join(os.path.dirname(__file__), ".."))
+CAPTION8 = os.path.join(SRC, "sample", "variants", "o0008", "caption.jpg")  # pHash 4, PDQ 34
+
+
+class ListOption(unittest.TestCase):
+    """sample/signatures.csv as a/list.csv and b/other.csv: caption8 matches
+    SAMPLE-0008 in both (pHash 4 with PDQ agreement 34)."""
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="phash-lists-")
+        self.lists = []
+        for sub, name in (("a", "list.csv"), ("b", "other.csv")):
+            os.mkdir(os.path.join(self.tmp, sub))
+            path = os.path.join(self.tmp, sub, name)
+            shutil.copy(os.path.join(SRC, "sample", "signatures.csv"), path)
+            self.lists.append(path)
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp)
+
+    def scan(self, *args):
+        rc, out, err = run("scan", CAPTION8, "-s", self.lists[0], "-s", self.lists[1],
+                           "--no-nice", "--no-dihedral", "--expand", "none", *args)
+        got = []
+        for line in out.splitlines()[1:]:
+            f = line.split(",")
+            level = f[-1] if "--weak" in args else "alert"
+            got.append((f[1], int(f[2]), os.path.basename(f[4]), f[5], level))
+        return rc, sorted(got), err
+
+    def test_rows_per_list(self):
+        both = [("pdq", 34, "list.csv", "SAMPLE-0008", "alert"),
+                ("pdq", 34, "other.csv", "SAMPLE-0008", "alert"),
+                ("phash", 4, "list.csv", "SAMPLE-0008", "alert"),
+                ("phash", 4, "other.csv", "SAMPLE-0008", "alert")]
+        self.assertEqual(self.scan()[:2], (1, both))
+        mine = [r for r in both if r[2] == "list.csv"]
+        weak = sorted(mine + [r[:4] + ("weak",) for r in both if r[2] == "other.csv"])
+        cases = {
+            ("--list-option", "other.csv:level=weak"): mine,
+            ("--list-option", "other.csv:level=weak", "--weak"): weak,
+            ("--list-option", self.lists[1] + ":level=weak", "--weak"): weak,
+            ("--list-option", "other.csv:level=none", "--weak"): mine,
+            # the whole name wins over the file name
+            ("--list-option", "other.csv:level=none", "--list-option",
+             self.lists[1] + ":level=alert"): both,
+            # pHash 4 > 3 and PDQ 34 > 31: nothing alerts for other.csv
+            ("--list-option", "other.csv:phash-radius=3"): mine,
+            # PDQ alone alerts at 34 for other.csv, its pHash needs 3
+            ("--list-option", "other.csv:pdq-radius=34", "--list-option",
+             "other.csv:phash-radius=3"): sorted(mine + [both[1]]),
+            # only md5 may alert for list.csv: its entry is weak
+            ("--list-option", "list.csv:algorithms=md5,sha1", "--weak"):
+                sorted([r[:4] + ("weak",) for r in mine] + [both[1], both[3]]),
+        }
+        for args, want in cases.items():
+            rc, got, err = self.scan(*args)
+            self.assertEqual(got, want, (args, err))
+            self.assertEqual(rc, 1, err)
+            self.assertNotIn("warning", err)
+
+    def test_errors_and_warning(self):
+        for value, message in (
+                ("other.csv", "expected NAME:KEY=VALUE, found 'other.csv'"),
+                (":level=weak", "expected NAME:KEY=VALUE"),
+                ("other.csv:radius=3", "unknown key 'radius' (known: pdq-radius,"),
+                ("other.csv:pdq-radius=300", "pdq-radius: bad value '300'"),
+                ("other.csv:phash-radius=65", "value out of range in 'other.csv:phash-radius=65'"),
+                ("other.csv:level=loud", "level: bad value 'loud' (alert, weak or none)"),
+                ("other.csv:algorithms=pdq,tmk", "algorithms: bad value 'pdq,tmk'")):
+            rc, got, err = self.scan("--list-option", value)
+            self.assertEqual(rc, 2, (value, err))
+            self.assertIn("phash scan: --list-option: " + message, err)
+        rc, got, err = self.scan("--list-option", "othr.csv:level=none")
+        self.assertEqual((rc, len(got)), (1, 4))
+        self.assertIn("phash scan: warning: --list-option othr.csv:level=none: no list of "
+                      "--signatures or --allowlist is named 'othr.csv'\n", err)
+
+    def test_config_lines(self):
+        conf = os.path.join(self.tmp, "scan.conf")
+        with open(conf, "w") as f:
+            f.write("list-option = other.csv:phash-radius=3\nlist-option = list.csv:level=none\n"
+                    "list-option = other.csv:pdq-radius=34\n")
+        rc, got, err = self.scan("--config", conf)
+        self.assertEqual(got, [("pdq", 34, "other.csv", "SAMPLE-0008", "alert")], err)
+        with open(conf, "w") as f:
+            f.write("list-option = other.csv:level=never\n")
+        rc, got, err = self.scan("--config", conf)
+        self.assertEqual(rc, 2)
+        self.assertIn("scan.conf:1: list-option: level: bad value 'never'", err)
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@
 #include "commands.h"
 #include "config.h"
 #include "files_from.h"
+#include "list_option.h"
 #include "opts.h"
 #include "cli_os.h"
 #ifndef _WIN32
@@ -42,6 +43,8 @@ typedef struct scan_opts {
     unsigned radius[PHASH_SIG_ALGO_MAX + 1];
     int dihedral, json, verbose, watch, nice, weak;
     int size_filter; /* --size-filter / --no-size-filter (default on) */
+    const char **list_options; /* every --list-option NAME:KEY=VALUE */
+    int n_list_options;
     unsigned expand; /* PHASH_VIEW_* mask (--expand) */
     unsigned threads;
     double max_rate; /* images/s, 0 = unlimited */
@@ -98,6 +101,16 @@ static void scan_usage(FILE *f)
         "                     an alert (a pHash hit without PDQ agreement within 56,\n"
         "                     or PDQ 32-40); adds a level column, alert or weak (JSON:\n"
         "                     \"level\"); weak matches do not change the exit status\n"
+        "  --list-option NAME:KEY=VALUE\n"
+        "                     a setting for the entries of one list only (NAME: as\n"
+        "                     given to --signatures, or its file name): pdq-radius,\n"
+        "                     phash-radius, pdq-weak-radius, phash-weak-radius,\n"
+        "                     phash-alone-radius, phash-needs-pdq (-1: pHash alone\n"
+        "                     alerts), pdq-min-quality, phash-min-quality (0-100),\n"
+        "                     algorithms (those that may alert: pdq,phash,md5,...; the\n"
+        "                     others' matches are weak), level (alert, weak: its\n"
+        "                     matches are weak at most, none: never reported); repeat\n"
+        "                     for several\n"
         "  --size-filter / --no-size-filter\n"
         "                     when every digest entry of the set records its file's\n"
         "                     size (VICS MediaSize, a size column), files that are not\n"
@@ -231,7 +244,7 @@ enum {
     OPT_EXCLUDE, OPT_FILES_FROM, OPT_STATE, OPT_REMATCH, OPT_ON_MATCH,
     OPT_ON_MATCH_TIMEOUT, OPT_ALLOWLIST, OPT_REPORT_SUPPRESSED, OPT_SECONDS_PER_HASH,
     OPT_VIDEO_THREADS, OPT_VIDEO_RULE, OPT_VIDEO_MATCH, OPT_WEAK, OPT_CONFIG, OPT_MAX_CPU, OPT_WATCH_RESCAN,
-    OPT_SIZE_FILTER, OPT_NO_SIZE_FILTER
+    OPT_SIZE_FILTER, OPT_NO_SIZE_FILTER, OPT_LIST_OPTION
 };
 
 static const struct option scan_options[] = {
@@ -271,6 +284,7 @@ static const struct option scan_options[] = {
     {"config", required_argument, NULL, OPT_CONFIG},
     {"size-filter", no_argument, NULL, OPT_SIZE_FILTER},
     {"no-size-filter", no_argument, NULL, OPT_NO_SIZE_FILTER},
+    {"list-option", required_argument, NULL, OPT_LIST_OPTION},
     {NULL, 0, NULL, 0}};
 
 /* The video options (one value each; -1 on a bad one, message printed). */
@@ -318,6 +332,27 @@ static int push_string(const char ***arr, int *n, const char *v)
     p[(*n)++] = v;
     *arr = p;
     return 0;
+}
+
+/* --list-option NAME:KEY=VALUE: well formed, and a value the policy takes
+ * (tried on a scratch policy). -1 with a message. */
+static int check_list_option(const char *val)
+{
+    char list[4097], err[512];
+    phash_alert_option option;
+    int value;
+    if (list_option_parse(val, list, sizeof list, &option, &value, err, sizeof err)) {
+        opt_value_error("phash scan", "list-option", "%s", err);
+        return -1;
+    }
+    phash_alert_policy *p = NULL;
+    phash_status st = phash_alert_policy_new(&p);
+    if (st == PHASH_OK)
+        st = phash_alert_policy_set_list(p, list, option, value);
+    phash_alert_policy_free(p);
+    if (st != PHASH_OK)
+        opt_value_error("phash scan", "list-option", "value out of range in '%s'", val);
+    return st == PHASH_OK ? 0 : -1;
 }
 
 /* One option with its value (NULL for flags) into o, from the command line
@@ -401,6 +436,10 @@ static int apply_option(scan_opts *o, int id, const char *val)
     case OPT_WEAK: o->weak = 1; return 0;
     case OPT_SIZE_FILTER: o->size_filter = 1; return 0;
     case OPT_NO_SIZE_FILTER: o->size_filter = 0; return 0;
+    case OPT_LIST_OPTION:
+        if (check_list_option(val))
+            return -1;
+        return push_string(&o->list_options, &o->n_list_options, val);
     case OPT_JSON: o->json = 1; return 0;
     case 'v': o->verbose = 1; return 0;
     case OPT_WATCH: o->watch = 1; return 0;
@@ -1282,6 +1321,19 @@ static int configure_algos(scan *s, unsigned mask)
         st = phash_scanner_add_exclude(sc, s->opt.excludes[i]);
     if (st == PHASH_OK && s->opt.json) /* JSON records carry the file's own hashes */
         st = phash_scanner_set_option(sc, PHASH_SCAN_OPT_REPORT_HASHES, 1);
+    for (int i = 0; st == PHASH_OK && i < s->opt.n_list_options; i++) {
+        char list[4097], err[512];
+        phash_alert_option option;
+        int value;
+        if (list_option_parse(s->opt.list_options[i], list, sizeof list, &option, &value, err,
+                              sizeof err)) /* checked when given */
+            continue;
+        st = phash_scanner_set_list_option(sc, list, option, value);
+        if (!phash_sigset_file_is_compiled(s->opt.signatures) &&
+            !list_option_names(list, s->opt.lists, s->opt.n_lists))
+            fprintf(stderr, "phash scan: warning: --list-option %s: no list of --signatures or "
+                            "--allowlist is named '%s'\n", s->opt.list_options[i], list);
+    }
     if (st != PHASH_OK) {
         fprintf(stderr, "phash scan: %s\n", phash_scanner_last_error(sc));
         return -1;
@@ -1423,6 +1475,7 @@ static void release(scan *s, const char **paths)
     free(s->opt.lists);
     free(s->opt.allow);
     free(s->opt.excludes);
+    free(s->opt.list_options);
     free(s->opt.config_text);
     for (int i = 0; i < s->n_fed; i++)
         free((char *)s->fed[i]);

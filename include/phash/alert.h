@@ -29,6 +29,10 @@
  * Dihedral matching and the expansions are the caller's choice; the
  * recommended defaults are PHASH_ALERT_RECOMMENDED_* below.
  *
+ * Per-list settings (phash_alert_policy_set_list) override any option for
+ * the entries of one list; PHASH_ALERT_OPT_ALGORITHMS and _MAX_LEVEL say
+ * which algorithms may alert and how high a match may go.
+ *
  * Thread safety: a policy is read-only once configured; phash_alert_decide
  * may be called from many threads at once with one policy. Setting options
  * while another thread decides is not allowed.
@@ -86,8 +90,21 @@ typedef enum phash_alert_option {
     PHASH_ALERT_OPT_PHASH_WEAK_RADIUS = 7, /* default 12 (0..64) */
     /* pHash distance that alerts without PDQ agreement (quality gated):
      * default 3, -1..64 (-1: never). */
-    PHASH_ALERT_OPT_PHASH_ALONE_RADIUS = 8
+    PHASH_ALERT_OPT_PHASH_ALONE_RADIUS = 8,
+    /* The algorithms that can make an alert: a mask of PHASH_ALERT_ALGO(a)
+     * bits of phash_sig_algo values (sigset.h), 0 .. PHASH_ALERT_ALGOS_ALL
+     * (the default: every algorithm). An alert is decided on the evidence
+     * of these algorithms alone; what the others find is weak at most (a
+     * PDQ hit of a list whose mask holds only MD5 is weak). */
+    PHASH_ALERT_OPT_ALGORITHMS = 9,
+    /* The highest level a match reaches: PHASH_ALERT_MATCH (default),
+     * PHASH_ALERT_WEAK (every match at most weak: reported on request
+     * only), PHASH_ALERT_NONE (never reported). Meant per list (below): a
+     * list of low confidence, or one kept loaded but silenced. */
+    PHASH_ALERT_OPT_MAX_LEVEL = 10
 } phash_alert_option;
+#define PHASH_ALERT_ALGO(sig_algo) (1 << (sig_algo))
+#define PHASH_ALERT_ALGOS_ALL 0x7fffffff
 
 typedef struct phash_alert_policy phash_alert_policy;
 
@@ -108,6 +125,46 @@ PHASH_API int phash_alert_policy_get(const phash_alert_policy *p, phash_alert_op
  * evidence. */
 PHASH_API phash_alert_level phash_alert_decide(const phash_alert_policy *p,
                                                const phash_alert_evidence *e);
+
+/* ---- per-list settings --------------------------------------------------
+ * Any option may be set for the entries of one list only: a list of low
+ * confidence alerts at a narrower radius or only weakly, a list's pHash
+ * hashes never alert, a list is silenced without being unloaded. A list is
+ * named as matches name it (phash_scan_match.list: the path given to
+ * phash_sigset_load_file, or the name given to _load_memory), or by its
+ * last path component ("vics.json" names "/srv/lists/vics.json"); a setting
+ * for the exact name wins over one for the last component. A list's
+ * options not set for it follow the policy's own (phash_alert_policy_set,
+ * before or after). At most PHASH_ALERT_MAX_LISTS lists; list names up to
+ * 4096 bytes.
+ * PHASH_ERR_INVALID_ARG (unknown option, value out of range, empty or too
+ * long name), PHASH_ERR_TOO_LARGE (too many lists), PHASH_ERR_NOMEM; the
+ * policy is then unchanged. */
+#define PHASH_ALERT_MAX_LISTS 256
+PHASH_API PHASH_NODISCARD phash_status phash_alert_policy_set_list(phash_alert_policy *p,
+                                                                   const char *list,
+                                                                   phash_alert_option option,
+                                                                   int value);
+/* The option's value for entries of list (the list's own, else the
+ * policy's); -2 as phash_alert_policy_get. */
+PHASH_API int phash_alert_policy_get_list(const phash_alert_policy *p, const char *list,
+                                          phash_alert_option option);
+/* The decision for one pair whose signature belongs to list (NULL: the
+ * policy's own settings): phash_alert_decide with the list's settings,
+ * then PHASH_ALERT_OPT_ALGORITHMS and PHASH_ALERT_OPT_MAX_LEVEL applied. */
+PHASH_API phash_alert_level phash_alert_decide_list(const phash_alert_policy *p,
+                                                    const char *list,
+                                                    const phash_alert_evidence *e);
+/* The level of an exact match (a digest, or a match another rule decided:
+ * a video's) of algorithm sig_algo for an entry of list: PHASH_ALERT_MATCH,
+ * or WEAK when the list's PHASH_ALERT_OPT_ALGORITHMS leaves sig_algo out,
+ * capped by its PHASH_ALERT_OPT_MAX_LEVEL. */
+PHASH_API phash_alert_level phash_alert_exact_level(const phash_alert_policy *p,
+                                                    const char *list, int sig_algo);
+/* Make dst a copy of src, per-list settings included (src NULL: the
+ * default rule). PHASH_ERR_NOMEM (dst unchanged), PHASH_ERR_INVALID_ARG. */
+PHASH_API PHASH_NODISCARD phash_status phash_alert_policy_copy(phash_alert_policy *dst,
+                                                               const phash_alert_policy *src);
 
 #ifdef __cplusplus
 }

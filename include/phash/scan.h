@@ -337,6 +337,23 @@ PHASH_API PHASH_NODISCARD phash_status phash_scanner_set_radius(phash_scanner *s
  * alert radius only when a pHash hit needs its agreement. */
 PHASH_API PHASH_NODISCARD phash_status phash_scanner_set_alert_policy(
     phash_scanner *s, const phash_alert_policy *policy);
+/* A setting of the alert policy for the entries of one list only
+ * (phash_alert_policy_set_list: a list named as matches name it, or by its
+ * last path component): its radii, quality gates, the algorithms that may
+ * alert (PHASH_ALERT_OPT_ALGORITHMS) and its highest level
+ * (PHASH_ALERT_OPT_MAX_LEVEL: weak, or none to silence it). The search
+ * radius of each algorithm is the widest over the lists, the query's
+ * quality gate the lowest; each list entry is then decided with its list's
+ * settings. Exact digests and a video's matches follow the list's
+ * ALGORITHMS and MAX_LEVEL; a video's frames are searched at the scanner's
+ * PDQ radius. phash_scanner_set_alert_policy replaces them with the given
+ * policy's; phash_scanner_set_radius changes the policy's own values.
+ * PHASH_ERR_INVALID_ARG, PHASH_ERR_TOO_LARGE (PHASH_ALERT_MAX_LISTS),
+ * PHASH_ERR_NOMEM, PHASH_ERR_STATE while a scan runs. */
+PHASH_API PHASH_NODISCARD phash_status phash_scanner_set_list_option(phash_scanner *s,
+                                                                     const char *list,
+                                                                     phash_alert_option option,
+                                                                     int value);
 #define PHASH_SCAN_DEFAULT_RADIUS_PDQ 31u
 #define PHASH_SCAN_DEFAULT_RADIUS_PHASH 10u
 #define PHASH_SCAN_DEFAULT_RADIUS_VPDQ 31u

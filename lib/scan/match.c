@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "scan_int.h"
+#include "sigset/alert_int.h"
 
 /* Records are collected and decided in the worker's work array, then the
  * reported ones are published to the report's array (match_recs). */
@@ -83,10 +84,20 @@ static phash_status publish(ph_worker *w)
     return PHASH_OK;
 }
 
+static int reported_level(const phash_scanner *s, phash_alert_level level)
+{
+    return level == PHASH_ALERT_MATCH || (level == PHASH_ALERT_WEAK && s->report_weak);
+}
+
 /* A record decided elsewhere (a video's matches, by the video rule): an
- * alert, appended to the report with its own copy of its hash text. */
+ * alert, or weak by its list's settings (phash_alert_exact_level),
+ * appended to the report with its own copy of its hash text; left out when
+ * its list's settings keep it from being reported. */
 phash_status ph_scan_add_match(ph_worker *w, const phash_scan_match *rec)
 {
+    phash_alert_level level = phash_alert_exact_level(w->s->policy, rec->list, rec->sig_algo);
+    if (!reported_level(w->s, level))
+        return PHASH_OK;
     size_t n = w->rep.n_matches;
     phash_scan_match *m = grow(&w->match_recs, n, &w->match_cap, sizeof(phash_scan_match));
     if (!m || reserve_hex(w, n))
@@ -94,7 +105,7 @@ phash_status ph_scan_add_match(ph_worker *w, const phash_scan_match *rec)
     *m = *rec;
     snprintf(hex_slot(w, n), PH_MATCH_HEX, "%s", rec->hash);
     m->hash = hex_slot(w, n);
-    m->level = PHASH_ALERT_MATCH;
+    m->level = level;
     w->rep.n_matches++;
     return PHASH_OK;
 }
@@ -158,38 +169,47 @@ static phash_status add_records(ph_worker *w, size_t i, size_t view, const ph_sc
 
 /* ---- the alert policy's view of the algorithms ------------------------------ */
 
-static int policy(const phash_scanner *s, phash_alert_option o)
+/* An option's value for the entries of one list (per-list settings). */
+static int policy(const phash_scanner *s, const char *list, phash_alert_option o)
 {
-    return phash_alert_policy_get(s->policy, o);
+    return phash_alert_policy_get_list(s->policy, list, o);
+}
+
+/* The widest value over all lists: what the search must cover. */
+static int widest(const phash_scanner *s, phash_alert_option o)
+{
+    return ph_alert_policy_widest(s->policy, o, 0);
 }
 
 static int max_int(int a, int b) { return a > b ? a : b; }
 
-/* The query's quality gate: the policy's for PDQ and pHash. */
+/* The query's quality gate: the policy's for PDQ and pHash, the lowest
+ * any list accepts (each entry is gated again by its list's). */
 static int min_quality(const phash_scanner *s, const ph_scan_algo *a)
 {
     if (a->sig == PHASH_SIG_PDQ)
-        return policy(s, PHASH_ALERT_OPT_PDQ_MIN_QUALITY);
+        return ph_alert_policy_widest(s->policy, PHASH_ALERT_OPT_PDQ_MIN_QUALITY, 1);
     if (a->sig == PHASH_SIG_PHASH)
-        return policy(s, PHASH_ALERT_OPT_PHASH_MIN_QUALITY);
+        return ph_alert_policy_widest(s->policy, PHASH_ALERT_OPT_PHASH_MIN_QUALITY, 1);
     return a->min_quality;
 }
 
 /* How far to search first: every distance that can alert on its own, and
- * the weak radius when weak matches are reported. PDQ's agreement radius
- * for pHash hits is searched only when one needs it (wider_pdq). */
+ * the weak radius when weak matches are reported, for the widest list.
+ * PDQ's agreement radius for pHash hits is searched only when one needs it
+ * (wider_pdq). */
 static unsigned search_radius(const phash_scanner *s, const ph_scan_algo *a)
 {
     int r = 0;
     if (a->sig == PHASH_SIG_PDQ) {
-        r = policy(s, PHASH_ALERT_OPT_PDQ_RADIUS);
+        r = widest(s, PHASH_ALERT_OPT_PDQ_RADIUS);
         if (s->report_weak)
-            r = max_int(r, policy(s, PHASH_ALERT_OPT_PDQ_WEAK_RADIUS));
+            r = max_int(r, widest(s, PHASH_ALERT_OPT_PDQ_WEAK_RADIUS));
     } else if (a->sig == PHASH_SIG_PHASH) {
-        r = max_int(policy(s, PHASH_ALERT_OPT_PHASH_RADIUS),
-                    policy(s, PHASH_ALERT_OPT_PHASH_ALONE_RADIUS));
+        r = max_int(widest(s, PHASH_ALERT_OPT_PHASH_RADIUS),
+                    widest(s, PHASH_ALERT_OPT_PHASH_ALONE_RADIUS));
         if (s->report_weak)
-            r = max_int(r, policy(s, PHASH_ALERT_OPT_PHASH_WEAK_RADIUS));
+            r = max_int(r, widest(s, PHASH_ALERT_OPT_PHASH_WEAK_RADIUS));
     } else {
         return s->radius[a->sig];
     }
@@ -243,21 +263,25 @@ static int has_pdq_record(ph_worker *w, const phash_scan_match *r)
     return 0;
 }
 
-/* A pHash hit within the alert radius whose entry has no PDQ record yet
- * needs PDQ searched out to the agreement radius (rare: pHash hits are). */
-static int needs_wider_pdq(ph_worker *w, unsigned searched)
+/* A pHash hit within its list's alert radius whose entry has no PDQ record
+ * yet needs PDQ searched out to its list's agreement radius (rare: pHash
+ * hits are). The radius to search again at, or 0. */
+static unsigned wider_pdq_radius(ph_worker *w, unsigned searched)
 {
     const phash_scanner *s = w->s;
-    int need = policy(s, PHASH_ALERT_OPT_PHASH_NEEDS_PDQ);
-    if (need < 0 || (unsigned)need <= searched)
-        return 0;
-    unsigned phash_radius = (unsigned)policy(s, PHASH_ALERT_OPT_PHASH_RADIUS);
     ph_match_rec *rs = recs(w);
-    for (size_t k = 0; k < w->work_n; k++)
-        if (rs[k].pub.sig_algo == PHASH_SIG_PHASH && rs[k].pub.distance <= phash_radius &&
-            !has_pdq_record(w, &rs[k].pub))
-            return 1;
-    return 0;
+    unsigned wider = 0;
+    for (size_t k = 0; k < w->work_n; k++) {
+        const phash_scan_match *m = &rs[k].pub;
+        if (m->sig_algo != PHASH_SIG_PHASH)
+            continue;
+        int need = policy(s, m->list, PHASH_ALERT_OPT_PHASH_NEEDS_PDQ);
+        if (need >= 0 && (unsigned)need > searched && (unsigned)need > wider &&
+            m->distance <= (unsigned)policy(s, m->list, PHASH_ALERT_OPT_PHASH_RADIUS) &&
+            !has_pdq_record(w, m))
+            wider = (unsigned)need;
+    }
+    return wider;
 }
 
 /* Keep the records that pass keep(); order is kept. */
@@ -279,8 +303,7 @@ static int not_pdq(const ph_worker *w, const ph_match_rec *r)
 
 static int reported(const ph_worker *w, const ph_match_rec *r)
 {
-    return r->shown && (r->pub.level == PHASH_ALERT_MATCH ||
-                        (r->pub.level == PHASH_ALERT_WEAK && w->s->report_weak));
+    return r->shown && reported_level(w->s, r->pub.level);
 }
 
 /* ---- the decision per list entry ------------------------------------------------ */
@@ -291,7 +314,8 @@ static void take_evidence(const phash_scanner *s, const ph_match_rec *r, phash_a
 {
     int pdq = r->pub.sig_algo == PHASH_SIG_PDQ;
     int *d = pdq ? &e->pdq_distance : &e->phash_distance;
-    int minq = policy(s, pdq ? PHASH_ALERT_OPT_PDQ_MIN_QUALITY : PHASH_ALERT_OPT_PHASH_MIN_QUALITY);
+    int minq = policy(s, r->pub.list,
+                      pdq ? PHASH_ALERT_OPT_PDQ_MIN_QUALITY : PHASH_ALERT_OPT_PHASH_MIN_QUALITY);
     if (r->sig_quality >= 0 && r->sig_quality < minq)
         return;
     if (*d >= 0 && (unsigned)*d <= r->pub.distance)
@@ -314,21 +338,22 @@ static int shown(const phash_scanner *s, const ph_match_rec *r, phash_alert_leve
                  const phash_alert_evidence *e)
 {
     int d = (int)r->pub.distance, weak = s->report_weak;
+    const char *l = r->pub.list;
     if (r->pub.sig_algo == PHASH_SIG_PHASH)
-        return d <= max_int(max_int(policy(s, PHASH_ALERT_OPT_PHASH_RADIUS),
-                                    policy(s, PHASH_ALERT_OPT_PHASH_ALONE_RADIUS)),
-                            weak ? policy(s, PHASH_ALERT_OPT_PHASH_WEAK_RADIUS) : 0);
+        return d <= max_int(max_int(policy(s, l, PHASH_ALERT_OPT_PHASH_RADIUS),
+                                    policy(s, l, PHASH_ALERT_OPT_PHASH_ALONE_RADIUS)),
+                            weak ? policy(s, l, PHASH_ALERT_OPT_PHASH_WEAK_RADIUS) : 0);
     if (r->pub.sig_algo != PHASH_SIG_PDQ)
         return 1;
-    int pdq_r = policy(s, PHASH_ALERT_OPT_PDQ_RADIUS);
-    if (d <= max_int(pdq_r, weak ? policy(s, PHASH_ALERT_OPT_PDQ_WEAK_RADIUS) : 0))
+    int pdq_r = policy(s, l, PHASH_ALERT_OPT_PDQ_RADIUS);
+    if (d <= max_int(pdq_r, weak ? policy(s, l, PHASH_ALERT_OPT_PDQ_WEAK_RADIUS) : 0))
         return 1;
     /* the agreement of a pHash alert that PDQ alone and pHash alone miss */
     int ph = e->phash_distance;
     return level == PHASH_ALERT_MATCH && (e->pdq_distance < 0 || e->pdq_distance > pdq_r) &&
-           ph >= 0 && ph > policy(s, PHASH_ALERT_OPT_PHASH_ALONE_RADIUS) &&
-           ph <= policy(s, PHASH_ALERT_OPT_PHASH_RADIUS) &&
-           d <= policy(s, PHASH_ALERT_OPT_PHASH_NEEDS_PDQ);
+           ph >= 0 && ph > policy(s, l, PHASH_ALERT_OPT_PHASH_ALONE_RADIUS) &&
+           ph <= policy(s, l, PHASH_ALERT_OPT_PHASH_RADIUS) &&
+           d <= policy(s, l, PHASH_ALERT_OPT_PHASH_NEEDS_PDQ);
 }
 
 /* Every record of one entry gets the entry's level: the policy's decision
@@ -349,7 +374,7 @@ static void decide_levels(ph_worker *w)
             if (same_entry(&rs[j].pub, &rs[k].pub) &&
                 (rs[j].pub.sig_algo == PHASH_SIG_PDQ || rs[j].pub.sig_algo == PHASH_SIG_PHASH))
                 take_evidence(s, &rs[j], &e);
-        phash_alert_level level = phash_alert_decide(s->policy, &e);
+        phash_alert_level level = phash_alert_decide_list(s->policy, rs[k].pub.list, &e);
         for (size_t j = k; j < n; j++)
             if (same_entry(&rs[j].pub, &rs[k].pub)) {
                 rs[j].pub.level = level;
@@ -378,10 +403,10 @@ static phash_status match_perceptual(ph_worker *w)
         if (match_algo(w, i, radius, 1) != PHASH_OK)
             return PHASH_OK;
     }
-    if (pdq != SIZE_MAX && needs_wider_pdq(w, pdq_searched)) {
+    unsigned wider = pdq != SIZE_MAX ? wider_pdq_radius(w, pdq_searched) : 0;
+    if (wider) {
         keep_records(w, not_pdq);
-        unsigned need = (unsigned)policy(s, PHASH_ALERT_OPT_PHASH_NEEDS_PDQ);
-        if (match_algo(w, pdq, need, 0) != PHASH_OK)
+        if (match_algo(w, pdq, wider, 0) != PHASH_OK)
             return PHASH_OK;
     }
     decide_levels(w);
@@ -400,8 +425,24 @@ phash_status ph_scan_match_hashes(ph_worker *w)
     return PHASH_OK;
 }
 
-/* Exact digests: one table lookup each, radius 0, always an alert; the
- * empty file's digests never match (the matcher refuses them). */
+/* A digest record's level: its list's (phash_alert_exact_level). */
+static int exact_reported(const ph_worker *w, const ph_match_rec *r)
+{
+    return reported_level(w->s, r->pub.level);
+}
+
+static void exact_levels(ph_worker *w)
+{
+    ph_match_rec *rs = recs(w);
+    for (size_t k = 0; k < w->work_n; k++)
+        rs[k].pub.level = phash_alert_exact_level(w->s->policy, rs[k].pub.list,
+                                                  rs[k].pub.sig_algo);
+    keep_records(w, exact_reported);
+}
+
+/* Exact digests: one table lookup each, radius 0, an alert unless the
+ * list's settings say otherwise; the empty file's digests never match (the
+ * matcher refuses them). */
 phash_status ph_scan_match_digests(ph_worker *w)
 {
     phash_scanner *s = w->s;
@@ -422,6 +463,7 @@ phash_status ph_scan_match_digests(ph_worker *w)
         if (add_records(w, i, 0, a) != PHASH_OK)
             return PHASH_OK;
     }
+    exact_levels(w);
     (void)publish(w); /* a failure is in the report */
     ph_scan_apply_allowlist(w);
     return PHASH_OK;

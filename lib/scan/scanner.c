@@ -366,18 +366,29 @@ phash_status phash_scanner_set_alert_policy(phash_scanner *s, const phash_alert_
             return ph_error_set(&s->err, PHASH_ERR_NOMEM, "out of memory for the alert policy");
         policy = def;
     }
-    /* Copied option by option: every value of a valid policy is valid. */
-    for (int o = PHASH_ALERT_OPT_PDQ_RADIUS; o <= PHASH_ALERT_OPT_PHASH_ALONE_RADIUS; o++)
-        if (phash_alert_policy_set(s->policy, (phash_alert_option)o,
-                                   phash_alert_policy_get(policy, (phash_alert_option)o)) !=
-            PHASH_OK) {
-            phash_alert_policy_free(def);
-            return ph_error_set(&s->err, PHASH_ERR_INVALID_ARG, "alert option %d invalid", o);
-        }
+    if (phash_alert_policy_copy(s->policy, policy) != PHASH_OK) {
+        phash_alert_policy_free(def);
+        return ph_error_set(&s->err, PHASH_ERR_NOMEM, "out of memory for the alert policy");
+    }
     s->radius[PHASH_SIG_PDQ] = (unsigned)phash_alert_policy_get(policy, PHASH_ALERT_OPT_PDQ_RADIUS);
     s->radius[PHASH_SIG_PHASH] =
         (unsigned)phash_alert_policy_get(policy, PHASH_ALERT_OPT_PHASH_RADIUS);
     phash_alert_policy_free(def);
+    return PHASH_OK;
+}
+
+phash_status phash_scanner_set_list_option(phash_scanner *s, const char *list,
+                                           phash_alert_option option, int value)
+{
+    phash_status st = config_check(s);
+    if (st != PHASH_OK)
+        return st;
+    st = phash_alert_policy_set_list(s->policy, list, option, value);
+    if (st != PHASH_OK)
+        return ph_error_set(&s->err, st, "list setting %d = %d for '%s': %s", (int)option, value,
+                            list ? list : "(null)",
+                            st == PHASH_ERR_TOO_LARGE ? "too many lists with settings"
+                                                      : phash_strerror(st));
     return PHASH_OK;
 }
 

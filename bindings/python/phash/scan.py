@@ -21,7 +21,7 @@ import threading
 
 from ._lib import Handle, check, fn
 from .sigset import Matcher, SignatureSet
-from .alert import LEVELS
+from .alert import LEVELS, OPTIONS as ALERT_OPTIONS, option_value
 
 c_char_p, c_int, c_uint, c_size_t = ctypes.c_char_p, ctypes.c_int, ctypes.c_uint, ctypes.c_size_t
 
@@ -72,6 +72,7 @@ _scan_paths = fn("phash_scanner_scan_paths", c_int, _vp, ctypes.POINTER(c_char_p
                  _CALLBACK, _vp)
 _cancel = fn("phash_scanner_cancel", None, _vp)
 _set_alert_policy = fn("phash_scanner_set_alert_policy", c_int, _vp, _vp)
+_set_list_option = fn("phash_scanner_set_list_option", c_int, _vp, c_char_p, c_int, c_int)
 _counter = fn("phash_scanner_counter", ctypes.c_uint64, _vp, c_int)
 _last_error = fn("phash_scanner_last_error", c_char_p, _vp)
 _report_hash = fn("phash_scan_report_hash", ctypes.POINTER(_HashC), ctypes.POINTER(_ReportC),
@@ -280,13 +281,19 @@ class Scanner(Handle):
     ('pytx' or 'cpp'), query_percent (80), index_percent (0),
     max_cpu_seconds (per video; 0 = none); radius {'vpdq': 31} is the rule's
     frame distance. alert_policy: an AlertPolicy (default: the library's
-    rule); weak: also report weak matches. One scan at a time."""
+    rule); weak: also report weak matches. list_settings: the alert rule
+    for the entries of some lists only, {list name: {option: value}} with
+    AlertPolicy's options (pdq_radius, phash_radius, phash_needs_pdq,
+    pdq_min_quality, ..., algorithms: those that may alert, max_level:
+    'alert', 'weak' or 'none'); a list is named as matches name it, or by its
+    file name ({'partner.csv': {'pdq_radius': 20}, 'old.json':
+    {'max_level': 'weak'}}). One scan at a time."""
 
     _release = staticmethod(_free)
 
     def __init__(self, signatures=None, algorithms=None, radius=None, rate=0.0,
                  report_hashes=True, video=None, alert_policy=None, exclude=None, ordered=True,
-                 **options):
+                 list_settings=None, **options):
         h = _vp()
         check(_new(ctypes.byref(h)))
         self._handle = h.value
@@ -319,6 +326,7 @@ class Scanner(Handle):
             if algo not in SIG_ALGOS:
                 raise ValueError(f"radius: unknown algorithm {algo!r}")
             check(_set_radius(self._handle, SIG_ALGOS[algo], int(r)), self._detail)
+        self._list_settings(list_settings)
         if rate:
             check(_set_rate(self._handle, float(rate)), self._detail)
         for name, value in (video or {}).items():
@@ -333,6 +341,15 @@ class Scanner(Handle):
                 raise TypeError(f"video {name}: expected a number, got {type(value).__name__}")
             if _set_video_option(self._handle, VIDEO_OPTIONS[name], float(value)) != 0:
                 raise ValueError(f"video {name}: {self._detail()}")
+
+    def _list_settings(self, settings):
+        for name, opts in (settings or {}).items():
+            if not isinstance(opts, dict):
+                raise TypeError(f"list_settings[{name!r}]: expected a dict of alert options")
+            for k, v in opts.items():
+                value = option_value(k, v)  # TypeError for an unknown option
+                check(_set_list_option(self._handle, os.fsencode(name), ALERT_OPTIONS[k], value),
+                      self._detail)
 
     def _detail(self):
         return _text(_last_error(self._handle))

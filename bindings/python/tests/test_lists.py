@@ -3,6 +3,7 @@
 NCMEC XML page loaded, their reports, and exact matches with categories."""
 import hashlib
 import json
+import os
 import unittest
 
 import phash
@@ -90,6 +91,52 @@ class TestDocumentLists(unittest.TestCase):
                 self.assertEqual(r.hash("md5"),
                                  None if skipped else hashlib.md5(other).hexdigest())
                 self.assertEqual(sc.counters()["size_skipped"], skipped)
+
+    def test_list_settings(self):
+        root = os.environ.get("PHASH_SOURCE_ROOT",
+                              os.path.join(os.path.dirname(__file__), "..", "..", ".."))
+        with open(os.path.join(root, "sample", "signatures.csv"), "rb") as f:
+            text = f.read()
+        cap8 = os.path.join(root, "sample", "variants", "o0008", "caption.jpg")  # pHash 4, PDQ 34
+        with phash.SignatureSet() as s:
+            s.load_bytes(text, "list.csv")
+            s.load_bytes(text, "/srv/other.csv")
+            m = phash.Matcher(s)
+
+        def rows(**kw):
+            with phash.Scanner(signatures=m, algorithms="pdq,phash", dihedral=False, expand=0,
+                               **kw) as sc:
+                return sorted((x.algo, x.distance, x.list, x.level)
+                              for x in sc.scan_file(cap8).matches)
+        mine = [("pdq", 34, "list.csv", "alert"), ("phash", 4, "list.csv", "alert")]
+        other = [("pdq", 34, "/srv/other.csv", "alert"), ("phash", 4, "/srv/other.csv", "alert")]
+        self.assertEqual(rows(), sorted(mine + other))
+        self.assertEqual(rows(list_settings={"other.csv": {"max_level": "weak"}}), mine)
+        self.assertEqual(rows(list_settings={"other.csv": {"max_level": "weak"}}, weak=True),
+                         sorted(mine + [r[:3] + ("weak",) for r in other]))
+        self.assertEqual(rows(list_settings={"/srv/other.csv": {"phash_radius": 3},
+                                             "list.csv": {"algorithms": ["pdq"]}}, weak=True),
+                         sorted([r[:3] + ("weak",) for r in mine + other]))
+        self.assertEqual(rows(list_settings={"other.csv": {"pdq_radius": 34, "phash_radius": 3}}),
+                         sorted(mine + other[:1]))
+        with self.assertRaises(TypeError):
+            rows(list_settings={"other.csv": {"radius": 3}})
+        with self.assertRaises(ValueError):
+            rows(list_settings={"other.csv": {"max_level": "loud"}})
+        with self.assertRaises(phash.PhashError):
+            rows(list_settings={"other.csv": {"pdq_radius": 300}})
+        # the policy's own API; a policy given to the scanner carries its lists
+        p = phash.AlertPolicy(pdq_radius=20).set_list("other.csv", pdq_radius=34,
+                                                       algorithms="pdq,md5")
+        self.assertEqual(p.get_list("/x/other.csv", "pdq_radius"), 34)
+        self.assertEqual(p.get_list("list.csv", "pdq_radius"), 20)
+        self.assertEqual(p.get_list("other.csv", "algorithms"), (1 << 1) | (1 << 3))
+        self.assertEqual(p.decide(phash=2, list="other.csv"), "weak")  # pHash may not alert
+        self.assertEqual(p.decide(phash=2, list="list.csv"), "alert")
+        self.assertEqual(p.decide(pdq=34, list="other.csv"), "alert")
+        self.assertEqual(p.decide(pdq=34), "weak")
+        p = phash.AlertPolicy(phash_radius=3).set_list("other.csv", pdq_radius=34)
+        self.assertEqual(rows(alert_policy=p), other[:1])
 
 
 if __name__ == "__main__":
