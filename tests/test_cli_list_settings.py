@@ -3,7 +3,8 @@
 """lists: phash scan's list settings: --list-option NAME:KEY=VALUE (the
 alert rule per list: exact rows with two lists holding the same entries,
 errors, a name that matches no list, the config key), the size filter
-switch (--size-filter / --no-size-filter, its config key and summary line).
+switch (--size-filter / --no-size-filter, its config key and summary line),
+--flood-limit N (rows past the limit left out, the summary line).
 Usage: test_cli_list_settings.py PHASH."""
 import hashlib
 import json
@@ -171,6 +172,44 @@ class ListOption(unittest.TestCase):
         rc, got, err = self.scan("--config", conf)
         self.assertEqual(rc, 2)
         self.assertIn("scan.conf:1: list-option: level: bad value 'never'", err)
+
+
+class FloodLimit(unittest.TestCase):
+    """Five copies of a listed 'logo' and one listed letter."""
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="phash-lists-")
+        self.dir = os.path.join(self.tmp, "scan")
+        os.mkdir(self.dir)
+        logo, letter = b"a logo on every letter\n", b"a listed letter\n"
+        for i in range(5):
+            with open(os.path.join(self.dir, f"doc{i}.txt"), "wb") as f:
+                f.write(logo)
+        with open(os.path.join(self.dir, "z.txt"), "wb") as f:
+            f.write(letter)
+        self.md5 = hashlib.md5(logo).hexdigest()
+        self.list = os.path.join(self.tmp, "list.csv")
+        with open(self.list, "w") as f:
+            f.write(f"md5,id\n{self.md5},LOGO\n{hashlib.md5(letter).hexdigest()},LETTER\n")
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp)
+
+    def test_limit(self):
+        for args, names in ((("--flood-limit", "2"), ["doc0.txt", "doc1.txt", "z.txt"]),
+                            (("--flood-limit", "0"), [f"doc{i}.txt" for i in range(5)] + ["z.txt"]),
+                            ((), [f"doc{i}.txt" for i in range(5)] + ["z.txt"])):
+            rc, out, err = run("scan", self.dir, "-s", self.list, "--algo", "md5", "--no-nice",
+                               *args)
+            self.assertEqual(rc, 1, err)
+            self.assertEqual([os.path.basename(r.split(",")[0]) for r in out.splitlines()[1:]],
+                             names)
+            line = (f"phash scan: suspected bad signature: md5 {self.md5} ({self.list}, id LOGO) "
+                    f"matched 5 files; its matches in the last 3 not printed (--flood-limit 2)\n")
+            self.assertEqual(line in err, args == ("--flood-limit", "2"), err)
+        rc, out, err = run("scan", self.dir, "-s", self.list, "--flood-limit", "-1")
+        self.assertEqual(rc, 2)
+        self.assertIn("phash scan: --flood-limit: expected files, 0 to 2147483647, found '-1'", err)
 
 
 if __name__ == "__main__":

@@ -45,6 +45,7 @@ typedef struct scan_opts {
     int size_filter; /* --size-filter / --no-size-filter (default on) */
     const char **list_options; /* every --list-option NAME:KEY=VALUE */
     int n_list_options;
+    unsigned flood_limit; /* --flood-limit N (0: off) */
     unsigned expand; /* PHASH_VIEW_* mask (--expand) */
     unsigned threads;
     double max_rate; /* images/s, 0 = unlimited */
@@ -111,6 +112,10 @@ static void scan_usage(FILE *f)
         "                     others' matches are weak), level (alert, weak: its\n"
         "                     matches are weak at most, none: never reported); repeat\n"
         "                     for several\n"
+        "  --flood-limit N    a signature that matched N files is suspected wrongly\n"
+        "                     listed (a logo, a blank page): its matches in further\n"
+        "                     files are not printed, and the summary names it with its\n"
+        "                     count (default %u; 0: off)\n"
         "  --size-filter / --no-size-filter\n"
         "                     when every digest entry of the set records its file's\n"
         "                     size (VICS MediaSize, a size column), files that are not\n"
@@ -180,7 +185,7 @@ static void scan_usage(FILE *f)
         "A PATH that cannot be read is always said on stderr; files inside folders\n"
         "that cannot be read or decoded are counted in the summary only.\n",
         PHASH_SCAN_DEFAULT_RADIUS_PDQ, PHASH_SCAN_DEFAULT_RADIUS_PHASH,
-        PHASH_SCAN_DEFAULT_RADIUS_VPDQ);
+        PHASH_SCAN_DEFAULT_FLOOD_LIMIT, PHASH_SCAN_DEFAULT_RADIUS_VPDQ);
 }
 
 static int parse_uint(const char *s, unsigned max, unsigned *out)
@@ -244,7 +249,7 @@ enum {
     OPT_EXCLUDE, OPT_FILES_FROM, OPT_STATE, OPT_REMATCH, OPT_ON_MATCH,
     OPT_ON_MATCH_TIMEOUT, OPT_ALLOWLIST, OPT_REPORT_SUPPRESSED, OPT_SECONDS_PER_HASH,
     OPT_VIDEO_THREADS, OPT_VIDEO_RULE, OPT_VIDEO_MATCH, OPT_WEAK, OPT_CONFIG, OPT_MAX_CPU, OPT_WATCH_RESCAN,
-    OPT_SIZE_FILTER, OPT_NO_SIZE_FILTER, OPT_LIST_OPTION
+    OPT_SIZE_FILTER, OPT_NO_SIZE_FILTER, OPT_LIST_OPTION, OPT_FLOOD_LIMIT
 };
 
 static const struct option scan_options[] = {
@@ -285,6 +290,7 @@ static const struct option scan_options[] = {
     {"size-filter", no_argument, NULL, OPT_SIZE_FILTER},
     {"no-size-filter", no_argument, NULL, OPT_NO_SIZE_FILTER},
     {"list-option", required_argument, NULL, OPT_LIST_OPTION},
+    {"flood-limit", required_argument, NULL, OPT_FLOOD_LIMIT},
     {NULL, 0, NULL, 0}};
 
 /* The video options (one value each; -1 on a bad one, message printed). */
@@ -436,6 +442,13 @@ static int apply_option(scan_opts *o, int id, const char *val)
     case OPT_WEAK: o->weak = 1; return 0;
     case OPT_SIZE_FILTER: o->size_filter = 1; return 0;
     case OPT_NO_SIZE_FILTER: o->size_filter = 0; return 0;
+    case OPT_FLOOD_LIMIT:
+        if (parse_uint(val, 2147483647u, &o->flood_limit)) {
+            opt_value_error("phash scan", "flood-limit", "expected files, 0 to 2147483647, "
+                            "found '%s'", val);
+            return -1;
+        }
+        return 0;
     case OPT_LIST_OPTION:
         if (check_list_option(val))
             return -1;
@@ -503,7 +516,8 @@ static int read_config(scan_opts *o, const char ***paths, int *npaths)
 /* Returns -1 on a usage error (message printed), 1 for --help. */
 static int parse_args(int argc, char **argv, scan_opts *o, const char ***paths, int *npaths)
 {
-    *o = (scan_opts){.threads = 1, .nice = 1, .size_filter = 1, .layout = PHASH_DCT_LAYOUT_1_0,
+    *o = (scan_opts){.threads = 1, .nice = 1, .size_filter = 1,
+                     .flood_limit = PHASH_SCAN_DEFAULT_FLOOD_LIMIT, .layout = PHASH_DCT_LAYOUT_1_0,
                      .dihedral = 1, .expand = PHASH_VIEW_ALL_EXPANSIONS,
                      .on_match_timeout = 30, .seconds_per_hash = 1.0,
                      .query_percent = 80.0, .video_threads = 1,
@@ -1170,6 +1184,22 @@ static const char *weak_note(scan *s)
     return note;
 }
 
+/* Signatures past --flood-limit: one line each (the first 20), most files
+ * first. */
+static void print_floods(scan *s)
+{
+    size_t n = phash_scanner_flood_count(s->scanner);
+    for (size_t i = 0; i < n && i < 20; i++) {
+        const phash_scan_flood *f = phash_scanner_flood_get(s->scanner, i);
+        fprintf(stderr, "phash scan: suspected bad signature: %s %s (%s, id %s) matched %llu "
+                        "files; its matches in the last %llu not printed (--flood-limit %u)\n",
+                f->algo, f->hash, f->list, f->id, (unsigned long long)f->files,
+                (unsigned long long)f->dropped, s->opt.flood_limit);
+    }
+    if (n > 20)
+        fprintf(stderr, "phash scan: ... and %zu more suspected bad signatures\n", n - 20);
+}
+
 static void print_summary(scan *s, double seconds)
 {
     unsigned long long images = counter(s, PHASH_SCAN_MEDIA),
@@ -1204,6 +1234,7 @@ static void print_summary(scan *s, double seconds)
     if (counter(s, PHASH_SCAN_LOW_QUALITY))
         fprintf(stderr, "phash scan: %llu hashes too low in quality to match (flat or tiny "
                         "images)\n", counter(s, PHASH_SCAN_LOW_QUALITY));
+    print_floods(s);
     if (counter(s, PHASH_SCAN_SIZE_SKIPPED))
         fprintf(stderr, "phash scan: %llu files not digested: no listed digest has their size "
                         "(--no-size-filter digests them)\n", counter(s, PHASH_SCAN_SIZE_SKIPPED));
@@ -1298,6 +1329,8 @@ static int configure_algos(scan *s, unsigned mask)
         st = phash_scanner_set_option(sc, PHASH_SCAN_OPT_REPORT_WEAK, s->opt.weak);
     if (st == PHASH_OK)
         st = phash_scanner_set_option(sc, PHASH_SCAN_OPT_SIZE_FILTER, s->opt.size_filter);
+    if (st == PHASH_OK)
+        st = phash_scanner_set_option(sc, PHASH_SCAN_OPT_FLOOD_LIMIT, s->opt.flood_limit);
     if (st == PHASH_OK)
         st = phash_scanner_set_option(sc, PHASH_SCAN_OPT_PHASH_LAYOUT, s->opt.layout);
     if (st == PHASH_OK)

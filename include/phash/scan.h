@@ -114,6 +114,9 @@ typedef struct phash_scan_match {
      * alert radius (weak radius with REPORT_WEAK), and the PDQ record that
      * a pHash alert needed as agreement (farther than PDQ's alert radius). */
     phash_alert_level level;
+    /* 1: its signature had matched more than PHASH_SCAN_OPT_FLOOD_LIMIT
+     * files already (reported only with PHASH_SCAN_OPT_REPORT_FLOODED). */
+    int flooded;
 } phash_scan_match;
 
 /* Where a report's facts come from. */
@@ -293,8 +296,26 @@ typedef enum phash_scan_option {
     /* Seconds between walks of the folders that change notification could
      * not watch (the OS's limit of watches reached; see
      * phash_scanner_watch), 0 .. 31536000; 0: never. Default 600. */
-    PHASH_SCAN_OPT_WATCH_RESCAN = 24
+    PHASH_SCAN_OPT_WATCH_RESCAN = 24,
+    /* Flood protection: a signature (an algorithm's hash, from any list)
+     * that has matched this many distinct files is suspected wrongly
+     * listed (a logo, a blank page, an icon every document carries): its
+     * matches in further files are dropped (counted, PHASH_SCAN_FLOODED)
+     * and it is listed once with its count by phash_scanner_flood_get.
+     * Counted per file (a file's views, variants and owners of it count
+     * once; allowlisted matches not at all) since the start of the last
+     * phash_scanner_start / _scan_paths / _rematch, or, for files scanned
+     * one at a time, since phash_scanner_new / _reset_counters. 0 .. 2^31
+     * (0: off). Default 100: a real picture held on one PC is found in a
+     * handful of copies (duplicates, backups), a wrongly listed common
+     * image in every document and cache: hundreds to thousands; the first
+     * 100 files are always reported, so a real match is never hidden. */
+    PHASH_SCAN_OPT_FLOOD_LIMIT = 25,
+    /* 1: matches past the flood limit are reported, flagged flooded = 1,
+     * instead of dropped (default 0). */
+    PHASH_SCAN_OPT_REPORT_FLOODED = 26
 } phash_scan_option;
+#define PHASH_SCAN_DEFAULT_FLOOD_LIMIT 100
 
 /* Set an option (see the enum). PHASH_ERR_INVALID_ARG for an unknown option
  * or a value out of range, PHASH_ERR_STATE while a scan runs. */
@@ -530,10 +551,12 @@ typedef enum phash_scan_counter {
                                      PHASH_SCAN_OPT_MAX_CPU, summed over threads */
     PHASH_SCAN_WATCH_OVERFLOWS = 22, /* times the OS dropped change events: the
                                         watched roots were walked again */
-    PHASH_SCAN_UNWATCHED = 23     /* folders the OS would not watch (its limit):
+    PHASH_SCAN_UNWATCHED = 23,    /* folders the OS would not watch (its limit):
                                      walked every PHASH_SCAN_OPT_WATCH_RESCAN s */
+    PHASH_SCAN_FLOODED = 24       /* match records past the flood limit: dropped
+                                     (or flagged, PHASH_SCAN_OPT_REPORT_FLOODED) */
 } phash_scan_counter;
-#define PHASH_SCAN_COUNTERS 24
+#define PHASH_SCAN_COUNTERS 25
 
 /* A counter's value (0 for an unknown counter). */
 PHASH_API uint64_t phash_scanner_counter(const phash_scanner *s, phash_scan_counter which);
@@ -541,6 +564,28 @@ PHASH_API void phash_scanner_reset_counters(phash_scanner *s);
 
 /* Detail of the scanner's last failed call; never NULL. */
 PHASH_API const char *phash_scanner_last_error(const phash_scanner *s);
+
+/* ---- flood protection: signatures that matched too many files ---------------- */
+
+/* One signature that passed PHASH_SCAN_OPT_FLOOD_LIMIT. */
+typedef struct phash_scan_flood {
+    const char *algo;         /* "pdq", "phash", "md5", ... */
+    phash_sig_algo sig_algo;
+    const char *hash;         /* the signature's hash text */
+    const char *list, *id;    /* the owner of its first match past the limit */
+    uint64_t files;           /* distinct files it matched (reported or not) */
+    uint64_t dropped;         /* of those, files past the limit (their matches of
+                                 it dropped, or flagged flooded) */
+} phash_scan_flood;
+
+/* The signatures past the flood limit so far (most files first, then by
+ * algorithm and hash): takes a snapshot that phash_scanner_flood_get(s,
+ * 0 .. count-1) reads. Meant for the end of a scan; safe during one (the
+ * snapshot is then a moment's). Records are valid until the next
+ * flood_count, the next scan's start, phash_scanner_reset_counters or
+ * phash_scanner_free. 0 for NULL. */
+PHASH_API size_t phash_scanner_flood_count(phash_scanner *s);
+PHASH_API const phash_scan_flood *phash_scanner_flood_get(const phash_scanner *s, size_t i);
 
 #ifdef __cplusplus
 }

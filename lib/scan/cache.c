@@ -622,6 +622,7 @@ static int rematch_one(void *ctx, const char *path, const ph_state_file *f)
         return 0;
     /* As a scan would, but the file is not stored again: only its new
      * matches (as pending) */
+    ph_scan_flood_apply(w);
     ph_scan_cache_record(w, NULL, 1);
     if (!w->rep.n_matches)
         return 0;

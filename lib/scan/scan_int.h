@@ -306,6 +306,10 @@ struct phash_scanner {
     int video;      /* a chosen algorithm hashes videos: vpdq or pdq */
     ph_scan_video_config vcfg;
     atomic_uint video_extra; /* decoder threads beyond the workers, in use */
+    /* flood protection (flood.c) */
+    uint64_t flood_limit; /* PHASH_SCAN_OPT_FLOOD_LIMIT; 0: off */
+    int report_flooded;   /* PHASH_SCAN_OPT_REPORT_FLOODED */
+    struct ph_scan_flood *flood;
 };
 
 void ph_scan_count(phash_scanner *s, phash_scan_counter c, uint64_t n);
@@ -358,6 +362,18 @@ void ph_scan_cache_prune(phash_scanner *s, const char *root);
 phash_status ph_scan_cache_deliver_pending(phash_scanner *s);
 /* phash_scanner_rematch on worker w (the calling thread's). */
 phash_status ph_scan_cache_rematch(ph_worker *w);
+
+/* ---- flood protection (flood.c) ---- */
+typedef struct ph_scan_flood ph_scan_flood;
+/* Create the shared counts (at phash_scanner_new); -1 out of memory. */
+int ph_scan_flood_begin(phash_scanner *s);
+/* Forget the counts (a new scan, reset_counters); free them. */
+void ph_scan_flood_reset(phash_scanner *s);
+void ph_scan_flood_free(phash_scanner *s);
+/* A report's matches, final but for the state's: count a file per
+ * signature; flood the matches of signatures past the limit (dropped, or
+ * flagged with REPORT_FLOODED). */
+void ph_scan_flood_apply(ph_worker *w);
 
 /* ---- the walk (walk.c) ---- */
 typedef struct ph_walk_sink {

@@ -32,6 +32,7 @@ phash_status phash_scanner_new(phash_scanner **out)
     s->container_ratio = 100;
     s->watch_rescan = 600;
     s->member_size = (uint64_t)256 << 20;
+    s->flood_limit = PHASH_SCAN_DEFAULT_FLOOD_LIMIT;
     s->radius[PHASH_SIG_PDQ] = PHASH_SCAN_DEFAULT_RADIUS_PDQ;
     s->radius[PHASH_SIG_PHASH] = PHASH_SCAN_DEFAULT_RADIUS_PHASH;
     s->radius[PHASH_SIG_VPDQ] = PHASH_SCAN_DEFAULT_RADIUS_VPDQ;
@@ -43,7 +44,8 @@ phash_status phash_scanner_new(phash_scanner **out)
         atomic_init(&s->counters[i], 0);
     if (phash_alert_policy_new(&s->policy) != PHASH_OK || ph_mutex_new(&s->cb_lock) ||
         ph_mutex_new(&s->lock) || ph_mutex_new(&s->rate_lock) ||
-        ph_cond_new(&s->not_empty) || ph_cond_new(&s->not_full) || ph_cond_new(&s->turn)) {
+        ph_cond_new(&s->not_empty) || ph_cond_new(&s->not_full) || ph_cond_new(&s->turn) ||
+        ph_scan_flood_begin(s)) {
         phash_scanner_free(s);
         return PHASH_ERR_NOMEM;
     }
@@ -67,6 +69,7 @@ void phash_scanner_free(phash_scanner *s)
     drop_sync_worker(s);
     ph_scan_watch_end(s);
     ph_walk_release(s);
+    ph_scan_flood_free(s);
     phash_alert_policy_free(s->policy);
     ph_mutex_free(s->cb_lock);
     ph_mutex_free(s->lock);
@@ -197,6 +200,16 @@ phash_status phash_scanner_set_option(phash_scanner *s, phash_scan_option option
             return bad_value(s, option, value);
         s->watch_rescan = (unsigned)value;
         return PHASH_OK;
+    case PHASH_SCAN_OPT_FLOOD_LIMIT:
+        if (value < 0 || value > ((int64_t)1 << 31))
+            return bad_value(s, option, value);
+        s->flood_limit = (uint64_t)value;
+        return PHASH_OK;
+    case PHASH_SCAN_OPT_REPORT_FLOODED:
+        if (!flag)
+            return bad_value(s, option, value);
+        s->report_flooded = (int)value;
+        return PHASH_OK;
     case PHASH_SCAN_OPT_MAX_READ:
         if (value < ((int64_t)1 << 20) || value > ((int64_t)4 << 30) ||
             (uint64_t)value > SIZE_MAX / 2)
@@ -262,6 +275,8 @@ int64_t phash_scanner_get_option(const phash_scanner *s, phash_scan_option optio
     case PHASH_SCAN_OPT_SIZE_FILTER: return s->size_filter;
     case PHASH_SCAN_OPT_MAX_CPU: return s->max_cpu;
     case PHASH_SCAN_OPT_WATCH_RESCAN: return s->watch_rescan;
+    case PHASH_SCAN_OPT_FLOOD_LIMIT: return (int64_t)s->flood_limit;
+    case PHASH_SCAN_OPT_REPORT_FLOODED: return s->report_flooded;
     }
     return -1;
 }
@@ -457,6 +472,7 @@ void phash_scanner_reset_counters(phash_scanner *s)
         return;
     for (int i = 0; i < PHASH_SCAN_COUNTERS; i++)
         atomic_store(&s->counters[i], 0);
+    ph_scan_flood_reset(s);
 }
 
 phash_status ph_scan_deliver(phash_scanner *s, const phash_scan_report *r)
@@ -585,6 +601,7 @@ phash_status phash_scanner_rematch(phash_scanner *s, phash_scan_callback cb, voi
     if (st != PHASH_OK)
         return st;
     s->running = 1;
+    ph_scan_flood_reset(s);
     st = ph_scan_cache_rematch(w);
     s->running = 0;
     return st;
@@ -658,6 +675,7 @@ phash_status phash_scanner_start(phash_scanner *s, phash_scan_callback cb, void 
     s->q_head = s->q_count = 0;
     s->q_closed = 0;
     ph_order_begin(s);
+    ph_scan_flood_reset(s);
     s->workers = ph_calloc(s->threads, sizeof *s->workers);
     if (!s->workers)
         return ph_error_set(&s->err, PHASH_ERR_NOMEM, "out of memory");

@@ -340,10 +340,12 @@ static phash_status process(ph_worker *w, ph_scan_input *in)
     return PHASH_OK;
 }
 
-/* Match ids (and with a state: store, drop matches delivered before),
- * count, deliver; with a state, the matches are then delivered. */
+/* Flood protection, match ids (and with a state: store, drop matches
+ * delivered before), count, deliver; with a state, the matches are then
+ * delivered. */
 static phash_status finish(ph_worker *w, const ph_scan_input *in, int cached)
 {
+    ph_scan_flood_apply(w);
     ph_scan_cache_record(w, in, cached);
     count_outcome(w);
     phash_status st = ph_scan_deliver(w->s, &w->rep);

@@ -39,7 +39,7 @@ class _MatchC(ctypes.Structure):
                 ("suppressed", c_int), ("query_percent", ctypes.c_double),
                 ("index_percent", ctypes.c_double), ("time_start", ctypes.c_double),
                 ("time_end", ctypes.c_double), ("time_ranges", c_char_p),
-                ("frame", ctypes.c_int64), ("level", c_int)]
+                ("frame", ctypes.c_int64), ("level", c_int), ("flooded", c_int)]
 
 
 class _ReportC(ctypes.Structure):
@@ -72,6 +72,14 @@ _scan_paths = fn("phash_scanner_scan_paths", c_int, _vp, ctypes.POINTER(c_char_p
                  _CALLBACK, _vp)
 _cancel = fn("phash_scanner_cancel", None, _vp)
 _set_alert_policy = fn("phash_scanner_set_alert_policy", c_int, _vp, _vp)
+
+class _FloodC(ctypes.Structure):
+    _fields_ = [("algo", c_char_p), ("sig_algo", c_int), ("hash", c_char_p), ("list", c_char_p),
+                ("id", c_char_p), ("files", ctypes.c_uint64), ("dropped", ctypes.c_uint64)]
+
+
+_flood_count = fn("phash_scanner_flood_count", c_size_t, _vp)
+_flood_get = fn("phash_scanner_flood_get", ctypes.POINTER(_FloodC), _vp, c_size_t)
 _set_list_option = fn("phash_scanner_set_list_option", c_int, _vp, c_char_p, c_int, c_int)
 _counter = fn("phash_scanner_counter", ctypes.c_uint64, _vp, c_int)
 _last_error = fn("phash_scanner_last_error", c_char_p, _vp)
@@ -90,12 +98,13 @@ OPTIONS = {"threads": 1, "dihedral": 2, "report_hashes": 3, "phash_layout": 4, "
            "container_depth": 13, "container_members": 14, "container_bytes": 15,
            "container_ratio": 16, "member_size": 17,
            "one_file_system": 18, "report_suppressed": 19, "ordered": 20, "weak": 21,
-           "size_filter": 22, "max_cpu": 23}
+           "size_filter": 22, "max_cpu": 23, "flood_limit": 25, "report_flooded": 26}
 EXPAND = {"border": 2, "embedded": 4}
 COUNTERS = ["files", "media", "not_media", "unsupported", "errors", "matches", "matched_files",
             "low_quality", "files_opened", "bytes_read", "folders", "special", "links_skipped",
             "root_errors", "containers", "members", "cached", "pruned", "known_matches",
-            "weak_matches", "size_skipped", "throttled_ms", "watch_overflows", "unwatched"]
+            "weak_matches", "size_skipped", "throttled_ms", "watch_overflows", "unwatched",
+            "flooded"]
 SIG_ALGOS = {"pdq": 1, "phash": 2, "vpdq": 6}
 SOURCES = ("file", "state", "pending", "rematch")
 VIDEO_OPTIONS = {"seconds_per_hash": 1, "threads": 2, "rule": 3, "query_percent": 4,
@@ -146,7 +155,8 @@ class ScanMatch:
     Scanner(weak=True)), the alert policy's decision for the list entry."""
     __slots__ = ("algo", "distance", "variant", "hash", "list", "id", "metadata", "quality",
                  "category", "view", "allowlist", "suppressed", "query_percent",
-                 "index_percent", "time_start", "time_end", "time_ranges", "frame", "level")
+                 "index_percent", "time_start", "time_end", "time_ranges", "frame", "level",
+                 "flooded")
 
     def __init__(self, c):
         self.level = LEVELS.get(c.level, "unknown")
@@ -159,6 +169,9 @@ class ScanMatch:
         # (listed only with Scanner(report_suppressed=True))
         self.allowlist = bool(c.owner_flags & 0x8)
         self.suppressed = bool(c.suppressed)
+        # its signature had matched flood_limit files already (listed only
+        # with Scanner(report_flooded=True))
+        self.flooded = bool(c.flooded)
         video = c.time_ranges is not None  # a video's or an animated GIF's frames
         vpdq = video and c.sig_algo == SIG_ALGOS["vpdq"]
         self.query_percent = c.query_percent if vpdq else None
@@ -287,7 +300,10 @@ class Scanner(Handle):
     pdq_min_quality, ..., algorithms: those that may alert, max_level:
     'alert', 'weak' or 'none'); a list is named as matches name it, or by its
     file name ({'partner.csv': {'pdq_radius': 20}, 'old.json':
-    {'max_level': 'weak'}}). One scan at a time."""
+    {'max_level': 'weak'}}). flood_limit (default 100; 0: off): a signature
+    that matched that many files is suspected wrongly listed, its further
+    matches dropped (report_flooded=True: kept, ScanMatch.flooded) and
+    listed by floods(). One scan at a time."""
 
     _release = staticmethod(_free)
 
@@ -350,6 +366,20 @@ class Scanner(Handle):
                 value = option_value(k, v)  # TypeError for an unknown option
                 check(_set_list_option(self._handle, os.fsencode(name), ALERT_OPTIONS[k], value),
                       self._detail)
+
+    def floods(self):
+        """The signatures past flood_limit (default 100 files: suspected
+        wrongly listed; their matches in further files dropped, or flagged
+        with report_flooded=True), most files first: dicts with algo, hash,
+        list and id (an owner), files (distinct files matched) and dropped
+        (files past the limit). Counted since the last scan() / a new
+        Scanner for files scanned one at a time."""
+        out = []
+        for i in range(_flood_count(self._live())):
+            f = _flood_get(self._handle, i).contents
+            out.append({"algo": f.algo.decode(), "hash": f.hash.decode(), "list": _text(f.list),
+                        "id": _text(f.id), "files": f.files, "dropped": f.dropped})
+        return out
 
     def _detail(self):
         return _text(_last_error(self._handle))

@@ -138,6 +138,32 @@ class TestDocumentLists(unittest.TestCase):
         p = phash.AlertPolicy(phash_radius=3).set_list("other.csv", pdq_radius=34)
         self.assertEqual(rows(alert_policy=p), other[:1])
 
+    def test_flood_limit(self):
+        import tempfile
+        logo = b"a logo on every letter\n"
+        with phash.SignatureSet() as s:
+            s.load_bytes(f"md5,id\n{hashlib.md5(logo).hexdigest()},LOGO\n".encode(), "l.csv")
+            m = phash.Matcher(s)
+        with tempfile.TemporaryDirectory() as d:
+            for i in range(5):
+                with open(os.path.join(d, f"d{i}.txt"), "wb") as f:
+                    f.write(logo)
+            want = [{"algo": "md5", "hash": hashlib.md5(logo).hexdigest(), "list": "l.csv",
+                     "id": "LOGO", "files": 5, "dropped": 3}]
+            with phash.Scanner(signatures=m, algorithms="md5", flood_limit=2) as sc:
+                reports = list(sc.scan(d))
+                self.assertEqual([len(r.matches) for r in reports], [1, 1, 0, 0, 0])
+                self.assertEqual(sc.floods(), want)
+                self.assertEqual(sc.counters()["flooded"], 3)
+            with phash.Scanner(signatures=m, algorithms="md5", flood_limit=2,
+                               report_flooded=True) as sc:
+                got = [[x.flooded for x in r.matches] for r in sc.scan(d)]
+                self.assertEqual(got, [[False], [False], [True], [True], [True]])
+                self.assertEqual(sc.floods(), want)
+            with phash.Scanner(signatures=m, algorithms="md5") as sc:  # default 100
+                self.assertEqual(sum(len(r.matches) for r in sc.scan(d)), 5)
+                self.assertEqual(sc.floods(), [])
+
 
 if __name__ == "__main__":
     unittest.main()
