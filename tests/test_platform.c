@@ -64,19 +64,10 @@ static const char *at(const char *rel)
     return buf[k];
 }
 
-static void setup(void)
-{
-    static int n;
-#ifdef _WIN32
-    char tmp[MAX_PATH];
-    ck_assert(GetTempPathA(sizeof tmp, tmp) > 0);
-    snprintf(g_root, sizeof g_root, "%sphash-platform-%lu-%d", tmp,
-             (unsigned long)GetCurrentProcessId(), n++);
-#else
-    snprintf(g_root, sizeof g_root, "/tmp/phash-platform-%ld-%d", (long)getpid(), n++);
-#endif
-    make_dir(g_root);
-}
+/* A new folder per test (make_temp_dir: a process ID alone is not unique
+ * under Wine, and a folder left by a run that failed must not fail the
+ * next one). */
+static void setup(void) { make_temp_dir(g_root, sizeof g_root, "phash-platform"); }
 
 /* Leaves the few small files of a run in the temporary folder only if a
  * check failed before this point. */

@@ -68,6 +68,20 @@ static inline const char *source_path(const char *rel)
     return buf;
 }
 
+/* A new empty folder NAME-XXXXXX (mkdtemp: unique even where process IDs
+ * repeat, as under Wine) in the system's temporary folder (Windows: TEMP),
+ * its path into buf. */
+static inline void make_temp_dir(char *buf, size_t n, const char *name)
+{
+#ifdef _WIN32
+    const char *tmp = getenv("TEMP") ? getenv("TEMP") : getenv("TMP");
+#else
+    const char *tmp = "/tmp";
+#endif
+    snprintf(buf, n, "%s/%s-XXXXXX", tmp ? tmp : ".", name);
+    ck_assert_msg(mkdtemp(buf) != NULL, "mkdtemp %s", buf);
+}
+
 /* Run one suite and return the process exit status. */
 static inline int run_suite(Suite *s)
 {
