@@ -57,6 +57,36 @@ static void write_renamed(const char *path, const char *text)
     ck_assert_int_eq(rename(part, path), 0);
 }
 
+#ifdef _WIN32
+#define WIN32_LEAN_AND_MEAN
+#include <windows.h>
+#endif
+
+/* The (empty) root folder taken away: deleted, or under Wine moved aside.
+ * Wine deletes a folder that still has handles open (the watch's) only
+ * when they close, and tells no one: neither the watch's read nor an open
+ * of the path sees it (Windows fails both). Moving it away is seen. The
+ * moved folder is removed by remove_moved_root. */
+static void take_root_away(const char *root)
+{
+#ifdef _WIN32
+    if (GetProcAddress(GetModuleHandleA("ntdll.dll"), "wine_get_version")) {
+        char moved[300];
+        snprintf(moved, sizeof moved, "%s.moved", root);
+        ck_assert_int_eq(rename(root, moved), 0);
+        return;
+    }
+#endif
+    ck_assert_int_eq(rmdir(root), 0);
+}
+
+static void remove_moved_root(const char *root)
+{
+    char moved[300];
+    snprintf(moved, sizeof moved, "%s.moved", root);
+    rmdir(moved);
+}
+
 /* Follow the watch until path was reported (at most a minute). */
 static void wait_for(phash_scanner *s, const seen *c, const char *path)
 {
@@ -86,9 +116,9 @@ END_TEST
 
 START_TEST(files_folders_and_a_root_created_again)
 {
-    char root[] = "/tmp/phash-watch-XXXXXX";
-    ck_assert_ptr_nonnull(mkdtemp(root));
-    char p[4][300];
+    char root[256];
+    make_temp_dir(root, sizeof root, "phash-watch");
+    char p[4][400];
     snprintf(p[0], sizeof p[0], "%s/before.txt", root);
     write_text(p[0], "written before the scan\n");
 
@@ -110,7 +140,7 @@ START_TEST(files_folders_and_a_root_created_again)
     snprintf(p[1], sizeof p[1], "%s/y.txt", root);
     write_renamed(p[1], "y\n");
     wait_for(s, &c, p[1]);
-    char sub[64];
+    char sub[300];
     snprintf(sub, sizeof sub, "%s/new", root);
     ck_assert_int_eq(mkdir(sub, 0700), 0);
     snprintf(p[2], sizeof p[2], "%s/x.txt", sub);
@@ -122,7 +152,7 @@ START_TEST(files_folders_and_a_root_created_again)
     unlink(p[1]);
     unlink(p[2]);
     ck_assert_int_eq(rmdir(sub), 0);
-    ck_assert_int_eq(rmdir(root), 0);
+    take_root_away(root);
     ck_assert_int_eq(phash_scanner_watch_wait(s, 0.3), PHASH_OK); /* it is gone */
     ck_assert_int_eq(mkdir(root, 0700), 0);
     ck_assert_int_eq(phash_scanner_watch_wait(s, 0.5), PHASH_OK); /* it is back */
@@ -139,6 +169,7 @@ START_TEST(files_folders_and_a_root_created_again)
     phash_scanner_free(s);
     unlink(p[3]);
     rmdir(root);
+    remove_moved_root(root);
 }
 END_TEST
 
@@ -151,11 +182,11 @@ START_TEST(platform_watch)
     if (err == ENOSYS)
         return;
     ck_assert_int_eq(err, 0);
-    char root[] = "/tmp/phash-watch-XXXXXX";
-    ck_assert_ptr_nonnull(mkdtemp(root));
+    char root[256];
+    make_temp_dir(root, sizeof root, "phash-watch");
     ck_assert_int_eq(ph_watch_add(w, root), 0);
     ck_assert_int_eq(ph_watch_add(w, root), 0); /* again: a no-op */
-    char f[64], d[64];
+    char f[300], d[300];
     snprintf(f, sizeof f, "%s/a.txt", root);
     snprintf(d, sizeof d, "%s/sub", root);
     write_text(f, "a\n");
@@ -165,12 +196,17 @@ START_TEST(platform_watch)
     ck_assert_int_eq(ev.kind, PH_WATCH_FILE);
     ck_assert_str_eq(ev.path, f);
     ck_assert_int_eq(ph_watch_next(w, 5.0, &ev), 0);
+#ifdef _WIN32
+    /* Windows tells writes, not closes: the file may come again. */
+    for (int i = 0; i < 8 && ev.kind == PH_WATCH_FILE && !strcmp(ev.path, f); i++)
+        ck_assert_int_eq(ph_watch_next(w, 5.0, &ev), 0);
+#endif
     ck_assert_int_eq(ev.kind, PH_WATCH_FOLDER);
     ck_assert_str_eq(ev.path, d);
     ck_assert_int_eq(ph_watch_next(w, 0.05, &ev), ETIMEDOUT);
     ck_assert_int_eq(rmdir(d), 0);
     unlink(f);
-    ck_assert_int_eq(rmdir(root), 0);
+    take_root_away(root);
     ck_assert_int_eq(ph_watch_next(w, 5.0, &ev), 0);
     ck_assert_int_eq(ev.kind, PH_WATCH_GONE);
     ck_assert_str_eq(ev.path, root);
@@ -182,9 +218,14 @@ START_TEST(platform_watch)
     ck_assert_int_eq(ph_watch_next(w, 0.2, &ev), ETIMEDOUT);
     unlink(f);
     rmdir(root);
+    remove_moved_root(root);
     char limit[128];
     ph_watch_limit(limit, sizeof limit);
+#ifdef _WIN32
+    ck_assert_ptr_nonnull(strstr(limit, "ReadDirectoryChangesW"));
+#else
     ck_assert_ptr_nonnull(strstr(limit, "inotify"));
+#endif
     ph_watch_free(w);
 }
 END_TEST

@@ -20,6 +20,8 @@ static inline int setenv(const char *name, const char *value, int overwrite)
     return _putenv_s(name, value) == 0 ? 0 : -1;
 }
 static inline int unsetenv(const char *name) { return _putenv_s(name, "") == 0 ? 0 : -1; }
+/* No modes on Windows (a new folder inherits its parent's ACL). */
+#define mkdir(path, mode) ((void)(mode), _mkdir(path))
 #endif
 
 #endif

@@ -166,13 +166,15 @@ int ph_lower_thread_priority(void);
 /* ---- change notification (service: phash_scanner_watch) ------------------------ */
 
 /* Events of watched folders, OS-neutral: Linux has inotify (one watch per
- * folder), Windows ReadDirectoryChangesW (one watch covers the folders
- * below: ph_watch_recursive). Not thread-safe: one thread uses a ph_watch. */
+ * folder; posix.c), Windows ReadDirectoryChangesW (one per tree, reporting
+ * only the folders added, so that the meaning is inotify's; win32_watch.c).
+ * Not thread-safe: one thread uses a ph_watch. */
 typedef struct ph_watch ph_watch;
 
 typedef enum ph_watch_kind {
     PH_WATCH_FILE = 1,     /* a file in a watched folder was written and
-                              closed, or moved in: path */
+                              closed, or moved in: path (Windows: written,
+                              maybe told again while it is being written) */
     PH_WATCH_FOLDER = 2,   /* a folder was created or moved in: path (not
                               watched yet) */
     PH_WATCH_GONE = 3,     /* a watched folder itself was deleted or moved

@@ -1,9 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* Change notification where the platform layer has none yet (POSIX
- * systems without inotify; Windows until ReadDirectoryChangesW is added to
- * win32.c, which then excludes _WIN32 here): ph_watch_new says ENOSYS and
- * phash_scanner_watch PHASH_ERR_UNSUPPORTED. Linux: posix.c. */
-#if !defined(__linux__)
+/* Change notification where the platform layer has none (POSIX systems
+ * without inotify): ph_watch_new says ENOSYS and phash_scanner_watch
+ * PHASH_ERR_UNSUPPORTED. Linux: posix.c; Windows: win32_watch.c. */
+#if !defined(__linux__) && !defined(_WIN32)
 #include <errno.h>
 #include <stdio.h>
 
