@@ -188,7 +188,7 @@ START_TEST(platform_watch)
     ck_assert_int_eq(ph_watch_add(w, root), 0); /* again: a no-op */
     char f[300], d[300];
     snprintf(f, sizeof f, "%s/a.txt", root);
-    snprintf(d, sizeof d, "%s/sub", root);
+    snprintf(d, sizeof d, "%s/d", root); /* Windows: a record shorter than its struct */
     write_text(f, "a\n");
     ck_assert_int_eq(mkdir(d, 0700), 0);
     ph_watch_event ev;

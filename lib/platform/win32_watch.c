@@ -398,6 +398,10 @@ static int event_path(ph_watch *w, const wchar_t *name, size_t wlen)
     return 0;
 }
 
+/* Where a record's name starts: a record is shorter than the struct when
+ * its name has one character (the struct's size rounds FileName[1] up). */
+#define NAME_AT offsetof(FILE_NOTIFY_INFORMATION, FileName)
+
 /* The record after fi in the buffer being reported, or NULL. */
 static const FILE_NOTIFY_INFORMATION *next_record(const ph_watch *w,
                                                   const FILE_NOTIFY_INFORMATION *fi)
@@ -405,11 +409,10 @@ static const FILE_NOTIFY_INFORMATION *next_record(const ph_watch *w,
     if (!fi->NextEntryOffset)
         return NULL;
     size_t at = (size_t)((const unsigned char *)fi - w->events) + fi->NextEntryOffset;
-    if (at + sizeof *fi > w->len)
+    if (at + NAME_AT > w->len)
         return NULL;
     const FILE_NOTIFY_INFORMATION *nx = (const void *)(w->events + at);
-    return at + offsetof(FILE_NOTIFY_INFORMATION, FileName) + nx->FileNameLength <= w->len ? nx
-                                                                                          : NULL;
+    return at + NAME_AT + nx->FileNameLength <= w->len ? nx : NULL;
 }
 
 /* The same file written again next in this read: announced there. */
@@ -454,9 +457,9 @@ static int translate(ph_watch *w, const FILE_NOTIFY_INFORMATION *fi, ph_watch_ev
 
 static int next_in_buffer(ph_watch *w, ph_watch_event *ev)
 {
-    while (w->off + sizeof(FILE_NOTIFY_INFORMATION) <= w->len) {
+    while (w->off + NAME_AT <= w->len) {
         const FILE_NOTIFY_INFORMATION *fi = (const void *)(w->events + w->off);
-        size_t end = w->off + offsetof(FILE_NOTIFY_INFORMATION, FileName) + fi->FileNameLength;
+        size_t end = w->off + NAME_AT + fi->FileNameLength;
         w->off = fi->NextEntryOffset ? w->off + fi->NextEntryOffset : w->len;
         if (end <= w->len && translate(w, fi, ev))
             return 1;
