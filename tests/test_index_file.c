@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "index_testlib.h"
+#include "index/index_file.h"
 #include "index/index_internal.h"
 
 static const phash_index_method METHODS[] = {PHASH_INDEX_AUTO, PHASH_INDEX_SCAN,
@@ -533,6 +534,43 @@ static int write_corpus(const char *dir)
     return 0;
 }
 
+/* ph_index_build_from (compiled sets build their indexes with it, without
+ * the append buffer) writes the very file that phash_index_add with ids
+ * 0..n-1 and phash_index_build write: 64 and 256 bits, clustered codes
+ * with repeats, and none. */
+START_TEST(build_from_equals_add_and_build)
+{
+    static const size_t counts[] = {0, 1, 5000};
+    for (unsigned w = 1; w <= 4; w += 3)
+        for (size_t k = 0; k < sizeof counts / sizeof counts[0]; k++) {
+            size_t n = counts[k];
+            tl_set s = tl_make(TL_DUPS, w, n ? n : 1, 90 + w);
+            uint64_t *ids = malloc((n ? n : 1) * sizeof *ids);
+            for (size_t i = 0; i < n; i++)
+                ids[i] = i;
+            phash_index *a = NULL, *b = NULL;
+            ck_assert_int_eq(ph_index_build_from(64 * w, s.codes, n, &a), PHASH_OK);
+            ck_assert_int_eq(phash_index_new(64 * w, &b), PHASH_OK);
+            ck_assert_int_eq(phash_index_add(b, s.codes, ids, n), PHASH_OK);
+            ck_assert_int_eq(phash_index_build(b), PHASH_OK);
+            ck_assert_uint_eq(phash_index_count(a), n);
+            ck_assert_int_eq(phash_index_save(a, tmp_path("from.idx")), PHASH_OK);
+            ck_assert_int_eq(phash_index_save(b, tmp_path("add.idx")), PHASH_OK);
+            size_t la, lb;
+            unsigned char *fa = read_all(tmp_path("from.idx"), &la);
+            unsigned char *fb = read_all(tmp_path("add.idx"), &lb);
+            ck_assert_uint_eq(la, lb);
+            ck_assert_msg(memcmp(fa, fb, la) == 0, "w %u, n %zu: the files differ", w, n);
+            free(fa), free(fb), free(ids);
+            unlink(tmp_path("from.idx"));
+            unlink(tmp_path("add.idx"));
+            phash_index_free(a);
+            phash_index_free(b);
+            tl_set_free(&s);
+        }
+}
+END_TEST
+
 int main(int argc, char **argv)
 {
     if (argc == 3 && strcmp(argv[1], "--write-corpus") == 0)
@@ -552,6 +590,7 @@ int main(int argc, char **argv)
     tcase_add_test(tc, save_failure_keeps_old_file);
     tcase_add_test(tc, sigkill_during_save);
     tcase_add_test(tc, fuzz_seeds_load);
+    tcase_add_test(tc, build_from_equals_add_and_build);
     suite_add_tcase(s, tc);
     int rc = run_suite(s);
     rmdir(g_dir);

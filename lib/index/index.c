@@ -206,6 +206,23 @@ out:
     return st;
 }
 
+/* A core whose codes and ids are filled made searchable: its entries
+ * ordered (BK-tree, or MIH table 0 for the lean layout) and its MIH tables
+ * built, in the layout ix asks for. */
+static phash_status order_core(ph_core *c, uint64_t *codes, uint64_t *ids,
+                               const phash_index *ix)
+{
+    size_t w = ix->words;
+    /* The lean layout orders the entries by MIH table 0, so it has no
+     * BK-tree (which orders them by its leaves); forced BK-tree queries
+     * then take the scan. */
+    int lean = w == 1 && ix->compact == PH_LAYOUT_LEAN;
+    phash_status st = lean ? ph_mih_order(c->n, codes, ids) : ph_bktree_build(c, codes, ids);
+    if (st == PHASH_OK)
+        st = ph_mih_build(c, w == 1 ? ix->compact : PH_LAYOUT_FAST, ix->wide_min);
+    return st;
+}
+
 /* The live entries (core minus tombstones, plus the buffer) built into a
  * new core. Caller holds wmutex, so nothing it reads changes. */
 static phash_status build_core(const phash_index *ix, ph_core **out)
@@ -235,18 +252,45 @@ static phash_status build_core(const phash_index *ix, ph_core **out)
     }
     c->codes = codes;
     c->ids = ids;
-    /* The lean layout orders the entries by MIH table 0, so it has no
-     * BK-tree (which orders them by its leaves); forced BK-tree queries
-     * then take the scan. */
-    int lean = w == 1 && ix->compact == PH_LAYOUT_LEAN;
-    if ((st = lean ? ph_mih_order(n, codes, ids) : ph_bktree_build(c, codes, ids)) != PHASH_OK ||
-        (st = ph_mih_build(c, w == 1 ? ix->compact : PH_LAYOUT_FAST, ix->wide_min)) != PHASH_OK)
+    if ((st = order_core(c, codes, ids, ix)) != PHASH_OK)
         goto fail;
     *out = c;
     return PHASH_OK;
 fail:
     ph_core_free(c);
     return st;
+}
+
+phash_status ph_index_build_from(unsigned bits, const void *codes, size_t n, phash_index **out)
+{
+    *out = NULL;
+    if (n >= UINT32_MAX)
+        return PHASH_ERR_INVALID_ARG;
+    phash_index *ix;
+    phash_status st = phash_index_new(bits, &ix);
+    if (st != PHASH_OK)
+        return st;
+    size_t w = ix->words;
+    ph_core *c = ix->core;
+    uint64_t *cc = ph_core_alloc(c, (n ? n : 1) * w * sizeof *cc);
+    uint64_t *ids = ph_core_alloc(c, (n ? n : 1) * sizeof *ids);
+    st = PHASH_ERR_NOMEM;
+    if (cc && ids) {
+        if (n)
+            memcpy(cc, codes, n * w * sizeof *cc);
+        for (size_t i = 0; i < n; i++)
+            ids[i] = i;
+        c->n = n;
+        c->codes = cc;
+        c->ids = ids;
+        st = order_core(c, cc, ids, ix);
+    }
+    if (st != PHASH_OK) {
+        phash_index_free(ix);
+        return st;
+    }
+    *out = ix;
+    return PHASH_OK;
 }
 
 phash_status ph_index_build_locked(phash_index *ix)

@@ -234,24 +234,8 @@ phash_status ph_sigset_build_index(const phash_sigset *set, phash_sig_algo algo,
     const ph_algo_store *st = &set->algo[algo];
     if (st->count == 0 || phash_sig_algo_is_exact(algo))
         return PHASH_OK;
-    uint64_t *ids = ph_malloc(st->count * sizeof *ids);
-    if (!ids)
-        return PHASH_ERR_NOMEM;
-    for (size_t i = 0; i < st->count; i++)
-        ids[i] = i;
-    phash_index *idx = NULL;
-    phash_status s = phash_index_new((unsigned)phash_sig_algo_code_size(algo) * 8, &idx);
-    if (s == PHASH_OK)
-        s = phash_index_add(idx, st->codes, ids, st->count);
-    if (s == PHASH_OK)
-        s = phash_index_build(idx);
-    ph_free(ids);
-    if (s != PHASH_OK) {
-        phash_index_free(idx);
-        return s;
-    }
-    *out = idx;
-    return PHASH_OK;
+    return ph_index_build_from((unsigned)phash_sig_algo_code_size(algo) * 8, st->codes, st->count,
+                               out);
 }
 
 /* One section's contents into the stream. PHASH_ERR_IO with errno set when
