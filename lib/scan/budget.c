@@ -51,9 +51,18 @@ static _Thread_local struct {
     int depth;
 } here;
 
+/* At the start of a scan or of a call for one file: the bucket starts anew
+ * only when the budget was changed (or never started), never per call, so
+ * a caller that scans file by file (phash_scanner_scan_file) pays each
+ * file's debt before the next one. (It used to start at every call: the
+ * debt of a file was forgotten and such a scan never slept between files,
+ * which went unseen natively, where the bound's one-second window covered
+ * the few milliseconds of the test's files, and failed under valgrind.) */
 void ph_scan_budget_begin(phash_scanner *s)
 {
-    ph_cpu_budget_start(&s->budget, s->max_cpu / 100.0, ph_now());
+    double share = s->max_cpu / 100.0;
+    if (s->budget.share < share || s->budget.share > share)
+        ph_cpu_budget_start(&s->budget, share, ph_now());
 }
 
 /* Charge the CPU used since the last mark; with wait, sleep off any debt
