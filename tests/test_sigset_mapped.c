@@ -249,6 +249,92 @@ START_TEST(index_rewritten_in_place)
 }
 END_TEST
 
+/* The whole file at path (malloc'd), its length in *len. */
+static unsigned char *file_bytes(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_int_eq(fseek(f, 0, SEEK_END), 0);
+    long n = ftell(f);
+    ck_assert_int_ge(n, 0);
+    rewind(f);
+    unsigned char *b = malloc((size_t)n + 1);
+    ck_assert_ptr_nonnull(b);
+    ck_assert_uint_eq(fread(b, 1, (size_t)n, f), (size_t)n);
+    fclose(f);
+    *len = (size_t)n;
+    return b;
+}
+
+static void assert_same_file(const char *a, const char *b)
+{
+    size_t la, lb;
+    unsigned char *fa = file_bytes(a, &la), *fb = file_bytes(b, &lb);
+    ck_assert_uint_eq(la, lb);
+    ck_assert_msg(memcmp(fa, fb, la) == 0, "%s and %s differ", a, b);
+    free(fa);
+    free(fb);
+}
+
+static void assert_empty(const phash_sigset *s)
+{
+    for (int a = 1; a <= PHASH_SIG_ALGO_MAX; a++)
+        ck_assert_uint_eq(phash_sigset_size(s, (phash_sig_algo)a), 0);
+    ck_assert_uint_eq(phash_sigset_list_count(s), 0);
+}
+
+/* PHASH_SIGSET_SAVE_RELEASE writes the very file a plain save writes (every
+ * algorithm, categories, ids, metadata, sizes: the set's memory is freed
+ * section by section), then leaves the set empty with its options, ready
+ * for another load; from a mapped set too; and after a failed save. */
+START_TEST(release_save_writes_the_same_file)
+{
+    static const char list[] =
+        "signal_type,signal_str,id,category,note,size\n"
+        "pdq," H1 ",ID-1,catA,n1,\n"
+        "pdq," H2 ",ID-2,catB,n2,\n"
+        "phash,e66993e1ba4110be,ID-3,catA,n3,\n"
+        "md5,a2e29725ecd1935b01ba6e63953180ef,ID-4,,n4,51195\n"
+        "sha256,00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff,ID-5,catC,n5,"
+        "77\n";
+    char plain[160], released[160], bad[160];
+    snprintf(plain, sizeof plain, "%s/plain.phx", dir);
+    snprintf(released, sizeof released, "%s/released.phx", dir);
+    snprintf(bad, sizeof bad, "%s/missing/x.phx", dir);
+    phash_sigset *s = NULL;
+    ck_assert_int_eq(phash_sigset_new(&s), PHASH_OK);
+    ck_assert_int_eq(phash_sigset_set_option(s, PHASH_SIGSET_OPT_MIN_QUALITY, 70), PHASH_OK);
+    phash_sigset_report r;
+    ck_assert_int_eq(phash_sigset_load_memory(s, list, strlen(list), "list", &r), PHASH_OK);
+    ck_assert_uint_eq(r.inserted, 5);
+    ck_assert_int_eq(phash_sigset_save_flags(s, plain, 2), PHASH_ERR_INVALID_ARG);
+    ck_assert_uint_eq(phash_sigset_size(s, PHASH_SIG_PDQ), 2); /* untouched */
+    ck_assert_int_eq(phash_sigset_save(s, plain), PHASH_OK);
+    ck_assert_int_eq(phash_sigset_save_flags(s, released, PHASH_SIGSET_SAVE_RELEASE), PHASH_OK);
+    assert_same_file(plain, released);
+    assert_empty(s);
+    ck_assert_int_eq(phash_sigset_get_option(s, PHASH_SIGSET_OPT_MIN_QUALITY), 70);
+    /* loaded into again */
+    ck_assert_int_eq(phash_sigset_load_memory(s, list, strlen(list), "list", &r), PHASH_OK);
+    ck_assert_uint_eq(r.inserted, 5);
+    ck_assert_uint_eq(phash_sigset_size(s, PHASH_SIG_SHA256), 1);
+    /* a failed save empties it too, and says why */
+    ck_assert_int_ne(phash_sigset_save_flags(s, bad, PHASH_SIGSET_SAVE_RELEASE), PHASH_OK);
+    ck_assert_ptr_nonnull(strstr(phash_sigset_last_error(s), "missing"));
+    assert_empty(s);
+    phash_sigset_free(s);
+    /* a set used in place (mapped): emptied at the end */
+    ck_assert_int_eq(phash_sigset_open_flags(plain, PHASH_SIGSET_OPEN_MAP, &s, NULL), PHASH_OK);
+    unlink(released);
+    ck_assert_int_eq(phash_sigset_save_flags(s, released, PHASH_SIGSET_SAVE_RELEASE), PHASH_OK);
+    assert_same_file(plain, released);
+    assert_empty(s);
+    phash_sigset_free(s);
+    unlink(plain);
+    unlink(released);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("sigset_mapped");
@@ -260,6 +346,7 @@ int main(void)
     tcase_add_test(tc, small_set_is_a_copy);
     tcase_add_test(tc, rewritten_in_place_while_served);
     tcase_add_test(tc, index_rewritten_in_place);
+    tcase_add_test(tc, release_save_writes_the_same_file);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }

@@ -321,16 +321,18 @@ int cmd_sigset(int argc, char **argv)
         rc = EXIT_ERROR;
     } else if (!strcmp(sub, "check")) {
         rc = load_all(set, &a, stdout) ? EXIT_ERROR : EXIT_NO_MATCH;
+    } else if (load_all(set, &a, stderr)) {
+        rc = EXIT_ERROR;
     } else {
-        if (load_all(set, &a, stderr))
-            rc = EXIT_ERROR;
-        else if (phash_sigset_save(set, a.out) != PHASH_OK) {
+        size_t pdq = phash_sigset_size(set, PHASH_SIG_PDQ),
+               phash = phash_sigset_size(set, PHASH_SIG_PHASH), lists = phash_sigset_list_count(set);
+        /* written for the last time: its memory is freed as it is written */
+        if (phash_sigset_save_flags(set, a.out, PHASH_SIGSET_SAVE_RELEASE) != PHASH_OK) {
             fprintf(stderr, "phash sigset: %s\n", phash_sigset_last_error(set));
             rc = EXIT_ERROR;
         } else
-            fprintf(stderr, "%s: pdq %zu, phash %zu entries from %zu lists\n", a.out,
-                    phash_sigset_size(set, PHASH_SIG_PDQ), phash_sigset_size(set, PHASH_SIG_PHASH),
-                    phash_sigset_list_count(set));
+            fprintf(stderr, "%s: pdq %zu, phash %zu entries from %zu lists\n", a.out, pdq, phash,
+                    lists);
     }
     free(a.lists);
     free(a.allow);

@@ -371,6 +371,20 @@ PHASH_API int phash_sigset_size_possible(const phash_sigset *set, uint64_t size)
  * loads into the same set. */
 PHASH_API PHASH_NODISCARD phash_status phash_sigset_save(phash_sigset *set, const char *path);
 
+/* phash_sigset_save with flags. PHASH_SIGSET_SAVE_RELEASE: the set is
+ * written for the last time, and its memory is given back while it is
+ * written (each array freed once its section is out: owners, strings and
+ * lookup tables before the indexes are built, each algorithm's codes after
+ * its index), so compiling costs the set plus one index, not the set plus
+ * every index and its copies (`phash sigset compile` of 10M PDQ entries:
+ * see docs). On return, success or not, the set is empty (its options
+ * kept) and may be loaded into again; a set opened from a compiled file
+ * is emptied at the end only. PHASH_ERR_INVALID_ARG for unknown flags. */
+#define PHASH_SIGSET_SAVE_RELEASE 1u
+PHASH_API PHASH_NODISCARD phash_status phash_sigset_save_flags(phash_sigset *set,
+                                                               const char *path,
+                                                               unsigned flags);
+
 /* 1 if the file at path starts like a compiled set (written by
  * phash_sigset_save()), 0 otherwise (a text list, or unreadable). Cheap:
  * reads the first bytes. Only lib/sigset knows the file's magic. A FIFO,

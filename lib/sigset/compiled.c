@@ -301,8 +301,51 @@ static int write_header(out_stream *o, const section *sec, size_t n)
     return ph_atomic_pwrite(&o->f, head, len, 0);
 }
 
-/* Every section, in the order the table lists them. */
-static phash_status write_set(const phash_sigset *set, out_stream *o)
+/* PHASH_SIGSET_SAVE_RELEASE: free what no later section needs once a
+ * section is out (heap sets only: a mapped set's arrays are its file's).
+ * The set is inconsistent from then on; phash_sigset_save_flags empties it
+ * before returning. */
+static void release_after(phash_sigset *set, const section *sec)
+{
+    if (set->map)
+        return;
+    switch (sec->kind) {
+    case SEC_POOL: /* the owners, lists and categories keep offsets only */
+        ph_free(set->pool);
+        set->pool = NULL;
+        set->pool_cap = 0;
+        break;
+    case SEC_OWNERS:
+        ph_free(set->owners);
+        set->owners = NULL;
+        ph_free(set->owner_table.slots);
+        set->owner_table = (ph_table){0};
+        for (int a = 1; a <= PHASH_SIG_ALGO_MAX; a++) {
+            ph_algo_store *st = &set->algo[a];
+            ph_free(st->owner_start);
+            ph_free(st->owner_order);
+            st->owner_start = st->owner_order = NULL;
+            if (!phash_sig_algo_is_exact((phash_sig_algo)a)) { /* digests keep theirs */
+                ph_free(st->table.slots);
+                st->table = (ph_table){0};
+            }
+        }
+        break;
+    case SEC_INDEX:
+    case SEC_DIGESTS: {
+        ph_algo_store *st = &set->algo[sec->algo];
+        ph_free(st->codes);
+        st->codes = NULL;
+        ph_free(st->table.slots);
+        st->table = (ph_table){0};
+        break;
+    }
+    }
+}
+
+/* Every section, in the order the table lists them; with release, the
+ * set's memory is freed on the way (release_after). */
+static phash_status write_set(phash_sigset *set, out_stream *o, int release)
 {
     section sec[6 + 3 * PHASH_SIG_ALGO_MAX];
     size_t n = 0;
@@ -332,16 +375,57 @@ static phash_status write_set(const phash_sigset *set, out_stream *o)
             return st;
         sec[i].size = o->pos - sec[i].offset;
         sec[i].crc = o->crc;
+        if (release)
+            release_after(set, &sec[i]);
         if (out_pad(o))
             return PHASH_ERR_IO;
     }
     return write_header(o, sec, n) ? PHASH_ERR_IO : PHASH_OK;
 }
 
+static phash_status save_set(phash_sigset *set, const char *path, int release);
+
+/* Empty a set, keeping its options and last error: its contents go to a
+ * new set's, which is freed. A set that cannot be made (out of memory) is
+ * left as it is. */
+static void empty_set(phash_sigset *set)
+{
+    phash_sigset *fresh;
+    if (phash_sigset_new(&fresh) != PHASH_OK)
+        return;
+    phash_sigset old = *set;
+    *set = *fresh;
+    set->strict = old.strict;
+    set->format = old.format;
+    set->default_algo = old.default_algo;
+    set->min_quality = old.min_quality;
+    set->keep_flagged = old.keep_flagged;
+    set->u64_form = old.u64_form;
+    set->allowlist = old.allowlist;
+    set->max_line = old.max_line;
+    set->err = old.err;
+    set->last_errno = old.last_errno;
+    *fresh = old;
+    phash_sigset_free(fresh);
+}
+
 phash_status phash_sigset_save(phash_sigset *set, const char *path)
 {
-    if (!set || !path)
+    return phash_sigset_save_flags(set, path, 0);
+}
+
+phash_status phash_sigset_save_flags(phash_sigset *set, const char *path, unsigned flags)
+{
+    if (!set || !path || (flags & ~PHASH_SIGSET_SAVE_RELEASE))
         return PHASH_ERR_INVALID_ARG;
+    phash_status st = save_set(set, path, (flags & PHASH_SIGSET_SAVE_RELEASE) != 0);
+    if (flags & PHASH_SIGSET_SAVE_RELEASE)
+        empty_set(set);
+    return st;
+}
+
+static phash_status save_set(phash_sigset *set, const char *path, int release)
+{
     ph_error_clear(&set->err);
     set->last_errno = 0;
     if (ph_sigset_finalize(set) != PHASH_OK)
@@ -353,7 +437,7 @@ phash_status phash_sigset_save(phash_sigset *set, const char *path)
     o->pos = 0;
     phash_status st = ph_atomic_open(&o->f, path, &set->err);
     if (st == PHASH_OK) {
-        st = write_set(set, o);
+        st = write_set(set, o, release);
         if (st == PHASH_OK)
             st = ph_atomic_commit(&o->f, &set->err);
         else {
