@@ -52,7 +52,8 @@ _load_memory = fn("phash_sigset_load_memory", I, V, ctypes.c_char_p, S, ctypes.c
                   ctypes.POINTER(_ReportC))
 _set_error = fn("phash_sigset_last_error", ctypes.c_char_p, V)
 _set_size = fn("phash_sigset_size", S, V, I)
-_set_save = fn("phash_sigset_save", I, V, ctypes.c_char_p)
+_set_save = fn("phash_sigset_save_flags", I, V, ctypes.c_char_p, ctypes.c_uint)
+_SAVE_RELEASE = 1  # PHASH_SIGSET_SAVE_RELEASE
 _m_new = fn("phash_matcher_new", ctypes.c_int, ctypes.POINTER(V))
 _m_free = fn("phash_matcher_free", None, V)
 _m_use = fn("phash_matcher_use", I, V, V)
@@ -138,10 +139,14 @@ class SignatureSet(Handle):
         """Distinct entries over every algorithm."""
         return sum(_set_size(self._live(), a) for a in ALGOS.values())
 
-    def save(self, path):
-        """Write a compiled set (codes, owners, indexes) atomically."""
+    def save(self, path, release=False):
+        """Write a compiled set (codes, owners, indexes) atomically. With
+        release=True the set is written for the last time: its memory is
+        freed while it is written, and it is left empty (it may be loaded
+        into again), success or not."""
         with self._lock:
-            check(_set_save(self._live(), os.fsencode(path)), self._detail)
+            check(_set_save(self._live(), os.fsencode(path), _SAVE_RELEASE if release else 0),
+                  self._detail)
 
     def _live(self):
         if not self._handle:

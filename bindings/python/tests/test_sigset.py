@@ -33,6 +33,20 @@ class TestSignatureSet(unittest.TestCase):
             self.assertEqual(cm.exception.name, "ERR_BAD_FILE")
             self.assertIn("list.txt:2", str(cm.exception))
 
+    def test_save_release_writes_the_same_file_and_empties_the_set(self):
+        with tempfile.TemporaryDirectory() as d, phash.SignatureSet() as s:
+            s.load(os.path.join(SAMPLE, "signatures.csv"))
+            n = len(s)
+            self.assertEqual(n, 18)
+            s.save(os.path.join(d, "plain.phx"))
+            s.save(os.path.join(d, "released.phx"), release=True)
+            with open(os.path.join(d, "plain.phx"), "rb") as a, \
+                    open(os.path.join(d, "released.phx"), "rb") as b:
+                self.assertEqual(a.read(), b.read())
+            self.assertEqual(len(s), 0)
+            s.load(os.path.join(SAMPLE, "signatures.csv"))
+            self.assertEqual(len(s), n)
+
 
 class TestMatcher(unittest.TestCase):
     def test_hash_and_match_sample_original(self):
