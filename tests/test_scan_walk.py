@@ -4,7 +4,9 @@
 not followed by default, --follow never outside the PATH walked,
 --one-file-system, --exclude GLOB, --files-from FILE|- (lines or NUL).
 Usage: test_scan_walk.py PHASH."""
+import json
 import os
+import select
 import shutil
 import subprocess
 import sys
@@ -117,6 +119,28 @@ class Tree(unittest.TestCase):
         self.assertEqual(st, 2)
         self.assertIn("--files-from " + os.path.join(lists, "missing") +
                       ": No such file or directory", err)
+
+    def test_files_from_a_slow_producer(self):
+        # `find ... | phash scan --files-from -` with a producer that writes a
+        # name now and then: each file is scanned as its name arrives, not
+        # once 64 KiB of names or the end of the list have come (the reader
+        # once waited for either, holding every name of a slow producer).
+        a = os.path.join(self.root, "sub", "a.jpg")
+        p = subprocess.Popen([PHASH, "scan", "--json", "--signatures", SIGS, "--no-nice",
+                              "--files-from", "-"], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            for name in (a, B):
+                p.stdin.write(os.fsencode(name) + b"\n")
+                p.stdin.flush()  # the pipe stays open: more names may come
+                while True:  # a's second record (pdq, phash) may come first
+                    ready, _, _ = select.select([p.stdout], [], [], 60)
+                    self.assertTrue(ready, "no report for %s while the list is open" % name)
+                    if json.loads(p.stdout.readline())["path"] == name:
+                        break
+        finally:
+            out, err = p.communicate(timeout=120)  # closes the list: the scan ends
+        self.assertEqual(p.returncode, 1, err)
 
     def test_one_file_system(self):
         mnt = os.path.join(self.root, "mnt")

@@ -33,6 +33,19 @@ FILE *cli_open_append_private(const char *path, int *fresh, const char **why);
  * -1 with errno set. */
 int cli_open_read(const char *path);
 
+/* A list of names to read as it arrives: path opened for reading (a FIFO
+ * is waited for: a producer may open it later), "-" standard input; in
+ * binary mode on Windows. A descriptor, or -1 with errno set. */
+int cli_open_list(const char *path);
+
+/* Up to n bytes of fd as soon as any are there (a pipe gives what its
+ * writer has written so far, not n): the count, 0 at the end, -1 with errno
+ * set on an error. Interrupted reads are restarted. */
+long cli_read_some(int fd, void *buf, size_t n);
+
+/* Close a descriptor of cli_open_read or cli_open_list. */
+void cli_close(int fd);
+
 /* A stat's modification time in nanoseconds. */
 #ifdef _WIN32
 #define CLI_MTIME_NS(sb) ((long long)(sb).st_mtime * 1000000000LL)

@@ -49,6 +49,25 @@ int cli_open_read(const char *path)
     return open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 }
 
+int cli_open_list(const char *path)
+{
+    return strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : STDIN_FILENO;
+}
+
+long cli_read_some(int fd, void *buf, size_t n)
+{
+    ssize_t got;
+    do
+        got = read(fd, buf, n);
+    while (got < 0 && errno == EINTR);
+    return (long)got;
+}
+
+void cli_close(int fd)
+{
+    close(fd);
+}
+
 FILE *cli_open_append_private(const char *path, int *fresh, const char **why)
 {
     int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NONBLOCK, 0600);

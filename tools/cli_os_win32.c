@@ -5,8 +5,10 @@
 #include <sddl.h>
 #include <shellapi.h>
 
+#include <errno.h>
 #include <fcntl.h>
 #include <io.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -99,6 +101,27 @@ int cli_open_read(const char *path)
     /* CreateFile on a named pipe path would wait for no writer either: no
      * FIFOs in the file system here, the caller's fstat refuses the rest. */
     return _open(path, _O_RDONLY | _O_BINARY | _O_NOINHERIT);
+}
+
+int cli_open_list(const char *path)
+{
+    if (strcmp(path, "-"))
+        return _open(path, _O_RDONLY | _O_BINARY | _O_NOINHERIT);
+    _setmode(0, _O_BINARY); /* names as bytes: no CR LF translation, no ^Z end */
+    return 0;
+}
+
+long cli_read_some(int fd, void *buf, size_t n)
+{
+    int got = _read(fd, buf, n > INT_MAX ? INT_MAX : (unsigned)n);
+    if (got < 0 && errno == EPIPE)
+        return 0; /* the writer of a pipe closed its end */
+    return got;
+}
+
+void cli_close(int fd)
+{
+    _close(fd);
 }
 
 FILE *cli_open_append_private(const char *path, int *fresh, const char **why)

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli_os.h"
 #include "files_from.h"
 
 typedef struct name_buf {
@@ -51,30 +52,32 @@ static int split(name_buf *b, const char *chunk, size_t n, char sep,
     return 0;
 }
 
+/* The list is read as it arrives (what a pipe holds so far, not a full
+ * buffer), so that `find ... | phash scan --files-from -` starts on each
+ * name as soon as its producer writes it. */
 int files_from_each(const char *list, int (*each)(void *ctx, const char *name), void *ctx)
 {
-    FILE *f = strcmp(list, "-") ? fopen(list, "rb") : stdin;
-    if (!f) {
+    int fd = cli_open_list(list);
+    if (fd < 0) {
         fprintf(stderr, "phash scan: --files-from %s: %s\n", list, strerror(errno));
         return -1;
     }
     static char chunk[64 * 1024];
     name_buf b = {0};
-    size_t n = fread(chunk, 1, sizeof chunk, f);
-    char sep = memchr(chunk, '\0', n) ? '\0' : '\n';
+    long n = cli_read_some(fd, chunk, sizeof chunk);
+    char sep = n > 0 && memchr(chunk, '\0', (size_t)n) ? '\0' : '\n';
     int rc = 0;
-    while (n && rc == 0) {
-        rc = split(&b, chunk, n, sep, each, ctx);
-        n = rc ? 0 : fread(chunk, 1, sizeof chunk, f);
+    while (n > 0 && rc == 0) {
+        rc = split(&b, chunk, (size_t)n, sep, each, ctx);
+        n = rc ? 0 : cli_read_some(fd, chunk, sizeof chunk);
     }
-    if (rc == 0 && b.len)
+    const char *why = rc < 0 ? "out of memory" : n < 0 ? strerror(errno) : NULL;
+    if (rc == 0 && n == 0 && b.len)
         rc = each(ctx, b.data) ? 1 : 0; /* the last name, without its separator */
-    int failed = rc < 0 || ferror(f);
-    if (failed)
-        fprintf(stderr, "phash scan: --files-from %s: %s\n", list,
-                rc < 0 ? "out of memory" : "read error");
-    if (f != stdin)
-        fclose(f);
+    if (why)
+        fprintf(stderr, "phash scan: --files-from %s: %s\n", list, why);
+    if (strcmp(list, "-"))
+        cli_close(fd);
     free(b.data);
-    return failed ? -1 : 0;
+    return why ? -1 : 0;
 }
