@@ -10,7 +10,8 @@ libavif writes no irot, imir or clap, and no hostile grid):
 - sample-clap.heic: a clean aperture of 64x40 at the centre, then irot 1;
 - grid-*.heic / grid-*.avif: the grid's tile 'ispe' or layout changed (a
   tile bigger than the output, tiles that do not cover it, a whole column
-  of tiles outside it, fewer references than tiles).
+  of tiles outside it, fewer references than tiles, a tile whose 'ispe' is
+  smaller than what its HEVC stream codes).
 
 Every other box is kept; iloc offsets into the file are moved by what the
 meta box grew. The output is committed; rerun to regenerate:
@@ -217,6 +218,7 @@ def main(src_dir, out_dir):
     # Grids (sample.heic is a 1x1 grid of a 96x64 tile shown as 96x60).
     out["grid-bigtile.heic"] = edited(heic, set_tile_ispe(8000, 8000))
     out["grid-smalltile.heic"] = edited(heic, set_tile_ispe(64, 64))
+    out["grid-tile-ispe-lie.heic"] = edited(heic, set_tile_ispe(16, 16))
     out["grid-extracol.heic"] = edited(heic, set_grid(1, 2, 96, 60, refs=2))
     out["grid-fewrefs.heic"] = edited(heic, set_grid(2, 2, 192, 120))
     out["grid-many.heic"] = edited(heic, set_grid(64, 64, 96 * 64, 64 * 63 + 60, refs=4096))

@@ -92,6 +92,9 @@ START_TEST(grid_contradictions)
         {"grid-smalltile.heic", "1x1 tiles of 64x64 contradict the grid's output of 96x60"},
         {"grid-extracol.heic", "2x1 tiles of 96x64 contradict the grid's output of 96x60"},
         {"grid-fewrefs.heic", "grid of 2x2 tiles with 1 tile references"},
+        /* The tile's SPS (hvcC) codes 96x64: an ispe of 16x16 is a lie
+         * that libheif 1.15 would decode past (it does not compare them). */
+        {"grid-tile-ispe-lie.heic", "item 1: its HEVC stream codes 96x64 pixels, its 'ispe' says 16x16"},
     };
     for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
         char rel[128], why[200];

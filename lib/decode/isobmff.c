@@ -412,6 +412,119 @@ static phash_status tile_property(reader *r, const box *b, uint32_t refs, ph_bmf
     return PHASH_OK;
 }
 
+/* ---- HEVC's coded size (hvcC's sequence parameter set) ------------------ */
+
+/* Bits of an RBSP (emulation prevention bytes removed beforehand). */
+typedef struct bitrd {
+    const uint8_t *p;
+    size_t n, bit;
+    int bad;
+} bitrd;
+
+static uint32_t bits(bitrd *b, unsigned k)
+{
+    uint32_t v = 0;
+    for (unsigned i = 0; i < k; i++, b->bit++) {
+        if (b->bit >= 8 * b->n) {
+            b->bad = 1;
+            return 0;
+        }
+        v = v << 1 | (uint32_t)(b->p[b->bit / 8] >> (7 - b->bit % 8) & 1);
+    }
+    return v;
+}
+
+static uint32_t ue(bitrd *b)
+{
+    unsigned zeros = 0;
+    while (!b->bad && bits(b, 1) == 0)
+        if (++zeros > 31) {
+            b->bad = 1;
+            return 0;
+        }
+    return b->bad ? 0 : (uint32_t)((1ull << zeros) - 1 + bits(b, zeros));
+}
+
+/* pic_width/height_in_luma_samples of an SPS NAL unit (ITU-T H.265
+ * 7.3.2.2: the fields before them, profile_tier_level included). */
+static int sps_size(const uint8_t *nal, size_t len, uint32_t *w, uint32_t *h)
+{
+    uint8_t rbsp[256];
+    size_t n = 0, zeros = 0;
+    for (size_t i = 2; i < len && n < sizeof rbsp; i++) { /* after the 2-byte NAL header */
+        if (zeros >= 2 && nal[i] == 3) {
+            zeros = 0;
+            continue;
+        }
+        zeros = nal[i] == 0 ? zeros + 1 : 0;
+        rbsp[n++] = nal[i];
+    }
+    bitrd b = {rbsp, n, 0, 0};
+    bits(&b, 4);
+    unsigned sub_layers = bits(&b, 3);
+    bits(&b, 1);
+    bits(&b, 32), bits(&b, 32), bits(&b, 32); /* general profile, tier, level: 96 bits */
+    unsigned profile_present[8] = {0}, level_present[8] = {0};
+    for (unsigned i = 0; i < sub_layers; i++) {
+        profile_present[i] = bits(&b, 1);
+        level_present[i] = bits(&b, 1);
+    }
+    if (sub_layers)
+        for (unsigned i = sub_layers; i < 8; i++)
+            bits(&b, 2);
+    for (unsigned i = 0; i < sub_layers; i++) {
+        if (profile_present[i])
+            bits(&b, 32), bits(&b, 32), bits(&b, 24);
+        if (level_present[i])
+            bits(&b, 8);
+    }
+    ue(&b); /* sps_seq_parameter_set_id */
+    if (ue(&b) == 3) /* chroma_format_idc: 4:4:4 has separate_colour_plane_flag */
+        bits(&b, 1);
+    *w = ue(&b);
+    *h = ue(&b);
+    return !b.bad;
+}
+
+/* The coded size of the first SPS in an hvcC box; 0 if there is none. */
+static int hvcc_size(const box *hvcc, uint32_t *w, uint32_t *h)
+{
+    cur c = cur_of(hvcc, 22);
+    unsigned arrays = (unsigned)rd(&c, 1);
+    for (unsigned a = 0; a < arrays && !c.short_read; a++) {
+        unsigned type = (unsigned)rd(&c, 1) & 0x3f;
+        unsigned nalus = (unsigned)rd(&c, 2);
+        for (unsigned k = 0; k < nalus && !c.short_read; k++) {
+            size_t len = (size_t)rd(&c, 2);
+            if (len > c.n - c.at)
+                return 0;
+            if (type == 33 && sps_size(c.p + c.at, len, w, h))
+                return 1;
+            c.at += len;
+        }
+    }
+    return 0;
+}
+
+/* HEVC codes whole coding blocks (up to 64x64) and crops them to the ispe
+ * through its conformance window: anything larger is not this image. */
+#define PH_HEVC_SLACK 64u
+
+static phash_status check_coded_size(reader *r, uint32_t id, const box *hvcc, const box *ispe)
+{
+    uint32_t cw, ch, iw, ih;
+    if (!hvcc->body || !ispe->body || !hvcc_size(hvcc, &cw, &ch))
+        return PHASH_OK; /* nothing to compare: libheif decides */
+    phash_status st = ispe_of(r, ispe, &iw, &ih);
+    if (st != PHASH_OK)
+        return st;
+    if ((uint64_t)cw > (uint64_t)iw + PH_HEVC_SLACK || (uint64_t)ch > (uint64_t)ih + PH_HEVC_SLACK)
+        return fail(r, PHASH_ERR_CORRUPT,
+                    "item %u: its HEVC stream codes %ux%u pixels, its 'ispe' says %ux%u", id, cw,
+                    ch, iw, ih);
+    return PHASH_OK;
+}
+
 /* One ipma box: the primary item's properties in order, the tiles' ispe. */
 static phash_status read_ipma(reader *r, const box *ipma, ph_bmff_image *out)
 {
@@ -425,6 +538,7 @@ static phash_status read_ipma(reader *r, const box *ipma, ph_bmff_image *out)
         unsigned n = (unsigned)rd(&c, 1);
         int primary = id == out->primary_id;
         uint32_t refs = r->n_tiles ? tile_refs(r, id) : 0;
+        box hvcc = {0}, ispe = {0};
         for (unsigned j = 0; j < n && !c.short_read; j++) {
             uint32_t a = (uint32_t)rd(&c, ab);
             uint32_t index = a & (ab == 2 ? 0x7fffu : 0x7fu);
@@ -436,11 +550,18 @@ static phash_status read_ipma(reader *r, const box *ipma, ph_bmff_image *out)
                             r->n_props);
             if (!index)
                 continue;
+            if (b.type == PH_FOURCC('h', 'v', 'c', 'C'))
+                hvcc = b;
+            else if (b.type == PH_FOURCC('i', 's', 'p', 'e'))
+                ispe = b;
             phash_status st = primary ? primary_property(r, &b, out)
                                       : tile_property(r, &b, refs, out);
             if (st != PHASH_OK)
                 return st;
         }
+        phash_status st = c.short_read ? PHASH_OK : check_coded_size(r, id, &hvcc, &ispe);
+        if (st != PHASH_OK)
+            return st;
     }
     if (c.short_read)
         return fail(r, PHASH_ERR_CORRUPT, "'ipma' box shorter than its %u entries", entries);

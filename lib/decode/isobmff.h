@@ -5,7 +5,10 @@
  *
  * It gives the primary item's transformations (irot, imir, clap, in the
  * order they apply) and, for a grid, its layout and the pixels of every
- * tile it references. The HEIF decoder reports the transformations as an
+ * tile it references. It refuses (PHASH_ERR_CORRUPT) an item whose HEVC
+ * sequence parameter set (in hvcC) codes more pixels than its ispe says,
+ * beyond one coding block: libheif 1.15 decodes what the stream codes
+ * whatever ispe says, and ispe is what the limits and the budget see. The HEIF decoder reports the transformations as an
  * EXIF orientation (libheif >= 1.16 has a property API for this; Debian 12
  * has 1.15); HEIF and AVIF bound a grid's decoding work by its tiles.
  *
