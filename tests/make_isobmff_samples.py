@@ -11,7 +11,8 @@ libavif writes no irot, imir or clap, and no hostile grid):
 - grid-*.heic / grid-*.avif: the grid's tile 'ispe' or layout changed (a
   tile bigger than the output, tiles that do not cover it, a whole column
   of tiles outside it, fewer references than tiles, a tile whose 'ispe' is
-  smaller than what its HEVC stream codes).
+  smaller than what its HEVC stream codes);
+- sample-ispe-lie.avif: sample.avif whose ispe says 16x16.
 
 Every other box is kept; iloc offsets into the file are moved by what the
 meta box grew. The output is committed; rerun to regenerate:
@@ -222,6 +223,10 @@ def main(src_dir, out_dir):
     out["grid-extracol.heic"] = edited(heic, set_grid(1, 2, 96, 60, refs=2))
     out["grid-fewrefs.heic"] = edited(heic, set_grid(2, 2, 192, 120))
     out["grid-many.heic"] = edited(heic, set_grid(64, 64, 96 * 64, 64 * 63 + 60, refs=4096))
+    # AVIF: the 96x60 picture's ispe says 16x16 (dav1d codes 96x60).
+    avif = open(os.path.join(src_dir, "sample.avif"), "rb").read()
+    at = avif.find(b"ispe")
+    out["sample-ispe-lie.avif"] = avif[:at + 8] + struct.pack(">II", 16, 16) + avif[at + 16:]
     for name, data in sorted(out.items()):
         with open(os.path.join(out_dir, name), "wb") as fh:
             fh.write(data)

@@ -245,6 +245,29 @@ START_TEST(heif_grid_refused_before_decoding)
 }
 END_TEST
 
+/* libavif 0.11 decodes what the AV1 stream codes whatever the ispe says
+ * (the av1C of libavif's files holds no sequence header to compare): the
+ * work budget is passed into dav1d as its frame size limit, so a 96x60
+ * frame behind an ispe of 16x16 is refused under a budget of 5,759 units
+ * and decoded at 5,760. */
+START_TEST(avif_frame_within_budget)
+{
+    if (!PH_HAVE_AVIF)
+        return;
+    size_t len;
+    uint8_t *d = load("tests/data/isobmff/sample-ispe-lie.avif", &len);
+    phash_decoder *dec = NULL;
+    ck_assert_int_eq(phash_decoder_new(&dec), PHASH_OK);
+    const phash_image *img;
+    ck_assert_int_eq(phash_decoder_set_option(dec, PHASH_DECODE_MAX_WORK, 5759), PHASH_OK);
+    ck_assert_int_eq(phash_decode_memory(dec, d, len, &img), PHASH_ERR_CORRUPT);
+    ck_assert_int_eq(phash_decoder_set_option(dec, PHASH_DECODE_MAX_WORK, 5760), PHASH_OK);
+    ck_assert_int_eq(phash_decode_memory(dec, d, len, &img), PHASH_OK);
+    phash_decoder_free(dec);
+    free(d);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("isobmff");
@@ -257,6 +280,7 @@ int main(void)
     tcase_add_test(tc, every_cut);
     tcase_add_test(tc, property_count_bounded);
     tcase_add_test(tc, heif_grid_refused_before_decoding);
+    tcase_add_test(tc, avif_frame_within_budget);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }

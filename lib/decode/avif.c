@@ -73,6 +73,11 @@ static void set_limits(avifDecoder *d, const phash_decoder *dec)
 {
     const phash_limits *l = &dec->limits;
     uint64_t px = l->max_pixels ? l->max_pixels : AVIF_DEFAULT_IMAGE_SIZE_LIMIT;
+    /* libavif passes this into dav1d as its frame size limit: the frames
+     * dav1d codes, whatever the ispe says, stay within the work budget
+     * (honest files are checked against it from the boxes first). */
+    if (dec->max_work && (uint64_t)dec->max_work / PH_WORK_AVIF < px)
+        px = (uint64_t)dec->max_work / PH_WORK_AVIF;
     d->imageSizeLimit = px < AVIF_DEFAULT_IMAGE_SIZE_LIMIT ? (uint32_t)px
                                                            : AVIF_DEFAULT_IMAGE_SIZE_LIMIT;
     uint32_t side = l->max_width > l->max_height ? l->max_width : l->max_height;
@@ -155,6 +160,8 @@ phash_status ph_decode_avif(phash_decoder *dec, const uint8_t *data, size_t len)
     set_limits(d, dec);
     ph_bmff_image bx;
     phash_status st = ph_decoder_read_boxes(dec, "AVIF", data, len, &bx);
+    if (st == PHASH_OK && bx.width) /* before libavif's own limit, set from the budget */
+        st = ph_decoder_check_work(dec, "AVIF", bx.width, bx.height, PH_WORK_AVIF);
     avifResult r = avifDecoderSetIOMemory(d, data, len);
     if (st == PHASH_OK)
         st = r != AVIF_RESULT_OK ? avif_fail(dec, r, d, "input") : decode_first(dec, d, &bx);
