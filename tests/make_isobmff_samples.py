@@ -12,6 +12,8 @@ libavif writes no irot, imir or clap, and no hostile grid):
   tile bigger than the output, tiles that do not cover it, a whole column
   of tiles outside it, fewer references than tiles, a tile whose 'ispe' is
   smaller than what its HEVC stream codes);
+- overlay.heic: the grid item of sample.heic made an overlay ('iovl') of
+  its tile;
 - sample-ispe-lie.avif: sample.avif whose ispe says 16x16.
 
 Every other box is kept; iloc offsets into the file are moved by what the
@@ -223,6 +225,18 @@ def main(src_dir, out_dir):
     out["grid-extracol.heic"] = edited(heic, set_grid(1, 2, 96, 60, refs=2))
     out["grid-fewrefs.heic"] = edited(heic, set_grid(2, 2, 192, 120))
     out["grid-many.heic"] = edited(heic, set_grid(64, 64, 96 * 64, 64 * 63 + 60, refs=4096))
+    # The grid item turned into an overlay ('iovl') of its one tile at 0,0
+    # on a 96x60 canvas (ImageOverlay with 16-bit fields: version, flags,
+    # fill colour 4 x 16 bits, size, one offset pair: 18 bytes in idat).
+    def overlay(f):
+        f.set_child(b"iinf", f.child(b"iinf").replace(b"grid", b"iovl"))
+        f.set_child(b"idat", struct.pack(">BB4HHHhh", 0, 0, 0, 0, 0, 65535, 96, 60, 0, 0))
+        iloc = bytearray(f.child(b"iloc"))
+        # item 2's extent length (the last 4 bytes): 8 -> 18
+        assert iloc[-4:] == struct.pack(">I", 8)
+        iloc[-4:] = struct.pack(">I", 18)
+        f.set_child(b"iloc", bytes(iloc))
+    out["overlay.heic"] = edited(heic, overlay)
     # AVIF: the 96x60 picture's ispe says 16x16 (dav1d codes 96x60).
     avif = open(os.path.join(src_dir, "sample.avif"), "rb").read()
     at = avif.find(b"ispe")

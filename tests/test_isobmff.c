@@ -238,6 +238,22 @@ START_TEST(heif_grid_refused_before_decoding)
                              "decoding work (2 a pixel), over the work budget of 100000000 "
                              "(refused before decoding)");
     free(d);
+    /* An overlay ('iovl') decodes every image it references, counted alike. */
+    ph_bmff_image img;
+    char why[200];
+    ck_assert_int_eq(read_rel("tests/data/isobmff/overlay.heic", &img, why, sizeof why), PHASH_OK);
+    ck_assert(img.tile_count == 1 && img.tile_pixels == 96 * 64 && img.grid_rows == 0);
+    d = load("tests/data/isobmff/overlay.heic", &len);
+    phash_decoder *dec = NULL;
+    ck_assert_int_eq(phash_decoder_new(&dec), PHASH_OK);
+    const phash_image *out;
+    ck_assert_int_eq(phash_decoder_set_option(dec, PHASH_DECODE_MAX_WORK, 12287), PHASH_OK);
+    ck_assert_int_eq(phash_decode_memory(dec, d, len, &out), PHASH_ERR_BUDGET);
+    ck_assert_str_eq(phash_decoder_last_error(dec),
+                     "HEIF: an overlay of 1 image (up to 96x64) is 12288 units of decoding work "
+                     "(2 a pixel), over the work budget of 12287 (refused before decoding)");
+    phash_decoder_free(dec);
+    free(d);
     d = load("tests/data/isobmff/grid-extracol.heic", &len);
     ck_assert_int_eq(decode_status(d, len, &detail), PHASH_ERR_CORRUPT);
     ck_assert_str_eq(detail, "HEIF: 2x1 tiles of 96x64 contradict the grid's output of 96x60");

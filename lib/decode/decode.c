@@ -203,9 +203,11 @@ phash_status ph_decoder_check_tiles(phash_decoder *dec, const char *what, const 
     if (units <= (uint64_t)dec->max_work)
         return PHASH_OK;
     return ph_error_set(&dec->err, PHASH_ERR_BUDGET,
-                        "%s: a grid of %u tile%s (up to %ux%u) is %llu units of decoding work (%u "
+                        "%s: %s of %u %s%s (up to %ux%u) is %llu units of decoding work (%u "
                         "a pixel), over the work budget of %d (refused before decoding)",
-                        what, bx->tile_count, bx->tile_count == 1 ? "" : "s", bx->tile_width,
+                        what, bx->grid_rows ? "a grid" : "an overlay", bx->tile_count,
+                        bx->grid_rows ? "tile" : "image", bx->tile_count == 1 ? "" : "s",
+                        bx->tile_width,
                         bx->tile_height,
                         (unsigned long long)units, units_per_pixel, dec->max_work);
 }

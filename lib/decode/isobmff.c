@@ -295,7 +295,7 @@ static int cmp_u32(const void *a, const void *b)
 static phash_status read_tiles(reader *r, const ph_bmff_image *out)
 {
     if (!r->iref.body)
-        return fail(r, PHASH_ERR_CORRUPT, "grid without an 'iref' box");
+        return fail(r, PHASH_ERR_CORRUPT, "derived image without an 'iref' box");
     cur c = cur_of(&r->iref, 0);
     unsigned version = (unsigned)rd(&c, 1);
     rd(&c, 3);
@@ -310,7 +310,7 @@ static phash_status read_tiles(reader *r, const ph_bmff_image *out)
         if (got < 0)
             return st;
         if (got == 0)
-            return fail(r, PHASH_ERR_CORRUPT, "grid without tiles ('dimg' references)");
+            return fail(r, PHASH_ERR_CORRUPT, "derived image without inputs ('dimg' references)");
         cur e = cur_of(&b, 0);
         uint32_t from = (uint32_t)rd(&e, idb);
         uint32_t count = (uint32_t)rd(&e, 2);
@@ -685,15 +685,22 @@ static phash_status read_all(reader *r, ph_bmff_image *out)
     if (st == PHASH_OK)
         st = index_properties(r);
     int grid = out->item_type == PH_FOURCC('g', 'r', 'i', 'd');
-    if (st == PHASH_OK && grid)
+    /* An overlay decodes every image it references, like a grid's tiles. */
+    int derived = grid || out->item_type == PH_FOURCC('i', 'o', 'v', 'l');
+    if (st == PHASH_OK && derived)
         st = read_tiles(r, out);
     for (unsigned i = 0; st == PHASH_OK && i < r->n_ipma; i++)
         st = read_ipma(r, &r->ipma[i], out);
-    if (st == PHASH_OK && grid) {
+    if (st == PHASH_OK && derived)
         out->tile_count = r->n_tiles;
+    if (st == PHASH_OK && grid) {
         st = read_grid(r, out);
         if (st == PHASH_OK)
             st = check_grid(r, out);
+    } else if (st == PHASH_OK && derived && r->tiles_seen != r->n_tiles) {
+        st = fail(r, PHASH_ERR_CORRUPT, "%u of %u overlay inputs have no 'ispe' size",
+                  r->n_tiles - (r->tiles_seen < r->n_tiles ? r->tiles_seen : r->n_tiles),
+                  r->n_tiles);
     }
     return st;
 }

@@ -49,6 +49,7 @@ typedef struct ph_bmff_image {
     /* A grid primary item (item_type 'grid'), else all zero: */
     uint32_t grid_rows, grid_cols;
     uint32_t grid_width, grid_height; /* ImageGrid's output size */
+    /* A grid's or an overlay's ('iovl') inputs, else all zero: */
     uint32_t tile_count;              /* dimg references */
     uint32_t tile_width, tile_height; /* the largest tile ispe */
     uint64_t tile_pixels;             /* sum of the referenced tiles' ispe pixels */
