@@ -44,7 +44,7 @@ typedef struct reader {
 } reader;
 
 static phash_status fail(reader *r, phash_status st, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+    PH_PRINTF(3, 4);
 static phash_status fail(reader *r, phash_status st, const char *fmt, ...)
 {
     va_list ap;
