@@ -254,9 +254,11 @@ class Decoder(Handle):
     """A decoder with limits and options; reuse one per thread.
 
     Decoder(max_pixels=..., max_width=..., max_height=..., max_memory=...,
-            cmyk_mode=0|1, sixteen_bit=0|1, apply_orientation=False,
+            cmyk_mode=0|1, sixteen_bit=0|1, apply_orientation=False|True|2,
             jpeg_scale=8, allow_truncated=False, max_work=100_000_000)
 
+    apply_orientation: False reports the orientation, True applies it, 2
+    (PHASH_ORIENTATION_STORED) gives HEIF's stored pixels too.
     max_work: the work budget of one image in 8x8 blocks decoded (0: none);
     over it, decoding raises PhashError ERR_BUDGET.
     """
