@@ -166,6 +166,30 @@ class ScanVideos(unittest.TestCase):
         self.assertEqual((recs["FRAME5"]["suppressed"], recs["FRAME5"]["time"]),
                          (True, "5.000-5.000"))
 
+    def test_allowlisted_video(self):
+        # The chair video is on an allowlist too (the same per-frame file
+        # under another name): its matches with the police list are the same
+        # signature and are suppressed; the pattern video, matched in the
+        # same scan, is not cleared by it. The allowlist's own matches never
+        # alert. (Before, vPDQ records carried no owner flags: the
+        # allowlisted video was reported as a match.)
+        allowed = os.path.join(self.tmp.name, "ALLOWED-CHAIR.txt")
+        shutil.copy(CHAIR_LIST, allowed)
+        args = ["--algo", "vpdq", "--allowlist", allowed]
+        p = self.scan(*args, lists=[CHAIR_LIST, self.videos_csv])
+        self.assertEqual([(os.path.basename(r["path"]), r["id"])
+                          for r in csv.DictReader(io.StringIO(p.stdout))],
+                         [("pattern-hd-no-bar.mp4", "PATTERN-HD")])
+        p = self.scan(*args, "--report-suppressed", "--json", lists=[CHAIR_LIST, self.videos_csv])
+        recs = sorted((os.path.basename(r["path"]), r["id"], r.get("suppressed", False))
+                      for r in map(json.loads, p.stdout.splitlines()))
+        chair = "chair-19-sd-bar-r1"
+        self.assertEqual(recs, sorted(
+            [(name, ident, True) for name in ("chair-19-sd-bar.mp4", "chair-reenc.mp4",
+                                              "chair-small.mkv", "chair-cut.mp4")
+             for ident in (chair, "ALLOWED-CHAIR")] +
+            [("pattern-hd-no-bar.mp4", "PATTERN-HD", False)]))
+
     def test_state_answers_videos_from_their_stored_frames(self):
         # A video is stored in the scan state with its frames: the next run
         # answers it from there (not decoded) and matches those frames

@@ -15,12 +15,26 @@ static int is_allow(const phash_scan_match *m)
     return (m->owner_flags & PHASH_SIGSET_FLAG_ALLOW) != 0;
 }
 
-/* Does any owner of m's signature (same algorithm and hash) allow it? */
+/* Same signature: the same algorithm and hash. A vPDQ record names a
+ * listed video, not one hash: two are the same signature when the file
+ * matched them alike (the same frames at the same times, the same share of
+ * each), i.e. the same video on two lists; a different video that the file
+ * also matches is not cleared by an allowlisted one. */
+static int same_signature(const phash_scan_match *a, const phash_scan_match *b)
+{
+    if (a->sig_algo != b->sig_algo)
+        return 0;
+    if (a->sig_algo == PHASH_SIG_VPDQ)
+        return a->query_percent == b->query_percent && a->index_percent == b->index_percent &&
+               !strcmp(a->time_ranges, b->time_ranges);
+    return !strcmp(a->hash, b->hash);
+}
+
+/* Does any owner of m's signature allow it? */
 static int signature_allowed(const phash_scan_match *recs, size_t n, const phash_scan_match *m)
 {
     for (size_t k = 0; k < n; k++)
-        if (is_allow(&recs[k]) && recs[k].sig_algo == m->sig_algo &&
-            !strcmp(recs[k].hash, m->hash))
+        if (is_allow(&recs[k]) && same_signature(&recs[k], m))
             return 1;
     return 0;
 }

@@ -12,6 +12,7 @@
 #include "phash/video.h"
 #include "phash/vmatch.h"
 #include "scan_int.h"
+#include "sigset/sigset_int.h" /* ph_video_query_flags */
 
 /* A PDQ image matched by frames of the video: one per (hash, list, id). */
 typedef struct frame_match {
@@ -300,7 +301,8 @@ static phash_status match_videos(ph_worker *w, struct ph_video_work *v)
         phash_scan_match r = {
             .algo = "vpdq", .sig_algo = PHASH_SIG_VPDQ, .distance = 0, .variant = "orig",
             .hash = "", .list = m.list, .id = m.id, .metadata = m.metadata, .quality = -1,
-            .category = m.category, .view = "orig", .query_percent = m.query_percent,
+            .category = m.category, .view = "orig", .owner_flags = ph_video_query_flags(q, i),
+            .query_percent = m.query_percent,
             .index_percent = m.index_percent, .time_start = first.start, .time_end = last.end,
             .time_ranges = (const char *)(uintptr_t)ranges, .frame = first.first_frame};
         if (ph_scan_add_match(w, &r) != PHASH_OK)

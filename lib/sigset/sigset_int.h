@@ -212,6 +212,10 @@ const ph_videos *ph_snapshot_videos(const ph_snapshot *s);
  * entry). PHASH_ERR_NOMEM. */
 phash_status ph_videos_build(const phash_sigset *set, ph_videos **out);
 void ph_videos_free(ph_videos *v);
+/* The owner flags (PHASH_SIGSET_FLAG_*: ALLOW for an allowlist's video) of
+ * the listed video of result i of the last run; 0 when out of range. */
+struct phash_video_query;
+unsigned ph_video_query_flags(const struct phash_video_query *q, size_t i);
 
 /* ---- the line reader (lines.c) ---- */
 

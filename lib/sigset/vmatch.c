@@ -649,6 +649,15 @@ phash_status phash_video_query_get(const phash_video_query *q, size_t i, phash_v
     return PHASH_OK;
 }
 
+unsigned ph_video_query_flags(const struct phash_video_query *q, size_t i)
+{
+    if (!q || i >= q->n_results)
+        return 0;
+    const vresult *r = (const vresult *)q->results.data + i;
+    const ph_videos *vt = ph_snapshot_videos(q->snap);
+    return ph_snapshot_set(q->snap)->owners[vt->order[vt->start[r->video]]].flags;
+}
+
 phash_status phash_video_query_range(const phash_video_query *q, size_t i, size_t k,
                                      phash_video_range *out)
 {

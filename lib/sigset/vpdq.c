@@ -213,7 +213,7 @@ static int insert_video(ph_load *load, const vframe *f, size_t n, const char *id
         if (!kept(set, &f[i], &flags))
             continue;
         o.quality = (int16_t)f[i].quality;
-        o.flags = (uint8_t)flags;
+        o.flags = (uint8_t)(flags | (set->allowlist ? PHASH_SIGSET_FLAG_ALLOW : 0u));
         o.line = f[i].line;
         if (ph_sigset_insert_frame(set, &f[i].code, &o) != PHASH_OK)
             return out_of_memory(load);
