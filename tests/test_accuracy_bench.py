@@ -64,6 +64,50 @@ class TestAccuracyBench(unittest.TestCase):
             self.assertIn("png/policy/+both+rot180", r)
             self.assertIn("png/policy-pdq36/+both", r)
 
+    def test_view_boxes(self):
+        """view_boxes.py: the boxes each detector finds, written, then
+        compared with a later run (equal: exit 0; one box changed: that file
+        listed, exit 1)."""
+        from PIL import Image
+        tool = os.path.join(ROOT, "bench", "accuracy", "view_boxes.py")
+        coffee = Image.open(os.path.join(UNRELATED, "coffee.png")).convert("RGB")
+        coffee = coffee.resize((300, 200))
+        with tempfile.TemporaryDirectory() as d:
+            tree = os.path.join(d, "tree")
+            os.mkdir(tree)
+            coffee.save(os.path.join(tree, "plain.png"))
+            framed = Image.new("RGB", (340, 240), (0, 0, 0))          # 20 px black frame
+            framed.paste(coffee, (20, 20))
+            framed.save(os.path.join(tree, "framed.png"))
+            shot = Image.new("RGB", (640, 480), (236, 236, 236))      # picture on a canvas
+            shot.paste(coffee, (150, 120))
+            shot.save(os.path.join(tree, "shot.png"))
+            with open(os.path.join(tree, "notes.txt"), "w") as f:
+                f.write("not a picture\n")
+            before = os.path.join(d, "before.csv")
+            run = [sys.executable, tool]
+            subprocess.run(run + ["--out", before, tree], check=True,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            with open(before) as f:
+                rows = {os.path.basename(r.split(",")[0]): r.rstrip("\n").split(",")[1:]
+                        for r in f.readlines()[1:]}
+            self.assertEqual(rows["plain.png"], ["", ""])
+            self.assertEqual(rows["framed.png"][0], "20:20:300:200")
+            self.assertEqual(rows["shot.png"][1], "150:120:300:200")
+            self.assertTrue(rows["notes.txt"][0].startswith("error:"))
+            same = subprocess.run(run + ["--compare", before, tree], stdout=subprocess.PIPE,
+                                  stderr=subprocess.DEVNULL, text=True)
+            self.assertEqual((same.returncode, same.stdout), (0, ""))
+            with open(before) as f:
+                text = f.read().replace("20:20:300:200", "20:20:300:199")
+            with open(before, "w") as f:
+                f.write(text)
+            diff = subprocess.run(run + ["--compare", before, tree], stdout=subprocess.PIPE,
+                                  stderr=subprocess.DEVNULL, text=True)
+            self.assertEqual(diff.returncode, 1)
+            self.assertEqual(len(diff.stdout.splitlines()), 1)
+            self.assertIn("framed.png", diff.stdout)
+
     def test_unrelated_tree(self):
         """--unrelated-tree: files sniffed by content whatever their name,
         small pictures, exact copies and near-copies dropped, classes by

@@ -160,6 +160,11 @@ phash_status phash_expand_border(phash_expander *ex, const phash_image *img, pha
         return PHASH_OK;
     uint32_t t = 0, b = 0, l = 0, r = 0;
     for (int round = 0; round < 2; round++) {
+        /* Round 2 measures the top over the span left by round 1's left
+         * and right with round 1's bottom: when those are all 0 it would
+         * repeat round 1 exactly (most photos). */
+        if (round == 1 && l == 0 && r == 0 && b == 0)
+            break;
         t = side_thickness(img, TOP, l, w - r, ex->border_tol, room(h, b));
         b = side_thickness(img, BOTTOM, l, w - r, ex->border_tol, room(h, t));
         l = side_thickness(img, LEFT, t, h - b, ex->border_tol, room(w, r));

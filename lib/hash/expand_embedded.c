@@ -21,6 +21,7 @@
  * The search runs only when one of the four outermost lines is mostly flat
  * (the canvas reaches the image's border), so most photos cost four lines. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "expand_internal.h"
 
@@ -56,7 +57,7 @@ static int allocate(phash_expander *ex, emb *e)
         ph_mul_size(nfs, sizeof(uint32_t), &nfs))
         return -1;
     nsum = (size_t)CAND_MAX * ((size_t)e->gw + 1 + (size_t)e->gh + 1) * sizeof(uint32_t);
-    ncount = ((size_t)e->w + e->h) * sizeof(uint32_t);
+    ncount = ((size_t)e->w + e->h) * sizeof(uint32_t) + e->w; /* + vcount8 */
     e->cl = ph_buf_reserve(&ex->col_luma, ncl);
     e->rl = ph_buf_reserve(&ex->row_luma, nrl);
     e->fs = ph_buf_reserve(&ex->flat_sum, nfs);
@@ -70,20 +71,36 @@ static int allocate(phash_expander *ex, emb *e)
     return 0;
 }
 
+/* Luma of n pixels of a row, every step-th from the first. */
+static void luma_samples(const phash_image *img, const uint8_t *row, uint32_t step, uint32_t n,
+                         uint8_t *out)
+{
+    const size_t adv = (size_t)step * img->channels;
+    if (ph_image_is_grey(img)) {
+        for (uint32_t i = 0; i < n; i++, row += adv)
+            out[i] = row[0];
+        return;
+    }
+    for (uint32_t i = 0; i < n; i++, row += adv) /* ph_expand_luma's formula */
+        out[i] = (uint8_t)((77u * row[0] + 150u * row[1] + 29u * row[2] + 128u) >> 8);
+}
+
+/* The sampled rows first; the rows of cl that are sampled rows copy their
+ * samples from rl instead of computing them again. */
 static void read_luma(emb *e)
 {
     const phash_image *img = e->img;
+    for (uint32_t j = 0; j < e->gh; j++)
+        luma_samples(img, ph_image_row(img, j * e->s), 1, e->w, e->rl + (size_t)j * e->w);
     for (uint32_t y = 0; y < e->h; y++) {
-        const uint8_t *row = ph_image_row(img, y);
         uint8_t *o = e->cl + (size_t)y * e->gw;
-        for (uint32_t i = 0; i < e->gw; i++)
-            o[i] = ph_expand_luma(img, row, i * e->s);
-    }
-    for (uint32_t j = 0; j < e->gh; j++) {
-        const uint8_t *row = ph_image_row(img, j * e->s);
-        uint8_t *o = e->rl + (size_t)j * e->w;
-        for (uint32_t x = 0; x < e->w; x++)
-            o[x] = ph_expand_luma(img, row, x);
+        if (y % e->s == 0) {
+            const uint8_t *r = e->rl + (size_t)(y / e->s) * e->w;
+            for (uint32_t i = 0; i < e->gw; i++)
+                o[i] = r[(size_t)i * e->s];
+        } else {
+            luma_samples(img, ph_image_row(img, y), e->s, e->gw, o);
+        }
     }
 }
 
@@ -135,22 +152,92 @@ static void sort_by_position(cand *c, unsigned n)
         }
 }
 
+/* Edge samples, 16 lines at a time: the lines are lanes, the four
+ * neighbours along them (pos - 2, pos - 1, pos, pos + 1) are vectors. Byte
+ * lanes compare as unsigned (|x - y| from the larger minus the smaller);
+ * a mask lane is 0xff where it holds. Same rule as is_edge when both outer
+ * neighbours exist. */
+typedef uint8_t u8x16 __attribute__((vector_size(16)));
+
+static inline u8x16 load16(const uint8_t *p)
+{
+    u8x16 v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+static inline u8x16 absd16(u8x16 a, u8x16 b)
+{
+    u8x16 gt = (u8x16)(a > b);
+    return ((a - b) & gt) | ((b - a) & ~gt);
+}
+
+static inline u8x16 edge16(u8x16 c, u8x16 a, u8x16 b, u8x16 d)
+{
+    const u8x16 et = (u8x16){0} + EDGE_T, ft = (u8x16){0} + FLAT_T;
+    return (u8x16)(absd16(a, b) > et) &
+           ((u8x16)(absd16(a, c) <= ft) | (u8x16)(absd16(b, d) <= ft));
+}
+
+/* Edge samples between rows pos - 1 and pos of cl (every sampled column),
+ * 2 <= pos <= h - 2. */
+static uint32_t row_edges(const emb *e, uint32_t pos)
+{
+    const size_t gw = e->gw;
+    const uint8_t *c = e->cl + (pos - 2) * gw, *a = c + gw, *b = a + gw, *d = b + gw;
+    uint32_t count = 0, i = 0;
+    u8x16 acc = {0}; /* at most 96 / 16 steps: no lane overflows */
+    for (; i + 16 <= gw; i += 16)
+        acc -= edge16(load16(c + i), load16(a + i), load16(b + i), load16(d + i));
+    for (unsigned k = 0; k < 16; k++)
+        count += acc[k];
+    for (; i < gw; i++)
+        count += (uint32_t)is_edge(e->cl + i, gw, pos, e->h);
+    return count;
+}
+
+/* Adds the edge samples of row j of rl to vcount8[x] for 2 <= x <= w - 2. */
+static void col_edges(const emb *e, uint32_t j, uint8_t *vcount8)
+{
+    const uint8_t *r = e->rl + (size_t)j * e->w;
+    uint32_t x = 2;
+    for (; x + 16 <= e->w - 1; x += 16) {
+        u8x16 m = edge16(load16(r + x - 2), load16(r + x - 1), load16(r + x), load16(r + x + 1));
+        u8x16 v = load16(vcount8 + x) - m;
+        memcpy(vcount8 + x, &v, sizeof v);
+    }
+    for (; x + 1 < e->w; x++)
+        vcount8[x] += (uint8_t)is_edge(r, 1, x, e->w);
+}
+
 static void find_candidates(phash_expander *ex, emb *e)
 {
     uint32_t *hcount = ex->counts.data, *vcount = hcount + e->h;
-    hcount[0] = vcount[0] = 0;
-    for (uint32_t y = 1; y < e->h; y++) {
+    for (uint32_t y = 1; y < e->h; y++) { /* rows 1 and h - 1 lack an outer neighbour */
+        if (y >= 2 && y + 2 <= e->h) {
+            hcount[y] = row_edges(e, y);
+            continue;
+        }
         uint32_t c = 0;
         for (uint32_t i = 0; i < e->gw; i++)
             c += (uint32_t)is_edge(e->cl + i, e->gw, y, e->h);
         hcount[y] = c;
     }
-    for (uint32_t x = 1; x < e->w; x++) {
+    /* Columns: counts of at most gh <= 96 per column fit a byte. */
+    uint8_t *vcount8 = (uint8_t *)(vcount + e->w);
+    memset(vcount8, 0, e->w);
+    for (uint32_t j = 0; j < e->gh; j++)
+        col_edges(e, j, vcount8);
+    for (uint32_t x = 2; x + 1 < e->w; x++)
+        vcount[x] = vcount8[x];
+    const uint32_t ends[2] = {1, e->w - 1}; /* lines without an outer neighbour */
+    for (unsigned k = 0; k < 2; k++) {
         uint32_t c = 0;
         for (uint32_t j = 0; j < e->gh; j++)
-            c += (uint32_t)is_edge(e->rl + (size_t)j * e->w, 1, x, e->w);
-        vcount[x] = c;
+            c += (uint32_t)is_edge(e->rl + (size_t)j * e->w, 1, ends[k], e->w);
+        vcount[ends[k]] = c;
     }
+    hcount[0] = vcount[0] = 0;
     e->nh = pick_candidates(hcount, e->h, e->gw / 5 > 2 ? e->gw / 5 : 2, e->hc);
     e->nv = pick_candidates(vcount, e->w, e->gh / 5 > 2 ? e->gh / 5 : 2, e->vc);
     sort_by_position(e->hc, e->nh);
