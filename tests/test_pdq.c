@@ -644,6 +644,19 @@ START_TEST(streamed_filter_matches_reference_transcription)
             for (int i = 0; i < 64 * 64; i++)
                 ck_assert_msg(grid[i] == want[i], "%dx%dx%d %s grid[%d]: %.9g want %.9g", W,
                               H, ch, kernel_names[k], i, grid[i], want[i]);
+            /* The aligned variants sample up to 128 lines per axis: the
+             * reference's 64 among them are still the same floats. */
+            phash_pdq_result al;
+            ck_assert_int_eq(phash_pdq_hash_pixels(h, px, (uint32_t)W, (uint32_t)H,
+                                                   (size_t)W * ch, (phash_pixel_format)ch,
+                                                   PHASH_PDQ_WANT_DIHEDRAL_ALIGNED, &al),
+                             PHASH_OK);
+            for (int i = 0; i < 64 * 64; i++)
+                ck_assert_msg(grid[i] == want[i], "aligned %dx%dx%d %s grid[%d]: %.9g want %.9g",
+                              W, H, ch, kernel_names[k], i, grid[i], want[i]);
+            ck_assert_uint_eq(phash_pdq_distance(&al.hash, &res.hash), 0);
+            ck_assert_uint_eq(phash_pdq_distance(&al.dihedral[0], &res.hash), 0);
+            ck_assert_int_eq(al.quality, res.quality);
             phash_pdq_hasher_free(h);
         }
         free(px);
@@ -668,6 +681,87 @@ static int is_zero(const phash_pdq_code *c)
             return 0;
     return 1;
 }
+
+/* ---- aligned dihedral variants ----------------------------------------- */
+
+/* Pixel (x, y) of the dihedral transform t (0..7: identity, rot90 (counter-
+ * clockwise), rot180, rot270, flip top/bottom, flip left/right, transpose,
+ * anti-transpose) of a W x H image: the transform is W' x H'. */
+static void turned_xy(int t, int W, int H, int x, int y, int *sx, int *sy)
+{
+    switch (t) {
+    case 0: *sx = x, *sy = y; break;
+    case 1: *sx = W - 1 - y, *sy = x; break;         /* rot90 ccw: W' = H */
+    case 2: *sx = W - 1 - x, *sy = H - 1 - y; break;
+    case 3: *sx = y, *sy = H - 1 - x; break;         /* rot270 ccw */
+    case 4: *sx = x, *sy = H - 1 - y; break;
+    case 5: *sx = W - 1 - x, *sy = y; break;
+    case 6: *sx = y, *sy = x; break;
+    default: *sx = W - 1 - y, *sy = H - 1 - x; break;
+    }
+}
+
+/* Smallest distance from a copy's 8 variants to the original's hash. */
+static unsigned best_variant(const phash_pdq_result *copy, const phash_pdq_code *orig)
+{
+    return phash_pdq_dihedral_distance(copy->dihedral, orig, NULL);
+}
+
+START_TEST(aligned_dihedral_variants)
+{
+    /* 512x384: even window (4) along rows, odd (3) along columns; 640x480:
+     * odd (5) and even (4); 256x200: both even (2), and the mirror image of
+     * the last sample would lie at -1 (clamped to 0: the one inexact
+     * line); 320x320: odd windows and symmetric sample positions, where the
+     * aligned variants are the reference's. Smooth structure with a
+     * deterministic texture. */
+    static const int sizes[][2] = {{512, 384}, {640, 480}, {256, 200}, {320, 320}};
+    enum { NS = sizeof sizes / sizeof sizes[0] };
+    /* Per size: the worst over the 7 turned copies of the best variant's
+     * distance to the original's hash, reference variants then aligned. */
+    static const unsigned want_ref[NS] = {16, 6, 40, 2}, want_al[NS] = {0, 0, 26, 2};
+    phash_pdq_hasher *h = hasher_for_kernel(0);
+    ck_assert_ptr_nonnull(h);
+    for (int s = 0; s < NS; s++) {
+        const int W = sizes[s][0], H = sizes[s][1];
+        uint8_t *px = malloc((size_t)W * H * 3), *tp = malloc((size_t)W * H * 3);
+        for (int y = 0; y < H; y++)
+            for (int x = 0; x < W; x++)
+                for (int c = 0; c < 3; c++)
+                    px[((size_t)y * W + x) * 3 + c] =
+                        (uint8_t)(120 + 60 * sin(x * 0.021 + c) * cos(y * 0.017 - c) +
+                                  40 * sin((x + 2 * y) * 0.005) + (x * 7919 + y * 104729) % 5);
+        phash_pdq_result orig, ref, al;
+        hash_buf(h, px, (uint32_t)W, (uint32_t)H, 3, 0, &orig);
+        hash_buf(h, px, (uint32_t)W, (uint32_t)H, 3, PHASH_PDQ_WANT_DIHEDRAL, &ref);
+        hash_buf(h, px, (uint32_t)W, (uint32_t)H, 3, PHASH_PDQ_WANT_DIHEDRAL_ALIGNED, &al);
+        ck_assert_uint_eq(phash_pdq_distance(&al.hash, &orig.hash), 0);
+        unsigned worst_ref = 0, worst_al = 0, same = 1;
+        for (int v = 0; v < PHASH_PDQ_NUM_DIHEDRAL; v++)
+            same &= phash_pdq_distance(&al.dihedral[v], &ref.dihedral[v]) == 0;
+        for (int t = 1; t < 8; t++) {
+            const int tw = t == 1 || t == 3 || t >= 6 ? H : W, th = tw == W ? H : W;
+            for (int y = 0; y < th; y++)
+                for (int x = 0; x < tw; x++) {
+                    int sx, sy;
+                    turned_xy(t, W, H, x, y, &sx, &sy);
+                    memcpy(tp + ((size_t)y * tw + x) * 3, px + ((size_t)sy * W + sx) * 3, 3);
+                }
+            hash_buf(h, tp, (uint32_t)tw, (uint32_t)th, 3, PHASH_PDQ_WANT_DIHEDRAL, &ref);
+            hash_buf(h, tp, (uint32_t)tw, (uint32_t)th, 3, PHASH_PDQ_WANT_DIHEDRAL_ALIGNED, &al);
+            unsigned dr = best_variant(&ref, &orig.hash), da = best_variant(&al, &orig.hash);
+            worst_ref = dr > worst_ref ? dr : worst_ref;
+            worst_al = da > worst_al ? da : worst_al;
+        }
+        ck_assert_uint_eq(worst_ref, want_ref[s]);
+        ck_assert_uint_eq(worst_al, want_al[s]);
+        ck_assert_uint_eq(same, s == NS - 1); /* symmetric positions: the reference's variants */
+        free(px);
+        free(tp);
+    }
+    phash_pdq_hasher_free(h);
+}
+END_TEST
 
 START_TEST(small_images_give_zero_hash)
 {
@@ -956,6 +1050,7 @@ static Suite *pdq_suite(void)
     tcase_add_test(core, reciprocal_division_is_exact);
     tcase_add_test(core, intermediates_synthetic);
     tcase_add_test(core, streamed_filter_matches_reference_transcription);
+    tcase_add_test(core, aligned_dihedral_variants);
     tcase_add_test(core, small_images_give_zero_hash);
     tcase_add_test(core, flat_image);
     tcase_add_test(core, channel_layouts_agree);

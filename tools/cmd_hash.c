@@ -287,7 +287,7 @@ static int apply_option(run *r, int id, const char *v)
 {
     switch (id) {
     case 'h': usage(stdout); exit(0);
-    case OPT_DIHEDRAL: r->opts.dihedral = 1; return 0;
+    case OPT_DIHEDRAL: r->opts.dihedral = PHASH_SCAN_DIHEDRAL_REFERENCE; return 0; /* as the reference prints */
     case OPT_JSON: r->json = 1; return 0;
     case 'r': r->recursive = 1; return 0;
     case OPT_PDQ_FAST: r->opts.pdq_fast = 512; return 0;

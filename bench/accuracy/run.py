@@ -139,6 +139,12 @@ def file_digest(path):
 _tls = threading.local()
 
 
+# PDQ's 8 dihedral variants as the scanner computes them by default
+# ("aligned", PHASH_PDQ_WANT_DIHEDRAL_ALIGNED), or the reference's (True):
+# --pdq-variants.
+PDQ_VARIANTS = "aligned"
+
+
 def _workers():
     if not hasattr(_tls, "dec"):
         _tls.dec = phash.Decoder()
@@ -159,7 +165,7 @@ def _same_box(img, a, b):
 def _hash_view(t, img, box):
     v = phash.expand.View("orig", *box)
     vi = view_image(img, v) if box != (0, 0, img.width, img.height) else img
-    r = t.pdq.hash(vi, dihedral=True)
+    r = t.pdq.hash(vi, dihedral=PDQ_VARIANTS)
     p = t.ph.hash(vi)
     h, q = p.value, p.quality
     codes = b"".join(bytes(r.dihedral[n]) for n in phash.pdq.DIHEDRAL)
@@ -180,7 +186,7 @@ def hash_file(path):
     t.pdq.hash(img, dihedral=False)
     t.ph.hash(img)
     c2 = clock()
-    t.pdq.hash(img, dihedral=True)
+    t.pdq.hash(img, dihedral=PDQ_VARIANTS)
     c3 = clock()
     default_views = t.ex.views(img)
     c4 = clock()
@@ -212,7 +218,7 @@ def hash_file(path):
     a = np.asarray(img)
     turned = phash.Image.from_array(np.ascontiguousarray(a[::-1, ::-1]))
     r0 = clock()
-    r = t.pdq.hash(turned, dihedral=True)
+    r = t.pdq.hash(turned, dihedral=PDQ_VARIANTS)
     out["cpu_rot180"] = clock() - r0
     out["views"].append((["rot180"], full, r.quality,
                          b"".join(bytes(r.dihedral[n]) for n in phash.pdq.DIHEDRAL), 0, -1))
@@ -224,7 +230,7 @@ def hash_file(path):
         t.pdq.hash(vi, dihedral=False)
         t.ph.hash(vi)
         d1 = clock()
-        t.pdq.hash(vi, dihedral=True)
+        t.pdq.hash(vi, dihedral=PDQ_VARIANTS)
         t.ph.hash(vi)
         d2 = clock()
         out["cpu_views_plain"] += d1 - d0
@@ -244,7 +250,7 @@ def hash_all(paths, jobs, log, cache_path=None):
     with the same library and the same file (size, mtime) are reused; the
     cache is rewritten at the end."""
     import pickle
-    lib_id = library_digest()
+    lib_id = f"{library_digest()};variants={PDQ_VARIANTS}"
     cache = {}
     if cache_path and os.path.exists(cache_path):
         with open(cache_path, "rb") as f:
@@ -837,7 +843,12 @@ def main():
                                                    "phash-family-perception-benchmark.csv"))
     p.add_argument("--jobs", type=int, default=2)
     p.add_argument("--allow-fewer", action="store_true")
+    p.add_argument("--pdq-variants", choices=["aligned", "reference"], default="aligned",
+                   help="PDQ's dihedral variants: aligned (the scanner's default) or the "
+                        "reference's sign-flipped ones")
     args = p.parse_args()
+    global PDQ_VARIANTS
+    PDQ_VARIANTS = "aligned" if args.pdq_variants == "aligned" else True
     os.makedirs(args.out, exist_ok=True)
     log_lines = []
 

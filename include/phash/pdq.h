@@ -77,6 +77,21 @@ PHASH_API const char *phash_pdq_dihedral_name(phash_pdq_dihedral which);
 
 /* Flags for the hash functions. */
 #define PHASH_PDQ_WANT_DIHEDRAL 0x01u /* also fill result.dihedral[] */
+/* Fill result.dihedral[] with aligned variants (implies WANT_DIHEDRAL).
+ * The reference derives the 7 other variants from the one DCT by sign
+ * changes, as if the 64x64 grid of the turned image sampled the same points;
+ * it does not: an even box window shifts the filter by one pixel, and the
+ * grid's positions are not symmetric, so a flipped copy's variant lands
+ * 20-40 bits from its original's hash on many photos. The aligned variants
+ * are computed from the same blur sampled also at the mirror images of the
+ * reference's positions (a flipped copy's grid lies exactly there): a
+ * flipped or turned copy's variant is then as close to the original's hash
+ * as an unturned copy's hash is. Measured (bench/accuracy, 300 make_corpus
+ * photos): PDQ <= 31 recall of flip/rot90/rot180/transverse copies
+ * 81/82/58/58% -> (see bench/accuracy/README.md). Cost: up to 3 more DCTs and
+ * a second decimation, no second blur. dihedral[0] == hash, which stays the
+ * reference's bit for bit; the other variants differ from the reference's. */
+#define PHASH_PDQ_WANT_DIHEDRAL_ALIGNED 0x02u
 
 typedef struct phash_pdq_result {
     phash_pdq_code hash; /* the hash of the image as given */
@@ -121,10 +136,10 @@ PHASH_API phash_pdq_mode phash_pdq_hasher_get_mode(const phash_pdq_hasher *h);
 PHASH_API PHASH_NODISCARD phash_status phash_pdq_hasher_set_fast(phash_pdq_hasher *h, uint32_t min_side);
 
 /* Hash a decoded or wrapped image (1-4 channels, see top). flags:
- * PHASH_PDQ_WANT_DIHEDRAL or 0. On success *out is filled. Errors:
+ * PHASH_PDQ_WANT_DIHEDRAL, PHASH_PDQ_WANT_DIHEDRAL_ALIGNED or 0. On success *out is filled. Errors:
  * PHASH_ERR_INVALID_ARG (NULL, bad flags), PHASH_ERR_TOO_LARGE (a side over
  * 2^30 pixels), PHASH_ERR_NOMEM (work buffers, about 4 * (height/128 + 50)
- * * width + 256 * height bytes; *out untouched, the hasher stays usable). */
+ * * width + 256 * height bytes, 512 * height with the aligned variants; *out untouched, the hasher stays usable). */
 PHASH_API PHASH_NODISCARD phash_status phash_pdq_hash_image(phash_pdq_hasher *h,
                                                             const phash_image *img,
                                                             unsigned flags,

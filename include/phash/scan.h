@@ -180,13 +180,22 @@ PHASH_API PHASH_NODISCARD phash_status phash_scanner_new(phash_scanner **out);
 /* Release the scanner. NULL is a no-op. Must not race with a scan. */
 PHASH_API void phash_scanner_free(phash_scanner *s);
 
+/* Values of PHASH_SCAN_OPT_DIHEDRAL. */
+#define PHASH_SCAN_DIHEDRAL_OFF 0
+#define PHASH_SCAN_DIHEDRAL_ALIGNED 1
+#define PHASH_SCAN_DIHEDRAL_REFERENCE 2
+
 typedef enum phash_scan_option {
     /* Worker threads of phash_scanner_scan_paths / _start: 1..256 (default 1). */
     PHASH_SCAN_OPT_THREADS = 1,
-    /* 1 (default): also hash the 8 rotations/flips (PDQ) and match each; 0:
-     * the image as it is. On by default since bench/accuracy measured +13
-     * points of recall over make_corpus's 43 transforms with no unrelated
-     * photo pair added (PDQ's dihedral hashes come from one DCT: ~0.1 ms). */
+    /* PHASH_SCAN_DIHEDRAL_ALIGNED (1, default): also hash the 8
+     * rotations/flips (PDQ) and match each, with the aligned variants
+     * (PHASH_PDQ_WANT_DIHEDRAL_ALIGNED in pdq.h); PHASH_SCAN_DIHEDRAL_REFERENCE
+     * (2): the reference's variants (what `phash hash --dihedral` prints);
+     * PHASH_SCAN_DIHEDRAL_OFF (0): the image as it is. On by default since
+     * bench/accuracy measured +13 points of recall over make_corpus's 43
+     * transforms with the reference's variants and about 3 more with the
+     * aligned ones, no unrelated photo pair added. */
     PHASH_SCAN_OPT_DIHEDRAL = 2,
     /* 1: every report lists the file's hashes (default 0: matches only). */
     PHASH_SCAN_OPT_REPORT_HASHES = 3,

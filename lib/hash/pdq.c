@@ -31,6 +31,7 @@ struct phash_pdq_hasher {
     float dct_matrix[PH_PDQ_DCT * G];
     float dct_matrix_t[G * PH_PDQ_DCT];
     float grid[G * G];               /* the 64x64 filtered luma */
+    float mat[PH_PDQ_MAX_SAMPLES * PH_PDQ_MAX_SAMPLES]; /* aligned: every sample */
     float dct[PH_PDQ_DCT * PH_PDQ_DCT];
     phash_decoder *decoder; /* created on first file/memory call without one */
     ph_pdq_prof prof;
@@ -213,7 +214,50 @@ static void sample_grid(uint32_t n, uint32_t out[G])
         out[i] = (uint32_t)(((uint64_t)(2 * i + 1) * n) >> 7);
 }
 
-static void plan_image(phash_pdq_hasher *h, const phash_image *img, int dihedral,
+/* Mirror images of the reference's positions ref[0..63] along a line of
+ * n, for a box window w: where the flipped original's samples lie in a
+ * flipped copy. An even window averages o - (w - h) .. o + h - 1 (h = (w +
+ * 2) / 2), centred half a pixel after o; two passes centre output o at
+ * o + 1 (odd windows: at o). Flipping turns position x into n - 1 - x, so
+ * the original's output x is the copy's output n - 1 - 2d - x (d = 1 for an
+ * even window, else 0) away from the line's ends. Ascending, clamped. */
+static void mirror_grid(uint32_t n, uint32_t w, const uint32_t ref[G], uint32_t out[G])
+{
+    const int64_t last = (int64_t)n - 1 - (w % 2 == 0 ? 2 : 0);
+    for (uint32_t k = 0; k < G; k++) {
+        int64_t x = last - ref[G - 1 - k];
+        out[k] = x < 0 ? 0 : (uint32_t)x;
+    }
+}
+
+/* The sampled lines of one axis: the reference's positions ref, and with
+ * mirror (not NULL) also their mirror images, merged in ascending order
+ * (128 lines, or the reference's 64 when the two are equal). ref_at and
+ * mir_at say where each sits. Returns the count. */
+static uint32_t sample_lines(const uint32_t ref[G], const uint32_t *mirror, uint32_t *list,
+                             uint8_t ref_at[G], uint8_t mir_at[G])
+{
+    if (!mirror || memcmp(ref, mirror, G * sizeof *ref) == 0) {
+        for (uint32_t k = 0; k < G; k++) {
+            list[k] = ref[k];
+            ref_at[k] = mir_at[k] = (uint8_t)k;
+        }
+        return G;
+    }
+    uint32_t a = 0, b = 0, n = 0;
+    while (a < G || b < G) {
+        if (b == G || (a < G && ref[a] <= mirror[b])) {
+            ref_at[a] = (uint8_t)n;
+            list[n++] = ref[a++];
+        } else {
+            mir_at[b] = (uint8_t)n;
+            list[n++] = mirror[b++];
+        }
+    }
+    return n;
+}
+
+static void plan_image(phash_pdq_hasher *h, const phash_image *img, int dihedral, int aligned,
                        ph_pdq_plan *p)
 {
     memset(p, 0, sizeof *p);
@@ -236,26 +280,70 @@ static void plan_image(phash_pdq_hasher *h, const phash_image *img, int dihedral
     p->blur = dihedral || p->w != G || p->h != G;
     p->wr = (p->w + 2 * G - 1) / (2 * G);
     p->wc = (p->h + 2 * G - 1) / (2 * G);
-    sample_grid(p->h, p->srow);
-    sample_grid(p->w, p->scol);
+    uint32_t ref_r[G], ref_c[G], mir_r[G], mir_c[G];
+    sample_grid(p->h, ref_r);
+    sample_grid(p->w, ref_c);
+    if (aligned) {
+        mirror_grid(p->h, p->wc, ref_r, mir_r);
+        mirror_grid(p->w, p->wr, ref_c, mir_c);
+    }
+    p->nsr = sample_lines(ref_r, aligned ? mir_r : NULL, p->srow, p->ref_row, p->mir_row);
+    p->nsc = sample_lines(ref_c, aligned ? mir_c : NULL, p->scol, p->ref_col, p->mir_col);
 }
 
 /* ---- hashing ----------------------------------------------------------- */
 
-static void finish_hash(phash_pdq_hasher *h, int dihedral, int quality, phash_pdq_result *out)
+/* The 64x64 grid at rows rows[] and columns cols[] of the kernel's samples. */
+static void pick_grid(const ph_pdq_plan *p, const float *mat, const uint8_t *rows,
+                      const uint8_t *cols, float *grid)
+{
+    for (int i = 0; i < G; i++) {
+        const float *src = mat + (size_t)rows[i] * p->nsc;
+        for (int j = 0; j < G; j++)
+            grid[i * G + j] = src[cols[j]];
+    }
+}
+
+/* The aligned variants: one DCT per distinct flip of the sample positions
+ * (flip bit 1: rows mirrored, bit 2: columns mirrored); a flip whose
+ * positions are the reference's own shares that block. */
+static void aligned_dihedral(phash_pdq_hasher *h, const ph_pdq_plan *p, phash_pdq_result *out)
+{
+    float grid[G * G], dcts[4][PH_PDQ_DCT * PH_PDQ_DCT];
+    const float *blocks[4] = {h->dct, NULL, NULL, NULL};
+    for (int f = 1; f < 4; f++) {
+        const int eff = ((f & 1) && p->nsr > G ? 1 : 0) | ((f & 2) && p->nsc > G ? 2 : 0);
+        if (eff != f) {
+            blocks[f] = blocks[eff];
+            continue;
+        }
+        pick_grid(p, h->mat, (f & 1) ? p->mir_row : p->ref_row, (f & 2) ? p->mir_col : p->ref_col,
+                  grid);
+        ph_pdq_dct(h->dct_matrix, h->dct_matrix_t, grid, dcts[f]);
+        blocks[f] = dcts[f];
+    }
+    ph_pdq_dihedral_bits_aligned(blocks, out->dihedral);
+}
+
+static void finish_hash(phash_pdq_hasher *h, const ph_pdq_plan *p, int dihedral, int aligned,
+                        int quality, phash_pdq_result *out)
 {
     ph_pdq_prof *prof = h->prof.enabled ? &h->prof : NULL;
     uint64_t t0 = prof ? ph_pdq_clock_ns() : 0;
     out->quality = quality;
+    if (aligned)
+        pick_grid(p, h->mat, p->ref_row, p->ref_col, h->grid);
     ph_pdq_dct(h->dct_matrix, h->dct_matrix_t, h->grid, h->dct);
     uint64_t t1 = prof ? ph_pdq_clock_ns() : 0;
     if (!dihedral)
         ph_pdq_bits(h->dct, &out->hash);
     uint64_t t2 = prof ? ph_pdq_clock_ns() : 0;
-    if (dihedral) {
+    if (aligned)
+        aligned_dihedral(h, p, out);
+    else if (dihedral)
         ph_pdq_dihedral_bits(h->dct, out->dihedral);
+    if (dihedral)
         out->hash = out->dihedral[PHASH_PDQ_ORIG];
-    }
     if (prof) {
         uint64_t t3 = ph_pdq_clock_ns();
         prof->dct_ns += t1 - t0;
@@ -269,10 +357,12 @@ phash_status phash_pdq_hash_image(phash_pdq_hasher *h, const phash_image *img, u
 {
     if (!h)
         return PHASH_ERR_INVALID_ARG;
-    if (!img || !out || (flags & ~PHASH_PDQ_WANT_DIHEDRAL) || img->channels < 1 ||
+    if (!img || !out || (flags & ~(PHASH_PDQ_WANT_DIHEDRAL | PHASH_PDQ_WANT_DIHEDRAL_ALIGNED)) ||
+        img->channels < 1 ||
         img->channels > 4 || !img->pixels)
         return ph_error_set(&h->err, PHASH_ERR_INVALID_ARG, "pdq: invalid argument");
-    const int dihedral = (flags & PHASH_PDQ_WANT_DIHEDRAL) != 0;
+    const int aligned = (flags & PHASH_PDQ_WANT_DIHEDRAL_ALIGNED) != 0;
+    const int dihedral = aligned || (flags & PHASH_PDQ_WANT_DIHEDRAL) != 0;
     phash_pdq_result r;
     memset(&r, 0, sizeof r);
     r.width = img->width;
@@ -287,13 +377,13 @@ phash_status phash_pdq_hash_image(phash_pdq_hasher *h, const phash_image *img, u
         return PHASH_OK;
     }
     ph_pdq_plan plan;
-    plan_image(h, img, dihedral, &plan);
+    plan_image(h, img, dihedral, aligned, &plan);
     int quality = 0;
-    if (h->blur(&plan, &h->work, h->grid, &quality, &h->prof) != 0)
+    if (h->blur(&plan, &h->work, aligned ? h->mat : h->grid, &quality, &h->prof) != 0)
         return ph_error_set(&h->err, PHASH_ERR_NOMEM,
                             "pdq: no memory for the work buffers of a %ux%u image",
                             (unsigned)img->width, (unsigned)img->height);
-    finish_hash(h, dihedral, quality, &r);
+    finish_hash(h, &plan, dihedral, aligned, quality, &r);
     *out = r;
     ph_error_clear(&h->err);
     return PHASH_OK;

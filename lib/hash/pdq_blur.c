@@ -12,8 +12,12 @@
  *   luma of V rows x V columns -> transpose -> box along rows (lanes = rows)
  *     -> transpose into the ring -> box along columns (lanes = columns, one
  *        running sum per column) -> transpose -> box along rows, keeping
- *        only the 64 sampled columns -> (H x 64) -> box along columns on
- *        those 64 columns, keeping only the 64 sampled rows.
+ *        only the sampled columns -> (H x nsc) -> box along columns on
+ *        those columns, keeping only the sampled rows.
+ *
+ * The sampled lines are the reference's 64 per axis, or up to 128 with the
+ * aligned dihedral hashes (their mirror images too, pdq.c): keeping more
+ * outputs of a running sum changes none of them.
  *
  * Every transpose is a V x V block in registers (see "the streamed
  * pipeline" below).
@@ -149,10 +153,11 @@ static void box_line_span(const vf *in, vf *out, uint32_t n, uint32_t w, uint32_
 }
 
 /* The same running sum without divisions, keeping only the sums of the
- * outputs listed in at[0..63] (ascending, may repeat): sums[j] is the sum
- * before the division of output at[j]. */
-static void box_line_sampled_sums(const vf *in, uint32_t n, uint32_t w,
-                                  const uint32_t at[PH_PDQ_GRID], vf sums[PH_PDQ_GRID])
+ * outputs listed in at[0..nat-1] (ascending, may repeat): sums[j] is the
+ * sum before the division of output at[j]. Which outputs are kept does not
+ * change the sum any of them sees. */
+static void box_line_sampled_sums(const vf *in, uint32_t n, uint32_t w, const uint32_t *at,
+                                  uint32_t nat, vf *sums)
 {
     uint32_t h = (w + 2) / 2;
     vf sum = {0};
@@ -162,7 +167,7 @@ static void box_line_sampled_sums(const vf *in, uint32_t n, uint32_t w,
      * but their bound. */
     const uint32_t grow_end = w - h + 1, full_end = n - h + 1;
     uint32_t o = 0;
-    for (int j = 0; j < PH_PDQ_GRID;) {
+    for (uint32_t j = 0; j < nat;) {
         const uint32_t target = at[j];
         for (; o <= target && o < grow_end; o++)
             sum += in[o + h - 1];
@@ -172,7 +177,7 @@ static void box_line_sampled_sums(const vf *in, uint32_t n, uint32_t w,
         }
         for (; o <= target; o++)
             sum -= in[o - (w - h) - 1];
-        while (j < PH_PDQ_GRID && at[j] == target)
+        while (j < nat && at[j] == target)
             sums[j++] = sum;
     }
 }
@@ -439,8 +444,8 @@ static void luma_span(const ph_pdq_plan *p, uint32_t r, uint32_t x0, uint32_t x1
  *   first column box: per group of V columns, one running sum vector,
  *         stepped down the block's rows; the V outputs are transposed in
  *         registers into tin again (vector c = column c of the V output rows);
- *   second row box: along tin, keeping the running sums at the 64 sampled
- *         columns only, into samples (h x 64).
+ *   second row box: along tin, keeping the running sums at the nsc
+ *         sampled columns only, into samples (h x nsc).
  * Only tin, the ring (wc + V rows) and samples live in memory. */
 typedef struct pipe {
     const ph_pdq_plan *p;
@@ -451,9 +456,9 @@ typedef struct pipe {
     float *lum;      /* V x CHUNK: luma rows before their transpose */
     float *ring;     /* ring_n x wp: row-filtered rows awaiting the column box */
     vf *colsum;      /* ng vectors: the column box's running sums */
-    float *samples;  /* h x 64: second row box at the sampled columns */
-    float scnt[PH_PDQ_GRID], sy[PH_PDQ_GRID]; /* window counts of the sampled
-                                                  columns and their reciprocals */
+    float *samples;  /* h x nsc: second row box at the sampled columns */
+    float scnt[PH_PDQ_MAX_SAMPLES], sy[PH_PDQ_MAX_SAMPLES]; /* window counts of the sampled
+                                                                columns and their reciprocals */
     ph_pdq_prof *prof;
 } pipe;
 
@@ -644,54 +649,55 @@ static void block_column_box(pipe *s, uint32_t v0, uint32_t cnt)
 static void block_row_box_sampled(pipe *s, uint32_t v0, uint32_t cnt)
 {
     const ph_pdq_plan *p = s->p;
-    const uint32_t hc = (p->wc + 2) / 2;
-    vf sums[PH_PDQ_GRID];
-    box_line_sampled_sums(s->tin, p->w, p->wr, p->scol, sums);
-    for (int j = 0; j < PH_PDQ_GRID; j++)
+    const uint32_t hc = (p->wc + 2) / 2, nsc = p->nsc;
+    vf sums[PH_PDQ_MAX_SAMPLES];
+    box_line_sampled_sums(s->tin, p->w, p->wr, p->scol, nsc, sums);
+    for (uint32_t j = 0; j < nsc; j++)
         sums[j] = div_count(sums[j], s->scnt[j], s->sy[j]);
-    /* Lanes are rows: transpose V x V blocks into the rows of samples. */
-    for (int j0 = 0; j0 < PH_PDQ_GRID; j0 += V) {
+    /* Lanes are rows: transpose V x V blocks into the rows of samples
+     * (nsc is 64 or 128, a multiple of V). */
+    for (uint32_t j0 = 0; j0 < nsc; j0 += V) {
         transpose_regs(sums + j0);
         for (uint32_t k = 0; k < cnt; k++) {
             if (v0 + k < hc - 1)
                 continue; /* no output yet */
             const size_t e = v0 + k - (hc - 1);
-            memcpy(s->samples + e * PH_PDQ_GRID + j0, &sums[j0 + k], sizeof(vf));
+            memcpy(s->samples + e * nsc + j0, &sums[j0 + k], sizeof(vf));
         }
     }
 }
 
-/* Second column box over the 64 sampled columns, keeping the sampled rows
- * (64 running sums, GRID / V vectors). */
+/* Second column box over the nsc sampled columns, keeping the nsr sampled
+ * rows (nsc running sums, nsc / V vectors); out is nsr x nsc. */
 static void column_box_sampled(const pipe *s, float *out)
 {
-    enum { NV = PH_PDQ_GRID / V };
     const ph_pdq_plan *p = s->p;
+    const uint32_t NV = p->nsc / V, nsr = p->nsr, nsc = p->nsc;
     const uint32_t n = p->h, w = p->wc, h = (w + 2) / 2;
     const vf *m = (const vf *)s->samples; /* row i: m[i * NV .. i * NV + NV - 1] */
-    vf sum[NV];
+    vf sum[PH_PDQ_MAX_SAMPLES / V];
     memset(sum, 0, sizeof sum);
     for (uint32_t i = 0; i < h - 1; i++)
-        for (int j = 0; j < NV; j++)
+        for (uint32_t j = 0; j < NV; j++)
             sum[j] += m[(size_t)i * NV + j];
-    int next = 0; /* next grid row to fill; sampled rows ascend, may repeat */
-    for (uint32_t o = 0; o < n && next < PH_PDQ_GRID; o++) {
+    uint32_t next = 0; /* next grid row to fill; sampled rows ascend, may repeat */
+    for (uint32_t o = 0; o < n && next < nsr; o++) {
         if (o + h - 1 < n)
-            for (int j = 0; j < NV; j++)
+            for (uint32_t j = 0; j < NV; j++)
                 sum[j] += m[(size_t)(o + h - 1) * NV + j];
         if (o >= w - h + 1)
-            for (int j = 0; j < NV; j++)
+            for (uint32_t j = 0; j < NV; j++)
                 sum[j] -= m[(size_t)(o - (w - h) - 1) * NV + j];
         if (p->srow[next] != o)
             continue;
         const float cnt = (float)window_count(o, n, w, h);
-        float *dst = out + (size_t)next * PH_PDQ_GRID;
-        for (int j = 0; j < NV; j++) {
+        float *dst = out + (size_t)next * nsc;
+        for (uint32_t j = 0; j < NV; j++) {
             vf q = sum[j] / cnt;
             memcpy(dst + j * V, &q, sizeof q);
         }
-        while (++next < PH_PDQ_GRID && p->srow[next] == o)
-            memcpy(out + (size_t)next * PH_PDQ_GRID, dst, PH_PDQ_GRID * sizeof(float));
+        while (++next < nsr && p->srow[next] == o)
+            memcpy(out + (size_t)next * nsc, dst, nsc * sizeof(float));
     }
 }
 
@@ -704,8 +710,7 @@ static int pipe_init(pipe *s, const ph_pdq_plan *p, ph_buf *work)
     s->ng = s->wp / V;
     s->ring_n = p->wc + V;
     const size_t wp = s->wp;
-    size_t sizes[5] = {V * wp, (size_t)s->ring_n * wp, wp, (size_t)p->h * PH_PDQ_GRID,
-                       V * CHUNK};
+    size_t sizes[5] = {V * wp, (size_t)s->ring_n * wp, wp, (size_t)p->h * p->nsc, V * CHUNK};
     size_t total = 64;
     for (int i = 0; i < 5; i++)
         total += (sizes[i] * sizeof(float) + 63) / 64 * 64;
@@ -725,7 +730,7 @@ static int pipe_init(pipe *s, const ph_pdq_plan *p, ph_buf *work)
     s->lum = areas[4];
     memset(s->colsum, 0, wp * sizeof(float));
     const uint32_t h = (p->wr + 2) / 2;
-    for (int j = 0; j < PH_PDQ_GRID; j++) {
+    for (uint32_t j = 0; j < p->nsc; j++) {
         s->scnt[j] = (float)window_count(p->scol[j], p->w, p->wr, h);
         s->sy[j] = recip(s->scnt[j]);
     }
@@ -822,6 +827,14 @@ int PH_PDQ_BLUR_FN(const ph_pdq_plan *p, ph_buf *work, float *out, int *quality,
     column_box_sampled(&s, out);
     if (s.prof)
         s.prof->blur_cols_ns += ph_pdq_clock_ns() - t0;
-    *quality = grid_quality(out);
+    if (p->nsr == PH_PDQ_GRID && p->nsc == PH_PDQ_GRID) {
+        *quality = grid_quality(out);
+        return 0;
+    }
+    float ref[PH_PDQ_GRID * PH_PDQ_GRID]; /* the reference's grid among the samples */
+    for (int i = 0; i < PH_PDQ_GRID; i++)
+        for (int j = 0; j < PH_PDQ_GRID; j++)
+            ref[i * PH_PDQ_GRID + j] = out[(size_t)p->ref_row[i] * p->nsc + p->ref_col[j]];
+    *quality = grid_quality(ref);
     return 0;
 }

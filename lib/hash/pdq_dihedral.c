@@ -131,31 +131,48 @@ static uint16_t row_bits(const float x[K], unsigned flip, float m)
 
 /* Variants with the same sign rule hold the same 256 values (a transpose
  * only moves them), so they share one median: four selections, not eight.
- * Each variant's bits then come straight from B or its transpose: -x > m
- * is the comparison the materialised variant would make (negation is
- * exact). */
-void ph_pdq_dihedral_bits(const float b[N], phash_pdq_code out[PHASH_PDQ_NUM_DIHEDRAL])
+ * Each variant's bits then come straight from its block or its transpose:
+ * -x > m is the comparison the materialised variant would make (negation
+ * is exact). blocks[rule] is the DCT the variants of that sign rule read
+ * (rules are numbered as the flips of ph_pdq_dihedral_bits_aligned's b). */
+static void dihedral_bits(const float *const blocks[4], phash_pdq_code out[PHASH_PDQ_NUM_DIHEDRAL])
 {
-    float bt[N], v[N], median[4] = {0};
+    float bt[4][N], v[N], median[4] = {0};
     int known[4] = {0};
-    for (int i = 0; i < K; i++)
-        for (int j = 0; j < K; j++)
-            bt[j * K + i] = b[i * K + j];
     for (int w = 0; w < PHASH_PDQ_NUM_DIHEDRAL; w++) {
         const int neg = rules[w].neg;
+        const float *b = blocks[neg];
         if (!known[neg]) {
             for (int i = 0; i < K; i++)
-                for (int j = 0; j < K; j++)
+                for (int j = 0; j < K; j++) {
                     v[i * K + j] = negated(neg, i, j) ? -b[i * K + j] : b[i * K + j];
+                    bt[neg][j * K + i] = b[i * K + j];
+                }
             median[neg] = lower_median(v);
             known[neg] = 1;
         }
-        const float *src = rules[w].transpose ? bt : b;
+        const float *src = rules[w].transpose ? bt[neg] : b;
         uint16_t words[K];
         for (int r = 0; r < K; r++)
             words[r] = row_bits(src + r * K, neg_columns(w, r), median[neg]);
         phash_pdq_from_words(words, &out[w]);
     }
+}
+
+void ph_pdq_dihedral_bits(const float b[N], phash_pdq_code out[PHASH_PDQ_NUM_DIHEDRAL])
+{
+    const float *const blocks[4] = {b, b, b, b};
+    dihedral_bits(blocks, out);
+}
+
+/* The flip of each rule: NEG_I_EVEN reverses the rows (i is the vertical
+ * frequency), NEG_J_EVEN the columns, NEG_IJ_ODD both. */
+_Static_assert(NEG_NONE == 0 && NEG_I_EVEN == 1 && NEG_J_EVEN == 2 && NEG_IJ_ODD == 3,
+               "sign rules are numbered as the flips of the aligned blocks");
+
+void ph_pdq_dihedral_bits_aligned(const float *const b[4], phash_pdq_code out[PHASH_PDQ_NUM_DIHEDRAL])
+{
+    dihedral_bits(b, out);
 }
 
 const char *phash_pdq_dihedral_name(phash_pdq_dihedral which)

@@ -11,6 +11,7 @@
 
 #define PH_PDQ_GRID 64 /* the filtered image is sampled on a 64x64 grid */
 #define PH_PDQ_DCT 16  /* DCT frequencies 1..16 are kept */
+#define PH_PDQ_MAX_SAMPLES (2 * PH_PDQ_GRID) /* sampled lines per axis, at most */
 
 /* What the blur kernel needs to turn an image into the 64x64 float buffer. */
 typedef struct ph_pdq_plan {
@@ -21,7 +22,16 @@ typedef struct ph_pdq_plan {
     int grey;                /* luma = channel 0 (grey image, or RGB with R=G=B everywhere) */
     int blur;                /* 0: the 64x64 input is copied without filtering */
     uint32_t wr, wc;         /* box windows along rows (from w) and along columns (from h) */
-    uint32_t srow[PH_PDQ_GRID], scol[PH_PDQ_GRID]; /* decimation: sampled rows/columns */
+    /* Decimation: the sampled rows and columns, ascending (may repeat):
+     * the reference's 64, or with the aligned dihedral hashes up to 128,
+     * the reference's merged with their mirror images (pdq.c,
+     * mirror_grid). The kernel's output is nsr x nsc floats, row-major. */
+    uint32_t nsr, nsc;
+    uint32_t srow[PH_PDQ_MAX_SAMPLES], scol[PH_PDQ_MAX_SAMPLES];
+    /* Where the reference's 64 rows and columns, and their mirror images,
+     * sit among them. */
+    uint8_t ref_row[PH_PDQ_GRID], ref_col[PH_PDQ_GRID];
+    uint8_t mir_row[PH_PDQ_GRID], mir_col[PH_PDQ_GRID];
 } ph_pdq_plan;
 
 /* Optional per-stage timing for bench/pdq (nanoseconds, accumulated). */
@@ -33,8 +43,9 @@ typedef struct ph_pdq_prof {
 uint64_t ph_pdq_clock_ns(void);
 
 /* The blur kernel: luma, two rounds of (box along rows, box along columns)
- * and the 64x64 decimation, bit-exact with the reference's float sequence,
- * then the reference's quality metric of that grid. work is the hasher's
+ * and the decimation at plan->srow x plan->scol (out: nsr x nsc floats),
+ * every sample bit-exact with the reference's float sequence, then the
+ * reference's quality metric of the reference's 64x64 grid among them. work is the hasher's
  * grow-only buffer. Returns 0, or -1 when the work buffer cannot grow. One
  * variant per instruction set, same results. */
 typedef int (*ph_pdq_blur_fn)(const ph_pdq_plan *plan, ph_buf *work,
@@ -86,5 +97,11 @@ void ph_pdq_bits(const float b[PH_PDQ_DCT * PH_PDQ_DCT], phash_pdq_code *out);
 /* All 8 variants' hashes, in phash_pdq_dihedral order (orig first). */
 void ph_pdq_dihedral_bits(const float b[PH_PDQ_DCT * PH_PDQ_DCT],
                           phash_pdq_code out[PHASH_PDQ_NUM_DIHEDRAL]);
+/* The same from one DCT per flip: b[0] of the reference's grid, b[1] of the
+ * grid at mirrored rows, b[2] at mirrored columns, b[3] at both (the same
+ * pointer where the positions are the same); a variant that reverses the
+ * rows takes its values from b[1], and so on. */
+void ph_pdq_dihedral_bits_aligned(const float *const b[4],
+                                  phash_pdq_code out[PHASH_PDQ_NUM_DIHEDRAL]);
 
 #endif

@@ -29,7 +29,9 @@ static void *pdq_new(const phash_scanner *s)
     pdq_state *p = ph_calloc(1, sizeof *p);
     if (!p)
         return NULL;
-    p->flags = s->dihedral ? PHASH_PDQ_WANT_DIHEDRAL : 0;
+    p->flags = s->dihedral == PHASH_SCAN_DIHEDRAL_ALIGNED     ? PHASH_PDQ_WANT_DIHEDRAL_ALIGNED
+               : s->dihedral == PHASH_SCAN_DIHEDRAL_REFERENCE ? PHASH_PDQ_WANT_DIHEDRAL
+                                                              : 0;
     p->variants = s->dihedral ? PHASH_PDQ_NUM_DIHEDRAL : 1;
     if (phash_pdq_hasher_new(&p->hasher) != PHASH_OK ||
         phash_decoder_new(&p->dec) != PHASH_OK || phash_pdq_hasher_set_mode(p->hasher, s->pdq_mode) != PHASH_OK ||

@@ -88,14 +88,17 @@ static int sha256(ph_scan_cache *c, const void *data, size_t len, uint8_t out[32
  * every option and limit they use. */
 int ph_scan_cache_begin(phash_scanner *s)
 {
+    /* Names, not numbers: states saved before the aligned variants (when 1
+     * meant the reference's) do not match. */
+    static const char *const dihedral_names[] = {"off", "aligned", "reference"};
     char algos[128] = "";
     for (size_t i = 0; i < s->n_algos; i++)
         snprintf(algos + strlen(algos), sizeof algos - strlen(algos), "%s%s", i ? "," : "",
                  s->algos[i]->name);
     snprintf(s->state_config, sizeof s->state_config,
-             "phash %s;algos=%s;dihedral=%d;pdq_mode=%d;pdq_fast=%u;layout=%d;expand=%u;"
+             "phash %s;algos=%s;dihedral=%s;pdq_mode=%d;pdq_fast=%u;layout=%d;expand=%u;"
              "orient=%d;decode_all=%d;max_read=%llu;limits=%u,%u,%llu,%llu;video=%d,%.17g",
-             phash_version_string(), algos, s->dihedral, (int)s->pdq_mode, s->pdq_fast,
+             phash_version_string(), algos, dihedral_names[s->dihedral], (int)s->pdq_mode, s->pdq_fast,
              (int)s->layout, s->expand, s->apply_orientation, s->decode_all,
              (unsigned long long)s->max_read, s->limits.max_width, s->limits.max_height,
              (unsigned long long)s->limits.max_pixels, (unsigned long long)s->limits.max_memory,

@@ -116,7 +116,7 @@ phash_status phash_scanner_set_option(phash_scanner *s, phash_scan_option option
         s->threads = (unsigned)value;
         return PHASH_OK;
     case PHASH_SCAN_OPT_DIHEDRAL:
-        if (!flag)
+        if (value < PHASH_SCAN_DIHEDRAL_OFF || value > PHASH_SCAN_DIHEDRAL_REFERENCE)
             return bad_value(s, option, value);
         s->dihedral = (int)value;
         return PHASH_OK;

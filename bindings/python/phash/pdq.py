@@ -10,6 +10,7 @@ from .image import with_pixels
 MODES = {"full": 0, "cli512": 1}
 DIHEDRAL = ("orig", "rot90", "rot180", "rot270", "flipx", "flipy", "flipp", "flipm")
 WANT_DIHEDRAL = 0x01
+WANT_DIHEDRAL_ALIGNED = 0x02
 
 
 class _ResultC(ctypes.Structure):
@@ -89,9 +90,14 @@ class PdqHasher(Handle):
 
     def hash(self, src, dihedral=False):
         """Hash a path (str / os.PathLike), encoded bytes, a PIL image, a
-        NumPy uint8 array or a phash.Image. Returns a PdqResult."""
+        NumPy uint8 array or a phash.Image. Returns a PdqResult. dihedral:
+        False, True (the reference's 8 variants) or "aligned" (variants from
+        mirrored sample positions, closer to turned copies; PHASH_PDQ_WANT_
+        DIHEDRAL_ALIGNED in pdq.h)."""
         out = _ResultC()
-        flags = WANT_DIHEDRAL if dihedral else 0
+        if dihedral not in (False, True, "aligned"):
+            raise ValueError(f"dihedral: False, True or 'aligned', got {dihedral!r}")
+        flags = WANT_DIHEDRAL_ALIGNED if dihedral == "aligned" else WANT_DIHEDRAL if dihedral else 0
         ref = ctypes.byref(out)
         with self._lock:
             h = self._live()

@@ -33,6 +33,25 @@ class TestPdqReference(unittest.TestCase):
                 for name in phash.pdq.DIHEDRAL:
                     self.assertEqual(r.dihedral[name].hex, row[name], (row["path"], name))
 
+    def test_aligned_variants(self):
+        """dihedral="aligned": the image's own hash is the reference's bit for
+        bit; a mirrored copy's flipy variant lands on the original's hash
+        (the reference's flipy misses it by 6 bits)."""
+        sample = os.path.join(os.path.dirname(__file__), "..", "..", "..", "sample")
+        orig = os.path.join(sample, "originals", "o0003.png")
+        mirror = os.path.join(sample, "variants", "o0003", "mirror.jpg")
+        with phash.PdqHasher() as h:
+            for row in rows("fullres-dihedral.csv")[:8]:
+                r = h.hash(os.path.join(PDQ, row["path"]), dihedral="aligned")
+                self.assertEqual(r.hash.hex, row["orig"], row["path"])
+                self.assertEqual(r.dihedral["orig"].hex, row["orig"], row["path"])
+                self.assertEqual(r.quality, int(row["quality"]), row["path"])
+            o = h.hash(orig).hash
+            self.assertEqual(h.hash(mirror, dihedral=True).dihedral["flipy"].distance(o), 6)
+            self.assertEqual(h.hash(mirror, dihedral="aligned").dihedral["flipy"].distance(o), 0)
+            with self.assertRaises(ValueError):
+                h.hash(orig, dihedral="both")
+
     def test_cli512_and_memory_and_decoded_image(self):
         row = rows("cpp-cli.csv")[0]
         path = os.path.join(PDQ, row["path"])
