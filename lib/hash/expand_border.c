@@ -35,49 +35,70 @@ typedef struct line_ctx {
     int tol;
 } line_ctx;
 
-/* Pixel at position pos along line k (k = 0 is the outermost line). */
-static const uint8_t *line_pixel(const line_ctx *c, uint32_t k, uint32_t pos)
+/* Line k (k = 0 is the outermost line): its first sample (position lo),
+ * the bytes from one sample to the next and the count of samples. */
+static const uint8_t *line_start(const line_ctx *c, uint32_t k, size_t *adv, uint32_t *n)
 {
     const phash_image *img = c->img;
+    const size_t ch = img->channels;
+    *n = c->hi > c->lo ? (c->hi - c->lo + c->step - 1) / c->step : 0;
     switch (c->side) {
-    case TOP: return ph_image_row(img, k) + (size_t)pos * img->channels;
-    case BOTTOM: return ph_image_row(img, img->height - 1 - k) + (size_t)pos * img->channels;
-    case LEFT: return ph_image_row(img, pos) + (size_t)k * img->channels;
-    default: return ph_image_row(img, pos) + (size_t)(img->width - 1 - k) * img->channels;
+    case TOP:
+        *adv = c->step * ch;
+        return ph_image_row(img, k) + c->lo * ch;
+    case BOTTOM:
+        *adv = c->step * ch;
+        return ph_image_row(img, img->height - 1 - k) + c->lo * ch;
+    case LEFT:
+        *adv = c->step * img->stride;
+        return ph_image_row(img, c->lo) + k * ch;
+    default:
+        *adv = c->step * img->stride;
+        return ph_image_row(img, c->lo) + (img->width - 1 - k) * ch;
     }
+}
+
+/* 1 when every compared channel of p is within tol of colour. */
+static inline int near_colour(const line_ctx *c, const uint8_t *p, const int colour[3])
+{
+    for (unsigned ch = 0; ch < c->nch; ch++)
+        if (p[ch] - colour[ch] > c->tol || colour[ch] - p[ch] > c->tol)
+            return 0;
+    return 1;
 }
 
 static void line_mean(const line_ctx *c, uint32_t k, int mean[3])
 {
     uint64_t sum[3] = {0, 0, 0};
-    uint32_t n = 0;
-    for (uint32_t pos = c->lo; pos < c->hi; pos += c->step, n++) {
-        const uint8_t *p = line_pixel(c, k, pos);
+    size_t adv;
+    uint32_t n;
+    const uint8_t *p = line_start(c, k, &adv, &n);
+    for (uint32_t i = 0; i < n; i++, p += adv)
         for (unsigned ch = 0; ch < c->nch; ch++)
             sum[ch] += p[ch];
-    }
     for (unsigned ch = 0; ch < c->nch; ch++)
         mean[ch] = n ? (int)((sum[ch] + n / 2) / n) : 0;
 }
 
 /* 1 when at least 97% of line k's samples are within tol of colour and
  * the line's mean is within MAX_DRIFT of it on every channel (noise
- * averages out along a border line; a sky's gradient does not). */
+ * averages out along a border line; a sky's gradient does not). Stops as
+ * soon as more than 3% of the samples are off. */
 static int line_is_border(const line_ctx *c, uint32_t k, const int colour[3])
 {
-    uint32_t n = 0, near = 0;
+    size_t adv;
+    uint32_t n, off = 0;
     int64_t sum[3] = {0, 0, 0};
-    for (uint32_t pos = c->lo; pos < c->hi; pos += c->step, n++) {
-        const uint8_t *p = line_pixel(c, k, pos);
-        unsigned ch = 0;
-        while (ch < c->nch && p[ch] - colour[ch] <= c->tol && colour[ch] - p[ch] <= c->tol)
-            ch++;
-        near += ch == c->nch;
-        for (ch = 0; ch < c->nch; ch++)
+    const uint8_t *p = line_start(c, k, &adv, &n);
+    const uint64_t max_off = (uint64_t)n * 3u / 100u; /* near * 100 >= n * 97 */
+    if (n == 0)
+        return 0;
+    for (uint32_t i = 0; i < n; i++, p += adv) {
+        if (!near_colour(c, p, colour) && ++off > max_off)
+            return 0;
+        for (unsigned ch = 0; ch < c->nch; ch++)
             sum[ch] += p[ch] - colour[ch];
     }
-    if (n == 0 || (uint64_t)near * 100u < (uint64_t)n * 97u)
-        return 0;
     for (unsigned ch = 0; ch < c->nch; ch++)
         if (sum[ch] > (int64_t)n * MAX_DRIFT || sum[ch] < -(int64_t)n * MAX_DRIFT)
             return 0;
@@ -87,14 +108,11 @@ static int line_is_border(const line_ctx *c, uint32_t k, const int colour[3])
 /* Share (per cent) of line k's samples farther than tol from colour. */
 static uint32_t line_off_percent(const line_ctx *c, uint32_t k, const int colour[3])
 {
-    uint32_t n = 0, off = 0;
-    for (uint32_t pos = c->lo; pos < c->hi; pos += c->step, n++) {
-        const uint8_t *p = line_pixel(c, k, pos);
-        unsigned ch = 0;
-        while (ch < c->nch && p[ch] - colour[ch] <= c->tol && colour[ch] - p[ch] <= c->tol)
-            ch++;
-        off += ch < c->nch;
-    }
+    size_t adv;
+    uint32_t n, off = 0;
+    const uint8_t *p = line_start(c, k, &adv, &n);
+    for (uint32_t i = 0; i < n; i++, p += adv)
+        off += !near_colour(c, p, colour);
     return n ? off * 100u / n : 0;
 }
 
