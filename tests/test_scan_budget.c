@@ -245,6 +245,29 @@ START_TEST(debt_carried_between_calls)
 }
 END_TEST
 
+/* The --max-rate pacing (phash_scanner_set_rate) holds across calls for
+ * one file too: it was restarted at every call, so a caller scanning file
+ * by file was never paced. At 20 images/s, three images take at least the
+ * two intervals between them (a lower bound: sleeping never ends early). */
+START_TEST(rate_paces_file_by_file_calls)
+{
+    phash_scanner *s = scanner_with(0, 1);
+    ck_assert_int_eq(phash_scanner_set_rate(s, 20), PHASH_OK);
+    int reports = 0;
+    double t0 = ph_now();
+    for (size_t i = 0; i < 3; i++) {
+        char rel[64];
+        snprintf(rel, sizeof rel, "sample/originals/%s", images[i]);
+        ck_assert_int_eq(phash_scanner_scan_file(s, source_path(rel), count_report, &reports),
+                         PHASH_OK);
+    }
+    double wall = ph_now() - t0;
+    phash_scanner_free(s);
+    ck_assert_int_eq(reports, 3);
+    ck_assert_msg(wall >= 2 / 20.0 - 0.001, "3 images at 20/s in %.3f s", wall);
+}
+END_TEST
+
 int main(void)
 {
     Suite *su = suite_create("scan_budget");
@@ -256,6 +279,7 @@ int main(void)
     tcase_add_test(tc, one_thread_sleeps);
     tcase_add_test(tc, two_threads_share_one_budget);
     tcase_add_test(tc, debt_carried_between_calls);
+    tcase_add_test(tc, rate_paces_file_by_file_calls);
     suite_add_tcase(su, tc);
     return run_suite(su);
 }

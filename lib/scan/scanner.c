@@ -428,6 +428,7 @@ phash_status phash_scanner_set_rate(phash_scanner *s, double files_per_second)
     if (!(files_per_second >= 0) || files_per_second > 1e9)
         return ph_error_set(&s->err, PHASH_ERR_INVALID_ARG, "rate out of range");
     s->rate = files_per_second;
+    s->next_slot = 0; /* paced anew from the next file; not per call (scan_file) */
     return PHASH_OK;
 }
 
@@ -520,7 +521,6 @@ static phash_status begin(phash_scanner *s, phash_scan_callback cb, void *ctx)
     ph_scan_resolve_algos(s);
     s->cb = cb;
     s->cb_ctx = ctx;
-    s->next_slot = 0;
     ph_scan_budget_begin(s);
     atomic_store(&s->cancelled, 0);
     if (s->state && ph_scan_cache_begin(s))
