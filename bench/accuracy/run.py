@@ -640,6 +640,9 @@ def write_report(out, args, meta, items, records, res, log_lines):
     L.append(f"* same picture, not a false match: {len(res['same'])} pairs met a loose rule "
              f"(PDQ <= 40 or pHash <= 12) and had near-identical 32x32 thumbnails of their "
              f"sources (see the module docstring); they are left out of the false pairs.")
+    L.append("* PDQ's 8 dihedral variants: " + (
+        "aligned (PHASH_PDQ_WANT_DIHEDRAL_ALIGNED, the scanner's default)"
+        if PDQ_VARIANTS == "aligned" else "the reference's (--pdq-variants reference)") + ".")
     L.append(f"* quality gates: PDQ quality >= {PDQ_Q} and pHash quality >= {PH_Q} on both "
              f"sides for every rule; errors while hashing: "
              f"{sum(1 for r in records if 'error' in r)}.\n")

@@ -22,9 +22,9 @@
  *   less flat than the canvas inside.
  *
  * Cost: the detectors read every row and column at a sampling step (96
- * samples per line; border lines only as deep as the border), about a
- * fifth of one decode + PDQ + pHash at 512 px (less for larger images,
- * bench/accuracy measures it); a view is
+ * samples per line; border lines only as deep as the border), about
+ * 15% of the instructions of one decode + PDQ + pHash at 512 px (less for
+ * larger images, bench/accuracy measures it); a view is
  * hashed only when its detector fires, and never more than the configured
  * cap of views per image. The views are rectangles of the image's own
  * pixels: phash_view_image() wraps one without copying.
