@@ -716,6 +716,7 @@ END_TEST
 
 /* ---- the references' decoder ----------------------------------------------- */
 
+#ifndef _WIN32 /* ImageMagick through popen */
 /* ImageMagick (the PDQ reference's decoder, and pHash's through CImg)
  * decodes the committed seeds of each new format to the same pixels. Not
  * compared: lossy formats (another library), 16-bit (the low-byte policy
@@ -763,6 +764,7 @@ START_TEST(seeds_equal_imagemagick)
     phash_decoder_free(dec);
 }
 END_TEST
+#endif
 
 /* Each format is supported exactly when this build has it (meson options
  * gif, tiff, heif, avif, jxl; BMP always); one left out is sniffed as what
