@@ -37,12 +37,12 @@ static void check_list(const phash_sigset *set, size_t i, const char *want_name,
 
 START_TEST(file_memory_and_compiled)
 {
-    char dir[] = "/tmp/phash-prov-XXXXXX";
-    ck_assert_ptr_nonnull(mkdtemp(dir));
+    char dir[1024];
+    make_temp_dir(dir, sizeof dir, "phash-prov");
     char list[4096], phx[4096];
     snprintf(list, sizeof list, "%s/list.txt", dir);
     snprintf(phx, sizeof phx, "%s/set.phx", dir);
-    FILE *f = fopen(list, "w");
+    FILE *f = fopen(list, "wb"); /* its exact bytes (Windows: no CRLF) */
     ck_assert_ptr_nonnull(f);
     ck_assert_uint_eq(fwrite(LIST, 1, sizeof LIST - 1, f), sizeof LIST - 1);
     fclose(f);
