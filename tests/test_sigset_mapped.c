@@ -14,8 +14,8 @@
 #include "phash/phash.h"
 #include "testutil.h"
 
-static char dir[64];
-static char setpath[128];
+static char dir[400];
+static char setpath[512];
 
 #define H1 "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22"
 #define H2 "9c151c3af838278e3ef57c180c7d031c07aefd12f2ccc1e18f2a1e1c7d0ff163"
@@ -23,14 +23,13 @@ static char setpath[128];
 
 static void setup(void)
 {
-    snprintf(dir, sizeof dir, "/tmp/phash-mapped-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(dir));
+    make_temp_dir(dir, sizeof dir, "phash-mapped");
     snprintf(setpath, sizeof setpath, "%s/set.phx", dir);
 }
 
 static void teardown(void)
 {
-    char p[128];
+    char p[512];
     unlink(setpath);
     snprintf(p, sizeof p, "%s/fifo", dir);
     unlink(p);
@@ -47,6 +46,7 @@ static void compile(const char *list)
     phash_sigset_free(s);
 }
 
+#ifdef __linux__ /* /proc/self/maps */
 /* Is p inside a mapping of the file with this inode (/proc/self/maps)? */
 static int in_file_mapping(const void *p, ino_t ino)
 {
@@ -109,17 +109,28 @@ START_TEST(codes_are_the_file)
     phash_matcher_free(m);
 }
 END_TEST
+#endif
 
 /* Truncate the file at path and write a few other bytes: what `cp` does
- * over an existing file, to the same inode. */
-static void rewrite_in_place(const char *path)
+ * over an existing file, to the same inode. 1 when done; Windows refuses
+ * to truncate a file that a reader has mapped (0): nothing to guard there. */
+static int rewrite_in_place(const char *path)
 {
     int fd = open(path, O_WRONLY | O_TRUNC);
+#ifdef _WIN32
+    if (fd >= 0)
+        close(fd);
+    ck_assert_int_lt(fd, 0);
+    return 0;
+#else
     ck_assert_int_ge(fd, 0);
     ck_assert_int_eq(write(fd, "not a set\n", 10), 10);
     close(fd);
+    return 1;
+#endif
 }
 
+#ifdef __linux__ /* /proc/self/maps */
 /* A small set is a private copy: not in the file's mapping. */
 START_TEST(small_set_is_a_copy)
 {
@@ -135,12 +146,14 @@ START_TEST(small_set_is_a_copy)
     phash_sigset_free(s);
 }
 END_TEST
+#endif
 
+#ifndef _WIN32 /* no FIFOs in Windows folders */
 /* A FIFO is refused at once (opening it for reading used to block), and
  * is not a compiled set either. */
 START_TEST(fifo_refused)
 {
-    char p[128];
+    char p[512];
     snprintf(p, sizeof p, "%s/fifo", dir);
     ck_assert_int_eq(mkfifo(p, 0600), 0);
     phash_sigset *s = NULL;
@@ -156,6 +169,7 @@ START_TEST(fifo_refused)
     phash_matcher_free(m);
 }
 END_TEST
+#endif
 
 static size_t query(phash_matcher *m, const char *hex, unsigned radius)
 {
@@ -201,10 +215,10 @@ START_TEST(rewritten_in_place_while_served)
     ck_assert_int_eq(phash_matcher_new(&m), PHASH_OK);
     ck_assert_int_eq(phash_matcher_open(m, setpath), PHASH_OK);
     ck_assert_uint_eq(query(m, H1, 0), 1);
-    rewrite_in_place(setpath);
+    int rewritten = rewrite_in_place(setpath);
     ck_assert_uint_eq(query(m, H1, 0), 1);
     ck_assert_uint_eq(query(m, H2, 0), 0);
-    ck_assert_int_eq(phash_matcher_open(m, setpath), PHASH_ERR_BAD_FILE);
+    ck_assert_int_eq(phash_matcher_open(m, setpath), rewritten ? PHASH_ERR_BAD_FILE : PHASH_OK);
     ck_assert_uint_eq(query(m, H1, 0), 1);
     compile(H2 "\n");
     ck_assert_int_eq(phash_matcher_open(m, setpath), PHASH_OK);
@@ -227,7 +241,7 @@ START_TEST(index_rewritten_in_place)
     phash_index *ix = NULL;
     ck_assert_int_eq(phash_index_new(64, &ix), PHASH_OK);
     ck_assert_int_eq(phash_index_add(ix, codes, ids, N), PHASH_OK);
-    char idx[160];
+    char idx[512];
     snprintf(idx, sizeof idx, "%s/live.idx", dir);
     ck_assert_int_eq(phash_index_save(ix, idx), PHASH_OK);
     phash_index_free(ix);
@@ -238,7 +252,7 @@ START_TEST(index_rewritten_in_place)
     size_t count;
     ck_assert_int_eq(phash_index_search(ix, &codes[N - 1], 1, &o, res), PHASH_OK);
     ck_assert_uint_eq(phash_index_results_hits(res, 0, &count)[0].id, N - 1);
-    rewrite_in_place(idx);
+    (void)rewrite_in_place(idx);
     ck_assert_int_eq(phash_index_search(ix, &codes[N - 1], 1, &o, res), PHASH_OK);
     const phash_index_hit *h = phash_index_results_hits(res, 0, &count);
     ck_assert_uint_eq(count, 1);
@@ -340,10 +354,14 @@ int main(void)
     Suite *s = suite_create("sigset_mapped");
     TCase *tc = tcase_create("sigset_mapped");
     tcase_add_checked_fixture(tc, setup, teardown);
+#ifdef __linux__
     tcase_add_test(tc, codes_are_the_file);
-    tcase_add_test(tc, fifo_refused);
-    tcase_add_test(tc, replaced_while_served);
     tcase_add_test(tc, small_set_is_a_copy);
+#endif
+#ifndef _WIN32
+    tcase_add_test(tc, fifo_refused);
+#endif
+    tcase_add_test(tc, replaced_while_served);
     tcase_add_test(tc, rewritten_in_place_while_served);
     tcase_add_test(tc, index_rewritten_in_place);
     tcase_add_test(tc, release_save_writes_the_same_file);
