@@ -311,7 +311,7 @@ START_TEST(release_save_writes_the_same_file)
         "md5,a2e29725ecd1935b01ba6e63953180ef,ID-4,,n4,51195\n"
         "sha256,00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff,ID-5,catC,n5,"
         "77\n";
-    char plain[160], released[160], bad[160];
+    char plain[512], released[512], bad[512];
     snprintf(plain, sizeof plain, "%s/plain.phx", dir);
     snprintf(released, sizeof released, "%s/released.phx", dir);
     snprintf(bad, sizeof bad, "%s/missing/x.phx", dir);
