@@ -190,6 +190,19 @@ class ScanVideos(unittest.TestCase):
              for ident in (chair, "ALLOWED-CHAIR")] +
             [("pattern-hd-no-bar.mp4", "PATTERN-HD", False)]))
 
+    def test_flood_counts_each_listed_video(self):
+        # Flood protection counts a vPDQ match per listed video: the chair
+        # video matched by four files floods at a limit of 1 (reported
+        # once, then counted), and the pattern video is still reported.
+        # (Before, every vPDQ record counted as one signature, hash "": the
+        # chair's flood hid the pattern video's match.)
+        p = self.scan("--algo", "vpdq", "--flood-limit", "1", "--threads", "1",
+                      lists=[CHAIR_LIST, self.videos_csv])
+        ids = sorted(r["id"] for r in csv.DictReader(io.StringIO(p.stdout)))
+        self.assertEqual(ids, ["PATTERN-HD", "chair-19-sd-bar-r1"])
+        self.assertIn("suspected bad signature: vpdq (%s, id chair-19-sd-bar-r1) matched 4 files;"
+                      " its matches in the last 3 not printed" % CHAIR_LIST, p.stderr)
+
     def test_state_answers_videos_from_their_stored_frames(self):
         # A video is stored in the scan state with its frames: the next run
         # answers it from there (not decoded) and matches those frames

@@ -1191,9 +1191,10 @@ static void print_floods(scan *s)
     size_t n = phash_scanner_flood_count(s->scanner);
     for (size_t i = 0; i < n && i < 20; i++) {
         const phash_scan_flood *f = phash_scanner_flood_get(s->scanner, i);
-        fprintf(stderr, "phash scan: suspected bad signature: %s %s (%s, id %s) matched %llu "
+        /* a vPDQ signature is a listed video: no hash, its list and id */
+        fprintf(stderr, "phash scan: suspected bad signature: %s%s%s (%s, id %s) matched %llu "
                         "files; its matches in the last %llu not printed (--flood-limit %u)\n",
-                f->algo, f->hash, f->list, f->id, (unsigned long long)f->files,
+                f->algo, *f->hash ? " " : "", f->hash, f->list, f->id, (unsigned long long)f->files,
                 (unsigned long long)f->dropped, s->opt.flood_limit);
     }
     if (n > 20)

@@ -7,7 +7,9 @@
  * listed once with its count (phash_scanner_flood_count / _get).
  *
  * The count is per (algorithm, hash): the signature, whichever list or set
- * snapshot it came from (a reload mid-scan keeps counting). It is shared by
+ * snapshot it came from (a reload mid-scan keeps counting). A vPDQ record
+ * names a listed video, not one hash: its signature is that video (list
+ * and id), so that one video's flood never hides another's matches. It is shared by
  * the workers under one mutex, taken only for reports that have matches
  * (rare), in an open-addressing table that holds the signatures matched
  * so far: memory grows with the signatures matched (about 100 bytes each),
@@ -27,7 +29,8 @@ typedef struct flood_entry {
     uint64_t dropped; /* files past the limit */
     int sig_algo;
     char hash[PH_MATCH_HEX];
-    char *list, *id;  /* an owner, copied when the limit is passed */
+    char *list, *id;  /* an owner: copied when the limit is passed, or at once
+                         for a vPDQ video (its identity) */
 } flood_entry;
 
 /* A flooded signature as flood_get gives it, with its own copy of the
@@ -45,12 +48,33 @@ struct ph_scan_flood {
     size_t n_out;
 };
 
-static uint64_t key_of(int algo, const char *hash)
+static int is_video(const phash_scan_match *m)
 {
-    uint64_t h = 1469598103934665603ull ^ (uint64_t)algo; /* FNV-1a */
-    for (const unsigned char *p = (const unsigned char *)hash; *p; p++)
+    return m->sig_algo == PHASH_SIG_VPDQ;
+}
+
+static uint64_t fnv1a(uint64_t h, const char *text)
+{
+    for (const unsigned char *p = (const unsigned char *)text; *p; p++)
         h = (h ^ *p) * 1099511628211ull;
+    return h;
+}
+
+static uint64_t key_of(const phash_scan_match *m)
+{
+    uint64_t h = 1469598103934665603ull ^ (uint64_t)m->sig_algo;
+    h = is_video(m) ? fnv1a(fnv1a(h, m->list) ^ 0xff, m->id) : fnv1a(h, m->hash);
     return h ? h : 1;
+}
+
+/* Do a and b name the same signature? */
+static int same_signature(const phash_scan_match *a, const phash_scan_match *b)
+{
+    if (a->sig_algo != b->sig_algo)
+        return 0;
+    if (is_video(a))
+        return !strcmp(a->list, b->list) && !strcmp(a->id, b->id);
+    return !strcmp(a->hash, b->hash);
 }
 
 static void clear_entries(ph_scan_flood *f)
@@ -84,12 +108,29 @@ void ph_scan_flood_reset(phash_scanner *s)
         clear_entries(s->flood);
 }
 
-static flood_entry *find_slot(flood_entry *slots, size_t cap, uint64_t key, int algo,
-                              const char *hash)
+static int entry_is(const flood_entry *e, uint64_t key, const phash_scan_match *m)
+{
+    if (e->key != key || e->sig_algo != (int)m->sig_algo)
+        return 0;
+    if (is_video(m))
+        return !strcmp(e->list, m->list) && !strcmp(e->id, m->id);
+    return !strcmp(e->hash, m->hash);
+}
+
+/* m's slot: its entry, or the empty slot where it goes. */
+static flood_entry *find_slot(flood_entry *slots, size_t cap, uint64_t key,
+                              const phash_scan_match *m)
 {
     for (size_t i = key & (cap - 1);; i = (i + 1) & (cap - 1))
-        if (!slots[i].key ||
-            (slots[i].key == key && slots[i].sig_algo == algo && !strcmp(slots[i].hash, hash)))
+        if (!slots[i].key || entry_is(&slots[i], key, m))
+            return &slots[i];
+}
+
+/* The empty slot an existing entry moves to when the table grows. */
+static flood_entry *free_slot(flood_entry *slots, size_t cap, uint64_t key)
+{
+    for (size_t i = key & (cap - 1);; i = (i + 1) & (cap - 1))
+        if (!slots[i].key)
             return &slots[i];
 }
 
@@ -104,8 +145,7 @@ static int reserve(ph_scan_flood *f)
         return -1;
     for (size_t i = 0; i < f->cap; i++)
         if (f->slots[i].key)
-            *find_slot(slots, cap, f->slots[i].key, f->slots[i].sig_algo, f->slots[i].hash) =
-                f->slots[i];
+            *free_slot(slots, cap, f->slots[i].key) = f->slots[i];
     ph_free(f->slots);
     f->slots = slots;
     f->cap = cap;
@@ -126,13 +166,18 @@ static char *copy_text(const char *t)
  * counted (a match is never lost for want of memory). */
 static int count_file(ph_scan_flood *f, const phash_scan_match *m, uint64_t limit)
 {
-    uint64_t key = key_of(m->sig_algo, m->hash);
+    uint64_t key = key_of(m);
     if (reserve(f))
         return 0;
-    flood_entry *e = find_slot(f->slots, f->cap, key, m->sig_algo, m->hash);
+    flood_entry *e = find_slot(f->slots, f->cap, key, m);
     if (!e->key) {
-        *e = (flood_entry){.key = key, .sig_algo = m->sig_algo};
-        snprintf(e->hash, sizeof e->hash, "%s", m->hash);
+        flood_entry fresh = {.key = key, .sig_algo = m->sig_algo};
+        snprintf(fresh.hash, sizeof fresh.hash, "%s", m->hash);
+        if (is_video(m) && (!(fresh.list = copy_text(m->list)) || !(fresh.id = copy_text(m->id)))) {
+            ph_free(fresh.list);
+            return 0;
+        }
+        *e = fresh;
         f->n++;
     }
     if (++e->files <= limit)
@@ -149,14 +194,9 @@ static int count_file(ph_scan_flood *f, const phash_scan_match *m, uint64_t limi
 static int seen_before(const phash_scan_match *recs, size_t k)
 {
     for (size_t j = 0; j < k; j++)
-        if (recs[j].sig_algo == recs[k].sig_algo && !strcmp(recs[j].hash, recs[k].hash))
+        if (same_signature(&recs[j], &recs[k]))
             return 1;
     return 0;
-}
-
-static int same_signature(const phash_scan_match *a, const phash_scan_match *b)
-{
-    return a->sig_algo == b->sig_algo && !strcmp(a->hash, b->hash);
 }
 
 void ph_scan_flood_apply(ph_worker *w)
