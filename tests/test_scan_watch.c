@@ -173,6 +173,67 @@ START_TEST(files_folders_and_a_root_created_again)
 }
 END_TEST
 
+/* The walk controls hold for the watch: nothing in or below an excluded
+ * folder (one there before the watch, one made after) nor an excluded file
+ * is submitted; a symbolic link to a folder moved in is not followed. The
+ * file written last is reported; those before it in the same folder and
+ * earlier would have been by then. */
+START_TEST(excluded_paths_not_watched)
+{
+    char root[256], out[256];
+    make_temp_dir(root, sizeof root, "phash-watch");
+    make_temp_dir(out, sizeof out, "phash-watch-out");
+    char old[300], made[300], deep[320], link[300], p[5][400];
+    snprintf(old, sizeof old, "%s/skip-old", root);
+    ck_assert_int_eq(mkdir(old, 0700), 0);
+    phash_scanner *s = NULL;
+    ck_assert_int_eq(phash_scanner_new(&s), PHASH_OK);
+    ck_assert_int_eq(phash_scanner_add_exclude(s, "skip*"), PHASH_OK);
+    seen c = {0};
+    ck_assert_int_eq(phash_scanner_start(s, on_report, &c), PHASH_OK);
+    phash_status ws = phash_scanner_watch(s, root);
+    if (ws == PHASH_ERR_UNSUPPORTED) {
+        ck_assert_int_eq(phash_scanner_finish(s), PHASH_OK);
+        phash_scanner_free(s);
+        return;
+    }
+    ck_assert_int_eq(ws, PHASH_OK);
+    ck_assert_int_eq(phash_scanner_submit(s, root), PHASH_OK);
+    ck_assert_int_eq(phash_scanner_watch_wait(s, 0.3), PHASH_OK);
+    ck_assert_int_eq(c.n, 0);
+
+    snprintf(made, sizeof made, "%s/skip-new", root);
+    ck_assert_int_eq(mkdir(made, 0700), 0);
+    snprintf(deep, sizeof deep, "%s/deep", made);
+    ck_assert_int_eq(mkdir(deep, 0700), 0);
+    snprintf(p[0], sizeof p[0], "%s/a.txt", old);
+    snprintf(p[1], sizeof p[1], "%s/b.txt", deep);
+    snprintf(p[2], sizeof p[2], "%s/skip.txt", root);
+    snprintf(p[3], sizeof p[3], "%s/outside.txt", out);
+    for (int i = 0; i < 4; i++)
+        write_text(p[i], "excluded\n");
+    snprintf(link, sizeof link, "%s/link", root); /* to a folder outside the root */
+    ck_assert_int_eq(symlink(out, link), 0);
+    ck_assert_int_eq(phash_scanner_watch_wait(s, 0.3), PHASH_OK);
+    snprintf(p[4], sizeof p[4], "%s/kept.txt", root);
+    write_renamed(p[4], "kept\n");
+    wait_for(s, &c, p[4]);
+    ck_assert_int_eq(phash_scanner_finish(s), PHASH_OK);
+    for (int i = 0; i < c.n; i++)
+        ck_assert_msg(!strcmp(c.paths[i], p[4]), "reported: %s", c.paths[i]);
+    ck_assert_int_eq(c.n, 1);
+    phash_scanner_free(s);
+    for (int i = 0; i < 5; i++)
+        unlink(p[i]);
+    unlink(link);
+    rmdir(deep);
+    rmdir(made);
+    rmdir(old);
+    rmdir(out);
+    rmdir(root);
+}
+END_TEST
+
 /* The platform layer's watch alone: events of a folder, none after it is
  * removed, the folder's own deletion. */
 START_TEST(platform_watch)
@@ -238,6 +299,7 @@ int main(void)
     tcase_add_test(tc, platform_watch);
     tcase_add_test(tc, needs_a_scan);
     tcase_add_test(tc, files_folders_and_a_root_created_again);
+    tcase_add_test(tc, excluded_paths_not_watched);
     suite_add_tcase(su, tc);
     return run_suite(su);
 }

@@ -512,6 +512,10 @@ PHASH_API void phash_scanner_cancel(phash_scanner *s);
  *   still a regular file: a file written under a temporary name and renamed
  *   is scanned once, under its final name;
  * - a new folder: watched, then walked;
+ * - the walk controls hold: nothing excluded (phash_scanner_add_exclude) or
+ *   below an excluded folder, nor with PHASH_SCAN_OPT_ONE_FILE_SYSTEM on
+ *   another file system than its root, is watched or submitted; a symbolic
+ *   link moved in is not followed;
  * - a root deleted or moved away, then back: watched and walked again;
  * - events the OS dropped (its queue overflowed): every root watched and
  *   walked again (with a state, unchanged files come from it), counted

@@ -388,5 +388,9 @@ typedef struct ph_walk_sink {
 int ph_walk(phash_scanner *s, const char *root, const ph_walk_sink *sink);
 /* Free the walk controls' memory (the exclude patterns). */
 void ph_walk_release(phash_scanner *s);
+/* 1 when path is excluded by a pattern (phash_scanner_add_exclude) as the
+ * walk judges one entry: a pattern with a '/' against the whole path,
+ * others against its last name. */
+int ph_walk_excluded(const phash_scanner *s, const char *path);
 
 #endif

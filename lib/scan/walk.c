@@ -144,7 +144,7 @@ static const char *base_name(const char *path)
 
 /* A pattern with a '/' is matched against the whole path, others against
  * the last name only (as rsync and tar do). */
-static int excluded(const phash_scanner *s, const char *path)
+int ph_walk_excluded(const phash_scanner *s, const char *path)
 {
     for (size_t i = 0; i < s->n_excludes; i++) {
         const char *p = s->excludes[i];
@@ -174,7 +174,7 @@ static int inside_root(const walk *w, const char *path)
 static int classify(walk *w, const char *path, ph_stat *st)
 {
     phash_scanner *s = w->s;
-    if (excluded(s, path))
+    if (ph_walk_excluded(s, path))
         return 0;
     int err = ph_stat_path(path, 0, st);
     if (!err && st->type == PH_FILE_LINK) {

@@ -18,7 +18,11 @@
  * - A folder the OS refuses to watch (its limit of watches) is not
  *   descended into; it and everything below are walked again every
  *   PHASH_SCAN_OPT_WATCH_RESCAN seconds instead (after trying to watch them
- *   again). */
+ *   again).
+ * - The walk controls hold for events as for the walk: a file or folder
+ *   below an excluded folder (phash_scanner_add_exclude), or excluded
+ *   itself, or with PHASH_SCAN_OPT_ONE_FILE_SYSTEM on another file system
+ *   than its root, is not submitted (nor, for folders, watched). */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -37,7 +41,8 @@ struct ph_scan_watch {
     ph_watch *w;
     path_list roots;
     unsigned char *lost; /* per root: its watch ended, look for it again */
-    size_t lost_cap;
+    uint64_t *root_dev;  /* per root: its file system (ONE_FILE_SYSTEM) */
+    size_t lost_cap;     /* of both */
     path_list unwatched;  /* folders the OS refused: rescanned */
     int retrying;         /* rescanning them: not counted again */
     double next_rescan;
@@ -98,13 +103,62 @@ void ph_scan_watch_end(phash_scanner *s)
     list_free(&sw->unwatched);
     list_free(&sw->files);
     ph_free(sw->lost);
+    ph_free(sw->root_dev);
     ph_free(sw);
     s->watch = NULL;
 }
 
+/* The root path is in or below (the longest), or -1. */
+static long root_of(const ph_scan_watch *sw, const char *path)
+{
+    long found = -1;
+    size_t best = 0;
+    for (size_t i = 0; i < sw->roots.n; i++) {
+        const char *r = sw->roots.items[i];
+        size_t n = strlen(r);
+        if (n >= best && !strncmp(path, r, n) &&
+            (path[n] == '/' || path[n] == '\0' || (n && r[n - 1] == '/'))) {
+            found = (long)i;
+            best = n;
+        }
+    }
+    return found;
+}
+
+/* Whether the walk from its root would reach path (on file system dev):
+ * neither path nor a folder between the root and it excluded, and with
+ * PHASH_SCAN_OPT_ONE_FILE_SYSTEM on the root's file system. 0 too for a
+ * path outside every root, or out of memory (the rescans find it). */
+static int reachable(const phash_scanner *s, const char *path, uint64_t dev)
+{
+    const ph_scan_watch *sw = s->watch;
+    long r = root_of(sw, path);
+    if (r < 0 || (s->one_file_system && dev != sw->root_dev[r]))
+        return 0;
+    if (!s->n_excludes)
+        return 1;
+    size_t n = strlen(path) + 1;
+    char *p = ph_malloc(n);
+    if (!p)
+        return 0;
+    memcpy(p, path, n);
+    int in = 1;
+    for (size_t i = strlen(sw->roots.items[r]) + 1; in && i < n; i++) {
+        if (p[i] != '/' && p[i] != '\0')
+            continue;
+        char c = p[i];
+        p[i] = '\0'; /* the path down to this name */
+        in = i == 0 || p[i - 1] == '/' || !ph_walk_excluded(s, p);
+        p[i] = c;
+    }
+    ph_free(p);
+    return in;
+}
+
 /* Watch folder and the folders below it (unless the OS's watch covers
- * them). A folder over the OS's limit is kept for the periodic rescan. */
-static void watch_tree(phash_scanner *s, const char *folder)
+ * them), those the walk would enter: dev is the file system of folder's
+ * root. A folder over the OS's limit is kept for the periodic rescan. */
+static void watch_tree(phash_scanner *s, const char *folder, uint64_t dev)
 {
     ph_scan_watch *sw = s->watch;
     int err = ph_watch_add(sw->w, folder);
@@ -133,8 +187,9 @@ static void watch_tree(phash_scanner *s, const char *folder)
             break;
         snprintf(child, n, "%s%s%s", folder, flen && folder[flen - 1] == '/' ? "" : "/", name);
         ph_stat st;
-        if (ph_stat_path(child, 0, &st) == 0 && st.type == PH_FILE_DIRECTORY)
-            watch_tree(s, child);
+        if (ph_stat_path(child, 0, &st) == 0 && st.type == PH_FILE_DIRECTORY &&
+            !ph_walk_excluded(s, child) && (!s->one_file_system || st.device == dev))
+            watch_tree(s, child, dev);
         ph_free(child);
     }
     ph_dir_close(d);
@@ -167,13 +222,20 @@ phash_status phash_scanner_watch(phash_scanner *s, const char *root)
         return ph_error_set(&s->err, PHASH_ERR_NOMEM, "out of memory");
     if (sw->lost_cap < sw->roots.cap) {
         unsigned char *lost = ph_realloc(sw->lost, sw->roots.cap);
-        if (!lost)
+        if (lost)
+            sw->lost = lost;
+        uint64_t *dev = ph_realloc(sw->root_dev, sw->roots.cap * sizeof *dev);
+        if (dev)
+            sw->root_dev = dev;
+        if (!lost || !dev)
             return ph_error_set(&s->err, PHASH_ERR_NOMEM, "out of memory");
         memset(lost + sw->lost_cap, 0, sw->roots.cap - sw->lost_cap);
-        sw->lost = lost;
         sw->lost_cap = sw->roots.cap;
     }
-    watch_tree(s, root);
+    for (size_t i = 0; i < sw->roots.n; i++)
+        if (!strcmp(sw->roots.items[i], root))
+            sw->root_dev[i] = st.device;
+    watch_tree(s, root, st.device);
     return PHASH_OK;
 }
 
@@ -185,7 +247,12 @@ const char *phash_scanner_watch_detail(const phash_scanner *s)
 /* Watch folder again and walk it. Non-zero when the scan was cancelled. */
 static int rescan(phash_scanner *s, const char *folder)
 {
-    watch_tree(s, folder);
+    long r = root_of(s->watch, folder);
+    ph_stat st;
+    uint64_t dev = r >= 0                              ? s->watch->root_dev[r]
+                   : ph_stat_path(folder, 1, &st) == 0 ? st.device
+                                                       : 0;
+    watch_tree(s, folder, dev);
     return phash_scanner_submit(s, folder) == PHASH_ERR_CANCELLED;
 }
 
@@ -196,7 +263,8 @@ static int flush_files(phash_scanner *s)
     int stop = 0;
     for (size_t i = 0; i < sw->files.n && !stop; i++) {
         ph_stat st;
-        if (ph_stat_path(sw->files.items[i], 0, &st) == 0 && st.type == PH_FILE_REGULAR)
+        if (ph_stat_path(sw->files.items[i], 0, &st) == 0 && st.type == PH_FILE_REGULAR &&
+            reachable(s, sw->files.items[i], st.device))
             stop = phash_scanner_submit(s, sw->files.items[i]) == PHASH_ERR_CANCELLED;
     }
     list_clear(&sw->files);
@@ -213,8 +281,13 @@ static int on_event(phash_scanner *s, const ph_watch_event *ev)
         sw->last = ph_now();
         (void)list_add(&sw->files, ev->path); /* out of memory: the rescans find it */
         return 0;
-    case PH_WATCH_FOLDER:
+    case PH_WATCH_FOLDER: {
+        ph_stat st;
+        if (ph_stat_path(ev->path, 0, &st) || st.type != PH_FILE_DIRECTORY ||
+            !reachable(s, ev->path, st.device))
+            return 0; /* gone already (its parent tells), or not walked */
         return rescan(s, ev->path);
+    }
     case PH_WATCH_GONE:
         for (size_t i = 0; i < sw->roots.n; i++)
             if (!strcmp(sw->roots.items[i], ev->path))
@@ -239,6 +312,7 @@ static int find_lost_roots(phash_scanner *s)
         if (sw->lost[i] && ph_stat_path(sw->roots.items[i], 1, &st) == 0 &&
             st.type == PH_FILE_DIRECTORY) {
             sw->lost[i] = 0;
+            sw->root_dev[i] = st.device;
             if (rescan(s, sw->roots.items[i]))
                 return 1;
         }
