@@ -22,6 +22,7 @@
 typedef struct seen {
     int files, matches, pending_reports, cached_reports;
     int stop_at_match; /* cancel at the first report with matches */
+    phash_scanner *cancel_at_match; /* ... through phash_scanner_cancel, report taken */
     char ids[MAX_IDS][40];
     char rows[MAX_IDS][200];
     int n_ids;
@@ -52,6 +53,12 @@ static int on_report(void *ctx, const phash_scan_report *r)
         const char *base = strstr(r->path, "tree/");
         snprintf(c->hashes[c->n_hashes++], sizeof c->hashes[0], "%s %s %s %d",
                  base ? base : r->path, h->algo, h->hex, h->quality);
+    }
+    if (c->cancel_at_match && r->n_matches) {
+        /* as a SIGTERM handler would, while the other thread finishes its file */
+        phash_scanner_cancel(c->cancel_at_match);
+        c->cancel_at_match = NULL;
+        usleep(300 * 1000);
     }
     return c->stop_at_match && r->n_matches;
 }
@@ -232,6 +239,39 @@ START_TEST(undelivered_matches_come_back)
     qsort(second.ids, (size_t)second.n_ids, sizeof second.ids[0], by_str);
     for (int i = 1; i < second.n_ids; i++)
         ck_assert_str_ne(second.ids[i], second.ids[i - 1]);
+    ck_assert_uint_eq(count(st, PHASH_STATE_PENDING_MATCHES), 0);
+    phash_scanner_free(s);
+    phash_state_free(st);
+    phash_matcher_free(m);
+    remove_tree(dir);
+}
+END_TEST
+
+/* A scan cancelled while other threads still hold finished files: their
+ * reports are not given to the callback, so their matches stay pending
+ * (they were marked delivered: those alerts were lost). */
+START_TEST(cancelled_scan_loses_no_match)
+{
+    char dir[4096], tree[4096], state[4096];
+    make_tree(dir, sizeof dir, tree, state);
+    phash_matcher *m = matcher_from(source_path("sample/signatures.csv"));
+    phash_state *st = open_state(state);
+    phash_scanner *s = scanner_for(m, st, 0);
+    ck_assert_int_eq(phash_scanner_set_option(s, PHASH_SCAN_OPT_THREADS, 2), PHASH_OK);
+    seen first = {.cancel_at_match = s};
+    const char *paths[] = {tree};
+    phash_status ps = phash_scanner_scan_paths(s, paths, 1, on_report, &first);
+    ck_assert_int_eq(ps, PHASH_ERR_CANCELLED);
+    ck_assert_int_ge(first.matches, 1);
+    /* every match marked delivered was given to the callback, which took it */
+    ck_assert_uint_eq(count(st, PHASH_STATE_MATCHES) - count(st, PHASH_STATE_PENDING_MATCHES),
+                      (uint64_t)first.matches);
+    phash_scanner_free(s);
+
+    s = scanner_for(m, st, 0);
+    seen second = {0};
+    scan(s, tree, &second);
+    ck_assert_int_eq(first.matches + second.matches, 14); /* every match, once */
     ck_assert_uint_eq(count(st, PHASH_STATE_PENDING_MATCHES), 0);
     phash_scanner_free(s);
     phash_state_free(st);
@@ -480,6 +520,7 @@ int main(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, rescan_decodes_nothing);
     tcase_add_test(tc, undelivered_matches_come_back);
+    tcase_add_test(tc, cancelled_scan_loses_no_match);
     tcase_add_test(tc, rematch_reads_no_file);
     tcase_add_test(tc, damaged_or_foreign_state_rebuilt);
     tcase_add_test(tc, refuses_links_specials_and_a_second_user);

@@ -551,7 +551,8 @@ static int deliver_one(void *ctx, const char *path, uint64_t size, int64_t mtime
     w->rep.source = PHASH_SCAN_SOURCE_PENDING;
     phash_scanner *s = p->s;
     ph_mutex_lock(s->cb_lock);
-    int stop = s->cb ? s->cb(s->cb_ctx, &w->rep) : 0;
+    /* cancelled (a signal, another thread): the rest stays pending */
+    int stop = atomic_load(&s->cancelled) ? 1 : s->cb ? s->cb(s->cb_ctx, &w->rep) : 0;
     ph_mutex_unlock(s->cb_lock);
     if (stop) {
         p->cancelled = 1;

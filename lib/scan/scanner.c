@@ -483,7 +483,10 @@ phash_status ph_scan_deliver(phash_scanner *s, const phash_scan_report *r)
         return PHASH_OK;
     ph_mutex_lock(s->cb_lock);
     ph_order_wait_turn(s);
-    int stop = atomic_load(&s->cancelled) ? 0 : s->cb(s->cb_ctx, r);
+    /* Once cancelled, a report is not given to the callback, and says so:
+     * its matches must then stay pending in the state, not be marked
+     * delivered (that lost the alerts of files other threads had finished). */
+    int stop = atomic_load(&s->cancelled) ? 1 : s->cb(s->cb_ctx, r);
     ph_mutex_unlock(s->cb_lock);
     if (stop)
         atomic_store(&s->cancelled, 1);
