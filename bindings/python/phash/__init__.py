@@ -20,12 +20,13 @@ from .pdq import PdqHasher, PdqResult
 from .sigset import LoadReport, Match, Matcher, SignatureSet
 from .dct import DctNHasher, DctNResult, PHasher, PHashResult, convert_layout
 from .scan import Report, Scanner, ScanHash, ScanMatch, scan
+from .state import State
 from .expand import Expander, View, view_image
 from .alert import AlertPolicy
 from .digest import Digest, digest_bytes, digest_file, is_empty_digest
 from .video import VideoHasher, VideoMatch, VideoQuery, VpdqFrame, match_video, vpdq
 
-__all__ = ["scan", "Scanner", "Report", "ScanHash", "ScanMatch", "PhashError", "PdqCode", "u64_parse", "u64_format", "u64_distance", "Decoder",
+__all__ = ["scan", "Scanner", "State", "Report", "ScanHash", "ScanMatch", "PhashError", "PdqCode", "u64_parse", "u64_format", "u64_distance", "Decoder",
            "Image", "formats", "sniff", "version", "version_info", "Index", "Hit", "kernel_available",
            "PHasher", "PHashResult", "DctNHasher", "DctNResult", "convert_layout", "PdqHasher", "PdqResult",
            "SignatureSet", "LoadReport", "Matcher", "Match", "Digest", "digest_bytes",

@@ -18,9 +18,11 @@ import ctypes
 import os
 import queue
 import threading
+import time
 
 from ._lib import Handle, check, fn
 from .sigset import Matcher, SignatureSet
+from .state import State
 from .alert import LEVELS, OPTIONS as ALERT_OPTIONS, option_value
 
 c_char_p, c_int, c_uint, c_size_t = ctypes.c_char_p, ctypes.c_int, ctypes.c_uint, ctypes.c_size_t
@@ -72,6 +74,14 @@ _scan_paths = fn("phash_scanner_scan_paths", c_int, _vp, ctypes.POINTER(c_char_p
                  _CALLBACK, _vp)
 _cancel = fn("phash_scanner_cancel", None, _vp)
 _set_alert_policy = fn("phash_scanner_set_alert_policy", c_int, _vp, _vp)
+_set_state = fn("phash_scanner_set_state", c_int, _vp, _vp)
+_rematch = fn("phash_scanner_rematch", c_int, _vp, _CALLBACK, _vp)
+_start = fn("phash_scanner_start", c_int, _vp, _CALLBACK, _vp)
+_submit = fn("phash_scanner_submit", c_int, _vp, c_char_p)
+_finish = fn("phash_scanner_finish", c_int, _vp)
+_watch = fn("phash_scanner_watch", c_int, _vp, c_char_p)
+_watch_wait = fn("phash_scanner_watch_wait", c_int, _vp, ctypes.c_double)
+_watch_detail = fn("phash_scanner_watch_detail", c_char_p, _vp)
 
 class _FloodC(ctypes.Structure):
     _fields_ = [("algo", c_char_p), ("sig_algo", c_int), ("hash", c_char_p), ("list", c_char_p),
@@ -152,11 +162,12 @@ class ScanMatch:
     number; vPDQ: the first matched frame's); an animated GIF's frames too.
     These are None for other matches, and the percentages None for PDQ
     matches. level: 'alert', or 'weak' (reported only with
-    Scanner(weak=True)), the alert policy's decision for the list entry."""
+    Scanner(weak=True)), the alert policy's decision for the list entry.
+    match_id: the match's stable id (per file and signature owner)."""
     __slots__ = ("algo", "distance", "variant", "hash", "list", "id", "metadata", "quality",
                  "category", "view", "allowlist", "suppressed", "query_percent",
                  "index_percent", "time_start", "time_end", "time_ranges", "frame", "level",
-                 "flooded")
+                 "flooded", "match_id")
 
     def __init__(self, c):
         self.level = LEVELS.get(c.level, "unknown")
@@ -172,6 +183,9 @@ class ScanMatch:
         # its signature had matched flood_limit files already (listed only
         # with Scanner(report_flooded=True))
         self.flooded = bool(c.flooded)
+        # stable per file x signature owner: the same in every run and after a
+        # rematch (a state delivers each match id once)
+        self.match_id = _text(c.match_id)
         video = c.time_ranges is not None  # a video's or an animated GIF's frames
         vpdq = video and c.sig_algo == SIG_ALGOS["vpdq"]
         self.query_percent = c.query_percent if vpdq else None
@@ -303,13 +317,14 @@ class Scanner(Handle):
     {'max_level': 'weak'}}). flood_limit (default 100; 0: off): a signature
     that matched that many files is suspected wrongly listed, its further
     matches dropped (report_flooded=True: kept, ScanMatch.flooded) and
-    listed by floods(). One scan at a time."""
+    listed by floods(). state: a phash.State (see set_state). One scan at
+    a time."""
 
     _release = staticmethod(_free)
 
     def __init__(self, signatures=None, algorithms=None, radius=None, rate=0.0,
                  report_hashes=True, video=None, alert_policy=None, exclude=None, ordered=True,
-                 list_settings=None, **options):
+                 list_settings=None, state=None, **options):
         h = _vp()
         check(_new(ctypes.byref(h)))
         self._handle = h.value
@@ -343,6 +358,8 @@ class Scanner(Handle):
                 raise ValueError(f"radius: unknown algorithm {algo!r}")
             check(_set_radius(self._handle, SIG_ALGOS[algo], int(r)), self._detail)
         self._list_settings(list_settings)
+        if state is not None:
+            self.set_state(state)
         if rate:
             check(_set_rate(self._handle, float(rate)), self._detail)
         for name, value in (video or {}).items():
@@ -422,42 +439,112 @@ class Scanner(Handle):
     def scan(self, paths):
         """Yield a Report per file under paths (files and folders). Leaving
         the loop early cancels the scan."""
-        if isinstance(paths, (str, bytes, os.PathLike)):
-            paths = [paths]
-        encoded = [os.fsencode(p) for p in paths]
+        encoded = _encode_paths(paths)
         arr = (c_char_p * len(encoded))(*encoded)
+        yield from self._reports(lambda h, cb, stopped: _scan_paths(h, arr, len(encoded), cb, None))
+
+    def set_state(self, state):
+        """Keep what is learnt in a State (phash.State; None: none): unchanged
+        files are answered from it without decoding, only matches not yet
+        delivered are reported, and the pending matches of earlier runs come
+        first. PhashError (ERR_STATE) while a scan runs."""
+        if state is not None and not isinstance(state, State):
+            raise TypeError(f"state: expected a phash.State, got {type(state).__name__}")
+        check(_set_state(self._live(), state._live() if state is not None else None),
+              self._detail)
+        old = getattr(self, "_state", None)
+        if old is not None and old is not state:
+            old._detach(self)
+        self._state = state
+        if state is not None:
+            state._attach(self)
+
+    def rematch(self):
+        """Yield a Report (source 'rematch') per file stored in the state whose
+        hashes match the current signatures with a match not yet delivered,
+        reading no file: a new list checked against everything scanned
+        before. Needs a state (state=)."""
+        if getattr(self, "_state", None) is None:
+            raise ValueError("rematch: the scanner has no state (Scanner(state=...))")
+        yield from self._reports(lambda h, cb, stopped: _rematch(h, cb, None))
+
+    def watch(self, paths, seconds=None):
+        """Scan paths (files and folders), then follow the folders: yield a
+        Report per file of the first pass, then one per file written and
+        closed, or moved in, below them (once its events settle), until
+        `seconds` have passed (None: until the loop is left or cancel() is
+        called). What the events miss (an overflow; folders over the OS's
+        limit of watches) is walked again, from the state when there is one;
+        watch_detail says when. PhashError (ERR_UNSUPPORTED) where the OS has
+        no change notification the library uses."""
+        encoded = _encode_paths(paths)
+        limit = None if seconds is None else float(seconds)
+
+        def run(h, cb, stopped):
+            status = _start(h, cb, None)
+            if status != 0:
+                return status
+            try:
+                status = _follow(h, encoded, limit, stopped)
+            finally:
+                done = _finish(h)
+            return status or done
+
+        yield from self._reports(run)
+
+    @property
+    def watch_detail(self):
+        """'' or, during a watch, what it does not see by events (folders over
+        the OS's limit of watches, walked every watch_rescan seconds instead)."""
+        return _text(_watch_detail(self._live()))
+
+    def _reports(self, run):
+        """Yield the reports of run(handle, callback, stopped), called on a
+        background thread. With a state, a report counts as delivered (the
+        callback returns 0) only once the loop asks for the next one: reports
+        the caller never took stay pending in the state and come again."""
         reports = queue.Queue(maxsize=256)
         stopped = threading.Event()
+        acked = getattr(self, "_state", None) is not None
         done = object()
         result = {}
 
         def on_report(ctx, rp):
-            rep = Report(rp)
+            item = (Report(rp), threading.Event() if acked else None)
             while not stopped.is_set():
                 try:
-                    reports.put(rep, timeout=0.1)
-                    return 0
+                    reports.put(item, timeout=0.1)
+                    break
                 except queue.Full:
                     pass
+            else:
+                return 1
+            if item[1] is None:
+                return 0
+            while not stopped.is_set():
+                if item[1].wait(0.1):
+                    return 0
             return 1
 
         cb = _CALLBACK(on_report)
         handle = self._live()
 
-        def run():
+        def thread_main():
             try:
-                result["status"] = _scan_paths(handle, arr, len(encoded), cb, None)
+                result["status"] = run(handle, cb, stopped)
             finally:
-                reports.put(done)
+                reports.put((done, None))
 
-        t = threading.Thread(target=run, name="phash-scan", daemon=True)
+        t = threading.Thread(target=thread_main, name="phash-scan", daemon=True)
         t.start()
         try:
             while True:
-                item = reports.get()
+                item, ack = reports.get()
                 if item is done:
                     break
                 yield item
+                if ack is not None:
+                    ack.set()
         finally:
             if t.is_alive():
                 stopped.set()
@@ -472,6 +559,13 @@ class Scanner(Handle):
         if status not in (0, 19):  # PHASH_OK, PHASH_ERR_CANCELLED
             check(status, self._detail)
 
+    def close(self):
+        state = getattr(self, "_state", None)
+        if state is not None:
+            state._detach(self)
+            self._state = None
+        super().close()
+
     def cancel(self):
         """Stop the running scan (from any thread)."""
         if self._handle:
@@ -480,6 +574,31 @@ class Scanner(Handle):
     def counters(self):
         """The scanner's counters as a dict (files, media, matches, bytes_read, ...)."""
         return {name: _counter(self._live(), i) for i, name in enumerate(COUNTERS)}
+
+
+def _follow(handle, encoded, limit, stopped):
+    """A watch's steps after phash_scanner_start: each root watched, then
+    walked (watched first: nothing written in between is missed), then the
+    changes followed until limit seconds have passed (None: until stopped)."""
+    for p in encoded:
+        status = _watch(handle, p) or _submit(handle, p)
+        if status != 0:
+            return status
+    deadline = None if limit is None else time.monotonic() + limit
+    while not stopped.is_set():
+        step = 0.25 if deadline is None else min(0.25, deadline - time.monotonic())
+        if step <= 0:
+            break
+        status = _watch_wait(handle, step)
+        if status != 0:
+            return status
+    return 0
+
+
+def _encode_paths(paths):
+    if isinstance(paths, (str, bytes, os.PathLike)):
+        paths = [paths]
+    return [os.fsencode(p) for p in paths]
 
 
 def scan(paths, signatures=None, **options):
