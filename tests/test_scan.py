@@ -395,17 +395,22 @@ class HostileInputs(unittest.TestCase):
 
     def test_file_deleted_during_the_scan(self):
         with tempfile.TemporaryDirectory() as tmp:
-            src = os.path.join(SAMPLE, "variants", "o0001", "scale50.jpg")
+            src = os.path.join(SAMPLE, "originals", "o0008.jpg")  # a match row per file
             for i in range(30):
                 shutil.copy(src, os.path.join(tmp, "f%02d.jpg" % i))
-            # 10 images/s: the walk queues all 30 paths at once, then f29 goes.
+            # 10 images/s: the walk queues all 30 paths at once, then f29 goes
+            # once the first row is out (after the walk, whatever the load: a
+            # fixed wait let a slow start walk the folder without f29).
             p = subprocess.Popen([PHASH, "scan", tmp, "--signatures", SIGS, "--no-nice",
                                   "--max-rate", "10", "--verbose"],
                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-            time.sleep(0.5)
+            header, first = p.stdout.readline(), p.stdout.readline()
+            self.assertIn("f00.jpg", first)
             os.unlink(os.path.join(tmp, "f29.jpg"))
             out, err = p.communicate(timeout=60)
-            self.assertEqual(p.returncode, 0, err)
+            self.assertEqual(p.returncode, 1, err)
+            rows = [header, first] + out.splitlines(keepends=True)
+            self.assertEqual(len({r[0] for r in matches_of("".join(rows), tmp)}), 29)
             c = summary_counts(err)
             self.assertEqual(c["files"], 30)
             self.assertEqual(c["images hashed"], 29)
