@@ -3,7 +3,11 @@
  * lib/scan/watch.c over lib/platform's ph_watch): files written in a
  * watched tree are reported once, under their final name (a temporary name
  * renamed is never reported); a new folder is watched; the root deleted and
- * created again is watched again. The lost-events, watch-limit and
+ * created again is watched again. On Linux every test runs with inotify
+ * (PHASH_SCAN_OPT_WATCH_FANOTIFY 0), then with fanotify (skipped, said,
+ * only when fanotify_init refuses: EPERM, ENOSYS), which also has tests of
+ * its own: a deep folder made after the watch, files outside the roots on
+ * the same file system, a queue overflow. The lost-events, watch-limit and
  * CLI cases are in tests/test_scan_watch.py. No timed assertion: each step
  * waits (in 0.2 s watch waits, at most a minute) for the reports it
  * expects. */
@@ -16,6 +20,35 @@
 #include "phash/phash.h"
 #include "platform/platform.h"
 #include "testutil.h"
+
+#ifdef __linux__
+#include <fcntl.h>
+#include <sys/fanotify.h>
+#endif
+
+/* This run's watch: 1 of whole file systems (fanotify), 0 per folder. */
+static int g_whole;
+
+/* A scanner with this run's watch. */
+static phash_scanner *new_scanner(void)
+{
+    phash_scanner *s = NULL;
+    ck_assert_int_eq(phash_scanner_new(&s), PHASH_OK);
+    ck_assert_int_eq(phash_scanner_set_option(s, PHASH_SCAN_OPT_WATCH_FANOTIFY, g_whole), PHASH_OK);
+    return s;
+}
+
+/* The watch is this run's: said by phash_scanner_watch_backend. */
+static void check_backend(const phash_scanner *s)
+{
+    const char *b = phash_scanner_watch_backend(s);
+#ifdef _WIN32
+    ck_assert_msg(!strncmp(b, "ReadDirectoryChangesW:", 22), "backend: %s", b);
+#else
+    const char *want = g_whole ? "fanotify: one mark per file system" : "inotify: one watch per folder";
+    ck_assert_msg(!strncmp(b, want, strlen(want)), "backend: %s", b);
+#endif
+}
 
 #define MAX_SEEN 32
 
@@ -97,9 +130,12 @@ static void wait_for(phash_scanner *s, const seen *c, const char *path)
 
 START_TEST(needs_a_scan)
 {
-    phash_scanner *s = NULL;
-    ck_assert_int_eq(phash_scanner_new(&s), PHASH_OK);
+    phash_scanner *s = new_scanner();
     ck_assert_int_eq(phash_scanner_watch(s, "/tmp"), PHASH_ERR_STATE);
+    ck_assert_str_eq(phash_scanner_watch_backend(s), "");
+    ck_assert_int_eq(phash_scanner_get_option(s, PHASH_SCAN_OPT_WATCH_FANOTIFY), g_whole);
+    ck_assert_int_eq(phash_scanner_set_option(s, PHASH_SCAN_OPT_WATCH_FANOTIFY, 2),
+                     PHASH_ERR_INVALID_ARG);
     ck_assert_int_eq(phash_scanner_watch_wait(s, 0), PHASH_ERR_STATE);
     ck_assert_str_eq(phash_scanner_watch_detail(s), "");
     ck_assert_int_eq(phash_scanner_get_option(s, PHASH_SCAN_OPT_WATCH_RESCAN), 600);
@@ -122,8 +158,7 @@ START_TEST(files_folders_and_a_root_created_again)
     snprintf(p[0], sizeof p[0], "%s/before.txt", root);
     write_text(p[0], "written before the scan\n");
 
-    phash_scanner *s = NULL;
-    ck_assert_int_eq(phash_scanner_new(&s), PHASH_OK);
+    phash_scanner *s = new_scanner();
     seen c = {0};
     ck_assert_int_eq(phash_scanner_start(s, on_report, &c), PHASH_OK);
     phash_status ws = phash_scanner_watch(s, root);
@@ -133,6 +168,7 @@ START_TEST(files_folders_and_a_root_created_again)
         return;
     }
     ck_assert_int_eq(ws, PHASH_OK);
+    check_backend(s);
     ck_assert_int_eq(phash_scanner_submit(s, root), PHASH_OK);
     wait_for(s, &c, p[0]);
 
@@ -186,8 +222,7 @@ START_TEST(excluded_paths_not_watched)
     char old[300], made[300], deep[320], link[300], p[5][400];
     snprintf(old, sizeof old, "%s/skip-old", root);
     ck_assert_int_eq(mkdir(old, 0700), 0);
-    phash_scanner *s = NULL;
-    ck_assert_int_eq(phash_scanner_new(&s), PHASH_OK);
+    phash_scanner *s = new_scanner();
     ck_assert_int_eq(phash_scanner_add_exclude(s, "skip*"), PHASH_OK);
     seen c = {0};
     ck_assert_int_eq(phash_scanner_start(s, on_report, &c), PHASH_OK);
@@ -198,6 +233,7 @@ START_TEST(excluded_paths_not_watched)
         return;
     }
     ck_assert_int_eq(ws, PHASH_OK);
+    check_backend(s);
     ck_assert_int_eq(phash_scanner_submit(s, root), PHASH_OK);
     ck_assert_int_eq(phash_scanner_watch_wait(s, 0.3), PHASH_OK);
     ck_assert_int_eq(c.n, 0);
@@ -213,7 +249,9 @@ START_TEST(excluded_paths_not_watched)
     for (int i = 0; i < 4; i++)
         write_text(p[i], "excluded\n");
     snprintf(link, sizeof link, "%s/link", root); /* to a folder outside the root */
+#ifndef _WIN32
     ck_assert_int_eq(symlink(out, link), 0);
+#endif
     ck_assert_int_eq(phash_scanner_watch_wait(s, 0.3), PHASH_OK);
     snprintf(p[4], sizeof p[4], "%s/kept.txt", root);
     write_renamed(p[4], "kept\n");
@@ -239,10 +277,14 @@ END_TEST
 START_TEST(platform_watch)
 {
     ph_watch *w = NULL;
-    int err = ph_watch_new(&w);
+    int err = ph_watch_new(&w, g_whole);
     if (err == ENOSYS)
         return;
     ck_assert_int_eq(err, 0);
+#ifdef __linux__
+    ck_assert_str_eq(ph_watch_name(w), g_whole ? "fanotify" : "inotify");
+    ck_assert_int_eq(ph_watch_recursive(w), g_whole);
+#endif
     char root[256];
     make_temp_dir(root, sizeof root, "phash-watch");
     ck_assert_int_eq(ph_watch_add(w, root), 0);
@@ -264,6 +306,7 @@ START_TEST(platform_watch)
 #endif
     ck_assert_int_eq(ev.kind, PH_WATCH_FOLDER);
     ck_assert_str_eq(ev.path, d);
+    ck_assert_int_eq(ev.covered, ph_watch_recursive(w)); /* created: its files come as events */
     ck_assert_int_eq(ph_watch_next(w, 0.05, &ev), ETIMEDOUT);
     ck_assert_int_eq(rmdir(d), 0);
     unlink(f);
@@ -291,15 +334,176 @@ START_TEST(platform_watch)
 }
 END_TEST
 
-int main(void)
+/* A scanner watching a new folder root, its first walk done (before.txt
+ * reported). */
+static phash_scanner *watching(char *root, size_t n, seen *c)
 {
-    Suite *su = suite_create("scan_watch");
+    make_temp_dir(root, n, "phash-watch");
+    char before[400];
+    snprintf(before, sizeof before, "%s/before.txt", root);
+    write_text(before, "before\n");
+    phash_scanner *s = new_scanner();
+    ck_assert_int_eq(phash_scanner_start(s, on_report, c), PHASH_OK);
+    ck_assert_int_eq(phash_scanner_watch(s, root), PHASH_OK);
+    check_backend(s);
+    ck_assert_int_eq(phash_scanner_submit(s, root), PHASH_OK);
+    wait_for(s, c, before);
+    return s;
+}
+
+/* Files outside the roots, on the same file system (a whole-file-system
+ * watch sees their events), are not reported. */
+START_TEST(outside_the_roots)
+{
+    char root[256], other[256], p[2][400];
+    seen c = {0};
+    phash_scanner *s = watching(root, sizeof root, &c);
+    make_temp_dir(other, sizeof other, "phash-watch-other");
+    snprintf(p[0], sizeof p[0], "%s/other.txt", other);
+    snprintf(p[1], sizeof p[1], "%s/mine.txt", root);
+    write_text(p[0], "not watched\n");
+    write_text(p[1], "watched\n");
+    wait_for(s, &c, p[1]);
+    ck_assert_int_eq(phash_scanner_finish(s), PHASH_OK);
+    ck_assert_int_eq(count_of(&c, p[0]), 0);
+    ck_assert_int_eq(c.n, 2);
+    phash_scanner_free(s);
+    unlink(p[0]);
+    unlink(p[1]);
+    snprintf(p[0], sizeof p[0], "%s/before.txt", root);
+    unlink(p[0]);
+    rmdir(other);
+    rmdir(root);
+}
+END_TEST
+
+#ifdef __linux__
+/* fanotify: a file written in a deep folder made after the watch began is
+ * reported once, when closed (the folders are covered: not walked, which
+ * would report it again); a temporary renamed is reported by its final
+ * name only. */
+START_TEST(deep_folder_reported_once)
+{
+    char root[256], dir[400], p[2][450];
+    seen c = {0};
+    phash_scanner *s = watching(root, sizeof root, &c);
+    snprintf(dir, sizeof dir, "%s/a", root);
+    ck_assert_int_eq(mkdir(dir, 0700), 0);
+    snprintf(dir, sizeof dir, "%s/a/b", root);
+    ck_assert_int_eq(mkdir(dir, 0700), 0);
+    snprintf(dir, sizeof dir, "%s/a/b/c", root);
+    ck_assert_int_eq(mkdir(dir, 0700), 0);
+    snprintf(p[0], sizeof p[0], "%s/deep.txt", dir);
+    snprintf(p[1], sizeof p[1], "%s/renamed.txt", dir);
+    FILE *f = fopen(p[0], "w");
+    ck_assert_ptr_nonnull(f);
+    fputs("deep\n", f);
+    ck_assert_int_eq(phash_scanner_watch_wait(s, 0.6), PHASH_OK); /* still open: not yet */
+    ck_assert_int_eq(count_of(&c, p[0]), 0);
+    ck_assert_int_eq(fclose(f), 0);
+    wait_for(s, &c, p[0]);
+    write_renamed(p[1], "renamed\n");
+    wait_for(s, &c, p[1]);
+    ck_assert_int_eq(phash_scanner_watch_wait(s, 0.6), PHASH_OK); /* nothing more comes */
+    ck_assert_int_eq(phash_scanner_finish(s), PHASH_OK);
+    for (int i = 0; i < c.n; i++)
+        ck_assert_msg(!strstr(c.paths[i], ".part"), "a temporary was reported: %s", c.paths[i]);
+    ck_assert_int_eq(count_of(&c, p[0]), 1);
+    ck_assert_int_eq(c.n, 3);
+    ck_assert_uint_eq(phash_scanner_counter(s, PHASH_SCAN_WATCH_OVERFLOWS), 0);
+    phash_scanner_free(s);
+    unlink(p[0]);
+    unlink(p[1]);
+    for (int i = 0; i < 3; i++) {
+        rmdir(dir);
+        *strrchr(dir, '/') = '\0';
+    }
+    snprintf(p[0], sizeof p[0], "%s/before.txt", root);
+    unlink(p[0]);
+    rmdir(root);
+}
+END_TEST
+
+#define FLOOD 17000 /* files: more events than fanotify's queue holds (16384) */
+
+/* fanotify: events of the whole file system share one queue; when it
+ * overflows (here: files written outside the root while the scan reads
+ * none), the root is walked again and finds the file whose event was
+ * dropped. */
+START_TEST(overflow_walks_again)
+{
+    char root[256], flood[256], p[400];
+    seen c = {0};
+    phash_scanner *s = watching(root, sizeof root, &c);
+    make_temp_dir(flood, sizeof flood, "phash-watch-flood");
+    for (int i = 0; i < FLOOD; i++) {
+        snprintf(p, sizeof p, "%s/%d", flood, i);
+        int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        ck_assert_int_ge(fd, 0);
+        ck_assert_int_eq(close(fd), 0);
+    }
+    snprintf(p, sizeof p, "%s/late.txt", root);
+    write_text(p, "its event was dropped\n");
+    wait_for(s, &c, p);
+    ck_assert_int_eq(phash_scanner_finish(s), PHASH_OK);
+    ck_assert_uint_eq(phash_scanner_counter(s, PHASH_SCAN_WATCH_OVERFLOWS), 1);
+    ck_assert_int_eq(c.n, 3); /* before.txt again (the walk), late.txt */
+    phash_scanner_free(s);
+    unlink(p);
+    snprintf(p, sizeof p, "%s/before.txt", root);
+    ck_assert_int_eq(count_of(&c, p), 2);
+    unlink(p);
+    rmdir(root);
+    for (int i = 0; i < FLOOD; i++) {
+        snprintf(p, sizeof p, "%s/%d", flood, i);
+        unlink(p);
+    }
+    rmdir(flood);
+}
+END_TEST
+#endif
+
+static Suite *watch_suite(int whole)
+{
+    g_whole = whole;
+    Suite *su = suite_create(whole ? "scan_watch (fanotify)" : "scan_watch");
     TCase *tc = tcase_create("watch");
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, platform_watch);
     tcase_add_test(tc, needs_a_scan);
     tcase_add_test(tc, files_folders_and_a_root_created_again);
     tcase_add_test(tc, excluded_paths_not_watched);
+    tcase_add_test(tc, outside_the_roots);
+#ifdef __linux__
+    if (whole) {
+        tcase_add_test(tc, deep_folder_reported_once);
+        tcase_add_test(tc, overflow_walks_again);
+    }
+#endif
     suite_add_tcase(su, tc);
-    return run_suite(su);
+    return su;
+}
+
+/* Whether this system lets the test use fanotify; said when not. */
+static int fanotify_usable(void)
+{
+#ifdef __linux__
+    int fd = fanotify_init(FAN_CLASS_NOTIF | FAN_REPORT_DFID_NAME | FAN_CLOEXEC, O_RDONLY);
+    if (fd >= 0) {
+        close(fd);
+        return 1;
+    }
+    if (errno != EPERM && errno != ENOSYS)
+        return 1; /* the library must cope: the run fails */
+    printf("fanotify tests skipped: fanotify_init: %s\n", strerror(errno));
+#endif
+    return 0;
+}
+
+int main(void)
+{
+    int rc = run_suite(watch_suite(0));
+    if (fanotify_usable())
+        rc |= run_suite(watch_suite(1));
+    return rc;
 }

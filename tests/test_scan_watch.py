@@ -9,8 +9,14 @@
 - the limit of watches (user.max_inotify_watches of a user namespace) is
   said at once, and the folders over it are walked again periodically
   (--watch-rescan): an image written there is reported.
+Each runs with the watch a root scan chooses (fanotify where fanotify_init
+works, with the flood then written outside the PATH: fanotify's queue is the
+whole file system's) and with --watch-inotify; the watch in use is said on
+stderr at once.
 No timed assertion: each waits for the records it expects (up to a minute).
 Usage: test_scan_watch.py PHASH"""
+import ctypes
+import errno
 import os
 import queue
 import shutil
@@ -27,6 +33,17 @@ SRC = os.environ.get("PHASH_SOURCE_ROOT", ".")
 SAMPLE = os.path.join(SRC, "sample")
 SIGS = os.path.join(SAMPLE, "signatures.csv")
 IMAGE = os.path.join(SAMPLE, "originals", "o0002.webp")  # matches SAMPLE-0002 (pdq, phash)
+
+
+def fanotify_usable():
+    """Whether fanotify_init works here (as the library calls it)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    # FAN_CLASS_NOTIF | FAN_CLOEXEC | FAN_REPORT_DIR_FID | FAN_REPORT_NAME
+    fd = libc.fanotify_init(0x1 | 0x400 | 0x800, os.O_RDONLY)
+    if fd >= 0:
+        os.close(fd)
+        return True
+    return ctypes.get_errno() not in (errno.EPERM, errno.ENOSYS)
 
 
 class Watch:
@@ -86,6 +103,14 @@ def put_image(path):
 
 
 class WatchTest(unittest.TestCase):
+    OPTIONS = []  # the watch a scan chooses
+
+    def watch(self, args, prefix=()):
+        return Watch([*self.OPTIONS, *args], prefix)
+
+    def fanotify(self):
+        return not self.OPTIONS and fanotify_usable()
+
     def setUp(self):
         self.dir = tempfile.mkdtemp(prefix="phash-watch-")
         self.tree = os.path.join(self.dir, "tree")
@@ -96,21 +121,29 @@ class WatchTest(unittest.TestCase):
         shutil.rmtree(self.dir, ignore_errors=True)
 
     def test_overflow_walks_again(self):
-        w = Watch([self.tree])
+        w = self.watch([self.tree])
         try:
             w.wait_for("first.webp,pdq")  # the first pass is under way: watches are set
             time.sleep(0.5)
-            # Stopped, the scan reads no event: 40,000 close-after-write
-            # events (two files in turn, so none merges) overflow the
-            # kernel's queue (16,384 by default), then the images come.
+            # Stopped, the scan reads no event: close-after-write events
+            # overflow the kernel's queue (16,384 by default), then the
+            # images come. inotify: 40,000 events of two files in turn (so
+            # none merges) in the PATH; fanotify merges those, but its queue
+            # is the file system's: 17,000 files written outside the PATH.
             os.kill(w.p.pid, signal.SIGSTOP)
-            flood = [os.path.join(self.tree, "sub", n) for n in ("a.txt", "b.txt")]
-            for f in flood:
-                with open(f, "w") as fh:
-                    fh.write("x")
-            for i in range(20000):
-                for f in flood:  # opened for writing and closed: IN_CLOSE_WRITE
-                    os.close(os.open(f, os.O_WRONLY))
+            if self.fanotify():
+                os.mkdir(os.path.join(self.dir, "flood"))
+                for i in range(17000):
+                    os.close(os.open(os.path.join(self.dir, "flood", str(i)),
+                                     os.O_WRONLY | os.O_CREAT, 0o600))
+            else:
+                flood = [os.path.join(self.tree, "sub", n) for n in ("a.txt", "b.txt")]
+                for f in flood:
+                    with open(f, "w") as fh:
+                        fh.write("x")
+                for i in range(20000):
+                    for f in flood:  # opened for writing and closed: IN_CLOSE_WRITE
+                        os.close(os.open(f, os.O_WRONLY))
             for k in range(3):
                 put_image(os.path.join(self.tree, "sub", "late%d.webp" % k))
             os.kill(w.p.pid, signal.SIGCONT)
@@ -123,8 +156,31 @@ class WatchTest(unittest.TestCase):
         self.assertIn("events lost 1 times", err)
         self.assertNotIn(".part", "".join(w.rows))  # temporaries never reported
 
+    def test_watch_said(self):
+        w = self.watch([self.tree])
+        try:
+            w.wait_for("first.webp,pdq")
+            if self.fanotify():
+                w.wait_err("phash scan: --watch: fanotify: one mark per file system "
+                           "(its events outside the roots dropped)")
+            else:
+                w.wait_err("phash scan: --watch: inotify: one watch per folder (limit: ")
+            # a file in a folder made after the watch began, reported once
+            deep = os.path.join(self.tree, "a", "b", "c")
+            os.makedirs(deep)
+            put_image(os.path.join(deep, "deep.webp"))
+            w.wait_for("c/deep.webp,pdq")
+            put_image(os.path.join(self.tree, "last.webp"))
+            w.wait_for("tree/last.webp,pdq")
+        finally:
+            rc, err = w.stop()
+        self.assertEqual(rc, 1, err)
+        if self.fanotify():  # (inotify: the new folders' walk may race its event)
+            self.assertEqual(len([r for r in w.rows if "deep.webp,pdq" in r]), 1, w.rows)
+        self.assertEqual(err.count("phash scan: --watch: "), 1, err)
+
     def test_folder_deleted_and_created_again(self):
-        w = Watch([self.tree])
+        w = self.watch([self.tree])
         try:
             w.wait_for("first.webp,pdq")
             # a folder below the root
@@ -158,7 +214,7 @@ class WatchTest(unittest.TestCase):
             os.makedirs(os.path.join(self.tree, "deep%d" % k))
         # In a user namespace of its own, the scan may watch 3 folders.
         state = os.path.join(self.dir, "scan.state")
-        w = Watch(["--watch-rescan", "1", "--state", state, self.tree],
+        w = self.watch(["--watch-rescan", "1", "--state", state, self.tree],
                   prefix=("unshare", "-Ur", "sh", "-c",
                           "echo 3 > /proc/sys/user/max_inotify_watches && exec \"$0\" \"$@\""))
         try:
@@ -179,6 +235,11 @@ class WatchTest(unittest.TestCase):
         rows = [r for r in w.rows if ",pdq," in r]
         self.assertEqual(len(rows), len(set(rows)), rows)
         self.assertEqual(len(rows), 6, rows)
+
+
+class InotifyWatchTest(WatchTest):
+    """The same with --watch-inotify."""
+    OPTIONS = ["--watch-inotify"]
 
 
 if __name__ == "__main__":

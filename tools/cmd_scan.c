@@ -51,6 +51,7 @@ typedef struct scan_opts {
     double max_rate; /* images/s, 0 = unlimited */
     unsigned max_cpu; /* --max-cpu PERCENT of one core, 0 = unlimited */
     unsigned watch_rescan; /* --watch-rescan SEC (default 600) */
+    int watch_inotify;     /* --watch-inotify: never fanotify */
     phash_dct_layout layout;
     const char *output; /* --output FILE, or NULL: stdout */
     int follow, one_file_system; /* walk controls */
@@ -144,9 +145,12 @@ static void scan_usage(FILE *f)
         "                     unlimited; e.g. 25)\n"
         "  -v, --verbose      list files that could not be hashed on stderr\n"
         "  --watch            after the first pass, hash new and changed files as they\n"
-        "                     appear (inotify) until SIGINT or SIGTERM; SIGHUP or a\n"
-        "                     changed --signatures file reloads the set meanwhile;\n"
-        "                     lost events (overflow) walk the PATHs again\n"
+        "                     appear (Linux: fanotify, one mark per file system, when\n"
+        "                     privileged; else inotify, one watch per folder) until\n"
+        "                     SIGINT or SIGTERM; SIGHUP or a changed --signatures file\n"
+        "                     reloads the set meanwhile; lost events (overflow) walk\n"
+        "                     the PATHs again; which watch is used is said on stderr\n"
+        "  --watch-inotify    with --watch: use inotify even when fanotify is allowed\n"
         "  --watch-rescan SEC with --watch: walk the folders that cannot be watched\n"
         "                     (inotify's limit reached) every SEC seconds (default 600)\n"
         "  --follow           follow symbolic links found in folders, but only to targets\n"
@@ -248,7 +252,7 @@ enum {
     OPT_ONE_FS,
     OPT_EXCLUDE, OPT_FILES_FROM, OPT_STATE, OPT_REMATCH, OPT_ON_MATCH,
     OPT_ON_MATCH_TIMEOUT, OPT_ALLOWLIST, OPT_REPORT_SUPPRESSED, OPT_SECONDS_PER_HASH,
-    OPT_VIDEO_THREADS, OPT_VIDEO_RULE, OPT_VIDEO_MATCH, OPT_WEAK, OPT_CONFIG, OPT_MAX_CPU, OPT_WATCH_RESCAN,
+    OPT_VIDEO_THREADS, OPT_VIDEO_RULE, OPT_VIDEO_MATCH, OPT_WEAK, OPT_CONFIG, OPT_MAX_CPU, OPT_WATCH_RESCAN, OPT_WATCH_INOTIFY,
     OPT_SIZE_FILTER, OPT_NO_SIZE_FILTER, OPT_LIST_OPTION, OPT_FLOOD_LIMIT
 };
 
@@ -263,6 +267,7 @@ static const struct option scan_options[] = {
     {"max-rate", required_argument, NULL, OPT_MAX_RATE},
     {"max-cpu", required_argument, NULL, OPT_MAX_CPU},
     {"watch-rescan", required_argument, NULL, OPT_WATCH_RESCAN},
+    {"watch-inotify", no_argument, NULL, OPT_WATCH_INOTIFY},
     {"expand", required_argument, NULL, OPT_EXPAND},
     {"dihedral", no_argument, NULL, OPT_DIHEDRAL},
     {"no-dihedral", no_argument, NULL, OPT_NO_DIHEDRAL},
@@ -456,6 +461,7 @@ static int apply_option(scan_opts *o, int id, const char *val)
     case OPT_JSON: o->json = 1; return 0;
     case 'v': o->verbose = 1; return 0;
     case OPT_WATCH: o->watch = 1; return 0;
+    case OPT_WATCH_INOTIFY: o->watch_inotify = 1; return 0;
     case OPT_NICE: o->nice = 1; return 0;
     case OPT_NO_NICE: o->nice = 0; return 0;
     case OPT_FOLLOW: o->follow = 1; return 0;
@@ -646,6 +652,7 @@ typedef struct scan {
     int n_fed;
     double list_checked;
     int out_fresh;     /* --output FILE was empty: it gets the CSV header */
+    char watch_said[512]; /* --watch: the watch in use, as said on stderr */
 } scan;
 
 static phash_scanner *volatile g_scanner;
@@ -961,6 +968,11 @@ static void watch_notes(scan *s, unsigned long long *overflows, unsigned long lo
                 phash_scanner_watch_detail(s->scanner));
     *overflows = o;
     *unwatched = u;
+    const char *backend = phash_scanner_watch_backend(s->scanner);
+    if (*backend && strcmp(backend, s->watch_said)) { /* at the start, and when it changes */
+        fprintf(stderr, "phash scan: --watch: %s\n", backend);
+        snprintf(s->watch_said, sizeof s->watch_said, "%s", backend);
+    }
 }
 
 static int restart_watch(scan *s, unsigned added);
@@ -1344,6 +1356,8 @@ static int configure_algos(scan *s, unsigned mask)
         st = phash_scanner_set_option(sc, PHASH_SCAN_OPT_MAX_CPU, s->opt.max_cpu);
     if (st == PHASH_OK && s->opt.watch_rescan)
         st = phash_scanner_set_option(sc, PHASH_SCAN_OPT_WATCH_RESCAN, s->opt.watch_rescan);
+    if (st == PHASH_OK)
+        st = phash_scanner_set_option(sc, PHASH_SCAN_OPT_WATCH_FANOTIFY, !s->opt.watch_inotify);
     if (st == PHASH_OK) /* rows in input order, stable from run to run */
         st = phash_scanner_set_option(sc, PHASH_SCAN_OPT_ORDERED, 1);
     if (st == PHASH_OK)

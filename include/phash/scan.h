@@ -322,7 +322,14 @@ typedef enum phash_scan_option {
     PHASH_SCAN_OPT_FLOOD_LIMIT = 25,
     /* 1: matches past the flood limit are reported, flagged flooded = 1,
      * instead of dropped (default 0). */
-    PHASH_SCAN_OPT_REPORT_FLOODED = 26
+    PHASH_SCAN_OPT_REPORT_FLOODED = 26,
+    /* Change notification of whole file systems (phash_scanner_watch).
+     * 1 (default): on Linux, fanotify when the process may use it
+     * (CAP_SYS_ADMIN to mark a file system, CAP_DAC_READ_SEARCH to name
+     * its events): one mark per file system whatever the number of
+     * folders, no limit of watches; inotify (one watch per folder)
+     * otherwise. 0: inotify always (as does an unprivileged process). */
+    PHASH_SCAN_OPT_WATCH_FANOTIFY = 27
 } phash_scan_option;
 #define PHASH_SCAN_DEFAULT_FLOOD_LIMIT 100
 
@@ -524,14 +531,23 @@ PHASH_API void phash_scanner_cancel(phash_scanner *s);
  *   fs.inotify.max_user_watches): not watched, counted
  *   PHASH_SCAN_UNWATCHED, walked every PHASH_SCAN_OPT_WATCH_RESCAN seconds
  *   instead; phash_scanner_watch_detail() says so in words ("" otherwise).
+ * The watch is of whole file systems where the OS allows it (Linux:
+ * fanotify, privileged; see PHASH_SCAN_OPT_WATCH_FANOTIFY), else one watch
+ * per folder (inotify); a root whose file system cannot be marked turns it
+ * to inotify for every root (those watched before are walked again).
+ * phash_scanner_watch_backend() says which in words, once a root is
+ * watched ("" before): "fanotify: one mark per file system ..." or
+ * "inotify: one watch per folder (limit: fs.inotify.max_user_watches =
+ * N); <why not fanotify>".
  * phash_scanner_finish ends the watch. Call these from the thread that
  * started the scan. PHASH_ERR_UNSUPPORTED where the OS has no change
- * notification the library uses (Linux inotify today), PHASH_ERR_STATE
+ * notification the library uses (Linux: inotify, fanotify), PHASH_ERR_STATE
  * without a scan started (watch) or a watch (watch_wait),
  * PHASH_ERR_CANCELLED once the scan was cancelled. */
 PHASH_API PHASH_NODISCARD phash_status phash_scanner_watch(phash_scanner *s, const char *root);
 PHASH_API PHASH_NODISCARD phash_status phash_scanner_watch_wait(phash_scanner *s, double seconds);
 PHASH_API const char *phash_scanner_watch_detail(const phash_scanner *s);
+PHASH_API const char *phash_scanner_watch_backend(const phash_scanner *s);
 
 /* Counters since the scanner was created (or phash_scanner_reset_counters),
  * readable from any thread while a scan runs. */

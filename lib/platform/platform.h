@@ -166,9 +166,10 @@ int ph_lower_thread_priority(void);
 /* ---- change notification (service: phash_scanner_watch) ------------------------ */
 
 /* Events of watched folders, OS-neutral: Linux has inotify (one watch per
- * folder; posix.c), Windows ReadDirectoryChangesW (one per tree, reporting
- * only the folders added, so that the meaning is inotify's; win32_watch.c).
- * Not thread-safe: one thread uses a ph_watch. */
+ * folder; posix.c) and, for privileged processes, fanotify (one mark per
+ * file system; fanotify.c), Windows ReadDirectoryChangesW (one per tree,
+ * reporting only the folders added, so that the meaning is inotify's;
+ * win32_watch.c). Not thread-safe: one thread uses a ph_watch. */
 typedef struct ph_watch ph_watch;
 
 typedef enum ph_watch_kind {
@@ -176,7 +177,7 @@ typedef enum ph_watch_kind {
                               closed, or moved in: path (Windows: written,
                               maybe told again while it is being written) */
     PH_WATCH_FOLDER = 2,   /* a folder was created or moved in: path (not
-                              watched yet) */
+                              watched yet, unless covered) */
     PH_WATCH_GONE = 3,     /* a watched folder itself was deleted or moved
                               away: path; its watch has ended */
     PH_WATCH_OVERFLOW = 4  /* the OS dropped events (its queue was full):
@@ -186,14 +187,27 @@ typedef enum ph_watch_kind {
 typedef struct ph_watch_event {
     ph_watch_kind kind;
     const char *path; /* valid until the next ph_watch_next */
+    int covered;      /* FOLDER: created under a whole-file-system watch,
+                         which reports whatever is written in it from its
+                         creation on: it needs neither watch nor walk (a
+                         folder moved in does: 0) */
 } ph_watch_event;
 
-/* A watch with no folder. ENOSYS where the OS has no change notification. */
-int ph_watch_new(ph_watch **out);
+/* A watch with no folder. whole = 1: of whole file systems where the OS
+ * has that and allows it to this process (Linux: fanotify, given
+ * CAP_SYS_ADMIN; inotify otherwise); 0: folder by folder. ENOSYS where the
+ * OS has no change notification. */
+int ph_watch_new(ph_watch **out, int whole);
+/* The OS facility of w: "fanotify", "inotify", "ReadDirectoryChangesW". */
+const char *ph_watch_name(const ph_watch *w);
 void ph_watch_free(ph_watch *w);
 /* Watch folder (not followed if it is a symbolic link). 0, or ENOSPC when
  * the OS's limit of watches is reached (ph_watch_limit), ENOENT, ENOTDIR,
- * EACCES, ENOMEM. Adding a watched folder again is a no-op. */
+ * EACCES, ENOMEM; a whole-file-system watch gives EXDEV when it cannot
+ * cover the folder's file system (not allowed to mark it, a file system
+ * without file handles): watch it folder by folder instead. Adding a
+ * watched folder again, or for a recursive watch a folder below one, is
+ * a no-op. */
 int ph_watch_add(ph_watch *w, const char *folder);
 /* Stop watching folder (a no-op when it is not watched). */
 void ph_watch_remove(ph_watch *w, const char *folder);
@@ -201,7 +215,7 @@ void ph_watch_remove(ph_watch *w, const char *folder);
  * ETIMEDOUT when none came. */
 int ph_watch_next(ph_watch *w, double timeout, ph_watch_event *ev);
 /* 1 when a folder's watch also covers every folder below it. */
-int ph_watch_recursive(void);
+int ph_watch_recursive(const ph_watch *w);
 /* The OS's limit of watches as text for messages ("fs.inotify.max_user_watches
  * = 8192"), in out. */
 void ph_watch_limit(char *out, size_t n);

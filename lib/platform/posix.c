@@ -506,7 +506,10 @@ int ph_lower_thread_priority(void)
 #include <stdio.h>
 #include <sys/inotify.h>
 
+#include "linux_watch.h"
+
 struct ph_watch {
+    ph_fan *fan;  /* a fanotify watch (fanotify.c), or inotify's: */
     int fd;
     char **folder; /* watch descriptor -> folder path */
     size_t cap;
@@ -516,12 +519,17 @@ struct ph_watch {
     size_t path_cap;
 };
 
-int ph_watch_new(ph_watch **out)
+int ph_watch_new(ph_watch **out, int whole)
 {
     *out = NULL;
     ph_watch *w = ph_calloc(1, sizeof *w);
     if (!w)
         return ENOMEM;
+    w->fd = -1;
+    if (whole && ph_fan_new(&w->fan) == 0) {
+        *out = w;
+        return 0;
+    }
     w->fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
     if (w->fd < 0) {
         int err = errno;
@@ -536,7 +544,9 @@ void ph_watch_free(ph_watch *w)
 {
     if (!w)
         return;
-    close(w->fd);
+    ph_fan_free(w->fan);
+    if (w->fd >= 0)
+        close(w->fd);
     for (size_t i = 0; i < w->cap; i++)
         ph_free(w->folder[i]);
     ph_free(w->folder);
@@ -553,8 +563,15 @@ static char *copy_text(const char *s)
     return c;
 }
 
+const char *ph_watch_name(const ph_watch *w)
+{
+    return w->fan ? "fanotify" : "inotify";
+}
+
 int ph_watch_add(ph_watch *w, const char *folder)
 {
+    if (w->fan)
+        return ph_fan_add(w->fan, folder);
     int wd = inotify_add_watch(w->fd, folder,
                                IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_DELETE_SELF |
                                    IN_MOVE_SELF | IN_ONLYDIR | IN_DONT_FOLLOW | IN_EXCL_UNLINK);
@@ -585,6 +602,10 @@ int ph_watch_add(ph_watch *w, const char *folder)
 
 void ph_watch_remove(ph_watch *w, const char *folder)
 {
+    if (w->fan) {
+        ph_fan_remove(w->fan, folder);
+        return;
+    }
     for (size_t wd = 0; wd < w->cap; wd++)
         if (w->folder[wd] && !strcmp(w->folder[wd], folder)) {
             inotify_rm_watch(w->fd, (int)wd); /* its IN_IGNORED frees the slot */
@@ -618,7 +639,7 @@ static int event_path(ph_watch *w, const char *folder, const char *name)
 static int translate(ph_watch *w, const struct inotify_event *e, ph_watch_event *ev)
 {
     if (e->mask & IN_Q_OVERFLOW) {
-        *ev = (ph_watch_event){PH_WATCH_OVERFLOW, NULL};
+        *ev = (ph_watch_event){PH_WATCH_OVERFLOW, NULL, 0};
         return 1;
     }
     if (e->wd < 0 || (size_t)e->wd >= w->cap || !w->folder[e->wd])
@@ -631,7 +652,7 @@ static int translate(ph_watch *w, const struct inotify_event *e, ph_watch_event 
             inotify_rm_watch(w->fd, e->wd); /* its path is no longer the folder's */
         ph_free(*folder);
         *folder = NULL;
-        *ev = (ph_watch_event){PH_WATCH_GONE, w->path};
+        *ev = (ph_watch_event){PH_WATCH_GONE, w->path, 0};
         return 1;
     }
     if (!e->len || event_path(w, *folder, e->name))
@@ -639,17 +660,19 @@ static int translate(ph_watch *w, const struct inotify_event *e, ph_watch_event 
     if (e->mask & IN_ISDIR) {
         if (!(e->mask & (IN_CREATE | IN_MOVED_TO)))
             return 0;
-        *ev = (ph_watch_event){PH_WATCH_FOLDER, w->path};
+        *ev = (ph_watch_event){PH_WATCH_FOLDER, w->path, 0};
         return 1;
     }
     if (!(e->mask & (IN_CLOSE_WRITE | IN_MOVED_TO)))
         return 0; /* a file created: announced when closed after writing */
-    *ev = (ph_watch_event){PH_WATCH_FILE, w->path};
+    *ev = (ph_watch_event){PH_WATCH_FILE, w->path, 0};
     return 1;
 }
 
 int ph_watch_next(ph_watch *w, double timeout, ph_watch_event *ev)
 {
+    if (w->fan)
+        return ph_fan_next(w->fan, timeout, ev);
     double deadline = ph_now() + (timeout > 0 ? timeout : 0);
     for (;;) {
         while (w->off < w->len) {
@@ -658,25 +681,34 @@ int ph_watch_next(ph_watch *w, double timeout, ph_watch_event *ev)
             if (translate(w, e, ev))
                 return 0;
         }
-        ssize_t n = read(w->fd, w->buf, sizeof w->buf);
-        if (n > 0) {
-            w->len = (size_t)n;
-            w->off = 0;
-            continue;
+        int err = ph_watch_read(w->fd, w->buf, sizeof w->buf, deadline, &w->len);
+        if (err)
+            return err;
+        w->off = 0;
+    }
+}
+
+int ph_watch_read(int fd, void *buf, size_t n, double deadline, size_t *got)
+{
+    for (;;) {
+        ssize_t r = read(fd, buf, n);
+        if (r > 0) {
+            *got = (size_t)r;
+            return 0;
         }
-        if (n < 0 && errno != EAGAIN && errno != EINTR)
+        if (r < 0 && errno != EAGAIN && errno != EINTR)
             return errno;
         double left = deadline - ph_now();
         if (left <= 0)
             return ETIMEDOUT;
-        struct pollfd p = {w->fd, POLLIN, 0};
+        struct pollfd p = {fd, POLLIN, 0};
         (void)poll(&p, 1, (int)(left * 1000.0) + 1);
     }
 }
 
-int ph_watch_recursive(void)
+int ph_watch_recursive(const ph_watch *w)
 {
-    return 0;
+    return w->fan != NULL;
 }
 
 /* A number from a /proc file, or -1. */

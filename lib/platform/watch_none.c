@@ -8,8 +8,9 @@
 
 #include "platform.h"
 
-int ph_watch_new(ph_watch **out)
+int ph_watch_new(ph_watch **out, int whole)
 {
+    (void)whole;
     *out = NULL;
     return ENOSYS;
 }
@@ -40,8 +41,15 @@ int ph_watch_next(ph_watch *w, double timeout, ph_watch_event *ev)
     return ETIMEDOUT;
 }
 
-int ph_watch_recursive(void)
+const char *ph_watch_name(const ph_watch *w)
 {
+    (void)w;
+    return "none";
+}
+
+int ph_watch_recursive(const ph_watch *w)
+{
+    (void)w;
     return 0;
 }
 

@@ -300,8 +300,9 @@ static tree *tree_covering(const ph_watch *w, const char *folder)
 
 /* ---- the interface ---------------------------------------------------------- */
 
-int ph_watch_new(ph_watch **out)
+int ph_watch_new(ph_watch **out, int whole)
 {
+    (void)whole; /* every watch covers its tree */
     *out = NULL;
     ph_watch *w = ph_calloc(1, sizeof *w);
     if (!w)
@@ -433,7 +434,7 @@ static int translate(ph_watch *w, const FILE_NOTIFY_INFORMATION *fi, ph_watch_ev
         if (!set_has(w, w->path, strlen(w->path)))
             return 0; /* a file, or a folder not watched */
         set_remove_tree(w, w->path);
-        *ev = (ph_watch_event){PH_WATCH_GONE, w->path};
+        *ev = (ph_watch_event){PH_WATCH_GONE, w->path, 0};
         return 1;
     }
     if (fi->Action != FILE_ACTION_ADDED && fi->Action != FILE_ACTION_MODIFIED &&
@@ -446,12 +447,12 @@ static int translate(ph_watch *w, const FILE_NOTIFY_INFORMATION *fi, ph_watch_ev
     if (ph_stat_path(w->path, 0, &st))
         return 0; /* gone again: its removal follows */
     if (st.type == PH_FILE_DIRECTORY && fi->Action != FILE_ACTION_MODIFIED) {
-        *ev = (ph_watch_event){PH_WATCH_FOLDER, w->path};
+        *ev = (ph_watch_event){PH_WATCH_FOLDER, w->path, 0};
         return 1;
     }
     if (st.type != PH_FILE_REGULAR || repeated_next(w, fi))
         return 0;
-    *ev = (ph_watch_event){PH_WATCH_FILE, w->path};
+    *ev = (ph_watch_event){PH_WATCH_FILE, w->path, 0};
     return 1;
 }
 
@@ -483,7 +484,7 @@ static int tree_gone(ph_watch *w, size_t i, ph_watch_event *ev)
     memcpy(w->path, t->given, n);
     set_remove_tree(w, t->top);
     tree_close(w, i);
-    *ev = (ph_watch_event){PH_WATCH_GONE, w->path};
+    *ev = (ph_watch_event){PH_WATCH_GONE, w->path, 0};
     return 1;
 }
 
@@ -530,7 +531,7 @@ static int take_completion(ph_watch *w, DWORD ms, ph_watch_event *ev)
     tree *t = w->trees[i];
     if (err == ERROR_NOTIFY_ENUM_DIR || (!err && n == 0)) {
         t->broken = start_read(t) != 0;
-        *ev = (ph_watch_event){PH_WATCH_OVERFLOW, NULL};
+        *ev = (ph_watch_event){PH_WATCH_OVERFLOW, NULL, 0};
         return 1;
     }
     if (err)
@@ -545,7 +546,7 @@ static int take_completion(ph_watch *w, DWORD ms, ph_watch_event *ev)
     }
     t->broken = start_read(t) != 0;
     if (!base) { /* its events are lost */
-        *ev = (ph_watch_event){PH_WATCH_OVERFLOW, NULL};
+        *ev = (ph_watch_event){PH_WATCH_OVERFLOW, NULL, 0};
         return 1;
     }
     return 0;
@@ -573,8 +574,15 @@ int ph_watch_next(ph_watch *w, double timeout, ph_watch_event *ev)
     }
 }
 
-int ph_watch_recursive(void)
+const char *ph_watch_name(const ph_watch *w)
 {
+    (void)w;
+    return "ReadDirectoryChangesW";
+}
+
+int ph_watch_recursive(const ph_watch *w)
+{
+    (void)w;
     return 0; /* the set gives inotify's meaning: each folder is added */
 }
 

@@ -297,6 +297,7 @@ struct phash_scanner {
     /* change notification (watch.c) */
     struct ph_scan_watch *watch; /* NULL until phash_scanner_watch */
     unsigned watch_rescan;       /* PHASH_SCAN_OPT_WATCH_RESCAN, seconds */
+    int watch_fanotify;          /* PHASH_SCAN_OPT_WATCH_FANOTIFY */
     atomic_uint_fast64_t counters[PHASH_SCAN_COUNTERS];
     ph_error err;
     /* the persistent state (cache.c) */

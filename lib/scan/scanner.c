@@ -31,6 +31,7 @@ phash_status phash_scanner_new(phash_scanner **out)
     s->container_bytes = (uint64_t)8 << 30;
     s->container_ratio = 100;
     s->watch_rescan = 600;
+    s->watch_fanotify = 1;
     s->member_size = (uint64_t)256 << 20;
     s->flood_limit = PHASH_SCAN_DEFAULT_FLOOD_LIMIT;
     s->radius[PHASH_SIG_PDQ] = PHASH_SCAN_DEFAULT_RADIUS_PDQ;
@@ -210,6 +211,11 @@ phash_status phash_scanner_set_option(phash_scanner *s, phash_scan_option option
             return bad_value(s, option, value);
         s->report_flooded = (int)value;
         return PHASH_OK;
+    case PHASH_SCAN_OPT_WATCH_FANOTIFY:
+        if (!flag)
+            return bad_value(s, option, value);
+        s->watch_fanotify = (int)value;
+        return PHASH_OK;
     case PHASH_SCAN_OPT_MAX_READ:
         if (value < ((int64_t)1 << 20) || value > ((int64_t)4 << 30) ||
             (uint64_t)value > SIZE_MAX / 2)
@@ -277,6 +283,7 @@ int64_t phash_scanner_get_option(const phash_scanner *s, phash_scan_option optio
     case PHASH_SCAN_OPT_WATCH_RESCAN: return s->watch_rescan;
     case PHASH_SCAN_OPT_FLOOD_LIMIT: return (int64_t)s->flood_limit;
     case PHASH_SCAN_OPT_REPORT_FLOODED: return s->report_flooded;
+    case PHASH_SCAN_OPT_WATCH_FANOTIFY: return s->watch_fanotify;
     }
     return -1;
 }

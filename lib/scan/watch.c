@@ -8,7 +8,15 @@
  *   steady events) and submitted if still regular files: a download written
  *   under a temporary name and renamed is scanned once, by its final name.
  * - New folders are watched, then walked (the walk finds what was written
- *   before the watch began).
+ *   before the watch began). Under a whole-file-system watch (fanotify) a
+ *   folder created needs neither: its files come as events from its
+ *   creation on (a walk would report them twice); one moved in is walked.
+ * - The watch covers whole file systems when the OS allows it
+ *   (PHASH_SCAN_OPT_WATCH_FANOTIFY, Linux's fanotify when privileged), else
+ *   folder by folder (inotify); when a root's file system cannot be
+ *   covered, every root is watched folder by folder from then on (the
+ *   roots watched before are walked again: their events meanwhile are
+ *   lost). phash_scanner_watch_backend() says which, and why.
  * - A root deleted (or moved away) is looked for again at every wait; when it
  *   is back it is watched and walked again. Folders below a root need no
  *   such care: their parent announces their return.
@@ -48,7 +56,9 @@ struct ph_scan_watch {
     double next_rescan;
     path_list files;      /* written files not yet settled */
     double first, last;   /* their first and last event */
+    path_list again;      /* roots to walk again (the watch was replaced) */
     char detail[256];
+    char backend[512];    /* phash_scanner_watch_backend */
 };
 
 static int list_has(const path_list *l, const char *p)
@@ -102,6 +112,7 @@ void ph_scan_watch_end(phash_scanner *s)
     list_free(&sw->roots);
     list_free(&sw->unwatched);
     list_free(&sw->files);
+    list_free(&sw->again);
     ph_free(sw->lost);
     ph_free(sw->root_dev);
     ph_free(sw);
@@ -155,6 +166,47 @@ static int reachable(const phash_scanner *s, const char *path, uint64_t dev)
     return in;
 }
 
+/* What the watch is, in words (phash_scanner_watch_backend); why: why
+ * not of whole file systems, or NULL. */
+static void describe(ph_scan_watch *sw, const char *why)
+{
+    if (ph_watch_recursive(sw->w)) {
+        snprintf(sw->backend, sizeof sw->backend,
+                 "%s: one mark per file system (its events outside the roots dropped)",
+                 ph_watch_name(sw->w));
+        return;
+    }
+    char limit[160];
+    ph_watch_limit(limit, sizeof limit);
+    snprintf(sw->backend, sizeof sw->backend, "%s: one watch per folder (limit: %s)%s%s",
+             ph_watch_name(sw->w), limit, why ? "; " : "", why ? why : "");
+}
+
+static void watch_tree(phash_scanner *s, const char *folder, uint64_t dev);
+
+/* The whole-file-system watch cannot cover folder's file system: every
+ * root is watched folder by folder from now on, and those watched before
+ * are walked again (their events not yet read are lost). 0 when done. */
+static int fall_back(phash_scanner *s, const char *folder)
+{
+    ph_scan_watch *sw = s->watch;
+    ph_watch *w;
+    if (ph_watch_new(&w, 0))
+        return -1;
+    ph_watch *old = sw->w;
+    sw->w = w;
+    char why[300];
+    snprintf(why, sizeof why, "fanotify cannot mark the file system of %.200s", folder);
+    describe(sw, why);
+    for (size_t i = 0; i < sw->roots.n; i++)
+        if (strcmp(sw->roots.items[i], folder) && !sw->lost[i]) {
+            watch_tree(s, sw->roots.items[i], sw->root_dev[i]);
+            (void)list_add(&sw->again, sw->roots.items[i]); /* out of memory: the rescans */
+        }
+    ph_watch_free(old);
+    return 0;
+}
+
 /* Watch folder and the folders below it (unless the OS's watch covers
  * them), those the walk would enter: dev is the file system of folder's
  * root. A folder over the OS's limit is kept for the periodic rescan. */
@@ -162,6 +214,8 @@ static void watch_tree(phash_scanner *s, const char *folder, uint64_t dev)
 {
     ph_scan_watch *sw = s->watch;
     int err = ph_watch_add(sw->w, folder);
+    if (err == EXDEV && fall_back(s, folder) == 0)
+        err = ph_watch_add(sw->w, folder);
     if (err == ENOSPC) {
         if (!list_has(&sw->unwatched, folder) && list_add(&sw->unwatched, folder) == 0 &&
             !sw->retrying)
@@ -173,7 +227,7 @@ static void watch_tree(phash_scanner *s, const char *folder, uint64_t dev)
                  "again every %u s", limit, s->watch_rescan);
         return;
     }
-    if (err || ph_watch_recursive())
+    if (err || ph_watch_recursive(sw->w))
         return;
     ph_dir *d;
     if (ph_dir_open(folder, &d))
@@ -205,7 +259,7 @@ phash_status phash_scanner_watch(phash_scanner *s, const char *root)
         ph_scan_watch *sw = ph_calloc(1, sizeof *sw);
         if (!sw)
             return ph_error_set(&s->err, PHASH_ERR_NOMEM, "out of memory");
-        int err = ph_watch_new(&sw->w);
+        int err = ph_watch_new(&sw->w, s->watch_fanotify);
         if (err) {
             ph_free(sw);
             return ph_error_set(&s->err, err == ENOSYS ? PHASH_ERR_UNSUPPORTED : PHASH_ERR_IO,
@@ -213,6 +267,10 @@ phash_status phash_scanner_watch(phash_scanner *s, const char *root)
         }
         sw->next_rescan = ph_now() + s->watch_rescan;
         s->watch = sw;
+        describe(sw, !s->watch_fanotify ? "fanotify not asked for (PHASH_SCAN_OPT_WATCH_FANOTIFY 0)"
+                     : ph_watch_recursive(sw->w) ? NULL
+                                                 : "fanotify unavailable (not privileged: "
+                                                   "CAP_SYS_ADMIN)");
     }
     ph_scan_watch *sw = s->watch;
     ph_stat st;
@@ -242,6 +300,11 @@ phash_status phash_scanner_watch(phash_scanner *s, const char *root)
 const char *phash_scanner_watch_detail(const phash_scanner *s)
 {
     return s && s->watch ? s->watch->detail : "";
+}
+
+const char *phash_scanner_watch_backend(const phash_scanner *s)
+{
+    return s && s->watch ? s->watch->backend : "";
 }
 
 /* Watch folder again and walk it. Non-zero when the scan was cancelled. */
@@ -282,6 +345,8 @@ static int on_event(phash_scanner *s, const ph_watch_event *ev)
         (void)list_add(&sw->files, ev->path); /* out of memory: the rescans find it */
         return 0;
     case PH_WATCH_FOLDER: {
+        if (ev->covered)
+            return 0; /* its files come as events */
         ph_stat st;
         if (ph_stat_path(ev->path, 0, &st) || st.type != PH_FILE_DIRECTORY ||
             !reachable(s, ev->path, st.device))
@@ -364,6 +429,10 @@ phash_status phash_scanner_watch_wait(phash_scanner *s, double seconds)
             stop = flush_files(s);
         if (!stop)
             stop = find_lost_roots(s);
+        while (!stop && sw->again.n) { /* (the list is not used meanwhile) */
+            stop = phash_scanner_submit(s, sw->again.items[--sw->again.n]) == PHASH_ERR_CANCELLED;
+            ph_free(sw->again.items[sw->again.n]);
+        }
         if (!stop && sw->unwatched.n && s->watch_rescan && now >= sw->next_rescan) {
             sw->next_rescan = now + s->watch_rescan;
             stop = rescan_unwatched(s);
