@@ -261,23 +261,31 @@ fail:
     return st;
 }
 
-phash_status ph_index_build_from(unsigned bits, const void *codes, size_t n, phash_index **out)
+/* ph_index_build_from and ph_index_build_take: take (when not NULL) is
+ * the caller's array, freed as soon as it is copied, before the ids and the
+ * structures are allocated. */
+static phash_status build_from(unsigned bits, const void *codes, void **take, size_t n,
+                               phash_index **out)
 {
     *out = NULL;
-    if (n >= UINT32_MAX)
-        return PHASH_ERR_INVALID_ARG;
-    phash_index *ix;
-    phash_status st = phash_index_new(bits, &ix);
+    phash_index *ix = NULL;
+    phash_status st = n >= UINT32_MAX ? PHASH_ERR_INVALID_ARG : phash_index_new(bits, &ix);
+    uint64_t *cc = NULL, *ids = NULL;
+    if (st == PHASH_OK) {
+        cc = ph_core_alloc(ix->core, (n ? n : 1) * ix->words * sizeof *cc);
+        if (cc && n)
+            memcpy(cc, codes, n * ix->words * sizeof *cc);
+    }
+    if (take) {
+        ph_free(*take);
+        *take = NULL;
+    }
     if (st != PHASH_OK)
         return st;
-    size_t w = ix->words;
     ph_core *c = ix->core;
-    uint64_t *cc = ph_core_alloc(c, (n ? n : 1) * w * sizeof *cc);
-    uint64_t *ids = ph_core_alloc(c, (n ? n : 1) * sizeof *ids);
+    ids = cc ? ph_core_alloc(c, (n ? n : 1) * sizeof *ids) : NULL;
     st = PHASH_ERR_NOMEM;
     if (cc && ids) {
-        if (n)
-            memcpy(cc, codes, n * w * sizeof *cc);
         for (size_t i = 0; i < n; i++)
             ids[i] = i;
         c->n = n;
@@ -291,6 +299,16 @@ phash_status ph_index_build_from(unsigned bits, const void *codes, size_t n, pha
     }
     *out = ix;
     return PHASH_OK;
+}
+
+phash_status ph_index_build_from(unsigned bits, const void *codes, size_t n, phash_index **out)
+{
+    return build_from(bits, codes, NULL, n, out);
+}
+
+phash_status ph_index_build_take(unsigned bits, void **codes, size_t n, phash_index **out)
+{
+    return build_from(bits, *codes, codes, n, out);
 }
 
 phash_status ph_index_build_locked(phash_index *ix)

@@ -17,5 +17,11 @@ phash_status ph_index_write(phash_index *ix, ph_sink_fn sink, void *ctx);
  * array on the caller's side (a compiled set's index at 10M PDQ entries
  * saved 480 MB of peak memory). PHASH_ERR_NOMEM, PHASH_ERR_INVALID_ARG. */
 phash_status ph_index_build_from(unsigned bits, const void *codes, size_t n, phash_index **out);
+/* The same from an array the caller gives up (from ph_malloc/ph_realloc):
+ * *codes is freed and set to NULL as soon as the index has its copy, on
+ * failure too, so the codes are never held twice while the index is built
+ * (a compiled set written with PHASH_SIGSET_SAVE_RELEASE: 320 MB at 10M
+ * PDQ entries). */
+phash_status ph_index_build_take(unsigned bits, void **codes, size_t n, phash_index **out);
 
 #endif

@@ -70,15 +70,12 @@ phash_status ph_mih_build(ph_core *core, int layout, size_t wide_min)
     uint32_t *off = ph_core_alloc(core, offs * sizeof *off);
     unsigned ib = ph_idx_bytes(n);
     unsigned char *idx = ph_core_alloc(core, (size_t)ph_idx_len(m - t0, n));
-    uint32_t *t = ph_malloc((n ? n : 1) * sizeof *t);
     uint32_t *filt = NULL;
     int want_filt = core->words == 1 && layout != PH_LAYOUT_COMPACT;
     if (want_filt)
         filt = ph_core_alloc(core, (n ? n : 1) * (m - t0) * sizeof *filt);
-    if (!off || !idx || !t || (want_filt && !filt)) {
-        ph_free(t);
+    if (!off || !idx || (want_filt && !filt))
         return PHASH_ERR_NOMEM;
-    }
     for (unsigned j = 0; j < m; j++) {
         uint32_t *o = off + ph_sub_off(b, j);
         size_t keys = (size_t)1 << ph_sub_width(b, j);
@@ -87,22 +84,24 @@ phash_status ph_mih_build(ph_core *core, int layout, size_t wide_min)
             o[ph_substr(core->codes + i * core->words, j, b) + 1]++;
         for (size_t key = 0; key < keys; key++)
             o[key + 1] += o[key];
-        /* Fill in entry order, using o[key] as the cursor, then shift back. */
-        for (size_t i = 0; i < n; i++)
-            t[o[ph_substr(core->codes + i * core->words, j, b)]++] = (uint32_t)i;
+        if (j < t0)
+            continue; /* the entry order itself: o holds the bucket starts */
+        /* Fill in entry order straight into the table (no n-entry scratch
+         * array: 40 MB at 10M entries), using o[key] as the cursor, then
+         * shift back. */
+        size_t jt = j - t0;
+        unsigned char *tab = idx + jt * n * ib;
+        for (size_t i = 0; i < n; i++) {
+            uint32_t pos = o[ph_substr(core->codes + i * core->words, j, b)]++;
+            uint32_t e = (uint32_t)i;
+            if (filt)
+                filt[jt * n + pos] = ph_mih_filter(core->codes[i], j, b);
+            memcpy(tab + (size_t)pos * ib, &e, ib); /* little-endian host */
+        }
         memmove(o + 1, o, keys * sizeof *o);
         o[0] = 0;
-        if (j < t0)
-            continue; /* t[i] == i */
-        size_t jt = j - t0;
-        if (filt)
-            for (size_t i = 0; i < n; i++)
-                filt[jt * n + i] = ph_mih_filter(core->codes[t[i]], j, b);
-        for (size_t i = 0; i < n; i++)
-            memcpy(idx + (jt * n + i) * ib, &t[i], ib); /* little-endian host */
     }
     idx[(size_t)(m - t0) * n * ib] = 0; /* the padding byte */
-    ph_free(t);
     core->m = m;
     core->mbits = b;
     core->mih_off = off;

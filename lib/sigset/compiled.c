@@ -238,9 +238,23 @@ phash_status ph_sigset_build_index(const phash_sigset *set, phash_sig_algo algo,
                                out);
 }
 
-/* One section's contents into the stream. PHASH_ERR_IO with errno set when
- * a write fails. */
-static phash_status write_section(const phash_sigset *set, const section *sec, out_stream *o)
+/* The index of an algorithm written with release: built from the set's
+ * codes, which it frees once copied (the CODES section is out already). */
+static phash_status build_index_release(phash_sigset *set, phash_sig_algo algo,
+                                        phash_index **out)
+{
+    ph_algo_store *st = &set->algo[algo];
+    if (set->map || st->count == 0 || phash_sig_algo_is_exact(algo))
+        return ph_sigset_build_index(set, algo, out); /* a mapped set's codes are its file's */
+    phash_status s = ph_index_build_take((unsigned)st->code_size * 8, &st->codes, st->count, out);
+    st->cap = 0;
+    return s;
+}
+
+/* One section's contents into the stream (release: see release_after).
+ * PHASH_ERR_IO with errno set when a write fails. */
+static phash_status write_section(phash_sigset *set, const section *sec, out_stream *o,
+                                  int release)
 {
     int r = 0;
     switch (sec->kind) {
@@ -264,7 +278,8 @@ static phash_status write_section(const phash_sigset *set, const section *sec, o
         break;
     case SEC_INDEX: {
         phash_index *idx;
-        phash_status st = ph_sigset_build_index(set, (phash_sig_algo)sec->algo, &idx);
+        phash_status st = release ? build_index_release(set, (phash_sig_algo)sec->algo, &idx)
+                                  : ph_sigset_build_index(set, (phash_sig_algo)sec->algo, &idx);
         if (st == PHASH_OK)
             st = ph_index_write(idx, out_put, o);
         phash_index_free(idx);
@@ -370,7 +385,7 @@ static phash_status write_set(phash_sigset *set, out_stream *o, int release)
     for (size_t i = 0; i < n; i++) {
         sec[i].offset = o->pos;
         o->crc = 0;
-        phash_status st = write_section(set, &sec[i], o);
+        phash_status st = write_section(set, &sec[i], o, release);
         if (st != PHASH_OK)
             return st;
         sec[i].size = o->pos - sec[i].offset;
