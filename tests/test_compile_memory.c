@@ -110,6 +110,61 @@ static phash_sigset *load(size_t n)
     return set;
 }
 
+/* What a set holds for each further 8,192 entries (N = 8,000 and 16,000
+ * distinct PDQ hashes, one owner each: every array and table doubles):
+ * codes 32 B, owners 40 B and first owners 4 B per array slot, the
+ * code -> entry table 2 slots of 4 B per entry, the owner grouping 8 B per
+ * entry, the pool 8 B per id. The owner table stays at its 1,024 slots:
+ * an entry's first owner is found through first[], and only further owners
+ * of an entry go into the table (it was 2 slots of 4 B per owner). */
+START_TEST(load_costs_per_entry)
+{
+    size_t base = atomic_load(&live);
+    phash_sigset *a = load(8000);
+    ck_assert_uint_eq(a->owner_table.cap, 1024);
+    ck_assert_uint_eq(a->owner_table.used, 0);
+    size_t la = atomic_load(&live) - base;
+    phash_sigset_free(a);
+    ck_assert_uint_eq(atomic_load(&live), base);
+    phash_sigset *b = load(16000);
+    ck_assert_uint_eq(b->owner_table.cap, 1024);
+    size_t lb = atomic_load(&live) - base;
+    phash_sigset_free(b);
+    ck_assert_uint_eq(lb - la, 8192 * (32 + 40 + 4) + 16384 * 4 + 8000 * 8 + 65536);
+}
+END_TEST
+
+/* The same record twice is still one owner, a second id a second owner
+ * (in the table), after a first owner that is not the entry's newest. */
+START_TEST(repeats_found_through_first_owner)
+{
+    static const char list[] =
+        "pdq,id\n"
+        "8b5a1d8bc1bac2ef3d1cfd33c0d2b9c52a1d6e1fba1c2ea1b7b5f6f46d6dbb16,A\n"
+        "0c3c7a4cb27bd57da4ac3e6e65a5a5b1c8bcf2d0fa1c1a5b6ec3e7a4b5f2d1e0,B\n"
+        "8b5a1d8bc1bac2ef3d1cfd33c0d2b9c52a1d6e1fba1c2ea1b7b5f6f46d6dbb16,A\n"
+        "8b5a1d8bc1bac2ef3d1cfd33c0d2b9c52a1d6e1fba1c2ea1b7b5f6f46d6dbb16,C\n"
+        "8b5a1d8bc1bac2ef3d1cfd33c0d2b9c52a1d6e1fba1c2ea1b7b5f6f46d6dbb16,C\n"
+        "0c3c7a4cb27bd57da4ac3e6e65a5a5b1c8bcf2d0fa1c1a5b6ec3e7a4b5f2d1e0,B\n";
+    phash_sigset *set = NULL;
+    phash_sigset_report r;
+    ck_assert_int_eq(phash_sigset_new(&set), PHASH_OK);
+    ck_assert_int_eq(phash_sigset_load_memory(set, list, strlen(list), "l", &r), PHASH_OK);
+    ck_assert_uint_eq(r.inserted, 2);
+    ck_assert_uint_eq(r.duplicates, 4);
+    ck_assert_uint_eq(phash_sigset_owner_count(set, PHASH_SIG_PDQ, 0), 2);
+    ck_assert_uint_eq(phash_sigset_owner_count(set, PHASH_SIG_PDQ, 1), 1);
+    ck_assert_uint_eq(set->owner_table.used, 1); /* C */
+    /* the same list again under another name: new owners, first owners kept */
+    ck_assert_int_eq(phash_sigset_load_memory(set, list, strlen(list), "m", &r), PHASH_OK);
+    ck_assert_uint_eq(r.inserted, 0);
+    ck_assert_uint_eq(phash_sigset_owner_count(set, PHASH_SIG_PDQ, 0), 4);
+    ck_assert_uint_eq(phash_sigset_owner_count(set, PHASH_SIG_PDQ, 1), 2);
+    ck_assert_uint_eq(set->owner_table.used, 4);
+    phash_sigset_free(set);
+}
+END_TEST
+
 /* A release save holds the codes once: while the index is built, the
  * heap holds what building that index alone needs plus the output buffer
  * (64 KiB) and the set's small leftovers, not the set's codes besides (8,192
@@ -152,6 +207,8 @@ int main(void)
         return EXIT_FAILURE;
     Suite *s = suite_create("compile_memory");
     TCase *tc = tcase_create("compile_memory");
+    tcase_add_test(tc, load_costs_per_entry);
+    tcase_add_test(tc, repeats_found_through_first_owner);
     tcase_add_test(tc, release_save_holds_codes_once);
     suite_add_tcase(s, tc);
     return run_suite(s);

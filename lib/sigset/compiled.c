@@ -339,7 +339,9 @@ static void release_after(phash_sigset *set, const section *sec)
             ph_algo_store *st = &set->algo[a];
             ph_free(st->owner_start);
             ph_free(st->owner_order);
-            st->owner_start = st->owner_order = NULL;
+            ph_free(st->first);
+            st->owner_start = st->owner_order = st->first = NULL;
+            st->first_cap = 0;
             if (!phash_sig_algo_is_exact((phash_sig_algo)a)) { /* digests keep theirs */
                 ph_free(st->table.slots);
                 st->table = (ph_table){0};

@@ -229,6 +229,7 @@ phash_status phash_sigset_new(phash_sigset **out)
 static void algo_free(ph_algo_store *st)
 {
     ph_free(st->codes);
+    ph_free(st->first);
     table_free(&st->table);
     ph_free(st->owner_start);
     ph_free(st->owner_order);
@@ -290,23 +291,120 @@ static int owner_exists(const phash_sigset *set, uint64_t h, const ph_owner *o, 
     return 0;
 }
 
+/* Is (algo, entry, list, id) already an owner of existing entry e: its
+ * first owner, or one in the owner table? *pos: the table slot for a new
+ * owner. */
+static int owner_repeat(const phash_sigset *set, const ph_algo_store *st, uint64_t h,
+                        const ph_owner *o, const char *id, size_t id_len, size_t *pos)
+{
+    const ph_owner *f = &set->owners[st->first[o->entry]];
+    const char *fid = set->pool + f->id;
+    if (f->list == o->list && !strncmp(fid, id, id_len) && fid[id_len] == '\0') {
+        *pos = 0;
+        return 1;
+    }
+    return owner_exists(set, h, o, id, id_len, pos);
+}
+
+static int is_first_owner(const phash_sigset *set, size_t i)
+{
+    const ph_owner *o = &set->owners[i];
+    return set->algo[o->algo].first[o->entry] == i;
+}
+
+/* The owner table at cap slots, from the owners that are not first of
+ * their entry (first[] complete). */
+static phash_status owner_table_build(phash_sigset *set, size_t cap)
+{
+    uint32_t *slots = ph_calloc(cap, sizeof *slots);
+    if (!slots)
+        return PHASH_ERR_NOMEM;
+    size_t used = 0;
+    for (size_t i = 0; i < set->n_owners; i++) {
+        if (is_first_owner(set, i))
+            continue;
+        size_t pos = owner_item_key(set, NULL, (uint32_t)i) & (cap - 1);
+        while (slots[pos])
+            pos = (pos + 1) & (cap - 1);
+        slots[pos] = (uint32_t)i + 1;
+        used++;
+    }
+    ph_free(set->owner_table.slots);
+    set->owner_table = (ph_table){.slots = slots, .cap = cap, .used = used};
+    return PHASH_OK;
+}
+
+/* The first owner of each entry from entry from[algo] on, found among the
+ * owners from owner from_owner on. */
+static void first_fill(phash_sigset *set, const size_t from[], size_t from_owner)
+{
+    for (int a = 1; a <= PHASH_SIG_ALGO_MAX; a++) {
+        ph_algo_store *st = &set->algo[a];
+        if (st->count > from[a])
+            memset(st->first + from[a], 0xff, (st->count - from[a]) * sizeof *st->first);
+    }
+    for (size_t i = from_owner; i < set->n_owners; i++) {
+        const ph_owner *o = &set->owners[i];
+        uint32_t *f = &set->algo[o->algo].first[o->entry];
+        if (o->entry >= from[o->algo] && *f == UINT32_MAX)
+            *f = (uint32_t)i;
+    }
+}
+
+/* The first owner of every entry, from the owners (a set whose owner table
+ * is not built: new, read from a compiled file or released). */
+static phash_status first_build(phash_sigset *set)
+{
+    static const size_t zero[PHASH_SIG_ALGO_MAX + 1];
+    for (int a = 1; a <= PHASH_SIG_ALGO_MAX; a++) {
+        ph_algo_store *st = &set->algo[a];
+        if (grow((void **)&st->first, &st->first_cap, st->count, sizeof *st->first))
+            return PHASH_ERR_NOMEM;
+    }
+    first_fill(set, zero, 0);
+    return PHASH_OK;
+}
+
+/* Room in the owner table for one more owner, building it (and first[])
+ * when the set has none. -1 when out of memory. */
+static int owner_table_reserve(phash_sigset *set)
+{
+    ph_table *t = &set->owner_table;
+    if (t->cap && (t->used + 1) * 2 <= t->cap)
+        return 0;
+    size_t need = t->used;
+    if (!t->cap) {
+        if (first_build(set) != PHASH_OK)
+            return -1;
+        need = 0;
+        for (size_t i = 0; i < set->n_owners; i++)
+            need += !is_first_owner(set, i);
+    }
+    size_t cap = t->cap ? t->cap * 2 : 1024;
+    while ((need + 1) * 2 > cap)
+        cap *= 2;
+    return owner_table_build(set, cap) == PHASH_OK ? 0 : -1;
+}
+
 /* Room for one more entry of st and one more owner. -1 when out of memory
  * or past the 32-bit numbering of the store. */
 static int reserve_one(phash_sigset *set, ph_algo_store *st)
 {
     if (st->count >= UINT32_MAX - 1 || set->n_owners >= UINT32_MAX - 1)
         return -1; /* ids are 32-bit inside the store */
-    if (table_reserve(&st->table, st->count, set, st, entry_key) ||
-        table_reserve(&set->owner_table, set->n_owners, set, NULL, owner_item_key) ||
+    if (table_reserve(&st->table, st->count, set, st, entry_key) || owner_table_reserve(set) ||
         grow(&st->codes, &st->cap, st->count + 1, st->code_size) ||
+        grow((void **)&st->first, &st->first_cap, st->count + 1, sizeof *st->first) ||
         grow((void **)&set->owners, &set->owners_cap, set->n_owners + 1, sizeof(ph_owner)))
         return -1;
     return 0;
 }
 
-static void add_entry(ph_algo_store *st, const void *code, size_t epos)
+/* A new entry, whose first owner is the next one appended. */
+static void add_entry(const phash_sigset *set, ph_algo_store *st, const void *code, size_t epos)
 {
     memcpy((uint8_t *)st->codes + st->count * st->code_size, code, st->code_size);
+    st->first[st->count] = (uint32_t)set->n_owners;
     st->table.slots[epos] = (uint32_t)st->count + 1;
     st->table.used++;
     st->count++;
@@ -320,11 +418,15 @@ static size_t free_owner_slot(const phash_sigset *set, uint64_t oh)
     return pos;
 }
 
-static void append_owner(phash_sigset *set, const ph_owner *o, size_t opos)
+/* Append an owner; one that is not the first of its entry goes into the
+ * owner table at slot opos. */
+static void append_owner(phash_sigset *set, const ph_owner *o, int first, size_t opos)
 {
     set->owners[set->n_owners] = *o;
-    set->owner_table.slots[opos] = (uint32_t)set->n_owners + 1;
-    set->owner_table.used++;
+    if (!first) {
+        set->owner_table.slots[opos] = (uint32_t)set->n_owners + 1;
+        set->owner_table.used++;
+    }
     set->n_owners++;
     set->finalized = 0;
 }
@@ -362,7 +464,7 @@ phash_status ph_sigset_insert(phash_sigset *set, phash_sig_algo algo, const void
 
     size_t opos = 0;
     uint64_t oh = owner_key(o.algo, o.entry, o.list, id, id_len);
-    if (e >= 0 && owner_exists(set, oh, &o, id, id_len, &opos)) {
+    if (e >= 0 && owner_repeat(set, st, oh, &o, id, id_len, &opos)) {
         *is_new = 0; /* the very same record again: nothing to add */
         return PHASH_OK;
     }
@@ -375,11 +477,9 @@ phash_status ph_sigset_insert(phash_sigset *set, phash_sig_algo algo, const void
         set->pool_len = pool_mark;
         return PHASH_ERR_NOMEM;
     }
-    if (e < 0) {
-        add_entry(st, code, epos);
-        opos = free_owner_slot(set, oh); /* owner_exists() was not run */
-    }
-    append_owner(set, &o, opos);
+    if (e < 0)
+        add_entry(set, st, code, epos);
+    append_owner(set, &o, e < 0, opos);
     *is_new = e < 0;
     return PHASH_OK;
 }
@@ -395,10 +495,14 @@ phash_status ph_sigset_insert_frame(phash_sigset *set, const phash_pdq_code *cod
     ph_owner o = *owner;
     o.algo = PHASH_SIG_VPDQ;
     o.entry = e >= 0 ? (uint32_t)e : (uint32_t)st->count;
-    if (e < 0)
-        add_entry(st, code, epos);
-    const char *id = set->pool + o.id;
-    append_owner(set, &o, free_owner_slot(set, owner_key(o.algo, o.entry, o.list, id, strlen(id))));
+    if (e < 0) {
+        add_entry(set, st, code, epos);
+        append_owner(set, &o, 1, 0);
+    } else {
+        const char *id = set->pool + o.id;
+        append_owner(set, &o, 0,
+                     free_owner_slot(set, owner_key(o.algo, o.entry, o.list, id, strlen(id))));
+    }
     return PHASH_OK;
 }
 
@@ -413,7 +517,8 @@ int ph_sigset_video_exists(const phash_sigset *set, const phash_pdq_code *code, 
     if (e < 0)
         return 0;
     ph_owner o = {.algo = PHASH_SIG_VPDQ, .entry = (uint32_t)e, .list = list};
-    return owner_exists(set, owner_key(o.algo, o.entry, list, id, id_len), &o, id, id_len, &pos);
+    return owner_repeat(set, st, owner_key(o.algo, o.entry, list, id, id_len), &o, id, id_len,
+                        &pos);
 }
 
 /* ---- grouping owners per entry (counting sort) ---- */
@@ -491,9 +596,8 @@ phash_status ph_sigset_rollback(phash_sigset *set, const ph_sigset_mark *mark)
             st = PHASH_ERR_NOMEM;
     }
     if (set->n_owners != mark->n_owners) {
-        set->n_owners = mark->n_owners;
-        if (set->owner_table.cap && table_build(&set->owner_table, set->owner_table.cap,
-                                                set->n_owners, set, NULL, owner_item_key))
+        set->n_owners = mark->n_owners; /* first[] of the entries kept stays right */
+        if (set->owner_table.cap && owner_table_build(set, set->owner_table.cap))
             st = PHASH_ERR_NOMEM;
     }
     if (set->n_cats != mark->n_cats) {
@@ -683,9 +787,11 @@ phash_status ph_sigset_drop_owners(phash_sigset *set, const ph_sigset_mark *mark
         if (s->table.cap && table_build(&s->table, s->table.cap, s->count, set, s, entry_key))
             st = PHASH_ERR_NOMEM;
     }
-    if (set->owner_table.cap && table_build(&set->owner_table, set->owner_table.cap,
-                                            set->n_owners, set, NULL, owner_item_key))
-        st = PHASH_ERR_NOMEM;
+    if (set->owner_table.cap) {
+        first_fill(set, mark->count, mark->n_owners); /* the entries this load added, renumbered */
+        if (owner_table_build(set, set->owner_table.cap))
+            st = PHASH_ERR_NOMEM;
+    }
     set->finalized = 0;
 done:
     for (int a = 1; a <= PHASH_SIG_ALGO_MAX; a++)

@@ -43,6 +43,12 @@ typedef struct ph_algo_store {
     size_t code_size; /* 32 or 8 */
     size_t count, cap;
     ph_table table;   /* code -> entry */
+    /* The first owner of each entry [count], kept with the owner table
+     * (which holds only the owners that are not first of their entry:
+     * most entries have one owner, and this array is 4 B an entry where
+     * the table was 13 B an owner). */
+    uint32_t *first;
+    size_t first_cap;
     uint32_t *owner_start; /* [count + 1], after finalize */
     uint32_t *owner_order; /* owner indices grouped by entry */
     /* Exact digests of a compiled set: its sorted digest table, in the
@@ -55,7 +61,10 @@ struct phash_sigset {
     ph_algo_store algo[PHASH_SIG_ALGO_MAX + 1]; /* [0] unused */
     ph_owner *owners;
     size_t n_owners, owners_cap;
-    ph_table owner_table; /* (algo, entry, list, id) -> owner, for exact repeats */
+    /* (algo, entry, list, id) -> owner, for exact repeats, of the owners
+     * that are not the first of their entry (ph_algo_store.first); built
+     * when cap != 0. */
+    ph_table owner_table;
     char *pool;
     size_t pool_len, pool_cap;
     size_t *lists; /* pool offsets of list names */
