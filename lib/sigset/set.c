@@ -530,11 +530,24 @@ phash_status ph_sigset_finalize(phash_sigset *set)
     /* Two passes over the owners for all algorithms together (a compiled
      * set of 10M owners is finalized at every open), each algorithm's
      * order array sized to its own owners. */
-    size_t per[PHASH_SIG_ALGO_MAX + 1] = {0};
+    size_t per[PHASH_SIG_ALGO_MAX + 1] = {0}, base[PHASH_SIG_ALGO_MAX + 1] = {0};
+    int plain[PHASH_SIG_ALGO_MAX + 1];
     uint32_t *start[PHASH_SIG_ALGO_MAX + 1] = {0}, *order[PHASH_SIG_ALGO_MAX + 1] = {0};
-    for (size_t i = 0; i < set->n_owners; i++)
-        per[set->owners[i].algo]++;
+    for (int a = 0; a <= PHASH_SIG_ALGO_MAX; a++)
+        plain[a] = 1;
+    /* Plain: the k-th owner of the algorithm is owner base + k and owns
+     * entry k (one owner an entry, in order): no arrays needed. */
+    for (size_t i = 0; i < set->n_owners; i++) {
+        const ph_owner *o = &set->owners[i];
+        if (per[o->algo] == 0)
+            base[o->algo] = i;
+        plain[o->algo] &= o->entry == i - base[o->algo];
+        per[o->algo]++;
+    }
     for (int a = 1; a <= PHASH_SIG_ALGO_MAX; a++) {
+        if (plain[a] && per[a] == set->algo[a].count)
+            continue;
+        plain[a] = 0;
         start[a] = ph_calloc(set->algo[a].count + 1, sizeof *start[a]);
         order[a] = ph_calloc(per[a] ? per[a] : 1, sizeof *order[a]);
         if (!start[a] || !order[a]) {
@@ -546,24 +559,28 @@ phash_status ph_sigset_finalize(phash_sigset *set)
         }
     }
     for (size_t i = 0; i < set->n_owners; i++)
-        start[set->owners[i].algo][set->owners[i].entry + 1]++;
+        if (start[set->owners[i].algo])
+            start[set->owners[i].algo][set->owners[i].entry + 1]++;
     for (int a = 1; a <= PHASH_SIG_ALGO_MAX; a++)
-        for (size_t e = 0; e < set->algo[a].count; e++)
+        for (size_t e = 0; start[a] && e < set->algo[a].count; e++)
             start[a][e + 1] += start[a][e];
     /* Fill in load order: a running cursor per entry, borrowed from start[]. */
     for (size_t i = 0; i < set->n_owners; i++) {
         const ph_owner *o = &set->owners[i];
-        order[o->algo][start[o->algo][o->entry]++] = (uint32_t)i;
+        if (order[o->algo])
+            order[o->algo][start[o->algo][o->entry]++] = (uint32_t)i;
     }
     for (int a = 1; a <= PHASH_SIG_ALGO_MAX; a++) {
         ph_algo_store *st = &set->algo[a];
-        for (size_t e = st->count; e > 0; e--)
+        for (size_t e = st->count; start[a] && e > 0; e--)
             start[a][e] = start[a][e - 1];
-        start[a][0] = 0;
+        if (start[a])
+            start[a][0] = 0;
         ph_free(st->owner_start);
         ph_free(st->owner_order);
         st->owner_start = start[a];
         st->owner_order = order[a];
+        st->owner_base = plain[a] ? base[a] : 0;
     }
     ph_sigset_sort_sizes(set);
     set->finalized = 1;
@@ -688,7 +705,9 @@ size_t phash_sigset_owner_count(const phash_sigset *set, phash_sig_algo algo, si
     const ph_algo_store *st = store_of(set, algo);
     if (!st || entry >= st->count || !set->finalized)
         return 0;
-    return st->owner_start[entry + 1] - st->owner_start[entry];
+    uint32_t lo, hi;
+    ph_owner_span(st, entry, &lo, &hi);
+    return hi - lo;
 }
 
 phash_status phash_sigset_owner_get(const phash_sigset *set, phash_sig_algo algo, size_t entry,
@@ -699,7 +718,9 @@ phash_status phash_sigset_owner_get(const phash_sigset *set, phash_sig_algo algo
     if (k >= phash_sigset_owner_count(set, algo, entry))
         return PHASH_ERR_NOT_FOUND;
     const ph_algo_store *st = &set->algo[algo];
-    const ph_owner *o = &set->owners[st->owner_order[st->owner_start[entry] + k]];
+    uint32_t lo, hi;
+    ph_owner_span(st, entry, &lo, &hi);
+    const ph_owner *o = &set->owners[ph_owner_at(st, lo + (uint32_t)k)];
     out->list = set->pool + set->lists[o->list];
     out->id = set->pool + o->id;
     out->metadata = set->pool + o->meta;

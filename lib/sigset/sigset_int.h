@@ -49,13 +49,32 @@ typedef struct ph_algo_store {
      * the table was 13 B an owner). */
     uint32_t *first;
     size_t first_cap;
-    uint32_t *owner_start; /* [count + 1], after finalize */
+    /* After finalize: entry e's owners are owner_order[owner_start[e] ..
+     * owner_start[e + 1]) (ph_owner_span, ph_owner_at). Both NULL when each
+     * entry has one owner, in entry order from owner number owner_base on
+     * (a list of distinct hashes: 8 B an entry saved, at every open of its
+     * compiled set too). */
+    uint32_t *owner_start; /* [count + 1] */
     uint32_t *owner_order; /* owner indices grouped by entry */
+    size_t owner_base;
     /* Exact digests of a compiled set: its sorted digest table, in the
      * mapping (digest_table.c); NULL otherwise (the hash table serves). */
     const uint32_t *dt_dir, *dt_order;
     unsigned dt_bits;
 } ph_algo_store;
+
+/* The owners of entry e (finalized): positions [*lo, *hi) for ph_owner_at. */
+static inline void ph_owner_span(const ph_algo_store *st, size_t e, uint32_t *lo, uint32_t *hi)
+{
+    *lo = st->owner_start ? st->owner_start[e] : (uint32_t)e;
+    *hi = st->owner_start ? st->owner_start[e + 1] : (uint32_t)e + 1;
+}
+
+/* The owner number at position k of the grouping. */
+static inline uint32_t ph_owner_at(const ph_algo_store *st, uint32_t k)
+{
+    return st->owner_order ? st->owner_order[k] : (uint32_t)(st->owner_base + k);
+}
 
 struct phash_sigset {
     ph_algo_store algo[PHASH_SIG_ALGO_MAX + 1]; /* [0] unused */

@@ -395,8 +395,10 @@ static phash_status count_hit(phash_video_query *q, const phash_sigset *set, con
     const uint32_t *mult = q->mult.data;
     int cpp = q->rule == PHASH_VPDQ_RULE_CPP, first = egen[e] != q->gen;
     egen[e] = q->gen;
-    for (uint32_t k = as->owner_start[e]; k < as->owner_start[e + 1]; k++) {
-        uint32_t oi = as->owner_order[k];
+    uint32_t lo, hi;
+    ph_owner_span(as, e, &lo, &hi);
+    for (uint32_t k = lo; k < hi; k++) {
+        uint32_t oi = ph_owner_at(as, k);
         if (!owner_quality_ok(q, &o[oi]))
             continue;
         uint32_t v = vt->owner_video[oi];
