@@ -112,11 +112,11 @@ static phash_sigset *load(size_t n)
 
 /* What a set holds for each further 8,192 entries (N = 8,000 and 16,000
  * distinct PDQ hashes, one owner each: every array and table doubles):
- * codes 32 B, owners 40 B and first owners 4 B per array slot, the
- * code -> entry table 2 slots of 4 B per entry, the pool 8 B per id. The
- * owner table stays at its 1,024 slots: an entry's first owner is found
- * through first[], and only further owners of an entry go into the table
- * (it was 2 slots of 4 B per owner). One owner an entry, in entry order,
+ * codes 32 B and owners 40 B per array slot, the code -> entry table 2
+ * slots of 4 B per entry, the pool 8 B per id. The owner table stays at its
+ * 1,024 slots: only further owners of an entry go into it (it was 2 slots
+ * of 4 B per owner); the first owner of entry e is owner e here, so no
+ * array of first owners is kept either. One owner an entry, in entry order,
  * needs no owner grouping (it was 8 B per entry). */
 START_TEST(load_costs_per_entry)
 {
@@ -126,6 +126,7 @@ START_TEST(load_costs_per_entry)
     ck_assert_uint_eq(a->owner_table.used, 0);
     ck_assert_ptr_null(a->algo[PHASH_SIG_PDQ].owner_start);
     ck_assert_ptr_null(a->algo[PHASH_SIG_PDQ].owner_order);
+    ck_assert_ptr_null(a->algo[PHASH_SIG_PDQ].first);
     size_t la = atomic_load(&live) - base;
     phash_sigset_free(a);
     ck_assert_uint_eq(atomic_load(&live), base);
@@ -133,7 +134,7 @@ START_TEST(load_costs_per_entry)
     ck_assert_uint_eq(b->owner_table.cap, 1024);
     size_t lb = atomic_load(&live) - base;
     phash_sigset_free(b);
-    ck_assert_uint_eq(lb - la, 8192 * (32 + 40 + 4) + 16384 * 4 + 65536);
+    ck_assert_uint_eq(lb - la, 8192 * (32 + 40) + 16384 * 4 + 65536);
 }
 END_TEST
 
@@ -159,12 +160,45 @@ START_TEST(repeats_found_through_first_owner)
     ck_assert_uint_eq(phash_sigset_owner_count(set, PHASH_SIG_PDQ, 1), 1);
     ck_assert_uint_eq(set->owner_table.used, 1); /* C */
     ck_assert_ptr_nonnull(set->algo[PHASH_SIG_PDQ].owner_start); /* two owners: grouped */
+    ck_assert_int_eq(set->algo[PHASH_SIG_PDQ].first_listed, 1);
+    ck_assert_uint_eq(set->algo[PHASH_SIG_PDQ].first[1], 1);
     /* the same list again under another name: new owners, first owners kept */
     ck_assert_int_eq(phash_sigset_load_memory(set, list, strlen(list), "m", &r), PHASH_OK);
     ck_assert_uint_eq(r.inserted, 0);
     ck_assert_uint_eq(phash_sigset_owner_count(set, PHASH_SIG_PDQ, 0), 4);
     ck_assert_uint_eq(phash_sigset_owner_count(set, PHASH_SIG_PDQ, 1), 2);
     ck_assert_uint_eq(set->owner_table.used, 4);
+    phash_sigset_free(set);
+}
+END_TEST
+
+/* A tombstone that drops an entry's first owner: the next owner becomes
+ * the first, and the same record again is still found a repeat. */
+START_TEST(first_owner_after_tombstone)
+{
+#define MD5 "<md5>0123456789abcdef0123456789abcdef</md5>"
+    static const char doc[] =
+        "<queryResult><images>"
+        "<image><id>x</id><fingerprints>" MD5 "</fingerprints></image>"
+        "<image><id>y</id><fingerprints>" MD5 "</fingerprints></image>"
+        "<deletedImage><id>x</id></deletedImage>"
+        "<image><id>y</id><fingerprints>" MD5 "</fingerprints></image>"
+        "<image><id>z</id><fingerprints>" MD5 "</fingerprints></image>"
+        "</images></queryResult>";
+#undef MD5
+    phash_sigset *set = NULL;
+    phash_sigset_report r;
+    ck_assert_int_eq(phash_sigset_new(&set), PHASH_OK);
+    ck_assert_int_eq(phash_sigset_load_memory(set, doc, strlen(doc), "n.xml", &r), PHASH_OK);
+    ck_assert_uint_eq(r.deleted, 1);
+    ck_assert_uint_eq(phash_sigset_size(set, PHASH_SIG_MD5), 1);
+    ck_assert_uint_eq(phash_sigset_owner_count(set, PHASH_SIG_MD5, 0), 2);
+    static const char *const ids[] = {"y", "z"};
+    for (size_t k = 0; k < 2; k++) {
+        phash_sigset_owner o;
+        ck_assert_int_eq(phash_sigset_owner_get(set, PHASH_SIG_MD5, 0, k, &o), PHASH_OK);
+        ck_assert_str_eq(o.id, ids[k]);
+    }
     phash_sigset_free(set);
 }
 END_TEST
@@ -213,6 +247,7 @@ int main(void)
     TCase *tc = tcase_create("compile_memory");
     tcase_add_test(tc, load_costs_per_entry);
     tcase_add_test(tc, repeats_found_through_first_owner);
+    tcase_add_test(tc, first_owner_after_tombstone);
     tcase_add_test(tc, release_save_holds_codes_once);
     suite_add_tcase(s, tc);
     return run_suite(s);

@@ -291,13 +291,31 @@ static int owner_exists(const phash_sigset *set, uint64_t h, const ph_owner *o, 
     return 0;
 }
 
+static uint32_t first_of(const ph_algo_store *st, size_t e)
+{
+    return st->first_listed ? st->first[e] : (uint32_t)(st->first_base + e);
+}
+
+/* Keep the first owners in st->first (room for one more entry). -1 when
+ * out of memory (nothing changed). */
+static int first_list(ph_algo_store *st)
+{
+    if (grow((void **)&st->first, &st->first_cap, st->count + 1, sizeof *st->first))
+        return -1;
+    if (!st->first_listed)
+        for (size_t e = 0; e < st->count; e++)
+            st->first[e] = (uint32_t)(st->first_base + e);
+    st->first_listed = 1;
+    return 0;
+}
+
 /* Is (algo, entry, list, id) already an owner of existing entry e: its
  * first owner, or one in the owner table? *pos: the table slot for a new
  * owner. */
 static int owner_repeat(const phash_sigset *set, const ph_algo_store *st, uint64_t h,
                         const ph_owner *o, const char *id, size_t id_len, size_t *pos)
 {
-    const ph_owner *f = &set->owners[st->first[o->entry]];
+    const ph_owner *f = &set->owners[first_of(st, o->entry)];
     const char *fid = set->pool + f->id;
     if (f->list == o->list && !strncmp(fid, id, id_len) && fid[id_len] == '\0') {
         *pos = 0;
@@ -309,7 +327,7 @@ static int owner_repeat(const phash_sigset *set, const ph_algo_store *st, uint64
 static int is_first_owner(const phash_sigset *set, size_t i)
 {
     const ph_owner *o = &set->owners[i];
-    return set->algo[o->algo].first[o->entry] == i;
+    return first_of(&set->algo[o->algo], o->entry) == i;
 }
 
 /* The owner table at cap slots, from the owners that are not first of
@@ -335,12 +353,12 @@ static phash_status owner_table_build(phash_sigset *set, size_t cap)
 }
 
 /* The first owner of each entry from entry from[algo] on, found among the
- * owners from owner from_owner on. */
+ * owners from owner from_owner on (first[] listed where there are entries). */
 static void first_fill(phash_sigset *set, const size_t from[], size_t from_owner)
 {
     for (int a = 1; a <= PHASH_SIG_ALGO_MAX; a++) {
         ph_algo_store *st = &set->algo[a];
-        if (st->count > from[a])
+        if (st->count > from[a] && st->first_listed)
             memset(st->first + from[a], 0xff, (st->count - from[a]) * sizeof *st->first);
     }
     for (size_t i = from_owner; i < set->n_owners; i++) {
@@ -356,11 +374,9 @@ static void first_fill(phash_sigset *set, const size_t from[], size_t from_owner
 static phash_status first_build(phash_sigset *set)
 {
     static const size_t zero[PHASH_SIG_ALGO_MAX + 1];
-    for (int a = 1; a <= PHASH_SIG_ALGO_MAX; a++) {
-        ph_algo_store *st = &set->algo[a];
-        if (grow((void **)&st->first, &st->first_cap, st->count, sizeof *st->first))
+    for (int a = 1; a <= PHASH_SIG_ALGO_MAX; a++)
+        if (set->algo[a].count && first_list(&set->algo[a]))
             return PHASH_ERR_NOMEM;
-    }
     first_fill(set, zero, 0);
     return PHASH_OK;
 }
@@ -392,9 +408,11 @@ static int reserve_one(phash_sigset *set, ph_algo_store *st)
 {
     if (st->count >= UINT32_MAX - 1 || set->n_owners >= UINT32_MAX - 1)
         return -1; /* ids are 32-bit inside the store */
+    /* Owners came since the last entry's first: list the first owners. */
+    int listed = st->first_listed || (st->count && st->first_base + st->count != set->n_owners);
     if (table_reserve(&st->table, st->count, set, st, entry_key) || owner_table_reserve(set) ||
         grow(&st->codes, &st->cap, st->count + 1, st->code_size) ||
-        grow((void **)&st->first, &st->first_cap, st->count + 1, sizeof *st->first) ||
+        (listed && first_list(st)) ||
         grow((void **)&set->owners, &set->owners_cap, set->n_owners + 1, sizeof(ph_owner)))
         return -1;
     return 0;
@@ -404,7 +422,10 @@ static int reserve_one(phash_sigset *set, ph_algo_store *st)
 static void add_entry(const phash_sigset *set, ph_algo_store *st, const void *code, size_t epos)
 {
     memcpy((uint8_t *)st->codes + st->count * st->code_size, code, st->code_size);
-    st->first[st->count] = (uint32_t)set->n_owners;
+    if (st->first_listed)
+        st->first[st->count] = (uint32_t)set->n_owners;
+    else if (st->count == 0)
+        st->first_base = set->n_owners;
     st->table.slots[epos] = (uint32_t)st->count + 1;
     st->table.used++;
     st->count++;
@@ -768,6 +789,10 @@ phash_status ph_sigset_drop_owners(phash_sigset *set, const ph_sigset_mark *mark
     for (int a = 1; a <= PHASH_SIG_ALGO_MAX && st == PHASH_OK; a++) {
         size_t fresh = set->algo[a].count - mark->count[a];
         if (fresh && !(remap[a] = ph_calloc(fresh, sizeof *remap[a])))
+            st = PHASH_ERR_NOMEM;
+        /* first[] listed, to be renumbered below */
+        if (st == PHASH_OK && set->owner_table.cap && set->algo[a].count &&
+            first_list(&set->algo[a]))
             st = PHASH_ERR_NOMEM;
     }
     if (st != PHASH_OK)

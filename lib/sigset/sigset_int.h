@@ -43,12 +43,16 @@ typedef struct ph_algo_store {
     size_t code_size; /* 32 or 8 */
     size_t count, cap;
     ph_table table;   /* code -> entry */
-    /* The first owner of each entry [count], kept with the owner table
-     * (which holds only the owners that are not first of their entry:
-     * most entries have one owner, and this array is 4 B an entry where
-     * the table was 13 B an owner). */
+    /* The first owner of each entry, kept with the owner table (which
+     * holds only the owners that are not first of their entry: most
+     * entries have one owner). While each new entry's first owner came
+     * right after the previous one's (a list of distinct hashes), the
+     * first owner of entry e is first_base + e and no array is kept;
+     * otherwise first_listed is set and first[count] holds them (4 B an
+     * entry, where the table was 13 B an owner). */
     uint32_t *first;
-    size_t first_cap;
+    size_t first_cap, first_base;
+    int first_listed;
     /* After finalize: entry e's owners are owner_order[owner_start[e] ..
      * owner_start[e + 1]) (ph_owner_span, ph_owner_at). Both NULL when each
      * entry has one owner, in entry order from owner number owner_base on
