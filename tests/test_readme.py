@@ -77,6 +77,7 @@ CLAIMS = {
     and "phash scan" not in b[1],
     "outside data": lambda b: b[0] == "sh" and "/work/ext/" in b[1],
     "windows cross build": lambda b: b[0] == "sh" and ".ci/windows-deps" in b[1],
+    "windows service": lambda b: b[0] == "bat" and "sc create" in b[1],
 }
 
 
@@ -226,6 +227,22 @@ class TestReadme(unittest.TestCase):
                     ini.read(os.path.join(SRC, cross))
                     self.assertEqual(ini["binaries"]["exe_wrapper"], "'wine'")
                     self.assertEqual(ini["host_machine"]["system"], "'windows'")
+
+    def test_8_windows_service_block(self):
+        """The service block (Windows commands, run under Wine by
+        tests/test_cli_service.py): the options of its phash command are
+        scan's, the program's path is quoted inside binPath= (an unquoted
+        path with spaces would run C:\\Program.exe)."""
+        rc, out, err = run([PHASH, "scan", "--help"])
+        self.assertEqual(rc, 0, err)
+        for info, text, line in self.claim("windows service"):
+            create = [c for c in commands(text) if c.startswith("sc create ")]
+            self.assertEqual(len(create), 1, f"line {line}")
+            bin_path = create[0].split("binPath= ", 1)[1]
+            self.assertRegex(bin_path, r'^"\\"[A-Z]:\\[^"]*\\phash\.exe\\" scan ')
+            for opt in re.findall(r"(?<![\w-])(--[a-z][\w-]*)", bin_path):
+                self.assertIn(opt, out, f"README line {line}: {opt} not in `phash scan --help`")
+            self.assertIn("--windows-service", bin_path)
 
     def test_every_block_is_run_by_exactly_one_test(self):
         for info, text, line in self.blocks:

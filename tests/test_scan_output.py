@@ -7,6 +7,7 @@ records to a regular file (mode 0600, header once), refuses anything else,
 and is reopened on SIGHUP (log rotation). Usage: test_scan_output.py PHASH"""
 import csv
 import os
+import re
 import shutil
 import signal
 import stat
@@ -89,6 +90,47 @@ class OutputFile(unittest.TestCase):
                                capture_output=True, text=True, timeout=60)
             self.assertEqual(p.returncode, 2, p.stderr)
             self.assertIn("--output " + target + ": ", p.stderr)
+
+    def test_log_gets_the_messages(self):
+        log = os.path.join(self.dir, "scan.log")
+        one = os.path.join(SAMPLE, "originals", "o0003.png")
+        for _ in range(2):
+            p = subprocess.run([PHASH, "scan", "--signatures", SIGS, "--log", log, one],
+                               capture_output=True, text=True, timeout=120)
+            self.assertEqual(p.returncode, 1, p.stderr)
+            self.assertEqual(p.stderr, "")
+            self.assertEqual(p.stdout.count("SAMPLE-0003"), 1, p.stdout)
+        with open(log) as f:
+            lines = f.read().splitlines()
+        self.assertEqual([x.split(";")[0] for x in lines],
+                         ["phash scan: 1 files, 1 images hashed, 0 not images, "
+                          "0 unsupported formats, 0 errors"] * 2)
+        self.assertEqual(stat.S_IMODE(os.stat(log).st_mode), 0o600)
+        p = subprocess.run([PHASH, "scan", "--signatures", SIGS, "--log", self.dir, one],
+                           capture_output=True, text=True, timeout=60)
+        self.assertEqual((p.returncode, p.stdout), (2, ""))
+        self.assertRegex(p.stderr, f"^phash scan: --log {re.escape(self.dir)}: "
+                                   "(Is a directory|cannot be opened)\n$")
+
+    def test_windows_service_elsewhere(self):
+        one = os.path.join(SAMPLE, "originals", "o0003.png")
+        p = subprocess.run([PHASH, "scan", "--signatures", SIGS, "--windows-service", one],
+                           capture_output=True, text=True, timeout=60)
+        self.assertEqual((p.returncode, p.stdout, p.stderr),
+                         (2, "", "phash scan: --windows-service needs --output FILE (a service "
+                                 "has no standard output)\n"))
+        p = subprocess.run([PHASH, "scan", "--signatures", SIGS, "--windows-service",
+                            "--output", self.log, one],
+                           capture_output=True, text=True, timeout=60)
+        self.assertEqual(p.returncode, 2, p.stderr)
+        want = ("phash scan: --windows-service: only on Windows (a systemd unit runs the scan "
+                "as a service here: phash-scan.service)\n")
+        if os.environ.get("PHASH_HOST_SYSTEM") == "windows":
+            want = ("phash scan: --windows-service: not started by the service control manager: "
+                    "install the service (sc create) and start it (sc start, net start) "
+                    "(error 1063)\n")
+        self.assertEqual(p.stderr, want)
+        self.assertFalse(os.path.exists(self.log))
 
     def test_sighup_reopens(self):
         watched = os.path.join(self.dir, "watched")

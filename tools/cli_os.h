@@ -14,9 +14,29 @@
 int cli_os_init(int *argc, char ***argv);
 
 /* stop(0) on SIGINT and SIGTERM (Windows: Ctrl-C, Ctrl-Break, the console
- * closed, logoff, shutdown); hangup(0) on SIGHUP (none on Windows). Both
- * must only set flags and call async-signal-safe functions. */
+ * closed, logoff, shutdown; a service's stop, shutdown and preshutdown
+ * controls); hangup(0) on SIGHUP (Windows: a service's parameter-change
+ * control). Both must only set flags and call async-signal-safe functions.
+ * A service stop that came before this call calls stop(0) at once. */
 void cli_on_signals(void (*stop)(int), void (*hangup)(int));
+
+/* phash scan --windows-service: run fn(ctx) as the work of a Windows
+ * service of its own process (StartServiceCtrlDispatcherW; ServiceMain
+ * reports SERVICE_RUNNING, runs fn, then reports SERVICE_STOPPED with fn's
+ * status as the service-specific exit code when it is not 0); the controls
+ * go to cli_on_signals' functions. fn's status, or -1 with a message
+ * printed when the process was not started by the service control manager
+ * (and always elsewhere than on Windows). */
+int cli_service_run(int (*fn)(void *), void *ctx);
+
+/* The service's answer to one control code (Windows: SERVICE_CONTROL_*),
+ * as its handler gives it: 0 (NO_ERROR) when handled, else
+ * ERROR_CALL_NOT_IMPLEMENTED. For the tests; -1 elsewhere. */
+long cli_service_control(unsigned long control);
+
+/* Standard error appended to path from now on (phash scan --log), the file
+ * created as cli_open_append_private does. 0, or -1 with *why set. */
+int cli_log_to(const char *path, const char **why);
 
 /* The CPUs this process may run on (its affinity mask), 1..256. */
 unsigned cli_cpus_available(void);

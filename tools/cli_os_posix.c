@@ -29,6 +29,37 @@ void cli_on_signals(void (*stop)(int), void (*hangup)(int))
     sigaction(SIGHUP, &sa, NULL);
 }
 
+int cli_service_run(int (*fn)(void *), void *ctx)
+{
+    (void)fn;
+    (void)ctx;
+    fprintf(stderr, "phash scan: --windows-service: only on Windows (a systemd unit runs the "
+                    "scan as a service here: phash-scan.service)\n");
+    return -1;
+}
+
+long cli_service_control(unsigned long control)
+{
+    (void)control;
+    return -1;
+}
+
+int cli_log_to(const char *path, const char **why)
+{
+    int fresh;
+    FILE *f = cli_open_append_private(path, &fresh, why);
+    if (!f)
+        return -1;
+    fflush(stderr);
+    int rc = dup2(fileno(f), STDERR_FILENO);
+    fclose(f);
+    if (rc < 0) {
+        *why = strerror(errno);
+        return -1;
+    }
+    return 0;
+}
+
 /* The affinity mask narrowed by taskset, cgroup cpusets, systemd's
  * CPUAffinity=. */
 unsigned cli_cpus_available(void)

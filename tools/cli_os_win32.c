@@ -51,7 +51,19 @@ int cli_os_init(int *argc, char ***argv)
     return 0;
 }
 
-static void (*g_stop)(int);
+/* Set once by cli_on_signals, read by the console and service handlers
+ * (other threads). */
+static void (*volatile g_stop)(int);
+static void (*volatile g_hangup)(int);
+static volatile LONG g_stop_asked; /* a service stop came (maybe before g_stop was set) */
+
+static void ask_stop(void)
+{
+    InterlockedExchange(&g_stop_asked, 1);
+    void (*stop)(int) = g_stop;
+    if (stop)
+        stop(0);
+}
 
 static BOOL WINAPI on_console_event(DWORD event)
 {
@@ -61,8 +73,7 @@ static BOOL WINAPI on_console_event(DWORD event)
     case CTRL_CLOSE_EVENT:
     case CTRL_LOGOFF_EVENT:
     case CTRL_SHUTDOWN_EVENT:
-        if (g_stop)
-            g_stop(0);
+        ask_stop();
         /* Ctrl-C and Ctrl-Break: handled, the scan winds down and reports.
          * Close, logoff, shutdown: Windows ends the process when this
          * returns, so wait a little for the summary. */
@@ -76,9 +87,128 @@ static BOOL WINAPI on_console_event(DWORD event)
 
 void cli_on_signals(void (*stop)(int), void (*hangup)(int))
 {
-    (void)hangup; /* no SIGHUP on Windows */
+    g_hangup = hangup;
     g_stop = stop;
     SetConsoleCtrlHandler(on_console_event, TRUE);
+    if (InterlockedCompareExchange(&g_stop_asked, 0, 0))
+        stop(0); /* the service was stopped while the scan was being set up */
+}
+
+/* ---- the service (phash scan --windows-service) ---- */
+
+static SERVICE_STATUS_HANDLE g_service;
+static SRWLOCK g_service_lock = SRWLOCK_INIT; /* g_service_status: handler and ServiceMain threads */
+static SERVICE_STATUS g_service_status;
+static int (*g_service_fn)(void *);
+static void *g_service_ctx;
+static int g_service_rc = -1;
+
+/* Tell the service control manager the state (and, when stopped, the
+ * status: 0 is NO_ERROR, else ERROR_SERVICE_SPECIFIC_ERROR with it). */
+static void service_report(DWORD state, int rc)
+{
+    AcquireSRWLockExclusive(&g_service_lock);
+    SERVICE_STATUS *st = &g_service_status;
+    st->dwServiceType = SERVICE_WIN32_OWN_PROCESS;
+    if (st->dwCurrentState != SERVICE_STOPPED || state == SERVICE_STOPPED) {
+        st->dwCurrentState = state;
+        st->dwControlsAccepted = state == SERVICE_RUNNING
+                                     ? SERVICE_ACCEPT_STOP | SERVICE_ACCEPT_SHUTDOWN |
+                                           SERVICE_ACCEPT_PRESHUTDOWN | SERVICE_ACCEPT_PARAMCHANGE
+                                     : 0;
+        st->dwWin32ExitCode = rc ? ERROR_SERVICE_SPECIFIC_ERROR : NO_ERROR;
+        st->dwServiceSpecificExitCode = (DWORD)rc;
+        /* pending: the scan winds down within seconds (the file being
+         * hashed finishes, the summary is written, the state closed) */
+        int pending = state == SERVICE_START_PENDING || state == SERVICE_STOP_PENDING;
+        st->dwCheckPoint = pending ? st->dwCheckPoint + 1 : 0;
+        st->dwWaitHint = pending ? 30000 : 0;
+    }
+    if (g_service)
+        SetServiceStatus(g_service, st);
+    ReleaseSRWLockExclusive(&g_service_lock);
+}
+
+long cli_service_control(unsigned long control)
+{
+    switch (control) {
+    case SERVICE_CONTROL_STOP:
+    case SERVICE_CONTROL_SHUTDOWN:
+    case SERVICE_CONTROL_PRESHUTDOWN: /* as SIGTERM on Linux */
+        service_report(SERVICE_STOP_PENDING, 0);
+        ask_stop();
+        return NO_ERROR;
+    case SERVICE_CONTROL_PARAMCHANGE: { /* as SIGHUP: reload the lists, reopen --output */
+        void (*hangup)(int) = g_hangup;
+        if (hangup)
+            hangup(0);
+        return NO_ERROR;
+    }
+    case SERVICE_CONTROL_INTERROGATE:
+        return NO_ERROR;
+    default:
+        return ERROR_CALL_NOT_IMPLEMENTED;
+    }
+}
+
+static DWORD WINAPI service_handler(DWORD control, DWORD type, void *data, void *ctx)
+{
+    (void)type;
+    (void)data;
+    (void)ctx;
+    return (DWORD)cli_service_control(control);
+}
+
+static void WINAPI service_main(DWORD argc, wchar_t **argv)
+{
+    /* (arguments of `sc start NAME ARGS...` are not used: the scan's are
+     * those of the service's command line) */
+    g_service = RegisterServiceCtrlHandlerExW(argc > 0 ? argv[0] : L"", service_handler, NULL);
+    if (!g_service)
+        return;
+    service_report(SERVICE_RUNNING, 0);
+    g_service_rc = g_service_fn(g_service_ctx);
+    service_report(SERVICE_STOPPED, g_service_rc);
+}
+
+int cli_service_run(int (*fn)(void *), void *ctx)
+{
+    static wchar_t any[] = L""; /* one service in its own process: the name is not used */
+    SERVICE_TABLE_ENTRYW table[] = {{any, service_main}, {NULL, NULL}};
+    g_service_fn = fn;
+    g_service_ctx = ctx;
+    if (!StartServiceCtrlDispatcherW(table)) {
+        DWORD e = GetLastError();
+        fprintf(stderr, "phash scan: --windows-service: %s (error %lu)\n",
+                e == ERROR_FAILED_SERVICE_CONTROLLER_CONNECT
+                    ? "not started by the service control manager: install the service "
+                      "(sc create) and start it (sc start, net start)"
+                    : "the service dispatcher failed",
+                (unsigned long)e);
+        return -1;
+    }
+    if (!g_service)
+        fprintf(stderr, "phash scan: --windows-service: RegisterServiceCtrlHandlerEx failed\n");
+    return g_service ? g_service_rc : -1;
+}
+
+int cli_log_to(const char *path, const char **why)
+{
+    int fresh;
+    FILE *f = cli_open_append_private(path, &fresh, why);
+    if (!f)
+        return -1;
+    fflush(stderr);
+    int rc = _dup2(_fileno(f), 2);
+    fclose(f);
+    if (rc != 0) {
+        *why = "cannot be made standard error";
+        return -1;
+    }
+    /* the standard handle too: children started with it (--on-match) */
+    SetStdHandle(STD_ERROR_HANDLE, (HANDLE)_get_osfhandle(2));
+    setvbuf(stderr, NULL, _IONBF, 0);
+    return 0;
 }
 
 unsigned cli_cpus_available(void)

@@ -66,6 +66,8 @@ typedef struct scan_opts {
     double seconds_per_hash, query_percent, index_percent;
     unsigned video_threads;
     phash_vpdq_rule video_rule;
+    const char *log;    /* --log FILE: standard error appended to it */
+    int windows_service; /* --windows-service */
     const char *config; /* --config FILE */
     char *config_text;  /* its text: the values of its settings point into it */
 } scan_opts;
@@ -161,6 +163,13 @@ static void scan_usage(FILE *f)
         "                     repeat for several\n"
         "  --files-from LIST  also scan the paths listed in the file LIST ('-': standard\n"
         "                     input), one per line or NUL-separated (find -print0)\n"
+        "  --log FILE         append the messages (standard error: the summary,\n"
+        "                     warnings) to FILE, created with mode 0600\n"
+        "  --windows-service  run as a Windows service (started by the service control\n"
+        "                     manager: sc create ... binPath= \"phash.exe scan\n"
+        "                     --windows-service --config FILE\"); needs --output; stop,\n"
+        "                     shutdown and preshutdown act as SIGTERM, paramchange as\n"
+        "                     SIGHUP\n"
         "  --config FILE      read settings from FILE first: 'key = value' lines, each\n"
         "                     key a long option above without '--' (a flag alone or\n"
         "                     = yes|no), 'path = PATH' for a PATH; the command line's\n"
@@ -253,7 +262,8 @@ enum {
     OPT_EXCLUDE, OPT_FILES_FROM, OPT_STATE, OPT_REMATCH, OPT_ON_MATCH,
     OPT_ON_MATCH_TIMEOUT, OPT_ALLOWLIST, OPT_REPORT_SUPPRESSED, OPT_SECONDS_PER_HASH,
     OPT_VIDEO_THREADS, OPT_VIDEO_RULE, OPT_VIDEO_MATCH, OPT_WEAK, OPT_CONFIG, OPT_MAX_CPU, OPT_WATCH_RESCAN, OPT_WATCH_INOTIFY,
-    OPT_SIZE_FILTER, OPT_NO_SIZE_FILTER, OPT_LIST_OPTION, OPT_FLOOD_LIMIT
+    OPT_SIZE_FILTER, OPT_NO_SIZE_FILTER, OPT_LIST_OPTION, OPT_FLOOD_LIMIT, OPT_LOG,
+    OPT_WINDOWS_SERVICE
 };
 
 static const struct option scan_options[] = {
@@ -296,6 +306,8 @@ static const struct option scan_options[] = {
     {"no-size-filter", no_argument, NULL, OPT_NO_SIZE_FILTER},
     {"list-option", required_argument, NULL, OPT_LIST_OPTION},
     {"flood-limit", required_argument, NULL, OPT_FLOOD_LIMIT},
+    {"log", required_argument, NULL, OPT_LOG},
+    {"windows-service", no_argument, NULL, OPT_WINDOWS_SERVICE},
     {NULL, 0, NULL, 0}};
 
 /* The video options (one value each; -1 on a bad one, message printed). */
@@ -475,6 +487,8 @@ static int apply_option(scan_opts *o, int id, const char *val)
     case OPT_FILES_FROM: o->files_from = val; return 0;
     case OPT_STATE: o->state = val; return 0;
     case OPT_REMATCH: o->rematch = 1; return 0;
+    case OPT_LOG: o->log = val; return 0;
+    case OPT_WINDOWS_SERVICE: o->windows_service = 1; return 0;
     case OPT_ON_MATCH: o->on_match = val; return 0;
     case OPT_ON_MATCH_TIMEOUT: {
         char *end;
@@ -564,6 +578,11 @@ static int parse_args(int argc, char **argv, scan_opts *o, const char ***paths, 
     if (o->rematch && (!o->state || *npaths || o->files_from || o->watch)) {
         fprintf(stderr, "phash scan: --rematch needs --state FILE and takes no PATH, "
                         "--files-from or --watch (see phash scan --help)\n");
+        return -1;
+    }
+    if (o->windows_service && !o->output) {
+        fprintf(stderr, "phash scan: --windows-service needs --output FILE (a service has no "
+                        "standard output)\n");
         return -1;
     }
     if (!o->signatures || (*npaths == 0 && !o->files_from && !o->rematch)) {
@@ -1531,18 +1550,20 @@ static void release(scan *s, const char **paths)
     free(s);
 }
 
-int cmd_scan(int argc, char **argv)
+/* The scan of the parsed options, from loading the set to the summary: its
+ * exit status (s released). Run by cmd_scan, or as a Windows service's
+ * work. */
+struct scan_run {
+    scan *s;
+    const char **paths;
+    int npaths;
+};
+
+static int run_scan(void *ctx)
 {
-    scan *s = calloc(1, sizeof *s);
-    const char **paths = NULL;
-    int npaths, rc = s ? parse_args(argc, argv, &s->opt, &paths, &npaths) : -1;
-    if (rc) {
-        if (rc > 0)
-            scan_usage(stdout);
-        if (s)
-            release(s, paths);
-        return rc > 0 ? EXIT_NO_MATCH : EXIT_ERROR;
-    }
+    scan *s = ((struct scan_run *)ctx)->s;
+    const char **paths = ((struct scan_run *)ctx)->paths;
+    int npaths = ((struct scan_run *)ctx)->npaths;
     s->out = stdout;
     if ((s->opt.output && !(s->out = open_output(s->opt.output, &s->out_fresh))) ||
         load_signatures(s) || configure(s)) {
@@ -1631,4 +1652,32 @@ int cmd_scan(int argc, char **argv)
                                            : EXIT_NO_MATCH;
     release(s, paths);
     return status;
+}
+
+int cmd_scan(int argc, char **argv)
+{
+    scan *s = calloc(1, sizeof *s);
+    const char **paths = NULL;
+    int npaths, rc = s ? parse_args(argc, argv, &s->opt, &paths, &npaths) : -1;
+    const char *why;
+    if (rc == 0 && s->opt.log && cli_log_to(s->opt.log, &why)) {
+        fprintf(stderr, "phash scan: --log %s: %s\n", s->opt.log, why);
+        rc = -1;
+    }
+    if (rc) {
+        if (rc > 0)
+            scan_usage(stdout);
+        if (s)
+            release(s, paths);
+        return rc > 0 ? EXIT_NO_MATCH : EXIT_ERROR;
+    }
+    struct scan_run run = {s, paths, npaths};
+    if (!s->opt.windows_service)
+        return run_scan(&run);
+    rc = cli_service_run(run_scan, &run); /* run_scan on the service's thread */
+    if (rc < 0) {
+        release(s, paths);
+        return EXIT_ERROR;
+    }
+    return rc;
 }
