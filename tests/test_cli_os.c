@@ -10,7 +10,7 @@
 #include <check.h>
 #include <stdlib.h>
 
-#include "cli_os.h"
+#include "cli_os_win32.c" /* its static functions too */
 #include "testutil.h"
 
 static int stops, hangups;
@@ -56,11 +56,35 @@ START_TEST(controls_act_as_signals)
 }
 END_TEST
 
+START_TEST(console_events)
+{
+    const DWORD events[] = {CTRL_C_EVENT, CTRL_BREAK_EVENT, CTRL_CLOSE_EVENT, CTRL_LOGOFF_EVENT,
+                            CTRL_SHUTDOWN_EVENT};
+    const int in_service[] = {1, 1, 1, 0, 0}; /* any user's logoff is sent to services */
+    for (size_t i = 0; i < sizeof events / sizeof events[0]; i++) {
+        ck_assert_int_eq(console_event_stops(events[i], 0), 1);
+        ck_assert_int_eq(console_event_stops(events[i], 1), in_service[i]);
+    }
+    ck_assert_int_eq(console_event_stops(7, 0), 0); /* not a console event */
+    /* a service's handler: logoff and shutdown handled (TRUE, not the
+     * default handler's exit) without a stop */
+    InterlockedExchange(&g_is_service, 1);
+    cli_on_signals(on_stop, on_hangup);
+    int before = stops;
+    ck_assert_int_eq(on_console_event(CTRL_LOGOFF_EVENT), TRUE);
+    ck_assert_int_eq(on_console_event(CTRL_SHUTDOWN_EVENT), TRUE);
+    ck_assert_int_eq(stops, before);
+    ck_assert_int_eq(on_console_event(CTRL_BREAK_EVENT), TRUE);
+    ck_assert_int_eq(stops, before + 1);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("cli_os");
     TCase *tc = tcase_create("service");
     tcase_add_test(tc, controls_act_as_signals);
+    tcase_add_test(tc, console_events);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }

@@ -65,24 +65,39 @@ static void ask_stop(void)
         stop(0);
 }
 
-static BOOL WINAPI on_console_event(DWORD event)
+static volatile LONG g_is_service; /* cli_service_run was called */
+
+/* Whether a console event stops the scan: Ctrl-C, Ctrl-Break, the console
+ * closed, logoff, shutdown. A service has no console, but Windows still
+ * sends it logoff (any user's) and shutdown: never a stop there (its
+ * shutdown comes as a service control). */
+static int console_event_stops(DWORD event, int is_service)
 {
     switch (event) {
     case CTRL_C_EVENT:
     case CTRL_BREAK_EVENT:
     case CTRL_CLOSE_EVENT:
+        return 1;
     case CTRL_LOGOFF_EVENT:
     case CTRL_SHUTDOWN_EVENT:
-        ask_stop();
-        /* Ctrl-C and Ctrl-Break: handled, the scan winds down and reports.
-         * Close, logoff, shutdown: Windows ends the process when this
-         * returns, so wait a little for the summary. */
-        if (event != CTRL_C_EVENT && event != CTRL_BREAK_EVENT)
-            Sleep(2000);
-        return TRUE;
+        return !is_service;
     default:
-        return FALSE;
+        return 0;
     }
+}
+
+static BOOL WINAPI on_console_event(DWORD event)
+{
+    int is_service = InterlockedCompareExchange(&g_is_service, 0, 0) != 0;
+    if (!console_event_stops(event, is_service)) /* a service's logoff: handled by ignoring it */
+        return is_service && (event == CTRL_LOGOFF_EVENT || event == CTRL_SHUTDOWN_EVENT);
+    ask_stop();
+    /* Ctrl-C and Ctrl-Break: handled, the scan winds down and reports.
+     * Close, logoff, shutdown: Windows ends the process when this returns,
+     * so wait a little for the summary. */
+    if (event != CTRL_C_EVENT && event != CTRL_BREAK_EVENT)
+        Sleep(2000);
+    return TRUE;
 }
 
 void cli_on_signals(void (*stop)(int), void (*hangup)(int))
@@ -177,6 +192,7 @@ int cli_service_run(int (*fn)(void *), void *ctx)
     SERVICE_TABLE_ENTRYW table[] = {{any, service_main}, {NULL, NULL}};
     g_service_fn = fn;
     g_service_ctx = ctx;
+    InterlockedExchange(&g_is_service, 1);
     if (!StartServiceCtrlDispatcherW(table)) {
         DWORD e = GetLastError();
         fprintf(stderr, "phash scan: --windows-service: %s (error %lu)\n",
