@@ -66,6 +66,13 @@ long cli_read_some(int fd, void *buf, size_t n);
 /* Close a descriptor of cli_open_read or cli_open_list. */
 void cli_close(int fd);
 
+#ifdef _WIN32
+#include <wchar.h>
+/* s (UTF-8) as a new UTF-16 string to free, or NULL: not valid UTF-8, or no
+ * memory. */
+wchar_t *cli_utf16_of(const char *s);
+#endif
+
 /* A stat's modification time in nanoseconds. */
 #ifdef _WIN32
 #define CLI_MTIME_NS(sb) ((long long)(sb).st_mtime * 1000000000LL)

@@ -26,6 +26,17 @@ static char *utf8_of(const wchar_t *w)
     return s;
 }
 
+wchar_t *cli_utf16_of(const char *s)
+{
+    int n = MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, s, -1, NULL, 0);
+    wchar_t *w = n > 0 ? malloc((size_t)n * sizeof *w) : NULL;
+    if (w && !MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, s, -1, w, n)) {
+        free(w);
+        w = NULL;
+    }
+    return w;
+}
+
 int cli_os_init(int *argc, char ***argv)
 {
     /* The arguments as the process got them (UTF-16), not the ANSI code
@@ -273,10 +284,8 @@ void cli_close(int fd)
 FILE *cli_open_append_private(const char *path, int *fresh, const char **why)
 {
     *why = NULL;
-    int wn = MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, path, -1, NULL, 0);
-    wchar_t *w = wn > 0 ? malloc((size_t)wn * sizeof *w) : NULL;
-    if (!w || !MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, path, -1, w, wn)) {
-        free(w);
+    wchar_t *w = cli_utf16_of(path);
+    if (!w) {
         *why = "not a valid UTF-8 file name";
         return NULL;
     }

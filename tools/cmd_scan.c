@@ -26,9 +26,7 @@
 #include "list_option.h"
 #include "opts.h"
 #include "cli_os.h"
-#ifndef _WIN32
 #include "scan_hook.h"
-#endif
 #include "scan_out.h"
 
 /* ---- options ---- */
@@ -869,42 +867,35 @@ static void show_progress(scan *s, int final)
     s->progress_shown = 1;
 }
 
+/* One match's JSON record, written to an --on-match command's stdin. */
+struct hook_record {
+    const scan *s;
+    const phash_scan_report *r;
+    const phash_scan_match *m;
+};
+
+static void write_record(FILE *f, void *ctx)
+{
+    const struct hook_record *h = ctx;
+    print_match(f, h->r, h->m, 1, h->s->opt.expand != 0, h->s->opt.report_suppressed,
+                h->s->opt.weak);
+}
+
 /* --on-match: the command once per match, the JSON record on its stdin.
  * A failure is a delivery failure: said once, the scan stops (exit 2) and,
  * with --state, the match stays pending for the next run. */
 static int run_hooks(scan *s, const phash_scan_report *r)
 {
-#ifdef _WIN32
-    /* scan_hook.c runs the command with fork/exec and process groups; the
-     * Windows version (CreateProcessW, a job object for the timeout) is
-     * not written yet. Refused at the first alert: with --state it stays
-     * pending, never lost. */
-    for (size_t i = 0; s->opt.on_match && i < r->n_matches; i++)
-        if (!phash_scan_report_match(r, i)->suppressed) {
-            if (!s->output_failed)
-                fprintf(stderr, "phash scan: --on-match is not available on Windows in this "
-                                "version; stopping\n");
-            s->output_failed = 1;
-            return -1;
-        }
-    return 0;
-#else
     for (size_t i = 0; s->opt.on_match && i < r->n_matches; i++) {
         const phash_scan_match *m = phash_scan_report_match(r, i);
         if (m->suppressed)
             continue; /* --report-suppressed: printed, but no alert */
         if (m->level != PHASH_ALERT_MATCH)
             continue; /* weak matches are printed, never acted on */
-        char *rec = NULL, why[512];
-        size_t len = 0;
-        FILE *f = open_memstream(&rec, &len);
-        if (!f)
-            return -1;
-        print_match(f, r, m, 1, s->opt.expand != 0, s->opt.report_suppressed, s->opt.weak);
-        fclose(f);
-        int rc = hook_run(s->opt.on_match, s->opt.on_match_timeout, rec, len,
+        char why[512];
+        struct hook_record rec = {s, r, m};
+        int rc = hook_run(s->opt.on_match, s->opt.on_match_timeout, write_record, &rec,
                           m->match_id ? m->match_id : "", r->path, why, sizeof why);
-        free(rec);
         if (rc) {
             if (!s->output_failed)
                 fprintf(stderr, "phash scan: %s; stopping\n", why);
@@ -913,7 +904,6 @@ static int run_hooks(scan *s, const phash_scan_report *r)
         }
     }
     return 0;
-#endif
 }
 
 /* One report from the scanner (callbacks are serialised by it). */
