@@ -377,6 +377,40 @@ START_TEST(outside_the_roots)
 }
 END_TEST
 
+/* A folder renamed: files written in it later are reported under its new
+ * name (fanotify names folders by handle and keeps their paths: a move
+ * must empty that cache). The moved folder is walked: its file comes again
+ * under the new name. */
+START_TEST(folder_renamed)
+{
+    char root[256], a[300], b[300], p[3][400];
+    seen c = {0};
+    phash_scanner *s = watching(root, sizeof root, &c);
+    snprintf(a, sizeof a, "%s/a", root);
+    snprintf(b, sizeof b, "%s/b", root);
+    ck_assert_int_eq(mkdir(a, 0700), 0);
+    snprintf(p[0], sizeof p[0], "%s/x.txt", a);
+    write_text(p[0], "x\n");
+    wait_for(s, &c, p[0]);
+    ck_assert_int_eq(rename(a, b), 0);
+    snprintf(p[1], sizeof p[1], "%s/x.txt", b);
+    wait_for(s, &c, p[1]); /* the moved folder walked */
+    snprintf(p[2], sizeof p[2], "%s/y.txt", b);
+    write_text(p[2], "y\n");
+    wait_for(s, &c, p[2]);
+    ck_assert_int_eq(phash_scanner_finish(s), PHASH_OK);
+    snprintf(p[0], sizeof p[0], "%s/y.txt", a);
+    ck_assert_int_eq(count_of(&c, p[0]), 0);
+    phash_scanner_free(s);
+    unlink(p[1]);
+    unlink(p[2]);
+    rmdir(b);
+    snprintf(p[0], sizeof p[0], "%s/before.txt", root);
+    unlink(p[0]);
+    rmdir(root);
+}
+END_TEST
+
 #ifdef __linux__
 /* fanotify: a file written in a deep folder made after the watch began is
  * reported once, when closed (the folders are covered: not walked, which
@@ -474,6 +508,7 @@ static Suite *watch_suite(int whole)
     tcase_add_test(tc, files_folders_and_a_root_created_again);
     tcase_add_test(tc, excluded_paths_not_watched);
     tcase_add_test(tc, outside_the_roots);
+    tcase_add_test(tc, folder_renamed);
 #ifdef __linux__
     if (whole) {
         tcase_add_test(tc, deep_folder_reported_once);

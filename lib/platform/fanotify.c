@@ -24,6 +24,11 @@
  *   wait for it to close.
  * - The queue (16384 events by default, shared by the whole file system)
  *   overflowed: PH_WATCH_OVERFLOW.
+ * - The folders events name are kept (FAN_CACHE of them, direct-mapped
+ *   by a hash of the handle: inside a watched folder with their path, or
+ *   outside): an event of a folder met before costs no system call. Any folder moved (FAN_MOVED_TO of a folder: the paths
+ *   below it change), an overflow, or a watched folder added or removed
+ *   empties the cache.
  * - Folders on other file systems mounted below a watched folder get
  *   their file system marked too, when it can be (pseudo file systems such
  *   as /proc cannot, and hold no files to scan).
@@ -70,8 +75,20 @@ typedef struct fan_folder { /* one watched folder (and a file system mounted bel
     unsigned char handle[FAN_HANDLE_MAX];
 } fan_folder;
 
+#define FAN_CACHE 1024 /* a power of two */
+
+typedef struct fan_cached { /* a folder events named */
+    int used;
+    size_t fs;            /* the file system entry it was resolved on */
+    unsigned handle_bytes;
+    int handle_type;
+    unsigned char handle[FAN_HANDLE_MAX];
+    char *path;           /* its path as reported, or NULL: outside the watched folders */
+} fan_cached;
+
 struct ph_fan {
     int fd;
+    fan_cached cache[FAN_CACHE];
     fan_fs *fs;
     size_t nfs;
     fan_folder *folder;
@@ -81,6 +98,14 @@ struct ph_fan {
     char *path;      /* the last event's path */
     size_t path_cap;
 };
+
+static void cache_clear(ph_fan *f)
+{
+    for (size_t i = 0; i < FAN_CACHE; i++) {
+        ph_free(f->cache[i].path);
+        f->cache[i] = (fan_cached){0};
+    }
+}
 
 int ph_fan_new(ph_fan **out)
 {
@@ -104,6 +129,7 @@ void ph_fan_free(ph_fan *f)
     if (!f)
         return;
     close(f->fd); /* ends every mark */
+    cache_clear(f);
     for (size_t i = 0; i < f->nfs; i++)
         if (f->fs[i].mount) { /* a slot in use */
             close(f->fs[i].mount_fd);
@@ -329,6 +355,7 @@ static int add_folder(ph_fan *f, const char *given, const char *real, const char
     d->handle_type = fh.h.handle_type;
     memcpy(d->handle, fh.h.f_handle, fh.h.handle_bytes);
     f->nfolders++;
+    cache_clear(f); /* folders outside may be inside now */
     return 0;
 }
 
@@ -387,6 +414,7 @@ static void drop_folder(ph_fan *f, size_t i)
     ph_free(d->given);
     ph_free(d->real);
     f->folder[i] = f->folder[--f->nfolders];
+    cache_clear(f);
 }
 
 /* Stop watching a folder given so (with the mounts below it). */
@@ -487,6 +515,35 @@ static int folder_path(ph_fan *f, size_t i, struct file_handle *h, char *buf, si
     return 0;
 }
 
+/* The folder a handle names on file system i, from the cache or resolved
+ * (and kept); NULL when it cannot be named (deleted meanwhile). */
+static const fan_cached *cached(ph_fan *f, size_t i, struct file_handle *h)
+{
+    uint64_t hash = 1469598103934665603ULL ^ i ^ ((uint64_t)(unsigned)h->handle_type << 32);
+    for (unsigned k = 0; k < h->handle_bytes; k++)
+        hash = (hash ^ h->f_handle[k]) * 1099511628211ULL; /* FNV-1a */
+    fan_cached *c = &f->cache[(hash ^ (hash >> 29)) & (FAN_CACHE - 1)];
+    if (c->used && c->fs == i && c->handle_bytes == h->handle_bytes &&
+        c->handle_type == h->handle_type && !memcmp(c->handle, h->f_handle, c->handle_bytes))
+        return c;
+    char at[PATH_MAX];
+    if (folder_path(f, i, h, at, sizeof at))
+        return NULL;
+    const fan_folder *best = NULL;
+    for (size_t k = 0; k < f->nfolders; k++)
+        if (f->folder[k].fs == i && is_below(at, f->folder[k].real) &&
+            (!best || strlen(f->folder[k].real) > strlen(best->real)))
+            best = &f->folder[k];
+    char *path = best ? under_given(best->given, best->real, at) : NULL;
+    if (best && !path)
+        return NULL; /* out of memory */
+    ph_free(c->path); /* the folder that had the slot */
+    *c = (fan_cached){.used = 1, .fs = i, .handle_bytes = h->handle_bytes,
+                      .handle_type = h->handle_type, .path = path};
+    memcpy(c->handle, h->f_handle, h->handle_bytes);
+    return c;
+}
+
 /* The object record of an event (len bytes at e, aligned to 4 bytes) into
  * *fid: its type, or 0 when there is none. */
 static int event_fid(const char *e, size_t len, size_t meta_len, fan_fid *fid)
@@ -530,6 +587,7 @@ static int translate(ph_fan *f, const char *e, size_t len, ph_watch_event *ev)
     if (m.vers != FANOTIFY_METADATA_VERSION)
         return 0;
     if (m.mask & FAN_Q_OVERFLOW) {
+        cache_clear(f); /* folders may have moved unseen */
         *ev = (ph_watch_event){PH_WATCH_OVERFLOW, NULL, 0};
         return 1;
     }
@@ -542,26 +600,17 @@ static int translate(ph_fan *f, const char *e, size_t len, ph_watch_event *ev)
     if (type != FAN_EVENT_INFO_TYPE_DFID_NAME)
         return 0;
     int dir = !!(m.mask & FAN_ONDIR);
+    if (dir && (m.mask & FAN_MOVED_TO))
+        cache_clear(f); /* the paths below the folder moved have changed */
     if (!(m.mask & (dir ? (FAN_CREATE | FAN_MOVED_TO) : (FAN_CLOSE_WRITE | FAN_MOVED_TO))))
         return 0; /* a file created: announced when closed after writing */
-    char at[PATH_MAX];
     for (size_t i = 0; i < f->nfs; i++) {
-        if (!f->fs[i].mount || memcmp(&f->fs[i].fsid, &fid.fsid, sizeof fid.fsid) ||
-            folder_path(f, i, &fid.fh.h, at, sizeof at))
+        if (!f->fs[i].mount || memcmp(&f->fs[i].fsid, &fid.fsid, sizeof fid.fsid))
             continue;
-        const fan_folder *best = NULL;
-        for (size_t k = 0; k < f->nfolders; k++)
-            if (f->folder[k].fs == i && is_below(at, f->folder[k].real) &&
-                (!best || strlen(f->folder[k].real) > strlen(best->real)))
-                best = &f->folder[k];
-        if (!best)
-            continue; /* outside every watched folder */
-        char *p = under_given(best->given, best->real, at);
-        if (!p)
-            return 0;
-        int err = join_path(f, p, fid.name);
-        ph_free(p);
-        if (err)
+        const fan_cached *c = cached(f, i, &fid.fh.h);
+        if (!c || !c->path)
+            continue; /* deleted meanwhile, or outside every watched folder */
+        if (join_path(f, c->path, fid.name))
             return 0;
         *ev = (ph_watch_event){dir ? PH_WATCH_FOLDER : PH_WATCH_FILE, f->path,
                                dir && !(m.mask & FAN_MOVED_TO)};

@@ -512,6 +512,7 @@ struct ph_watch {
     ph_fan *fan;  /* a fanotify watch (fanotify.c), or inotify's: */
     int fd;
     char **folder; /* watch descriptor -> folder path */
+    uint64_t *ino; /* watch descriptor -> the folder's inode (IN_MOVE_SELF) */
     size_t cap;
     _Alignas(struct inotify_event) char buf[64 * 1024];
     size_t len, off;  /* events read, next one */
@@ -550,6 +551,7 @@ void ph_watch_free(ph_watch *w)
     for (size_t i = 0; i < w->cap; i++)
         ph_free(w->folder[i]);
     ph_free(w->folder);
+    ph_free(w->ino);
     ph_free(w->path);
     ph_free(w);
 }
@@ -580,14 +582,22 @@ int ph_watch_add(ph_watch *w, const char *folder)
     if ((size_t)wd >= w->cap) {
         size_t cap = (size_t)wd * 2 + 16;
         char **f = ph_realloc(w->folder, cap * sizeof *f);
-        if (!f) {
+        if (f)
+            w->folder = f;
+        uint64_t *ino = ph_realloc(w->ino, cap * sizeof *ino);
+        if (ino)
+            w->ino = ino;
+        if (!f || !ino) {
             inotify_rm_watch(w->fd, wd);
             return ENOMEM;
         }
         memset(f + w->cap, 0, (cap - w->cap) * sizeof *f);
-        w->folder = f;
+        memset(ino + w->cap, 0, (cap - w->cap) * sizeof *ino);
         w->cap = cap;
     }
+    struct stat st;
+    if (lstat(folder, &st) == 0)
+        w->ino[wd] = (uint64_t)st.st_ino;
     if (w->folder[wd] && !strcmp(w->folder[wd], folder))
         return 0; /* watched already */
     char *copy = copy_text(folder);
@@ -645,6 +655,10 @@ static int translate(ph_watch *w, const struct inotify_event *e, ph_watch_event 
     if (e->wd < 0 || (size_t)e->wd >= w->cap || !w->folder[e->wd])
         return 0; /* a watch removed meanwhile */
     char **folder = &w->folder[e->wd];
+    struct stat st;
+    if ((e->mask & IN_MOVE_SELF) && lstat(*folder, &st) == 0 && S_ISDIR(st.st_mode) &&
+        (uint64_t)st.st_ino == w->ino[e->wd])
+        return 0; /* renamed, and watched again under its new name (ph_watch_add) */
     if (e->mask & (IN_DELETE_SELF | IN_MOVE_SELF | IN_IGNORED | IN_UNMOUNT)) {
         if (event_path(w, *folder, ""))
             return 0;
