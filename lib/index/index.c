@@ -4,6 +4,7 @@
  * hot swap. Queries are in search.c, files in file.c. */
 #include <string.h>
 
+#include "index_file.h"
 #include "index_handle.h"
 
 static phash_status new_with_core(unsigned bits, ph_core *core, phash_index **out)
@@ -180,7 +181,7 @@ phash_status phash_index_remove(phash_index *ix, uint64_t id)
     size_t removed = 0;
     ph_rwlock_write_lock(ix->lock);
     for (size_t i = 0; i < c->n; i++)
-        if (c->ids[i] == id && !(ix->dead[i >> 6] >> (i & 63) & 1)) {
+        if ((c->ids ? c->ids[i] : i) == id && !(ix->dead[i >> 6] >> (i & 63) & 1)) {
             ix->dead[i >> 6] |= 1ull << (i & 63);
             ix->ndead++;
             removed++;
@@ -244,7 +245,7 @@ static phash_status build_core(const phash_index *ix, ph_core **out)
         if (ix->dead && (ix->dead[i >> 6] >> (i & 63) & 1))
             continue;
         memcpy(codes + o * w, old->codes + i * w, w * sizeof *codes);
-        ids[o++] = old->ids[i];
+        ids[o++] = old->ids ? old->ids[i] : i;
     }
     if (ix->nbuf) {
         memcpy(codes + o * w, ix->buf_codes, ix->nbuf * w * sizeof *codes);
@@ -309,6 +310,21 @@ phash_status ph_index_build_from(unsigned bits, const void *codes, size_t n, pha
 phash_status ph_index_build_take(unsigned bits, void **codes, size_t n, phash_index **out)
 {
     return build_from(bits, *codes, codes, n, out);
+}
+
+phash_status ph_index_over_codes(unsigned bits, const void *codes, size_t n, phash_index **out)
+{
+    *out = NULL;
+    if (n >= UINT32_MAX || (n && !codes) || ((uintptr_t)codes & 7) != 0)
+        return PHASH_ERR_INVALID_ARG;
+    phash_index *ix;
+    phash_status st = phash_index_new(bits, &ix);
+    if (st != PHASH_OK)
+        return st;
+    ix->core->n = n;
+    ix->core->codes = codes; /* not owned: the caller's, ids are entry numbers */
+    *out = ix;
+    return PHASH_OK;
 }
 
 phash_status ph_index_build_locked(phash_index *ix)

@@ -24,4 +24,14 @@ phash_status ph_index_build_from(unsigned bits, const void *codes, size_t n, pha
  * PDQ entries). */
 phash_status ph_index_build_take(unsigned bits, void **codes, size_t n, phash_index **out);
 
+/* A scan-only index over n codes the caller keeps (bits/8 bytes each,
+ * 8-byte aligned, valid and unchanged until the index is freed), ids = entry
+ * numbers: no copy, no id array, no MIH tables or BK-tree, so nothing per
+ * entry is allocated (compiled sets in the endpoint layout: their CODES
+ * section in the mapping). Every query scans, in the SIMD kernels, the
+ * dihedral variants of a query block by block (search.c). Mutating it
+ * builds a normal index from the codes (copied). PHASH_ERR_NOMEM,
+ * PHASH_ERR_INVALID_ARG. */
+phash_status ph_index_over_codes(unsigned bits, const void *codes, size_t n, phash_index **out);
+
 #endif

@@ -64,7 +64,9 @@ void ph_sink_push(ph_sink *s, uint64_t entry, unsigned dist)
         return;
     if (entry < n && s->dead && (s->dead[entry >> 6] >> (entry & 63) & 1))
         return;
-    ph_rawhit hit = {entry < n ? c->ids[entry] : s->buf_ids[entry - n], entry, dist, s->variant};
+    /* A core without ids (ph_index_over_codes): an entry's id is its number. */
+    uint64_t id = entry >= n ? s->buf_ids[entry - n] : c->ids ? c->ids[entry] : entry;
+    ph_rawhit hit = {id, entry, dist, s->variant};
     ph_hitvec *h = s->out;
     if (s->k == 0) {
         if (ph_hitvec_push(h, &hit) != 0)

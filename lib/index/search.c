@@ -133,6 +133,33 @@ static void finish(ph_hitvec *h, size_t k)
         h->n = k;
 }
 
+/* The batched scan's block (below), in bytes of codes. */
+#define BATCH_BLOCK_BYTES (256u * 1024u)
+
+/* A dihedral radius query by scan: every variant over one block of about
+ * 256 KiB of codes while it is in cache, block after block, instead of
+ * streaming the whole array once per variant. All hits go to s->out (k is
+ * 0: no bound shrinks), each with its variant. */
+static void scan_variants(const query_ctx *qc, size_t qi, ph_sink *s, ph_scratch *sc)
+{
+    const phash_index *ix = qc->ix;
+    const ph_core *c = ix->core;
+    unsigned V = qc->variants, w = ix->words;
+    const uint64_t *q = qc->codes + (size_t)qi * V * w;
+    size_t block = BATCH_BLOCK_BYTES / (8 * w);
+    for (size_t b = 0; b < c->n; b += block) {
+        size_t e = c->n - b < block ? c->n : b + block;
+        for (unsigned v = 0; v < V; v++) {
+            s->variant = v;
+            ph_scan_range(c->codes, w, b, e, 0, ix->ops, q + (size_t)v * w, s, sc);
+        }
+    }
+    for (unsigned v = 0; v < V; v++) {
+        s->variant = v;
+        ph_scan_range(ix->buf_codes, w, 0, ix->nbuf, c->n, ix->ops, q + (size_t)v * w, s, sc);
+    }
+}
+
 /* Answer query qi into tmp (final order, at most k). 0 or -1 (no memory). */
 static int answer(const query_ctx *qc, size_t qi, ph_hitvec *tmp, ph_scratch *sc)
 {
@@ -146,6 +173,12 @@ static int answer(const query_ctx *qc, size_t qi, ph_hitvec *tmp, ph_scratch *sc
     ph_sink s = {.out = dst, .k = o->k, .core = ix->core, .dead = ix->dead,
                  .buf_ids = ix->buf_ids};
     tmp->n = 0;
+    if (V > 1 && o->k == 0 &&
+        ph_plan(ix->core, ix->nbuf, o->radius, 0, o->method) == PHASH_INDEX_SCAN) {
+        s.bound = o->radius;
+        scan_variants(qc, qi, &s, sc);
+        V = 0; /* done: the variants' hits are in tmp */
+    }
     for (unsigned v = 0; v < V && !s.failed; v++) {
         s.variant = v;
         s.bound = o->radius;
@@ -158,7 +191,7 @@ static int answer(const query_ctx *qc, size_t qi, ph_hitvec *tmp, ph_scratch *sc
     }
     if (s.failed)
         return -1;
-    if (V > 1 && tmp->n > 1) {
+    if (qc->variants > 1 && tmp->n > 1) {
         /* One hit per entry: its best variant (lowest distance, then variant). */
         qsort(tmp->v, tmp->n, sizeof *tmp->v, by_entry_dist_variant);
         size_t o2 = 1;
@@ -184,7 +217,6 @@ static int append(phash_index_results *r, const ph_hitvec *tmp)
  * scanned for every query of the batch while it is in cache, instead of
  * streaming the whole array once per query. Each query keeps its own sink
  * (and k-NN heap) across blocks. */
-#define BATCH_BLOCK_BYTES (256u * 1024u)
 
 static int answer_scan_batch(const query_ctx *qc, size_t q0, size_t q1, phash_index_results *r)
 {
