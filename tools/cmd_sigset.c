@@ -35,6 +35,9 @@ static void sigset_usage(FILE *f)
         "  --keep-flagged     keep all-zero and low-quality entries (default: skip them)\n"
         "  --decimal          read 16-digit all-decimal pHash values as decimal\n"
         "  -o, --output SET   compile: the compiled set to write\n"
+        "  --layout L         compile: fast (default: with the index, for servers) or\n"
+        "                     endpoint (no index, compact owners: ~44 B per PDQ entry,\n"
+        "                     queries scan the codes; same matches)\n"
         "  --allowlist LIST   also load LIST as an allowlist (known-benign files: its\n"
         "                     entries suppress other lists' matches of the same file\n"
         "                     or hash; VICS Category 0 and NIST CAID are such entries\n"
@@ -97,11 +100,12 @@ typedef struct sigset_args {
     const char **lists;
     unsigned char *allow; /* per list: loaded as an allowlist (--allowlist) */
     int n_lists;
+    unsigned save_flags; /* PHASH_SIGSET_SAVE_ENDPOINT for --layout endpoint */
 } sigset_args;
 
 enum {
     OPT_STRICT = 256, OPT_KEEP_FLAGGED, OPT_DECIMAL, OPT_FORMAT, OPT_ALGO, OPT_MIN_QUALITY,
-    OPT_ALLOWLIST
+    OPT_ALLOWLIST, OPT_LAYOUT
 };
 
 static const struct option sigset_options[] = {
@@ -114,6 +118,7 @@ static const struct option sigset_options[] = {
     {"min-quality", required_argument, NULL, OPT_MIN_QUALITY},
     {"output", required_argument, NULL, 'o'},
     {"allowlist", required_argument, NULL, OPT_ALLOWLIST},
+    {"layout", required_argument, NULL, OPT_LAYOUT},
     {NULL, 0, NULL, 0}};
 
 /* One option into the set (or a); 0, or -1 on a bad value. */
@@ -127,6 +132,11 @@ static int apply_option(phash_sigset *set, sigset_args *a, int id, const char *v
         return phash_sigset_set_option(set, PHASH_SIGSET_OPT_U64_FORM, PHASH_U64_UNSIGNED) ? -1
                                                                                            : 0;
     case 'o': a->out = v; return 0;
+    case OPT_LAYOUT:
+        if (strcmp(v, "fast") && strcmp(v, "endpoint"))
+            return -1;
+        a->save_flags = strcmp(v, "endpoint") ? 0 : PHASH_SIGSET_SAVE_ENDPOINT;
+        return 0;
     case OPT_ALLOWLIST:
         a->allow[a->n_lists] = 1;
         a->lists[a->n_lists++] = v;
@@ -327,7 +337,8 @@ int cmd_sigset(int argc, char **argv)
         size_t pdq = phash_sigset_size(set, PHASH_SIG_PDQ),
                phash = phash_sigset_size(set, PHASH_SIG_PHASH), lists = phash_sigset_list_count(set);
         /* written for the last time: its memory is freed as it is written */
-        if (phash_sigset_save_flags(set, a.out, PHASH_SIGSET_SAVE_RELEASE) != PHASH_OK) {
+        if (phash_sigset_save_flags(set, a.out, PHASH_SIGSET_SAVE_RELEASE | a.save_flags) !=
+            PHASH_OK) {
             fprintf(stderr, "phash sigset: %s\n", phash_sigset_last_error(set));
             rc = EXIT_ERROR;
         } else

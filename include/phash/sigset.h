@@ -379,8 +379,25 @@ PHASH_API PHASH_NODISCARD phash_status phash_sigset_save(phash_sigset *set, cons
  * every index and its copies (`phash sigset compile` of 10M PDQ entries:
  * see docs). On return, success or not, the set is empty (its options
  * kept) and may be loaded into again; a set opened from a compiled file
- * is emptied at the end only. PHASH_ERR_INVALID_ARG for unknown flags. */
+ * is emptied at the end only. PHASH_ERR_INVALID_ARG for unknown flags.
+ * (PHASH_SIGSET_SAVE_ENDPOINT: below.) */
 #define PHASH_SIGSET_SAVE_RELEASE 1u
+/* PHASH_SIGSET_SAVE_ENDPOINT: the endpoint layout, for machines where the
+ * set's memory matters more than its query speed (the default layout,
+ * "fast", is for servers). The file holds the codes, the strings (ids,
+ * metadata, list names, categories) and compact owner records (the list,
+ * category, quality, flags and line coded in as few bytes as the set needs,
+ * the entry implicit), and no index: a PDQ or pHash query is a SIMD scan
+ * of the codes in the file, the 8 dihedral codes of a query in one pass
+ * (at 10M PDQ entries ~44 B per entry instead of ~169, and some queries a
+ * second instead of thousands; see docs/formats.md). Opened (best with
+ * PHASH_SIGSET_OPEN_MAP) it is used in place: nothing per entry is built
+ * on the heap, except for a set holding vPDQ videos (their owners are
+ * decoded for the video matcher). Exact digests keep their sorted tables.
+ * Every query gives the same matches, owners and distances as the default
+ * layout. Files in this layout are format version 2: a phash that predates
+ * it refuses them with PHASH_ERR_VERSION. Combines with RELEASE. */
+#define PHASH_SIGSET_SAVE_ENDPOINT 2u
 PHASH_API PHASH_NODISCARD phash_status phash_sigset_save_flags(phash_sigset *set,
                                                                const char *path,
                                                                unsigned flags);

@@ -33,11 +33,22 @@
  *     SIZES  u64 digest owners without a file size, u64 n, n x u64 the
  *            file sizes the lists record, sorted (lib/sigset/sizes.c);
  *            sets written before it have none (no size filter)
+ *     EOWNERS (the endpoint layout, instead of OWNERS and every INDEX) the
+ *            owners grouped by algorithm and entry, fields coded in as
+ *            few bytes as the set needs: layout at the top of eowners.c
  * Unknown section kinds are skipped.
+ * Two layouts: "fast" (format version 1: OWNERS and an INDEX per
+ * algorithm, ~169 B per PDQ entry at 10M) for servers, and "endpoint"
+ * (PHASH_SIGSET_SAVE_ENDPOINT, format version 2, which older readers
+ * refuse as too new: EOWNERS and no INDEX, ~41-44 B per PDQ entry of a
+ * plain list): its queries scan the CODES section in place
+ * (ph_index_over_codes) and nothing per entry is built at open (except the
+ * owners of a set holding vPDQ videos, decoded for the video matcher).
  * Opening maps the file and points the set at its sections (codes, owners,
  * pool, lists: their file layout is the in-memory one on 64-bit
  * little-endian hosts), after checking every checksum and reference; only
- * the per-entry owner grouping (8 B per entry) is built on the heap. */
+ * the per-entry owner grouping (8 B per entry) is built on the heap (in the
+ * fast layout). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,6 +63,7 @@
 
 #define PHX_MAGIC "PHXSET\r\n"
 #define PHX_VERSION 1u
+#define PHX_VERSION_ENDPOINT 2u /* the endpoint layout: EOWNERS, no INDEX */
 #define PHX_HEADER 32u
 #define PHX_ENTRY 32u
 #define PHX_OWNER 40u
@@ -66,7 +78,8 @@ enum {
     SEC_CATEGORIES = 6,
     SEC_LISTINFO = 7,
     SEC_DIGESTS = 8,
-    SEC_SIZES = 9
+    SEC_SIZES = 9,
+    SEC_EOWNERS = 10
 };
 #define PHX_LISTINFO 56u
 
@@ -210,7 +223,9 @@ static int write_owners(const phash_sigset *set, out_stream *o)
 {
     int r = out_u64(o, set->n_owners);
     for (size_t i = 0; i < set->n_owners && !r; i++) {
-        const ph_owner *w = &set->owners[i];
+        ph_owner own;
+        const ph_owner *w = &own;
+        ph_sigset_owner_nth(set, i, &own);
         uint8_t p[PHX_OWNER];
         put32(p, w->entry);
         put32(p + 4, w->list);
@@ -273,6 +288,8 @@ static phash_status write_section(phash_sigset *set, const section *sec, out_str
     case SEC_OWNERS:
         r = write_owners(set, o);
         break;
+    case SEC_EOWNERS:
+        return ph_eowners_write(set, out_put, o);
     case SEC_LISTINFO:
         r = write_list_info(set, o);
         break;
@@ -294,11 +311,11 @@ static phash_status write_section(phash_sigset *set, const section *sec, out_str
 }
 
 /* Header and table over the zeros at the start of the file. */
-static int write_header(out_stream *o, const section *sec, size_t n)
+static int write_header(out_stream *o, const section *sec, size_t n, uint32_t version)
 {
     uint8_t head[PHX_HEADER + PHX_ENTRY * PHX_MAX_SECTIONS] = {0};
     memcpy(head, PHX_MAGIC, 8);
-    put32(head + 8, PHX_VERSION);
+    put32(head + 8, version);
     put32(head + 12, (uint32_t)n);
     put64(head + 16, o->pos);
     for (size_t i = 0; i < n; i++) {
@@ -331,6 +348,7 @@ static void release_after(phash_sigset *set, const section *sec)
         set->pool_cap = 0;
         break;
     case SEC_OWNERS:
+    case SEC_EOWNERS:
         ph_free(set->owners);
         set->owners = NULL;
         ph_free(set->owner_table.slots);
@@ -362,7 +380,7 @@ static void release_after(phash_sigset *set, const section *sec)
 
 /* Every section, in the order the table lists them; with release, the
  * set's memory is freed on the way (release_after). */
-static phash_status write_set(phash_sigset *set, out_stream *o, int release)
+static phash_status write_set(phash_sigset *set, out_stream *o, int release, int endpoint)
 {
     section sec[6 + 3 * PHASH_SIG_ALGO_MAX];
     size_t n = 0;
@@ -372,11 +390,11 @@ static phash_status write_set(phash_sigset *set, out_stream *o, int release)
         sec[n++] = (section){.kind = SEC_CATEGORIES};
     for (uint32_t a = 1; a <= PHASH_SIG_ALGO_MAX; a++)
         sec[n++] = (section){.kind = SEC_CODES, .algo = a};
-    sec[n++] = (section){.kind = SEC_OWNERS};
+    sec[n++] = (section){.kind = endpoint ? SEC_EOWNERS : SEC_OWNERS};
     sec[n++] = (section){.kind = SEC_LISTINFO};
     sec[n++] = (section){.kind = SEC_SIZES};
     for (uint32_t a = 1; a <= PHASH_SIG_ALGO_MAX; a++)
-        if (set->algo[a].count && !phash_sig_algo_is_exact((phash_sig_algo)a))
+        if (set->algo[a].count && !phash_sig_algo_is_exact((phash_sig_algo)a) && !endpoint)
             sec[n++] = (section){.kind = SEC_INDEX, .algo = a};
     for (uint32_t a = 1; a <= PHASH_SIG_ALGO_MAX; a++)
         if (set->algo[a].count && phash_sig_algo_is_exact((phash_sig_algo)a))
@@ -397,10 +415,11 @@ static phash_status write_set(phash_sigset *set, out_stream *o, int release)
         if (out_pad(o))
             return PHASH_ERR_IO;
     }
-    return write_header(o, sec, n) ? PHASH_ERR_IO : PHASH_OK;
+    return write_header(o, sec, n, endpoint ? PHX_VERSION_ENDPOINT : PHX_VERSION) ? PHASH_ERR_IO
+                                                                                   : PHASH_OK;
 }
 
-static phash_status save_set(phash_sigset *set, const char *path, int release);
+static phash_status save_set(phash_sigset *set, const char *path, unsigned flags);
 
 /* Empty a set, keeping its options and last error: its contents go to a
  * new set's, which is freed. A set that cannot be made (out of memory) is
@@ -433,15 +452,15 @@ phash_status phash_sigset_save(phash_sigset *set, const char *path)
 
 phash_status phash_sigset_save_flags(phash_sigset *set, const char *path, unsigned flags)
 {
-    if (!set || !path || (flags & ~PHASH_SIGSET_SAVE_RELEASE))
+    if (!set || !path || (flags & ~(PHASH_SIGSET_SAVE_RELEASE | PHASH_SIGSET_SAVE_ENDPOINT)))
         return PHASH_ERR_INVALID_ARG;
-    phash_status st = save_set(set, path, (flags & PHASH_SIGSET_SAVE_RELEASE) != 0);
+    phash_status st = save_set(set, path, flags);
     if (flags & PHASH_SIGSET_SAVE_RELEASE)
         empty_set(set);
     return st;
 }
 
-static phash_status save_set(phash_sigset *set, const char *path, int release)
+static phash_status save_set(phash_sigset *set, const char *path, unsigned flags)
 {
     ph_error_clear(&set->err);
     set->last_errno = 0;
@@ -454,7 +473,8 @@ static phash_status save_set(phash_sigset *set, const char *path, int release)
     o->pos = 0;
     phash_status st = ph_atomic_open(&o->f, path, &set->err);
     if (st == PHASH_OK) {
-        st = write_set(set, o, release);
+        st = write_set(set, o, (flags & PHASH_SIGSET_SAVE_RELEASE) != 0,
+                       (flags & PHASH_SIGSET_SAVE_ENDPOINT) != 0);
         if (st == PHASH_OK)
             st = ph_atomic_commit(&o->f, &set->err);
         else {
@@ -486,6 +506,7 @@ static phash_status bad(const char **detail, const char *what)
 typedef struct found {
     const uint8_t *p;
     uint64_t size;
+    uint32_t kind; /* owners: SEC_OWNERS or SEC_EOWNERS (the endpoint layout) */
 } found;
 
 /* Check the header, the table and every section checksum; collect the
@@ -496,12 +517,13 @@ static phash_status check_layout(const uint8_t *buf, size_t size, found *lists, 
 {
     if (size < PHX_HEADER || memcmp(buf, PHX_MAGIC, 8))
         return bad(detail, "not a phash compiled signature set (bad magic)");
-    if (get32(buf + 8) > PHX_VERSION) {
+    uint32_t version = get32(buf + 8);
+    if (version > PHX_VERSION_ENDPOINT) {
         if (detail)
             *detail = "compiled set written by a newer phash (format version too new)";
         return PHASH_ERR_VERSION;
     }
-    if (get32(buf + 8) != PHX_VERSION)
+    if (version != PHX_VERSION && version != PHX_VERSION_ENDPOINT)
         return bad(detail, "unknown compiled set format version");
     uint32_t n = get32(buf + 12);
     if (n > PHX_MAX_SECTIONS || PHX_HEADER + PHX_ENTRY * (size_t)n > size)
@@ -521,12 +543,12 @@ static phash_status check_layout(const uint8_t *buf, size_t size, found *lists, 
             return bad(detail, "compiled set section out of bounds");
         if (crc32_update(0, buf + off, (size_t)len) != get32(e + 24))
             return bad(detail, "compiled set section checksum mismatch");
-        found f = {buf + off, len};
+        found f = {buf + off, len, kind};
         if (kind == SEC_LISTS)
             *lists = f;
         else if (kind == SEC_POOL)
             *pool = f;
-        else if (kind == SEC_OWNERS)
+        else if (kind == (version == PHX_VERSION ? SEC_OWNERS : SEC_EOWNERS))
             *owners = f;
         else if (kind == SEC_CATEGORIES)
             *cats = f;
@@ -576,8 +598,9 @@ _Static_assert(sizeof(ph_owner) == PHX_OWNER && offsetof(ph_owner, list) == 4 &&
 static phash_status fill_set(phash_sigset *set, found *lists, found *pool, found codes[],
                              found *owners, const found *cats, const char **detail)
 {
-    uint64_t n_lists, n_owners, n_cats = 0;
-    if (counted(lists, 8, &n_lists) || counted(owners, PHX_OWNER, &n_owners) ||
+    uint64_t n_lists, n_owners = 0, n_cats = 0;
+    int endpoint = owners->kind == SEC_EOWNERS; /* its owners are checked by eowners.c */
+    if (counted(lists, 8, &n_lists) || (!endpoint && counted(owners, PHX_OWNER, &n_owners)) ||
         (cats->p && counted(cats, 8, &n_cats)))
         return bad(detail, "compiled set section size does not match its count");
     if (pool->size < 1 || pool->p[0] != '\0' || pool->p[pool->size - 1] != '\0')
@@ -594,7 +617,7 @@ static phash_status fill_set(phash_sigset *set, found *lists, found *pool, found
     for (size_t i = 0; i < n_cats; i++)
         if (c[i] >= pool->size)
             return bad(detail, "compiled set category outside the string pool");
-    const ph_owner *o = (const ph_owner *)(owners->p + 8);
+    const ph_owner *o = endpoint ? NULL : (const ph_owner *)(owners->p + 8);
     for (size_t i = 0; i < n_owners; i++)
         if (o[i].algo < 1 || o[i].algo > PHASH_SIG_ALGO_MAX || o[i].entry >= count[o[i].algo] ||
             o[i].list >= n_lists || o[i].id >= pool->size || o[i].meta >= pool->size ||
@@ -621,6 +644,13 @@ static phash_status fill_set(phash_sigset *set, found *lists, found *pool, found
         st->codes = count[a] ? (void *)(codes[a].p + 8) : NULL;
         st->count = (size_t)count[a];
         st->cap = 0;
+    }
+    if (endpoint) { /* grouped already: nothing is built */
+        const char *why;
+        if (ph_eowners_attach(set, owners->p, owners->size, &why))
+            return why ? bad(detail, why) : PHASH_ERR_NOMEM;
+        set->finalized = 1;
+        return PHASH_OK;
     }
     set->finalized = 0;
     return ph_sigset_finalize(set);
@@ -652,12 +682,17 @@ static phash_status map_file(const char *path, unsigned flags, ph_map **m, const
     return PHASH_OK;
 }
 
+static int in_mapping(const phash_sigset *set, const void *p)
+{
+    const uint8_t *m = set->map, *q = p;
+    return q && (uintptr_t)q >= (uintptr_t)m && (uintptr_t)q < (uintptr_t)m + set->map_len;
+}
+
 /* Clear *p if it points into the set's mapping (a set whose fill failed
  * half-way still holds heap arrays, which phash_sigset_free frees). */
 static void forget_mapped(const phash_sigset *set, void **p)
 {
-    const uint8_t *m = set->map, *q = *p;
-    if (q && (uintptr_t)q >= (uintptr_t)m && (uintptr_t)q < (uintptr_t)m + set->map_len)
+    if (in_mapping(set, *p))
         *p = NULL;
 }
 
@@ -674,6 +709,8 @@ void ph_sigset_unmap(phash_sigset *set)
         set->algo[a].dt_dir = set->algo[a].dt_order = NULL; /* in the mapping */
     }
     forget_mapped(set, (void **)&set->sizes);
+    ph_free(set->eo); /* points into the mapping */
+    set->eo = NULL;
     ph_map_close(set->mapping);
     set->mapping = NULL;
     set->map = NULL;
@@ -692,9 +729,14 @@ phash_status ph_sigset_own(phash_sigset *set)
 {
     if (!set->map)
         return PHASH_OK;
+    /* The endpoint layout's owners are decoded to the heap first. */
+    if (ph_eowners_expand(set) != PHASH_OK)
+        return PHASH_ERR_NOMEM;
     void *pool = heap_copy(set->pool, set->pool_len);
     void *lists = heap_copy(set->lists, set->n_lists * sizeof *set->lists);
-    void *owners = heap_copy(set->owners, set->n_owners * sizeof *set->owners);
+    int owners_mapped = set->owners == NULL || in_mapping(set, set->owners);
+    void *owners = owners_mapped ? heap_copy(set->owners, set->n_owners * sizeof *set->owners)
+                                 : set->owners;
     void *cats = heap_copy(set->cats, set->n_cats * sizeof *set->cats);
     void *codes[PHASH_SIG_ALGO_MAX + 1] = {0};
     int ok = pool && lists && owners && cats;
@@ -704,7 +746,9 @@ phash_status ph_sigset_own(phash_sigset *set)
     if (ok && ph_sizes_own(set) != PHASH_OK)
         ok = 0;
     if (!ok) {
-        ph_free(pool), ph_free(lists), ph_free(owners), ph_free(cats);
+        ph_free(pool), ph_free(lists), ph_free(cats);
+        if (owners_mapped)
+            ph_free(owners);
         for (int a = 1; a <= PHASH_SIG_ALGO_MAX; a++)
             ph_free(codes[a]);
         return PHASH_ERR_NOMEM;
@@ -736,7 +780,7 @@ static void read_list_info(phash_sigset *set, const uint8_t *buf)
     uint32_t n = get32(buf + 12);
     for (uint32_t i = 0; i < n; i++) {
         const uint8_t *e = buf + PHX_HEADER + PHX_ENTRY * i;
-        found f = {buf + get64(e + 8), get64(e + 16)};
+        found f = {buf + get64(e + 8), get64(e + 16), SEC_LISTINFO};
         uint64_t count;
         if (get32(e) != SEC_LISTINFO || counted(&f, PHX_LISTINFO, &count) ||
             count != set->n_lists || !set->prov)
@@ -772,13 +816,21 @@ static phash_status attach_digests(phash_sigset *set, const found digests[], con
 
 /* Open the embedded index of each algorithm that has entries; its count
  * must be the set's. */
-static phash_status open_indexes(const phash_sigset *set, const found index[],
+static phash_status open_indexes(const phash_sigset *set, const found index[], int endpoint,
                                  phash_index *idx[], const char **detail)
 {
     for (int a = 1; a <= PHASH_SIG_ALGO_MAX; a++) {
         idx[a] = NULL;
         if ((!index[a].p && set->algo[a].count == 0) || phash_sig_algo_is_exact((phash_sig_algo)a))
             continue;
+        if (!index[a].p && endpoint) { /* the endpoint layout: a scan over its CODES section */
+            phash_status st = ph_index_over_codes(
+                8 * (unsigned)phash_sig_algo_code_size((phash_sig_algo)a), set->algo[a].codes,
+                set->algo[a].count, &idx[a]);
+            if (st != PHASH_OK)
+                return st == PHASH_ERR_NOMEM ? st : bad(detail, "compiled set codes misaligned");
+            continue;
+        }
         if (!index[a].p)
             return bad(detail, "compiled set lacks the index of an algorithm it holds");
         const char *why = NULL;
@@ -843,8 +895,12 @@ phash_status ph_compiled_open(const char *path, unsigned flags, phash_sigset **o
         st = attach_digests(set, digests, &sizes, detail);
     if (st == PHASH_OK)
         read_list_info(set, (const uint8_t *)set->map); /* the provenance, copied to the heap */
+    /* The video matcher reads a heap owner table (vmatch.c): an endpoint
+     * set with videos has its owners decoded to the heap. */
+    if (st == PHASH_OK && set->algo[PHASH_SIG_VPDQ].count)
+        st = ph_eowners_expand(set);
     if (st == PHASH_OK && idx)
-        st = open_indexes(set, index, ix, detail);
+        st = open_indexes(set, index, owners.kind == SEC_EOWNERS, ix, detail);
     if (st != PHASH_OK) {
         for (int a = 1; a <= PHASH_SIG_ALGO_MAX; a++)
             phash_index_free(ix[a]);

@@ -243,6 +243,7 @@ void phash_sigset_free(phash_sigset *set)
     for (int a = 1; a <= PHASH_SIG_ALGO_MAX; a++)
         algo_free(&set->algo[a]);
     ph_free(set->owners);
+    ph_free(set->eo);
     table_free(&set->owner_table);
     ph_free(set->pool);
     ph_free(set->lists);
@@ -726,9 +727,36 @@ size_t phash_sigset_owner_count(const phash_sigset *set, phash_sig_algo algo, si
     const ph_algo_store *st = store_of(set, algo);
     if (!st || entry >= st->count || !set->finalized)
         return 0;
+    if (set->eo) {
+        size_t first, n;
+        ph_eowners_range(set->eo, (int)algo, entry, &first, &n);
+        return n;
+    }
     uint32_t lo, hi;
     ph_owner_span(st, entry, &lo, &hi);
     return hi - lo;
+}
+
+void ph_sigset_owner_at(const phash_sigset *set, int algo, size_t entry, size_t k, ph_owner *out)
+{
+    if (set->eo) {
+        size_t first, n;
+        ph_eowners_range(set->eo, algo, entry, &first, &n);
+        ph_eowners_get(set->eo, first + k, out);
+        return;
+    }
+    const ph_algo_store *st = &set->algo[algo];
+    uint32_t lo, hi;
+    ph_owner_span(st, entry, &lo, &hi);
+    *out = set->owners[ph_owner_at(st, lo + (uint32_t)k)];
+}
+
+void ph_sigset_owner_nth(const phash_sigset *set, size_t i, ph_owner *out)
+{
+    if (set->eo)
+        ph_eowners_get(set->eo, i, out);
+    else
+        *out = set->owners[i];
 }
 
 phash_status phash_sigset_owner_get(const phash_sigset *set, phash_sig_algo algo, size_t entry,
@@ -738,10 +766,9 @@ phash_status phash_sigset_owner_get(const phash_sigset *set, phash_sig_algo algo
         return PHASH_ERR_INVALID_ARG;
     if (k >= phash_sigset_owner_count(set, algo, entry))
         return PHASH_ERR_NOT_FOUND;
-    const ph_algo_store *st = &set->algo[algo];
-    uint32_t lo, hi;
-    ph_owner_span(st, entry, &lo, &hi);
-    const ph_owner *o = &set->owners[ph_owner_at(st, lo + (uint32_t)k)];
+    ph_owner own;
+    const ph_owner *o = &own;
+    ph_sigset_owner_at(set, (int)algo, entry, k, &own);
     out->list = set->pool + set->lists[o->list];
     out->id = set->pool + o->id;
     out->metadata = set->pool + o->meta;

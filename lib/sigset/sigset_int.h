@@ -80,9 +80,25 @@ static inline uint32_t ph_owner_at(const ph_algo_store *st, uint32_t k)
     return st->owner_order ? st->owner_order[k] : (uint32_t)(st->owner_base + k);
 }
 
+/* The owners of a compiled set in the endpoint layout, in its mapping
+ * (eowners.c): grouped by algorithm and entry, fields frame-of-reference
+ * coded. */
+enum { PH_EO_LIST, PH_EO_ID, PH_EO_META, PH_EO_LINE, PH_EO_QUALITY, PH_EO_FLAGS, PH_EO_CATEGORY,
+       PH_EO_FIELDS };
+typedef struct ph_eowners {
+    const uint8_t *rec; /* n_owners records of rec_size bytes */
+    unsigned rec_size;
+    unsigned width[PH_EO_FIELDS], at[PH_EO_FIELDS]; /* bytes, offset in a record */
+    uint64_t base[PH_EO_FIELDS], span[PH_EO_FIELDS];
+    size_t first[PHASH_SIG_ALGO_MAX + 2]; /* algo a's owners: [first[a], first[a + 1]) */
+    const uint8_t *exc[PHASH_SIG_ALGO_MAX + 1]; /* entries with 0 or several owners */
+    size_t n_exc[PHASH_SIG_ALGO_MAX + 1];
+} ph_eowners;
+
 struct phash_sigset {
     ph_algo_store algo[PHASH_SIG_ALGO_MAX + 1]; /* [0] unused */
-    ph_owner *owners;
+    ph_owner *owners; /* NULL when eo holds them */
+    ph_eowners *eo;   /* endpoint layout: the owners in the mapping; else NULL */
     size_t n_owners, owners_cap;
     /* (algo, entry, list, id) -> owner, for exact repeats, of the owners
      * that are not the first of their entry (ph_algo_store.first); built
@@ -180,6 +196,30 @@ phash_status ph_sigset_drop_owners(phash_sigset *set, const ph_sigset_mark *mark
                                    ph_owner_drop_fn drop, void *ctx, uint64_t *dropped);
 /* Group owners per entry (called after every load). */
 phash_status ph_sigset_finalize(phash_sigset *set);
+/* Owner k of an entry, and owner i in the set's order (load order, or the
+ * endpoint layout's grouped order), whatever holds them (ids and metadata
+ * are pool offsets). The caller checks the ranges. */
+void ph_sigset_owner_at(const phash_sigset *set, int algo, size_t entry, size_t k, ph_owner *out);
+void ph_sigset_owner_nth(const phash_sigset *set, size_t i, ph_owner *out);
+
+/* ---- the endpoint layout's owners (eowners.c) ---- */
+
+/* The EOWNERS section of a finalized set (every owner, grouped).
+ * PHASH_ERR_IO when put fails. */
+phash_status ph_eowners_write(const phash_sigset *set, ph_sink_fn put, void *ctx);
+/* Check a mapped section against the set (lists, pool, categories, entry
+ * counts already in place) and point set->eo at it: -1 with *why a
+ * sentence, or NULL when out of memory. */
+int ph_eowners_attach(phash_sigset *set, const uint8_t *p, uint64_t size, const char **why);
+/* Owners [*first, *first + *count) of an entry, in the set's order. */
+void ph_eowners_range(const ph_eowners *eo, int algo, size_t entry, size_t *first,
+                      size_t *count);
+/* Owner i decoded. */
+void ph_eowners_get(const ph_eowners *eo, size_t i, ph_owner *out);
+/* Decode every owner to the heap (set->owners) and group them as a loaded
+ * set's: before a load changes the set, or for the video matcher.
+ * PHASH_ERR_NOMEM (the set unchanged). */
+phash_status ph_eowners_expand(phash_sigset *set);
 
 /* ---- compiled sets and indexes (compiled.c) ---- */
 

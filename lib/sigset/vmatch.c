@@ -102,6 +102,8 @@ static phash_status number_videos(const phash_sigset *set, ph_videos *v, size_t 
 phash_status ph_videos_build(const phash_sigset *set, ph_videos **out)
 {
     *out = NULL;
+    if (set->algo[PHASH_SIG_VPDQ].count == 0) /* no pass over a large set's owners */
+        return PHASH_OK;
     size_t n_vpdq = 0;
     const ph_owner *o = owners_of(set);
     for (size_t i = 0; i < set->n_owners; i++)
