@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # phash sigset info on a compiled set shows each list's provenance: name,
 # size, SHA-256 (as sha256sum computes it) and load date, the same as for
-# the text list itself.
+# the text list itself. The endpoint layout (--layout endpoint) gives the
+# same info and the same scan rows as the default layout.
 set -u
 phash=$(cd "$(dirname "$1")" && pwd)/$(basename "$1") # meson passes it relative
 src=$PHASH_SOURCE_ROOT
@@ -29,4 +30,28 @@ echo "$line" | grep -Eq "^list 1: $list, $size bytes, sha256 $sha, loaded ${toda
 check "list 1: name, size, sha256, load date" $?
 "$phash" sigset info "$list" | grep -Eq "^list 1: $list, $size bytes, sha256 $sha, loaded "
 check "the text list shows the same" $?
+# The endpoint layout: the same info (but the file's size on the first
+# line) and the same scan rows as the default layout; a bad layout is a
+# usage error.
+"$phash" sigset compile --layout endpoint "$list" "$list" \
+    -o "$tmp/endpoint.phx" >/dev/null 2>&1
+check "compile --layout endpoint" $?
+"$phash" sigset compile --layout fast "$list" "$list" \
+    -o "$tmp/fast.phx" >/dev/null 2>&1
+check "compile --layout fast" $?
+"$phash" sigset info "$tmp/fast.phx" | tail -n +2 >"$tmp/fast.txt"
+"$phash" sigset info "$tmp/endpoint.phx" | tail -n +2 >"$tmp/endpoint.txt"
+grep -q "^owners (records): 36$" "$tmp/endpoint.txt"
+check "endpoint info: 36 owners" $?
+cmp -s "$tmp/fast.txt" "$tmp/endpoint.txt"
+check "info: the same in both layouts" $?
+"$phash" scan --no-nice sample --signatures "$tmp/fast.phx" >"$tmp/fast.csv" 2>/dev/null
+"$phash" scan --no-nice sample --signatures "$tmp/endpoint.phx" >"$tmp/endpoint.csv" 2>/dev/null
+[ "$(wc -l <"$tmp/endpoint.csv")" -gt 20 ]
+check "scan: matches found" $?
+cmp -s "$tmp/fast.csv" "$tmp/endpoint.csv"
+check "scan: the same rows in both layouts" $?
+"$phash" sigset compile --layout small "$list" -o "$tmp/bad.phx" >/dev/null 2>&1
+[ $? -eq 2 ] && [ ! -e "$tmp/bad.phx" ]
+check "--layout small: usage error, nothing written" $?
 exit $fail
