@@ -121,6 +121,33 @@ START_TEST(timeout_kills_the_command_and_its_children)
 }
 END_TEST
 
+/* A record larger than the pipe holds, to a command that never reads it:
+ * the timeout still holds (the record was written before the timeout was
+ * watched, so phash waited for the command to end: 60 s, then "exit 0"). */
+START_TEST(unread_record_does_not_outlast_the_timeout)
+{
+    char dir[512], why[512], want[2048];
+    make_temp_dir(dir, sizeof dir, "phash-hook");
+    size_t n = 1 << 20;
+    char *big = malloc(n + 1);
+    ck_assert_ptr_nonnull(big);
+    memset(big, 'x', n);
+    big[n] = '\0';
+    char *argv[] = {child, "tree", dir, NULL};
+    ck_assert_int_eq(hook_run_argv(argv, 4.0, put_record, big, "", "p", why, sizeof why), -1);
+    snprintf(want, sizeof want, "--on-match %s: no exit after 4 s: killed", child);
+    ck_assert_str_eq(why, want);
+    free(big);
+    nap(11); /* what the command started is gone too (its late file) */
+    char late[600], alive[600];
+    snprintf(late, sizeof late, "%s/late", dir);
+    snprintf(alive, sizeof alive, "%s/alive", dir);
+    ck_assert_msg(!exists(late), "the command's child outlived the timeout");
+    remove(alive);
+    rmdir(dir);
+}
+END_TEST
+
 #ifdef _WIN32
 START_TEST(batch_files_refused)
 {
@@ -150,11 +177,12 @@ int main(int argc, char **argv)
     child = argv[1];
     Suite *s = suite_create("scan_hook");
     TCase *tc = tcase_create("run");
-    tcase_set_timeout(tc, 60);
+    tcase_set_timeout(tc, 90);
     tcase_add_test(tc, arguments_arrive_intact);
     tcase_add_test(tc, command_split_at_spaces);
     tcase_add_test(tc, exit_status_and_not_found);
     tcase_add_test(tc, timeout_kills_the_command_and_its_children);
+    tcase_add_test(tc, unread_record_does_not_outlast_the_timeout);
 #ifdef _WIN32
     tcase_add_test(tc, batch_files_refused);
 #endif

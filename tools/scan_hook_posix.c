@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* phash scan --on-match on POSIX systems: fork, exec without a shell,
- * record on stdin, bounded in time (scan_hook.h). */
+ * record on stdin (written without blocking, between the waits), bounded
+ * in time (scan_hook.h). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -21,12 +22,24 @@ static double mono(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-int hook_run_argv(char *const argv[], double timeout, hook_writer write, void *ctx,
+int hook_run_argv(char *const argv[], double timeout, hook_writer write_record, void *ctx,
                   const char *match_id, const char *path, char *why, size_t why_len)
 {
-    int fd[2];
-    if (pipe2(fd, O_CLOEXEC)) {
+    /* The record in memory first: written to the pipe between the waits
+     * below, so that a command that does not read it (a record larger than
+     * the pipe holds) cannot hold phash past the timeout. */
+    char *rec = NULL;
+    size_t len = 0, off = 0;
+    FILE *m = open_memstream(&rec, &len);
+    if (!m) {
         snprintf(why, why_len, "--on-match %s: %s", argv[0], strerror(errno));
+        return -1;
+    }
+    write_record(m, ctx);
+    int fd[2];
+    if (fclose(m) != 0 || pipe2(fd, O_CLOEXEC)) {
+        snprintf(why, why_len, "--on-match %s: %s", argv[0], strerror(errno));
+        free(rec);
         return -1;
     }
     pid_t pid = fork();
@@ -43,40 +56,56 @@ int hook_run_argv(char *const argv[], double timeout, hook_writer write, void *c
     close(fd[0]);
     if (pid < 0) {
         close(fd[1]);
+        free(rec);
         snprintf(why, why_len, "--on-match %s: cannot start: %s", argv[0], strerror(errno));
         return -1;
     }
     /* a reader that exits early (EPIPE) is fine: its exit status decides */
     void (*old)(int) = signal(SIGPIPE, SIG_IGN);
-    FILE *in = fdopen(fd[1], "w");
-    if (in) {
-        write(in, ctx);
-        fclose(in);
-    } else {
-        close(fd[1]);
-    }
-    signal(SIGPIPE, old);
+    int in = fd[1];
+    fcntl(in, F_SETFL, O_NONBLOCK);
     double end = mono() + timeout;
-    int st = 0, rc = -1;
-    for (;;) {
-        pid_t w = waitpid(pid, &st, WNOHANG);
-        if (w == pid)
-            break;
-        if (w < 0 && errno != EINTR) {
-            snprintf(why, why_len, "--on-match %s: %s", argv[0], strerror(errno));
-            return -1;
+    int st = 0, rc = -1, waited = 0;
+    while (!waited) {
+        while (in >= 0 && off < len) {
+            ssize_t k = write(in, rec + off, len - off);
+            if (k > 0)
+                off += (size_t)k;
+            else if (k < 0 && errno == EINTR)
+                continue;
+            else if (k < 0 && errno == EAGAIN)
+                break; /* the pipe is full: the command has not read yet */
+            else
+                off = len; /* EPIPE: the command will not read the rest */
         }
-        if (mono() > end) {
+        if (in >= 0 && off == len) {
+            close(in); /* the end of the record */
+            in = -1;
+        }
+        pid_t w = waitpid(pid, &st, WNOHANG);
+        if (w == pid) {
+            waited = 1;
+        } else if (w < 0 && errno != EINTR) {
+            snprintf(why, why_len, "--on-match %s: %s", argv[0], strerror(errno));
+            break;
+        } else if (mono() > end) {
             kill(-pid, SIGKILL);
             kill(pid, SIGKILL);
             waitpid(pid, &st, 0);
             snprintf(why, why_len, "--on-match %s: no exit after %.0f s: killed", argv[0],
                      timeout);
-            return -1;
+            break;
+        } else {
+            struct timespec nap = {0, 5 * 1000 * 1000};
+            nanosleep(&nap, NULL);
         }
-        struct timespec nap = {0, 5 * 1000 * 1000};
-        nanosleep(&nap, NULL);
     }
+    if (in >= 0)
+        close(in);
+    signal(SIGPIPE, old);
+    free(rec);
+    if (!waited)
+        return -1;
     if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
         rc = 0;
     else if (WIFEXITED(st) && WEXITSTATUS(st) == 127)
