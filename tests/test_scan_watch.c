@@ -95,6 +95,20 @@ static void write_renamed(const char *path, const char *text)
 #include <windows.h>
 #endif
 
+/* Under Wine 8.0 a file written in a folder renamed inside the watched
+ * tree is never reported by ReadDirectoryChangesW (Wine follows each folder
+ * with its own inotify watch); Windows watches the tree through one handle.
+ * Not checked under Wine: the README's list of checks for a real Windows
+ * machine names change notification. */
+static int under_wine(void)
+{
+#ifdef _WIN32
+    return GetProcAddress(GetModuleHandleA("ntdll.dll"), "wine_get_version") != NULL;
+#else
+    return 0;
+#endif
+}
+
 /* The (empty) root folder taken away: deleted, or under Wine moved aside.
  * Wine deletes a folder that still has handles open (the watch's) only
  * when they close, and tells no one: neither the watch's read nor an open
@@ -103,7 +117,7 @@ static void write_renamed(const char *path, const char *text)
 static void take_root_away(const char *root)
 {
 #ifdef _WIN32
-    if (GetProcAddress(GetModuleHandleA("ntdll.dll"), "wine_get_version")) {
+    if (under_wine()) {
         char moved[300];
         snprintf(moved, sizeof moved, "%s.moved", root);
         ck_assert_int_eq(rename(root, moved), 0);
@@ -397,7 +411,8 @@ START_TEST(folder_renamed)
     wait_for(s, &c, p[1]); /* the moved folder walked */
     snprintf(p[2], sizeof p[2], "%s/y.txt", b);
     write_text(p[2], "y\n");
-    wait_for(s, &c, p[2]);
+    if (!under_wine()) /* see under_wine */
+        wait_for(s, &c, p[2]);
     ck_assert_int_eq(phash_scanner_finish(s), PHASH_OK);
     snprintf(p[0], sizeof p[0], "%s/y.txt", a);
     ck_assert_int_eq(count_of(&c, p[0]), 0);
